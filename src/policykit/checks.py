@@ -1,0 +1,138 @@
+"""Reference checks on a validated policy: small generators that each yield diagnostics."""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from .diagnostics import Diagnostic, Path, did_you_mean
+from .model import (AllCondition, AnyCondition, ChannelRule, Condition, DeadlineRule, EventPattern,
+                    FactCondition, NotCondition, ObligationRule, OrderRule, Policy)
+from .source import Document
+from .vocabulary import CHANNELS, EVENTS, FACTS
+
+
+def known_events(policy: Policy) -> set[str]:
+    """Canonical event ids plus those the policy defines."""
+    return set(EVENTS) | {d.id for d in policy.events}
+
+
+def known_channels(policy: Policy) -> set[str]:
+    """Canonical channel ids plus those the policy defines."""
+    return set(CHANNELS) | {d.id for d in policy.extra_channels}
+
+
+def known_facts(policy: Policy) -> set[str]:
+    """Canonical fact ids plus those the policy defines."""
+    return set(FACTS) | {d.id for d in policy.facts}
+
+
+def check_policy(policy: Policy, doc: Document) -> list[Diagnostic]:
+    """Every reference problem in one policy version."""
+    out: list[Diagnostic] = []
+    for check in (_unique_ids, _event_refs, _channel_refs, _fact_refs, _deadline_readings):
+        for code, message, path, hint in check(policy):
+            out.append(Diagnostic(code, message, doc.span(path), path, hint))
+    return out
+
+
+def check_versions(versions: list[Policy], doc: Document) -> list[Diagnostic]:
+    """Versions must have distinct names and strictly increasing effective dates."""
+    out: list[Diagnostic] = []
+    for index in range(1, len(versions)):
+        prev, cur = versions[index - 1], versions[index]
+        path = ("versions", index - 1)
+        if cur.effective_from is None or (prev.effective_from and cur.effective_from <= prev.effective_from):
+            out.append(Diagnostic("invalid-version", "each version needs an effective_from later than the one before",
+                                  doc.span((*path, "effective_from")), (*path, "effective_from")))
+        if cur.version == prev.version:
+            out.append(Diagnostic("invalid-version", f"version '{cur.version}' repeats the previous version name",
+                                  doc.span((*path, "version")), (*path, "version")))
+    return out
+
+
+Found = Iterator[tuple[str, str, Path, str | None]]
+
+
+def _unique_ids(policy: Policy) -> Found:
+    for section in ("channels", "tools", "services", "service_practices", "steps", "rules", "relationship",
+                    "information_duties", "satisfaction", "events", "facts", "extra_channels"):
+        seen: set[str] = set()
+        for index, item in enumerate(getattr(policy, section)):
+            if item.id in seen:
+                yield "duplicate-id", f"id '{item.id}' is used twice in {section}", (section, index, "id"), None
+            seen.add(item.id)
+
+
+def _patterns(policy: Policy) -> Iterator[tuple[EventPattern, Path]]:
+    for index, rule in enumerate(policy.rules):
+        base: Path = ("rules", index)
+        if isinstance(rule, DeadlineRule):
+            yield rule.trigger, (*base, "trigger")
+            yield rule.fulfilled_by, (*base, "fulfilled_by")
+        elif isinstance(rule, OrderRule):
+            yield rule.first, (*base, "first")
+            yield rule.then, (*base, "then")
+        elif isinstance(rule, ObligationRule):
+            yield rule.when, (*base, "when")
+            yield rule.require, (*base, "require")
+            if rule.before is not None:
+                yield rule.before, (*base, "before")
+        elif isinstance(rule, ChannelRule):
+            yield rule.event, (*base, "event")
+            yield EventPattern(event=rule.must_equal_event), (*base, "must_equal_event")
+
+
+def _event_refs(policy: Policy) -> Found:
+    events = known_events(policy)
+    for pattern, path in _patterns(policy):
+        if pattern.event not in events:
+            yield ("unresolved-reference", f"unknown event '{pattern.event}'", path,
+                   did_you_mean(pattern.event, events))
+    for index, step in enumerate(policy.steps):
+        for j, event in enumerate(step.events):
+            if event not in events:
+                yield ("unresolved-reference", f"unknown event '{event}'", ("steps", index, "events", j),
+                       did_you_mean(event, events))
+
+
+def _channel_refs(policy: Policy) -> Found:
+    channels = known_channels(policy)
+    for index, channel in enumerate(policy.channels):
+        if channel.id not in channels:
+            yield ("unresolved-reference", f"channel '{channel.id}' is neither canonical nor in extra_channels",
+                   ("channels", index, "id"), did_you_mean(channel.id, channels))
+    if policy.complaints:
+        for index, cid in enumerate(policy.complaints.channels):
+            if cid not in channels:
+                yield ("unresolved-reference", f"unknown channel '{cid}'", ("complaints", "channels", index),
+                       did_you_mean(cid, channels))
+
+
+def _fact_refs(policy: Policy) -> Found:
+    if policy.compensation is None:
+        return
+    facts = known_facts(policy)
+    for fact, path in _condition_facts(policy.compensation.condition, ("compensation", "condition")):
+        if fact not in facts:
+            yield "unresolved-reference", f"unknown fact '{fact}'", path, did_you_mean(fact, facts)
+
+
+def _condition_facts(cond: Condition, path: Path) -> Iterable[tuple[str, Path]]:
+    if isinstance(cond, FactCondition):
+        yield cond.fact, (*path, "fact")
+    elif isinstance(cond, AllCondition):
+        for i, sub in enumerate(cond.all):
+            yield from _condition_facts(sub, (*path, "all", i))
+    elif isinstance(cond, AnyCondition):
+        for i, sub in enumerate(cond.any):
+            yield from _condition_facts(sub, (*path, "any", i))
+    elif isinstance(cond, NotCondition):
+        yield from _condition_facts(cond.not_, (*path, "not"))
+
+
+def _deadline_readings(policy: Policy) -> Found:
+    for index, rule in enumerate(policy.rules):
+        if isinstance(rule, DeadlineRule):
+            for name in ("intended", "literal"):
+                if name not in rule.readings:
+                    yield ("missing-key", f"deadline needs a '{name}' reading", ("rules", index, "readings"), None)

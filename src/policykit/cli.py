@@ -1,0 +1,81 @@
+"""Command line: argument parsing and exit codes only; each command lives in policykit.commands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence, TextIO
+
+from .diagnostics import PolicykitError
+
+# command name -> module under policykit.commands exposing `register(parser)` and `run(args, out, err) -> int`
+COMMANDS = {
+    "list": "policies",
+    "show": "policies",
+    "schema": "policies",
+    "coverage": "coverage",
+    "check": "check",
+    "compare": "compare",
+    "diff": "diff",
+    "lint": "lint",
+    "batch": "batch",
+}
+
+EXIT_OK, EXIT_BREACH, EXIT_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so usage errors become one line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise PolicykitError.single("usage", f"{self.prog}: {message}")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every command (or only `only`, to keep start-up light)."""
+    parser = _Parser(prog="policykit", description="Check cases against associations' service policies.")
+    parser.add_argument("--version", action="version", version=f"policykit {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, module_name in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        module = importlib.import_module(f"policykit.commands.{module_name}")
+        module.register(sub, name)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run the command line; returns the exit code (SPEC §8)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    command = next((a for a in argv if not a.startswith("-")), None)
+    try:
+        parser = build_parser(command if command in COMMANDS else None)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help and --version
+            return int(exc.code or 0)
+        if not getattr(args, "command", None):
+            parser.print_help(out)
+            return EXIT_INPUT
+        return int(args.run(args, out, err))
+    except PolicykitError as exc:
+        err.write(exc.first.render() + "\n")
+        for extra in exc.diagnostics[1:20]:
+            err.write(extra.render() + "\n")
+        if len(exc.diagnostics) > 20:
+            err.write(f"... and {len(exc.diagnostics) - 20} more problems\n")
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        err.write("policykit: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__

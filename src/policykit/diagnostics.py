@@ -1,0 +1,99 @@
+"""Source locations, diagnostics and the single error type policykit raises for bad input."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A 1-based position in a file."""
+
+    file: str
+    line: int | None = None
+    col: int | None = None
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.file
+        if self.col is None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in an input, with a stable code and a location."""
+
+    code: str
+    message: str
+    span: Span | None = None
+    path: Path = ()
+    hint: str | None = None
+    severity: str = "error"
+
+    def render(self) -> str:
+        """The one-line form `file:line:col: code: message (at path) hint`."""
+        where = f"{self.span}: " if self.span else ""
+        at = f" (at {format_path(self.path)})" if self.path else ""
+        hint = f"; {self.hint}" if self.hint else ""
+        return f"{where}{self.code}: {_one_line(self.message)}{at}{hint}"
+
+    def sort_key(self) -> tuple:
+        """Order diagnostics by position, as OPA does."""
+        s = self.span
+        return (s.file if s else "", s.line or 0 if s else 0, s.col or 0 if s else 0, self.code)
+
+
+@dataclass(eq=False)
+class PolicykitError(Exception):
+    """The one error type policykit raises for invalid input; holds every diagnostic found."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.diagnostics = sorted(self.diagnostics, key=Diagnostic.sort_key)
+        super().__init__(self.render())
+
+    @classmethod
+    def single(cls, code: str, message: str, span: Span | None = None, path: Path = (),
+               hint: str | None = None) -> "PolicykitError":
+        """An error holding one diagnostic."""
+        return cls([Diagnostic(code, message, span, path, hint)])
+
+    @property
+    def first(self) -> Diagnostic:
+        """The diagnostic to show when only one line fits."""
+        return self.diagnostics[0]
+
+    def render(self) -> str:
+        """Every diagnostic, one per line."""
+        return "\n".join(d.render() for d in self.diagnostics)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """`rules[2].trigger` style rendering of a data path."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """A 'did you mean' hint for a misspelt identifier, or None."""
+    match = difflib.get_close_matches(str(word), sorted(set(choices)), n=1, cutoff=0.6)
+    return f"did you mean '{match[0]}'?" if match else None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())

@@ -1,0 +1,191 @@
+"""Find, read, merge and validate policy files into Policy models, reporting every problem."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import os
+from importlib import resources
+from pathlib import Path as FsPath
+from typing import Any, Iterator
+
+from pydantic import ValidationError
+
+from .diagnostics import Diagnostic, PolicykitError, Span, did_you_mean
+from .model import Policy
+from .source import Document, load_file
+from .validation import diagnostics_from
+from . import checks
+
+BUNDLED_IDS = ("green_energy", "saddad", "khairat_albaha", "harif", "suqya")
+_META_KEYS = ("extends", "versions", "abstract")
+
+
+def policies_dir() -> FsPath:
+    """Where the bundled policies are: inside the installed package, else the source checkout."""
+    packaged = resources.files("policykit") / "policies"
+    if packaged.is_dir():
+        return FsPath(str(packaged))
+    return FsPath(__file__).resolve().parents[2] / "policies"
+
+
+def sources_dir() -> FsPath:
+    """Where the copies of the source documents are."""
+    packaged = resources.files("policykit") / "sources"
+    if packaged.is_dir():
+        return FsPath(str(packaged))
+    return FsPath(__file__).resolve().parents[2] / "docs" / "sources"
+
+
+def bundled_ids() -> list[str]:
+    """Ids of the bundled, loadable policies (bases and test fixtures excluded)."""
+    return [pid for pid in BUNDLED_IDS if (policies_dir() / f"{pid}.yaml").is_file()]
+
+
+def resolve(id_or_path: str | os.PathLike) -> FsPath:
+    """A bundled id or a file path to the file to read."""
+    text = str(id_or_path)
+    candidate = FsPath(text)
+    if candidate.suffix in (".yaml", ".yml", ".json") or os.sep in text or "/" in text:
+        return candidate
+    bundled = policies_dir() / f"{text}.yaml"
+    if bundled.is_file():
+        return bundled
+    known = [p.stem for p in policies_dir().glob("*.yaml")]
+    raise PolicykitError.single("unknown-policy", f"no bundled policy '{text}' and no such file",
+                                hint=did_you_mean(text, known) or f"bundled: {', '.join(bundled_ids())}")
+
+
+def load_policy(id_or_path: str | os.PathLike) -> Policy:
+    """Load a bundled policy by id, or a policy file by path; the latest version carries all versions."""
+    return _load_cached(str(resolve(id_or_path).resolve()))
+
+
+@functools.lru_cache(maxsize=64)
+def _load_cached(path: str) -> Policy:
+    return load_policy_file(path)
+
+
+def load_policy_file(path: str | os.PathLike) -> Policy:
+    """Read one policy file (following `extends`) and validate every version of it."""
+    doc = load_file(path)
+    if not isinstance(doc.data, dict):
+        raise PolicykitError.single("wrong-type", "a policy file must be a mapping", doc.span(()))
+    data, docs = _with_base(doc, seen=(str(FsPath(path).resolve()),))
+    versions_raw = data.pop("versions", None) or []
+    data.pop("abstract", None)
+    errors: list[Diagnostic] = []
+    layers = [(data, ())]
+    current = data
+    if not isinstance(versions_raw, list):
+        raise PolicykitError.single("wrong-type", "'versions' must be a list", doc.span(("versions",)),
+                                    ("versions",))
+    for index, layer in enumerate(versions_raw):
+        if not isinstance(layer, dict):
+            errors.append(Diagnostic("wrong-type", "a version must be a mapping",
+                                     doc.span(("versions", index)), ("versions", index)))
+            continue
+        current = merge(current, layer)
+        layers.append((current, ("versions", index)))
+    built: list[Policy] = []
+    for merged, prefix in layers:
+        try:
+            built.append(Policy.model_validate(merged))
+        except ValidationError as exc:
+            errors.extend(diagnostics_from(exc, _located(docs, prefix, merged), Policy, ()))
+    if not errors:
+        for policy in built:
+            errors.extend(checks.check_policy(policy, docs[0]))
+        errors.extend(checks.check_versions(built, docs[0]))
+    if errors:
+        raise PolicykitError(_dedupe(errors))
+    latest = built[-1]
+    if len(built) > 1:
+        latest._versions = tuple(built)  # type: ignore[misc]
+    return latest
+
+
+def merge(base: Any, override: Any) -> Any:
+    """Deep-merge `override` onto `base`: mappings by key, lists of mappings with ids by id."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for key, value in override.items():
+            out[key] = merge(base[key], value) if key in base else copy.deepcopy(value)
+        return out
+    if isinstance(base, list) and isinstance(override, list) and _all_have_ids(base) and _all_have_ids(override):
+        out = [copy.deepcopy(x) for x in base]
+        index = {item["id"]: i for i, item in enumerate(out)}
+        for item in override:
+            if item.get("remove") is True:
+                out = [x for x in out if x["id"] != item["id"]]
+                index = {x["id"]: i for i, x in enumerate(out)}
+            elif item["id"] in index:
+                out[index[item["id"]]] = merge(out[index[item["id"]]], item)
+            else:
+                index[item["id"]] = len(out)
+                out.append(copy.deepcopy(item))
+        return out
+    return copy.deepcopy(override)
+
+
+def _all_have_ids(items: list) -> bool:
+    return bool(items) and all(isinstance(x, dict) and "id" in x for x in items)
+
+
+def _with_base(doc: Document, seen: tuple[str, ...]) -> tuple[dict, list[Document]]:
+    """The document's data merged over the base it extends, and the documents involved."""
+    data = dict(doc.data)
+    base_ref = data.pop("extends", None)
+    if base_ref is None:
+        return data, [doc]
+    if not isinstance(base_ref, str):
+        raise PolicykitError.single("wrong-type", "'extends' must name a policy file", doc.span(("extends",)),
+                                    ("extends",))
+    base_path = (FsPath(doc.file).parent / base_ref)
+    if not base_path.suffix:
+        base_path = base_path.with_suffix(".yaml")
+    if str(base_path.resolve()) in seen:
+        raise PolicykitError.single("circular-extends", f"'{base_ref}' extends itself", doc.span(("extends",)),
+                                    ("extends",))
+    if not base_path.is_file():
+        raise PolicykitError.single("unresolved-reference", f"base policy '{base_ref}' not found",
+                                    doc.span(("extends",)), ("extends",))
+    base_doc = load_file(base_path)
+    if not isinstance(base_doc.data, dict):
+        raise PolicykitError.single("wrong-type", "a policy file must be a mapping", base_doc.span(()))
+    base_data, docs = _with_base(base_doc, (*seen, str(base_path.resolve())))
+    base_data.pop("abstract", None)
+    base_data.pop("versions", None)
+    return merge(base_data, data), [doc, *docs]
+
+
+class _located(Document):
+    """A view that finds a path's position in the child file first, then in its bases."""
+
+    def __init__(self, docs: list[Document], prefix: tuple, data: Any) -> None:
+        super().__init__(data, docs[0].file, docs[0].spans)
+        self.docs = docs
+        self.prefix = prefix
+
+    def span(self, path: tuple) -> Span:
+        for candidate in ((*self.prefix, *path), tuple(path)):
+            for doc in self.docs:
+                if tuple(candidate) in doc.spans:
+                    return doc.spans[tuple(candidate)]
+        return self.docs[0].span(tuple(path))
+
+
+def _dedupe(errors: list[Diagnostic]) -> list[Diagnostic]:
+    seen: set[str] = set()
+    out = []
+    for err in errors:
+        if err.render() not in seen:
+            seen.add(err.render())
+            out.append(err)
+    return out
+
+
+def iter_bundled() -> Iterator[Policy]:
+    """Every bundled policy, loaded."""
+    for pid in bundled_ids():
+        yield load_policy(pid)

@@ -1,0 +1,357 @@
+"""Frozen pydantic models of a policy: everything its source document says, each with its clause."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
+class Frozen(BaseModel):
+    """Base of every policy model: immutable, unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Label(Frozen):
+    """A name in both languages."""
+
+    ar: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Clause(Frozen):
+    """Where an element comes from: the reference as the source numbers it and its verbatim Arabic text."""
+
+    ref: str = Field(min_length=1, description="As the source numbers it (e.g. 'ت-٦'), or section + item index.")
+    text_ar: str = Field(min_length=1, description="The clause, verbatim from the source document.")
+    section_ar: str | None = Field(None, description="The heading of the section, verbatim.")
+    line: int | None = Field(None, ge=1, description="Line of the clause in docs/sources/<id>.ar.txt.")
+
+
+class Item(Frozen):
+    """One normative item of a list in the source (a channel, a tool, a step, a goal, a duty...)."""
+
+    id: Id
+    label: Label
+    clause: Clause
+    machine_checkable: bool = Field(False, description="Whether an engine can check it from case events.")
+    reading: str | None = Field(None, description="How the project reads the item, where that is a choice.")
+    note: str | None = None
+
+
+class Passage(Frozen):
+    """A prose passage of the source (preamble, goal, scope) kept verbatim."""
+
+    clause: Clause
+    label: Label | None = None
+    note: str | None = None
+
+
+# --- association and document -------------------------------------------------------------
+
+
+class Contact(Frozen):
+    """A published way to reach the association."""
+
+    kind: Literal["phone", "fax", "email", "website", "address"]
+    value: str
+    clause: Clause | None = None
+
+
+class Registration(Frozen):
+    """The association's registration with the ministry."""
+
+    number: str
+    authority: Label
+    clause: Clause | None = None
+
+
+class Association(Frozen):
+    """Who adopted the policy."""
+
+    name: Label
+    short_name: Label | None = None
+    region: Label | None = None
+    registration: Registration | None = None
+    contacts: tuple[Contact, ...] = ()
+    clause: Clause | None = None
+
+
+class Document(Frozen):
+    """The source document's own parts: title, preamble, goals, scope, statement."""
+
+    source_file: str = Field(description="The copy of the source under docs/sources/.")
+    title: Label
+    title_clause: Clause | None = None
+    preamble: tuple[Passage, ...] = ()
+    scope: Passage | None = None
+    general_goal: Passage | None = None
+    detailed_goals: tuple[Item, ...] = ()
+    note: str | None = None
+
+
+class Approval(Frozen):
+    """The board decision adopting the policy, with the date as written in each calendar."""
+
+    body: Label | None = None
+    meeting: str | None = Field(None, description="Meeting as written, e.g. '(الثاني)'.")
+    session: str | None = Field(None, description="Session or term as written.")
+    date_as_written: str | None = None
+    date_hijri: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="Umm al-Qura YYYY-MM-DD.")
+    date_gregorian: dt.date | None = None
+    year_gregorian: int | None = Field(None, description="Where only the year is given.")
+    complete: bool = Field(True, description="False where the document leaves part of the date blank.")
+    clause: Clause | None = None
+    note: str | None = None
+
+
+class Calendar(Frozen):
+    """Time zone, work week and closures used for due dates (SPEC §4)."""
+
+    timezone: str = "Asia/Riyadh"
+    work_week: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (
+        "sun", "mon", "tue", "wed", "thu")
+    holidays: Literal["SA", "none"] = Field("SA", description="Public holidays from holidays.SaudiArabia.")
+    extra_closures: tuple[dt.date, ...] = ()
+    note: str | None = None
+
+
+# --- vocabulary a policy adds -----------------------------------------------------------------
+
+
+class Definition(Frozen):
+    """A channel, event or fact id a policy adds to the canonical vocabulary."""
+
+    id: Id
+    label: Label
+    note: str | None = None
+
+
+class Channel(Item):
+    """A channel through which the association can be reached (SPEC §2 ids where canonical)."""
+
+
+class Step(Item):
+    """One handling step, in order, mapped to the canonical events that evidence it."""
+
+    events: tuple[Id, ...] = ()
+
+
+# --- rules (SPEC §5–§6) ------------------------------------------------------------------------
+
+
+def _pattern_from_str(value: Any) -> Any:
+    return {"event": value} if isinstance(value, str) else value
+
+
+class EventPattern(Frozen):
+    """An event type, optionally with attribute values it must carry."""
+
+    event: Id
+    where: dict[Id, str] = Field(default_factory=dict)
+
+
+Pattern = Annotated[EventPattern, BeforeValidator(_pattern_from_str)]
+Bound = Literal["at_most", "at_least"]
+ReadingName = Literal["intended", "literal"]
+
+
+class Period(Frozen):
+    """A length of time in calendar or working days."""
+
+    amount: int = Field(ge=0, le=3650)
+    unit: Literal["calendar_days", "working_days"]
+
+
+class Reading(Frozen):
+    """One interpretation of a deadline's bound."""
+
+    bound: Bound | None = Field(description="at_most: answer by the due; at_least: not before it; None: no bound.")
+    note: str
+
+
+class RuleBase(Frozen):
+    """What every rule carries: a stable id, labels and the clause it enforces."""
+
+    id: Id
+    label: Label
+    clause: Clause
+    note: str | None = None
+
+
+class DeadlineRule(RuleBase):
+    """The fulfilling event must come within (or, read literally, not before) a period after the trigger."""
+
+    kind: Literal["deadline"] = "deadline"
+    trigger: Pattern
+    fulfilled_by: Pattern
+    period: Period
+    as_written: str = Field(description="The deadline phrase, verbatim.")
+    bound_as_written: Bound
+    readings: dict[ReadingName, Reading]
+    default_reading: ReadingName = "intended"
+
+
+class OrderRule(RuleBase):
+    """`first` must have occurred before `then` occurs."""
+
+    kind: Literal["order"] = "order"
+    first: Pattern
+    then: Pattern
+
+
+class ObligationRule(RuleBase):
+    """Once `when` occurs, `require` is owed (before `before`, if given); case_closed ends the wait."""
+
+    kind: Literal["obligation"] = "obligation"
+    when: Pattern
+    require: Pattern
+    before: Pattern | None = None
+
+
+class ChannelRule(RuleBase):
+    """An event must use the channel recorded on an earlier event (e.g. the agreed channel)."""
+
+    kind: Literal["channel"] = "channel"
+    event: Pattern
+    attribute: Id = "channel"
+    must_equal_event: Id
+    must_equal_attribute: Id
+
+
+Rule = Annotated[Union[DeadlineRule, OrderRule, ObligationRule, ChannelRule], Field(discriminator="kind")]
+
+
+# --- compensation ------------------------------------------------------------------------------
+
+
+class FactCondition(Frozen):
+    """A fact that must be true."""
+
+    fact: Id
+    clause_ref: str | None = None
+
+
+class AllCondition(Frozen):
+    """Every sub-condition must hold."""
+
+    all: tuple["Condition", ...] = Field(min_length=1)
+
+
+class AnyCondition(Frozen):
+    """At least one sub-condition must hold."""
+
+    any: tuple["Condition", ...] = Field(min_length=1)
+
+
+class NotCondition(Frozen):
+    """The sub-condition must not hold."""
+
+    not_: "Condition" = Field(alias="not")
+
+
+Condition = Union[FactCondition, AllCondition, AnyCondition, NotCondition]
+
+
+class Compensation(Frozen):
+    """When a beneficiary is compensated (a condition tree over facts) and how."""
+
+    section_ar: str
+    condition: Condition
+    conditions: tuple[Item, ...] = Field(description="The clauses the condition tree is built from.")
+    procedure: tuple[Item, ...] = ()
+    reading: str | None = None
+    note: str | None = None
+
+
+class Complaints(Frozen):
+    """How complaints and disputes are received and settled."""
+
+    section_ar: str
+    channels: tuple[Id, ...] = ()
+    handler: Label | None = None
+    items: tuple[Item, ...] = ()
+    unspecified: tuple[str, ...] = Field((), description="What the text leaves open (deadline, escalation...).")
+    note: str | None = None
+
+
+class SatisfactionMethod(Item):
+    """One way satisfaction is measured; `period` as written, None where the text gives none."""
+
+    period: str | None = None
+
+
+# --- the policy --------------------------------------------------------------------------------
+
+
+class NotEncoded(Frozen):
+    """A passage of the source deliberately not encoded, with the reason."""
+
+    ref: str
+    text_ar: str
+    reason: str
+
+
+class Policy(Frozen):
+    """One version of an association's policy, complete."""
+
+    id: Id
+    version: str = "1"
+    effective_from: dt.date | None = None
+    audience: Literal["beneficiaries", "general_assembly_members"]
+    association: Association
+    document: Document
+    approval: Approval | None = None
+    calendar: Calendar = Calendar()
+    statement_ar: str | None = Field(None, description="Heading of the operative part, where the source has one.")
+    channels: tuple[Channel, ...] = ()
+    channels_section_ar: str | None = None
+    tools: tuple[Item, ...] = ()
+    tools_section_ar: str | None = None
+    services: tuple[Item, ...] = ()
+    service_practices: tuple[Item, ...] = ()
+    steps: tuple[Step, ...] = ()
+    steps_section_ar: str | None = None
+    events: tuple[Definition, ...] = Field((), description="Event ids this policy adds.")
+    facts: tuple[Definition, ...] = Field((), description="Fact ids this policy adds.")
+    extra_channels: tuple[Definition, ...] = Field((), description="Channel ids this policy adds.")
+    rules: tuple[Rule, ...] = ()
+    compensation: Compensation | None = None
+    complaints: Complaints | None = None
+    relationship: tuple[Item, ...] = ()
+    information_duties: tuple[Item, ...] = ()
+    satisfaction: tuple[SatisfactionMethod, ...] = ()
+    responsibilities: tuple[Passage, ...] = ()
+    not_encoded: tuple[NotEncoded, ...] = ()
+
+    _versions: tuple["Policy", ...] = PrivateAttr(default=())
+
+    @property
+    def versions(self) -> tuple["Policy", ...]:
+        """Every version of this policy, oldest first (just this one when unversioned)."""
+        return self._versions or (self,)
+
+    def in_force_on(self, day: dt.date) -> "Policy":
+        """The version in force on `day`: the latest whose effective_from is not after it."""
+        chosen = self.versions[0]
+        for version in self.versions:
+            if version.effective_from is None or version.effective_from <= day:
+                chosen = version
+        return chosen
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+AllCondition.model_rebuild()
+AnyCondition.model_rebuild()
+NotCondition.model_rebuild()
+Compensation.model_rebuild()

@@ -1,0 +1,24 @@
+"""Renderers of a verdict for people and machines; each format is its own module, imported on demand."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..model import Policy
+    from ..verdict import Verdict
+
+FORMATS = {
+    "json": "json_out",
+    "text": "text",
+    "markdown": "markdown",
+    "html": "html",
+}
+LANGS = ("ar", "en")
+
+
+def render_verdict(verdict: "Verdict", policy: "Policy", fmt: str = "text", lang: str = "en") -> str:
+    """The verdict rendered as `fmt` (text, json, markdown, html) in `lang` (ar, en)."""
+    module = importlib.import_module(f"policykit.report.{FORMATS[fmt]}")
+    return module.render(verdict, policy, lang)
