@@ -11,19 +11,28 @@ from .source import Document
 from .vocabulary import CHANNELS, EVENTS, FACTS
 
 
+def indexed(items: Iterable) -> Iterator[tuple[int, object]]:
+    """(index, item) pairs, skipping the holes a partially valid policy leaves for invalid items."""
+    return ((index, item) for index, item in enumerate(items) if item is not None)
+
+
+def _ids(items: Iterable) -> set[str]:
+    return {item_id for _, item in indexed(items) if (item_id := getattr(item, "id", None)) is not None}
+
+
 def known_events(policy: Policy) -> set[str]:
     """Canonical event ids plus those the policy defines."""
-    return set(EVENTS) | {d.id for d in policy.events}
+    return set(EVENTS) | _ids(policy.events)
 
 
 def known_channels(policy: Policy) -> set[str]:
     """Canonical channel ids plus those the policy defines."""
-    return set(CHANNELS) | {d.id for d in policy.extra_channels}
+    return set(CHANNELS) | _ids(policy.extra_channels)
 
 
 def known_facts(policy: Policy) -> set[str]:
     """Canonical fact ids plus those the policy defines."""
-    return set(FACTS) | {d.id for d in policy.facts}
+    return set(FACTS) | _ids(policy.facts)
 
 
 def check_policy(policy: Policy, doc: Document) -> list[Diagnostic]:
@@ -57,29 +66,33 @@ def _unique_ids(policy: Policy) -> Found:
     for section in ("channels", "tools", "services", "service_practices", "steps", "rules", "relationship",
                     "information_duties", "satisfaction", "events", "facts", "extra_channels"):
         seen: set[str] = set()
-        for index, item in enumerate(getattr(policy, section)):
-            if item.id in seen:
-                yield "duplicate-id", f"id '{item.id}' is used twice in {section}", (section, index, "id"), None
-            seen.add(item.id)
+        for index, item in indexed(getattr(policy, section)):
+            item_id = getattr(item, "id", None)
+            if item_id is None:
+                continue
+            if item_id in seen:
+                yield "duplicate-id", f"id '{item_id}' is used twice in {section}", (section, index, "id"), None
+            seen.add(item_id)
+
+
+_PATTERN_FIELDS = {
+    DeadlineRule: ("trigger", "fulfilled_by"),
+    OrderRule: ("first", "then"),
+    ObligationRule: ("when", "require", "before"),
+    ChannelRule: ("event",),
+}
 
 
 def _patterns(policy: Policy) -> Iterator[tuple[EventPattern, Path]]:
-    for index, rule in enumerate(policy.rules):
+    for index, rule in indexed(policy.rules):
         base: Path = ("rules", index)
-        if isinstance(rule, DeadlineRule):
-            yield rule.trigger, (*base, "trigger")
-            yield rule.fulfilled_by, (*base, "fulfilled_by")
-        elif isinstance(rule, OrderRule):
-            yield rule.first, (*base, "first")
-            yield rule.then, (*base, "then")
-        elif isinstance(rule, ObligationRule):
-            yield rule.when, (*base, "when")
-            yield rule.require, (*base, "require")
-            if rule.before is not None:
-                yield rule.before, (*base, "before")
-        elif isinstance(rule, ChannelRule):
-            yield rule.event, (*base, "event")
-            yield EventPattern(event=rule.must_equal_event), (*base, "must_equal_event")
+        for name in _PATTERN_FIELDS.get(type(rule), ()):
+            pattern = getattr(rule, name, None)
+            if pattern is not None:
+                yield pattern, (*base, name)
+        target = getattr(rule, "must_equal_event", None)
+        if isinstance(rule, ChannelRule) and target is not None:
+            yield EventPattern(event=target), (*base, "must_equal_event")
 
 
 def _event_refs(policy: Policy) -> Found:
@@ -88,8 +101,8 @@ def _event_refs(policy: Policy) -> Found:
         if pattern.event not in events:
             yield ("unresolved-reference", f"unknown event '{pattern.event}'", path,
                    did_you_mean(pattern.event, events))
-    for index, step in enumerate(policy.steps):
-        for j, event in enumerate(step.events):
+    for index, step in indexed(policy.steps):
+        for j, event in enumerate(getattr(step, "events", ())):
             if event not in events:
                 yield ("unresolved-reference", f"unknown event '{event}'", ("steps", index, "events", j),
                        did_you_mean(event, events))
@@ -97,8 +110,8 @@ def _event_refs(policy: Policy) -> Found:
 
 def _channel_refs(policy: Policy) -> Found:
     channels = known_channels(policy)
-    for index, channel in enumerate(policy.channels):
-        if channel.id not in channels:
+    for index, channel in indexed(policy.channels):
+        if getattr(channel, "id", None) is not None and channel.id not in channels:
             yield ("unresolved-reference", f"channel '{channel.id}' is neither canonical nor in extra_channels",
                    ("channels", index, "id"), did_you_mean(channel.id, channels))
     if policy.complaints:
@@ -131,8 +144,9 @@ def _condition_facts(cond: Condition, path: Path) -> Iterable[tuple[str, Path]]:
 
 
 def _deadline_readings(policy: Policy) -> Found:
-    for index, rule in enumerate(policy.rules):
-        if isinstance(rule, DeadlineRule):
+    for index, rule in indexed(policy.rules):
+        readings = getattr(rule, "readings", None)
+        if isinstance(rule, DeadlineRule) and readings is not None:
             for name in ("intended", "literal"):
-                if name not in rule.readings:
+                if name not in readings:
                     yield ("missing-key", f"deadline needs a '{name}' reading", ("rules", index, "readings"), None)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
 from typing import Sequence, TextIO
 
 from .diagnostics import PolicykitError
@@ -23,6 +25,7 @@ COMMANDS = {
 }
 
 EXIT_OK, EXIT_BREACH, EXIT_INPUT = 0, 1, 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE from sysexits.h: a bug in policykit, not in the input
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,7 +43,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     for name, module_name in COMMANDS.items():
         if only is not None and name != only:
             continue
-        module = importlib.import_module(f"policykit.commands.{module_name}")
+        try:
+            module = importlib.import_module(f"policykit.commands.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"policykit.commands.{module_name}":
+                raise
+            continue  # a command group not shipped in this build
         module.register(sub, name)
     return parser
 
@@ -62,17 +70,42 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return EXIT_INPUT
         return int(args.run(args, out, err))
     except PolicykitError as exc:
-        err.write(exc.first.render() + "\n")
-        for extra in exc.diagnostics[1:20]:
-            err.write(extra.render() + "\n")
-        if len(exc.diagnostics) > 20:
-            err.write(f"... and {len(exc.diagnostics) - 20} more problems\n")
+        _write_diagnostics(exc, err)
         return EXIT_INPUT
     except KeyboardInterrupt:
         err.write("policykit: interrupted\n")
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback for a user
+        err.write(internal_error_line(exc) + "\n")
+        if os.environ.get("POLICYKIT_DEBUG"):
+            traceback.print_exception(exc, file=err)
+        return EXIT_INTERNAL
+
+
+def _write_diagnostics(exc: PolicykitError, err: TextIO) -> None:
+    if not exc.diagnostics:
+        err.write("policykit: invalid input\n")
+        return
+    for diagnostic in exc.diagnostics[:20]:
+        err.write(diagnostic.render() + "\n")
+    if len(exc.diagnostics) > 20:
+        err.write(f"... and {len(exc.diagnostics) - 20} more problems\n")
+
+
+def internal_error_line(exc: BaseException) -> str:
+    """One line naming the exception type and where in policykit it arose, never its message.
+
+    The message is left out because it may quote input data, which can be personal.
+    """
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "policykit" in f.filename]
+    where = ""
+    if frames:
+        last = frames[-1]
+        where = f" in {last.filename.rsplit('policykit', 1)[-1].lstrip('/')}:{last.lineno}"
+    return (f"policykit: internal error: {type(exc).__name__}{where}; this is a bug in policykit, not in "
+            f"your input: please report it with the command you ran (POLICYKIT_DEBUG=1 shows the traceback)")
 
 
 def _version() -> str:

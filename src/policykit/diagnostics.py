@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -39,9 +40,9 @@ class Diagnostic:
     def render(self) -> str:
         """The one-line form `file:line:col: code: message (at path) hint`."""
         where = f"{self.span}: " if self.span else ""
-        at = f" (at {format_path(self.path)})" if self.path else ""
-        hint = f"; {self.hint}" if self.hint else ""
-        return f"{where}{self.code}: {_one_line(self.message)}{at}{hint}"
+        at = f" (at {_clip(format_path(self.path), 120)})" if self.path else ""
+        hint = f"; {_clip(_one_line(self.hint), 200)}" if self.hint else ""
+        return _escape_breaks(f"{where}{self.code}: {_clip(_one_line(self.message), 400)}{at}{hint}")
 
     def sort_key(self) -> tuple:
         """Order diagnostics by position, as OPA does."""
@@ -95,5 +96,32 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     return f"did you mean '{match[0]}'?" if match else None
 
 
+_ID_LIKE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_DATE_LIKE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([T ][0-9:.]{1,15})?(Z|[+-]\d{2}(:?\d{2})?)?(\s*(H|h|هـ|ه))?$")
+
+
+def shown(value: object) -> str:
+    """A user-supplied value quoted for a message only when it looks like an id or a date.
+
+    Anything else may be personal data (a name or a phone number typed in the wrong field) and is withheld.
+    """
+    text = str(value)
+    if isinstance(value, (str, int)) and not isinstance(value, bool) and (
+            _ID_LIKE.match(text) or _DATE_LIKE.match(text)):
+        return f"'{text}'"
+    return "(value not shown: it is not an id and may be personal)"
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
+
+
+def _escape_breaks(text: str) -> str:
+    """Control and line-separator characters (from keys or file names) shown escaped: one line stays one line."""
+    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
+def _clip(text: str, limit: int) -> str:
+    """Keep a rendered line readable whatever the input held (huge keys, deep paths)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -30,6 +30,7 @@ class Clause(Frozen):
     text_ar: str = Field(min_length=1, description="The clause, verbatim from the source document.")
     section_ar: str | None = Field(None, description="The heading of the section, verbatim.")
     line: int | None = Field(None, ge=1, description="Line of the clause in docs/sources/<id>.ar.txt.")
+    end_line: int | None = Field(None, ge=1, description="Last line, where the clause runs over several lines.")
 
 
 class Item(Frozen):
@@ -79,6 +80,7 @@ class Association(Frozen):
     registration: Registration | None = None
     contacts: tuple[Contact, ...] = ()
     clause: Clause | None = None
+    note: str | None = None
 
 
 class Document(Frozen):
@@ -155,7 +157,7 @@ class EventPattern(Frozen):
     where: dict[Id, str] = Field(default_factory=dict)
 
 
-Pattern = Annotated[EventPattern, BeforeValidator(_pattern_from_str)]
+Pattern = Annotated[EventPattern, BeforeValidator(_pattern_from_str, json_schema_input_type=Union[Id, EventPattern])]
 Bound = Literal["at_most", "at_least"]
 ReadingName = Literal["intended", "literal"]
 
@@ -294,6 +296,8 @@ class NotEncoded(Frozen):
     ref: str
     text_ar: str
     reason: str
+    line: int | None = Field(None, ge=1, description="Line of the passage in docs/sources/<id>.ar.txt.")
+    end_line: int | None = Field(None, ge=1, description="Last line, where the passage runs over several lines.")
 
 
 class Policy(Frozen):

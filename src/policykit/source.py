@@ -10,26 +10,13 @@ from typing import Any
 import yaml
 
 from .diagnostics import Diagnostic, Path, PolicykitError, Span
+from .limits import Limits, current as current_limits
 
 try:  # libyaml is several times faster; the pure-Python composer is the fallback
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
 
-
-@dataclass(frozen=True)
-class Limits:
-    """Bounds that keep a hostile file from exhausting time or memory."""
-
-    max_bytes: int = 10 * 1024 * 1024
-    max_nodes: int = 1_000_000
-    max_depth: int = 64
-    max_aliases: int = 1_000
-
-
-DEFAULT_LIMITS = Limits(
-    max_bytes=int(os.environ.get("POLICYKIT_MAX_FILE_BYTES", 10 * 1024 * 1024)),
-)
 
 _STR = "tag:yaml.org,2002:str"
 _SCALAR_TAGS = {
@@ -60,9 +47,10 @@ class Document:
         return self.spans.get((), Span(self.file, 1, 1))
 
 
-def read_text(file: str | os.PathLike, limits: Limits = DEFAULT_LIMITS) -> str:
+def read_text(file: str | os.PathLike, limits: Limits | None = None) -> str:
     """Read a UTF-8 text file (BOM allowed), refusing oversized or binary content."""
     name = str(file)
+    limits = limits or current_limits()
     try:
         size = os.path.getsize(name)
         if size > limits.max_bytes:
@@ -81,10 +69,15 @@ def read_text(file: str | os.PathLike, limits: Limits = DEFAULT_LIMITS) -> str:
 
 def decode(raw: bytes, name: str) -> str:
     """Bytes to text: UTF-8 with an optional BOM; CRLF becomes LF."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise PolicykitError.single("invalid-utf8", "file is UTF-16 encoded; save it as UTF-8",
+                                    Span(name, 1, 1))
     if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        at = raw.index(b"\x00")
+        line = raw[:at].count(b"\n") + 1
+        col = at - (raw.rfind(b"\n", 0, at) + 1) + 1
         raise PolicykitError.single("binary-file", "file contains NUL bytes; expected UTF-8 text",
-                                    Span(name, line))
+                                    Span(name, line, col))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -95,24 +88,22 @@ def decode(raw: bytes, name: str) -> str:
     return text.replace("\r\n", "\n")
 
 
-def load_file(file: str | os.PathLike, limits: Limits = DEFAULT_LIMITS) -> Document:
+def load_file(file: str | os.PathLike, limits: Limits | None = None) -> Document:
     """Read and parse a YAML or JSON file into a Document."""
     name = str(file)
+    limits = limits or current_limits()
     return parse(read_text(name, limits), name, limits)
 
 
-def parse(text: str, name: str = "<string>", limits: Limits = DEFAULT_LIMITS) -> Document:
+def parse(text: str, name: str = "<string>", limits: Limits | None = None) -> Document:
     """Parse YAML (JSON is read by the same safe parser) into plain data with spans."""
+    limits = limits or current_limits()
     if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
         raise PolicykitError.single("file-too-large", f"input exceeds {limits.max_bytes} bytes", Span(name))
     if not text.strip():
         raise PolicykitError.single("empty-file", "file is empty", Span(name, 1, 1))
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        node = _compose(text, name, limits)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         span = Span(name, mark.line + 1, mark.column + 1) if mark else Span(name)
@@ -127,6 +118,86 @@ def parse(text: str, name: str = "<string>", limits: Limits = DEFAULT_LIMITS) ->
     if builder.errors:
         raise PolicykitError(builder.errors)
     return Document(data, name, builder.spans)
+
+
+def _compose(text: str, name: str, limits: Limits) -> yaml.Node | None:
+    """Compose the single document iteratively, refusing nesting past the bound.
+
+    libyaml's own composer recurses in C and crashes the interpreter on deeply nested input,
+    so nodes are built here from its (iterative) event stream instead.
+    """
+    loader = _Loader(text)
+    try:
+        loader.get_event()  # stream start
+        if loader.check_event(yaml.StreamEndEvent):
+            return None
+        loader.get_event()  # document start
+        root = _compose_document(loader, name, limits)
+        loader.get_event()  # document end
+        if not loader.check_event(yaml.StreamEndEvent):
+            event = loader.get_event()
+            raise yaml.composer.ComposerError(None, None, "expected a single document, found another",
+                                              event.start_mark)
+        return root
+    finally:
+        loader.dispose()
+
+
+def _compose_document(loader: Any, name: str, limits: Limits) -> yaml.Node:
+    anchors: dict[str, yaml.Node] = {}
+    stack: list[yaml.Node] = []
+    pending_key: list[yaml.Node | None] = []
+    root: yaml.Node | None = None
+    while root is None:
+        event = loader.get_event()
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in anchors:
+                raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}",
+                                                  event.start_mark)
+            node, opened = anchors[event.anchor], False
+        elif isinstance(event, yaml.ScalarEvent):
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            node, opened = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style), False
+        elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = loader.resolve(kind, None, event.implicit)
+            if len(stack) >= limits.max_depth:
+                mark = event.start_mark
+                raise PolicykitError.single("too-deep", f"nesting deeper than {limits.max_depth} levels",
+                                            Span(name, mark.line + 1, mark.column + 1))
+            node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+            opened = True
+        else:  # sequence or mapping end
+            node = stack.pop()
+            pending_key.pop()
+            node.end_mark = event.end_mark
+            if not stack:
+                root = node
+            continue
+        if event.anchor is not None and not isinstance(event, yaml.AliasEvent):
+            anchors[event.anchor] = node
+        if stack:
+            _attach(stack[-1], pending_key, node)
+        if opened:
+            stack.append(node)
+            pending_key.append(None)
+        elif not stack:
+            root = node
+    return root
+
+
+def _attach(parent: yaml.Node, pending_key: list[yaml.Node | None], node: yaml.Node) -> None:
+    if isinstance(parent, yaml.SequenceNode):
+        parent.value.append(node)
+    elif pending_key[-1] is None:
+        pending_key[-1] = node
+    else:
+        parent.value.append((pending_key[-1], node))
+        pending_key[-1] = None
 
 
 class _Builder:
@@ -179,7 +250,8 @@ class _Builder:
         try:
             return self.constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
-            self._fail("invalid-value", f"cannot read scalar {node.value!r}: {exc}", node, path)
+            # the value is not echoed: a case file's values may be personal data
+            self._fail("invalid-value", f"cannot read this value as {node.tag.rsplit(':', 1)[-1]}", node, path)
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict:
         out: dict = {}

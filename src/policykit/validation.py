@@ -34,29 +34,47 @@ _CODES = {
 
 
 def diagnostics_from(error: ValidationError, doc: Document, model: type[BaseModel],
-                     prefix: Path = ()) -> list[Diagnostic]:
-    """One diagnostic per pydantic error, located in `doc`, most specific union branch only."""
+                     prefix: Path = (), echo_values: bool = False) -> list[Diagnostic]:
+    """One diagnostic per pydantic error, located in `doc`, most specific union branch only.
+
+    Input values are echoed only with `echo_values` (policy files): a case file may hold personal
+    data, so its errors name the type received, never the value.
+    """
     out: list[Diagnostic] = []
     seen: set[tuple] = set()
-    for err in _prune_union_noise(error.errors(include_url=False)):
+    for err in _drop_empty_after_failure(_prune_union_noise(error.errors(include_url=False))):
         path = (*prefix, *_data_path(err["loc"], doc_data(doc, prefix)))
         code = _CODES.get(err["type"], "wrong-type")
         message = err["msg"]
         hint = None
         if err["type"] == "extra_forbidden":
             key = path[-1] if path else ""
-            message = f"unknown key '{key}'"
+            message = f"unknown key '{_short_text(key)}'"
             hint = did_you_mean(str(key), _fields_at(model, _schema_path(path[len(prefix):])))
         elif err["type"] == "missing":
             message = f"required key '{path[-1]}' is missing" if path else "required key missing"
-        elif code == "wrong-type" or code == "invalid-value":
-            message = f"{err['msg']} (got {_short(err.get('input'))})"
+        elif err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            path, message, hint = _tag_problem(err, path, model, prefix)
+        elif code in ("wrong-type", "invalid-value", "out-of-range", "invalid-date"):
+            message = f"{err['msg']} (got {_describe(err.get('input'), echo_values)})"
         key = (code, path)
         if key in seen:
             continue
         seen.add(key)
         out.append(Diagnostic(code, message, doc.span(path), path, hint))
-    return out
+    return _drop_echoes(out)
+
+
+def _tag_problem(err: dict, path: Path, model: Any, prefix: Path) -> tuple[Path, str, str | None]:
+    """Point a discriminated-union error at its tag key (e.g. a rule's `kind`)."""
+    ctx = err.get("ctx") or {}
+    tag_key = str(ctx.get("discriminator", "'kind'")).strip("'")
+    expected = _expected_tags(_at(model, path[len(prefix):]), tag_key)
+    choices = ", ".join(expected)
+    if err["type"] == "union_tag_not_found":
+        return (*path, tag_key), f"required key '{tag_key}' is missing (one of: {choices})", None
+    tag = _short_text(ctx.get("tag", ""))
+    return (*path, tag_key), f"unknown {tag_key} '{tag}' (expected one of: {choices})", did_you_mean(tag, expected)
 
 
 def _data_path(loc: Iterable[Any], data: Any) -> Path:
@@ -81,20 +99,32 @@ def _is_branch_tag(part: str) -> bool:
     return part[:1].isupper() or "[" in part or part in {"deadline", "order", "obligation", "channel"}
 
 
-def _prune_union_noise(errors: list[dict]) -> list[dict]:
-    """For untagged unions keep only the errors of the branch with the fewest (the closest fit)."""
+def _prune_union_noise(errors: list[dict], start: int = 0) -> list[dict]:
+    """For untagged unions keep only the errors of the closest branch, level by level."""
     groups: dict[tuple, dict[str, list[dict]]] = {}
     kept: list[dict] = []
     for err in errors:
         loc = tuple(err["loc"])
-        tag_at = next((i for i, p in enumerate(loc) if isinstance(p, str) and p[:1].isupper()), None)
+        tag_at = next((i for i, p in enumerate(loc) if i >= start and _is_model_tag(p)), None)
         if tag_at is None:
             kept.append(err)
             continue
         groups.setdefault(loc[:tag_at], {}).setdefault(loc[tag_at], []).append(err)
-    for branches in groups.values():
-        kept.extend(min(branches.values(), key=len))
+    for prefix, branches in groups.items():
+        depth = len(prefix)
+        best = min(branches.values(), key=lambda errs: (_shape_misfits(errs, depth), len(errs)))
+        kept.extend(_prune_union_noise(best, depth + 1))
     return kept
+
+
+def _is_model_tag(part: Any) -> bool:
+    return isinstance(part, str) and part[:1].isupper()
+
+
+def _shape_misfits(errors: list[dict], tag_at: int) -> int:
+    """Keys the branch lacks or does not know, right under the branch: how badly its shape fits."""
+    return sum(1 for e in errors if len(e["loc"]) == tag_at + 2 and e["type"] in ("extra_forbidden", "missing")
+               or len(e["loc"]) == tag_at + 1)
 
 
 def doc_data(doc: Document, prefix: Path) -> Any:
@@ -117,6 +147,39 @@ def _fields_at(model: Any, path: Path) -> list[str]:
         if current is None:
             return []
     return _names(current)
+
+
+def _at(model: Any, path: Path) -> Any:
+    current = model
+    for part in path:
+        current = _step(current, part)
+        if current is None:
+            return None
+    return current
+
+
+def _expected_tags(tp: Any, tag_key: str) -> list[str]:
+    """The literal values the union members accept for their tag field."""
+    tags: list[str] = []
+    for candidate in _flatten(tp):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel) and tag_key in candidate.model_fields:
+            tags.extend(str(v) for v in typing.get_args(candidate.model_fields[tag_key].annotation))
+    return tags
+
+
+def _drop_echoes(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """A misspelt key yields 'unknown key' and 'missing key'; keep the one with the hint."""
+    suggested = {(d.path[:-1], d.hint) for d in diagnostics if d.code == "unknown-key" and d.hint}
+    return [d for d in diagnostics
+            if not (d.code == "missing-key" and d.path and (d.path[:-1], f"did you mean '{d.path[-1]}'?") in suggested)]
+
+
+def _drop_empty_after_failure(errors: list[dict]) -> list[dict]:
+    """'too short' on a list whose items failed is a consequence, not a problem of its own."""
+    failing = [tuple(e["loc"]) for e in errors]
+    return [e for e in errors
+            if not (e["type"] == "too_short"
+                    and any(len(loc) > len(e["loc"]) and loc[:len(e["loc"])] == tuple(e["loc"]) for loc in failing))]
 
 
 def _step(tp: Any, part: str | int) -> Any:
@@ -150,6 +213,18 @@ def _names(tp: Any) -> list[str]:
     return names
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _describe(value: Any, echo: bool) -> str:
+    """The value received (policy files) or only its type (case data, which may be personal)."""
+    if echo:
+        text = repr(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return _TYPE_NAMES.get(type(value), "a value")
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean", type(None): "null",
+               list: "a list", dict: "a mapping"}
+
+
+def _short_text(value: Any, limit: int = 60) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -43,6 +43,7 @@ class Finding(Out):
     due: str | None = None
     fulfilled_at: str | None = None
     late_by: dict[str, int] | None = Field(None, description="How late, in the rule's unit.")
+    not_before: str | None = Field(None, description="Under an at-least reading: the earliest compliant instant.")
     reading: str | None = Field(None, description="The reading of the deadline that was applied.")
     evidence: list[int] = Field(default_factory=list, description="Indices (file order) of deciding events.")
     explanation: Text

@@ -1,0 +1,93 @@
+"""Coverage-guided (atheris) fuzz target for the policy and case loaders: only PolicykitError may escape.
+
+Run:  python fuzz/fuzz_loaders.py -max_total_time=60 -timeout=10 -rss_limit_mb=2048 CORPUS_DIR fuzz/seeds
+The first input byte picks the loader (even: policy file, odd: case file); the rest is the file's bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+
+import atheris
+
+with atheris.instrument_imports(include=["policykit", "dateutil", "hijridate"]):
+    import policykit.source  # noqa: F401
+    from policykit.diagnostics import PolicykitError
+    from policykit.loader import load_policy_file
+
+_WORKDIR = tempfile.mkdtemp(prefix="policykit-fuzz-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+_AS_OF = dt.datetime(2026, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+
+
+def _load_case_api() -> tuple | None:
+    """The case loader and engine, when the package has them."""
+    try:
+        with atheris.instrument_imports(include=["policykit"]):
+            from policykit.case import load_case
+            from policykit.evaluate import evaluate
+            from policykit.loader import load_policy
+            from policykit.verdict import Verdict
+        return load_case, load_policy, evaluate, Verdict
+    except ImportError:
+        return None
+
+
+_CASE_API = _load_case_api()
+
+
+def _write(data: bytes, name: str) -> str:
+    path = os.path.join(_WORKDIR, name)
+    with open(path, "wb") as handle:
+        handle.write(data)
+    return path
+
+
+def fuzz_policy(data: bytes) -> None:
+    """Feed bytes to the policy loader."""
+    try:
+        load_policy_file(_write(data, "policy.yaml"))
+    except PolicykitError as exc:
+        _check_error(exc)
+
+
+def fuzz_case(data: bytes) -> None:
+    """Feed bytes to the case loader, then evaluate whatever loads against its policy."""
+    if _CASE_API is None:
+        return fuzz_policy(data)
+    load_case, load_policy, evaluate, verdict_type = _CASE_API
+    try:
+        case = load_case(_write(data, "case.yaml"))
+        policy = load_policy(case.policy) if isinstance(case.policy, str) else case.policy
+        assert isinstance(evaluate(policy, case, _AS_OF), verdict_type)
+    except PolicykitError as exc:
+        _check_error(exc)
+
+
+def _check_error(exc: PolicykitError) -> None:
+    assert exc.diagnostics, "a PolicykitError must carry at least one diagnostic"
+    for diagnostic in exc.diagnostics:
+        assert "\n" not in diagnostic.render(), "a diagnostic must render on one line"
+
+
+def test_one_input(data: bytes) -> None:
+    """libFuzzer entry point."""
+    if not data:
+        return
+    if data[0] % 2:
+        fuzz_case(data[1:])
+    else:
+        fuzz_policy(data[1:])
+
+
+def main() -> None:
+    """Start libFuzzer with the command-line options."""
+    sys.setrecursionlimit(5000)
+    atheris.Setup(sys.argv, test_one_input)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""The policy calendar (policykit.calendar) as a numpy business-day calendar, for whole columns of instants."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import numpy as np
+
+from ..calendar import WorkCalendar
+from ..timeparse import zone
+
+DAY = 86_400
+SECOND = 1_000_000
+_NUMPY_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@functools.lru_cache(maxsize=32)
+def fixed_offset_seconds(timezone: str) -> int | None:
+    """The zone's UTC offset in seconds when it never changes (1990–2060), else None."""
+    tz = zone(timezone)
+    offsets = {dt.datetime(year, month, 15, 12, tzinfo=dt.timezone.utc).astimezone(tz).utcoffset()
+               for year in range(1990, 2061) for month in (1, 4, 7, 10)}
+    if len(offsets) != 1:
+        return None
+    return int(offsets.pop().total_seconds())
+
+
+class NumpyCalendar:
+    """Due-date arithmetic of WorkCalendar over arrays of UTC microseconds (fixed-offset zones)."""
+
+    def __init__(self, calendar: WorkCalendar, offset: int, first_year: int, last_year: int) -> None:
+        self.offset = offset
+        closed = set()
+        for year in range(first_year, last_year + 1):
+            closed |= calendar.holidays_in(year)
+        closed |= set(calendar.extra_closures)
+        mask = [name in calendar.work_week for name in _NUMPY_WEEK]
+        self.cal = np.busdaycalendar(weekmask=mask, holidays=sorted(closed))
+        self.calendar = calendar
+
+    @classmethod
+    def for_range(cls, calendar: WorkCalendar, offset: int, first_us: int, last_us: int) -> "NumpyCalendar":
+        """A calendar covering the data's years with room for dues long after them."""
+        first = dt.datetime.fromtimestamp(first_us / SECOND, dt.timezone.utc).year - 1
+        last = dt.datetime.fromtimestamp(last_us / SECOND, dt.timezone.utc).year + 12
+        return cls(calendar, offset, max(first, 1971), last)
+
+    def local_day(self, micros: np.ndarray) -> np.ndarray:
+        """Local calendar dates (datetime64[D]) of instants."""
+        return ((micros // SECOND + self.offset) // DAY).astype("datetime64[D]")
+
+    def end_of(self, day: np.ndarray) -> np.ndarray:
+        """23:59:59 local of each date, as UTC microseconds."""
+        return (day.astype(np.int64) * DAY + DAY - 1 - self.offset) * SECOND
+
+    def start_of(self, day: np.ndarray) -> np.ndarray:
+        """00:00 local of each date, as UTC microseconds."""
+        return (day.astype(np.int64) * DAY - self.offset) * SECOND
+
+    def working_days_after(self, day: np.ndarray, n: int) -> np.ndarray:
+        """The Nth working day after each date (the date itself never counts)."""
+        if n <= 0:
+            return day
+        return np.busday_offset(day, n, roll="backward", busdaycal=self.cal)
+
+    def next_working_on_or_after(self, day: np.ndarray) -> np.ndarray:
+        """Each date if working, else the next working day."""
+        return np.busday_offset(day, 0, roll="forward", busdaycal=self.cal)
+
+    def due(self, trigger: np.ndarray, n: int, unit: str) -> np.ndarray:
+        """Due instants (µs) of a period after each trigger, SPEC §4."""
+        day = self.local_day(trigger)
+        if unit == "working_days":
+            return self.end_of(self.working_days_after(day, n))
+        return self.end_of(self.next_working_on_or_after(day + np.timedelta64(n, "D")))
+
+    def not_before(self, trigger: np.ndarray, n: int, unit: str) -> np.ndarray:
+        """Start of the day N days (or the Nth working day) after each trigger's date."""
+        day = self.local_day(trigger)
+        if unit == "working_days":
+            return self.start_of(self.working_days_after(day, n))
+        return self.start_of(day + np.timedelta64(n, "D"))
+
+    def late_by(self, due: np.ndarray, instant: np.ndarray, unit: str) -> np.ndarray:
+        """Days (in `unit`) by which each instant is after its due; at least 1 (callers pass late ones only)."""
+        due_day, day = self.local_day(due), self.local_day(instant)
+        if unit == "working_days":
+            target = self.next_working_on_or_after(day)
+            count = np.busday_count(due_day + np.timedelta64(1, "D"), target + np.timedelta64(1, "D"),
+                                    busdaycal=self.cal)
+            return np.maximum(1, count)
+        return np.maximum(1, (day - due_day).astype(np.int64))
+
+    def working_days_left(self, instant: np.ndarray, due: np.ndarray) -> np.ndarray:
+        """Working days from each instant's date through its due's date, both included."""
+        day, due_day = self.local_day(instant), self.local_day(due)
+        return np.maximum(0, np.busday_count(day, due_day + np.timedelta64(1, "D"), busdaycal=self.cal))

@@ -1,0 +1,396 @@
+"""The columnar fast path: every rule kind as comparisons of first-occurrence positions and numpy business-day
+arithmetic over a whole partition.  Cases it cannot decide exactly (missing pattern attributes, contradicting
+facts) are sent to `evaluate()`; a differential test holds it equal to `evaluate()` case by case."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+
+from ..compensation import assess
+from ..config import load_settings
+from ..rules import ChannelCheck, DeadlineCheck, Matcher, ObligationCheck, OrderCheck, compile_policy
+from .calendar_np import NumpyCalendar, fixed_offset_seconds
+from .columns import CASE_ID, LINE, TYPE
+from .normalize import AT_US
+from .tabular import ACTION, FINDING, SCHEMA, rows_table, verdict_row
+
+NONE = np.iinfo(np.int64).max
+STATUS = np.array(["met", "breached", "pending", "not_applicable", "undetermined"], dtype=object)
+MET, BREACHED, PENDING, NA, UNDETERMINED = range(5)
+SECOND = 1_000_000
+
+
+class Partition:
+    """A grouped partition as numpy arrays, with first-occurrence queries per case."""
+
+    def __init__(self, table: pa.Table, bounds: np.ndarray, as_of_us: int) -> None:
+        self.table = table
+        self.n = table.num_rows
+        self.bounds = bounds
+        self.starts = bounds[:-1]
+        self.groups = len(bounds) - 1
+        self.gid = np.repeat(np.arange(self.groups), np.diff(bounds))
+        self.pos = np.arange(self.n) - self.starts[self.gid]
+        self.at = table.column(AT_US).to_numpy()
+        self.seen = self.at <= as_of_us
+        types = table.column(TYPE).combine_chunks().dictionary_encode()
+        self._type_codes = types.indices.to_numpy(zero_copy_only=False)
+        self._type_index = {v: i for i, v in enumerate(types.dictionary.to_pylist())}
+        self._columns: dict[str, np.ndarray] = {}
+        self.unknown = np.zeros(self.groups, dtype=bool)
+
+    def column(self, name: str) -> np.ndarray:
+        """An attribute column as an object array (None where absent)."""
+        if name not in self._columns:
+            self._columns[name] = np.asarray(self.table.column(name).to_numpy(zero_copy_only=False), dtype=object)
+        return self._columns[name]
+
+    def is_type(self, event: str) -> np.ndarray:
+        """Rows of this event type."""
+        code = self._type_index.get(event)
+        return np.zeros(self.n, bool) if code is None else self._type_codes == code
+
+    def matches(self, matcher: Matcher) -> np.ndarray:
+        """Seen rows matching `matcher`; cases with a row that lacks a needed attribute are marked unknown."""
+        rows = self.is_type(matcher.event) & self.seen
+        for name, value in matcher.where:
+            values = self.column(name)
+            missing = rows & np.equal(values, None)
+            if missing.any():
+                self.unknown[self.gid[missing]] = True
+            rows = rows & (values == value)
+        return rows
+
+    def first(self, rows: np.ndarray, after: np.ndarray | None = None,
+              before: np.ndarray | None = None) -> np.ndarray:
+        """Per case, the global row index of the first row in `rows` strictly between positions; NONE if none."""
+        cond = rows
+        if after is not None:
+            cond = cond & (self.pos > after[self.gid])
+        if before is not None:
+            cond = cond & (self.pos < before[self.gid])
+        idx = np.where(cond, np.arange(self.n), NONE)
+        return np.minimum.reduceat(idx, self.starts) if self.n else np.zeros(0, np.int64)
+
+    def position(self, first: np.ndarray) -> np.ndarray:
+        """Positions within the case of first-occurrence rows (NONE stays NONE)."""
+        found = first != NONE
+        out = np.full(len(first), NONE)
+        out[found] = first[found] - self.starts[found]
+        return out
+
+    def at_of(self, first: np.ndarray) -> np.ndarray:
+        """Instants (µs) of first-occurrence rows (NONE stays NONE)."""
+        out = np.full(len(first), NONE)
+        found = first != NONE
+        out[found] = self.at[first[found]]
+        return out
+
+
+class RuleResult:
+    """Column arrays of one rule's findings over a partition."""
+
+    def __init__(self, groups: int) -> None:
+        self.status = np.full(groups, NA, dtype=np.int8)
+        self.trigger = np.full(groups, NONE)
+        self.due = np.full(groups, NONE)
+        self.fulfilled = np.full(groups, NONE)
+        self.not_before = np.full(groups, NONE)
+        self.late = np.full(groups, -1)
+        self.expects: str | None = None
+
+
+def _deadline(check: DeadlineCheck, p: Partition, cal: NumpyCalendar, as_of_us: int) -> RuleResult:
+    r = RuleResult(p.groups)
+    trig = p.first(p.matches(check.trigger))
+    triggered = trig != NONE
+    tpos = p.position(trig)
+    done = p.first(p.matches(check.fulfilled_by), after=tpos)
+    closed = p.first(p.is_type("case_closed") & p.seen, after=tpos)
+    start, done_at = p.at_of(trig), p.at_of(done)
+    has_done, has_closed = done != NONE, closed != NONE
+    r.trigger[triggered] = start[triggered]
+    period = check.rule.period
+    r.expects = check.fulfilled_by.event
+    r.status[triggered] = PENDING
+    r.status[triggered & ~has_done & has_closed] = BREACHED
+    if check.bound == "at_most":
+        due = cal.due(np.where(triggered, start, 0), period.amount, period.unit)
+        r.due[triggered] = due[triggered]
+        met = triggered & has_done & (done_at <= due)
+        late = triggered & has_done & ~met
+        overdue = triggered & ~has_done & (as_of_us > due)
+        r.status[met] = MET
+        r.status[late | overdue] = BREACHED
+        r.fulfilled[has_done & triggered] = done_at[has_done & triggered]
+        r.late[late] = cal.late_by(due[late], done_at[late], period.unit)
+        r.late[overdue] = cal.late_by(due[overdue], np.full(overdue.sum(), as_of_us), period.unit)
+        return r
+    r.fulfilled[has_done & triggered] = done_at[has_done & triggered]
+    if check.bound == "at_least":
+        earliest = cal.not_before(np.where(triggered, start, 0), period.amount, period.unit)
+        r.not_before[triggered] = earliest[triggered]
+        r.status[triggered & has_done] = np.where(done_at < earliest, BREACHED, MET)[triggered & has_done]
+    else:
+        r.status[triggered & has_done] = MET
+    return r
+
+
+def _order(check: OrderCheck, p: Partition) -> RuleResult:
+    r = RuleResult(p.groups)
+    then = p.first(p.matches(check.then))
+    happened = then != NONE
+    first = p.first(p.matches(check.first), before=p.position(then))
+    in_order = happened & (first != NONE)
+    r.status[happened] = BREACHED
+    r.status[in_order] = MET
+    r.trigger[in_order] = p.at_of(first)[in_order]
+    r.fulfilled[happened] = p.at_of(then)[happened]
+    return r
+
+
+def _obligation(check: ObligationCheck, p: Partition) -> RuleResult:
+    r = RuleResult(p.groups)
+    cond = p.first(p.matches(check.when))
+    arisen = cond != NONE
+    cpos = p.position(cond)
+    done = p.first(p.matches(check.require), after=cpos)
+    limit = p.first(p.matches(check.before), after=cpos) if check.before else np.full(p.groups, NONE)
+    closed = p.first(p.is_type("case_closed") & p.seen, after=cpos)
+    has_done, has_limit = done != NONE, limit != NONE
+    met = arisen & has_done & (~has_limit | (done < limit))
+    r.expects = check.require.event
+    r.trigger[arisen] = p.at_of(cond)[arisen]
+    r.status[arisen] = PENDING
+    r.status[arisen & (closed != NONE)] = BREACHED
+    r.status[arisen & has_limit] = BREACHED
+    r.status[met] = MET
+    with_done = arisen & has_done & (met | has_limit)
+    r.fulfilled[with_done] = p.at_of(done)[with_done]
+    return r
+
+
+def _channel(check: ChannelCheck, p: Partition) -> RuleResult:
+    r = RuleResult(p.groups)
+    rule = check.rule
+    hit = p.first(p.matches(check.event))
+    ref = p.first(p.is_type(rule.must_equal_event) & p.seen)
+    agreed = np.full(p.groups, None, dtype=object)
+    has_ref = ref != NONE
+    agreed[has_ref] = p.column(rule.must_equal_attribute)[ref[has_ref]]
+    used = np.full(p.groups, None, dtype=object)
+    has_hit = hit != NONE
+    used[has_hit] = p.column(rule.attribute)[hit[has_hit]]
+    applies = has_hit & np.not_equal(agreed, None)
+    r.status[applies] = np.where(np.equal(used, None), UNDETERMINED, np.where(used == agreed, MET, BREACHED))[applies]
+    r.trigger[applies] = p.at_of(ref)[applies]
+    r.fulfilled[applies] = p.at_of(hit)[applies]
+    return r
+
+
+def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, rejects) -> pa.Table | None:
+    """Tabular verdicts of a grouped partition, or None when this policy needs the reference path throughout."""
+    offset = fixed_offset_seconds(policy.calendar.timezone)
+    if offset is None or len(policy.versions) > 1:
+        return None
+    settings = load_settings()
+    reading = job.reading if job.reading is not None else settings.reading
+    compiled = compile_policy(policy, reading)
+    as_of = dt.datetime.fromisoformat(job.as_of)
+    as_of_us = int(as_of.timestamp()) * SECOND + as_of.microsecond
+    p = Partition(table, bounds, as_of_us)
+    if p.groups == 0:
+        return rows_table([])
+    cal = NumpyCalendar.for_range(compiled.calendar, offset, p.at.min(initial=as_of_us), max(p.at.max(initial=0),
+                                                                                               as_of_us))
+    results = []
+    for check in compiled.rules:
+        if isinstance(check, DeadlineCheck):
+            results.append(_deadline(check, p, cal, as_of_us))
+        elif isinstance(check, OrderCheck):
+            results.append(_order(check, p))
+        elif isinstance(check, ObligationCheck):
+            results.append(_obligation(check, p))
+        elif isinstance(check, ChannelCheck):
+            results.append(_channel(check, p))
+        else:
+            return None
+    compensation, contradicted = _compensation(policy, p, job.facts)
+    fallback = p.unknown | contradicted
+    fast = ~fallback
+    used = sorted({c.reading for c in compiled.rules if isinstance(c, DeadlineCheck)})
+    verdict_reading = reading or (used[0] if len(used) == 1 else None)
+    fast_table = _assemble(policy, compiled, p, results, compensation, fast, cal, as_of, as_of_us, offset,
+                           verdict_reading, settings)
+    _count(stats, results, fast, compiled, cal)
+    stats.events = table.num_rows
+    if not fallback.any():
+        return fast_table
+    from .reference import cases_of, judge
+
+    slow_rows = []
+    for verdict, bad in judge(policy, cases_of(table, bounds, job.attributes, job.facts, np.flatnonzero(fallback)),
+                              as_of, job.reading):
+        row = verdict_row(verdict)
+        slow_rows.append(row)
+        stats.add_verdict_row(row)
+        rejects.extend(bad)
+    stats.fallback_cases += len(slow_rows)
+    return pa.concat_tables([fast_table, rows_table(slow_rows)])
+
+
+def _count(stats, results: list[RuleResult], fast: np.ndarray, compiled, cal: NumpyCalendar) -> None:
+    statuses = np.stack([r.status for r in results])[:, fast] if results else np.zeros((0, fast.sum()))
+    case_status = _case_status(statuses)
+    stats.cases += int(fast.sum())
+    for name, count in zip(*np.unique(case_status, return_counts=True)):
+        stats.by_status[str(name)] += int(count)
+    for check, r in zip(compiled.rules, results):
+        breached = (r.status == BREACHED) & fast
+        if breached.any():
+            stats.breached_rules[check.rule.id] += int(breached.sum())
+        late = breached & (r.late >= 0)
+        if late.any() and isinstance(check, DeadlineCheck):
+            values, counts = np.unique(r.late[late], return_counts=True)
+            bucket = stats.lateness.setdefault(check.rule.period.unit, __import__("collections").Counter())
+            for v, c in zip(values.tolist(), counts.tolist()):
+                bucket[v] += c
+
+
+def _case_status(statuses: np.ndarray) -> np.ndarray:
+    """SPEC §7 precedence over a (rules, cases) array of status codes."""
+    out = np.full(statuses.shape[1], "compliant", dtype=object)
+    out[(statuses == PENDING).any(axis=0)] = "in_progress"
+    out[(statuses == UNDETERMINED).any(axis=0)] = "undetermined"
+    out[(statuses == BREACHED).any(axis=0)] = "non_compliant"
+    return out
+
+
+def _compensation(policy, p: Partition, facts: tuple[str, ...]):
+    """Per case (status, unknown facts) via `assess` on each distinct combination of facts; contradicting cases."""
+    contradicted = np.zeros(p.groups, dtype=bool)
+    codes = np.zeros(p.groups, dtype=np.int64)
+    names = list(facts)
+    for k, fact in enumerate(names):
+        raw = p.table.column(fact).to_numpy(zero_copy_only=False)
+        values = np.where(np.equal(raw, None), -1, np.where(raw == True, 1, 0)).astype(np.int64)  # noqa: E712
+        line = p.table.column(LINE).to_numpy()
+        # the case's value is its first non-empty cell in file order; another value later is a contradiction
+        known = values >= 0
+        first_line = np.where(known, line, NONE)
+        first = np.minimum.reduceat(first_line, p.starts)
+        chosen = np.full(p.groups, -1)
+        hit = known & (line == first[p.gid])
+        chosen[p.gid[hit]] = values[hit]
+        lo = np.maximum.reduceat(np.where(known, values, -1), p.starts)
+        hi_min = np.minimum.reduceat(np.where(known, values, 2), p.starts)
+        contradicted |= (lo >= 0) & (hi_min != lo)
+        codes = codes * 3 + (chosen + 1)
+    table: dict[int, tuple[str, list[str]]] = {}
+    for code in np.unique(codes).tolist():
+        digits, rest = [], code
+        for _ in names:
+            digits.append(rest % 3)
+            rest //= 3
+        digits.reverse()
+        facts_map = {n: (None if d == 0 else d == 2) for n, d in zip(names, digits) if d != 0}
+        result = assess(policy.compensation, facts_map)
+        table[code] = (result.status, list(result.unknown_facts))
+    return (codes, table), contradicted
+
+
+def _iso(micros: np.ndarray, offset: int) -> pa.Array:
+    """ISO 8601 local time with the fixed offset, whole seconds; NONE becomes null."""
+    mask = micros == NONE
+    seconds = np.where(mask, 0, micros // SECOND) + offset
+    local = pa.array(seconds, pa.timestamp("s"), mask=mask)
+    import pyarrow.compute as pc
+
+    sign = "+" if offset >= 0 else "-"
+    suffix = f"{sign}{abs(offset) // 3600:02d}:{abs(offset) % 3600 // 60:02d}"
+    return pc.binary_join_element_wise(pc.strftime(local, format="%Y-%m-%dT%H:%M:%S"), pa.scalar(suffix), "")
+
+
+def _assemble(policy, compiled, p: Partition, results, compensation, fast, cal, as_of, as_of_us, offset,
+              verdict_reading, settings) -> pa.Table:
+    idx = np.flatnonzero(fast)
+    g, rules = len(idx), len(results)
+    flat = lambda attr: np.stack([getattr(r, attr)[idx] for r in results], axis=1).ravel()  # noqa: E731
+    status_codes = np.stack([r.status[idx] for r in results], axis=1)
+    late = flat("late")
+    units = np.array([c.rule.period.unit if isinstance(c, DeadlineCheck) else None for c in compiled.rules],
+                     dtype=object)
+    has_late = late >= 0
+    findings = pa.StructArray.from_arrays([
+        pa.array(np.tile(np.array([c.rule.id for c in compiled.rules], dtype=object), g), pa.string()),
+        pa.array(np.tile(np.array([c.rule.kind for c in compiled.rules], dtype=object), g), pa.string()),
+        pa.array(STATUS[status_codes.ravel()], pa.string()),
+        _iso(flat("trigger"), offset), _iso(flat("due"), offset), _iso(flat("fulfilled"), offset),
+        _iso(flat("not_before"), offset),
+        pa.array(late, pa.int64(), mask=~has_late),
+        pa.array(np.where(has_late, np.tile(units, g), None), pa.string()),
+        pa.array(np.tile(np.array([c.reading if isinstance(c, DeadlineCheck) else None for c in compiled.rules],
+                                  dtype=object), g), pa.string()),
+    ], fields=list(FINDING))
+    finding_lists = pa.ListArray.from_arrays(pa.array(np.arange(0, g * rules + 1, rules, dtype=np.int32)), findings)
+    actions = _actions(compiled, results, idx, cal, as_of_us, offset, settings)
+    codes, comp_table = compensation
+    comp_status = np.array([comp_table[c][0] for c in codes[idx].tolist()], dtype=object)
+    comp_unknown = [comp_table[c][1] for c in codes[idx].tolist()]
+    version = policy.versions[0]
+    as_of_text = as_of.astimezone(dt.timezone(dt.timedelta(seconds=offset))).isoformat(timespec="seconds")
+    case_ids = p.table.column(CASE_ID).take(pa.array(p.starts[idx]))
+    return pa.Table.from_arrays([
+        case_ids.combine_chunks() if isinstance(case_ids, pa.ChunkedArray) else case_ids,
+        pa.array(_case_status(status_codes.T), pa.string()),
+        pa.array(np.full(g, version.id, dtype=object), pa.string()),
+        pa.array(np.full(g, version.version, dtype=object), pa.string()),
+        pa.array(np.full(g, as_of_text, dtype=object), pa.string()),
+        pa.array(np.full(g, verdict_reading, dtype=object), pa.string()),
+        pa.array(comp_status, pa.string()),
+        pa.array(comp_unknown, pa.list_(pa.string())),
+        finding_lists, actions], schema=SCHEMA)
+
+
+def _actions(compiled, results, idx, cal: NumpyCalendar, as_of_us: int, offset: int, settings) -> pa.Array:
+    """Required actions of pending findings, sorted by due (open-ended last) then rule id."""
+    g = len(idx)
+    case_parts, due_parts, rule_parts, event_parts, risk_parts = [], [], [], [], []
+    at_risk = settings.at_risk
+    for check, r in zip(compiled.rules, results):
+        if r.expects is None:
+            continue
+        pending = np.flatnonzero(r.status[idx] == PENDING)
+        if not len(pending):
+            continue
+        due = r.due[idx][pending]
+        trigger = r.trigger[idx][pending]
+        has_due = due != NONE
+        risk = np.zeros(len(pending), dtype=bool)
+        if has_due.any():
+            d, t = due[has_due], trigger[has_due]
+            window = (d - t) / SECOND
+            by_fraction = (window > 0) & ((d - as_of_us) / SECOND <= at_risk.fraction * window)
+            left = cal.working_days_left(np.full(len(d), as_of_us), d)
+            risk[has_due] = by_fraction | (left <= at_risk.working_days)
+        case_parts.append(pending)
+        due_parts.append(due)
+        rule_parts.append(np.full(len(pending), check.rule.id, dtype=object))
+        event_parts.append(np.full(len(pending), r.expects, dtype=object))
+        risk_parts.append(risk)
+    if not case_parts:
+        return pa.ListArray.from_arrays(pa.array(np.zeros(g + 1, np.int32)), pa.array([], ACTION))
+    case = np.concatenate(case_parts)
+    due = np.concatenate(due_parts)
+    rule = np.concatenate(rule_parts)
+    rule_rank = np.unique(rule, return_inverse=True)[1]
+    order = np.lexsort((rule_rank, due, case))
+    case, due, rule = case[order], due[order], rule[order]
+    event, risk = np.concatenate(event_parts)[order], np.concatenate(risk_parts)[order]
+    values = pa.StructArray.from_arrays([pa.array(event, pa.string()), _iso(due, offset), pa.array(rule, pa.string()),
+                                         pa.array(risk, pa.bool_())], fields=list(ACTION))
+    offsets = np.r_[0, np.cumsum(np.bincount(case, minlength=g))].astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), values)

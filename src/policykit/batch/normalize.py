@@ -1,0 +1,127 @@
+"""Turn a raw log batch into checked columns (case_id, type, at_us, attributes, facts); bad rows are rejected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..case import Vocabulary
+from ..vocabulary import CHANNEL_ATTRIBUTES, EVENT_ATTRIBUTES, EVENTS
+from .columns import AT, CASE_ID, LINE, TYPE, LogColumns, parse_fact
+from .timestamps import to_utc_micros
+
+AT_US = "at_us"
+Reject = tuple[int, str]
+
+
+@dataclass(frozen=True)
+class LogShape:
+    """What a batch needs to check rows: the log's columns and the policy's vocabulary."""
+
+    columns: LogColumns
+    vocab: Vocabulary
+
+    def schema(self) -> pa.Schema:
+        """The schema of normalised batches."""
+        fields = [pa.field(LINE, pa.int64()), pa.field(CASE_ID, pa.string()), pa.field(TYPE, pa.string()),
+                  pa.field(AT_US, pa.int64())]
+        fields += [pa.field(a, pa.string()) for a in self.columns.attributes]
+        fields += [pa.field(f, pa.bool_()) for f in self.columns.facts]
+        return pa.schema(fields)
+
+
+def _string(batch: pa.RecordBatch, name: str) -> pa.Array:
+    if name not in batch.schema.names:
+        return pa.nulls(batch.num_rows, pa.string())
+    column = batch.column(name)
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if not pa.types.is_string(column.type):
+        column = column.cast(pa.string())
+    return column
+
+
+def normalise(batch: pa.RecordBatch, shape: LogShape) -> tuple[pa.RecordBatch, list[Reject]]:
+    """The valid rows of `batch` in the normalised schema, and (line, reason) for each rejected row."""
+    n = batch.num_rows
+    lines = batch.column(LINE).to_numpy()
+    reasons: dict[int, str] = {}
+
+    def reject(rows: np.ndarray, reason) -> None:
+        for row in rows.tolist():
+            reasons.setdefault(row, reason(row) if callable(reason) else reason)
+
+    case_id = pc.utf8_trim_whitespace(_string(batch, CASE_ID))
+    missing = pc.fill_null(pc.equal(case_id, ""), True).to_numpy(zero_copy_only=False)
+    reject(np.nonzero(missing)[0], "missing case_id")
+    kind = pc.utf8_trim_whitespace(_string(batch, TYPE))
+    kind_np = np.asarray(kind.to_pylist() if n < 64 else kind.to_numpy(zero_copy_only=False), dtype=object)
+    known = pc.fill_null(pc.is_in(kind, pa.array(sorted(shape.vocab.events))), False).to_numpy(zero_copy_only=False)
+    reject(np.nonzero(~known)[0], lambda r: "missing type" if kind_np[r] in (None, "") else
+           f"unknown event type '{kind_np[r]}'")
+    at_us, at_ok, at_problems = to_utc_micros(
+        batch.column(AT) if AT in batch.schema.names else pa.nulls(n, pa.string()), shape.vocab.timezone)
+    for row, reason in at_problems:
+        reasons.setdefault(row, reason)
+    attributes = [_attribute(batch, name, kind, kind_np, shape, reject) for name in shape.columns.attributes]
+    facts = [_fact(batch, name, reject) for name in shape.columns.facts]
+    keep = np.ones(n, dtype=bool)
+    if reasons:
+        keep[list(reasons)] = False
+    rejects = [(int(lines[row]), reason) for row, reason in sorted(reasons.items())]
+    mask = pa.array(keep)
+    arrays = [batch.column(LINE), case_id, kind, pa.array(at_us), *attributes, *facts]
+    out = pa.RecordBatch.from_arrays(arrays, schema=shape.schema())
+    return (out if keep.all() else out.filter(mask)), rejects
+
+
+def _attribute(batch: pa.RecordBatch, name: str, kind: pa.Array, kind_np: np.ndarray, shape: LogShape,
+               reject) -> pa.Array:
+    values = pc.utf8_trim_whitespace(_string(batch, name))
+    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    present = pc.is_valid(values).to_numpy(zero_copy_only=False)
+    if not present.any():
+        return values
+    allowed_types = [t for t, attrs in EVENT_ATTRIBUTES.items() if name in attrs]
+    if name == "channel":
+        allowed_types += [e for e in shape.vocab.events if e not in EVENTS]
+    allowed = pc.fill_null(pc.is_in(kind, pa.array(allowed_types, pa.string())), False).to_numpy(
+        zero_copy_only=False)
+    reject(np.nonzero(present & ~allowed)[0], lambda r: f"event '{kind_np[r]}' has no attribute '{name}'")
+    if name in CHANNEL_ATTRIBUTES:
+        choices = sorted(shape.vocab.channels)
+        what = "channel"
+    else:
+        choices = [v for attrs in EVENT_ATTRIBUTES.values() for k, c in attrs.items() if k == name and c
+                   for v in c]
+        what = name
+    if choices:
+        ok = pc.fill_null(pc.is_in(values, pa.array(choices)), True).to_numpy(zero_copy_only=False)
+        bad = np.nonzero(present & ~ok)[0]
+        if len(bad):
+            # the value is not echoed: a mistyped cell may hold personal data (a phone number, a name)
+            reject(bad, f"unknown {what} in column '{name}'")
+    return values
+
+
+def _fact(batch: pa.RecordBatch, name: str, reject) -> pa.Array:
+    if name not in batch.schema.names:
+        return pa.nulls(batch.num_rows, pa.bool_())
+    column = batch.column(name)
+    if pa.types.is_boolean(column.type):
+        return column
+    raw = _string(batch, name).to_pylist()
+    parsed: list[bool | None] = []
+    bad = []
+    for row, value in enumerate(raw):
+        try:
+            parsed.append(parse_fact(value))
+        except ValueError:
+            parsed.append(None)
+            bad.append(row)
+    if bad:
+        reject(np.array(bad), f"fact '{name}' is not true/false")
+    return pa.array(parsed, pa.bool_())

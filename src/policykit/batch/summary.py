@@ -1,0 +1,99 @@
+"""What a batch found, merged across workers: cases by status, most-breached rules, lateness, rejects."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Stats:
+    """Counts from one partition (or all of them, once merged)."""
+
+    events: int = 0
+    cases: int = 0
+    by_status: Counter = field(default_factory=Counter)
+    breached_rules: Counter = field(default_factory=Counter)
+    lateness: dict[str, Counter] = field(default_factory=dict)
+    fallback_cases: int = 0
+
+    def add_verdict_row(self, row: dict) -> None:
+        """Count one tabular verdict row."""
+        self.cases += 1
+        self.by_status[row["status"]] += 1
+        for finding in row["findings"]:
+            if finding["status"] == "breached":
+                self.breached_rules[finding["rule"]] += 1
+                if finding["late_by"] is not None:
+                    self.lateness.setdefault(finding["late_unit"], Counter())[finding["late_by"]] += 1
+
+    def merge(self, other: "Stats") -> None:
+        """Add another partition's counts."""
+        self.events += other.events
+        self.cases += other.cases
+        self.by_status.update(other.by_status)
+        self.breached_rules.update(other.breached_rules)
+        for unit, counts in other.lateness.items():
+            self.lateness.setdefault(unit, Counter()).update(counts)
+        self.fallback_cases += other.fallback_cases
+
+
+def median(counts: Counter) -> float | None:
+    """The median of values given as value -> count."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    lower, upper = (total - 1) // 2, total // 2
+    seen, low_value = 0, None
+    for value in sorted(counts):
+        seen += counts[value]
+        if low_value is None and seen > lower:
+            low_value = value
+        if seen > upper:
+            return (low_value + value) / 2
+    return None
+
+
+@dataclass
+class Summary:
+    """The end-of-batch report."""
+
+    stats: Stats
+    rows_read: int = 0
+    rejected: int = 0
+    rejects_path: str | None = None
+    unknown_columns: tuple[str, ...] = ()
+    seconds: float = 0.0
+    out: str | None = None
+    fast_path: bool = True
+
+    def to_dict(self) -> dict:
+        """The summary as JSON-ready data."""
+        s = self.stats
+        return {"rows_read": self.rows_read, "events_evaluated": s.events, "cases": s.cases,
+                "cases_by_status": dict(sorted(s.by_status.items())),
+                "most_breached_rules": s.breached_rules.most_common(5),
+                "median_lateness": {unit: median(c) for unit, c in sorted(s.lateness.items())},
+                "rejected_rows": self.rejected, "rejects_file": self.rejects_path,
+                "unknown_columns": list(self.unknown_columns), "seconds": round(self.seconds, 3),
+                "events_per_second": round(self.rows_read / self.seconds) if self.seconds else None,
+                "cases_by_reference_path": s.fallback_cases, "out": self.out}
+
+    def render(self) -> str:
+        """A short plain-text summary for the terminal."""
+        d = self.to_dict()
+        lines = [f"{d['rows_read']} rows read, {d['cases']} cases in {d['seconds']} s"
+                 + (f" ({d['events_per_second']} events/s)" if d["events_per_second"] else "")]
+        lines.append("cases by status: " + (", ".join(f"{k} {v}" for k, v in d["cases_by_status"].items())
+                                            or "none"))
+        if d["most_breached_rules"]:
+            lines.append("most breached: " + ", ".join(f"{rule} {n}" for rule, n in d["most_breached_rules"]))
+        for unit, value in d["median_lateness"].items():
+            lines.append(f"median lateness: {value:g} {unit.replace('_', ' ')}")
+        if self.unknown_columns:
+            lines.append("ignored unknown columns: " + ", ".join(self.unknown_columns))
+        if self.rejected:
+            lines.append(f"rejected rows: {self.rejected} (see {self.rejects_path})")
+        if self.out:
+            lines.append(f"verdicts written to {self.out}")
+        return "\n".join(lines) + "\n"

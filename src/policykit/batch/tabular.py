@@ -1,0 +1,65 @@
+"""One row per case for Parquet (findings nested) and CSV (findings flattened into `<rule>.<field>` columns)."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+
+from ..verdict import Verdict
+
+FINDING = pa.struct([("rule", pa.string()), ("kind", pa.string()), ("status", pa.string()),
+                     ("trigger_at", pa.string()), ("due", pa.string()), ("fulfilled_at", pa.string()),
+                     ("not_before", pa.string()), ("late_by", pa.int64()), ("late_unit", pa.string()),
+                     ("reading", pa.string())])
+ACTION = pa.struct([("event", pa.string()), ("due", pa.string()), ("rule", pa.string()), ("at_risk", pa.bool_())])
+SCHEMA = pa.schema([("case_id", pa.string()), ("status", pa.string()), ("policy", pa.string()),
+                    ("policy_version", pa.string()), ("as_of", pa.string()), ("reading", pa.string()),
+                    ("compensation", pa.string()), ("compensation_unknown_facts", pa.list_(pa.string())),
+                    ("findings", pa.list_(FINDING)), ("required_actions", pa.list_(ACTION))])
+FINDING_FIELDS = ("status", "trigger_at", "due", "fulfilled_at", "not_before", "late_by")
+
+
+def verdict_row(verdict: Verdict) -> dict:
+    """The tabular row of a verdict (labels, clause texts and explanations stay in the JSONL form)."""
+    findings = []
+    for f in verdict.findings:
+        unit, late = next(iter(f.late_by.items())) if f.late_by else (None, None)
+        findings.append({"rule": f.rule, "kind": f.kind, "status": f.status, "trigger_at": f.trigger_at,
+                         "due": f.due, "fulfilled_at": f.fulfilled_at, "not_before": f.not_before,
+                         "late_by": late, "late_unit": unit, "reading": f.reading})
+    return {"case_id": verdict.case_id, "status": verdict.status, "policy": verdict.policy,
+            "policy_version": verdict.policy_version, "as_of": verdict.as_of, "reading": verdict.reading,
+            "compensation": verdict.compensation.status,
+            "compensation_unknown_facts": list(verdict.compensation.unknown_facts),
+            "findings": findings,
+            "required_actions": [{"event": a.event, "due": a.due, "rule": a.rule, "at_risk": a.at_risk}
+                                 for a in verdict.required_actions]}
+
+
+def rows_table(rows: list[dict]) -> pa.Table:
+    """An Arrow table in SCHEMA from tabular rows."""
+    return pa.Table.from_pylist(rows, schema=SCHEMA)
+
+
+def flatten(table: pa.Table, rule_ids: list[str]) -> pa.Table:
+    """The CSV form: nested findings become `<rule>.<field>` columns, lists become `;`-joined text."""
+    rows = table.to_pylist()
+    out: dict[str, list] = {name: [] for name in ("case_id", "status", "policy", "policy_version", "as_of",
+                                                  "reading", "compensation", "compensation_unknown_facts")}
+    for rule in rule_ids:
+        for field in FINDING_FIELDS:
+            out[f"{rule}.{field}"] = []
+    out["required_actions"] = []
+    for row in rows:
+        for name in ("case_id", "status", "policy", "policy_version", "as_of", "reading", "compensation"):
+            out[name].append(row[name])
+        out["compensation_unknown_facts"].append(";".join(row["compensation_unknown_facts"] or []))
+        by_rule = {f["rule"]: f for f in row["findings"]}
+        for rule in rule_ids:
+            finding = by_rule.get(rule, {})
+            for field in FINDING_FIELDS:
+                out[f"{rule}.{field}"].append(finding.get(field))
+        out["required_actions"].append(json.dumps(row["required_actions"], ensure_ascii=False)
+                                       if row["required_actions"] else None)
+    return pa.table(out)

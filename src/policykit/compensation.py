@@ -1,0 +1,50 @@
+"""Compensation: the policy's condition tree over case facts, in three-valued logic (true/false/unknown)."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from .model import AllCondition, AnyCondition, Compensation, Condition, FactCondition, NotCondition
+from .verdict import ClauseRef, CompensationResult, Text
+
+Truth = bool | None
+
+
+def truth(condition: Condition, facts: Mapping[str, bool | None]) -> tuple[Truth, list[str]]:
+    """The value of `condition` and, when unknown, the absent facts that would decide it."""
+    if isinstance(condition, FactCondition):
+        value = facts.get(condition.fact)
+        return value, ([] if value is not None else [condition.fact])
+    if isinstance(condition, NotCondition):
+        value, unknown = truth(condition.not_, facts)
+        return (None if value is None else not value), unknown
+    parts = condition.all if isinstance(condition, AllCondition) else condition.any
+    decisive = isinstance(condition, AnyCondition)  # the value that settles the whole: True for any, False for all
+    results = [truth(part, facts) for part in parts]
+    if any(value is decisive for value, _ in results):
+        return decisive, []
+    if all(value is not None for value, _ in results):
+        return not decisive, []
+    unknown: list[str] = []
+    for value, names in results:
+        unknown.extend(n for n in names if n not in unknown)
+    return None, unknown
+
+
+def assess(compensation: Compensation | None, facts: Mapping[str, bool | None]) -> CompensationResult:
+    """eligible / not_eligible / undetermined (naming unknown facts) / not_covered (policy silent)."""
+    if compensation is None:
+        return CompensationResult(status="not_covered", explanation=Text(
+            ar="لا تتناول سياسة الجمعية التعويض.", en="The policy says nothing about compensation."))
+    value, unknown = truth(compensation.condition, facts)
+    clauses = [ClauseRef(ref=item.clause.ref, text_ar=item.clause.text_ar) for item in compensation.conditions]
+    if value is True:
+        text = Text(ar="شروط التعويض متحققة، ويُتفاوض مع المستفيد على التعويض.",
+                    en="The compensation conditions hold; compensation is then negotiated with the beneficiary.")
+        return CompensationResult(status="eligible", clauses=clauses, explanation=text)
+    if value is False:
+        text = Text(ar="شروط التعويض غير متحققة.", en="The compensation conditions do not hold.")
+        return CompensationResult(status="not_eligible", clauses=clauses, explanation=text)
+    text = Text(ar=f"لا يمكن الحكم قبل معرفة: {'، '.join(unknown)}.",
+                en=f"Cannot decide until these facts are known: {', '.join(unknown)}.")
+    return CompensationResult(status="undetermined", unknown_facts=unknown, clauses=clauses, explanation=text)

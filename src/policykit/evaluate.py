@@ -1,0 +1,117 @@
+"""`evaluate(policy, case, as_of, reading)`: the reference evaluation of one case (SPEC §7); time only from as_of."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .calendar import WorkCalendar
+from .case import Case
+from .compensation import assess
+from .config import AtRisk, load_settings
+from .findings_text import event_label
+from .model import Policy
+from .rules import CompiledPolicy, Context, Outcome, compile_policy
+from .timeparse import iso, parse_instant, zone
+from .verdict import ClauseRef, Note, RequiredAction, Text, Verdict, case_status
+from .vocabulary import CHANNEL_ATTRIBUTES, CHANNELS
+
+_OPEN_ENDED = dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc)
+
+
+def evaluate(policy: Policy, case: Case, as_of: dt.datetime | str, reading: str | None = None, *,
+             at_risk: AtRisk | None = None) -> Verdict:
+    """Judge `case` against the version of `policy` in force at its first event, as things stood at `as_of`.
+
+    `reading` (intended/literal) and `at_risk` default to the configuration (POLICYKIT_READING, policykit.toml),
+    then to each deadline's own default reading.
+    """
+    if reading is None or at_risk is None:
+        settings = load_settings()
+        reading = reading if reading is not None else settings.reading
+        at_risk = at_risk if at_risk is not None else settings.at_risk
+    version = version_for(policy, case, as_of)
+    compiled = compile_policy(version, reading)
+    calendar = compiled.calendar
+    instant = as_instant(as_of, calendar.tz)
+    seen = tuple(e for e in case.events if e.at <= instant)
+    ctx = Context(seen, instant, calendar, compiled.labels)
+    outcomes = [rule.check(ctx) for rule in compiled.rules]
+    findings = [o.finding for o in outcomes]
+    used = sorted({f.reading for f in findings if f.reading})
+    return Verdict(
+        case_id=case.case_id, policy=version.id, policy_version=version.version, as_of=iso(instant, calendar.tz),
+        reading=reading or (used[0] if len(used) == 1 else None),
+        status=case_status([f.status for f in findings]), findings=findings,
+        required_actions=required_actions(outcomes, compiled, instant, at_risk),
+        compensation=assess(version.compensation, case.facts),
+        notes=notes(version, case, instant),
+    )
+
+
+def as_instant(as_of: dt.datetime | str, tz: dt.tzinfo) -> dt.datetime:
+    """`as_of` as an aware instant; text and naive datetimes are local to `tz`."""
+    if isinstance(as_of, str):
+        return parse_instant(as_of, tz)
+    if isinstance(as_of, dt.datetime):
+        return as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=tz)
+    if isinstance(as_of, dt.date):
+        return dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=tz)
+    raise TypeError(f"as_of must be a datetime or ISO string, not {type(as_of).__name__}")
+
+
+def version_for(policy: Policy, case: Case, as_of: dt.datetime | str) -> Policy:
+    """The version in force on the local date of the case's first event (of as_of when it has none)."""
+    tz = zone(policy.calendar.timezone)
+    first = case.first_event
+    instant = first.at if first is not None else as_instant(as_of, tz)
+    return policy.in_force_on(instant.astimezone(tz).date())
+
+
+def required_actions(outcomes: list[Outcome], compiled: CompiledPolicy, as_of: dt.datetime,
+                     at_risk: AtRisk) -> list[RequiredAction]:
+    """One action per pending finding, sorted by due (open-ended last), then rule id."""
+    tz = compiled.calendar.tz
+    actions: list[tuple[dt.datetime, str, RequiredAction]] = []
+    for outcome in outcomes:
+        if outcome.finding.status != "pending" or outcome.expects is None:
+            continue
+        finding = outcome.finding
+        ar, en = event_label(outcome.expects, compiled.labels)
+        actions.append((outcome.due or _OPEN_ENDED, finding.rule, RequiredAction(
+            event=outcome.expects, due=iso(outcome.due, tz) if outcome.due else None, rule=finding.rule,
+            label=Text(ar=f"{ar} — {finding.label.ar}", en=f"{en} — {finding.label.en}"),
+            clause=ClauseRef(ref=finding.clause.ref, text_ar=finding.clause.text_ar),
+            at_risk=is_at_risk(outcome.trigger, outcome.due, as_of, compiled.calendar, at_risk))))
+    return [action for _, _, action in sorted(actions, key=lambda item: (item[0], item[1]))]
+
+
+def is_at_risk(trigger: dt.datetime | None, due: dt.datetime | None, as_of: dt.datetime,
+               calendar: WorkCalendar, at_risk: AtRisk) -> bool:
+    """In the last `fraction` of the trigger→due window, or within its last `working_days` working days."""
+    if due is None or trigger is None:
+        return False
+    window = (due - trigger).total_seconds()
+    if window > 0 and (due - as_of).total_seconds() <= at_risk.fraction * window:
+        return True
+    return calendar.working_days_left(as_of, due) <= at_risk.working_days
+
+
+def notes(policy: Policy, case: Case, as_of: dt.datetime) -> list[Note]:
+    """Observations that do not change the status: channels the policy does not offer, events after as_of."""
+    offered = {c.id for c in policy.channels} | {d.id for d in policy.extra_channels}
+    out: list[Note] = []
+    for event in sorted(case.events, key=lambda e: e.index):
+        for name in sorted(CHANNEL_ATTRIBUTES & set(event.attrs)):
+            value = event.attrs[name]
+            if policy.channels and value not in offered:
+                ar, en = CHANNELS.get(value, {"ar": value, "en": value}).values()
+                out.append(Note(code="channel-not-offered", event_index=event.index, message=Text(
+                    ar=f"القناة «{ar}» ({value}) ليست من قنوات هذه السياسة.",
+                    en=f"The channel '{en}' ({value}) is not one this policy offers.")))
+    later = sorted(e.index for e in case.events if e.at > as_of)
+    if later:
+        listed = ", ".join(f"#{i}" for i in later)
+        out.append(Note(code="events-after-as-of", event_index=later[0], message=Text(
+            ar=f"أحداث بعد لحظة التقييم لم تُحتسب: {listed}.",
+            en=f"Events after as_of were not taken into account: {listed}.")))
+    return out

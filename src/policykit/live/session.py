@@ -1,0 +1,240 @@
+"""LiveSession: feed events as they happen, learn what changed, advance an injected clock past deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import heapq
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..case import Case, Event, case_from_data
+from ..evaluate import as_instant, evaluate, version_for
+from ..loader import load_policy
+from ..model import Policy
+from ..rules import Context, compile_policy
+from ..timeparse import iso, zone
+from ..verdict import Verdict
+from .ruleset import DurableClassifier
+from .store import open_store
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _micros(instant: dt.datetime) -> int:
+    return (instant - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+@dataclass
+class Change:
+    """What one post (or advance) changed on one case."""
+
+    case_id: str
+    event_id: str | None = None
+    duplicate: bool = False
+    findings: list[dict] = field(default_factory=list)
+    new_actions: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return {"case_id": self.case_id, "event_id": self.event_id, "duplicate": self.duplicate,
+                "findings": self.findings, "new_actions": self.new_actions}
+
+
+@dataclass
+class _CaseState:
+    """A case's compact state: its events in time order, facts, and the last judgement of each rule."""
+
+    events: list[Event] = field(default_factory=list)
+    facts: dict[str, bool | None] = field(default_factory=dict)
+    event_ids: set[str] = field(default_factory=set)
+    judged: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)
+    stale: bool = True
+
+
+class LiveSession:
+    """A streaming evaluation of many open cases against one policy, with an injected clock."""
+
+    def __init__(self, policy: Policy | str, store: Any = None, now: dt.datetime | str | None = None,
+                 reading: str | None = None) -> None:
+        self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
+        self.tz = zone(self.policy.calendar.timezone)
+        self.now = as_instant(now, self.tz) if now is not None else _EPOCH
+        self.reading = reading
+        self.classifier = DurableClassifier(self.policy)
+        self.store = open_store(store)
+        self.store.check_policy(self.policy.id)
+        self.cases: dict[str, _CaseState] = {}
+        self._dues: list[tuple[int, str, str]] = []
+        self._restore()
+
+    # --- feeding --------------------------------------------------------------------------------------------
+
+    def post(self, case_id: str, event: dict, facts: dict[str, bool | None] | None = None) -> Change:
+        """Add one event (acknowledged, i.e. committed, on return); what it changed on its case."""
+        return self.post_many([(case_id, event, facts)])[0]
+
+    def post_many(self, items: Iterable[tuple]) -> list[Change]:
+        """Add many events in one transaction (one acknowledgement); what each changed."""
+        changes, rows = [], []
+        for item in items:
+            case_id, event, facts = (*item, None)[:3] if len(item) == 2 else item
+            changes.append(self._post_one(str(case_id), event, facts, rows))
+        self.store.add_events(rows)
+        self.store.commit()
+        return changes
+
+    def _post_one(self, case_id: str, event: dict, facts: dict | None, rows: list) -> Change:
+        state = self.cases.get(case_id)
+        if state is None:
+            state = self.cases[case_id] = _CaseState()
+        payload = {k: v for k, v in event.items() if k != "id"}
+        parsed = case_from_data({"case_id": case_id, "events": [payload], **({"facts": facts} if facts else {})},
+                                self.policy, name=f"<live {case_id}>")
+        new = parsed.events[0]
+        event_id = str(event.get("id") or _content_id(new))
+        if event_id in state.event_ids or self.store.known_event(case_id, event_id):
+            state.event_ids.add(event_id)
+            return Change(case_id, event_id, duplicate=True)
+        state.event_ids.add(event_id)
+        if facts:
+            state.facts.update(parsed.facts)
+            self.store.set_facts(case_id, dict(parsed.facts))
+        new = Event(index=len(state.events), type=new.type, at=new.at, attrs=dict(new.attrs))
+        _insert(state.events, new)
+        rows.append((case_id, event_id, new.type, _micros(new.at), dict(new.attrs)))
+        if new.at > self.now:
+            self.now = new.at  # an event has happened, so the clock is at least at its instant
+        affected = self.classifier.affected(new.type, dict(new.attrs))
+        change = Change(case_id, event_id)
+        self._rejudge(case_id, state, affected if not state.stale else None, change)
+        return change
+
+    def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
+        """Record facts of a case (compensation); committed on return."""
+        state = self.cases.setdefault(case_id, _CaseState())
+        parsed = case_from_data({"case_id": case_id, "events": [], "facts": facts}, self.policy)
+        state.facts.update(parsed.facts)
+        self.store.set_facts(case_id, dict(parsed.facts))
+        self.store.commit()
+
+    # --- time -----------------------------------------------------------------------------------------------
+
+    def advance(self, now: dt.datetime | str) -> list[Change]:
+        """Move the clock to `now`; the findings whose due passed in between, with what changed."""
+        instant = as_instant(now, self.tz)
+        if instant < self.now:
+            raise ValueError("the clock cannot go back")
+        self.now = instant
+        for case_id, state in self.cases.items():
+            if state.stale:
+                self._rejudge(case_id, state, None, Change(case_id))
+        limit = _micros(instant)
+        out: dict[str, Change] = {}
+        while self._dues and self._dues[0][0] < limit:
+            _, case_id, rule_id = heapq.heappop(self._dues)
+            state = self.cases.get(case_id)
+            if state is None:
+                continue
+            change = out.setdefault(case_id, Change(case_id))
+            self._rejudge(case_id, state, {rule_id}, change)
+        return [c for c in out.values() if c.findings]
+
+    # --- results --------------------------------------------------------------------------------------------
+
+    def verdict(self, case_id: str) -> Verdict:
+        """The verdict of a case now: `evaluate()` itself on the case's events."""
+        state = self.cases.get(case_id)
+        if state is None:
+            raise KeyError(case_id)
+        return evaluate(self.policy, self._case(case_id, state), self.now, self.reading)
+
+    def close(self, case_id: str) -> Verdict:
+        """The case's final verdict; the case leaves memory (its events stay in the store)."""
+        verdict = self.verdict(case_id)
+        self.cases.pop(case_id, None)
+        self.store.close_case(case_id)
+        self.store.commit()
+        return verdict
+
+    def shutdown(self) -> None:
+        """Commit and release the store."""
+        self.store.close()
+
+    def judgement(self, case_id: str) -> dict[str, str]:
+        """The incrementally maintained status of each rule of a case (what post/advance reported)."""
+        state = self.cases[case_id]
+        if state.stale:
+            self._rejudge(case_id, state, None, Change(case_id))
+        return {rule_id: judged[0] for rule_id, judged in state.judged.items()}
+
+    @property
+    def open_cases(self) -> int:
+        """How many cases are held."""
+        return len(self.cases)
+
+    # --- internals ------------------------------------------------------------------------------------------
+
+    def _case(self, case_id: str, state: _CaseState) -> Case:
+        return Case(case_id=case_id, events=tuple(state.events), facts=dict(state.facts))
+
+    def _rejudge(self, case_id: str, state: _CaseState, rule_ids: set[str] | None, change: Change) -> None:
+        """Re-run the compiled rules (policykit.rules, the reference semantics) that may have changed."""
+        case = self._case(case_id, state)
+        version = version_for(self.policy, case, self.now)
+        compiled = compile_policy(version, self.reading)
+        seen = tuple(e for e in state.events if e.at <= self.now)
+        ctx = Context(seen, self.now, compiled.calendar, compiled.labels)
+        for check in compiled.rules:
+            rule_id = check.rule.id
+            if rule_ids is not None and rule_id not in rule_ids and rule_id in state.judged:
+                continue
+            outcome = check.check(ctx)
+            finding = outcome.finding
+            before = state.judged.get(rule_id)
+            now = (finding.status, finding.due, outcome.expects)
+            state.judged[rule_id] = now
+            if outcome.due is not None and finding.status == "pending":
+                heapq.heappush(self._dues, (_micros(outcome.due), case_id, rule_id))
+            if before is not None and before[0] == finding.status and before[1] == finding.due:
+                continue
+            if before is None and finding.status == "not_applicable":
+                continue
+            change.findings.append({"rule": rule_id, "from": before[0] if before else None,
+                                    "to": finding.status, "due": finding.due})
+            if finding.status == "pending" and outcome.expects and (before is None or before[0] != "pending"):
+                change.new_actions.append({"event": outcome.expects, "rule": rule_id,
+                                           "due": iso(outcome.due, self.tz) if outcome.due else None})
+        state.stale = False
+
+    def _restore(self) -> None:
+        """Reload every acknowledged event of the open cases from the store."""
+        closed = self.store.load_closed()
+        for case_id, event_id, kind, at_us, attrs in self.store.load():
+            if case_id in closed:
+                continue
+            state = self.cases.setdefault(case_id, _CaseState())
+            state.event_ids.add(event_id)
+            at = _EPOCH + dt.timedelta(microseconds=at_us)
+            _insert(state.events, Event(index=len(state.events), type=kind, at=at, attrs=attrs))
+            if at > self.now:
+                self.now = at
+        for case_id, fact, value in self.store.load_facts():
+            if case_id in self.cases:
+                self.cases[case_id].facts[fact] = value
+
+
+def _insert(events: list[Event], new: Event) -> None:
+    """Keep events ordered by instant, ties in arrival (file) order."""
+    position = len(events)
+    while position and events[position - 1].at > new.at:
+        position -= 1
+    events.insert(position, new)
+
+
+def _content_id(event: Event) -> str:
+    """A stable id from an event's content, for events posted without one."""
+    text = json.dumps([event.type, _micros(event.at), sorted(event.attrs.items())], ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()

@@ -1,0 +1,94 @@
+"""Words a person reads about a policy, in Arabic and English: section headings, terms, rule sentences."""
+
+from __future__ import annotations
+
+from .model import ChannelRule, DeadlineRule, EventPattern, ObligationRule, OrderRule, Rule
+from .vocabulary import EVENTS
+
+HEADINGS: dict[str, dict[str, str]] = {
+    "association": {"ar": "الجمعية", "en": "Association"},
+    "approval": {"ar": "الاعتماد", "en": "Approval"},
+    "document": {"ar": "الوثيقة", "en": "Document"},
+    "calendar": {"ar": "التقويم", "en": "Calendar"},
+    "channels": {"ar": "قنوات التواصل", "en": "Channels"},
+    "tools": {"ar": "أدوات التواصل", "en": "Tools"},
+    "services": {"ar": "الخدمات", "en": "Services"},
+    "service_practices": {"ar": "الممارسات في تقديم الخدمة", "en": "Service practices"},
+    "steps": {"ar": "خطوات التعامل", "en": "Handling steps"},
+    "rules": {"ar": "القواعد", "en": "Rules"},
+    "compensation": {"ar": "التعويض", "en": "Compensation"},
+    "complaints": {"ar": "الشكاوى", "en": "Complaints"},
+    "relationship": {"ar": "بناء العلاقة", "en": "Relationship commitments"},
+    "information_duties": {"ar": "تزويد المستفيد بالمعلومات", "en": "Information duties"},
+    "satisfaction": {"ar": "قياس الرضا", "en": "Satisfaction measurement"},
+    "responsibilities": {"ar": "المسؤوليات", "en": "Responsibilities"},
+    "not_encoded": {"ar": "غير مرمّز", "en": "Not encoded"},
+}
+WORDS: dict[str, dict[str, str]] = {
+    "audience": {"ar": "الفئة", "en": "Audience"},
+    "beneficiaries": {"ar": "المستفيدون", "en": "beneficiaries"},
+    "general_assembly_members": {"ar": "أعضاء الجمعية العمومية", "en": "general-assembly members"},
+    "version": {"ar": "الإصدار", "en": "version"},
+    "effective_from": {"ar": "نافذ من", "en": "effective from"},
+    "registration": {"ar": "رقم التسجيل", "en": "Registration"},
+    "none_stated": {"ar": "لم يُذكر", "en": "none stated in the document"},
+    "incomplete": {"ar": "ناقص", "en": "incomplete as written"},
+    "not_checkable": {"ar": "لا يُتحقق منه آلياً", "en": "not machine-checkable"},
+    "events": {"ar": "الأحداث", "en": "events"},
+    "handler": {"ar": "الجهة المختصة", "en": "Handler"},
+    "unspecified": {"ar": "غير محدد في النص", "en": "Left unspecified"},
+    "procedure": {"ar": "الإجراء", "en": "Procedure"},
+    "period": {"ar": "الدورية", "en": "period"},
+    "no_period": {"ar": "غير محددة", "en": "none given"},
+    "reading": {"ar": "القراءة", "en": "reading"},
+    "preamble": {"ar": "تمهيد", "en": "Preamble"},
+    "scope": {"ar": "النطاق", "en": "Scope"},
+    "general_goal": {"ar": "الهدف العام", "en": "General goal"},
+    "detailed_goals": {"ar": "الأهداف التفصيلية", "en": "Detailed goals"},
+    "work_week": {"ar": "أيام العمل", "en": "Work week"},
+    "holidays": {"ar": "العطل الرسمية", "en": "Holidays"},
+    "all": {"ar": "جميع ما يلي", "en": "all of"},
+    "any": {"ar": "أحد ما يلي", "en": "any of"},
+    "not": {"ar": "ليس", "en": "not"},
+}
+
+
+
+def event_label(event_id: str, lang: str) -> str:
+    """The label of a canonical event, else the id."""
+    return EVENTS.get(event_id, {}).get(lang, event_id)
+
+
+def describe_rule(rule: Rule, lang: str) -> str:
+    """One sentence saying what a rule requires, in `lang`."""
+    if isinstance(rule, DeadlineRule):
+        unit = {"calendar_days": {"ar": "يوماً", "en": "calendar days"},
+                "working_days": {"ar": "يوم عمل", "en": "working days"}}[rule.period.unit][lang]
+        if lang == "ar":
+            return (f"«{_pattern(rule.fulfilled_by, lang)}» خلال {rule.period.amount} {unit} "
+                    f"من «{_pattern(rule.trigger, lang)}» — النص: «{rule.as_written}»")
+        readings = "; ".join(f"{name}: {r.bound or 'no bound'} ({r.note})" for name, r in rule.readings.items())
+        return (f"{_pattern(rule.fulfilled_by, lang)} within {rule.period.amount} {unit} of "
+                f"{_pattern(rule.trigger, lang)}. As written: «{rule.as_written}» (bound as written: "
+                f"{rule.bound_as_written}). Readings — {readings}; default: {rule.default_reading}.")
+    if isinstance(rule, OrderRule):
+        if lang == "ar":
+            return f"«{_pattern(rule.first, lang)}» قبل «{_pattern(rule.then, lang)}»"
+        return f"{_pattern(rule.first, lang)} before {_pattern(rule.then, lang)}"
+    if isinstance(rule, ObligationRule):
+        before = f" {'قبل' if lang == 'ar' else 'before'} «{_pattern(rule.before, lang)}»" if rule.before else ""
+        if lang == "ar":
+            return f"عند «{_pattern(rule.when, lang)}» يلزم «{_pattern(rule.require, lang)}»{before}"
+        return f"when {_pattern(rule.when, lang)}, {_pattern(rule.require, lang)} is owed{before}"
+    if isinstance(rule, ChannelRule):
+        if lang == "ar":
+            return (f"«{_pattern(rule.event, lang)}» عبر {rule.attribute} المسجل في "
+                    f"«{event_label(rule.must_equal_event, lang)}» ({rule.must_equal_attribute})")
+        return (f"{_pattern(rule.event, lang)} uses the {rule.attribute} equal to the {rule.must_equal_attribute} "
+                f"recorded at {event_label(rule.must_equal_event, lang)}, when one was recorded")
+    raise TypeError(type(rule).__name__)
+
+
+def _pattern(pattern: EventPattern, lang: str) -> str:
+    where = ", ".join(f"{k}={v}" for k, v in pattern.where.items())
+    return event_label(pattern.event, lang) + (f" ({where})" if where else "")

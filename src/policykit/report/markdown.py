@@ -1,0 +1,69 @@
+"""The verdict as Markdown, for pasting into a report or an issue tracker."""
+
+from __future__ import annotations
+
+from . import labels
+from .view import build_view
+
+_ESCAPED = str.maketrans({"|": "\\|", "\n": " ", "*": "\\*", "_": "\\_", "<": "&lt;", ">": "&gt;",
+                          "[": "\\[", "]": "\\]", "`": "\\`"})
+
+
+def cell(text: str) -> str:
+    """Text made safe for a Markdown table cell or paragraph (no pipes, markup or raw HTML)."""
+    return str(text).translate(_ESCAPED)
+
+
+def table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A GitHub-flavoured Markdown table; every cell escaped."""
+    out = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def render(verdict, policy, lang: str) -> str:
+    """The Markdown report of `verdict` in `lang`."""
+    view = build_view(verdict, policy, lang)
+    w = lambda key: labels.word(key, lang)  # noqa: E731
+    lines = [f"## {cell(w('report_title'))} — `{view.case_id.replace('`', '')}`", ""]
+    lines += table([w("summary"), ""], [
+        [w("association"), view.association],
+        [w("policy"), f"{view.policy_title} ({view.policy_id}, {w('version')} {view.policy_version})"],
+        [w("as_of"), view.as_of],
+        *([[w("reading"), view.reading]] if view.reading else []),
+        [w("case_status"), f"{_mark(view.status)} {view.status_label}"],
+    ])
+    lines += ["", f"### {w('findings')}", ""]
+    lines += table(
+        [w("status"), w("rule"), w("due"), w("fulfilled_at"), w("late_by"), w("clause")],
+        [[f"{_mark(f.status)} {f.status_label}", f.label, f.due, f.fulfilled_at, f.late_by, f.clause_ref]
+         for f in view.findings])
+    for finding in view.findings:
+        if finding.status in ("met", "not_applicable"):
+            continue
+        lines += ["", f"**{cell(finding.label)}** — {cell(finding.status_label)} (`{finding.rule}`)", ""]
+        lines.append(f"- {cell(w('explanation'))}: {cell(finding.explanation)}")
+        if finding.reading:
+            lines.append(f"- {cell(w('reading'))}: {cell(finding.reading)}")
+        if finding.would_decide:
+            lines.append(f"- {cell(w('would_decide'))}: {cell(', '.join(finding.would_decide))}")
+        lines += ["", f"> {cell(w('clause'))} {cell(finding.clause_ref)}: «{cell(finding.clause_text_ar)}»"]
+    lines += ["", f"### {w('required_actions')}", ""]
+    if view.actions:
+        lines += table([w("event"), w("due"), w("rule"), w("clause")],
+                       [[a.label + (f" ({w('at_risk')})" if a.at_risk else ""), a.due, a.rule, a.clause_ref]
+                        for a in view.actions])
+    else:
+        lines.append(cell(w("none_required")))
+    lines += ["", f"### {w('compensation')}", "", f"{_mark(view.compensation_status)} {cell(view.compensation_label)}"]
+    if view.compensation_unknown:
+        lines += ["", f"{cell(w('unknown_facts'))}: {cell(', '.join(view.compensation_unknown))}"]
+    if view.notes:
+        lines += ["", f"### {w('notes')}", ""] + [f"- {cell(note)}" for note in view.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _mark(status: str) -> str:
+    """A symbol that survives plain-text rendering of the status."""
+    return {"met": "✅", "compliant": "✅", "breached": "❌", "non_compliant": "❌", "pending": "⏳",
+            "in_progress": "⏳", "undetermined": "❔", "eligible": "✅", "not_eligible": "➖"}.get(status, "➖")

@@ -1,0 +1,24 @@
+"""The jinja2 environment for HTML output: templates from the package, autoescaping always on."""
+
+from __future__ import annotations
+
+import functools
+
+import jinja2
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The shared environment; autoescape is forced on for every template, whatever its name."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("policykit.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_template(name: str, **context) -> str:
+    """Render a packaged template with `context`."""
+    return environment().get_template(name).render(**context)

@@ -1,0 +1,130 @@
+"""A verdict turned into display-ready strings in one language, shared by the text, markdown and HTML reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import labels
+from .dates import compact_instant, format_instant
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """One finding as the reports show it."""
+
+    rule: str
+    label: str
+    kind: str
+    status: str
+    status_label: str
+    clause_ref: str
+    clause_text_ar: str
+    trigger_at: str
+    due: str
+    fulfilled_at: str
+    late_by: str
+    reading: str
+    explanation: str
+    would_decide: list[str] = field(default_factory=list)
+    due_compact: str = ""
+
+
+@dataclass(frozen=True)
+class ActionView:
+    """One required action as the reports show it."""
+
+    event: str
+    event_label: str
+    label: str
+    due: str
+    rule: str
+    clause_ref: str
+    at_risk: bool
+
+
+@dataclass(frozen=True)
+class VerdictView:
+    """The whole verdict as the reports show it."""
+
+    lang: str
+    case_id: str
+    policy_id: str
+    policy_version: str
+    association: str
+    policy_title: str
+    as_of: str
+    status: str
+    status_label: str
+    reading: str
+    findings: list[FindingView]
+    actions: list[ActionView]
+    compensation_status: str
+    compensation_label: str
+    compensation_unknown: list[str]
+    compensation_explanation: str
+    notes: list[str]
+
+    @property
+    def direction(self) -> str:
+        """Text direction of the language."""
+        return "rtl" if self.lang == "ar" else "ltr"
+
+
+def build_view(verdict, policy, lang: str) -> VerdictView:
+    """The display strings of `verdict` in `lang` ('ar' or 'en')."""
+    if lang not in ("ar", "en"):
+        raise ValueError(f"unsupported language {lang!r}")
+    association = getattr(policy, "association", None)
+    document = getattr(policy, "document", None)
+    compensation = verdict.compensation
+    return VerdictView(
+        lang=lang,
+        case_id=verdict.case_id,
+        policy_id=verdict.policy,
+        policy_version=verdict.policy_version,
+        association=getattr(association.name, lang) if association else verdict.policy,
+        policy_title=getattr(document.title, lang) if document else "",
+        as_of=format_instant(verdict.as_of, lang),
+        status=verdict.status,
+        status_label=labels.status(verdict.status, lang),
+        reading=labels.reading(verdict.reading, lang),
+        findings=[_finding(f, lang) for f in verdict.findings],
+        actions=[_action(a, policy, lang) for a in verdict.required_actions],
+        compensation_status=compensation.status,
+        compensation_label=labels.status(compensation.status, lang),
+        compensation_unknown=[labels.fact(f, policy, lang) for f in compensation.unknown_facts],
+        compensation_explanation=getattr(compensation.explanation, lang) if compensation.explanation else "",
+        notes=[getattr(note.message, lang) for note in verdict.notes],
+    )
+
+
+def _finding(finding, lang: str) -> FindingView:
+    return FindingView(
+        rule=finding.rule,
+        label=getattr(finding.label, lang),
+        kind=labels.kind(finding.kind, lang),
+        status=finding.status,
+        status_label=labels.status(finding.status, lang),
+        clause_ref=finding.clause.ref,
+        clause_text_ar=finding.clause.text_ar,
+        trigger_at=format_instant(finding.trigger_at, lang),
+        due=format_instant(finding.due, lang),
+        fulfilled_at=format_instant(finding.fulfilled_at, lang),
+        late_by=labels.late_by(finding.late_by, lang),
+        reading=labels.reading(finding.reading, lang),
+        explanation=getattr(finding.explanation, lang),
+        would_decide=list(finding.would_decide),
+        due_compact=compact_instant(finding.due),
+    )
+
+
+def _action(action, policy, lang: str) -> ActionView:
+    return ActionView(
+        event=action.event,
+        event_label=labels.event(action.event, policy, lang),
+        label=getattr(action.label, lang),
+        due=format_instant(action.due, lang),
+        rule=action.rule,
+        clause_ref=action.clause.ref,
+        at_risk=action.at_risk,
+    )

@@ -1,0 +1,275 @@
+"""The compiled rule kinds (deadline, order, obligation, channel) and `compile_policy(policy, reading)`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+from . import findings_text as say
+from .calendar import WorkCalendar, calendar_for
+from .case import Event
+from .matching import Context, Hit, Matcher
+from .model import ChannelRule, DeadlineRule, ObligationRule, OrderRule, Policy, RuleBase
+from .timeparse import iso
+from .verdict import ClauseRef, Finding, Text
+
+READINGS = ("intended", "literal")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A finding plus what evaluate needs to derive a required action."""
+
+    finding: Finding
+    expects: str | None = None
+    trigger: dt.datetime | None = None
+    due: dt.datetime | None = None
+
+
+class CompiledRule(Protocol):
+    """Every compiled rule kind: a model rule it came from and a check over one case."""
+
+    rule: RuleBase
+
+    def check(self, ctx: Context) -> Outcome: ...
+
+
+def _finding(rule: RuleBase, ctx: Context, status: str, explanation: Text, **extra) -> Finding:
+    tz = ctx.calendar.tz
+    for key in ("trigger_at", "due", "fulfilled_at", "not_before"):
+        if isinstance(extra.get(key), dt.datetime):
+            extra[key] = iso(extra[key], tz)
+    return Finding(rule=rule.id, kind=rule.kind, status=status,
+                   label=Text(ar=rule.label.ar, en=rule.label.en),
+                   clause=ClauseRef(ref=rule.clause.ref, text_ar=rule.clause.text_ar),
+                   explanation=explanation, **extra)
+
+
+def _evidence(*events: Event | None) -> list[int]:
+    return sorted({e.index for e in events if e is not None})
+
+
+@dataclass(frozen=True)
+class DeadlineCheck:
+    """The fulfilling event within (at_most) or not before (at_least) a period after the trigger."""
+
+    rule: DeadlineRule
+    trigger: Matcher
+    fulfilled_by: Matcher
+    reading: str
+    bound: str | None
+
+    def check(self, ctx: Context) -> Outcome:
+        """Judge the deadline on one case."""
+        rule, period = self.rule, self.rule.period
+        common = {"reading": self.reading}
+        trig = ctx.find(self.trigger)
+        if trig.unknown:
+            return Outcome(_finding(rule, ctx, "undetermined", say.unknown(list(trig.unknown)),
+                                    would_decide=list(trig.unknown), **common))
+        if trig.event is None:
+            return Outcome(_finding(rule, ctx, "not_applicable", say.not_triggered(ctx.label(self.trigger.event)),
+                                    **common))
+        start = trig.event
+        ful = ctx.find(self.fulfilled_by, after=trig.position)
+        if ful.unknown:
+            return Outcome(_finding(rule, ctx, "undetermined", say.unknown(list(ful.unknown)), trigger_at=start.at,
+                                    would_decide=list(ful.unknown), evidence=_evidence(start), **common))
+        done, label = ful.event, ctx.label(self.fulfilled_by.event)
+        closed = ctx.closed_after(trig.position)
+        common.update(trigger_at=start.at)
+        if self.bound == "at_most":
+            due = ctx.calendar.due(start.at, period.amount, period.unit)
+            common.update(due=due)
+            if done is not None:
+                if done.at <= due:
+                    return Outcome(_finding(rule, ctx, "met", say.deadline_met(label, ctx.show(done.at), ctx.show(due)),
+                                            fulfilled_at=done.at, evidence=_evidence(start, done), **common))
+                late = ctx.calendar.late_by(due, done.at, period.unit)
+                return Outcome(_finding(rule, ctx, "breached",
+                                        say.deadline_late(label, ctx.show(done.at), ctx.show(due), late, period.unit),
+                                        fulfilled_at=done.at, late_by={period.unit: late},
+                                        evidence=_evidence(start, done), **common))
+            if ctx.as_of > due:
+                late = ctx.calendar.late_by(due, ctx.as_of, period.unit)
+                return Outcome(_finding(rule, ctx, "breached", say.deadline_overdue(label, ctx.show(due), late,
+                                                                                    period.unit),
+                                        late_by={period.unit: late}, evidence=_evidence(start, closed), **common))
+        elif done is not None:
+            if self.bound == "at_least":
+                earliest = ctx.calendar.not_before(start.at, period.amount, period.unit)
+                common.update(not_before=earliest)
+                if done.at < earliest:
+                    return Outcome(_finding(rule, ctx, "breached",
+                                            say.too_early(label, ctx.show(done.at), ctx.show(earliest)),
+                                            fulfilled_at=done.at, evidence=_evidence(start, done), **common))
+                return Outcome(_finding(rule, ctx, "met", say.after_minimum(label, ctx.show(done.at),
+                                                                            ctx.show(earliest)),
+                                        fulfilled_at=done.at, evidence=_evidence(start, done), **common))
+            return Outcome(_finding(rule, ctx, "met", say.unbounded_met(label, ctx.show(done.at)),
+                                    fulfilled_at=done.at, evidence=_evidence(start, done), **common))
+        elif self.bound == "at_least":
+            common.update(not_before=ctx.calendar.not_before(start.at, period.amount, period.unit))
+        if closed is not None:
+            return Outcome(_finding(rule, ctx, "breached", say.closed_unfulfilled(label, ctx.show(closed.at)),
+                                    evidence=_evidence(start, closed), **common))
+        due = common.get("due")
+        return Outcome(_finding(rule, ctx, "pending", say.waiting(label, ctx.show(due) if due else None),
+                                evidence=_evidence(start), **common),
+                       expects=self.fulfilled_by.event, trigger=start.at, due=due)
+
+
+@dataclass(frozen=True)
+class OrderCheck:
+    """`first` must have occurred before the first `then`; silent until `then` happens."""
+
+    rule: OrderRule
+    first: Matcher
+    then: Matcher
+
+    def check(self, ctx: Context) -> Outcome:
+        """Judge the order on one case."""
+        rule = self.rule
+        then = ctx.find(self.then)
+        if then.unknown:
+            return Outcome(_finding(rule, ctx, "undetermined", say.unknown(list(then.unknown)),
+                                    would_decide=list(then.unknown)))
+        if then.event is None:
+            return Outcome(_finding(rule, ctx, "not_applicable", say.not_triggered(ctx.label(self.then.event))))
+        first = ctx.find(self.first, before=then.position)
+        labels = ctx.label(self.first.event), ctx.label(self.then.event)
+        if first.event is not None:
+            return Outcome(_finding(rule, ctx, "met", say.in_order(*labels), trigger_at=first.event.at,
+                                    fulfilled_at=then.event.at, evidence=_evidence(first.event, then.event)))
+        if first.unknown:
+            return Outcome(_finding(rule, ctx, "undetermined", say.unknown(list(first.unknown)),
+                                    would_decide=list(first.unknown), evidence=_evidence(then.event)))
+        later = ctx.find(self.first, after=then.position).event
+        return Outcome(_finding(rule, ctx, "breached", say.out_of_order(*labels, later=later is not None),
+                                fulfilled_at=then.event.at, evidence=_evidence(then.event, later)))
+
+
+@dataclass(frozen=True)
+class ObligationCheck:
+    """Once `when` occurs, `require` is owed (before `before`, when given); case_closed ends the wait."""
+
+    rule: ObligationRule
+    when: Matcher
+    require: Matcher
+    before: Matcher | None
+
+    def check(self, ctx: Context) -> Outcome:
+        """Judge the obligation on one case."""
+        rule = self.rule
+        cond = ctx.find(self.when)
+        if cond.unknown:
+            return Outcome(_finding(rule, ctx, "undetermined", say.unknown(list(cond.unknown)),
+                                    would_decide=list(cond.unknown)))
+        if cond.event is None:
+            return Outcome(_finding(rule, ctx, "not_applicable", say.not_triggered(ctx.label(self.when.event))))
+        start = cond.event
+        done = ctx.find(self.require, after=cond.position)
+        label = ctx.label(self.require.event)
+        limit = ctx.find(self.before, after=cond.position) if self.before else Hit()
+        if done.event is not None and (limit.event is None or done.position < limit.position):
+            return Outcome(_finding(rule, ctx, "met", say.obligation_met(label, ctx.show(done.event.at)),
+                                    trigger_at=start.at, fulfilled_at=done.event.at,
+                                    evidence=_evidence(start, done.event)))
+        if done.unknown:
+            return Outcome(_finding(rule, ctx, "undetermined", say.unknown(list(done.unknown)), trigger_at=start.at,
+                                    would_decide=list(done.unknown), evidence=_evidence(start)))
+        if limit.event is not None:
+            text = say.obligation_missed_before(label, ctx.label(self.before.event), ctx.show(limit.event.at))
+            return Outcome(_finding(rule, ctx, "breached", text, trigger_at=start.at,
+                                    fulfilled_at=done.event.at if done.event else None,
+                                    evidence=_evidence(start, limit.event, done.event)))
+        closed = ctx.closed_after(cond.position)
+        if closed is not None:
+            return Outcome(_finding(rule, ctx, "breached", say.closed_unfulfilled(label, ctx.show(closed.at)),
+                                    trigger_at=start.at, evidence=_evidence(start, closed)))
+        return Outcome(_finding(rule, ctx, "pending", say.waiting(label, None), trigger_at=start.at,
+                                evidence=_evidence(start)),
+                       expects=self.require.event, trigger=start.at)
+
+
+@dataclass(frozen=True)
+class ChannelCheck:
+    """An event's channel must equal the value recorded on an earlier event, when one was recorded."""
+
+    rule: ChannelRule
+    event: Matcher
+
+    def check(self, ctx: Context) -> Outcome:
+        """Judge the channel constraint on one case."""
+        rule = self.rule
+        hit = ctx.find(self.event)
+        if hit.unknown:
+            return Outcome(_finding(rule, ctx, "undetermined", say.unknown(list(hit.unknown)),
+                                    would_decide=list(hit.unknown)))
+        if hit.event is None:
+            return Outcome(_finding(rule, ctx, "not_applicable", say.not_triggered(ctx.label(self.event.event))))
+        reference = ctx.find(Matcher(rule.must_equal_event)).event
+        agreed = reference.get(rule.must_equal_attribute) if reference else None
+        if agreed is None:
+            return Outcome(_finding(rule, ctx, "not_applicable",
+                                    say.nothing_agreed(ctx.label(rule.must_equal_event), rule.must_equal_attribute),
+                                    evidence=_evidence(reference)))
+        used = hit.event.get(rule.attribute)
+        evidence = _evidence(reference, hit.event)
+        if used is None:
+            need = [f"{self.event.event}.{rule.attribute} (event #{hit.event.index})"]
+            return Outcome(_finding(rule, ctx, "undetermined", say.unknown(need), would_decide=need,
+                                    trigger_at=reference.at, fulfilled_at=hit.event.at, evidence=evidence))
+        status, text = ("met", say.channel_met(used)) if used == agreed else ("breached",
+                                                                             say.channel_breached(used, agreed))
+        return Outcome(_finding(rule, ctx, status, text, trigger_at=reference.at, fulfilled_at=hit.event.at,
+                                evidence=evidence))
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    """One policy version compiled under one reading: its rules, calendar and event labels."""
+
+    policy: Policy
+    reading: str | None
+    rules: tuple[CompiledRule, ...]
+    calendar: WorkCalendar
+    labels: dict[str, dict[str, str]]
+
+
+def compile_rule(rule: RuleBase, reading: str | None = None) -> CompiledRule:
+    """One model rule as its compiled kind; deadlines take `reading` or their default reading."""
+    if isinstance(rule, DeadlineRule):
+        name = reading if reading in rule.readings else rule.default_reading
+        chosen = rule.readings.get(name)
+        bound = chosen.bound if chosen is not None else rule.bound_as_written
+        return DeadlineCheck(rule, Matcher.of(rule.trigger), Matcher.of(rule.fulfilled_by), name, bound)
+    if isinstance(rule, OrderRule):
+        return OrderCheck(rule, Matcher.of(rule.first), Matcher.of(rule.then))
+    if isinstance(rule, ObligationRule):
+        return ObligationCheck(rule, Matcher.of(rule.when), Matcher.of(rule.require),
+                               Matcher.of(rule.before) if rule.before else None)
+    if isinstance(rule, ChannelRule):
+        return ChannelCheck(rule, Matcher.of(rule.event))
+    raise TypeError(f"no compiled form for rule kind {type(rule).__name__}")
+
+
+_COMPILED: dict[tuple[int, str | None], tuple[Policy, CompiledPolicy]] = {}
+
+
+def compile_policy(policy: Policy, reading: str | None = None) -> CompiledPolicy:
+    """The compiled form of one policy version under `reading` (None: each deadline's default); cached."""
+    if reading is not None and reading not in READINGS:
+        raise ValueError(f"unknown reading '{reading}' (expected one of {', '.join(READINGS)})")
+    key = (id(policy), reading)
+    cached = _COMPILED.get(key)
+    if cached is not None and cached[0] is policy:
+        return cached[1]
+    labels = {d.id: {"ar": d.label.ar, "en": d.label.en} for d in policy.events}
+    compiled = CompiledPolicy(policy, reading, tuple(compile_rule(r, reading) for r in policy.rules),
+                              calendar_for(policy.calendar), labels)
+    if len(_COMPILED) > 256:
+        _COMPILED.clear()
+    _COMPILED[key] = (policy, compiled)
+    return compiled

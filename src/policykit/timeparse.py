@@ -1,0 +1,90 @@
+"""Instants as cases write them (SPEC §3): ISO 8601 with or without offset, bare dates, Umm al-Qura Hijri dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .diagnostics import shown
+
+_BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_HIJRI = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\s*(?:H|h|هـ|ه)$")
+
+
+class TimeFormatError(ValueError):
+    """The text is not an instant in any accepted form; the message says why."""
+
+
+@functools.lru_cache(maxsize=32)
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone `name` (cached)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise TimeFormatError(f"unknown time zone '{name}'") from None
+
+
+# Instants outside these years are typing errors; refusing them also keeps date arithmetic from overflowing.
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+
+def parse_instant(text: str, tz: dt.tzinfo) -> dt.datetime:
+    """An aware datetime from `text`; times without offset and bare dates are local to `tz`."""
+    instant = _parse_instant(text, tz)
+    if not MIN_YEAR <= instant.year <= MAX_YEAR:
+        raise TimeFormatError(f"year {instant.year} is out of range ({MIN_YEAR}-{MAX_YEAR})")
+    return instant
+
+
+def _parse_instant(text: str, tz: dt.tzinfo) -> dt.datetime:
+    if not isinstance(text, str):
+        raise TimeFormatError(f"expected a date or date-time string, got {type(text).__name__}")
+    value = text.strip()
+    hijri = _HIJRI.match(value)
+    if hijri:
+        return _start_of_day(hijri_to_gregorian(*(int(g) for g in hijri.groups())), tz)
+    if _BARE_DATE.match(value):
+        try:
+            return _start_of_day(dt.date.fromisoformat(value), tz)
+        except ValueError as exc:
+            raise TimeFormatError(f"invalid date '{value}': {exc}") from None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise TimeFormatError(
+            f"{shown(value)} is not ISO 8601 (e.g. 2025-03-02T09:15:00+03:00, 2025-03-02) "
+            "nor a Hijri date (e.g. 1446-09-29H)") from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=tz)
+    return parsed
+
+
+def hijri_to_gregorian(year: int, month: int, day: int) -> dt.date:
+    """The Gregorian date of an Umm al-Qura Hijri date; impossible dates (e.g. day 30 of a 29-day month) fail."""
+    from hijridate import Hijri  # imported here: only Hijri input pays for it
+
+    try:
+        return dt.date(*Hijri(year, month, day).to_gregorian().datetuple())
+    except (ValueError, OverflowError) as exc:
+        raise TimeFormatError(f"invalid Umm al-Qura date {year:04d}-{month:02d}-{day:02d}: {exc}") from None
+
+
+def _start_of_day(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=tz)
+
+
+def end_of_day(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """23:59:59 local on `day` — the instant a day-counted period ends (SPEC §4)."""
+    return dt.datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=tz)
+
+
+def start_of_day(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """00:00:00 local on `day`."""
+    return _start_of_day(day, tz)
+
+
+def iso(instant: dt.datetime, tz: dt.tzinfo) -> str:
+    """ISO 8601 in `tz` with its offset, whole seconds (e.g. 2025-03-24T23:59:59+03:00)."""
+    return instant.astimezone(tz).isoformat(timespec="seconds")

@@ -1,0 +1,155 @@
+"""Live sessions: incremental judgements equal evaluate(), SQLite restart keeps every acknowledged event once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from policykit.case import Case, Event
+from policykit.evaluate import evaluate
+from policykit.live import LiveSession
+from policykit.loader import load_policy
+
+START = dt.datetime(2025, 3, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+HARIF_TYPES = ["request_received", "data_verified", "declaration_signed", "request_completed", "applicant_informed",
+               "referred_to_committee", "decision_notified", "complaint_received", "complaint_resolved",
+               "case_closed"]
+FOUR_TYPES = HARIF_TYPES + ["procedures_unclear", "referred_to_social_researcher", "registration_completed",
+                            "service_delivered"]
+
+
+def _event(kind: str, hours: int, draw_attr) -> dict:
+    event = {"type": kind, "at": (START + dt.timedelta(hours=hours)).isoformat()}
+    if kind == "request_received":
+        event["channel"] = "interview"
+        agreed = draw_attr(["phone", "email", None])
+        if agreed:
+            event["agreed_channel"] = agreed
+    if kind == "decision_notified":
+        outcome = draw_attr(["approved", "rejected", None])
+        if outcome:
+            event["outcome"] = outcome
+        channel = draw_attr(["phone", "email", None])
+        if channel:
+            event["channel"] = channel
+    return event
+
+
+@st.composite
+def streams(draw, types):
+    """A few cases' events in arrival order (not time order), with clock advances in between."""
+    steps = []
+    for _ in range(draw(st.integers(1, 25))):
+        if draw(st.integers(0, 6)) == 0:
+            steps.append(("advance", draw(st.integers(0, 24 * 60))))
+            continue
+        kind = draw(st.sampled_from(types))
+        steps.append(("post", f"C{draw(st.integers(0, 3))}",
+                      _event(kind, draw(st.integers(0, 24 * 50)), lambda xs: draw(st.sampled_from(xs)))))
+    return steps
+
+
+def _replay(policy, steps):
+    session = LiveSession(policy, now=START)
+    arrivals: dict[str, list[dict]] = {}
+    for step in steps:
+        if step[0] == "advance":
+            target = max(session.now, START + dt.timedelta(hours=step[1]))
+            session.advance(target)
+        else:
+            _, case_id, event = step
+            change = session.post(case_id, event)
+            if not change.duplicate:
+                arrivals.setdefault(case_id, []).append(event)
+    return session, arrivals
+
+
+def _reference(policy, case_id, events, as_of):
+    from policykit.case import case_from_data
+
+    case = case_from_data({"case_id": case_id, "events": events}, policy)
+    return evaluate(policy, case, as_of)
+
+
+@pytest.mark.parametrize("policy_id,types", [("harif", HARIF_TYPES), ("saddad", FOUR_TYPES)])
+def test_live_equals_evaluate(policy_id, types):
+    policy = load_policy(policy_id)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(streams(types))
+    def check(steps):
+        session, arrivals = _replay(policy, steps)
+        session.advance(session.now + dt.timedelta(days=40))
+        for case_id, events in arrivals.items():
+            expected = _reference(policy, case_id, events, session.now)
+            assert session.judgement(case_id) == {f.rule: f.status for f in expected.findings}
+            assert session.verdict(case_id).model_dump() == expected.model_dump()
+
+    check()
+
+
+def test_post_reports_changes_and_advance_reports_passed_deadlines():
+    session = LiveSession("harif", now="2025-03-01")
+    first = session.post("H1", {"type": "request_completed", "at": "2025-03-02T09:00"})
+    assert first.findings == [{"rule": "respond_within_15_working_days", "from": None, "to": "pending",
+                               "due": "2025-03-23T23:59:59+03:00"}]
+    assert first.new_actions[0]["event"] == "decision_notified"
+    assert session.advance("2025-03-23T23:59:59+03:00") == []
+    passed = session.advance("2025-03-24T00:00:00+03:00")
+    assert [(c.case_id, c.findings[0]["to"]) for c in passed] == [("H1", "breached")]
+    again = session.post("H1", {"type": "request_completed", "at": "2025-03-02T09:00"})
+    assert again.duplicate and not again.findings
+
+
+def test_two_sessions_of_one_policy_do_not_collide_and_many_cases_fit():
+    one, two = LiveSession("saddad", now="2025-01-01"), LiveSession("saddad", now="2025-01-01")
+    assert one.classifier.name != two.classifier.name
+    # far more cases than durable-rules' ~1,024 sessions per ruleset
+    for i in range(3000):
+        one.post(f"S{i}", {"type": "referred_to_committee", "at": "2025-01-05T10:00"})
+    two.post("T", {"type": "referred_to_committee", "at": "2025-01-05T10:00"})
+    assert one.open_cases == 3000 and two.open_cases == 1
+    statuses = {f.rule: f.status for f in one.verdict("S2999").findings}
+    assert statuses["respond_within_two_weeks"] == "pending"
+    assert statuses["verify_before_committee"] == "breached"
+
+
+def test_sqlite_store_restarts_with_every_acknowledged_event_once(tmp_path):
+    path = tmp_path / "live.sqlite"
+    session = LiveSession("harif", store=path, now="2025-03-01")
+    events = [("H1", {"type": "request_completed", "at": "2025-03-02T09:00", "id": "e1"}),
+              ("H1", {"type": "applicant_informed", "at": "2025-03-03T09:00", "id": "e2"}),
+              ("H2", {"type": "request_completed", "at": "2025-03-04T09:00", "id": "e3"})]
+    session.post_many(events)
+    before = {c: session.verdict(c).model_dump() for c in ("H1", "H2")}
+    session.shutdown()
+    reopened = LiveSession("harif", store=path, now="2025-03-01")
+    assert reopened.post("H1", {"type": "request_completed", "at": "2025-03-02T09:00", "id": "e1"}).duplicate
+    assert [len(reopened.cases[c].events) for c in ("H1", "H2")] == [2, 1]
+    assert {c: reopened.verdict(c).model_dump() for c in ("H1", "H2")} == before
+    with pytest.raises(Exception) as info:
+        LiveSession("saddad", store=path)
+    assert "store-policy-mismatch" in str(info.value)
+
+
+def test_closed_cases_leave_memory_but_not_the_store(tmp_path):
+    path = tmp_path / "live.sqlite"
+    session = LiveSession("harif", store=path, now="2025-03-01")
+    session.post("H1", {"type": "request_completed", "at": "2025-03-02T09:00"})
+    final = session.close("H1")
+    assert final.status == "in_progress" and session.open_cases == 0
+    session.shutdown()
+    assert LiveSession("harif", store=path).open_cases == 0
+
+
+def test_bad_event_is_a_located_policykit_error():
+    from policykit.diagnostics import PolicykitError
+
+    session = LiveSession("harif", now="2025-03-01")
+    with pytest.raises(PolicykitError) as info:
+        session.post("H1", {"type": "request_recieved", "at": "2025-03-02"})
+    assert info.value.first.code == "unknown-event"
+    assert session.open_cases in (0, 1) and not session.cases.get("H1", None) or not session.cases["H1"].events

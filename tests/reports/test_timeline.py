@@ -1,0 +1,49 @@
+"""The inline SVG timeline."""
+
+import datetime as dt
+import re
+
+from policykit.report.dates import is_closed
+from policykit.report.timeline import render_timeline
+
+
+def _xs(svg: str, cls: str) -> list[float]:
+    return [float(x) for x in re.findall(rf'<circle class="{cls}" cx="([\d.]+)"', svg)]
+
+
+def test_breaches_are_marked_once_per_breached_finding(harif_like, verdict):
+    svg = render_timeline(verdict, harif_like, "en")
+    dated_breaches = [f for f in verdict.findings if f.status == "breached" and (f.due or f.fulfilled_at)]
+    assert svg.count('class="breach"') == len(dated_breaches) >= 1
+    assert svg.count('class="due"') == sum(1 for f in verdict.findings if f.due)
+
+
+def test_closed_days_in_range_are_shaded(harif_like, verdict):
+    svg = render_timeline(verdict, harif_like, "en")
+    shaded = len(re.findall(r'<rect class="closed"', svg))
+    start, end = dt.date(2025, 3, 3), dt.date(2025, 4, 11)  # trigger - 1 day .. last instant + 2 days
+    expected = sum(is_closed(start + dt.timedelta(days=i), harif_like.calendar) for i in range((end - start).days))
+    assert shaded == expected
+    assert "Eid al-Fitr" in svg
+
+
+def test_time_runs_right_to_left_in_arabic(harif_like, verdict):
+    ltr = render_timeline(verdict, harif_like, "en")
+    rtl = render_timeline(verdict, harif_like, "ar")
+    # the deadline's trigger (4 March) precedes its fulfilment (8 April)
+    trigger_en, fulfil_en = _xs(ltr, "trigger")[0], _xs(ltr, "fulfilled")[0]
+    trigger_ar, fulfil_ar = _xs(rtl, "trigger")[0], _xs(rtl, "fulfilled")[0]
+    assert trigger_en < fulfil_en
+    assert trigger_ar > fulfil_ar
+
+
+def test_no_dated_findings_gives_a_placeholder(harif_like, build_verdict):
+    verdict = build_verdict()
+    bare = [f.model_copy(update={"trigger_at": None, "due": None, "fulfilled_at": None}) for f in verdict.findings]
+    svg = render_timeline(verdict.model_copy(update={"findings": bare}), harif_like, "ar")
+    assert "<svg" in svg and "لا توجد تواريخ" in svg
+
+
+def test_event_names_come_from_the_rules(harif_like, verdict):
+    svg = render_timeline(verdict, harif_like, "en")
+    assert "Request completed:" in svg and "Decision notified:" in svg
