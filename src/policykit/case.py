@@ -92,8 +92,12 @@ def case_from_document(doc: Document, policy: "Policy | str | os.PathLike | None
     errors: list[Diagnostic] = []
     for key in data:
         if key not in CASE_KEYS:
-            errors.append(Diagnostic("unknown-key", f"unknown key '{key}'", doc.span((key,)), (key,),
+            errors.append(Diagnostic("unknown-key", f"unknown key {shown(key)}", doc.span((key,)), (key,),
                                      did_you_mean(str(key), CASE_KEYS)))
+    if data.get("subject") is not None and not isinstance(data["subject"], dict):
+        # the value itself is never shown: it may hold personal data
+        errors.append(Diagnostic("wrong-type", "'subject' must be a mapping (its content is never read)",
+                                 doc.span(("subject",)), ("subject",)))
     resolved = _resolve_policy(doc, policy)
     vocab = Vocabulary.of(resolved)
     case_id = _case_id(doc, errors)
@@ -137,7 +141,10 @@ def _relative_to_case(doc: Document, ref: str) -> str:
     if candidate.is_absolute() or doc.file.startswith("<"):
         return ref
     beside = FsPath(doc.file).parent / candidate
-    return str(beside) if beside.is_file() else ref
+    try:
+        return str(beside) if beside.is_file() else ref
+    except (OSError, ValueError):  # a name too long or with a NUL byte is no file
+        return ref
 
 
 def _case_id(doc: Document, errors: list[Diagnostic]) -> str:
@@ -164,7 +171,7 @@ def _facts(doc: Document, vocab: Vocabulary, errors: list[Diagnostic]) -> dict[s
     for name, value in raw.items():
         path: Path = ("facts", name)
         if name not in vocab.facts:
-            errors.append(Diagnostic("unknown-fact", f"unknown fact '{name}'", doc.span(path), path,
+            errors.append(Diagnostic("unknown-fact", f"unknown fact {shown(name)}", doc.span(path), path,
                                      did_you_mean(str(name), vocab.facts)))
         elif value is not None and not isinstance(value, bool):
             errors.append(Diagnostic("wrong-type", f"fact '{name}' must be true, false or null (unknown)",
@@ -207,14 +214,14 @@ def _event(doc: Document, index: int, item: Any, vocab: Vocabulary, tz: dt.tzinf
         errors.append(Diagnostic("unknown-event", f"unknown event type {shown(kind)}", doc.span((*base, "type")),
                                  (*base, "type"), did_you_mean(str(kind), vocab.events)))
     at = _instant(doc, base, item, tz, errors)
-    allowed = EVENT_ATTRIBUTES.get(kind, {}) if kind in EVENTS else _EXTRA_EVENT_ATTRIBUTES
+    allowed = EVENT_ATTRIBUTES.get(kind, {}) if isinstance(kind, str) and kind in EVENTS else _EXTRA_EVENT_ATTRIBUTES
     attrs: dict[str, str] = {}
     for key, value in item.items():
         if key in ("type", "at"):
             continue
         path: Path = (*base, key)
         if key not in allowed:
-            errors.append(Diagnostic("unknown-attribute", f"event '{kind}' has no attribute '{key}'",
+            errors.append(Diagnostic("unknown-attribute", f"event {shown(kind)} has no attribute {shown(key)}",
                                      doc.span(path), path, did_you_mean(str(key), [*allowed, "type", "at"])))
             continue
         if not isinstance(value, str):

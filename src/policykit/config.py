@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Mapping
@@ -53,8 +54,10 @@ def _file_values(env: Mapping[str, str], cwd: str | os.PathLike | None) -> tuple
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        line, col = getattr(exc, "lineno", None), getattr(exc, "colno", None)
-        raise PolicykitError.single("syntax-error", f"malformed TOML: {exc}", Span(str(path), line, col)) from None
+        where = re.search(r"at line (\d+), column (\d+)", str(exc))  # tomllib gives the position only in text
+        line, col = (int(where[1]), int(where[2])) if where else (None, None)
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise PolicykitError.single("syntax-error", f"malformed TOML: {message}", Span(str(path), line, col)) from None
     section = data.get("policykit", data)
     values: dict = {}
     if "reading" in section:

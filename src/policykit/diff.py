@@ -78,7 +78,8 @@ def diff(a: Policy, b: Policy) -> PolicyDiff:
             changes.append(Change(row.section, row.item, row.label, "added" if after else "removed"))
         else:
             changes.append(Change(row.section, row.item, row.label, "changed", before, after))
-    return PolicyDiff(a.id, b.id, changes, [_strictness(a, b, reading) for reading in ("intended", "literal")])
+    names = (a.id, b.id) if a.id != b.id else (f"{a.id}@{a.version}", f"{b.id}@{b.version}")
+    return PolicyDiff(*names, changes, [_strictness(a, b, reading, names) for reading in ("intended", "literal")])
 
 
 def deadline_side(policy: Policy, reading: str) -> DeadlineSide | None:
@@ -92,17 +93,18 @@ def deadline_side(policy: Policy, reading: str) -> DeadlineSide | None:
                         typical_calendar_days(policy, rule.period.amount, rule.period.unit))
 
 
-def _strictness(a: Policy, b: Policy, reading: str) -> Strictness:
+def _strictness(a: Policy, b: Policy, reading: str, names: tuple[str, str]) -> Strictness:
+    name_a, name_b = names
     left, right = deadline_side(a, reading), deadline_side(b, reading)
     if left is None or right is None:
-        missing = a.id if left is None else b.id
+        missing = name_a if left is None else name_b
         return Strictness(reading, left, right, "incomparable", f"{missing} has no response deadline")
     if left == right:
         return Strictness(reading, left, right, "same", "the same deadline, bound and reading")
     left_caps, right_caps = left.bound == "at_most", right.bound == "at_most"
     if left_caps != right_caps:
         winner = "a" if left_caps else "b"
-        loser = b.id if left_caps else a.id
+        loser = name_b if left_caps else name_a
         return Strictness(reading, left, right, winner,
                           f"{loser} sets no upper bound on the answer under the {reading} reading")
     if not left_caps:
@@ -112,8 +114,8 @@ def _strictness(a: Policy, b: Policy, reading: str) -> Strictness:
         return Strictness(reading, left, right, "same",
                           f"both typically allow {left.typical_calendar_days} calendar days")
     winner = "a" if left.typical_calendar_days < right.typical_calendar_days else "b"
-    reason = (f"{a.id} typically allows {left.typical_calendar_days} calendar days "
-              f"({left.amount} {left.unit.replace('_', ' ')}), {b.id} {right.typical_calendar_days} "
+    reason = (f"{name_a} typically allows {left.typical_calendar_days} calendar days "
+              f"({left.amount} {left.unit.replace('_', ' ')}), {name_b} {right.typical_calendar_days} "
               f"({right.amount} {right.unit.replace('_', ' ')})")
     start_a, start_b = response_deadline(a).trigger.event, response_deadline(b).trigger.event
     if start_a != start_b:

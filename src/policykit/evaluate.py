@@ -100,7 +100,7 @@ def notes(policy: Policy, case: Case, as_of: dt.datetime) -> list[Note]:
     """Observations that do not change the status: channels the policy does not offer, events after as_of."""
     offered = {c.id for c in policy.channels} | {d.id for d in policy.extra_channels}
     out: list[Note] = []
-    for event in sorted(case.events, key=lambda e: e.index):
+    for event in case.events:  # in time order, so that notes do not depend on how the file was ordered
         for name in sorted(CHANNEL_ATTRIBUTES & set(event.attrs)):
             value = event.attrs[name]
             if policy.channels and value not in offered:

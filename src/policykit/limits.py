@@ -15,7 +15,7 @@ class Limits:
     """Bounds that keep a hostile or runaway input from exhausting time or memory."""
 
     max_file_bytes: int = 10 * MiB
-    max_nodes: int = 1_000_000
+    max_nodes: int = 250_000
     max_depth: int = 64
     max_aliases: int = 1_000
     max_events_per_case: int = 10_000

@@ -51,16 +51,29 @@ def resolve(id_or_path: str | os.PathLike) -> FsPath:
     if candidate.suffix in (".yaml", ".yml", ".json") or os.sep in text or "/" in text:
         return candidate
     bundled = policies_dir() / f"{text}.yaml"
-    if bundled.is_file():
+    if _is_file(bundled):
         return bundled
     known = [p.stem for p in policies_dir().glob("*.yaml")]
     raise PolicykitError.single("unknown-policy", f"no bundled policy '{text}' and no such file",
                                 hint=did_you_mean(text, known) or f"bundled: {', '.join(bundled_ids())}")
 
 
+def _is_file(path: FsPath) -> bool:
+    """Whether `path` is a file; a path the OS cannot even look up (too long, NUL byte) is not."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def load_policy(id_or_path: str | os.PathLike) -> Policy:
     """Load a bundled policy by id, or a policy file by path; the latest version carries all versions."""
-    return _load_cached(str(resolve(id_or_path).resolve()))
+    path = resolve(id_or_path)
+    try:
+        absolute = path.resolve()
+    except (OSError, ValueError):  # a NUL byte in the path, a symlink loop
+        raise PolicykitError.single("file-not-found", "not a valid file path", Span(str(path))) from None
+    return _load_cached(str(absolute))
 
 
 @functools.lru_cache(maxsize=64)
@@ -233,7 +246,7 @@ def _with_base(doc: Document, seen: tuple[str, ...]) -> tuple[dict, list[Documen
     if str(base_path.resolve()) in seen:
         raise PolicykitError.single("circular-extends", f"'{base_ref}' extends itself", doc.span(("extends",)),
                                     ("extends",))
-    if not base_path.is_file():
+    if not _is_file(base_path):
         raise PolicykitError.single("unresolved-reference", f"base policy '{base_ref}' not found",
                                     doc.span(("extends",)), ("extends",))
     base_doc = load_file(base_path)
@@ -246,19 +259,63 @@ def _with_base(doc: Document, seen: tuple[str, ...]) -> tuple[dict, list[Documen
 
 
 class _located(Document):
-    """A view that finds a path's position in the child file first, then in its bases."""
+    """A view that finds a path's position in the file that wrote it: the version layer, the child, then its bases.
+
+    Lists of items with ids are merged by id, so an item's index in the merged data is translated to its
+    index in each file before looking it up.
+    """
 
     def __init__(self, docs: list[Document], prefix: tuple, data: Any) -> None:
         super().__init__(data, docs[0].file, docs[0].spans)
         self.docs = docs
         self.prefix = prefix
 
+    def _sources(self) -> Iterator[tuple[Document, tuple, Any]]:
+        if self.prefix:
+            yield self.docs[0], self.prefix, _follow(self.docs[0].data, self.prefix)
+        for doc in self.docs:
+            yield doc, (), doc.data
+
     def span(self, path: tuple) -> Span:
-        for candidate in ((*self.prefix, *path), tuple(path)):
-            for doc in self.docs:
-                if tuple(candidate) in doc.spans:
-                    return doc.spans[tuple(candidate)]
-        return self.docs[0].span(tuple(path))
+        path = tuple(path)
+        for length in range(len(path), -1, -1):
+            for doc, prefix, data in self._sources():
+                translated = _translate(path[:length], self.data, data)
+                if translated is not None and (*prefix, *translated) in doc.spans:
+                    return doc.spans[(*prefix, *translated)]
+        return self.docs[0].span(())
+
+
+def _follow(data: Any, path: tuple) -> Any:
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _translate(path: tuple, merged: Any, data: Any) -> tuple | None:
+    """`path` into the merged data, as a path into one file's `data` (None when that file lacks it)."""
+    out: list = []
+    for part in path:
+        if isinstance(merged, list) and isinstance(part, int) and 0 <= part < len(merged):
+            item = merged[part]
+            same_place = (isinstance(data, list) and part < len(data) and isinstance(data[part], dict)
+                          and isinstance(item, dict) and data[part].get("id") == item.get("id"))
+            if not same_place and isinstance(item, dict) and "id" in item and isinstance(data, list):
+                part = next((j for j, x in enumerate(data) if isinstance(x, dict) and x.get("id") == item["id"]),
+                            None)
+                if part is None:
+                    return None
+            merged = item
+        elif isinstance(merged, dict) and part in merged:
+            merged = merged[part]
+        else:
+            merged = None
+        out.append(part)
+        data = _follow(data, (part,))
+    return tuple(out)
 
 
 def _dedupe(errors: list[Diagnostic]) -> list[Diagnostic]:

@@ -32,7 +32,9 @@ class CompiledRule(Protocol):
 
     rule: RuleBase
 
-    def check(self, ctx: Context) -> Outcome: ...
+    def check(self, ctx: Context) -> Outcome:
+        """The finding of this rule on the case in `ctx`."""
+        ...
 
 
 def _finding(rule: RuleBase, ctx: Context, status: str, explanation: Text, **extra) -> Finding:
@@ -79,38 +81,28 @@ class DeadlineCheck:
         done, label = ful.event, ctx.label(self.fulfilled_by.event)
         closed = ctx.closed_after(trig.position)
         common.update(trigger_at=start.at)
+        evidence = _evidence(start, done)
         if self.bound == "at_most":
-            due = ctx.calendar.due(start.at, period.amount, period.unit)
-            common.update(due=due)
+            due = common["due"] = ctx.calendar.due(start.at, period.amount, period.unit)
             if done is not None:
-                if done.at <= due:
-                    return Outcome(_finding(rule, ctx, "met", say.deadline_met(label, ctx.show(done.at), ctx.show(due)),
-                                            fulfilled_at=done.at, evidence=_evidence(start, done), **common))
-                late = ctx.calendar.late_by(due, done.at, period.unit)
-                return Outcome(_finding(rule, ctx, "breached",
-                                        say.deadline_late(label, ctx.show(done.at), ctx.show(due), late, period.unit),
-                                        fulfilled_at=done.at, late_by={period.unit: late},
-                                        evidence=_evidence(start, done), **common))
-            if ctx.as_of > due:
-                late = ctx.calendar.late_by(due, ctx.as_of, period.unit)
-                return Outcome(_finding(rule, ctx, "breached", say.deadline_overdue(label, ctx.show(due), late,
-                                                                                    period.unit),
-                                        late_by={period.unit: late}, evidence=_evidence(start, closed), **common))
-        elif done is not None:
-            if self.bound == "at_least":
-                earliest = ctx.calendar.not_before(start.at, period.amount, period.unit)
-                common.update(not_before=earliest)
-                if done.at < earliest:
-                    return Outcome(_finding(rule, ctx, "breached",
-                                            say.too_early(label, ctx.show(done.at), ctx.show(earliest)),
-                                            fulfilled_at=done.at, evidence=_evidence(start, done), **common))
-                return Outcome(_finding(rule, ctx, "met", say.after_minimum(label, ctx.show(done.at),
-                                                                            ctx.show(earliest)),
-                                        fulfilled_at=done.at, evidence=_evidence(start, done), **common))
-            return Outcome(_finding(rule, ctx, "met", say.unbounded_met(label, ctx.show(done.at)),
-                                    fulfilled_at=done.at, evidence=_evidence(start, done), **common))
+                return self._by_due(ctx, done, due, label, evidence, common)
+            # a closed case stops the clock: lateness is measured to the closure, not to as_of
+            stop = closed.at if closed is not None else ctx.as_of
+            if stop > due:
+                late = ctx.calendar.late_by(due, stop, period.unit)
+                text = say.deadline_overdue(label, ctx.show(due), late, period.unit)
+                return Outcome(_finding(rule, ctx, "breached", text, late_by={period.unit: late},
+                                        evidence=_evidence(start, closed), **common))
         elif self.bound == "at_least":
-            common.update(not_before=ctx.calendar.not_before(start.at, period.amount, period.unit))
+            earliest = common["not_before"] = ctx.calendar.not_before(start.at, period.amount, period.unit)
+            if done is not None:
+                status, text = (("breached", say.too_early(label, ctx.show(done.at), ctx.show(earliest)))
+                                if done.at < earliest else
+                                ("met", say.after_minimum(label, ctx.show(done.at), ctx.show(earliest))))
+                return Outcome(_finding(rule, ctx, status, text, fulfilled_at=done.at, evidence=evidence, **common))
+        elif done is not None:
+            return Outcome(_finding(rule, ctx, "met", say.unbounded_met(label, ctx.show(done.at)),
+                                    fulfilled_at=done.at, evidence=evidence, **common))
         if closed is not None:
             return Outcome(_finding(rule, ctx, "breached", say.closed_unfulfilled(label, ctx.show(closed.at)),
                                     evidence=_evidence(start, closed), **common))
@@ -118,6 +110,18 @@ class DeadlineCheck:
         return Outcome(_finding(rule, ctx, "pending", say.waiting(label, ctx.show(due) if due else None),
                                 evidence=_evidence(start), **common),
                        expects=self.fulfilled_by.event, trigger=start.at, due=due)
+
+    def _by_due(self, ctx: Context, done: Event, due: dt.datetime, label: tuple[str, str], evidence: list[int],
+                common: dict) -> Outcome:
+        """An upper bound with its fulfilling event: met at or before the due, else late by so many days."""
+        unit = self.rule.period.unit
+        if done.at <= due:
+            text = say.deadline_met(label, ctx.show(done.at), ctx.show(due))
+            return Outcome(_finding(self.rule, ctx, "met", text, fulfilled_at=done.at, evidence=evidence, **common))
+        late = ctx.calendar.late_by(due, done.at, unit)
+        text = say.deadline_late(label, ctx.show(done.at), ctx.show(due), late, unit)
+        return Outcome(_finding(self.rule, ctx, "breached", text, fulfilled_at=done.at, late_by={unit: late},
+                                evidence=evidence, **common))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -57,13 +58,23 @@ def read_text(file: str | os.PathLike, limits: Limits | None = None) -> str:
             raise PolicykitError.single(
                 "file-too-large", f"file is {size} bytes; the limit is {limits.max_bytes}",
                 Span(name), hint="raise POLICYKIT_MAX_FILE_BYTES if the file is genuine")
-        raw = FsPath(name).read_bytes()
+        with open(name, "rb") as handle:
+            # bounded even when the size lied (a device such as /dev/zero, a pipe, a growing file)
+            raw = handle.read(limits.max_bytes + 1)
+        if len(raw) > limits.max_bytes:
+            raise PolicykitError.single(
+                "file-too-large", f"file is larger than the limit of {limits.max_bytes} bytes",
+                Span(name), hint="raise POLICYKIT_MAX_FILE_BYTES if the file is genuine")
     except FileNotFoundError:
         raise PolicykitError.single("file-not-found", "no such file", Span(name)) from None
     except IsADirectoryError:
         raise PolicykitError.single("file-not-found", "is a directory, not a file", Span(name)) from None
     except PermissionError:
         raise PolicykitError.single("file-unreadable", "permission denied", Span(name)) from None
+    except OSError as exc:  # name too long, too many symlinks, an I/O error...
+        raise PolicykitError.single("file-unreadable", exc.strerror or "cannot read the file", Span(name)) from None
+    except ValueError:  # a NUL byte in the path
+        raise PolicykitError.single("file-not-found", "not a valid file path", Span(name)) from None
     return decode(raw, name)
 
 
@@ -148,14 +159,16 @@ def _compose_document(loader: Any, name: str, limits: Limits) -> yaml.Node:
     stack: list[yaml.Node] = []
     pending_key: list[yaml.Node | None] = []
     root: yaml.Node | None = None
+    composed = 0
     while root is None:
         event = loader.get_event()
         if isinstance(event, yaml.AliasEvent):
             if event.anchor not in anchors:
                 raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}",
                                                   event.start_mark)
-            node, opened = anchors[event.anchor], False
+            node, opened = _alias_use(anchors[event.anchor], event.start_mark), False
         elif isinstance(event, yaml.ScalarEvent):
+            composed += 1
             tag = event.tag
             if tag is None or tag == "!":
                 tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
@@ -171,6 +184,7 @@ def _compose_document(loader: Any, name: str, limits: Limits) -> yaml.Node:
                                             Span(name, mark.line + 1, mark.column + 1))
             node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
             opened = True
+            composed += 1
         else:  # sequence or mapping end
             node = stack.pop()
             pending_key.pop()
@@ -178,6 +192,10 @@ def _compose_document(loader: Any, name: str, limits: Limits) -> yaml.Node:
             if not stack:
                 root = node
             continue
+        if composed > limits.max_nodes:
+            mark = event.start_mark
+            raise PolicykitError.single("too-many-nodes", f"more than {limits.max_nodes} values",
+                                        Span(name, mark.line + 1, mark.column + 1))
         if event.anchor is not None and not isinstance(event, yaml.AliasEvent):
             anchors[event.anchor] = node
         if stack:
@@ -188,6 +206,14 @@ def _compose_document(loader: Any, name: str, limits: Limits) -> yaml.Node:
         elif not stack:
             root = node
     return root
+
+
+def _alias_use(target: yaml.Node, mark: Any) -> yaml.Node:
+    """A node standing for one use of an alias: the target's content, positioned where the alias is written."""
+    use = copy.copy(target)
+    use.start_mark = mark
+    use.alias_of = getattr(target, "alias_of", id(target))  # type: ignore[attr-defined]
+    return use
 
 
 def _attach(parent: yaml.Node, pending_key: list[yaml.Node | None], node: yaml.Node) -> None:
@@ -209,7 +235,8 @@ class _Builder:
         self.spans: dict[Path, Span] = {}
         self.errors: list[Diagnostic] = []
         self.nodes = 0
-        self.aliases: dict[int, int] = {}
+        self.aliases: set[int] = set()
+        self.expansions = 0
         self.constructor = yaml.SafeLoader("")  # only its scalar constructors are used
 
     def _span(self, node: yaml.Node) -> Span:
@@ -226,12 +253,13 @@ class _Builder:
             self._fail("too-deep", f"nesting deeper than {self.limits.max_depth} levels", node, path)
         self.spans.setdefault(path, self._span(node))
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
-            seen = self.aliases.get(id(node), 0)
-            if seen:
-                if sum(self.aliases.values()) > self.limits.max_aliases:
+            identity = getattr(node, "alias_of", id(node))
+            if identity in self.aliases:
+                self.expansions += 1
+                if self.expansions > self.limits.max_aliases:
                     self._fail("too-many-aliases", f"more than {self.limits.max_aliases} alias expansions",
                                node, path)
-            self.aliases[id(node)] = seen + 1
+            self.aliases.add(identity)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
         if isinstance(node, yaml.SequenceNode):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import typing
 from typing import Any, Iterable
 
@@ -49,7 +50,7 @@ def diagnostics_from(error: ValidationError, doc: Document, model: type[BaseMode
         hint = None
         if err["type"] == "extra_forbidden":
             key = path[-1] if path else ""
-            message = f"unknown key '{_short_text(key)}'"
+            message = f"unknown key {_key_text(key)}"
             hint = did_you_mean(str(key), _fields_at(model, _schema_path(path[len(prefix):])))
         elif err["type"] == "missing":
             message = f"required key '{path[-1]}' is missing" if path else "required key missing"
@@ -223,6 +224,14 @@ def _describe(value: Any, echo: bool) -> str:
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean", type(None): "null",
                list: "a list", dict: "a mapping"}
+
+
+_KEY_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_ -]{0,63}$")
+
+
+def _key_text(key: Any) -> str:
+    """A key quoted when it looks like one; other text (a line of some unrelated file) is not repeated."""
+    return f"'{key}'" if _KEY_LIKE.match(str(key)) else "(not shown: it does not look like a key)"
 
 
 def _short_text(value: Any, limit: int = 60) -> str:

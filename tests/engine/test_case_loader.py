@@ -116,3 +116,9 @@ def test_subject_not_echoed_in_errors(tmp_path):
     with pytest.raises(PolicykitError) as caught:
         load_case(write(tmp_path, text))
     assert "Secret" not in caught.value.render()
+
+
+def test_subject_must_be_a_mapping_and_is_not_echoed(tmp_path):
+    diags = errors_of(write(tmp_path, GOOD + "subject: Secret Name 0500000000\n"))
+    assert diags[0].code == "wrong-type" and diags[0].span.line == 5
+    assert "Secret" not in diags[0].render() and "0500000000" not in diags[0].render()

@@ -32,8 +32,13 @@ def test_deadline_met_breached_pending(mini, make_case):
 def test_extra_closure_of_the_policy_counts(mini, make_case):
     case = make_case(mini, [("request_completed", "2025-05-14")])  # 15 May is closed in the fixture
     due = finding(evaluate(mini, case, "2025-05-15"), "respond_within_15_working_days").due
-    # 18-22, 25-29 May (10), 1-5 Jun (15) from 16 May? no: 15 May closed -> 18 May is day 1
-    assert due == "2025-06-05T23:59:59+03:00"
+    # without the closure: 15 May (1), 18-22 (6), 25-29 (11), 1-4 Jun (15). With it 18 May is day 1:
+    # 18-22 (5), 25-29 (10), 1-4 Jun (14), 5-10 Jun Arafah and Eid al-Adha, 11 Jun (15)
+    assert due == "2025-06-11T23:59:59+03:00"
+    # from 13 May: 14 (1), 15 closed, 18-22 (6), 25-29 (11), 1-4 Jun (15); it would be 3 Jun without the closure
+    earlier = make_case(mini, [("request_completed", "2025-05-13")])
+    assert finding(evaluate(mini, earlier, "2025-05-15"), "respond_within_15_working_days").due == \
+        "2025-06-04T23:59:59+03:00"
 
 
 def test_events_after_as_of_are_ignored_with_a_note(mini, make_case):
@@ -190,3 +195,13 @@ def test_verdict_json_shape(mini, make_case):
             "evidence", "explanation"} <= set(f)
     assert f["clause"]["ref"] == "ت-٦" and f["explanation"]["ar"] and f["explanation"]["en"]
     assert data["compensation"]["status"] == "undetermined"
+
+
+def test_closed_after_due_measures_lateness_to_the_closure(mini, make_case):
+    case = make_case(mini, [("request_completed", "2025-03-04"), ("case_closed", "2025-03-27T10:00")])
+    for as_of in ("2025-04-01", "2025-12-01"):
+        f = finding(evaluate(mini, case, as_of), "respond_within_15_working_days")
+        assert f.status == "breached" and f.late_by == {"working_days": 2}  # 26 and 27 Mar
+    before_due = make_case(mini, [("request_completed", "2025-03-04"), ("case_closed", "2025-03-10")])
+    f = finding(evaluate(mini, before_due, "2025-12-01"), "respond_within_15_working_days")
+    assert f.status == "breached" and f.late_by is None

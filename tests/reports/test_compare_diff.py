@@ -140,3 +140,18 @@ def test_diff_with_a_file_and_bad_input(tmp_path):
     code, out, _ = run_cli("diff", "harif", str(FIXTURES / "policy_harif_like.yaml"))
     assert code == 0 and "harif_like relative to harif" in out
     assert run_cli("diff", "harif")[0] == 2
+
+
+def test_diff_between_versions_of_one_policy():
+    mini = str(Path(__file__).resolve().parents[1] / "fixtures" / "policies" / "mini.yaml")
+    versions = load_policy(mini).versions
+    if len(versions) < 2:
+        pytest.skip("the versioned fixture has one version")
+    first, last = versions[0].version, versions[-1].version
+    code, out, _ = run_cli("diff", f"{mini}@{first}", f"{mini}@{last}", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["a"].endswith(f"@{first}") and data["b"].endswith(f"@{last}")
+    assert any(c["item"] == "version" for c in data["changes"])
+    code, _, err = run_cli("diff", f"{mini}@no-such", mini)
+    assert code == 2 and "no version 'no-such'" in err

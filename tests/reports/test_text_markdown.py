@@ -50,7 +50,7 @@ def test_markdown_escapes_pipes_in_labels(harif_like, build_verdict):
 
 def test_pending_finding_yields_action_section(harif_like, build_verdict):
     out = markdown.render(build_verdict("pending"), harif_like, "en")
-    assert "in progress" not in out or "Required actions" in out
+    assert "### Required actions" in out and "⏳ pending" in out
     assert "Settle the complaint" in out and "(at risk)" in out
     empty = markdown.render(build_verdict("met", with_action=False), harif_like, "en")
     assert "No action required" in empty

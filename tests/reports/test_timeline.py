@@ -47,3 +47,21 @@ def test_no_dated_findings_gives_a_placeholder(harif_like, build_verdict):
 def test_event_names_come_from_the_rules(harif_like, verdict):
     svg = render_timeline(verdict, harif_like, "en")
     assert "Request completed:" in svg and "Decision notified:" in svg
+
+
+def test_the_version_in_force_supplies_rules_and_calendar(build_verdict):
+    from policykit.loader import load_policy
+    from policykit.report.view import version_used
+
+    from pathlib import Path
+
+    versioned = load_policy(Path(__file__).resolve().parents[1] / "fixtures" / "policies" / "mini.yaml")
+    if len(versioned.versions) < 2:
+        import pytest
+
+        pytest.skip("the versioned fixture has one version")
+    first = versioned.versions[0]
+    verdict = build_verdict().model_copy(update={"policy_version": first.version})
+    assert version_used(versioned, verdict) is first
+    unknown = build_verdict().model_copy(update={"policy_version": "no-such-version"})
+    assert version_used(versioned, unknown) is versioned

@@ -93,3 +93,10 @@ def test_every_bundled_policy_has_twelve_scenarios() -> None:
 
     for pid in BUNDLED_IDS:
         assert len(list((HERE / pid).glob("*.yaml"))) >= 12, pid
+
+
+def test_unknown_scenario_keys_fail_loudly() -> None:
+    with pytest.raises(AssertionError, match="unknown scenario key"):
+        _strict({"as_of": "2025-01-01", "expects": {}}, SCENARIO_KEYS, "typo.yaml")
+    with pytest.raises(AssertionError, match="unknown scenario key"):
+        _strict({"status": "met", "deu": "x"}, FINDING_KEYS, "rule")

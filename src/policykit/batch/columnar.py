@@ -15,7 +15,7 @@ from ..rules import ChannelCheck, DeadlineCheck, Matcher, ObligationCheck, Order
 from .calendar_np import NumpyCalendar, fixed_offset_seconds
 from .columns import CASE_ID, LINE, TYPE
 from .normalize import AT_US
-from .tabular import ACTION, FINDING, SCHEMA, rows_table, verdict_row
+from .tabular import action_type, finding_type, rows_table, schema, verdict_row
 
 NONE = np.iinfo(np.int64).max
 STATUS = np.array(["met", "breached", "pending", "not_applicable", "undetermined"], dtype=object)
@@ -122,12 +122,14 @@ def _deadline(check: DeadlineCheck, p: Partition, cal: NumpyCalendar, as_of_us: 
         r.due[triggered] = due[triggered]
         met = triggered & has_done & (done_at <= due)
         late = triggered & has_done & ~met
-        overdue = triggered & ~has_done & (as_of_us > due)
+        # a closed case stops the clock: lateness runs to the closure, not to as_of (as rules.py)
+        stop = np.where(has_closed, p.at_of(closed), as_of_us)
+        overdue = triggered & ~has_done & (stop > due)
         r.status[met] = MET
         r.status[late | overdue] = BREACHED
         r.fulfilled[has_done & triggered] = done_at[has_done & triggered]
         r.late[late] = cal.late_by(due[late], done_at[late], period.unit)
-        r.late[overdue] = cal.late_by(due[overdue], np.full(overdue.sum(), as_of_us), period.unit)
+        r.late[overdue] = cal.late_by(due[overdue], stop[overdue], period.unit)
         return r
     r.fulfilled[has_done & triggered] = done_at[has_done & triggered]
     if check.bound == "at_least":
@@ -203,7 +205,7 @@ def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, r
     as_of_us = int(as_of.timestamp()) * SECOND + as_of.microsecond
     p = Partition(table, bounds, as_of_us)
     if p.groups == 0:
-        return rows_table([])
+        return rows_table([], policy.calendar.timezone)
     cal = NumpyCalendar.for_range(compiled.calendar, offset, p.at.min(initial=as_of_us), max(p.at.max(initial=0),
                                                                                                as_of_us))
     results = []
@@ -239,7 +241,7 @@ def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, r
         stats.add_verdict_row(row)
         rejects.extend(bad)
     stats.fallback_cases += len(slow_rows)
-    return pa.concat_tables([fast_table, rows_table(slow_rows)])
+    return pa.concat_tables([fast_table, rows_table(slow_rows, policy.calendar.timezone)])
 
 
 def _count(stats, results: list[RuleResult], fast: np.ndarray, compiled, cal: NumpyCalendar) -> None:
@@ -260,6 +262,18 @@ def _count(stats, results: list[RuleResult], fast: np.ndarray, compiled, cal: Nu
                 bucket[v] += c
 
 
+CASE_STATUS = ["compliant", "in_progress", "undetermined", "non_compliant"]
+
+
+def _case_status_codes(statuses: np.ndarray) -> np.ndarray:
+    """SPEC §7 precedence over a (rules, cases) array, as indices into CASE_STATUS."""
+    out = np.zeros(statuses.shape[1], dtype=np.int8)
+    out[(statuses == PENDING).any(axis=0)] = 1
+    out[(statuses == UNDETERMINED).any(axis=0)] = 2
+    out[(statuses == BREACHED).any(axis=0)] = 3
+    return out
+
+
 def _case_status(statuses: np.ndarray) -> np.ndarray:
     """SPEC §7 precedence over a (rules, cases) array of status codes."""
     out = np.full(statuses.shape[1], "compliant", dtype=object)
@@ -275,8 +289,11 @@ def _compensation(policy, p: Partition, facts: tuple[str, ...]):
     codes = np.zeros(p.groups, dtype=np.int64)
     names = list(facts)
     for k, fact in enumerate(names):
-        raw = p.table.column(fact).to_numpy(zero_copy_only=False)
-        values = np.where(np.equal(raw, None), -1, np.where(raw == True, 1, 0)).astype(np.int64)  # noqa: E712
+        column = p.table.column(fact)
+        if column.null_count == len(column):
+            codes = codes * 3
+            continue
+        values = column.cast(pa.int64()).fill_null(-1).to_numpy()
         line = p.table.column(LINE).to_numpy()
         # the case's value is its first non-empty cell in file order; another value later is a contradiction
         known = values >= 0
@@ -302,60 +319,68 @@ def _compensation(policy, p: Partition, facts: tuple[str, ...]):
     return (codes, table), contradicted
 
 
-def _iso(micros: np.ndarray, offset: int) -> pa.Array:
-    """ISO 8601 local time with the fixed offset, whole seconds; NONE becomes null."""
+def _instants(micros: np.ndarray, tz: str) -> pa.Array:
+    """Typed timestamps (whole seconds, as verdicts print them) in the policy's zone; NONE becomes null."""
     mask = micros == NONE
-    seconds = np.where(mask, 0, micros // SECOND) + offset
-    local = pa.array(seconds, pa.timestamp("s"), mask=mask)
-    import pyarrow.compute as pc
+    return pa.array(np.where(mask, 0, micros // SECOND), pa.timestamp("s", tz=tz), mask=mask)
 
-    sign = "+" if offset >= 0 else "-"
-    suffix = f"{sign}{abs(offset) // 3600:02d}:{abs(offset) % 3600 // 60:02d}"
-    return pc.binary_join_element_wise(pc.strftime(local, format="%Y-%m-%dT%H:%M:%S"), pa.scalar(suffix), "")
+
+def _constant(values: list, count: int) -> pa.Array:
+    """`values` repeated `count` times, as a string column built in Arrow (no Python objects per row)."""
+    dictionary = pa.array(values, pa.string())
+    indices = np.tile(np.arange(len(values), dtype=np.int32), count)
+    return pa.DictionaryArray.from_arrays(pa.array(indices), dictionary).cast(pa.string())
+
+
+def _coded(codes: np.ndarray, labels: list, mask: np.ndarray | None = None) -> pa.Array:
+    """String column from small integer codes into `labels`."""
+    indices = pa.array(codes.astype(np.int32), mask=mask)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string())).cast(pa.string())
 
 
 def _assemble(policy, compiled, p: Partition, results, compensation, fast, cal, as_of, as_of_us, offset,
               verdict_reading, settings) -> pa.Table:
     idx = np.flatnonzero(fast)
     g, rules = len(idx), len(results)
+    tz = policy.calendar.timezone
     flat = lambda attr: np.stack([getattr(r, attr)[idx] for r in results], axis=1).ravel()  # noqa: E731
     status_codes = np.stack([r.status[idx] for r in results], axis=1)
     late = flat("late")
     units = np.array([c.rule.period.unit if isinstance(c, DeadlineCheck) else None for c in compiled.rules],
                      dtype=object)
     has_late = late >= 0
+    unit_names = sorted({u for u in units if u})
+    unit_codes = np.tile(np.array([unit_names.index(u) if u else 0 for u in units]), g)
     findings = pa.StructArray.from_arrays([
-        pa.array(np.tile(np.array([c.rule.id for c in compiled.rules], dtype=object), g), pa.string()),
-        pa.array(np.tile(np.array([c.rule.kind for c in compiled.rules], dtype=object), g), pa.string()),
-        pa.array(STATUS[status_codes.ravel()], pa.string()),
-        _iso(flat("trigger"), offset), _iso(flat("due"), offset), _iso(flat("fulfilled"), offset),
-        _iso(flat("not_before"), offset),
+        _constant([c.rule.id for c in compiled.rules], g),
+        _constant([c.rule.kind for c in compiled.rules], g),
+        _coded(status_codes.ravel(), list(STATUS)),
+        _instants(flat("trigger"), tz), _instants(flat("due"), tz), _instants(flat("fulfilled"), tz),
+        _instants(flat("not_before"), tz),
         pa.array(late, pa.int64(), mask=~has_late),
-        pa.array(np.where(has_late, np.tile(units, g), None), pa.string()),
-        pa.array(np.tile(np.array([c.reading if isinstance(c, DeadlineCheck) else None for c in compiled.rules],
-                                  dtype=object), g), pa.string()),
-    ], fields=list(FINDING))
+        _coded(unit_codes, unit_names or [""], mask=~has_late),
+        _constant([c.reading if isinstance(c, DeadlineCheck) else None for c in compiled.rules], g),
+    ], fields=list(finding_type(tz)))
     finding_lists = pa.ListArray.from_arrays(pa.array(np.arange(0, g * rules + 1, rules, dtype=np.int32)), findings)
-    actions = _actions(compiled, results, idx, cal, as_of_us, offset, settings)
+    actions = _actions(compiled, results, idx, cal, as_of_us, tz, settings)
     codes, comp_table = compensation
-    comp_status = np.array([comp_table[c][0] for c in codes[idx].tolist()], dtype=object)
-    comp_unknown = [comp_table[c][1] for c in codes[idx].tolist()]
+    combos = sorted(comp_table)
+    combo_index = np.searchsorted(np.array(combos), codes[idx])
+    comp_status = _coded(combo_index, [comp_table[c][0] for c in combos])
+    unknown_lists = pa.array([comp_table[c][1] for c in combos], pa.list_(pa.string()))
+    comp_unknown = unknown_lists.take(pa.array(combo_index))
     version = policy.versions[0]
-    as_of_text = as_of.astimezone(dt.timezone(dt.timedelta(seconds=offset))).isoformat(timespec="seconds")
+    as_of_column = pa.array(np.full(g, as_of_us // SECOND), pa.timestamp("s", tz=tz))
     case_ids = p.table.column(CASE_ID).take(pa.array(p.starts[idx]))
     return pa.Table.from_arrays([
         case_ids.combine_chunks() if isinstance(case_ids, pa.ChunkedArray) else case_ids,
-        pa.array(_case_status(status_codes.T), pa.string()),
-        pa.array(np.full(g, version.id, dtype=object), pa.string()),
-        pa.array(np.full(g, version.version, dtype=object), pa.string()),
-        pa.array(np.full(g, as_of_text, dtype=object), pa.string()),
-        pa.array(np.full(g, verdict_reading, dtype=object), pa.string()),
-        pa.array(comp_status, pa.string()),
-        pa.array(comp_unknown, pa.list_(pa.string())),
-        finding_lists, actions], schema=SCHEMA)
+        _coded(_case_status_codes(status_codes.T), CASE_STATUS),
+        _constant([version.id], g), _constant([version.version], g), as_of_column,
+        _constant([verdict_reading], g), comp_status, comp_unknown,
+        finding_lists, actions], schema=schema(tz))
 
 
-def _actions(compiled, results, idx, cal: NumpyCalendar, as_of_us: int, offset: int, settings) -> pa.Array:
+def _actions(compiled, results, idx, cal: NumpyCalendar, as_of_us: int, tz: str, settings) -> pa.Array:
     """Required actions of pending findings, sorted by due (open-ended last) then rule id."""
     g = len(idx)
     case_parts, due_parts, rule_parts, event_parts, risk_parts = [], [], [], [], []
@@ -382,7 +407,7 @@ def _actions(compiled, results, idx, cal: NumpyCalendar, as_of_us: int, offset: 
         event_parts.append(np.full(len(pending), r.expects, dtype=object))
         risk_parts.append(risk)
     if not case_parts:
-        return pa.ListArray.from_arrays(pa.array(np.zeros(g + 1, np.int32)), pa.array([], ACTION))
+        return pa.ListArray.from_arrays(pa.array(np.zeros(g + 1, np.int32)), pa.array([], action_type(tz)))
     case = np.concatenate(case_parts)
     due = np.concatenate(due_parts)
     rule = np.concatenate(rule_parts)
@@ -390,7 +415,7 @@ def _actions(compiled, results, idx, cal: NumpyCalendar, as_of_us: int, offset: 
     order = np.lexsort((rule_rank, due, case))
     case, due, rule = case[order], due[order], rule[order]
     event, risk = np.concatenate(event_parts)[order], np.concatenate(risk_parts)[order]
-    values = pa.StructArray.from_arrays([pa.array(event, pa.string()), _iso(due, offset), pa.array(rule, pa.string()),
-                                         pa.array(risk, pa.bool_())], fields=list(ACTION))
+    values = pa.StructArray.from_arrays([pa.array(event, pa.string()), _instants(due, tz), pa.array(rule, pa.string()),
+                                         pa.array(risk, pa.bool_())], fields=list(action_type(tz)))
     offsets = np.r_[0, np.cumsum(np.bincount(case, minlength=g))].astype(np.int32)
     return pa.ListArray.from_arrays(pa.array(offsets), values)

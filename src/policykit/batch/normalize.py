@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..case import Vocabulary
+from ..diagnostics import shown
 from ..vocabulary import CHANNEL_ATTRIBUTES, EVENT_ATTRIBUTES, EVENTS
 from .columns import AT, CASE_ID, LINE, TYPE, LogColumns, parse_fact
 from .timestamps import to_utc_micros
@@ -58,10 +59,10 @@ def normalise(batch: pa.RecordBatch, shape: LogShape) -> tuple[pa.RecordBatch, l
     missing = pc.fill_null(pc.equal(case_id, ""), True).to_numpy(zero_copy_only=False)
     reject(np.nonzero(missing)[0], "missing case_id")
     kind = pc.utf8_trim_whitespace(_string(batch, TYPE))
-    kind_np = np.asarray(kind.to_pylist() if n < 64 else kind.to_numpy(zero_copy_only=False), dtype=object)
     known = pc.fill_null(pc.is_in(kind, pa.array(sorted(shape.vocab.events))), False).to_numpy(zero_copy_only=False)
+    kind_np = _Lazy(kind)
     reject(np.nonzero(~known)[0], lambda r: "missing type" if kind_np[r] in (None, "") else
-           f"unknown event type '{kind_np[r]}'")
+           f"unknown event type {shown(kind_np[r])}")
     at_us, at_ok, at_problems = to_utc_micros(
         batch.column(AT) if AT in batch.schema.names else pa.nulls(n, pa.string()), shape.vocab.timezone)
     for row, reason in at_problems:
@@ -78,7 +79,17 @@ def normalise(batch: pa.RecordBatch, shape: LogShape) -> tuple[pa.RecordBatch, l
     return (out if keep.all() else out.filter(mask)), rejects
 
 
-def _attribute(batch: pa.RecordBatch, name: str, kind: pa.Array, kind_np: np.ndarray, shape: LogShape,
+class _Lazy:
+    """Python values of an Arrow column, converted only when a message needs one."""
+
+    def __init__(self, column: pa.Array) -> None:
+        self.column = column
+
+    def __getitem__(self, row: int):
+        return self.column[row].as_py()
+
+
+def _attribute(batch: pa.RecordBatch, name: str, kind: pa.Array, kind_np: _Lazy, shape: LogShape,
                reject) -> pa.Array:
     values = pc.utf8_trim_whitespace(_string(batch, name))
     values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
@@ -90,7 +101,7 @@ def _attribute(batch: pa.RecordBatch, name: str, kind: pa.Array, kind_np: np.nda
         allowed_types += [e for e in shape.vocab.events if e not in EVENTS]
     allowed = pc.fill_null(pc.is_in(kind, pa.array(allowed_types, pa.string())), False).to_numpy(
         zero_copy_only=False)
-    reject(np.nonzero(present & ~allowed)[0], lambda r: f"event '{kind_np[r]}' has no attribute '{name}'")
+    reject(np.nonzero(present & ~allowed)[0], lambda r: f"event {shown(kind_np[r])} has no attribute {shown(name)}")
     if name in CHANNEL_ATTRIBUTES:
         choices = sorted(shape.vocab.channels)
         what = "channel"

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .columns import CASE_ID, LINE
+from .columns import CASE_ID
 from .normalize import AT_US
 
 ROWS_PER_PARTITION = 1_500_000
@@ -91,7 +91,13 @@ def group(table: pa.Table) -> tuple[pa.Table, np.ndarray]:
     """`table` sorted by (case in order of first appearance, at, line) and the start offset of each case."""
     from .reference import case_bounds
 
-    codes = pc.dictionary_encode(table.column(CASE_ID)).combine_chunks().indices.to_numpy()
-    order = np.lexsort((table.column(LINE).to_numpy(), table.column(AT_US).to_numpy(), codes))
+    codes = pc.dictionary_encode(table.column(CASE_ID).combine_chunks()).indices.to_numpy()
+    at = table.column(AT_US).to_numpy()
+    if len(codes) > 1:
+        step_code, step_at = np.diff(codes), np.diff(at)
+        if np.all((step_code > 0) | ((step_code == 0) & (step_at >= 0))):
+            return table, case_bounds(codes)  # already grouped and in time order (the usual export)
+    # rows are in line order and lexsort is stable, so ties in time keep line order
+    order = np.lexsort((at, codes))
     table = table.take(pa.array(order))
     return table, case_bounds(codes[order])

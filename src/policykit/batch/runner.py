@@ -1,36 +1,46 @@
-"""Run a batch audit: read and check rows, partition by case, judge partitions on every core, write outputs."""
+"""Run a batch audit: read and check rows, group them by case, judge groups on every core, write verdicts.
+
+Grouping: a log exported grouped by case (each case's rows together, the usual export) is streamed in chunks
+cut at case boundaries, judged while it is read, in bounded memory.  The moment a case id reappears after its
+group ended, the stream stops and the log is re-read through a hash partition into temp files (bounded memory
+too, at the cost of a second read)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..case import Vocabulary
 from ..diagnostics import PolicykitError, Span
 from ..evaluate import as_instant
 from ..loader import load_policy
+from ..timeparse import zone
 from ..vocabulary import FACTS
-from .columns import ATTRIBUTES, LogColumns, classify
+from .columns import ATTRIBUTES, CASE_ID, LINE, LogColumns, classify
 from .normalize import LogShape, normalise
-from .partition import Partitioner, load_grouped, partition_count
+from .output import OutputSink, out_format
+from .partition import Partitioner, group, load_grouped, partition_count
 from .progress import NoProgress
-from .readers import column_names, read_log
+from .readers import column_names, log_format as detect_format, read_log
 from .summary import Stats, Summary
-from .tabular import rows_table, verdict_row
 
-OUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".csv": "csv"}
+
+class NotGrouped(Exception):
+    """A case's rows are not contiguous in the log."""
 
 
 @dataclass(frozen=True)
 class Job:
-    """What a worker needs to judge one partition (all picklable)."""
+    """What a worker needs to judge a group of cases (all picklable)."""
 
     policy: str
     as_of: str
@@ -39,7 +49,6 @@ class Job:
     attributes: tuple[str, ...]
     facts: tuple[str, ...]
     fast: bool
-    workdir: str
 
 
 _POLICIES: dict[str, object] = {}
@@ -51,65 +60,52 @@ def _policy(ref: str):
     return _POLICIES[ref]
 
 
-def judge_partition(path: Path, job: Job) -> tuple[str, Stats, list[tuple[int, str]]]:
-    """Judge every case of one partition file; returns (output part file, stats, rejected rows)."""
+def judge_table(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object, Stats, list[tuple[int, str]]]:
+    """Judge the grouped cases of `table`: (JSONL text or tabular Arrow table, stats, rejected rows)."""
+    import json
+
     from .reference import cases_of, judge
+    from .tabular import rows_table, verdict_row
 
     policy = _policy(job.policy)
     as_of = dt.datetime.fromisoformat(job.as_of)
-    table, bounds = load_grouped(path)
     stats = Stats(events=table.num_rows)
     rejects: list[tuple[int, str]] = []
-    part = Path(job.workdir) / (path.stem + ".out")
     if job.out_format == "jsonl":
-        with open(part, "w", encoding="utf-8") as out:
-            for verdict, bad in judge(policy, cases_of(table, bounds, job.attributes, job.facts), as_of, job.reading):
-                out.write(json.dumps(verdict.to_json_dict(), ensure_ascii=False) + "\n")
-                stats.add_verdict_row(verdict_row(verdict))
-                rejects.extend(bad)
+        lines = []
+        for verdict, bad in judge(policy, cases_of(table, bounds, job.attributes, job.facts), as_of, job.reading):
+            lines.append(json.dumps(verdict.to_json_dict(), ensure_ascii=False) + "\n")
+            stats.add_verdict_row(verdict_row(verdict))
+            rejects.extend(bad)
         stats.fallback_cases = stats.cases
-        return str(part), stats, rejects
-    result = None
+        return "".join(lines), stats, rejects
     if job.fast:
         from .columnar import columnar_verdicts
 
         result = columnar_verdicts(policy, table, bounds, job, stats, rejects)
-    if result is None:
-        rows = []
-        for verdict, bad in judge(policy, cases_of(table, bounds, job.attributes, job.facts), as_of, job.reading):
-            row = verdict_row(verdict)
-            rows.append(row)
-            stats.add_verdict_row(row)
-            rejects.extend(bad)
-        stats.fallback_cases = stats.cases
-        result = rows_table(rows)
-    with pa.OSFile(str(part), "wb") as sink, pa.ipc.new_stream(sink, result.schema) as writer:
-        writer.write_table(result)
-    return str(part), stats, rejects
+        if result is not None:
+            return result, stats, rejects
+    rows = []
+    for verdict, bad in judge(policy, cases_of(table, bounds, job.attributes, job.facts), as_of, job.reading):
+        row = verdict_row(verdict)
+        rows.append(row)
+        stats.add_verdict_row(row)
+        rejects.extend(bad)
+    stats.fallback_cases = stats.cases
+    return rows_table(rows, policy.calendar.timezone), stats, rejects
 
 
-def _judge_star(args):
-    return judge_partition(*args)
+def _judge_chunk(raw: pa.Table, job: Job, shape: LogShape):
+    """Normalise and judge one chunk of whole cases (in a worker, so that the reader only reads)."""
+    if raw.num_rows == 0:
+        return None, Stats(), []
+    batch, bad = normalise(raw.combine_chunks().to_batches()[0], shape)
+    payload, stats, more = judge_table(*group(pa.Table.from_batches([batch])), job)
+    return payload, stats, bad + more
 
 
-def out_format(out: str | None) -> str:
-    """The output format named by the output file's extension (JSONL to stdout without one)."""
-    if out is None:
-        return "jsonl"
-    for suffix, fmt in OUT_FORMATS.items():
-        if str(out).lower().endswith(suffix):
-            return fmt
-    raise PolicykitError.single("usage", f"--out must end in .jsonl, .parquet or .csv: {out}")
-
-
-def _estimate_rows(path: Path, fmt: str | None) -> int:
-    from .readers import log_format
-
-    if log_format(path, fmt) == "parquet":
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(path).metadata.num_rows
-    return max(1, path.stat().st_size // 80)
+def _judge_partition(path: Path, job: Job):
+    return judge_table(*load_grouped(path), job)
 
 
 def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str, *, reading: str | None = None,
@@ -122,76 +118,179 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     progress = progress or NoProgress()
     log = Path(log)
     fmt = out_format(out)
-    policy = load_policy(policy_ref)
-    vocab = Vocabulary.of(policy)
-    instant = as_instant(as_of, vocab_tz(vocab))
     if not log.is_file():
         raise PolicykitError.single("file-not-found", "no such log file", Span(str(log)))
+    detect_format(log, log_format)
+    policy = load_policy(policy_ref)
+    vocab = Vocabulary.of(policy)
+    instant = as_instant(as_of, zone(vocab.timezone))
     limits.check_batch_bytes(log.stat().st_size, Span(str(log)))
-    workers = workers or os.cpu_count() or 1
-    rejects_file = Path(rejects_path) if rejects_path else _default_rejects(log, out)
-    reject_rows: list[tuple[int, str]] = []
-    read_rejects = lambda line, reason: reject_rows.append((line, reason))  # noqa: E731
+    workers = max(1, workers or os.cpu_count() or 1)
     policy_facts = tuple(d.id for d in policy.facts)
-    names = column_names(log, log_format)
-    estimated = _estimate_rows(log, log_format)
-    count = partition_count(estimated, workers)
-    # every canonical attribute and fact is a column of the normalised log, absent ones null: rows of
+    # every canonical attribute and fact is a column of the normalised log (absent ones null), so rows of
     # JSONL and XES logs need not share keys
     shape = LogShape(LogColumns(ATTRIBUTES, tuple(dict.fromkeys([*FACTS, *policy_facts])), ()), vocab)
-    partitioner = Partitioner(count, shape.schema())
-    unknown: dict[str, None] = {}
-    rows_read = 0
-    progress.start("reading", estimated)
+    job = Job(str(policy_ref), instant.isoformat(), reading, fmt, shape.columns.attributes, shape.columns.facts,
+              fast)
+    run = _Run(log, log_format, shape, job, workers, progress, policy_facts)
+    sink = OutputSink(fmt, out, stdout, policy)
     try:
-        for raw in read_log(log, read_rejects, log_format):
-            columns = classify(names if names is not None else list(raw.schema.names), policy_facts)
-            unknown.update(dict.fromkeys(columns.unknown))
-            batch, bad = normalise(raw, shape)
-            reject_rows.extend(bad)
-            partitioner.add(batch)
-            rows_read += raw.num_rows
-            progress.advance(raw.num_rows)
-        paths = partitioner.finish()
-        job = Job(policy_ref if not hasattr(policy_ref, "id") else policy_ref, instant.isoformat(), reading, fmt,
-                  shape.columns.attributes, shape.columns.facts, fast, partitioner.dir.name)
-        stats = Stats()
-        progress.start("judging", len(paths))
-        parts = []
-        for part, part_stats, bad in _map(paths, job, workers):
-            parts.append(part)
-            stats.merge(part_stats)
-            reject_rows.extend(bad)
-            progress.advance(1)
-        limits.check_cases(stats.cases, Span(str(log)))
-        _write_output(parts, fmt, out, stdout, policy)
+        try:
+            run.stream(sink)
+        except NotGrouped:
+            sink.restart()
+            run.reset()
+            run.partitioned(sink)
+        limits.check_cases(run.stats.cases, Span(str(log)))
     finally:
         progress.stop()
+        sink.close()
+        run.close()
+    rejects_file = Path(rejects_path) if rejects_path else _default_rejects(log, out)
+    if run.rejects:
+        _write_rejects(rejects_file, log, run.rejects)
+    return Summary(run.stats, run.rows_read, len(run.rejects), str(rejects_file) if run.rejects else None,
+                   tuple(run.unknown), time.perf_counter() - started, out, fast)
+
+
+class _Run:
+    """The state of one batch run: reading, grouping, the worker pool and the counts."""
+
+    def __init__(self, log: Path, log_format: str | None, shape: LogShape, job: Job, workers: int,
+                 progress: NoProgress, policy_facts: tuple[str, ...]) -> None:
+        self.log, self.log_format, self.shape, self.job = log, log_format, shape, job
+        self.workers, self.progress, self.policy_facts = workers, progress, policy_facts
+        self.names = column_names(log, log_format)
+        self.estimated = _estimate_rows(log, log_format)
+        self.pool = None
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget counts (before re-reading the log)."""
+        self.stats = Stats()
+        self.rejects: list[tuple[int, str]] = []
+        self.unknown: dict[str, None] = {}
+        self.rows_read = 0
+
+    def _raw_batches(self, label: str) -> Iterator[pa.RecordBatch]:
+        """The log's batches with only the known columns, unknown columns recorded on the way."""
+        self.progress.start(label, self.estimated)
+        known = set(self.shape.columns.known) | {LINE}
+        for raw in read_log(self.log, lambda line, reason: self.rejects.append((line, reason)), self.log_format):
+            columns = classify(self.names if self.names is not None else list(raw.schema.names), self.policy_facts)
+            self.unknown.update(dict.fromkeys(columns.unknown))
+            keep = [name for name in raw.schema.names if name in known]
+            arrays = [raw.column(n) for n in keep]
+            if self.names is None:
+                # JSONL and XES batches differ in keys and cell types: text throughout, so chunks concatenate
+                arrays = [a if n == LINE or pa.types.is_string(a.type) else a.cast(pa.string())
+                          for n, a in zip(keep, arrays)]
+            raw = pa.RecordBatch.from_arrays(arrays, names=keep)
+            self.rows_read += raw.num_rows
+            self.progress.advance(raw.num_rows)
+            yield raw
+
+    def _batches(self, label: str) -> Iterator[pa.RecordBatch]:
+        """Normalised batches of the log, rejects recorded on the way."""
+        for raw in self._raw_batches(label):
+            batch, bad = normalise(raw, self.shape)
+            self.rejects.extend(bad)
+            yield batch
+
+    def stream(self, sink: OutputSink) -> None:
+        """Judge a grouped log chunk by chunk while it is read; NotGrouped as soon as it proves not to be."""
+        chunks = _grouped_chunks(self._raw_batches("reading + judging"))
+        self._drain(sink, ((_judge_chunk, chunk) for chunk in chunks), extra=(self.shape,))
+
+    def partitioned(self, sink: OutputSink) -> None:
+        """Hash-partition the log into temp files, then judge each partition."""
+        count = partition_count(self.estimated, self.workers)
+        self.partitioner = Partitioner(count, self.shape.schema())
+        for batch in self._batches("partitioning (log not grouped by case)"):
+            self.partitioner.add(batch)
+        paths = self.partitioner.finish()
+        self.progress.start("judging", len(paths))
+        self._drain(sink, ((_judge_partition, path) for path in paths), advance=True)
+
+    def _drain(self, sink: OutputSink, tasks, advance: bool = False, extra: tuple = ()) -> None:
+        """Run tasks on the pool with a bounded number in flight, writing results in order."""
+        def take(result) -> None:
+            payload, stats, bad = result
+            if payload is not None:
+                sink.write(payload)
+            self.stats.merge(stats)
+            self.rejects.extend(bad)
+            if advance:
+                self.progress.advance(1)
+
+        if self.workers == 1:
+            for fn, arg in tasks:
+                take(fn(arg, self.job, *extra))
+            return
+        pool = self._pool()
+        pending: deque = deque()
+        for fn, arg in tasks:
+            pending.append(pool.submit(fn, arg, self.job, *extra))
+            while len(pending) > 2 * self.workers:
+                take(pending.popleft().result())
+        while pending:
+            take(pending.popleft().result())
+
+    def _pool(self):
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        return self.pool
+
+    def close(self) -> None:
+        """Stop workers and remove temp files."""
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+        partitioner = getattr(self, "partitioner", None)
         if partitioner is not None:
             partitioner.cleanup()
-    if reject_rows:
-        _write_rejects(rejects_file, log, reject_rows)
-    return Summary(stats, rows_read, len(reject_rows), str(rejects_file) if reject_rows else None,
-                   tuple(unknown), time.perf_counter() - started, out, fast)
 
 
-def vocab_tz(vocab: Vocabulary):
-    """The time zone cases of this vocabulary are local to."""
-    from ..timeparse import zone
+def _grouped_chunks(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
+    """Tables of whole cases, cut at case boundaries; NotGrouped when a finished case's id comes back."""
+    finished: set[str] = set()
+    carry: pa.Table | None = None
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        table = pa.Table.from_batches([batch])
+        if carry is not None:
+            table = pa.concat_tables([carry, table], promote_options="default")
+        if CASE_ID not in table.column_names:
+            raise NotGrouped()
+        ids_column = table.column(CASE_ID).combine_chunks()
+        if pa.types.is_dictionary(ids_column.type) or not pa.types.is_string(ids_column.type):
+            ids_column = ids_column.cast(pa.string())
+        # cut on the ids as normalisation will see them (trimmed), so no case is split across chunks
+        encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(ids_column).fill_null(""))
+        codes = encoded.indices.to_numpy()
+        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        ids = encoded.dictionary.to_pylist()
+        if len(starts) != len(ids) or not finished.isdisjoint(ids):
+            raise NotGrouped()
+        last = int(starts[-1])
+        if last:
+            finished.update(ids[c] for c in codes[starts[:-1]].tolist())
+            yield table.slice(0, last)
+        carry = table.slice(last)
+    if carry is not None and carry.num_rows:
+        yield carry
 
-    return zone(vocab.timezone)
 
+def _estimate_rows(path: Path, fmt: str | None) -> int:
+    if detect_format(path, fmt) == "parquet":
+        import pyarrow.parquet as pq
 
-def _map(paths: list[Path], job: Job, workers: int) -> Iterator[tuple[str, Stats, list]]:
-    if workers <= 1 or len(paths) <= 1:
-        for path in paths:
-            yield judge_partition(path, job)
-        return
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    with context.Pool(min(workers, len(paths))) as pool:
-        yield from pool.imap(_judge_star, [(p, job) for p in paths])
+        return pq.ParquetFile(path).metadata.num_rows
+    return max(1, path.stat().st_size // 80)
 
 
 def _default_rejects(log: Path, out: str | None) -> Path:
@@ -207,35 +306,3 @@ def _write_rejects(path: Path, log: Path, rows: list[tuple[int, str]]) -> None:
         writer.writerow(["file", "line", "reason"])
         for line, reason in sorted(rows):
             writer.writerow([str(log), line, reason])
-
-
-def _write_output(parts: list[str], fmt: str, out: str | None, stdout, policy) -> None:
-    if fmt == "jsonl":
-        target = open(out, "w", encoding="utf-8") if out else None
-        try:
-            for part in parts:
-                with open(part, encoding="utf-8") as handle:
-                    for line in handle:
-                        (target or stdout).write(line)
-        finally:
-            if target:
-                target.close()
-        return
-    from .tabular import SCHEMA, flatten
-
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        with pq.ParquetWriter(out, SCHEMA, compression="zstd") as writer:
-            for part in parts:
-                with pa.memory_map(part) as source:
-                    writer.write_table(pa.ipc.open_stream(source).read_all())
-        return
-    import pyarrow.csv as pcsv
-
-    rule_ids = [r.id for r in policy.rules]
-    with open(out, "wb") as sink:
-        for i, part in enumerate(parts):
-            with pa.memory_map(part) as source:
-                table = flatten(pa.ipc.open_stream(source).read_all(), rule_ids)
-            pcsv.write_csv(table, sink, pcsv.WriteOptions(include_header=(i == 0)))

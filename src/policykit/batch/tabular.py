@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pyarrow as pa
 
 from ..verdict import Verdict
 
-FINDING = pa.struct([("rule", pa.string()), ("kind", pa.string()), ("status", pa.string()),
-                     ("trigger_at", pa.string()), ("due", pa.string()), ("fulfilled_at", pa.string()),
-                     ("not_before", pa.string()), ("late_by", pa.int64()), ("late_unit", pa.string()),
-                     ("reading", pa.string())])
-ACTION = pa.struct([("event", pa.string()), ("due", pa.string()), ("rule", pa.string()), ("at_risk", pa.bool_())])
-SCHEMA = pa.schema([("case_id", pa.string()), ("status", pa.string()), ("policy", pa.string()),
-                    ("policy_version", pa.string()), ("as_of", pa.string()), ("reading", pa.string()),
-                    ("compensation", pa.string()), ("compensation_unknown_facts", pa.list_(pa.string())),
-                    ("findings", pa.list_(FINDING)), ("required_actions", pa.list_(ACTION))])
 FINDING_FIELDS = ("status", "trigger_at", "due", "fulfilled_at", "not_before", "late_by")
+TIME_FIELDS = ("trigger_at", "due", "fulfilled_at", "not_before")
+
+
+def finding_type(tz: str) -> pa.StructType:
+    """A finding's decision data; instants are typed timestamps in the policy's zone."""
+    ts = pa.timestamp("s", tz=tz)
+    return pa.struct([("rule", pa.string()), ("kind", pa.string()), ("status", pa.string()),
+                      ("trigger_at", ts), ("due", ts), ("fulfilled_at", ts), ("not_before", ts),
+                      ("late_by", pa.int64()), ("late_unit", pa.string()), ("reading", pa.string())])
+
+
+def action_type(tz: str) -> pa.StructType:
+    """A required action: the event expected, its due, the rule, whether it is at risk."""
+    return pa.struct([("event", pa.string()), ("due", pa.timestamp("s", tz=tz)), ("rule", pa.string()),
+                      ("at_risk", pa.bool_())])
+
+
+def schema(tz: str) -> pa.Schema:
+    """One row per case; findings and required actions nested."""
+    return pa.schema([("case_id", pa.string()), ("status", pa.string()), ("policy", pa.string()),
+                      ("policy_version", pa.string()), ("as_of", pa.timestamp("s", tz=tz)), ("reading", pa.string()),
+                      ("compensation", pa.string()), ("compensation_unknown_facts", pa.list_(pa.string())),
+                      ("findings", pa.list_(finding_type(tz))), ("required_actions", pa.list_(action_type(tz)))])
+
+
+def _instant(text: str | None):
+    return None if text is None else dt.datetime.fromisoformat(text)
 
 
 def verdict_row(verdict: Verdict) -> dict:
@@ -25,21 +44,26 @@ def verdict_row(verdict: Verdict) -> dict:
     findings = []
     for f in verdict.findings:
         unit, late = next(iter(f.late_by.items())) if f.late_by else (None, None)
-        findings.append({"rule": f.rule, "kind": f.kind, "status": f.status, "trigger_at": f.trigger_at,
-                         "due": f.due, "fulfilled_at": f.fulfilled_at, "not_before": f.not_before,
+        findings.append({"rule": f.rule, "kind": f.kind, "status": f.status, "trigger_at": _instant(f.trigger_at),
+                         "due": _instant(f.due), "fulfilled_at": _instant(f.fulfilled_at),
+                         "not_before": _instant(f.not_before),
                          "late_by": late, "late_unit": unit, "reading": f.reading})
     return {"case_id": verdict.case_id, "status": verdict.status, "policy": verdict.policy,
-            "policy_version": verdict.policy_version, "as_of": verdict.as_of, "reading": verdict.reading,
+            "policy_version": verdict.policy_version, "as_of": _instant(verdict.as_of), "reading": verdict.reading,
             "compensation": verdict.compensation.status,
             "compensation_unknown_facts": list(verdict.compensation.unknown_facts),
             "findings": findings,
-            "required_actions": [{"event": a.event, "due": a.due, "rule": a.rule, "at_risk": a.at_risk}
+            "required_actions": [{"event": a.event, "due": _instant(a.due), "rule": a.rule, "at_risk": a.at_risk}
                                  for a in verdict.required_actions]}
 
 
-def rows_table(rows: list[dict]) -> pa.Table:
-    """An Arrow table in SCHEMA from tabular rows."""
-    return pa.Table.from_pylist(rows, schema=SCHEMA)
+def rows_table(rows: list[dict], tz: str) -> pa.Table:
+    """An Arrow table in `schema(tz)` from tabular rows."""
+    return pa.Table.from_pylist(rows, schema=schema(tz))
+
+
+def _text(value):
+    return value.isoformat(timespec="seconds") if isinstance(value, dt.datetime) else value
 
 
 def flatten(table: pa.Table, rule_ids: list[str]) -> pa.Table:
@@ -53,13 +77,14 @@ def flatten(table: pa.Table, rule_ids: list[str]) -> pa.Table:
     out["required_actions"] = []
     for row in rows:
         for name in ("case_id", "status", "policy", "policy_version", "as_of", "reading", "compensation"):
-            out[name].append(row[name])
+            out[name].append(_text(row[name]))
         out["compensation_unknown_facts"].append(";".join(row["compensation_unknown_facts"] or []))
         by_rule = {f["rule"]: f for f in row["findings"]}
         for rule in rule_ids:
             finding = by_rule.get(rule, {})
             for field in FINDING_FIELDS:
-                out[f"{rule}.{field}"].append(finding.get(field))
-        out["required_actions"].append(json.dumps(row["required_actions"], ensure_ascii=False)
+                out[f"{rule}.{field}"].append(_text(finding.get(field)))
+        actions = [{k: _text(v) for k, v in action.items()} for action in row["required_actions"]]
+        out["required_actions"].append(json.dumps(actions, ensure_ascii=False)
                                        if row["required_actions"] else None)
     return pa.table(out)

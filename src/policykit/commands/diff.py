@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
+from ..diagnostics import PolicykitError
 from ..diff import diff
 from ..loader import load_policy
+from ..model import Policy
 from ..report.diffs import FORMATS, render_diff
 
 
 def register(subparsers, name: str) -> None:
     """Add the `diff` command."""
     parser = subparsers.add_parser(name, help="what policy B adds, removes and changes relative to A",
-                                   description="Section by section, and which response deadline is stricter.")
-    parser.add_argument("a", metavar="A", help="bundled id or policy file")
-    parser.add_argument("b", metavar="B", help="bundled id or policy file")
+                                   description="Section by section, and which response deadline is stricter. "
+                                               "ID@VERSION picks one version of a versioned policy.")
+    parser.add_argument("a", metavar="A", help="bundled id or policy file, optionally @VERSION")
+    parser.add_argument("b", metavar="B", help="bundled id or policy file, optionally @VERSION")
     parser.add_argument("--format", choices=FORMATS, default="text")
     parser.add_argument("--lang", choices=("ar", "en"), default="en", help="language of item labels")
     parser.set_defaults(run=run)
 
 
+def load_version(ref: str) -> Policy:
+    """`ID`, `PATH`, `ID@VERSION` or `PATH@VERSION` to the policy (version) it names."""
+    base, _, version = ref.rpartition("@") if "@" in ref else (ref, "", "")
+    policy = load_policy(base)
+    if not version:
+        return policy
+    for candidate in policy.versions:
+        if candidate.version == version:
+            return candidate
+    known = ", ".join(v.version for v in policy.versions)
+    raise PolicykitError.single("unknown-policy", f"policy '{base}' has no version '{version}'",
+                                hint=f"versions: {known}")
+
+
 def run(args, out, err) -> int:
     """Print the diff; exit 0 (2 on bad input)."""
-    out.write(render_diff(diff(load_policy(args.a), load_policy(args.b)), args.format, args.lang))
+    out.write(render_diff(diff(load_version(args.a), load_version(args.b)), args.format, args.lang))
     return 0

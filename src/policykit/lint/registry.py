@@ -35,6 +35,7 @@ def rule(code: str, severity: str, summary: str):
         raise ValueError(severity)
 
     def register(function):
+        """Add `function` to RULES and return it unchanged."""
         RULES.append(LintRule(code, severity, summary, function))
         return function
 

@@ -48,6 +48,7 @@ def clause_texts(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
 
 @rule("approval-date-mismatch", "error", "The Hijri and the Gregorian approval dates are not the same day.")
 def approval_date_mismatch(ctx) -> Iterator[Problem]:
+    """Hijri date converted with hijridate (Umm al-Qura) must equal the Gregorian one."""
     approval = ctx.policy.approval
     if not approval or not approval.date_hijri or not approval.date_gregorian:
         return
@@ -69,6 +70,7 @@ def approval_date_mismatch(ctx) -> Iterator[Problem]:
 
 @rule("approval-date-missing", "warning", "No approval date, or an incomplete one.")
 def approval_date_missing(ctx) -> Iterator[Problem]:
+    """No approval at all, no usable date, or a date the document leaves partly blank."""
     approval = ctx.policy.approval
     if approval is None:
         yield Problem("the document states no board approval (no body, meeting or date)", ("id",))
@@ -85,6 +87,7 @@ def approval_date_missing(ctx) -> Iterator[Problem]:
 @rule("ambiguous-deadline-bound", "error",
       "A response window written with a minimum bound («لا تقل عن»): read literally it promises no answer time.")
 def ambiguous_deadline_bound(ctx) -> Iterator[Problem]:
+    """Deadlines written as a minimum («لا تقل عن») where a maximum is evidently meant."""
     for index, item in enumerate(ctx.policy.rules):
         if not isinstance(item, DeadlineRule):
             continue
@@ -99,6 +102,7 @@ def ambiguous_deadline_bound(ctx) -> Iterator[Problem]:
 
 @rule("section-missing", "warning", "A section that other bundled policies have and this one lacks.")
 def section_missing(ctx) -> Iterator[Problem]:
+    """Sections some bundled peer has and this policy lacks."""
     for name, (english, arabic, has) in SECTION_PRESENCE.items():
         if name in NOT_SECTIONS or has(ctx.policy):
             continue
@@ -109,6 +113,7 @@ def section_missing(ctx) -> Iterator[Problem]:
 
 @rule("unspecified-period", "warning", "A duty with no period where one is needed.")
 def unspecified_period(ctx) -> Iterator[Problem]:
+    """A «periodic» satisfaction method with no period; complaints with no handling deadline."""
     for index, method in enumerate(ctx.policy.satisfaction):
         if method.period is None and PERIODIC.search(method.clause.text_ar):
             yield Problem(f"satisfaction method {method.id} is periodic («{method.clause.text_ar}», clause "
@@ -124,6 +129,7 @@ def unspecified_period(ctx) -> Iterator[Problem]:
 
 @rule("unused-definition", "warning", "A channel, event or fact the policy defines and never references.")
 def unused_definition(ctx) -> Iterator[Problem]:
+    """Channel, event or fact ids the policy adds but nothing uses."""
     policy = ctx.policy
     used_channels = {c.id for c in policy.channels} | set(policy.complaints.channels if policy.complaints else ())
     used_events = {e for step in policy.steps for e in step.events} | set(_rule_events(policy))
@@ -137,6 +143,7 @@ def unused_definition(ctx) -> Iterator[Problem]:
 
 @rule("copied-title", "error", "The approval sentence names a policy other than this one.")
 def copied_title(ctx) -> Iterator[Problem]:
+    """A «سياسة …» named in the approval sentence that is not this policy's title."""
     approval = ctx.policy.approval
     if not approval or not approval.clause:
         return
@@ -150,6 +157,7 @@ def copied_title(ctx) -> Iterator[Problem]:
 
 @rule("audience-mismatch", "info", "Wording that addresses a different audience than the policy's.")
 def audience_mismatch(ctx) -> Iterator[Problem]:
+    """Clauses using a word for another audience (user, member, beneficiary) than the policy's."""
     words = AUDIENCE_WORDS.get(ctx.policy.audience, {})
     for term, pattern in words.items():
         hits = [(path, text) for path, text in clause_texts(ctx.document.data) if pattern.search(text)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import holidays
 from hijridate import Gregorian
 
 GREGORIAN_MONTHS = {
@@ -81,6 +80,8 @@ def holiday_name(day: dt.date, calendar) -> str | None:
 
 @functools.lru_cache(maxsize=16)
 def _holiday_names(year: int) -> dict[dt.date, str]:
+    import holidays  # only the HTML timeline needs names; keeps text and markdown start-up light
+
     return dict(holidays.SaudiArabia(years=year))
 
 

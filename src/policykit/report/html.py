@@ -8,8 +8,10 @@ from markupsafe import Markup
 
 from .labels import WORDS
 from .templating import render_template
-from .timeline import render_timeline
-from .view import build_view
+from .dates import both_dates
+from .labels import event as event_label
+from .timeline import render_timeline, timeline_events
+from .view import build_view, version_used
 
 
 def stylesheet() -> str:
@@ -25,10 +27,14 @@ def words(lang: str) -> dict[str, str]:
 def render(verdict, policy, lang: str) -> str:
     """The HTML report of `verdict` in `lang`; the SVG is built from escaped parts, so it is marked safe."""
     view = build_view(verdict, policy, lang)
+    policy = version_used(policy, verdict)
     return render_template(
         "verdict.html.j2",
         v=view,
         w=words(lang),
         css=Markup(stylesheet()),
         timeline=Markup(render_timeline(verdict, policy, lang)),
+        events=[{"number": number, "label": event_label(event, policy, lang),
+                 "when": f"{both_dates(at.date(), lang)} {at:%H:%M}"}
+                for number, at, event in timeline_events(verdict, policy)],
     )

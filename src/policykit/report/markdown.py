@@ -5,13 +5,13 @@ from __future__ import annotations
 from . import labels
 from .view import build_view
 
-_ESCAPED = str.maketrans({"|": "\\|", "\n": " ", "*": "\\*", "_": "\\_", "<": "&lt;", ">": "&gt;",
+_ESCAPED = str.maketrans({"\\": "\\\\", "|": "\\|", "\n": " ", "*": "\\*", "_": "\\_", "<": "&lt;", ">": "&gt;",
                           "[": "\\[", "]": "\\]", "`": "\\`"})
 
 
 def cell(text: str) -> str:
     """Text made safe for a Markdown table cell or paragraph (no pipes, markup or raw HTML)."""
-    return str(text).translate(_ESCAPED)
+    return " ".join(str(text).translate(_ESCAPED).splitlines())
 
 
 def table(header: list[str], rows: list[list[str]]) -> list[str]:

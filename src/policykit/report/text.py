@@ -8,6 +8,7 @@ import sys
 
 from rich import box
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -91,12 +92,14 @@ def _print_details(console: Console, view, lang: str) -> None:
         head = Text(f"• {finding.label} ", style="bold")
         head.append(f"[{finding.status_label}]", style=STYLE.get(finding.status, ""))
         console.print(head)
-        console.print(f"  {w('explanation')}: {finding.explanation}", markup=False)
+        lines = [f"{w('explanation')}: {finding.explanation}"]
         if finding.fulfilled_at:
-            console.print(f"  {w('fulfilled_at')}: {finding.fulfilled_at}", markup=False)
+            lines.append(f"{w('fulfilled_at')}: {finding.fulfilled_at}")
         if finding.would_decide:
-            console.print(f"  {w('would_decide')}: {', '.join(finding.would_decide)}", markup=False)
-        console.print(f"  {w('clause')} {finding.clause_ref}: «{finding.clause_text_ar}»", markup=False)
+            lines.append(f"{w('would_decide')}: {', '.join(finding.would_decide)}")
+        lines.append(f"{w('clause')} {finding.clause_ref}: «{finding.clause_text_ar}»")
+        for line in lines:
+            console.print(Padding(Text(line), (0, 0, 0, 2)))
 
 
 def _print_actions(console: Console, view, lang: str) -> None:

@@ -10,7 +10,7 @@ from . import labels
 from .dates import both_dates, holiday_name, is_closed, parse_instant
 
 WIDTH = 760
-LABEL_WIDTH = 200
+LABEL_WIDTH = 230
 ROW_HEIGHT = 34
 AXIS_HEIGHT = 46
 MARGIN = 14
@@ -42,7 +42,8 @@ def render_timeline(verdict, policy, lang: str) -> str:
     if as_of is not None and as_of.astimezone(tz).date() <= end + dt.timedelta(days=7):
         end = max(end, as_of.astimezone(tz).date() + dt.timedelta(days=1))
     axis = _Axis(start, end, tz, rtl=(lang == "ar"))
-    height = AXIS_HEIGHT + ROW_HEIGHT * len(rows) + 2 * MARGIN + 18
+    events = timeline_events(verdict, policy)
+    height = AXIS_HEIGHT + ROW_HEIGHT * (len(rows) + 1) + 2 * MARGIN + 18
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" viewBox="0 0 {WIDTH} {height}" '
         f'width="100%" font-family="inherit" font-size="13" direction="{"rtl" if lang == "ar" else "ltr"}">',
@@ -50,7 +51,8 @@ def render_timeline(verdict, policy, lang: str) -> str:
     ]
     parts += _closed_days(axis, policy, height, lang)
     parts += _ticks(axis, height, lang)
-    for index, (finding, marks) in enumerate(rows):
+    parts += _events_row(axis, events, policy, lang)
+    for index, (finding, marks) in enumerate(rows, start=1):
         parts += _row(axis, index, finding, marks, policy, lang)
     if as_of is not None and axis.start_dt <= as_of <= axis.end_dt:
         x = axis.x(as_of)
@@ -60,6 +62,45 @@ def render_timeline(verdict, policy, lang: str) -> str:
     parts.append(_legend(height, lang))
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def timeline_events(verdict, policy) -> list[tuple[int, dt.datetime, str]]:
+    """The distinct (number, instant, event id) the findings reveal, in time order, numbered from 1."""
+    seen: dict[tuple[dt.datetime, str], None] = {}
+    for finding in verdict.findings:
+        for mark in _marks(finding, policy):
+            if mark.event and mark.role != "due":
+                seen.setdefault((mark.at, mark.event), None)
+    ordered = sorted(seen, key=lambda pair: pair[0])
+    return [(number, at, event) for number, (at, event) in enumerate(ordered, start=1)]
+
+
+def _events_row(axis: "_Axis", events, policy, lang: str) -> list[str]:
+    y = MARGIN + AXIS_HEIGHT + ROW_HEIGHT / 2
+    title = {"ar": "الأحداث", "en": "Events"}[lang]
+    label_x = WIDTH - MARGIN if lang == "ar" else MARGIN
+    out = [f'<g class="events"><text x="{label_x}" y="{y + 4:.1f}" font-weight="bold">{escape(title)}</text>']
+    placed: list[tuple[float, int]] = []
+    step = -15 if axis.rtl else 15
+    for number, at, event in events:
+        x, level = _free_spot(axis.x(at), placed, step)
+        placed.append((x, level))
+        cy = y - 7 + level * 14
+        name = f"{number}. {labels.event(event, policy, lang)}: {both_dates(at.date(), lang)} {at:%H:%M}"
+        out.append(f'<g class="event" data-event="{escape(event)}"><circle cx="{x:.1f}" cy="{cy:.1f}" r="7" '
+                   f'fill="#0b5d7a"/><text x="{x:.1f}" y="{cy + 3.5:.1f}" text-anchor="middle" font-size="9" '
+                   f'fill="#fff" direction="ltr">{number}</text><title>{escape(name)}</title></g>')
+    out.append("</g>")
+    return out
+
+
+def _free_spot(x: float, placed: list[tuple[float, int]], step: float) -> tuple[float, int]:
+    """A position near `x` on one of two levels where no placed marker overlaps; shift along time if both are taken."""
+    while True:
+        for level in (0, 1):
+            if all(abs(x - px) >= 15 or plevel != level for px, plevel in placed):
+                return x, level
+        x += step
 
 
 def _marks(finding, policy) -> list[Mark]:
@@ -100,17 +141,20 @@ class _Axis:
         self.span = (self.end_dt - self.start_dt).total_seconds()
 
     def x(self, moment: dt.datetime) -> float:
+        """The x position of an instant, clamped to the axis."""
         share = (moment - self.start_dt).total_seconds() / self.span
         share = min(max(share, 0.0), 1.0)
         offset = share * (self.right - self.left)
         return self.right - offset if self.rtl else self.left + offset
 
     def day_x(self, day: dt.date) -> tuple[float, float]:
+        """Left edge and width of a whole local day."""
         a = self.x(dt.datetime.combine(day, dt.time(), self.tz))
         b = self.x(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), self.tz))
         return min(a, b), abs(b - a)
 
     def days(self):
+        """Every day on the axis."""
         day = self.start
         while day < self.end:
             yield day
@@ -160,7 +204,7 @@ def _row(axis: _Axis, index: int, finding, marks: list[Mark], policy, lang: str)
     anchor = "start"
     out = [f'<g class="finding {escape(finding.status)}" data-rule="{escape(finding.rule)}">',
            f'<text x="{label_x}" y="{y + 4:.1f}" text-anchor="{anchor}" fill="{colour}">'
-           f'{escape(_shorten(label, 30))}<title>{escape(label)} — {escape(labels.status(finding.status, lang))}'
+           f'{escape(_shorten(label, 34 if lang == "ar" else 29))}<title>{escape(label)} — {escape(labels.status(finding.status, lang))}'
            f'</title></text>']
     by_role = {mark.role: mark for mark in marks}
     trigger, due, fulfilled = by_role.get("trigger"), by_role.get("due"), by_role.get("fulfilled")

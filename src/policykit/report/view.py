@@ -70,10 +70,19 @@ class VerdictView:
         return "rtl" if self.lang == "ar" else "ltr"
 
 
+def version_used(policy, verdict):
+    """The version of `policy` the verdict was decided under (the policy itself when it is not found)."""
+    for version in getattr(policy, "versions", (policy,)):
+        if version.version == verdict.policy_version:
+            return version
+    return policy
+
+
 def build_view(verdict, policy, lang: str) -> VerdictView:
     """The display strings of `verdict` in `lang` ('ar' or 'en')."""
     if lang not in ("ar", "en"):
         raise ValueError(f"unsupported language {lang!r}")
+    policy = version_used(policy, verdict)
     association = getattr(policy, "association", None)
     document = getattr(policy, "document", None)
     compensation = verdict.compensation

@@ -1,0 +1,107 @@
+"""Configurable bounds: defaults, environment overrides, and the error each one gives when exceeded."""
+
+from __future__ import annotations
+
+import pytest
+
+from policykit import limits
+from policykit.diagnostics import PolicykitError
+from policykit.source import parse
+
+EVENT = '  - {type: request_received, at: "2025-03-02T09:15:00+03:00", channel: interview}\n'
+
+
+def _case(tmp_path, events: int):
+    path = tmp_path / "case.yaml"
+    path.write_text("case_id: C-1\npolicy: harif\nevents:\n" + EVENT * events, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_environment(monkeypatch):
+    """No variable set: the documented defaults."""
+    for var in limits.ENV_VARS.values():
+        monkeypatch.delenv(var, raising=False)
+    assert limits.current() == limits.DEFAULTS
+    assert limits.DEFAULTS.max_events_per_case == 10_000 and limits.DEFAULTS.max_depth == 64
+
+
+def test_each_variable_overrides_its_field(monkeypatch):
+    """Every POLICYKIT_MAX_* variable reaches its own field; `_` separators are allowed."""
+    for field, var in limits.ENV_VARS.items():
+        monkeypatch.setenv(var, "1_234")
+        assert getattr(limits.current(), field) == 1234
+        monkeypatch.delenv(var)
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "lots", "1.5"])
+def test_a_bad_variable_is_an_input_error(pk, monkeypatch, tmp_path, value):
+    """A limit that is not a positive integer: invalid-limit naming the variable, exit 2."""
+    monkeypatch.setenv("POLICYKIT_MAX_EVENTS", value)
+    run = pk.run_cli("check", _case(tmp_path, 1))
+    assert run.code == 2
+    assert run.err_lines == ["POLICYKIT_MAX_EVENTS: invalid-limit: POLICYKIT_MAX_EVENTS must be a positive integer"]
+
+
+def test_events_per_case(pk, monkeypatch, tmp_path):
+    """One event over the bound is refused, at the bound is judged."""
+    monkeypatch.setenv("POLICYKIT_MAX_EVENTS", "3")
+    assert pk.run_cli("check", _case(tmp_path, 3), "--as-of", "2025-06-01").code in (0, 1)
+    run = pk.run_cli("check", _case(tmp_path, 4))
+    assert run.code == 2
+    assert pk.located(run.err_lines) == [("too-many-events", 3, 1)]
+    assert "case has 4 events; the limit is 3" in run.err
+
+
+def test_file_size(pk, monkeypatch, tmp_path):
+    """A file one byte over POLICYKIT_MAX_FILE_BYTES is refused; at the bound it is read."""
+    path = _case(tmp_path, 2)
+    size = path.stat().st_size
+    monkeypatch.setenv("POLICYKIT_MAX_FILE_BYTES", str(size))
+    assert pk.run_cli("check", path, "--as-of", "2025-06-01").code in (0, 1)
+    monkeypatch.setenv("POLICYKIT_MAX_FILE_BYTES", str(size - 1))
+    run = pk.run_cli("check", path)
+    assert run.code == 2 and f"{path}: file-too-large: file is {size} bytes; the limit is {size - 1}" in run.err
+
+
+def test_depth_nodes_and_aliases_are_configurable():
+    """The parser bounds follow the Limits passed (or the environment)."""
+    nested = "a: " + "[" * 10 + "]" * 10
+    parse(nested, "x", limits.Limits(max_depth=11))
+    with pytest.raises(PolicykitError) as info:
+        parse(nested, "x", limits.Limits(max_depth=9))
+    assert info.value.first.code == "too-deep"
+    with pytest.raises(PolicykitError) as info:
+        parse("[" + ", ".join(["1"] * 50) + "]", "x", limits.Limits(max_nodes=20))
+    assert info.value.first.code == "too-many-nodes"
+    aliased = "a: &a [1, 2]\nb: [" + ", ".join(["*a"] * 10) + "]\n"
+    assert len(parse(aliased, "x", limits.Limits(max_aliases=10)).data["b"]) == 10
+    with pytest.raises(PolicykitError) as info:
+        parse(aliased, "x", limits.Limits(max_aliases=5))
+    assert info.value.first.code == "too-many-aliases"
+    assert info.value.first.span.line == 2  # where the alias is used, not where the anchor is
+
+
+def test_cases_per_batch(pk, monkeypatch, tmp_path):
+    """A batch with more cases than POLICYKIT_MAX_CASES: too-many-cases, exit 2."""
+    pytest.importorskip("pyarrow")
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,type,at,channel\n" + "".join(
+        f"C{i},request_received,2025-03-02T09:00:00+03:00,interview\n" for i in range(3)), encoding="utf-8")
+    monkeypatch.setenv("POLICYKIT_MAX_CASES", "2")
+    run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-06-01", "--out", tmp_path / "o.jsonl",
+                     "--workers", "1")
+    assert run.code == 2 and "too-many-cases" in run.err
+    monkeypatch.setenv("POLICYKIT_MAX_CASES", "3")
+    run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-06-01", "--out", tmp_path / "o.jsonl",
+                     "--workers", "1")
+    assert run.code in (0, 1), run.err
+
+
+def test_batch_file_size(pk, monkeypatch, tmp_path):
+    """A batch log larger than POLICYKIT_MAX_BATCH_BYTES is refused before reading."""
+    pytest.importorskip("pyarrow")
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,type,at\nC1,request_received,2025-03-02\n", encoding="utf-8")
+    monkeypatch.setenv("POLICYKIT_MAX_BATCH_BYTES", "10")
+    run = pk.run_cli("batch", log, "--policy", "harif", "--out", tmp_path / "o.jsonl")
+    assert run.code == 2 and pk.located is not None and ": file-too-large: batch input is" in run.err
