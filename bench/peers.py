@@ -36,6 +36,8 @@ def durable(path: str) -> dict:
         when_all(c.q << (m.type == "request_completed"),
                  c.d << (m.type == "decision_notified") & (m.t > c.q.t + 21 * 86400))(
             lambda c: findings.append("deadline"))
+        # every fact must match some rule: durable-rules crashes deleting a session none of whose facts matched
+        when_all(+m.type)(lambda c: None)
     host = get_host()
     ids = table.column("case_id").to_pylist()
     types = table.column("type").cast("string").to_pylist()

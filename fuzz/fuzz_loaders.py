@@ -1,7 +1,11 @@
 """Coverage-guided (atheris) fuzz target for the policy and case loaders: only PolicykitError may escape.
 
-Run:  python fuzz/fuzz_loaders.py -max_total_time=60 -timeout=10 -rss_limit_mb=2048 CORPUS_DIR fuzz/seeds
+Run (CORPUS_DIR is writable and grows; seeds and regressions are read only):
+    python fuzz/fuzz_loaders.py -max_total_time=60 -timeout=10 -rss_limit_mb=2048 -dict=fuzz/loaders.dict \
+        CORPUS_DIR fuzz/seeds fuzz/regressions
 The first input byte picks the loader (even: policy file, odd: case file); the rest is the file's bytes.
+A crash is written as crash-<sha1> (see -artifact_prefix); copy it to fuzz/regressions/ once fixed, where
+tests/robustness/test_fuzz_regressions.py replays it on every test run.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import tempfile
 import atheris
 
 with atheris.instrument_imports(include=["policykit", "dateutil", "hijridate"]):
-    import policykit.source  # noqa: F401
+    import policykit.source  # noqa: F401  (instrumented for coverage feedback)
     from policykit.diagnostics import PolicykitError
     from policykit.loader import load_policy_file
 
@@ -72,7 +76,7 @@ def _check_error(exc: PolicykitError) -> None:
         assert "\n" not in diagnostic.render(), "a diagnostic must render on one line"
 
 
-def test_one_input(data: bytes) -> None:
+def one_input(data: bytes) -> None:
     """libFuzzer entry point."""
     if not data:
         return
@@ -85,7 +89,7 @@ def test_one_input(data: bytes) -> None:
 def main() -> None:
     """Start libFuzzer with the command-line options."""
     sys.setrecursionlimit(5000)
-    atheris.Setup(sys.argv, test_one_input)
+    atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()
 
 

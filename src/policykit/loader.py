@@ -5,13 +5,11 @@ from __future__ import annotations
 import copy
 import functools
 import os
-import types
-import typing
 from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any, Iterator
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from .diagnostics import Diagnostic, PolicykitError, Span, did_you_mean
 from .model import Policy
@@ -74,11 +72,20 @@ def load_policy(id_or_path: str | os.PathLike) -> Policy:
         absolute = path.resolve()
     except (OSError, ValueError):  # a NUL byte in the path, a symlink loop
         raise PolicykitError.single("file-not-found", "not a valid file path", Span(str(path))) from None
-    return _load_cached(str(absolute))
+    return _load_cached(str(absolute), _stamp(absolute))
+
+
+def _stamp(path: FsPath) -> tuple[int, int]:
+    """What makes a cached policy stale: the file's modification time and size."""
+    try:
+        info = path.stat()
+    except (OSError, ValueError):
+        return (0, 0)
+    return (info.st_mtime_ns, info.st_size)
 
 
 @functools.lru_cache(maxsize=64)
-def _load_cached(path: str) -> Policy:
+def _load_cached(path: str, stamp: tuple[int, int]) -> Policy:
     return load_policy_file(path)
 
 
@@ -87,6 +94,9 @@ def load_policy_file(path: str | os.PathLike) -> Policy:
     doc = load_file(path)
     if not isinstance(doc.data, dict):
         raise PolicykitError.single("wrong-type", "a policy file must be a mapping", doc.span(()))
+    if "case_id" in doc.data and "id" not in doc.data:
+        raise PolicykitError.single("not-a-policy", "this is a case file (it has case_id), not a policy",
+                                    doc.span(("case_id",)), ("case_id",), hint="judge it with: policykit check FILE")
     data, docs = _with_base(doc, seen=(str(FsPath(path).resolve()),))
     versions_raw = data.pop("versions", None) or []
     data.pop("abstract", None)

@@ -28,11 +28,11 @@ def partial_policy(data: Any) -> Policy:
             continue
         except ValidationError:
             pass
-        if isinstance(raw, list) and name in _ITEM_ADAPTERS:
+        if isinstance(raw, list) and name in _ITEM_TYPES:
             items = []
             for item in raw:
                 try:
-                    items.append(_ITEM_ADAPTERS[name].validate_python(item))
+                    items.append(_item_adapter(name).validate_python(item))
                 except ValidationError:
                     # the fields that do validate still get their references checked; a hole keeps indexes
                     items.append(_salvage(_ITEM_TYPES[name], item))
@@ -45,7 +45,11 @@ _ITEM_TYPES = {
     for name, field in Policy.model_fields.items()
     if typing.get_origin(field.annotation) is tuple
 }
-_ITEM_ADAPTERS = {name: TypeAdapter(tp) for name, tp in _ITEM_TYPES.items()}
+
+
+@functools.lru_cache(maxsize=None)
+def _item_adapter(section: str) -> TypeAdapter:
+    return TypeAdapter(_ITEM_TYPES[section])
 
 
 def _salvage(item_type: Any, raw: Any) -> Any:

@@ -43,7 +43,9 @@ def diagnostics_from(error: ValidationError, doc: Document, model: type[BaseMode
     """
     out: list[Diagnostic] = []
     seen: set[tuple] = set()
-    for err in _drop_empty_after_failure(_prune_union_noise(error.errors(include_url=False))):
+    data = doc_data(doc, prefix)
+    errors = [{**e, "_tags": _tag_positions(e["loc"], data)} for e in error.errors(include_url=False)]
+    for err in _drop_empty_after_failure(_prune_union_noise(errors)):
         path = (*prefix, *_data_path(err["loc"], doc_data(doc, prefix)))
         code = _CODES.get(err["type"], "wrong-type")
         message = err["msg"]
@@ -106,7 +108,7 @@ def _prune_union_noise(errors: list[dict], start: int = 0) -> list[dict]:
     kept: list[dict] = []
     for err in errors:
         loc = tuple(err["loc"])
-        tag_at = next((i for i, p in enumerate(loc) if i >= start and _is_model_tag(p)), None)
+        tag_at = next((i for i in err["_tags"] if i >= start), None)
         if tag_at is None:
             kept.append(err)
             continue
@@ -118,8 +120,20 @@ def _prune_union_noise(errors: list[dict], start: int = 0) -> list[dict]:
     return kept
 
 
-def _is_model_tag(part: Any) -> bool:
-    return isinstance(part, str) and part[:1].isupper()
+def _tag_positions(loc: Iterable[Any], data: Any) -> tuple[int, ...]:
+    """Indexes of `loc` that name a union branch (a model class), not a key of the data."""
+    tags = []
+    current = data
+    for i, part in enumerate(loc):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        elif isinstance(part, str) and part[:1].isupper():
+            tags.append(i)  # the data is unchanged: the branch is tried on the same value
+        else:
+            current = None
+    return tuple(tags)
 
 
 def _shape_misfits(errors: list[dict], tag_at: int) -> int:

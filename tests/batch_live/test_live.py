@@ -52,8 +52,8 @@ def streams(draw, types):
     return steps
 
 
-def _replay(policy, steps):
-    session = LiveSession(policy, now=START)
+def _replay(policy, steps, reading=None):
+    session = LiveSession(policy, now=START, reading=reading)
     arrivals: dict[str, list[dict]] = {}
     for step in steps:
         if step[0] == "advance":
@@ -67,28 +67,38 @@ def _replay(policy, steps):
     return session, arrivals
 
 
-def _reference(policy, case_id, events, as_of):
+def _reference(policy, case_id, events, as_of, reading=None):
     from policykit.case import case_from_data
 
     case = case_from_data({"case_id": case_id, "events": events}, policy)
-    return evaluate(policy, case, as_of)
+    return evaluate(policy, case, as_of, reading)
 
 
-@pytest.mark.parametrize("policy_id,types", [("harif", HARIF_TYPES), ("saddad", FOUR_TYPES)])
-def test_live_equals_evaluate(policy_id, types):
+@pytest.mark.parametrize("policy_id,types,reading", [("harif", HARIF_TYPES, None), ("saddad", FOUR_TYPES, None),
+                                                     ("suqya", FOUR_TYPES, "literal")])
+def test_live_equals_evaluate(policy_id, types, reading):
     policy = load_policy(policy_id)
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(streams(types))
     def check(steps):
-        session, arrivals = _replay(policy, steps)
+        session, arrivals = _replay(policy, steps, reading)
         session.advance(session.now + dt.timedelta(days=40))
         for case_id, events in arrivals.items():
-            expected = _reference(policy, case_id, events, session.now)
+            expected = _reference(policy, case_id, events, session.now, reading)
             assert session.judgement(case_id) == {f.rule: f.status for f in expected.findings}
             assert session.verdict(case_id).model_dump() == expected.model_dump()
 
     check()
+
+
+def test_reading_from_the_environment_is_the_one_evaluate_uses(monkeypatch):
+    monkeypatch.setenv("POLICYKIT_READING", "literal")
+    session = LiveSession("saddad", now="2025-01-01")
+    change = session.post("S", {"type": "referred_to_committee", "at": "2025-01-02"})
+    deadline = next(f for f in change.findings if f["rule"] == "respond_within_two_weeks")
+    assert deadline == {"rule": "respond_within_two_weeks", "from": None, "to": "pending", "due": None}
+    assert session.verdict("S").reading == "literal"
 
 
 def test_post_reports_changes_and_advance_reports_passed_deadlines():

@@ -65,3 +65,19 @@ def test_the_version_in_force_supplies_rules_and_calendar(build_verdict):
     assert version_used(versioned, verdict) is first
     unknown = build_verdict().model_copy(update={"policy_version": "no-such-version"})
     assert version_used(versioned, unknown) is versioned
+
+
+def test_with_the_case_every_event_up_to_as_of_is_on_the_axis():
+    from policykit import evaluate, load_case, load_policy
+
+    from pathlib import Path
+
+    case = load_case(Path(__file__).parents[2] / "examples" / "harif" / "late_decision.yaml")
+    policy = load_policy(case.policy)
+    as_of = case.events[-1].at
+    verdict = evaluate(policy, case, as_of)
+    svg = render_timeline(verdict, policy, "en", case)
+    shown = re.findall(r'<g class="event" data-event="([a-z_]+)"', svg)
+    assert shown == [e.type for e in case.events]
+    earlier = evaluate(policy, case, case.events[2].at)
+    assert len(re.findall(r'<g class="event"', render_timeline(earlier, policy, "en", case))) == 3

@@ -76,6 +76,48 @@ def mutated(draw: st.DrawFn, data: Any) -> Any:
     return data
 
 
+@st.composite
+def odd_valid_instant(draw: st.DrawFn) -> str:
+    """A valid `at` in one of the accepted spellings: offsets far from Riyadh's, bare dates, Hijri dates."""
+    from hijridate import Gregorian
+
+    moment = draw(st.datetimes(min_value=dt.datetime(2023, 1, 1), max_value=dt.datetime(2026, 12, 31)))
+    form = draw(st.sampled_from(["offset", "naive", "date", "hijri", "hijri_ar", "utc"]))
+    if form == "offset":
+        minutes = draw(st.integers(-12 * 60, 14 * 60))
+        zone = dt.timezone(dt.timedelta(minutes=minutes))
+        return moment.replace(tzinfo=zone).isoformat()
+    if form == "utc":
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if form == "naive":
+        return moment.isoformat(timespec="minutes")
+    if form == "date":
+        return moment.date().isoformat()
+    hijri = Gregorian(moment.year, moment.month, moment.day).to_hijri()
+    text = f"{hijri.year:04d}-{hijri.month:02d}-{hijri.day:02d}"
+    return f"{text}H" if form == "hijri" else f"{text} هـ"
+
+
+@st.composite
+def reshuffled_case(draw: st.DrawFn, data: dict) -> dict:
+    """A case kept valid in shape: events retimed, reordered, repeated or dropped; facts flipped or unknown."""
+    data = yaml.safe_load(yaml.safe_dump(data, allow_unicode=True))
+    events = data.get("events") or []
+    for event in events:
+        if draw(st.booleans()):
+            event["at"] = draw(odd_valid_instant())
+    if events and draw(st.booleans()):
+        events.append(dict(draw(st.sampled_from(events))))
+    if len(events) > 1 and draw(st.booleans()):
+        events.pop(draw(st.integers(0, len(events) - 1)))
+    data["events"] = draw(st.permutations(events))
+    for fact in ("association_caused_harm", "investigation_minutes_approved", "final_ruling_issued"):
+        choice = draw(st.sampled_from(["keep", "true", "false", "null"]))
+        if choice != "keep":
+            data.setdefault("facts", {})[fact] = {"true": True, "false": False, "null": None}[choice]
+    return data
+
+
 def _dump(data: Any, path: Path) -> Path:
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -124,8 +166,12 @@ def test_near_valid_policies_load_or_fail_cleanly(data, tmp_path):
     _only_own_errors(lambda: load_policy_file(path))
 
 
+def _near_valid_case(data: dict) -> st.SearchStrategy:
+    return st.one_of(mutated(data), reshuffled_case(data), reshuffled_case(data).flatmap(mutated))
+
+
 @FUZZ
-@given(data=st.sampled_from(CASE_FILES).map(lambda p: load_file(p).data).flatmap(mutated))
+@given(data=st.sampled_from(CASE_FILES).map(lambda p: load_file(p).data).flatmap(_near_valid_case))
 def test_near_valid_cases_evaluate_or_fail_cleanly(data, tmp_path):
     """A bundled example case with random damage: a Verdict (its JSON renders) or PolicykitError."""
     path = _dump(data, tmp_path / "case.yaml")

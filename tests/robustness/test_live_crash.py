@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import random
 import signal
 import sqlite3
@@ -76,14 +75,22 @@ def _acked(acks: Path) -> list[str]:
     return acks.read_text().split() if acks.exists() else []
 
 
-def _run_producer(tmp: Path, kill_after: float | None) -> bool:
-    """Start the producer; SIGKILL it `kill_after` seconds after it is ready. True when it finished."""
+def _run_producer(tmp: Path, kill_after: float | None, after_acks: int = 0) -> bool:
+    """Start the producer; once `after_acks` more events are acknowledged, wait `kill_after` s and SIGKILL it.
+
+    True when it finished before the kill.
+    """
+    before = len(_acked(tmp / "acks.txt"))
     proc = subprocess.Popen([sys.executable, "-c", PRODUCER, str(tmp / "events.json"), str(tmp / "live.sqlite"),
                              str(tmp / "acks.txt")], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "ready"
     if kill_after is None:
         assert proc.wait(timeout=120) == 0
         return True
+    deadline = time.monotonic() + 60
+    while len(_acked(tmp / "acks.txt")) < before + after_acks and proc.poll() is None:
+        assert time.monotonic() < deadline, "the producer acknowledged nothing"
+        time.sleep(0.002)
     time.sleep(kill_after)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
@@ -98,7 +105,7 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(tmp_path, seed):
     (tmp_path / "events.json").write_text(json.dumps(events))
     kills = 0
     for _ in range(4):
-        _run_producer(tmp_path, kill_after=rng.uniform(0.0, 0.35))
+        _run_producer(tmp_path, kill_after=rng.uniform(0.0, 0.08), after_acks=rng.randint(0, 12))
         kills += 1
         stored = _stored(tmp_path / "live.sqlite")
         assert len(stored) == len(set(stored)), "an event was stored twice"
@@ -123,7 +130,7 @@ def test_the_kills_land_mid_stream(tmp_path):
     """The harness really interrupts streaming: a kill leaves some, not all, events acknowledged."""
     events = _stream(random.Random(7))
     (tmp_path / "events.json").write_text(json.dumps(events))
-    finished = _run_producer(tmp_path, kill_after=0.1)
+    finished = _run_producer(tmp_path, kill_after=0.0, after_acks=3)
     acked = _acked(tmp_path / "acks.txt")
     assert not finished and 0 < len(acked) < len(events)
 

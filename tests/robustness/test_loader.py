@@ -212,3 +212,28 @@ def load_policy_file_from_text(text: str) -> Policy:
         path = Path(folder) / "generated.yaml"
         path.write_text(text, encoding="utf-8")
         return load_policy_file(path)
+
+
+def test_a_case_file_given_as_a_policy_says_so(tmp_path):
+    """One clear line instead of a dozen missing-key errors."""
+    path = _write(tmp_path, "case_id: C-1\npolicy: harif\nevents: []\n", "case.yaml")
+    with pytest.raises(PolicykitError) as info:
+        load_policy_file(path)
+    assert [(d.code, d.span.line) for d in info.value.diagnostics] == [("not-a-policy", 1)]
+
+
+def test_a_policy_file_edited_on_disk_is_reloaded(tmp_path):
+    """load_policy caches by path, but an edited file is read again (a long-running process sees the fix)."""
+    import os
+
+    path = _write(tmp_path, VALID.read_text(encoding="utf-8"))
+    assert load_policy(path).id == "sample"
+    path.write_text(path.read_text(encoding="utf-8").replace("id: sample", "id: sample_two"), encoding="utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10_000_000))
+    assert load_policy(path).id == "sample_two"
+
+
+def test_capitalised_unknown_keys_are_all_reported(tmp_path):
+    """Keys that look like model names are still data: neither is mistaken for a union branch and dropped."""
+    text = VALID.read_text(encoding="utf-8").replace("complaints:\n", "Foo: 1\nBar: 2\ncomplaints:\n")
+    assert _problems(_write(tmp_path, text)) == [("unknown-key", ("Foo",)), ("unknown-key", ("Bar",))]

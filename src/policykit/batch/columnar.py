@@ -15,7 +15,7 @@ from ..rules import ChannelCheck, DeadlineCheck, Matcher, ObligationCheck, Order
 from .calendar_np import NumpyCalendar, fixed_offset_seconds
 from .columns import CASE_ID, LINE, TYPE
 from .normalize import AT_US
-from .tabular import action_type, finding_type, rows_table, schema, verdict_row
+from .tabular import CATEGORY, action_type, finding_type, rows_table, schema, verdict_row
 
 NONE = np.iinfo(np.int64).max
 STATUS = np.array(["met", "breached", "pending", "not_applicable", "undetermined"], dtype=object)
@@ -327,15 +327,23 @@ def _instants(micros: np.ndarray, tz: str) -> pa.Array:
 
 def _constant(values: list, count: int) -> pa.Array:
     """`values` repeated `count` times, as a string column built in Arrow (no Python objects per row)."""
-    dictionary = pa.array(values, pa.string())
-    indices = np.tile(np.arange(len(values), dtype=np.int32), count)
-    return pa.DictionaryArray.from_arrays(pa.array(indices), dictionary).cast(pa.string())
+    labels = list(dict.fromkeys(v for v in values if v is not None))
+    codes = np.array([labels.index(v) if v is not None else 0 for v in values], dtype=np.int32)
+    missing = np.array([v is None for v in values])
+    return pa.DictionaryArray.from_arrays(pa.array(np.tile(codes, count), mask=np.tile(missing, count)),
+                                          pa.array(labels, pa.string()))
+
+
+def _categories(values: np.ndarray) -> pa.Array:
+    """A dictionary column from an object array of a few distinct strings."""
+    labels, codes = np.unique(values.astype(str), return_inverse=True)
+    return _coded(codes, labels.tolist())
 
 
 def _coded(codes: np.ndarray, labels: list, mask: np.ndarray | None = None) -> pa.Array:
     """String column from small integer codes into `labels`."""
     indices = pa.array(codes.astype(np.int32), mask=mask)
-    return pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string())).cast(pa.string())
+    return pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string()))
 
 
 def _assemble(policy, compiled, p: Partition, results, compensation, fast, cal, as_of, as_of_us, offset,
@@ -367,7 +375,7 @@ def _assemble(policy, compiled, p: Partition, results, compensation, fast, cal, 
     combos = sorted(comp_table)
     combo_index = np.searchsorted(np.array(combos), codes[idx])
     comp_status = _coded(combo_index, [comp_table[c][0] for c in combos])
-    unknown_lists = pa.array([comp_table[c][1] for c in combos], pa.list_(pa.string()))
+    unknown_lists = pa.array([comp_table[c][1] for c in combos], pa.list_(CATEGORY))
     comp_unknown = unknown_lists.take(pa.array(combo_index))
     version = policy.versions[0]
     as_of_column = pa.array(np.full(g, as_of_us // SECOND), pa.timestamp("s", tz=tz))
@@ -415,7 +423,7 @@ def _actions(compiled, results, idx, cal: NumpyCalendar, as_of_us: int, tz: str,
     order = np.lexsort((rule_rank, due, case))
     case, due, rule = case[order], due[order], rule[order]
     event, risk = np.concatenate(event_parts)[order], np.concatenate(risk_parts)[order]
-    values = pa.StructArray.from_arrays([pa.array(event, pa.string()), _instants(due, tz), pa.array(rule, pa.string()),
+    values = pa.StructArray.from_arrays([_categories(event), _instants(due, tz), _categories(rule),
                                          pa.array(risk, pa.bool_())], fields=list(action_type(tz)))
     offsets = np.r_[0, np.cumsum(np.bincount(case, minlength=g))].astype(np.int32)
     return pa.ListArray.from_arrays(pa.array(offsets), values)

@@ -58,7 +58,8 @@ def column_names(path: str | os.PathLike, fmt: str | None = None) -> list[str] |
     if kind == "csv":
         import csv
 
-        with open(path, encoding="utf-8-sig", newline="") as handle:
+        # only the header is needed; a bad byte further down is the row reader's to report
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
             return next(csv.reader(handle), [])
     return None
 
@@ -68,6 +69,40 @@ def _with_lines(batch: pa.RecordBatch, first_line: int, step: int = 1) -> pa.Rec
 
     lines = pa.array(np.arange(first_line, first_line + step * batch.num_rows, step, dtype=np.int64))
     return pa.RecordBatch.from_arrays([lines, *batch.columns], names=[LINE, *batch.schema.names])
+
+
+def _with_physical_lines(batch: pa.RecordBatch, first_line: int, skipped: list[int]) -> pa.RecordBatch:
+    """Number rows from `first_line`, stepping over the physical lines the parser skipped."""
+    import numpy as np
+
+    lines = np.arange(first_line, first_line + batch.num_rows, dtype=np.int64)
+    for line in sorted(x for x in skipped if x >= first_line):
+        lines[lines >= line] += 1
+    return pa.RecordBatch.from_arrays([pa.array(lines), *batch.columns], names=[LINE, *batch.schema.names])
+
+
+def _as_text(batch: pa.RecordBatch, reject: RejectSink) -> pa.RecordBatch:
+    """Byte columns (after the line column) as UTF-8 text; rows holding invalid UTF-8 are rejected and dropped."""
+    names = batch.schema.names
+    try:
+        return pa.RecordBatch.from_arrays([batch.column(0), *(c.cast(pa.string()) for c in batch.columns[1:])],
+                                          names=names)
+    except pa.ArrowInvalid:
+        pass
+    bad = set()
+    for column in batch.columns[1:]:
+        for row, value in enumerate(column.to_pylist()):
+            try:
+                value is None or value.decode("utf-8")
+            except UnicodeDecodeError:
+                bad.add(row)
+    lines = batch.column(0).to_pylist()
+    if not bad:  # the cast failed for another reason: report it rather than loop
+        raise PolicykitError.single("invalid-log", "unreadable CSV rows", Span("<log>", int(lines[0]) if lines else 1))
+    for row in sorted(bad):
+        reject(int(lines[row]), "row is not valid UTF-8")
+    good = batch.filter(pa.array([row not in bad for row in range(batch.num_rows)]))
+    return _as_text(good, reject)
 
 
 def _read_parquet(path: Path, batch_rows: int) -> Iterator[pa.RecordBatch]:
@@ -90,7 +125,11 @@ def _read_csv(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.Re
     if not names:
         raise PolicykitError.single("invalid-log", "the CSV file has no header row", Span(str(path), 1, 1))
 
+    skipped: list[int] = []  # physical lines the parser dropped, so that later rows keep their true numbers
+
     def on_invalid(row: pcsv.InvalidRow) -> str:
+        if row.number is not None:
+            skipped.append(int(row.number))
         reject(int(row.number) if row.number is not None else 0,
                f"expected {row.expected_columns} columns, found {row.actual_columns}")
         return "skip"
@@ -99,8 +138,11 @@ def _read_csv(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.Re
         reader = pcsv.open_csv(
             path,
             read_options=pcsv.ReadOptions(block_size=1 << 22, use_threads=False),
-            parse_options=pcsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=False),
-            convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names},
+            # blank lines are kept (and rejected as such) so that row numbers stay physical line numbers
+            parse_options=pcsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=False,
+                                            ignore_empty_lines=False),
+            # read as bytes: a row with invalid UTF-8 is then one rejected row, not an unreadable log
+            convert_options=pcsv.ConvertOptions(column_types={n: pa.binary() for n in names},
                                                 strings_can_be_null=True, quoted_strings_can_be_null=False))
     except pa.ArrowInvalid as exc:
         raise PolicykitError.single("invalid-log", f"unreadable CSV: {exc}", Span(str(path), 1)) from None
@@ -113,8 +155,10 @@ def _read_csv(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.Re
         except pa.ArrowInvalid as exc:
             raise PolicykitError.single("invalid-log", f"unreadable CSV: {exc}", Span(str(path), line)) from None
         # Row numbers are exact unless a row was skipped; skipped rows are reported with their own number.
-        yield _with_lines(batch, line)
-        line += batch.num_rows
+        numbered = _with_physical_lines(batch, line, skipped)
+        yield _as_text(numbered, reject)
+        if batch.num_rows:
+            line = int(numbered.column(0)[-1].as_py()) + 1
 
 
 def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.RecordBatch]:

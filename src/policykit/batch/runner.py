@@ -199,6 +199,10 @@ class _Run:
 
     def stream(self, sink: OutputSink) -> None:
         """Judge a grouped log chunk by chunk while it is read; NotGrouped as soon as it proves not to be."""
+        if self.workers > 1 and detect_format(self.log, self.log_format) == "parquet" and _row_groups(self.log) > 1:
+            from .parallel_parquet import run_row_groups
+
+            return run_row_groups(self, sink)
         chunks = _grouped_chunks(self._raw_batches("reading + judging"))
         self._drain(sink, ((_judge_chunk, chunk) for chunk in chunks), extra=(self.shape,))
 
@@ -283,6 +287,12 @@ def _grouped_chunks(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
         carry = table.slice(last)
     if carry is not None and carry.num_rows:
         yield carry
+
+
+def _row_groups(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_row_groups
 
 
 def _estimate_rows(path: Path, fmt: str | None) -> int:

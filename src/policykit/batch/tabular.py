@@ -13,25 +13,28 @@ FINDING_FIELDS = ("status", "trigger_at", "due", "fulfilled_at", "not_before", "
 TIME_FIELDS = ("trigger_at", "due", "fulfilled_at", "not_before")
 
 
+CATEGORY = pa.dictionary(pa.int32(), pa.string())  # repeated labels: a few bytes per row in memory and on disk
+
+
 def finding_type(tz: str) -> pa.StructType:
     """A finding's decision data; instants are typed timestamps in the policy's zone."""
     ts = pa.timestamp("s", tz=tz)
-    return pa.struct([("rule", pa.string()), ("kind", pa.string()), ("status", pa.string()),
+    return pa.struct([("rule", CATEGORY), ("kind", CATEGORY), ("status", CATEGORY),
                       ("trigger_at", ts), ("due", ts), ("fulfilled_at", ts), ("not_before", ts),
-                      ("late_by", pa.int64()), ("late_unit", pa.string()), ("reading", pa.string())])
+                      ("late_by", pa.int64()), ("late_unit", CATEGORY), ("reading", CATEGORY)])
 
 
 def action_type(tz: str) -> pa.StructType:
     """A required action: the event expected, its due, the rule, whether it is at risk."""
-    return pa.struct([("event", pa.string()), ("due", pa.timestamp("s", tz=tz)), ("rule", pa.string()),
+    return pa.struct([("event", CATEGORY), ("due", pa.timestamp("s", tz=tz)), ("rule", CATEGORY),
                       ("at_risk", pa.bool_())])
 
 
 def schema(tz: str) -> pa.Schema:
     """One row per case; findings and required actions nested."""
-    return pa.schema([("case_id", pa.string()), ("status", pa.string()), ("policy", pa.string()),
-                      ("policy_version", pa.string()), ("as_of", pa.timestamp("s", tz=tz)), ("reading", pa.string()),
-                      ("compensation", pa.string()), ("compensation_unknown_facts", pa.list_(pa.string())),
+    return pa.schema([("case_id", pa.string()), ("status", CATEGORY), ("policy", CATEGORY),
+                      ("policy_version", CATEGORY), ("as_of", pa.timestamp("s", tz=tz)), ("reading", CATEGORY),
+                      ("compensation", CATEGORY), ("compensation_unknown_facts", pa.list_(CATEGORY)),
                       ("findings", pa.list_(finding_type(tz))), ("required_actions", pa.list_(action_type(tz)))])
 
 

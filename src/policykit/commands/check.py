@@ -32,13 +32,14 @@ def run(args, out, err) -> int:
     from ..case import load_case
     from ..config import load_settings
     from ..evaluate import evaluate, version_for
+    from ..report import render_verdict
 
     settings = load_settings()
     case = load_case(args.case, args.policy)
     policy = case.policy
     as_of = _as_of(args.as_of, policy.calendar.timezone)
     verdict = evaluate(policy, case, as_of, args.reading or settings.reading, at_risk=settings.at_risk)
-    out.write(_render(verdict, version_for(policy, case, as_of), args.format, args.lang))
+    out.write(render_verdict(verdict, version_for(policy, case, as_of), args.format, args.lang, case=case))
     return 1 if verdict.status == "non_compliant" else 0
 
 
@@ -52,27 +53,3 @@ def _as_of(text: str | None, timezone: str) -> dt.datetime:
         return parse_instant(text, tz)
     except TimeFormatError as exc:
         raise PolicykitError.single("invalid-date", str(exc), Span("--as-of")) from None
-
-
-def _render(verdict, policy, fmt: str, lang: str) -> str:
-    from ..report import render_verdict
-
-    try:
-        return render_verdict(verdict, policy, fmt, lang)
-    except ModuleNotFoundError as exc:
-        if fmt != "text" or "report.text" not in str(exc):
-            raise
-        return _plain(verdict, lang)
-
-
-def _plain(verdict, lang: str) -> str:
-    """A minimal text summary, used only while report/text.py is missing."""
-    lines = [f"{verdict.case_id}  {verdict.policy} v{verdict.policy_version}  {verdict.status}  "
-             f"(as of {verdict.as_of})"]
-    for f in verdict.findings:
-        label = getattr(f.label, lang)
-        lines.append(f"  {f.status:<15} {f.rule}  {label}" + (f"  due {f.due}" if f.due else ""))
-    for a in verdict.required_actions:
-        lines.append(f"  next: {a.event} by {a.due or '-'}{'  AT RISK' if a.at_risk else ''}")
-    lines.append(f"  compensation: {verdict.compensation.status}")
-    return "\n".join(lines) + "\n"

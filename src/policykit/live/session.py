@@ -5,18 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import heapq
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..case import Case, Event, case_from_data
-from ..evaluate import as_instant, evaluate, version_for
+from ..case import Case, Event, Vocabulary, case_from_data
+from ..evaluate import as_instant, evaluate
 from ..loader import load_policy
 from ..model import Policy
-from ..rules import Context, compile_policy
-from ..timeparse import iso, zone
+from ..matching import Context
+from ..rules import compile_policy
+from ..timeparse import TimeFormatError, iso, parse_instant, zone
+from ..vocabulary import CHANNEL_ATTRIBUTES, EVENT_ATTRIBUTES, EVENTS
 from ..verdict import Verdict
+from .judge import judge
 from .ruleset import DurableClassifier
 from .store import open_store
 
@@ -24,7 +26,10 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def _micros(instant: dt.datetime) -> int:
-    return (instant - _EPOCH) // dt.timedelta(microseconds=1)
+    seconds = instant.timestamp()
+    if seconds < 0:
+        return (instant - _EPOCH) // dt.timedelta(microseconds=1)
+    return int(seconds) * 1_000_000 + instant.microsecond
 
 
 @dataclass
@@ -61,8 +66,14 @@ class LiveSession:
                  reading: str | None = None) -> None:
         self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
         self.tz = zone(self.policy.calendar.timezone)
+        self.vocab = Vocabulary.of(self.policy)
         self.now = as_instant(now, self.tz) if now is not None else _EPOCH
+        if reading is None:
+            from ..config import load_settings
+
+            reading = load_settings().reading  # as evaluate() would resolve it
         self.reading = reading
+        self._single = compile_policy(self.policy, reading) if len(self.policy.versions) == 1 else None
         self.classifier = DurableClassifier(self.policy)
         self.store = open_store(store)
         self.store.check_policy(self.policy.id)
@@ -90,27 +101,43 @@ class LiveSession:
         state = self.cases.get(case_id)
         if state is None:
             state = self.cases[case_id] = _CaseState()
-        payload = {k: v for k, v in event.items() if k != "id"}
-        parsed = case_from_data({"case_id": case_id, "events": [payload], **({"facts": facts} if facts else {})},
-                                self.policy, name=f"<live {case_id}>")
-        new = parsed.events[0]
+        new = self._event(case_id, event, facts)
         event_id = str(event.get("id") or _content_id(new))
         if event_id in state.event_ids or self.store.known_event(case_id, event_id):
             state.event_ids.add(event_id)
             return Change(case_id, event_id, duplicate=True)
         state.event_ids.add(event_id)
         if facts:
+            parsed = case_from_data({"case_id": case_id, "events": [], "facts": facts}, self.policy)
             state.facts.update(parsed.facts)
             self.store.set_facts(case_id, dict(parsed.facts))
-        new = Event(index=len(state.events), type=new.type, at=new.at, attrs=dict(new.attrs))
+        new = Event(index=len(state.events), type=new.type, at=new.at, attrs=new.attrs)
         _insert(state.events, new)
         rows.append((case_id, event_id, new.type, _micros(new.at), dict(new.attrs)))
         if new.at > self.now:
             self.now = new.at  # an event has happened, so the clock is at least at its instant
-        affected = self.classifier.affected(new.type, dict(new.attrs))
+        affected = self.classifier.affected(new.type, new.attrs)
         change = Change(case_id, event_id)
         self._rejudge(case_id, state, affected if not state.stale else None, change)
         return change
+
+    def _event(self, case_id: str, event: dict, facts: dict | None) -> Event:
+        """The event, checked against the policy's vocabulary; anything off gets the case loader's located error."""
+        kind, at = event.get("type"), event.get("at")
+        attrs = {k: v for k, v in event.items() if k not in ("type", "at", "id")}
+        allowed = EVENT_ATTRIBUTES.get(kind, {}) if kind in EVENTS else {"channel": None}
+        valid = kind in self.vocab.events and isinstance(at, str) and all(
+            isinstance(v, str) and k in allowed and (v in self.vocab.channels if k in CHANNEL_ATTRIBUTES else
+                                                      allowed[k] is None or v in allowed[k])
+            for k, v in attrs.items())
+        if valid:
+            try:
+                return Event(index=0, type=kind, at=parse_instant(at, self.tz), attrs=attrs)
+            except TimeFormatError:
+                pass
+        payload = {k: v for k, v in event.items() if k != "id"}
+        parsed = case_from_data({"case_id": case_id, "events": [payload]}, self.policy, name=f"<live {case_id}>")
+        return parsed.events[0]
 
     def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
         """Record facts of a case (compensation); committed on return."""
@@ -181,32 +208,34 @@ class LiveSession:
         return Case(case_id=case_id, events=tuple(state.events), facts=dict(state.facts))
 
     def _rejudge(self, case_id: str, state: _CaseState, rule_ids: set[str] | None, change: Change) -> None:
-        """Re-run the compiled rules (policykit.rules, the reference semantics) that may have changed."""
-        case = self._case(case_id, state)
-        version = version_for(self.policy, case, self.now)
-        compiled = compile_policy(version, self.reading)
-        seen = tuple(e for e in state.events if e.at <= self.now)
+        """Re-judge the rules that may have changed, with policykit.rules' semantics (live.judge)."""
+        events = state.events
+        if self._single is not None:
+            compiled = self._single
+        else:
+            version = self.policy.in_force_on(events[0].at.astimezone(self.tz).date() if events else
+                                              self.now.astimezone(self.tz).date())
+            compiled = compile_policy(version, self.reading)
+        seen = events if not events or events[-1].at <= self.now else [e for e in events if e.at <= self.now]
         ctx = Context(seen, self.now, compiled.calendar, compiled.labels)
         for check in compiled.rules:
             rule_id = check.rule.id
             if rule_ids is not None and rule_id not in rule_ids and rule_id in state.judged:
                 continue
-            outcome = check.check(ctx)
-            finding = outcome.finding
+            status, due, expects = judge(check, ctx)
             before = state.judged.get(rule_id)
-            now = (finding.status, finding.due, outcome.expects)
-            state.judged[rule_id] = now
-            if outcome.due is not None and finding.status == "pending":
-                heapq.heappush(self._dues, (_micros(outcome.due), case_id, rule_id))
-            if before is not None and before[0] == finding.status and before[1] == finding.due:
+            state.judged[rule_id] = (status, due, expects)
+            if due is not None and status == "pending":
+                heapq.heappush(self._dues, (_micros(due), case_id, rule_id))
+            if before is not None and before[0] == status and before[1] == due:
                 continue
-            if before is None and finding.status == "not_applicable":
+            if before is None and status == "not_applicable":
                 continue
-            change.findings.append({"rule": rule_id, "from": before[0] if before else None,
-                                    "to": finding.status, "due": finding.due})
-            if finding.status == "pending" and outcome.expects and (before is None or before[0] != "pending"):
-                change.new_actions.append({"event": outcome.expects, "rule": rule_id,
-                                           "due": iso(outcome.due, self.tz) if outcome.due else None})
+            due_text = iso(due, self.tz) if due is not None else None
+            change.findings.append({"rule": rule_id, "from": before[0] if before else None, "to": status,
+                                    "due": due_text})
+            if status == "pending" and expects and (before is None or before[0] != "pending"):
+                change.new_actions.append({"event": expects, "rule": rule_id, "due": due_text})
         state.stale = False
 
     def _restore(self) -> None:
@@ -236,5 +265,5 @@ def _insert(events: list[Event], new: Event) -> None:
 
 def _content_id(event: Event) -> str:
     """A stable id from an event's content, for events posted without one."""
-    text = json.dumps([event.type, _micros(event.at), sorted(event.attrs.items())], ensure_ascii=False)
+    text = f"{event.type}|{_micros(event.at)}|{sorted(event.attrs.items())!r}"
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()

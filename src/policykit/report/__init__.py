@@ -6,6 +6,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ..case import Case
     from ..model import Policy
     from ..verdict import Verdict
 
@@ -18,7 +19,13 @@ FORMATS = {
 LANGS = ("ar", "en")
 
 
-def render_verdict(verdict: "Verdict", policy: "Policy", fmt: str = "text", lang: str = "en") -> str:
-    """The verdict rendered as `fmt` (text, json, markdown, html) in `lang` (ar, en)."""
+def render_verdict(verdict: "Verdict", policy: "Policy", fmt: str = "text", lang: str = "en",
+                   case: "Case | None" = None) -> str:
+    """The verdict rendered as `fmt` (text, json, markdown, html) in `lang` (ar, en).
+
+    `case`, when given, lets the HTML timeline show every event (its type and time only, never attributes).
+    """
     module = importlib.import_module(f"policykit.report.{FORMATS[fmt]}")
+    if fmt == "html":
+        return module.render(verdict, policy, lang, case=case)
     return module.render(verdict, policy, lang)

@@ -24,7 +24,7 @@ def words(lang: str) -> dict[str, str]:
     return {key: value[lang] for key, value in WORDS.items()}
 
 
-def render(verdict, policy, lang: str) -> str:
+def render(verdict, policy, lang: str, case=None) -> str:
     """The HTML report of `verdict` in `lang`; the SVG is built from escaped parts, so it is marked safe."""
     view = build_view(verdict, policy, lang)
     policy = version_used(policy, verdict)
@@ -33,8 +33,8 @@ def render(verdict, policy, lang: str) -> str:
         v=view,
         w=words(lang),
         css=Markup(stylesheet()),
-        timeline=Markup(render_timeline(verdict, policy, lang)),
+        timeline=Markup(render_timeline(verdict, policy, lang, case)),
         events=[{"number": number, "label": event_label(event, policy, lang),
                  "when": f"{both_dates(at.date(), lang)} {at:%H:%M}"}
-                for number, at, event in timeline_events(verdict, policy)],
+                for number, at, event in timeline_events(verdict, policy, case)],
     )

@@ -28,12 +28,13 @@ class Mark:
     event: str | None
 
 
-def render_timeline(verdict, policy, lang: str) -> str:
-    """An SVG figure of the verdict's dated findings; a short placeholder figure when nothing is dated."""
+def render_timeline(verdict, policy, lang: str, case=None) -> str:
+    """An SVG figure of the case's events and the verdict's dated findings; a placeholder when nothing is dated."""
     rows = [(finding, _marks(finding, policy)) for finding in verdict.findings]
     rows = [(finding, marks) for finding, marks in rows if marks]
     as_of = parse_instant(verdict.as_of)
-    instants = [mark.at for _, marks in rows for mark in marks]
+    events = timeline_events(verdict, policy, case)
+    instants = [mark.at for _, marks in rows for mark in marks] + [at for _, at, _ in events]
     if not instants:
         return _empty_figure(lang)
     tz = instants[0].tzinfo
@@ -42,7 +43,6 @@ def render_timeline(verdict, policy, lang: str) -> str:
     if as_of is not None and as_of.astimezone(tz).date() <= end + dt.timedelta(days=7):
         end = max(end, as_of.astimezone(tz).date() + dt.timedelta(days=1))
     axis = _Axis(start, end, tz, rtl=(lang == "ar"))
-    events = timeline_events(verdict, policy)
     height = AXIS_HEIGHT + ROW_HEIGHT * (len(rows) + 1) + 2 * MARGIN + 18
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" viewBox="0 0 {WIDTH} {height}" '
@@ -64,8 +64,13 @@ def render_timeline(verdict, policy, lang: str) -> str:
     return "\n".join(parts)
 
 
-def timeline_events(verdict, policy) -> list[tuple[int, dt.datetime, str]]:
-    """The distinct (number, instant, event id) the findings reveal, in time order, numbered from 1."""
+def timeline_events(verdict, policy, case=None) -> list[tuple[int, dt.datetime, str]]:
+    """(number, instant, event id) in time order, numbered from 1: every case event up to as_of when the case
+    is given, else the distinct ones the findings reveal."""
+    if case is not None:
+        as_of = parse_instant(verdict.as_of)
+        shown = [e for e in case.events if as_of is None or e.at <= as_of]
+        return [(number, e.at, e.type) for number, e in enumerate(shown, start=1)]
     seen: dict[tuple[dt.datetime, str], None] = {}
     for finding in verdict.findings:
         for mark in _marks(finding, policy):

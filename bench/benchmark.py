@@ -1,0 +1,199 @@
+"""The benchmark: on the same generated harif logs, in one run, time `policykit batch` end to end (process start
+to Parquet written), durable-rules and pm4py's Declare checker, `policykit check` of one case, and a live
+session with 10^5 open cases; print events/s, peak memory (whole process tree) and ratios.
+
+    python bench/benchmark.py [--sizes 1e4,1e5,1e6,1e7] [--peer-max 1e6] [--json docs/performance.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+AS_OF = "2026-01-01"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == pid:
+                    found.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def measure(cmd: list[str], env: dict | None = None) -> dict:
+    """Wall time and peak resident memory of the process and all its descendants (sampled every 20 ms)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    peak = [0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            tree, frontier = [proc.pid], [proc.pid]
+            while frontier:
+                frontier = [c for p in frontier for c in _children(p)]
+                tree += frontier
+            peak[0] = max(peak[0], sum(_rss(p) for p in tree))
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - started
+    watcher.join()
+    return {"wall": wall, "peak_bytes": peak[0], "code": proc.returncode, "stdout": out.decode(),
+            "stderr": err.decode()}
+
+
+def generate(size: int, workdir: Path) -> Path:
+    """The harif log of about `size` events (generated once, kept in workdir)."""
+    path = workdir / f"harif-{size}.parquet"
+    if not path.exists():
+        subprocess.run([sys.executable, str(BENCH / "loggen.py"), str(size), str(path), "--seed", "1"], check=True)
+    return path
+
+
+def bench_batch(log: Path, workdir: Path, events: int, repeat: int) -> dict:
+    """`policykit batch` end to end, median of `repeat` runs."""
+    runs = []
+    for _ in range(repeat):
+        out = workdir / "verdicts.parquet"
+        result = measure([sys.executable, "-m", "policykit", "batch", str(log), "--policy", "harif", "--as-of", AS_OF,
+                          "--out", str(out)])
+        if result["code"] not in (0, 1):
+            raise SystemExit(f"policykit batch failed: {result['stderr']}")
+        runs.append(result)
+    wall = statistics.median(r["wall"] for r in runs)
+    return {"wall": wall, "events_per_second": events / wall, "peak_bytes": max(r["peak_bytes"] for r in runs),
+            "runs": len(runs)}
+
+
+def bench_peer(which: str, log: Path, events: int) -> dict:
+    """A peer in its own process: wall (process start to result) and its own compute time."""
+    result = measure([sys.executable, str(BENCH / "peers.py"), which, str(log)])
+    if result["code"] != 0:
+        return {"error": result["stderr"].strip().splitlines()[-1:] or ["failed"]}
+    inner = json.loads(result["stdout"].strip().splitlines()[-1])
+    return {"wall": result["wall"], "events_per_second": events / result["wall"],
+            "compute_events_per_second": events / inner["compute_seconds"], "peak_bytes": result["peak_bytes"]}
+
+
+def bench_check(runs: int = 20) -> dict:
+    """`policykit check` of one case from the command line: median wall over `runs`, and the slowest imports."""
+    case = ROOT / "examples" / "harif" / "late_decision.yaml"
+    walls = []
+    for _ in range(runs):
+        result = measure([sys.executable, "-m", "policykit", "check", str(case), "--as-of", AS_OF, "--format", "json"])
+        walls.append(result["wall"])
+    trace = subprocess.run([sys.executable, "-X", "importtime", "-m", "policykit", "check", str(case), "--as-of", AS_OF,
+                            "--format", "json"], capture_output=True, text=True, cwd=ROOT)
+    imports = []
+    for line in trace.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            _, cumulative, name = line[len("import time:"):].split("|")
+            if cumulative.strip().isdigit():
+                imports.append((int(cumulative), name.rstrip()))
+    top = [{"module": name.strip(), "cumulative_ms": us / 1000} for us, name in sorted(imports, reverse=True)
+           if name.startswith(" ") and not name.startswith("   ")][:8]
+    return {"median_ms": statistics.median(walls) * 1000, "min_ms": min(walls) * 1000, "runs": runs,
+            "slowest_imports": top}
+
+
+def bench_live(open_cases: int, workdir: Path) -> list[dict]:
+    """Live posting throughput with `open_cases` open cases, in memory and on SQLite."""
+    out = []
+    for store in (None, workdir / "live.sqlite"):
+        if store is not None and store.exists():
+            store.unlink()
+        result = measure([sys.executable, str(BENCH / "live_bench.py"), str(open_cases)] + ([str(store)] if store
+                                                                                             else []))
+        if result["code"] != 0:
+            out.append({"store": str(store), "error": result["stderr"][-400:]})
+            continue
+        data = json.loads(result["stdout"].strip().splitlines()[-1])
+        data["peak_bytes"] = result["peak_bytes"]
+        out.append(data)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run everything and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1e4,1e5,1e6,1e7")
+    parser.add_argument("--peer-max", type=float, default=1e6, help="largest log the (slow) peers are run on")
+    parser.add_argument("--live-cases", type=float, default=1e5)
+    parser.add_argument("--check-runs", type=int, default=20)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/policykit-bench"))
+    parser.add_argument("--json", type=Path, default=BENCH / "results.json")
+    args = parser.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    import pyarrow.parquet as pq
+
+    results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                           "load_average_at_start": os.getloadavg()}, "sizes": []}
+    for size in sizes:
+        log = generate(size, args.workdir)
+        events = pq.ParquetFile(log).metadata.num_rows
+        row = {"events": events, "batch": bench_batch(log, args.workdir, events, 3 if events <= 1_000_000 else 1)}
+        if size <= args.peer_max:
+            row["durable_rules"] = bench_peer("durable", log, events)
+            row["pm4py_declare"] = bench_peer("pm4py", log, events)
+        results["sizes"].append(row)
+        _print_row(row)
+    results["check"] = bench_check(args.check_runs)
+    print(f"policykit check, one case: median {results['check']['median_ms']:.0f} ms "
+          f"(min {results['check']['min_ms']:.0f} ms) over {results['check']['runs']} runs")
+    results["live"] = bench_live(int(args.live_cases), args.workdir)
+    for live in results["live"]:
+        if "error" in live:
+            print(f"live ({live['store']}): error {live['error']}")
+        else:
+            print(f"live ({live['store']}): {live['events_per_second']:,.0f} events/s posted with "
+                  f"{live['open_cases']:,} open cases, peak {live['peak_bytes'] / 2**20:,.0f} MiB")
+    results["machine"]["load_average_at_end"] = os.getloadavg()
+    args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(f"results in {args.json}")
+    return 0
+
+
+def _print_row(row: dict) -> None:
+    batch = row["batch"]
+    line = (f"{row['events']:>10,} events | policykit batch {batch['events_per_second']:>12,.0f} ev/s "
+            f"{batch['peak_bytes'] / 2**20:>7,.0f} MiB")
+    for name in ("durable_rules", "pm4py_declare"):
+        peer = row.get(name)
+        if peer and "error" not in peer:
+            line += (f" | {name} {peer['events_per_second']:>10,.0f} ev/s {peer['peak_bytes'] / 2**20:>6,.0f} MiB "
+                     f"(x{batch['events_per_second'] / peer['events_per_second']:.1f})")
+        elif peer:
+            line += f" | {name} error"
+    print(line, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Live-session throughput: post a generated stream of events for OPEN_CASES cases, in batches (one commit each)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def run(open_cases: int, store: str | None) -> dict:
+    """Events/s posted to a LiveSession holding `open_cases` cases (memory or SQLite store)."""
+    import loggen
+
+    from policykit.live import LiveSession
+
+    table = loggen.generate(int(open_cases * 7.7), "harif", seed=4)
+    table = table.sort_by([("at", "ascending")])  # events arrive as they happen, cases interleaved
+    items = []
+    for row in table.to_pylist():
+        event = {"type": row["type"], "at": row["at"].isoformat()}
+        for key in ("channel", "agreed_channel", "outcome"):
+            if row[key]:
+                event[key] = row[key]
+        items.append((row["case_id"], event))
+    session = LiveSession("harif", store=store, now="2024-01-01")
+    started = time.perf_counter()
+    changes = 0
+    for i in range(0, len(items), 10_000):
+        changes += sum(1 for c in session.post_many(items[i:i + 10_000]) if c.findings)
+    posted = time.perf_counter() - started
+    start_advance = time.perf_counter()
+    passed = session.advance("2026-06-01")
+    advanced = time.perf_counter() - start_advance
+    result = {"events": len(items), "open_cases": session.open_cases, "seconds": posted,
+              "events_per_second": len(items) / posted, "changes": changes,
+              "advance_seconds": advanced, "deadlines_passed": len(passed), "store": store or "memory"}
+    session.shutdown()
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(int(float(sys.argv[1])), sys.argv[2] if len(sys.argv) > 2 else None)))

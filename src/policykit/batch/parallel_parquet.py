@@ -1,0 +1,192 @@
+"""A grouped Parquet log judged row group by row group inside the workers, so reading runs on every core too.
+
+Each worker reads its row group, judges the cases wholly inside it and hands back, unjudged, the rows of its
+first and last case (they may continue across the row-group boundary); the parent stitches those edges.  Ids are
+checked for uniqueness across row groups at the end: a log that proves not grouped is re-done by partitioning."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .columns import CASE_ID, LINE
+from .partition import hash_ids
+from .summary import Stats
+
+SUB_CHUNK_ROWS = 65_536
+
+
+@dataclass
+class RowGroupResult:
+    """What a worker returns for one row group."""
+
+    payloads: list = field(default_factory=list)
+    spool: str | None = None
+    stats: Stats = field(default_factory=Stats)
+    rejects: list = field(default_factory=list)
+    head: pa.Table | None = None
+    tail: pa.Table | None = None
+    hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    rows: int = 0
+    grouped: bool = True
+
+
+def trimmed_ids(table: pa.Table) -> pa.Array:
+    """Case ids as normalisation sees them (trimmed; missing as empty)."""
+    ids = table.column(CASE_ID).combine_chunks()
+    if pa.types.is_dictionary(ids.type) or not pa.types.is_string(ids.type):
+        ids = ids.cast(pa.string())
+    return pc.utf8_trim_whitespace(ids).fill_null("")
+
+
+def judge_row_group(path: str, index: int, first_line: int, columns: list[str], job, shape) -> RowGroupResult:
+    """Judge the cases wholly inside row group `index`, batch by batch; return its edge cases raw."""
+    import pyarrow.parquet as pq
+
+    from .runner import NotGrouped, _grouped_chunks, _judge_chunk
+
+    result = RowGroupResult()
+
+    def batches():
+        line = first_line
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=SUB_CHUNK_ROWS, row_groups=[index],
+                                                       columns=columns):
+            lines = pa.array(np.arange(line, line + batch.num_rows, dtype=np.int64))
+            line += batch.num_rows
+            result.rows += batch.num_rows
+            yield pa.RecordBatch.from_arrays([lines, *batch.columns], names=[LINE, *batch.schema.names])
+
+    def judge(chunk: pa.Table) -> None:
+        result.hashes = np.concatenate([result.hashes, hash_ids(pc.unique(trimmed_ids(chunk)))])
+        payload, stats, bad = _judge_chunk(chunk, job, shape)
+        if payload is not None:
+            result.payloads.append(payload)
+        result.stats.merge(stats)
+        result.rejects.extend(bad)
+
+    previous: pa.Table | None = None
+    try:
+        for chunk in _grouped_chunks(batches()):
+            if result.head is None:
+                codes = pc.dictionary_encode(trimmed_ids(chunk)).indices.to_numpy()
+                boundary = np.flatnonzero(codes[1:] != codes[:-1])
+                cut = int(boundary[0]) + 1 if len(boundary) else chunk.num_rows
+                result.head = chunk.slice(0, cut)
+                chunk = chunk.slice(cut)
+                if chunk.num_rows == 0:
+                    continue
+            if previous is not None:
+                judge(previous)
+            previous = chunk
+    except NotGrouped:
+        result.grouped = False
+        return result
+    # the last chunk _grouped_chunks yields is exactly the last case: the tail
+    result.tail = previous
+    _spool(result, path, index)
+    _give_back_memory()
+    return result
+
+
+def _spool(result: RowGroupResult, path: str, index: int) -> None:
+    """Tabular payloads go to a temp Arrow file the parent maps, instead of being pickled through a pipe."""
+    tables = [p for p in result.payloads if isinstance(p, pa.Table)]
+    if not tables or len(tables) != len(result.payloads):
+        return
+    import tempfile
+
+    handle, name = tempfile.mkstemp(prefix=f"policykit-rg{index}-", suffix=".arrow")
+    with open(handle, "wb") as sink, pa.ipc.new_stream(sink, tables[0].schema) as writer:
+        for table in tables:
+            writer.write_table(table)
+    result.payloads, result.spool = [], name
+
+
+def _give_back_memory() -> None:
+    """Return freed memory to the system between row groups, so peak memory stays near the working set."""
+    pa.default_memory_pool().release_unused()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def run_row_groups(run, sink) -> None:
+    """Judge a Parquet log's row groups on the pool; raises NotGrouped when a case spans non-adjacent groups."""
+    import pyarrow.parquet as pq
+
+    from .runner import NotGrouped, _judge_chunk
+
+    handle = pq.ParquetFile(run.log)
+    meta = handle.metadata
+    known = set(run.shape.columns.known)
+    columns = [n for n in handle.schema_arrow.names if n in known]
+    firsts = np.r_[0, np.cumsum([meta.row_group(i).num_rows for i in range(meta.num_row_groups)])] + 1
+    run.unknown.update(dict.fromkeys(n for n in handle.schema_arrow.names if n not in known))
+    run.progress.start("reading + judging (row groups)", meta.num_rows)
+    pool = run._pool()
+    submit = lambda i: pool.submit(judge_row_group, str(run.log), i, int(firsts[i]), columns,  # noqa: E731
+                                   run.job, run.shape)
+    in_flight = run.workers
+    futures = deque(submit(i) for i in range(min(in_flight, meta.num_row_groups)))
+    next_group = len(futures)
+    hashes, edge_ids = [], []
+    carry: pa.Table | None = None
+    carry_id: str | None = None
+
+    def judge_edge(rows: pa.Table) -> None:
+        payload, stats, bad = _judge_chunk(rows, run.job, run.shape)
+        if payload is not None:
+            sink.write(payload)
+        run.stats.merge(stats)
+        run.rejects.extend(bad)
+
+    while futures:
+        result = futures.popleft().result()
+        if next_group < meta.num_row_groups:
+            futures.append(submit(next_group))
+            next_group += 1
+        if not result.grouped:
+            raise NotGrouped()
+        run.rows_read += result.rows
+        run.progress.advance(result.rows)
+        for payload in result.payloads:
+            sink.write(payload)
+        if result.spool is not None:
+            with pa.memory_map(result.spool) as source:
+                for batch in pa.ipc.open_stream(source):
+                    sink.write(pa.Table.from_batches([batch]))
+            os.unlink(result.spool)
+        run.stats.merge(result.stats)
+        run.rejects.extend(result.rejects)
+        hashes.append(result.hashes)
+        if result.head is None:
+            continue
+        head_id = trimmed_ids(result.head.slice(0, 1))[0].as_py()
+        if carry is not None and head_id == carry_id:
+            merged = pa.concat_tables([carry, result.head])
+        else:
+            if carry is not None:
+                judge_edge(carry)
+                edge_ids.append(carry_id)
+            merged = result.head
+        if result.tail is None:  # the whole row group was one case: it may go on
+            carry, carry_id = merged, head_id
+            continue
+        judge_edge(merged)
+        edge_ids.append(head_id)
+        carry = result.tail
+        carry_id = trimmed_ids(result.tail.slice(0, 1))[0].as_py()
+    if carry is not None:
+        judge_edge(carry)
+        edge_ids.append(carry_id)
+    every = np.concatenate(hashes + [hash_ids(pa.array(edge_ids, pa.string()))])
+    if len(np.unique(every)) != len(every):
+        raise NotGrouped()  # a case id seen in two places (or, rarely, a hash collision): partition instead

@@ -1,0 +1,88 @@
+"""Batch never drops silently: each bad row is rejected with its physical line and reason, good rows are judged."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+pytest.importorskip("pyarrow")
+
+CSV_ROWS = [  # (line text, expected reason or None for a good row); line 1 is the header
+    ("G-1,request_received,2025-03-02T09:00:00+03:00,interview,,", None),
+    ("G-1,request_completed,2025-03-03,,,true", None),
+    (",request_received,2025-03-02,phone,,", "missing case_id"),
+    ("B-1,,2025-03-02,phone,,", "missing type"),
+    ("B-2,request_recieved,2025-03-02,phone,,", "unknown event type 'request_recieved'"),
+    ("B-3,request_received,2025-02-30,phone,,", "invalid date '2025-02-30': day is out of range for month"),
+    ("B-4,request_received,1446-09-30H,phone,,", "invalid Umm al-Qura date 1446-09-30"),
+    ("B-5,request_received,2025-03-02,pigeon,,", "unknown channel in column 'channel'"),
+    ("B-6,decision_notified,2025-03-02,phone,maybe,", "unknown outcome in column 'outcome'"),
+    ("B-7,request_received,2025-03-02,phone,,perhaps", "fact 'association_caused_harm' is not true/false"),
+    ("B-8,request_received,2025-03-02,phone,,,extra,fields", "expected 6 columns, found 8"),
+    ("B-9,request_received", "expected 6 columns, found 2"),
+    (b"\xff\xfe,request_received,2025-03-02,phone,,", "row is not valid UTF-8"),
+    ("", "missing case_id"),
+    ("G-2,request_received,2025-03-02,phone,,", None),
+]
+HEADER = "case_id,type,at,channel,outcome,association_caused_harm"
+
+
+def _write_log(path) -> None:
+    raw = HEADER.encode() + b"\n" + b"\n".join(r if isinstance(r, bytes) else r.encode() for r, _ in CSV_ROWS) + b"\n"
+    path.write_bytes(raw)
+
+
+def test_bad_csv_rows_are_rejected_with_their_physical_line(pk, tmp_path):
+    """Every bad row, whatever its defect, is in the rejects file at its own line; good cases are judged."""
+    log = tmp_path / "log.csv"
+    _write_log(log)
+    out, rejects, summary = tmp_path / "out.jsonl", tmp_path / "rejects.csv", tmp_path / "summary.json"
+    run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-03-05", "--out", out, "--rejects", rejects,
+                     "--summary-json", summary, "--workers", "1")
+    assert run.code == 2, run.err  # rejected rows are reported in the exit code
+    with open(rejects, encoding="utf-8", newline="") as handle:
+        got = [(int(row["line"]), row["reason"]) for row in csv.DictReader(handle)]
+    expected = [(index + 2, reason) for index, (_, reason) in enumerate(CSV_ROWS) if reason]
+    assert [line for line, _ in got] == [line for line, _ in expected]
+    for (_, reason), (_, wanted) in zip(got, expected):
+        assert reason.startswith(wanted)
+    verdicts = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(v["case_id"] for v in verdicts) == ["G-1", "G-2"]
+    counts = json.loads(summary.read_text(encoding="utf-8"))
+    assert counts["rejected_rows"] == len(expected)
+    dropped_by_reader = sum(1 for _, r in CSV_ROWS if r and (r.startswith("expected") or "UTF-8" in r))
+    assert counts["rows_read"] + dropped_by_reader == len(CSV_ROWS)
+
+
+def test_bad_jsonl_lines_are_rejected_and_good_ones_judged(pk, tmp_path):
+    """Malformed JSON, non-objects and bad values: each line rejected by number; good rows still judged."""
+    lines = [
+        '{"case_id": "G-1", "type": "request_received", "at": "2025-03-02T09:00:00+03:00", "channel": "interview"}',
+        '{"case_id": "B-1", "type": "request_received", "at": ',
+        "[1, 2, 3]",
+        '"just a string"',
+        '{"case_id": "B-2", "type": "request_received", "at": "2025-03-02", "channel": "pigeon"}',
+        '{"case_id": "G-2", "type": "request_received", "at": "2025-03-02", "channel": "phone"}',
+    ]
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-03-05", "--out", tmp_path / "o.jsonl",
+                     "--rejects", rejects, "--workers", "1")
+    assert run.code == 2
+    with open(rejects, encoding="utf-8", newline="") as handle:
+        assert [int(row["line"]) for row in csv.DictReader(handle)] == [2, 3, 4, 5]
+    judged = [json.loads(x)["case_id"] for x in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert sorted(judged) == ["G-1", "G-2"]
+
+
+def test_a_truncated_xes_log_is_one_located_error(pk, tmp_path):
+    """XML cannot be read past a break: one invalid-log line with the position, exit 2, no traceback."""
+    log = tmp_path / "log.xes"
+    log.write_text('<?xml version="1.0"?><log><trace><string key="concept:name" value="T1"/><event>',
+                   encoding="utf-8")
+    run = pk.run_cli("batch", log, "--policy", "harif", "--out", tmp_path / "o.jsonl", "--workers", "1")
+    assert run.code == 2 and len(run.err_lines) == 1
+    assert pk.located(run.err_lines)[0][0] == "invalid-log"
