@@ -68,12 +68,12 @@ def test_the_version_in_force_supplies_rules_and_calendar(build_verdict):
 
 
 def test_with_the_case_every_event_up_to_as_of_is_on_the_axis():
-    from policykit import evaluate, load_case, load_policy
+    from policykit import evaluate, load_case
 
     from pathlib import Path
 
     case = load_case(Path(__file__).parents[2] / "examples" / "harif" / "late_decision.yaml")
-    policy = load_policy(case.policy)
+    policy = case.policy
     as_of = case.events[-1].at
     verdict = evaluate(policy, case, as_of)
     svg = render_timeline(verdict, policy, "en", case)
