@@ -117,8 +117,8 @@ def bench_check(runs: int = 20) -> dict:
             _, cumulative, name = line[len("import time:"):].split("|")
             if cumulative.strip().isdigit():
                 imports.append((int(cumulative), name.rstrip()))
-    top = [{"module": name.strip(), "cumulative_ms": us / 1000} for us, name in sorted(imports, reverse=True)
-           if name.startswith(" ") and not name.startswith("   ")][:8]
+    top = [{"module": name.strip(), "cumulative_ms": us / 1000, "depth": (len(name) - len(name.lstrip())) // 2}
+           for us, name in sorted(imports, reverse=True)][:12]
     return {"median_ms": statistics.median(walls) * 1000, "min_ms": min(walls) * 1000, "runs": runs,
             "slowest_imports": top}
 

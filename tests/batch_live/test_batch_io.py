@@ -186,3 +186,21 @@ def test_no_progress_bar_when_piped(tmp_path):
     log.write_text("case_id,type,at\nH1,request_received,2025-03-02\n", encoding="utf-8")
     code, _, err = _cli("batch", str(log), "--policy", "harif", "--as-of", AS_OF)
     assert code == 0 and "━" not in err and "\x1b[" not in err and "1 cases" in err
+
+
+def test_progress_bar_draws_on_a_terminal_stream(tmp_path):
+    from policykit.batch.progress import NoProgress, RichProgress, progress_for
+
+    log = tmp_path / "ok.csv"
+    log.write_text("case_id,type,at\nH1,request_received,2025-03-02\n", encoding="utf-8")
+    screen = io.StringIO()
+    assert isinstance(progress_for(screen), NoProgress) and not isinstance(progress_for(screen), RichProgress)
+    run_batch(log, "harif", AS_OF, out=str(tmp_path / "v.parquet"), workers=1, progress=progress_for(screen, True))
+    assert "reading" in screen.getvalue()
+
+
+def test_a_log_without_the_required_columns_is_an_input_error(tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_text("case,type,when\nH1,request_received,2025-03-02\n", encoding="utf-8")
+    code, _, err = _cli("batch", str(log), "--policy", "harif")
+    assert code == 2 and err.startswith(f"{log}:1: invalid-log: the log has no case_id, at column")

@@ -163,3 +163,28 @@ def test_bad_event_is_a_located_policykit_error():
         session.post("H1", {"type": "request_recieved", "at": "2025-03-02"})
     assert info.value.first.code == "unknown-event"
     assert session.open_cases in (0, 1) and not session.cases.get("H1", None) or not session.cases["H1"].events
+
+
+def test_durable_ruleset_matches_event_patterns_with_attributes():
+    from policykit.live.ruleset import DurableClassifier
+
+    classifier = DurableClassifier(load_policy("saddad"))
+    approved = classifier.classify("decision_notified", {"outcome": "approved", "channel": "phone"})
+    rejected = classifier.classify("decision_notified", {"outcome": "rejected"})
+    assert ("service_after_approval", "when") in approved
+    assert ("service_after_approval", "when") not in rejected
+    assert ("respond_within_two_weeks", "fulfilled_by") in rejected
+    # without the attribute the pattern needs, the rule must be re-judged (it may become undetermined)
+    assert ("service_after_approval", "when") in classifier.classify("decision_notified", {})
+    assert classifier.classify("requirements_explained", {}) == frozenset()
+
+
+def test_an_event_for_a_closed_case_reopens_it_with_its_history(tmp_path):
+    session = LiveSession("harif", store=tmp_path / "live.sqlite", now="2025-03-01")
+    session.post("H1", {"type": "request_completed", "at": "2025-03-02T09:00"})
+    session.close("H1")
+    assert session.post("H1", {"type": "request_completed", "at": "2025-03-02T09:00"}).duplicate
+    late = session.post("H1", {"type": "decision_notified", "at": "2025-05-01", "outcome": "approved"})
+    assert {"rule": "respond_within_15_working_days", "from": "pending", "to": "breached",
+            "due": "2025-03-23T23:59:59+03:00"} in late.findings
+    assert len(session.cases["H1"].events) == 2

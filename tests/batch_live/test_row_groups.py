@@ -53,3 +53,15 @@ def test_ungrouped_row_groups_fall_back_to_partitioning(tmp_path, loggen):
     run_batch(log, "saddad", AS_OF, out=str(tmp_path / "r.parquet"), workers=1, fast=False)
     assert summary.rows_read == table.num_rows  # counted once although the log was read twice
     assert _tabular(tmp_path / "p.parquet") == _tabular(tmp_path / "r.parquet")
+
+
+def test_jsonl_verdicts_from_row_groups_equal_single_process(tmp_path, loggen):
+    import json
+
+    log = tmp_path / "log.parquet"
+    pq.write_table(loggen.generate(3000, "saddad", seed=3), log, row_group_size=300)
+    run_batch(log, "saddad", AS_OF, out=str(tmp_path / "two.jsonl"), workers=2)
+    run_batch(log, "saddad", AS_OF, out=str(tmp_path / "one.jsonl"), workers=1)
+    read = lambda p: {v["case_id"]: v for v in map(json.loads, p.read_text(encoding="utf-8").splitlines())}  # noqa
+    assert read(tmp_path / "two.jsonl") == read(tmp_path / "one.jsonl")
+    assert len(read(tmp_path / "one.jsonl")) > 300

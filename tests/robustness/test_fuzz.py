@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from policykit.case import load_case
 from policykit.diagnostics import PolicykitError
@@ -190,3 +190,26 @@ def test_near_valid_cases_evaluate_or_fail_cleanly(data, tmp_path):
 def test_the_corpus_is_not_empty():
     """The near-valid strategies have material to mutate."""
     assert len(POLICY_FILES) >= 5 and len(CASE_FILES) >= 5
+
+
+_EVENT_KEYS = st.sampled_from(["type", "at", "channel", "agreed_channel", "outcome", "id", "subject", "x"])
+
+
+@settings(max_examples=40, deadline=None)
+@example(events=[{"type": []}, {"type": {"a": 1}, "at": "2025-03-02"}])  # found by this test: a crash in post()
+@given(events=st.lists(st.dictionaries(_EVENT_KEYS, JUNK_VALUES | st.sampled_from(
+    ["request_received", "decision_notified", "2025-03-02", "2025-03-20T10:00", "phone", "approved"]),
+    max_size=5), max_size=8))
+def test_live_sessions_take_any_event(events):
+    """Any event dict posted live: a Change or PolicykitError; verdicts of what was accepted still render."""
+    import pytest
+
+    pytest.importorskip("durable")
+    from policykit.live import LiveSession
+
+    session = LiveSession("harif", now="2025-03-01T00:00:00+03:00")
+    for event in events:
+        _only_own_errors(lambda: session.post("C1", event))
+    if session.open_cases:
+        session.verdict("C1").model_dump_json()
+    session.shutdown()

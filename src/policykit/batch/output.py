@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+
+import pyarrow as pa
 
 from ..diagnostics import PolicykitError
 
@@ -18,6 +21,25 @@ def out_format(out: str | None) -> str:
         if str(out).lower().endswith(suffix):
             return fmt
     raise PolicykitError.single("usage", f"--out must end in .jsonl, .parquet or .csv: {out}")
+
+
+class Spooled(str):
+    """A temp file holding judged payloads (JSONL text or an Arrow stream), written by a worker."""
+
+
+def spool(payloads: list, prefix: str = "policykit-part-") -> "Spooled | None":
+    """Write a worker's payloads to one temp file, so they need not be pickled back to the parent."""
+    if not payloads:
+        return None
+    handle, name = tempfile.mkstemp(prefix=prefix, suffix=".part")
+    if isinstance(payloads[0], str):
+        with open(handle, "w", encoding="utf-8") as sink:
+            sink.writelines(payloads)
+    else:
+        with open(handle, "wb") as sink, pa.ipc.new_stream(sink, payloads[0].schema) as writer:
+            for table in payloads:
+                writer.write_table(table)
+    return Spooled(name)
 
 
 class OutputSink:
@@ -46,7 +68,19 @@ class OutputSink:
             self.handle = open(self.out, "wb")
 
     def write(self, payload) -> None:
-        """Append one group's verdicts."""
+        """Append one group's verdicts (or a spooled file of them, which is then removed)."""
+        if isinstance(payload, Spooled):
+            try:
+                if self.fmt == "jsonl":
+                    with open(payload, encoding="utf-8") as source:
+                        shutil.copyfileobj(source, self.handle)
+                else:
+                    with pa.memory_map(payload) as source:
+                        for batch in pa.ipc.open_stream(source):
+                            self.write(pa.Table.from_batches([batch]))
+            finally:
+                os.unlink(payload)
+            return
         self.written = True
         if self.fmt == "jsonl":
             self.handle.write(payload)

@@ -6,7 +6,6 @@ checked for uniqueness across row groups at the end: a log that proves not group
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -15,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .columns import CASE_ID, LINE
+from .output import spool
 from .partition import hash_ids
 from .summary import Stats
 
@@ -26,7 +26,6 @@ class RowGroupResult:
     """What a worker returns for one row group."""
 
     payloads: list = field(default_factory=list)
-    spool: str | None = None
     stats: Stats = field(default_factory=Stats)
     rejects: list = field(default_factory=list)
     head: pa.Table | None = None
@@ -71,7 +70,7 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
 
     previous: pa.Table | None = None
     try:
-        for chunk in _grouped_chunks(batches()):
+        for chunk in _grouped_chunks(batches(), remember=False):  # ids are checked by hash, across groups
             if result.head is None:
                 codes = pc.dictionary_encode(trimmed_ids(chunk)).indices.to_numpy()
                 boundary = np.flatnonzero(codes[1:] != codes[:-1])
@@ -88,26 +87,13 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
         return result
     # the last chunk _grouped_chunks yields is exactly the last case: the tail
     result.tail = previous
-    _spool(result, path, index)
-    _give_back_memory()
+    spooled = spool(result.payloads, prefix=f"policykit-rg{index}-")
+    result.payloads = [spooled] if spooled else []
+    give_back_memory()
     return result
 
 
-def _spool(result: RowGroupResult, path: str, index: int) -> None:
-    """Tabular payloads go to a temp Arrow file the parent maps, instead of being pickled through a pipe."""
-    tables = [p for p in result.payloads if isinstance(p, pa.Table)]
-    if not tables or len(tables) != len(result.payloads):
-        return
-    import tempfile
-
-    handle, name = tempfile.mkstemp(prefix=f"policykit-rg{index}-", suffix=".arrow")
-    with open(handle, "wb") as sink, pa.ipc.new_stream(sink, tables[0].schema) as writer:
-        for table in tables:
-            writer.write_table(table)
-    result.payloads, result.spool = [], name
-
-
-def _give_back_memory() -> None:
+def give_back_memory() -> None:
     """Return freed memory to the system between row groups, so peak memory stays near the working set."""
     pa.default_memory_pool().release_unused()
     try:
@@ -159,11 +145,6 @@ def run_row_groups(run, sink) -> None:
         run.progress.advance(result.rows)
         for payload in result.payloads:
             sink.write(payload)
-        if result.spool is not None:
-            with pa.memory_map(result.spool) as source:
-                for batch in pa.ipc.open_stream(source):
-                    sink.write(pa.Table.from_batches([batch]))
-            os.unlink(result.spool)
         run.stats.merge(result.stats)
         run.rejects.extend(result.rejects)
         hashes.append(result.hashes)

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from .columns import CASE_ID
 from .normalize import AT_US
 
-ROWS_PER_PARTITION = 1_500_000
+ROWS_PER_PARTITION = 1_000_000
 
 
 def partition_count(estimated_rows: int, workers: int) -> int:

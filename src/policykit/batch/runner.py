@@ -25,7 +25,7 @@ from ..evaluate import as_instant
 from ..loader import load_policy
 from ..timeparse import zone
 from ..vocabulary import FACTS
-from .columns import ATTRIBUTES, CASE_ID, LINE, LogColumns, classify
+from .columns import ATTRIBUTES, CASE_ID, LINE, REQUIRED, LogColumns, classify
 from .normalize import LogShape, normalise
 from .output import OutputSink, out_format
 from .partition import Partitioner, group, load_grouped, partition_count
@@ -105,7 +105,26 @@ def _judge_chunk(raw: pa.Table, job: Job, shape: LogShape):
 
 
 def _judge_partition(path: Path, job: Job):
-    return judge_table(*load_grouped(path), job)
+    """Judge one partition file in slices of whole cases (bounded memory); payloads spooled to a temp file."""
+    from .output import spool
+    from .parallel_parquet import SUB_CHUNK_ROWS, give_back_memory
+
+    table, bounds = load_grouped(path)
+    payloads, stats, rejects = [], Stats(), []
+    first = 0
+    while first < len(bounds) - 1:
+        last = int(np.searchsorted(bounds, bounds[first] + SUB_CHUNK_ROWS, side="right")) - 1
+        last = max(last, first + 1)
+        lo, hi = int(bounds[first]), int(bounds[last])
+        payload, part_stats, bad = judge_table(table.slice(lo, hi - lo), bounds[first:last + 1] - lo, job)
+        payloads.append(payload)
+        stats.merge(part_stats)
+        rejects.extend(bad)
+        first = last
+    del table
+    spooled = spool(payloads)
+    give_back_memory()
+    return spooled, stats, rejects
 
 
 def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str, *, reading: str | None = None,
@@ -161,6 +180,12 @@ class _Run:
         self.log, self.log_format, self.shape, self.job = log, log_format, shape, job
         self.workers, self.progress, self.policy_facts = workers, progress, policy_facts
         self.names = column_names(log, log_format)
+        if self.names is not None:
+            missing = [c for c in REQUIRED if c not in self.names]
+            if missing:
+                raise PolicykitError.single("invalid-log", f"the log has no {', '.join(missing)} column",
+                                            Span(str(log), 1 if detect_format(log, log_format) == "csv" else None),
+                                            hint="a batch log needs case_id, type and at columns")
         self.estimated = _estimate_rows(log, log_format)
         self.pool = None
         self.reset()
@@ -258,8 +283,10 @@ class _Run:
             partitioner.cleanup()
 
 
-def _grouped_chunks(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
-    """Tables of whole cases, cut at case boundaries; NotGrouped when a finished case's id comes back."""
+def _grouped_chunks(batches: Iterator[pa.RecordBatch], remember: bool = True) -> Iterator[pa.Table]:
+    """Tables of whole cases, cut at case boundaries; NotGrouped when a finished case's id comes back.
+
+    With `remember=False` only contiguity inside each chunk is checked: the caller checks ids across chunks."""
     finished: set[str] = set()
     carry: pa.Table | None = None
     for batch in batches:
@@ -277,12 +304,13 @@ def _grouped_chunks(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
         encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(ids_column).fill_null(""))
         codes = encoded.indices.to_numpy()
         starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-        ids = encoded.dictionary.to_pylist()
-        if len(starts) != len(ids) or not finished.isdisjoint(ids):
+        ids = encoded.dictionary.to_pylist() if remember else ()
+        if len(starts) != len(encoded.dictionary) or (remember and not finished.isdisjoint(ids)):
             raise NotGrouped()
         last = int(starts[-1])
         if last:
-            finished.update(ids[c] for c in codes[starts[:-1]].tolist())
+            if remember:
+                finished.update(ids[c] for c in codes[starts[:-1]].tolist())
             yield table.slice(0, last)
         carry = table.slice(last)
     if carry is not None and carry.num_rows:

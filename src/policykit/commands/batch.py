@@ -25,6 +25,14 @@ def register(subparsers, name: str) -> None:
 
 def run(args, out, err) -> int:
     """Exit 2 when rows were rejected, else 1 when any case is breached, else 0."""
+    try:
+        import numpy  # noqa: F401
+        import pyarrow  # noqa: F401
+    except ImportError:
+        from ..diagnostics import PolicykitError
+
+        raise PolicykitError.single("missing-dependency", "batch audits need pyarrow and numpy",
+                                    hint="pip install 'policykit[batch]'") from None
     from ..batch.progress import progress_for
     from ..batch.runner import run_batch
 

@@ -78,6 +78,7 @@ class LiveSession:
         self.store = open_store(store)
         self.store.check_policy(self.policy.id)
         self.cases: dict[str, _CaseState] = {}
+        self._closed: set[str] = set()
         self._dues: list[tuple[int, str, str]] = []
         self._restore()
 
@@ -101,9 +102,17 @@ class LiveSession:
         state = self.cases.get(case_id)
         if state is None:
             state = self.cases[case_id] = _CaseState()
-        new = self._event(case_id, event, facts)
+            if case_id in self._closed:
+                self._closed.discard(case_id)
+                for _, event_id, kind, at_us, attrs in self.store.reopen(case_id):
+                    self._restore_event(state, event_id, kind, at_us, attrs)
+                for fact_case, fact, value in self.store.load_facts():
+                    if fact_case == case_id:
+                        state.facts[fact] = value
+        new = self._event(case_id, event, len(state.events))
         event_id = str(event.get("id") or _content_id(new))
-        if event_id in state.event_ids or self.store.known_event(case_id, event_id):
+        # open cases hold every acknowledged id in memory; only a closed case needs the store asked
+        if event_id in state.event_ids:
             state.event_ids.add(event_id)
             return Change(case_id, event_id, duplicate=True)
         state.event_ids.add(event_id)
@@ -111,7 +120,9 @@ class LiveSession:
             parsed = case_from_data({"case_id": case_id, "events": [], "facts": facts}, self.policy)
             state.facts.update(parsed.facts)
             self.store.set_facts(case_id, dict(parsed.facts))
-        new = Event(index=len(state.events), type=new.type, at=new.at, attrs=new.attrs)
+        if state.stale and state.events:
+            # a case restored from the store: judge what it had, so the change reported is this event's alone
+            self._rejudge(case_id, state, None, Change(case_id))
         _insert(state.events, new)
         rows.append((case_id, event_id, new.type, _micros(new.at), dict(new.attrs)))
         if new.at > self.now:
@@ -121,23 +132,32 @@ class LiveSession:
         self._rejudge(case_id, state, affected if not state.stale else None, change)
         return change
 
-    def _event(self, case_id: str, event: dict, facts: dict | None) -> Event:
+    def _event(self, case_id: str, event: dict, index: int) -> Event:
         """The event, checked against the policy's vocabulary; anything off gets the case loader's located error."""
         kind, at = event.get("type"), event.get("at")
-        attrs = {k: v for k, v in event.items() if k not in ("type", "at", "id")}
-        allowed = EVENT_ATTRIBUTES.get(kind, {}) if kind in EVENTS else {"channel": None}
-        valid = kind in self.vocab.events and isinstance(at, str) and all(
-            isinstance(v, str) and k in allowed and (v in self.vocab.channels if k in CHANNEL_ATTRIBUTES else
-                                                      allowed[k] is None or v in allowed[k])
-            for k, v in attrs.items())
-        if valid:
+        attrs = {k: v for k, v in event.items() if k != "type" and k != "at" and k != "id"}
+        if isinstance(kind, str) and kind in self.vocab.events and isinstance(at, str) and (
+                not attrs or self._valid_attrs(kind, attrs)):
             try:
-                return Event(index=0, type=kind, at=parse_instant(at, self.tz), attrs=attrs)
+                return Event(index, kind, parse_instant(at, self.tz), attrs)
             except TimeFormatError:
                 pass
         payload = {k: v for k, v in event.items() if k != "id"}
         parsed = case_from_data({"case_id": case_id, "events": [payload]}, self.policy, name=f"<live {case_id}>")
-        return parsed.events[0]
+        found = parsed.events[0]
+        return Event(index, found.type, found.at, found.attrs)
+
+    def _valid_attrs(self, kind: str, attrs: dict) -> bool:
+        allowed = EVENT_ATTRIBUTES.get(kind, {}) if kind in EVENTS else {"channel": None}
+        for key, value in attrs.items():
+            if not isinstance(value, str) or key not in allowed:
+                return False
+            if key in CHANNEL_ATTRIBUTES:
+                if value not in self.vocab.channels:
+                    return False
+            elif allowed[key] is not None and value not in allowed[key]:
+                return False
+        return True
 
     def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
         """Record facts of a case (compensation); committed on return."""
@@ -182,6 +202,7 @@ class LiveSession:
         """The case's final verdict; the case leaves memory (its events stay in the store)."""
         verdict = self.verdict(case_id)
         self.cases.pop(case_id, None)
+        self._closed.add(case_id)
         self.store.close_case(case_id)
         self.store.commit()
         return verdict
@@ -238,18 +259,21 @@ class LiveSession:
                 change.new_actions.append({"event": expects, "rule": rule_id, "due": due_text})
         state.stale = False
 
+    def _restore_event(self, state: _CaseState, event_id: str, kind: str, at_us: int, attrs: dict) -> None:
+        state.event_ids.add(event_id)
+        state.stale = True
+        at = _EPOCH + dt.timedelta(microseconds=at_us)
+        _insert(state.events, Event(index=len(state.events), type=kind, at=at, attrs=attrs))
+        if at > self.now:
+            self.now = at
+
     def _restore(self) -> None:
         """Reload every acknowledged event of the open cases from the store."""
-        closed = self.store.load_closed()
+        closed = self._closed = self.store.load_closed()
         for case_id, event_id, kind, at_us, attrs in self.store.load():
             if case_id in closed:
                 continue
-            state = self.cases.setdefault(case_id, _CaseState())
-            state.event_ids.add(event_id)
-            at = _EPOCH + dt.timedelta(microseconds=at_us)
-            _insert(state.events, Event(index=len(state.events), type=kind, at=at, attrs=attrs))
-            if at > self.now:
-                self.now = at
+            self._restore_event(self.cases.setdefault(case_id, _CaseState()), event_id, kind, at_us, attrs)
         for case_id, fact, value in self.store.load_facts():
             if case_id in self.cases:
                 self.cases[case_id].facts[fact] = value

@@ -62,6 +62,10 @@ class MemoryStore:
         """No closed cases."""
         return set()
 
+    def reopen(self, case_id: str) -> Iterator[StoredEvent]:
+        """Nothing is kept of a closed case."""
+        return iter(())
+
     def close(self) -> None:
         """Nothing to release."""
 
@@ -139,6 +143,14 @@ class SqliteStore(MemoryStore):
     def load_closed(self) -> set[str]:
         """Ids of closed cases."""
         return {row[0] for row in self.db.execute("SELECT case_id FROM closed")}
+
+    def reopen(self, case_id: str) -> Iterator[StoredEvent]:
+        """A closed case's events, the case marked open again (an event arrived after all)."""
+        self._begin()
+        self.db.execute("DELETE FROM closed WHERE case_id=?", (case_id,))
+        rows = self.db.execute("SELECT case_id, event_id, type, at_us, attrs FROM events WHERE case_id=? "
+                               "ORDER BY seq", (case_id,)).fetchall()
+        return iter([(c, e, t, a, json.loads(x) if x else {}) for c, e, t, a, x in rows])
 
     def close(self) -> None:
         """Commit and release the file."""

@@ -1,0 +1,53 @@
+"""Markdown tables of a benchmark run: `python bench/report.py [bench/results.json]` (pasted into docs/performance.md)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+MIB = 2 ** 20
+
+
+def tables(results: dict) -> str:
+    """The throughput table (with ratios), the check line and the live table."""
+    lines = ["| events | policykit batch, events/s | peak MiB | durable-rules, events/s | peak MiB | "
+             "pm4py Declare, events/s | peak MiB | batch ÷ durable | batch ÷ pm4py |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in results["sizes"]:
+        batch = row["batch"]
+        cells = [f"{row['events']:,}", f"{batch['events_per_second']:,.0f}", f"{batch['peak_bytes'] / MIB:,.0f}"]
+        ratios = []
+        for key in ("durable_rules", "pm4py_declare"):
+            peer = row.get(key)
+            if peer and "events_per_second" in peer:
+                cells += [f"{peer['events_per_second']:,.0f}", f"{peer['peak_bytes'] / MIB:,.0f}"]
+                ratios.append(f"{batch['events_per_second'] / peer['events_per_second']:.1f}×")
+            else:
+                cells += ["–", "–"]
+                ratios.append("–")
+        lines.append("| " + " | ".join(cells + ratios) + " |")
+    check = results["check"]
+    lines += ["", f"`policykit check` of one case: median **{check['median_ms']:.0f} ms** wall "
+                  f"(min {check['min_ms']:.0f} ms, {check['runs']} runs).", "",
+              "| slowest imports on the check path | cumulative ms |", "|---|---:|"]
+    lines += [f"| `{i['module']}` | {i['cumulative_ms']:.0f} |" for i in check["slowest_imports"]]
+    lines += ["", "| live session | events posted | open cases | events/s | peak MiB | advance() to 2026-06-01 |",
+              "|---|---:|---:|---:|---:|---:|"]
+    for live in results["live"]:
+        if "error" in live:
+            lines.append(f"| {live['store']} | error | | | | |")
+            continue
+        lines.append(f"| {Path(live['store']).name} | {live['events']:,} | {live['open_cases']:,} | "
+                     f"{live['events_per_second']:,.0f} | {live['peak_bytes'] / MIB:,.0f} | "
+                     f"{live['advance_seconds']:.1f} s, {live['deadlines_passed']:,} cases changed |")
+    machine = results["machine"]
+    lines += ["", f"Machine: {machine['cpus']} cores, Python {machine['python']}; load average "
+                  f"{machine['load_average_at_start'][0]:.1f} at the start, {machine['load_average_at_end'][0]:.1f} "
+                  "at the end of the run."]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent / "results.json"
+    print(tables(json.loads(source.read_text(encoding="utf-8"))))
