@@ -103,7 +103,7 @@ def write(table: pa.Table, path: Path) -> None:
     if suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        pq.write_table(table, path, row_group_size=1 << 20)
+        pq.write_table(table, path, row_group_size=1 << 18)
         return
     import pyarrow.compute as pc
 

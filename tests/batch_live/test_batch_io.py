@@ -6,7 +6,6 @@ import io
 import json
 
 import pyarrow.parquet as pq
-import pytest
 
 from policykit.batch.runner import run_batch
 from policykit.case import case_from_data
@@ -118,7 +117,7 @@ def test_contradicting_facts_and_missing_outcomes_use_the_reference_path(tmp_pat
                    "S2,decision_notified,2025-03-05,approved,phone,false\n", encoding="utf-8")
     fast = run_batch(log, "saddad", AS_OF, out=str(tmp_path / "f.parquet"), workers=1, rejects_path=str(
         tmp_path / "r.csv"))
-    slow = run_batch(log, "saddad", AS_OF, out=str(tmp_path / "s.parquet"), workers=1, fast=False)
+    run_batch(log, "saddad", AS_OF, out=str(tmp_path / "s.parquet"), workers=1, fast=False)
     # S1: unknown outcome; S2: contradicting facts (canonical facts are columns for every policy)
     assert fast.stats.fallback_cases == 2 and fast.rejected == 1
     assert _tabular(tmp_path / "f.parquet") == _tabular(tmp_path / "s.parquet")
@@ -204,3 +203,20 @@ def test_a_log_without_the_required_columns_is_an_input_error(tmp_path):
     log.write_text("case,type,when\nH1,request_received,2025-03-02\n", encoding="utf-8")
     code, _, err = _cli("batch", str(log), "--policy", "harif")
     assert code == 2 and err.startswith(f"{log}:1: invalid-log: the log has no case_id, at column")
+
+
+def test_grouped_csv_streamed_to_two_workers_equals_reference(tmp_path, loggen, monkeypatch):
+    from policykit.batch import readers, runner
+
+    def small_batches(*args, **kwargs):
+        for batch in readers.read_log(*args, **kwargs):
+            for start in range(0, batch.num_rows, 997):  # cases cut at batch boundaries
+                yield batch.slice(start, 997)
+
+    monkeypatch.setattr(runner, "read_log", small_batches)
+    log = tmp_path / "log.csv"
+    loggen.write(loggen.generate(20_000, "khairat_albaha", seed=8), log)
+    summary = run_batch(log, "khairat_albaha", AS_OF, out=str(tmp_path / "two.parquet"), workers=2)
+    run_batch(log, "khairat_albaha", AS_OF, out=str(tmp_path / "ref.parquet"), workers=1, fast=False)
+    assert summary.stats.fallback_cases == 0 and summary.rows_read > 15_000
+    assert _tabular(tmp_path / "two.parquet") == _tabular(tmp_path / "ref.parquet")

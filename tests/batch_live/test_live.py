@@ -8,7 +8,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policykit.case import Case, Event
 from policykit.evaluate import evaluate
 from policykit.live import LiveSession
 from policykit.loader import load_policy
@@ -155,14 +154,20 @@ def test_closed_cases_leave_memory_but_not_the_store(tmp_path):
     assert LiveSession("harif", store=path).open_cases == 0
 
 
-def test_bad_event_is_a_located_policykit_error():
+def test_a_bad_event_is_a_policykit_error_and_nothing_of_its_batch_is_taken(tmp_path):
     from policykit.diagnostics import PolicykitError
 
-    session = LiveSession("harif", now="2025-03-01")
+    session = LiveSession("harif", store=tmp_path / "live.sqlite", now="2025-03-01")
     with pytest.raises(PolicykitError) as info:
-        session.post("H1", {"type": "request_recieved", "at": "2025-03-02"})
+        session.post_many([("H1", {"type": "request_completed", "at": "2025-03-02"}),
+                           ("H2", {"type": "request_recieved", "at": "2025-03-02"})])
     assert info.value.first.code == "unknown-event"
-    assert session.open_cases in (0, 1) and not session.cases.get("H1", None) or not session.cases["H1"].events
+    with pytest.raises(PolicykitError) as info:
+        session.post("H3", {"type": "request_received", "at": "2025-03-02", "channel": "0501234567"})
+    assert info.value.first.code == "unknown-channel"
+    assert session.open_cases == 0
+    session.shutdown()
+    assert LiveSession("harif", store=tmp_path / "live.sqlite").open_cases == 0
 
 
 def test_durable_ruleset_matches_event_patterns_with_attributes():

@@ -13,15 +13,10 @@ from ..compensation import assess
 from ..config import load_settings
 from ..rules import ChannelCheck, DeadlineCheck, Matcher, ObligationCheck, OrderCheck, compile_policy
 from .calendar_np import NumpyCalendar, fixed_offset_seconds
-from .columns import CASE_ID, LINE, TYPE
+from .columns import LINE, TYPE
 from .normalize import AT_US
-from .tabular import CATEGORY, action_type, finding_type, rows_table, schema, verdict_row
-
-NONE = np.iinfo(np.int64).max
-STATUS = np.array(["met", "breached", "pending", "not_applicable", "undetermined"], dtype=object)
-MET, BREACHED, PENDING, NA, UNDETERMINED = range(5)
-SECOND = 1_000_000
-
+from .findings_np import BREACHED, MET, NONE, PENDING, SECOND, UNDETERMINED, RuleResult, assemble, count
+from .tabular import rows_table, verdict_row
 
 class Partition:
     """A grouped partition as numpy arrays, with first-occurrence queries per case."""
@@ -88,19 +83,6 @@ class Partition:
         found = first != NONE
         out[found] = self.at[first[found]]
         return out
-
-
-class RuleResult:
-    """Column arrays of one rule's findings over a partition."""
-
-    def __init__(self, groups: int) -> None:
-        self.status = np.full(groups, NA, dtype=np.int8)
-        self.trigger = np.full(groups, NONE)
-        self.due = np.full(groups, NONE)
-        self.fulfilled = np.full(groups, NONE)
-        self.not_before = np.full(groups, NONE)
-        self.late = np.full(groups, -1)
-        self.expects: str | None = None
 
 
 def _deadline(check: DeadlineCheck, p: Partition, cal: NumpyCalendar, as_of_us: int) -> RuleResult:
@@ -225,9 +207,9 @@ def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, r
     fast = ~fallback
     used = sorted({c.reading for c in compiled.rules if isinstance(c, DeadlineCheck)})
     verdict_reading = reading or (used[0] if len(used) == 1 else None)
-    fast_table = _assemble(policy, compiled, p, results, compensation, fast, cal, as_of, as_of_us, offset,
+    fast_table = assemble(policy, compiled, p, results, compensation, fast, cal, as_of, as_of_us, offset,
                            verdict_reading, settings)
-    _count(stats, results, fast, compiled, cal)
+    count(stats, results, fast, compiled, cal)
     stats.events = table.num_rows
     if not fallback.any():
         return fast_table
@@ -242,45 +224,6 @@ def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, r
         rejects.extend(bad)
     stats.fallback_cases += len(slow_rows)
     return pa.concat_tables([fast_table, rows_table(slow_rows, policy.calendar.timezone)])
-
-
-def _count(stats, results: list[RuleResult], fast: np.ndarray, compiled, cal: NumpyCalendar) -> None:
-    statuses = np.stack([r.status for r in results])[:, fast] if results else np.zeros((0, fast.sum()))
-    case_status = _case_status(statuses)
-    stats.cases += int(fast.sum())
-    for name, count in zip(*np.unique(case_status, return_counts=True)):
-        stats.by_status[str(name)] += int(count)
-    for check, r in zip(compiled.rules, results):
-        breached = (r.status == BREACHED) & fast
-        if breached.any():
-            stats.breached_rules[check.rule.id] += int(breached.sum())
-        late = breached & (r.late >= 0)
-        if late.any() and isinstance(check, DeadlineCheck):
-            values, counts = np.unique(r.late[late], return_counts=True)
-            bucket = stats.lateness.setdefault(check.rule.period.unit, __import__("collections").Counter())
-            for v, c in zip(values.tolist(), counts.tolist()):
-                bucket[v] += c
-
-
-CASE_STATUS = ["compliant", "in_progress", "undetermined", "non_compliant"]
-
-
-def _case_status_codes(statuses: np.ndarray) -> np.ndarray:
-    """SPEC §7 precedence over a (rules, cases) array, as indices into CASE_STATUS."""
-    out = np.zeros(statuses.shape[1], dtype=np.int8)
-    out[(statuses == PENDING).any(axis=0)] = 1
-    out[(statuses == UNDETERMINED).any(axis=0)] = 2
-    out[(statuses == BREACHED).any(axis=0)] = 3
-    return out
-
-
-def _case_status(statuses: np.ndarray) -> np.ndarray:
-    """SPEC §7 precedence over a (rules, cases) array of status codes."""
-    out = np.full(statuses.shape[1], "compliant", dtype=object)
-    out[(statuses == PENDING).any(axis=0)] = "in_progress"
-    out[(statuses == UNDETERMINED).any(axis=0)] = "undetermined"
-    out[(statuses == BREACHED).any(axis=0)] = "non_compliant"
-    return out
 
 
 def _compensation(policy, p: Partition, facts: tuple[str, ...]):
@@ -319,111 +262,3 @@ def _compensation(policy, p: Partition, facts: tuple[str, ...]):
     return (codes, table), contradicted
 
 
-def _instants(micros: np.ndarray, tz: str) -> pa.Array:
-    """Typed timestamps (whole seconds, as verdicts print them) in the policy's zone; NONE becomes null."""
-    mask = micros == NONE
-    return pa.array(np.where(mask, 0, micros // SECOND), pa.timestamp("s", tz=tz), mask=mask)
-
-
-def _constant(values: list, count: int) -> pa.Array:
-    """`values` repeated `count` times, as a string column built in Arrow (no Python objects per row)."""
-    labels = list(dict.fromkeys(v for v in values if v is not None))
-    codes = np.array([labels.index(v) if v is not None else 0 for v in values], dtype=np.int32)
-    missing = np.array([v is None for v in values])
-    return pa.DictionaryArray.from_arrays(pa.array(np.tile(codes, count), mask=np.tile(missing, count)),
-                                          pa.array(labels, pa.string()))
-
-
-def _categories(values: np.ndarray) -> pa.Array:
-    """A dictionary column from an object array of a few distinct strings."""
-    labels, codes = np.unique(values.astype(str), return_inverse=True)
-    return _coded(codes, labels.tolist())
-
-
-def _coded(codes: np.ndarray, labels: list, mask: np.ndarray | None = None) -> pa.Array:
-    """String column from small integer codes into `labels`."""
-    indices = pa.array(codes.astype(np.int32), mask=mask)
-    return pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string()))
-
-
-def _assemble(policy, compiled, p: Partition, results, compensation, fast, cal, as_of, as_of_us, offset,
-              verdict_reading, settings) -> pa.Table:
-    idx = np.flatnonzero(fast)
-    g, rules = len(idx), len(results)
-    tz = policy.calendar.timezone
-    flat = lambda attr: np.stack([getattr(r, attr)[idx] for r in results], axis=1).ravel()  # noqa: E731
-    status_codes = np.stack([r.status[idx] for r in results], axis=1)
-    late = flat("late")
-    units = np.array([c.rule.period.unit if isinstance(c, DeadlineCheck) else None for c in compiled.rules],
-                     dtype=object)
-    has_late = late >= 0
-    unit_names = sorted({u for u in units if u})
-    unit_codes = np.tile(np.array([unit_names.index(u) if u else 0 for u in units]), g)
-    findings = pa.StructArray.from_arrays([
-        _constant([c.rule.id for c in compiled.rules], g),
-        _constant([c.rule.kind for c in compiled.rules], g),
-        _coded(status_codes.ravel(), list(STATUS)),
-        _instants(flat("trigger"), tz), _instants(flat("due"), tz), _instants(flat("fulfilled"), tz),
-        _instants(flat("not_before"), tz),
-        pa.array(late, pa.int64(), mask=~has_late),
-        _coded(unit_codes, unit_names or [""], mask=~has_late),
-        _constant([c.reading if isinstance(c, DeadlineCheck) else None for c in compiled.rules], g),
-    ], fields=list(finding_type(tz)))
-    finding_lists = pa.ListArray.from_arrays(pa.array(np.arange(0, g * rules + 1, rules, dtype=np.int32)), findings)
-    actions = _actions(compiled, results, idx, cal, as_of_us, tz, settings)
-    codes, comp_table = compensation
-    combos = sorted(comp_table)
-    combo_index = np.searchsorted(np.array(combos), codes[idx])
-    comp_status = _coded(combo_index, [comp_table[c][0] for c in combos])
-    unknown_lists = pa.array([comp_table[c][1] for c in combos], pa.list_(CATEGORY))
-    comp_unknown = unknown_lists.take(pa.array(combo_index))
-    version = policy.versions[0]
-    as_of_column = pa.array(np.full(g, as_of_us // SECOND), pa.timestamp("s", tz=tz))
-    case_ids = p.table.column(CASE_ID).take(pa.array(p.starts[idx]))
-    return pa.Table.from_arrays([
-        case_ids.combine_chunks() if isinstance(case_ids, pa.ChunkedArray) else case_ids,
-        _coded(_case_status_codes(status_codes.T), CASE_STATUS),
-        _constant([version.id], g), _constant([version.version], g), as_of_column,
-        _constant([verdict_reading], g), comp_status, comp_unknown,
-        finding_lists, actions], schema=schema(tz))
-
-
-def _actions(compiled, results, idx, cal: NumpyCalendar, as_of_us: int, tz: str, settings) -> pa.Array:
-    """Required actions of pending findings, sorted by due (open-ended last) then rule id."""
-    g = len(idx)
-    case_parts, due_parts, rule_parts, event_parts, risk_parts = [], [], [], [], []
-    at_risk = settings.at_risk
-    for check, r in zip(compiled.rules, results):
-        if r.expects is None:
-            continue
-        pending = np.flatnonzero(r.status[idx] == PENDING)
-        if not len(pending):
-            continue
-        due = r.due[idx][pending]
-        trigger = r.trigger[idx][pending]
-        has_due = due != NONE
-        risk = np.zeros(len(pending), dtype=bool)
-        if has_due.any():
-            d, t = due[has_due], trigger[has_due]
-            window = (d - t) / SECOND
-            by_fraction = (window > 0) & ((d - as_of_us) / SECOND <= at_risk.fraction * window)
-            left = cal.working_days_left(np.full(len(d), as_of_us), d)
-            risk[has_due] = by_fraction | (left <= at_risk.working_days)
-        case_parts.append(pending)
-        due_parts.append(due)
-        rule_parts.append(np.full(len(pending), check.rule.id, dtype=object))
-        event_parts.append(np.full(len(pending), r.expects, dtype=object))
-        risk_parts.append(risk)
-    if not case_parts:
-        return pa.ListArray.from_arrays(pa.array(np.zeros(g + 1, np.int32)), pa.array([], action_type(tz)))
-    case = np.concatenate(case_parts)
-    due = np.concatenate(due_parts)
-    rule = np.concatenate(rule_parts)
-    rule_rank = np.unique(rule, return_inverse=True)[1]
-    order = np.lexsort((rule_rank, due, case))
-    case, due, rule = case[order], due[order], rule[order]
-    event, risk = np.concatenate(event_parts)[order], np.concatenate(risk_parts)[order]
-    values = pa.StructArray.from_arrays([_categories(event), _instants(due, tz), _categories(rule),
-                                         pa.array(risk, pa.bool_())], fields=list(action_type(tz)))
-    offsets = np.r_[0, np.cumsum(np.bincount(case, minlength=g))].astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), values)

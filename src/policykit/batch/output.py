@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -63,7 +64,9 @@ class OutputSink:
 
             from .tabular import schema
 
-            self.writer = pq.ParquetWriter(self.out, schema(self.policy.calendar.timezone), compression="snappy")
+            # statistics only on the top-level columns people filter on: the nested ones cost a third of the write
+            self.writer = pq.ParquetWriter(self.out, schema(self.policy.calendar.timezone), compression="snappy",
+                                           write_statistics=["case_id", "status", "as_of", "compensation"])
         else:
             self.handle = open(self.out, "wb")
 
@@ -114,3 +117,20 @@ class OutputSink:
         if self.handle is not None:
             self.handle.close()
             self.handle = None
+
+
+def default_rejects(log: Path, out: str | None) -> Path:
+    """Beside the output file, else beside the log."""
+    base = Path(out) if out else log
+    return base.with_name(base.name + ".rejects.csv")
+
+
+def write_rejects(path: Path, log: Path, rows: list[tuple[int, str]]) -> None:
+    """Rejected rows as CSV: file, line, reason."""
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "line", "reason"])
+        for line, reason in sorted(rows):
+            writer.writerow([str(log), line, reason])

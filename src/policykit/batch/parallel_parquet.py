@@ -47,7 +47,8 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
     """Judge the cases wholly inside row group `index`, batch by batch; return its edge cases raw."""
     import pyarrow.parquet as pq
 
-    from .runner import NotGrouped, _grouped_chunks, _judge_chunk
+    from .grouping import NotGrouped, grouped_chunks
+    from .runner import _judge_chunk
 
     result = RowGroupResult()
 
@@ -70,7 +71,7 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
 
     previous: pa.Table | None = None
     try:
-        for chunk in _grouped_chunks(batches(), remember=False):  # ids are checked by hash, across groups
+        for chunk in grouped_chunks(batches(), remember=False):  # ids are checked by hash, across groups
             if result.head is None:
                 codes = pc.dictionary_encode(trimmed_ids(chunk)).indices.to_numpy()
                 boundary = np.flatnonzero(codes[1:] != codes[:-1])
@@ -85,7 +86,7 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
     except NotGrouped:
         result.grouped = False
         return result
-    # the last chunk _grouped_chunks yields is exactly the last case: the tail
+    # the last chunk grouped_chunks yields is exactly the last case: the tail
     result.tail = previous
     spooled = spool(result.payloads, prefix=f"policykit-rg{index}-")
     result.payloads = [spooled] if spooled else []
@@ -108,7 +109,8 @@ def run_row_groups(run, sink) -> None:
     """Judge a Parquet log's row groups on the pool; raises NotGrouped when a case spans non-adjacent groups."""
     import pyarrow.parquet as pq
 
-    from .runner import NotGrouped, _judge_chunk
+    from .grouping import NotGrouped
+    from .runner import _judge_chunk
 
     handle = pq.ParquetFile(run.log)
     meta = handle.metadata
@@ -127,12 +129,11 @@ def run_row_groups(run, sink) -> None:
     carry: pa.Table | None = None
     carry_id: str | None = None
 
+    edges: list[pa.Table] = []
+
     def judge_edge(rows: pa.Table) -> None:
-        payload, stats, bad = _judge_chunk(rows, run.job, run.shape)
-        if payload is not None:
-            sink.write(payload)
-        run.stats.merge(stats)
-        run.rejects.extend(bad)
+        # edge cases are few and small: judged together at the end, one call instead of two per row group
+        edges.append(rows)
 
     while futures:
         result = futures.popleft().result()
@@ -168,6 +169,12 @@ def run_row_groups(run, sink) -> None:
     if carry is not None:
         judge_edge(carry)
         edge_ids.append(carry_id)
+    if edges:
+        payload, stats, bad = _judge_chunk(pa.concat_tables(edges, promote_options="default"), run.job, run.shape)
+        if payload is not None:
+            sink.write(payload)
+        run.stats.merge(stats)
+        run.rejects.extend(bad)
     every = np.concatenate(hashes + [hash_ids(pa.array(edge_ids, pa.string()))])
     if len(np.unique(every)) != len(every):
         raise NotGrouped()  # a case id seen in two places (or, rarely, a hash collision): partition instead

@@ -17,7 +17,6 @@ from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..case import Vocabulary
 from ..diagnostics import PolicykitError, Span
@@ -25,17 +24,14 @@ from ..evaluate import as_instant
 from ..loader import load_policy
 from ..timeparse import zone
 from ..vocabulary import FACTS
-from .columns import ATTRIBUTES, CASE_ID, LINE, REQUIRED, LogColumns, classify
+from .columns import ATTRIBUTES, LINE, REQUIRED, LogColumns, classify
 from .normalize import LogShape, normalise
-from .output import OutputSink, out_format
+from .grouping import NotGrouped, grouped_chunks
+from .output import OutputSink, default_rejects, out_format, write_rejects
 from .partition import Partitioner, group, load_grouped, partition_count
 from .progress import NoProgress
 from .readers import column_names, log_format as detect_format, read_log
 from .summary import Stats, Summary
-
-
-class NotGrouped(Exception):
-    """A case's rows are not contiguous in the log."""
 
 
 @dataclass(frozen=True)
@@ -165,9 +161,9 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
         progress.stop()
         sink.close()
         run.close()
-    rejects_file = Path(rejects_path) if rejects_path else _default_rejects(log, out)
+    rejects_file = Path(rejects_path) if rejects_path else default_rejects(log, out)
     if run.rejects:
-        _write_rejects(rejects_file, log, run.rejects)
+        write_rejects(rejects_file, log, run.rejects)
     return Summary(run.stats, run.rows_read, len(run.rejects), str(rejects_file) if run.rejects else None,
                    tuple(run.unknown), time.perf_counter() - started, out, fast)
 
@@ -228,7 +224,7 @@ class _Run:
             from .parallel_parquet import run_row_groups
 
             return run_row_groups(self, sink)
-        chunks = _grouped_chunks(self._raw_batches("reading + judging"))
+        chunks = grouped_chunks(self._raw_batches("reading + judging"))
         self._drain(sink, ((_judge_chunk, chunk) for chunk in chunks), extra=(self.shape,))
 
     def partitioned(self, sink: OutputSink) -> None:
@@ -283,40 +279,6 @@ class _Run:
             partitioner.cleanup()
 
 
-def _grouped_chunks(batches: Iterator[pa.RecordBatch], remember: bool = True) -> Iterator[pa.Table]:
-    """Tables of whole cases, cut at case boundaries; NotGrouped when a finished case's id comes back.
-
-    With `remember=False` only contiguity inside each chunk is checked: the caller checks ids across chunks."""
-    finished: set[str] = set()
-    carry: pa.Table | None = None
-    for batch in batches:
-        if batch.num_rows == 0:
-            continue
-        table = pa.Table.from_batches([batch])
-        if carry is not None:
-            table = pa.concat_tables([carry, table], promote_options="default")
-        if CASE_ID not in table.column_names:
-            raise NotGrouped()
-        ids_column = table.column(CASE_ID).combine_chunks()
-        if pa.types.is_dictionary(ids_column.type) or not pa.types.is_string(ids_column.type):
-            ids_column = ids_column.cast(pa.string())
-        # cut on the ids as normalisation will see them (trimmed), so no case is split across chunks
-        encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(ids_column).fill_null(""))
-        codes = encoded.indices.to_numpy()
-        starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-        ids = encoded.dictionary.to_pylist() if remember else ()
-        if len(starts) != len(encoded.dictionary) or (remember and not finished.isdisjoint(ids)):
-            raise NotGrouped()
-        last = int(starts[-1])
-        if last:
-            if remember:
-                finished.update(ids[c] for c in codes[starts[:-1]].tolist())
-            yield table.slice(0, last)
-        carry = table.slice(last)
-    if carry is not None and carry.num_rows:
-        yield carry
-
-
 def _row_groups(path: Path) -> int:
     import pyarrow.parquet as pq
 
@@ -329,18 +291,3 @@ def _estimate_rows(path: Path, fmt: str | None) -> int:
 
         return pq.ParquetFile(path).metadata.num_rows
     return max(1, path.stat().st_size // 80)
-
-
-def _default_rejects(log: Path, out: str | None) -> Path:
-    base = Path(out) if out else log
-    return base.with_name(base.name + ".rejects.csv")
-
-
-def _write_rejects(path: Path, log: Path, rows: list[tuple[int, str]]) -> None:
-    import csv
-
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["file", "line", "reason"])
-        for line, reason in sorted(rows):
-            writer.writerow([str(log), line, reason])

@@ -12,6 +12,19 @@ from ..rules import ChannelCheck, DeadlineCheck, ObligationCheck, OrderCheck
 Judgement = tuple[str, dt.datetime | None, str | None]  # status, due, expected event
 
 
+def judge_function(check):
+    """The judge for a compiled rule's kind (chosen once per rule, not per event)."""
+    for kind, function in _JUDGES:
+        if isinstance(check, kind):
+            return function
+    return lambda c, ctx: _generic(c, ctx)
+
+
+def _generic(check, ctx: Context) -> Judgement:
+    outcome = check.check(ctx)
+    return outcome.finding.status, outcome.due, outcome.expects
+
+
 def judge(check, ctx: Context) -> Judgement:
     """(status, due, expected event) of `check` on the context's case."""
     if isinstance(check, DeadlineCheck):
@@ -116,3 +129,7 @@ def _channel(check: ChannelCheck, ctx: Context) -> Judgement:
     if used is None:
         return "undetermined", None, None
     return ("met" if used == agreed else "breached"), None, None
+
+
+_JUDGES = ((DeadlineCheck, _deadline), (OrderCheck, _order), (ObligationCheck, _obligation),
+           (ChannelCheck, _channel))

@@ -49,6 +49,7 @@ class DurableClassifier:
         self.name = f"policykit_{policy.id}_{next(_counter)}_{uuid.uuid4().hex[:8]}"
         self.roles = rule_roles(policy)
         self.keys = {name for _, _, matcher in self.roles for name, _ in matcher.where}
+        self._key_order = sorted(self.keys)
         self._hits: list[tuple[str, str]] = []
         self._cache: dict[tuple, frozenset[tuple[str, str]]] = {}
         with ruleset(self.name):
@@ -71,7 +72,7 @@ class DurableClassifier:
     def classify(self, event_type: str, attrs: dict[str, str]) -> frozenset[tuple[str, str]]:
         """The (rule id, role) pairs an event's pattern matches; attributes a rule needs but the event lacks also
         count (the rule must then be re-judged: it may become undetermined)."""
-        key = (event_type, tuple(sorted((k, attrs.get(k)) for k in self.keys)))
+        key = (event_type, *[attrs.get(k) for k in self._key_order])
         cached = self._cache.get(key)
         if cached is not None:
             return cached

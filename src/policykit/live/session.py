@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import heapq
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable
 
 from ..case import Case, Event, Vocabulary, case_from_data
@@ -18,7 +17,7 @@ from ..rules import compile_policy
 from ..timeparse import TimeFormatError, iso, parse_instant, zone
 from ..vocabulary import CHANNEL_ATTRIBUTES, EVENT_ATTRIBUTES, EVENTS
 from ..verdict import Verdict
-from .judge import judge
+from .judge import judge_function
 from .ruleset import DurableClassifier
 from .store import open_store
 
@@ -80,6 +79,7 @@ class LiveSession:
         self.cases: dict[str, _CaseState] = {}
         self._closed: set[str] = set()
         self._dues: list[tuple[int, str, str]] = []
+        self._plans: dict[int, list] = {}
         self._restore()
 
     # --- feeding --------------------------------------------------------------------------------------------
@@ -89,16 +89,26 @@ class LiveSession:
         return self.post_many([(case_id, event, facts)])[0]
 
     def post_many(self, items: Iterable[tuple]) -> list[Change]:
-        """Add many events in one transaction (one acknowledgement); what each changed."""
-        changes, rows = [], []
+        """Add many events in one transaction (one acknowledgement); what each changed.
+
+        Every event is checked before any is applied: a bad one raises PolicykitError and none is taken."""
+        checked = []
         for item in items:
             case_id, event, facts = (*item, None)[:3] if len(item) == 2 else item
-            changes.append(self._post_one(str(case_id), event, facts, rows))
+            case_id = str(case_id)
+            parsed_facts = None
+            if facts:
+                parsed_facts = dict(case_from_data({"case_id": case_id, "events": [], "facts": facts},
+                                                   self.policy).facts)
+            checked.append((case_id, event, self._event(case_id, event), parsed_facts))
+        changes, rows = [], []
+        for case_id, event, new, facts in checked:
+            changes.append(self._apply(case_id, event, new, facts, rows))
         self.store.add_events(rows)
         self.store.commit()
         return changes
 
-    def _post_one(self, case_id: str, event: dict, facts: dict | None, rows: list) -> Change:
+    def _apply(self, case_id: str, event: dict, new: Event, facts: dict | None, rows: list) -> Change:
         state = self.cases.get(case_id)
         if state is None:
             state = self.cases[case_id] = _CaseState()
@@ -109,20 +119,18 @@ class LiveSession:
                 for fact_case, fact, value in self.store.load_facts():
                     if fact_case == case_id:
                         state.facts[fact] = value
-        new = self._event(case_id, event, len(state.events))
         event_id = str(event.get("id") or _content_id(new))
-        # open cases hold every acknowledged id in memory; only a closed case needs the store asked
+        # open cases hold every acknowledged id in memory (closed ones are reloaded above)
         if event_id in state.event_ids:
-            state.event_ids.add(event_id)
             return Change(case_id, event_id, duplicate=True)
         state.event_ids.add(event_id)
         if facts:
-            parsed = case_from_data({"case_id": case_id, "events": [], "facts": facts}, self.policy)
-            state.facts.update(parsed.facts)
-            self.store.set_facts(case_id, dict(parsed.facts))
+            state.facts.update(facts)
+            self.store.set_facts(case_id, facts)
         if state.stale and state.events:
             # a case restored from the store: judge what it had, so the change reported is this event's alone
             self._rejudge(case_id, state, None, Change(case_id))
+        new = Event(len(state.events), new.type, new.at, new.attrs)
         _insert(state.events, new)
         rows.append((case_id, event_id, new.type, _micros(new.at), dict(new.attrs)))
         if new.at > self.now:
@@ -132,7 +140,7 @@ class LiveSession:
         self._rejudge(case_id, state, affected if not state.stale else None, change)
         return change
 
-    def _event(self, case_id: str, event: dict, index: int) -> Event:
+    def _event(self, case_id: str, event: dict, index: int = 0) -> Event:
         """The event, checked against the policy's vocabulary; anything off gets the case loader's located error."""
         kind, at = event.get("type"), event.get("at")
         attrs = {k: v for k, v in event.items() if k != "type" and k != "at" and k != "id"}
@@ -239,11 +247,15 @@ class LiveSession:
             compiled = compile_policy(version, self.reading)
         seen = events if not events or events[-1].at <= self.now else [e for e in events if e.at <= self.now]
         ctx = Context(seen, self.now, compiled.calendar, compiled.labels)
-        for check in compiled.rules:
-            rule_id = check.rule.id
-            if rule_ids is not None and rule_id not in rule_ids and rule_id in state.judged:
-                continue
-            status, due, expects = judge(check, ctx)
+        cached = self._plans.get(id(compiled))
+        if cached is None or cached[0] is not compiled:
+            cached = self._plans[id(compiled)] = (compiled, [(check.rule.id, judge_function(check), check)
+                                                             for check in compiled.rules])
+        plan = cached[1]
+        if rule_ids is not None:
+            plan = [step for step in plan if step[0] in rule_ids or step[0] not in state.judged]
+        for rule_id, function, check in plan:
+            status, due, expects = function(check, ctx)
             before = state.judged.get(rule_id)
             state.judged[rule_id] = (status, due, expects)
             if due is not None and status == "pending":
@@ -289,5 +301,7 @@ def _insert(events: list[Event], new: Event) -> None:
 
 def _content_id(event: Event) -> str:
     """A stable id from an event's content, for events posted without one."""
-    text = f"{event.type}|{_micros(event.at)}|{sorted(event.attrs.items())!r}"
+    attrs = event.attrs
+    shown = sorted(attrs.items()) if len(attrs) > 1 else list(attrs.items())
+    text = f"{event.type}|{_micros(event.at)}|{shown!r}"
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
