@@ -147,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer-max", type=float, default=1e6, help="largest log the (slow) peers are run on")
     parser.add_argument("--live-cases", type=float, default=1e5)
     parser.add_argument("--check-runs", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=0, help="batch runs per size (default: 3 up to 10^6, else 1)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/policykit-bench"))
     parser.add_argument("--json", type=Path, default=BENCH / "results.json")
     args = parser.parse_args(argv)
@@ -159,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         log = generate(size, args.workdir)
         events = pq.ParquetFile(log).metadata.num_rows
-        row = {"events": events, "batch": bench_batch(log, args.workdir, events, 3 if events <= 1_000_000 else 1)}
+        repeat = args.repeat or (3 if events <= 1_000_000 else 1)
+        row = {"events": events, "batch": bench_batch(log, args.workdir, events, repeat)}
         if size <= args.peer_max:
             row["durable_rules"] = bench_peer("durable", log, events)
             row["pm4py_declare"] = bench_peer("pm4py", log, events)

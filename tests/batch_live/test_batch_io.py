@@ -174,6 +174,8 @@ def test_exit_codes_and_errors(tmp_path):
     assert code == 2 and "file-not-found" in err
     code, _, err = _cli("batch", str(tmp_path / "log.txt"), "--policy", "harif")
     assert code == 2
+    code, _, err = _cli("batch", str(good), "--policy", "harif", "--as-of", "yesterday")
+    assert code == 2 and err.startswith("--as-of: invalid-date")
     broken = tmp_path / "bad.xes"
     broken.write_text("<log><trace>", encoding="utf-8")
     code, _, err = _cli("batch", str(broken), "--policy", "harif")

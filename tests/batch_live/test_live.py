@@ -193,3 +193,16 @@ def test_an_event_for_a_closed_case_reopens_it_with_its_history(tmp_path):
     assert {"rule": "respond_within_15_working_days", "from": "pending", "to": "breached",
             "due": "2025-03-23T23:59:59+03:00"} in late.findings
     assert len(session.cases["H1"].events) == 2
+
+
+def test_clock_values_that_are_not_instants_or_go_back_are_input_errors():
+    from policykit.diagnostics import PolicykitError
+
+    with pytest.raises(PolicykitError) as info:
+        LiveSession("harif", now="soon")
+    assert info.value.first.code == "invalid-date"
+    session = LiveSession("harif", now="2025-03-05")
+    with pytest.raises(PolicykitError) as info:
+        session.advance("2025-03-01")
+    assert info.value.first.code == "clock-went-back"
+

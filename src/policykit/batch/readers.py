@@ -13,6 +13,7 @@ from ..diagnostics import PolicykitError, Span
 from .columns import LINE
 
 BATCH_ROWS = 262_144
+PYTHON_ROWS = 65_536  # JSONL and XES rows pass through Python objects: smaller batches bound their memory
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet",
            ".pq": "parquet", ".xes": "xes"}
 RejectSink = Callable[[int, str], None]
@@ -40,12 +41,12 @@ def read_log(path: str | os.PathLike, reject: RejectSink, fmt: str | None = None
     if kind == "csv":
         return _read_csv(path, reject, batch_rows)
     if kind == "jsonl":
-        return _read_jsonl(path, reject, batch_rows)
+        return _read_jsonl(path, reject, min(batch_rows, PYTHON_ROWS))
     if kind == "parquet":
         return _read_parquet(path, batch_rows)
     from .xes import read_xes
 
-    return read_xes(path, reject, batch_rows)
+    return read_xes(path, reject, min(batch_rows, PYTHON_ROWS))
 
 
 def column_names(path: str | os.PathLike, fmt: str | None = None) -> list[str] | None:

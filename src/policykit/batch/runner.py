@@ -138,7 +138,10 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     detect_format(log, log_format)
     policy = load_policy(policy_ref)
     vocab = Vocabulary.of(policy)
-    instant = as_instant(as_of, zone(vocab.timezone))
+    try:
+        instant = as_instant(as_of, zone(vocab.timezone))
+    except ValueError as exc:  # TimeFormatError: the --as-of text is not an instant
+        raise PolicykitError.single("invalid-date", str(exc), Span("--as-of")) from None
     limits.check_batch_bytes(log.stat().st_size, Span(str(log)))
     workers = max(1, workers or os.cpu_count() or 1)
     policy_facts = tuple(d.id for d in policy.facts)

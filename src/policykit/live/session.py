@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..case import Case, Event, Vocabulary, case_from_data
+from ..diagnostics import PolicykitError, Span
 from ..evaluate import as_instant, evaluate
 from ..loader import load_policy
 from ..model import Policy
@@ -66,7 +67,7 @@ class LiveSession:
         self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
         self.tz = zone(self.policy.calendar.timezone)
         self.vocab = Vocabulary.of(self.policy)
-        self.now = as_instant(now, self.tz) if now is not None else _EPOCH
+        self.now = _instant(now, self.tz, "now") if now is not None else _EPOCH
         if reading is None:
             from ..config import load_settings
 
@@ -179,9 +180,10 @@ class LiveSession:
 
     def advance(self, now: dt.datetime | str) -> list[Change]:
         """Move the clock to `now`; the findings whose due passed in between, with what changed."""
-        instant = as_instant(now, self.tz)
+        instant = _instant(now, self.tz, "advance")
         if instant < self.now:
-            raise ValueError("the clock cannot go back")
+            raise PolicykitError.single("clock-went-back", f"advance() to {iso(instant, self.tz)}, before the "
+                                        f"session's clock {iso(self.now, self.tz)}", Span("advance"))
         self.now = instant
         for case_id, state in self.cases.items():
             if state.stale:
@@ -289,6 +291,14 @@ class LiveSession:
         for case_id, fact, value in self.store.load_facts():
             if case_id in self.cases:
                 self.cases[case_id].facts[fact] = value
+
+
+def _instant(value, tz, where: str) -> dt.datetime:
+    """An injected clock value as an aware instant; text that is not one is a located input error."""
+    try:
+        return as_instant(value, tz)
+    except (ValueError, TypeError) as exc:
+        raise PolicykitError.single("invalid-date", str(exc), Span(where)) from None
 
 
 def _insert(events: list[Event], new: Event) -> None:
