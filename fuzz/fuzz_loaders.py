@@ -31,7 +31,7 @@ def _load_case_api() -> tuple | None:
     try:
         with atheris.instrument_imports(include=["policykit"]):
             from policykit.case import load_case
-            from policykit.evaluate import evaluate
+            from policykit.engine import evaluate
             from policykit.loader import load_policy
             from policykit.verdict import Verdict
         return load_case, load_policy, evaluate, Verdict

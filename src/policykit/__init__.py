@@ -15,7 +15,7 @@ _EXPORTS = {
     "Diagnostic": ("policykit.diagnostics", "Diagnostic"),
     "Verdict": ("policykit.verdict", "Verdict"),
     "load_case": ("policykit.case", "load_case"),
-    "evaluate": ("policykit.evaluate", "evaluate"),
+    "evaluate": ("policykit.engine", "evaluate"),
 }
 
 __all__ = sorted(_EXPORTS)

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from policykit.batch.runner import run_batch
 from policykit.case import case_from_data
 from policykit.cli import main
-from policykit.evaluate import evaluate
+from policykit.engine import evaluate
 from policykit.loader import load_policy
 
 AS_OF = "2026-01-01"

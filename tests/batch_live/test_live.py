@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policykit.evaluate import evaluate
+from policykit.engine import evaluate
 from policykit.live import LiveSession
 from policykit.loader import load_policy
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from policykit.config import AtRisk
-from policykit.evaluate import evaluate
+from policykit.engine import evaluate
 from policykit.rules import compile_policy
 
 AS_OF = "2025-06-30T00:00:00+03:00"

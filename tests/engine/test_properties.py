@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 from policykit.calendar import WorkCalendar
 from policykit.case import Case, Event
 from policykit.config import AtRisk
-from policykit.evaluate import evaluate
+from policykit.engine import evaluate
 from policykit.loader import load_policy
 from policykit.rules import _COMPILED
 

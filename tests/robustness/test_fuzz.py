@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from policykit.case import load_case
 from policykit.diagnostics import PolicykitError
-from policykit.evaluate import evaluate
+from policykit.engine import evaluate
 from policykit.loader import load_policy_file
 from policykit.source import load_file, parse
 from policykit.verdict import Verdict

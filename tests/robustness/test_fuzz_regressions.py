@@ -9,7 +9,7 @@ import pytest
 
 from policykit.case import load_case
 from policykit.diagnostics import PolicykitError
-from policykit.evaluate import evaluate
+from policykit.engine import evaluate
 from policykit.loader import load_policy_file
 from policykit.verdict import Verdict
 

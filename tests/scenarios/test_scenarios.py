@@ -9,7 +9,7 @@ import pytest
 from policykit.case import case_from_document
 from policykit.config import AtRisk
 from policykit.diagnostics import PolicykitError
-from policykit.evaluate import evaluate
+from policykit.engine import evaluate
 from policykit.source import Document, load_file
 
 HERE = Path(__file__).parent

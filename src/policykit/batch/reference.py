@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..case import Case, Event
-from ..evaluate import evaluate
+from ..engine import evaluate
 from ..verdict import Verdict
 from .columns import CASE_ID, LINE, TYPE
 from .normalize import AT_US

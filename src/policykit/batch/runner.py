@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from ..case import Vocabulary
 from ..diagnostics import PolicykitError, Span
-from ..evaluate import as_instant
+from ..engine import as_instant
 from ..loader import load_policy
 from ..timeparse import zone
 from ..vocabulary import FACTS

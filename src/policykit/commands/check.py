@@ -31,7 +31,7 @@ def run(args, out, err) -> int:
     """Load, evaluate, render; 1 when the case is non-compliant."""
     from ..case import load_case
     from ..config import load_settings
-    from ..evaluate import evaluate, version_for
+    from ..engine import evaluate, version_for
     from ..report import render_verdict
 
     settings = load_settings()

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 
 from ..case import Case, Event, Vocabulary, case_from_data
 from ..diagnostics import PolicykitError, Span
-from ..evaluate import as_instant, evaluate
+from ..engine import as_instant, evaluate
 from ..loader import load_policy
 from ..model import Policy
 from ..matching import Context
