@@ -1,4 +1,4 @@
-"""Plot throughput against log size from bench/results.json: `python bench/plot.py [results.json] [out.png]`."""
+"""Plot throughput against log size: `python bench/plot.py [results.json] [out.png] [idle-rerun.json]`."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 
 
-def plot(results: dict, out: Path) -> None:
-    """Events/s of policykit batch and of the peers, log-log, one line each."""
+def plot(results: dict, out: Path, idle: dict | None = None) -> None:
+    """Events/s of policykit batch and of the peers, log-log, one line each (plus an idle-machine rerun)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(7, 4.2), dpi=120)
-    series = {"policykit batch (end to end)": "batch", "durable-rules": "durable_rules",
+    series = {"policykit batch, end to end (one core taken)": "batch", "durable-rules": "durable_rules",
               "pm4py Declare (order rules only)": "pm4py_declare"}
     for label, key in series.items():
         points = [(row["events"], row[key]["events_per_second"]) for row in results["sizes"]
@@ -25,6 +25,10 @@ def plot(results: dict, out: Path) -> None:
         if points:
             xs, ys = zip(*points)
             axes.plot(xs, ys, marker="o", label=label)
+    if idle:
+        points = [(row["events"], row["batch"]["events_per_second"]) for row in idle["sizes"]]
+        xs, ys = zip(*points)
+        axes.plot(xs, ys, marker="s", linestyle="--", label="policykit batch, idle machine (rerun)")
     axes.axhline(1_000_000, color="grey", linestyle="--", linewidth=0.8, label="target: 10⁶ events/s")
     axes.set_xscale("log")
     axes.set_yscale("log")
@@ -40,5 +44,7 @@ def plot(results: dict, out: Path) -> None:
 if __name__ == "__main__":
     source = Path(sys.argv[1]) if len(sys.argv) > 1 else BENCH / "results.json"
     target = Path(sys.argv[2]) if len(sys.argv) > 2 else BENCH.parent / "docs" / "throughput.png"
-    plot(json.loads(source.read_text(encoding="utf-8")), target)
+    rerun = Path(sys.argv[3]) if len(sys.argv) > 3 else None
+    plot(json.loads(source.read_text(encoding="utf-8")), target,
+         json.loads(rerun.read_text(encoding="utf-8")) if rerun else None)
     print(f"wrote {target}")

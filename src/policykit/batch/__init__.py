@@ -1,0 +1,7 @@
+"""Batch audits of whole event logs: readers, grouping, the columnar fast path, outputs and the summary."""
+
+from __future__ import annotations
+
+from .runner import run_batch
+
+__all__ = ["run_batch"]
