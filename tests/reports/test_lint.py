@@ -100,3 +100,11 @@ def test_cli_exit_zero_without_errors_and_two_on_bad_input(tmp_path):
 def test_cli_all_bundled_exits_one_because_of_real_errors(fmt):
     code, out, _ = run_cli("lint", "--format", fmt)
     assert code == 1 and "approval-date-mismatch" in out
+
+
+def test_bundled_policies_are_named_the_same_wherever_installed_or_run(tmp_path, monkeypatch):
+    from policykit.lint.driver import lint_policies
+
+    monkeypatch.chdir(tmp_path)  # outside the checkout, as after a plain `pip install .`
+    files = {f.file for f in lint_policies(["harif"])}
+    assert files == {"policies/harif.yaml"}

@@ -6,7 +6,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..loader import bundled_ids, load_policy, resolve
+from ..loader import bundled_ids, load_policy, policies_dir, resolve
 from ..model import Policy
 from ..source import Document, load_file
 
@@ -74,8 +74,11 @@ def has_errors(findings: list[LintFinding]) -> bool:
 
 
 def display_path(path: Path) -> str:
-    """The file as people know it: relative to the working directory when inside it."""
+    """The file as people know it: `policies/<id>.yaml` for a bundled one (wherever it is installed),
+    else relative to the working directory when inside it."""
     resolved = Path(path).resolve()
+    if resolved.parent == policies_dir().resolve():
+        return f"policies/{resolved.name}"
     try:
         return str(resolved.relative_to(Path.cwd().resolve()))
     except ValueError:
