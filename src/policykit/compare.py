@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .model import DeadlineRule, Policy
+from .policy_labels import HEADINGS
 from .vocabulary import CHANNELS, EVENTS
 
 REFERENCE_YEAR = 2025
@@ -18,19 +19,15 @@ TYPICAL_METHOD = {
     "ar": f"الوسيط لعدد الأيام التقويمية من بداية المهلة حتى موعدها، إذا بدأت المهلة في كل يوم عمل من عام "
           f"{REFERENCE_YEAR} (أسبوع العمل من الأحد إلى الخميس مع العطل الرسمية السعودية)",
 }
+_SHARED_HEADINGS = ("approval", "channels", "tools", "steps", "compensation", "complaints", "satisfaction",
+                    "services")
+# The policy's own sections keep the headings `show` uses; only the matrix's extra rows are named here.
 SECTIONS = {
     "general": {"ar": "عام", "en": "General"},
-    "approval": {"ar": "الاعتماد", "en": "Approval"},
-    "channels": {"ar": "قنوات التواصل", "en": "Channels"},
-    "tools": {"ar": "أدوات التواصل", "en": "Tools"},
-    "steps": {"ar": "خطوات التعامل", "en": "Handling steps"},
+    **{key: HEADINGS[key] for key in _SHARED_HEADINGS},
     "step_events": {"ar": "الأحداث التي تغطيها خطوات التعامل", "en": "Events the handling steps cover"},
     "deadline": {"ar": "مهلة الرد", "en": "Response deadline"},
     "rules": {"ar": "القواعد المطبقة", "en": "Rules enforced"},
-    "compensation": {"ar": "التعويض", "en": "Compensation"},
-    "complaints": {"ar": "الشكاوى", "en": "Complaints"},
-    "satisfaction": {"ar": "قياس الرضا", "en": "Satisfaction measurement"},
-    "services": {"ar": "الخدمات", "en": "Services"},
     "sections": {"ar": "أقسام السياسة", "en": "Policy sections"},
 }
 

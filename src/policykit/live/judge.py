@@ -17,24 +17,10 @@ def judge_function(check):
     for kind, function in _JUDGES:
         if isinstance(check, kind):
             return function
-    return lambda c, ctx: _generic(c, ctx)
+    return _generic
 
 
 def _generic(check, ctx: Context) -> Judgement:
-    outcome = check.check(ctx)
-    return outcome.finding.status, outcome.due, outcome.expects
-
-
-def judge(check, ctx: Context) -> Judgement:
-    """(status, due, expected event) of `check` on the context's case."""
-    if isinstance(check, DeadlineCheck):
-        return _deadline(check, ctx)
-    if isinstance(check, OrderCheck):
-        return _order(check, ctx)
-    if isinstance(check, ObligationCheck):
-        return _obligation(check, ctx)
-    if isinstance(check, ChannelCheck):
-        return _channel(check, ctx)
     outcome = check.check(ctx)
     return outcome.finding.status, outcome.due, outcome.expects
 
