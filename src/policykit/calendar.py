@@ -6,10 +6,10 @@ import bisect
 import datetime as dt
 import functools
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
+from .cachedir import cache_dir, write_atomically
 from .timeparse import end_of_day, start_of_day, zone
 
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -160,17 +160,29 @@ def saudi_holidays_from_library(year: int) -> frozenset[dt.date]:
 
 def _cache_file(year: int) -> FsPath | None:
     """Where the library's answer for `year` is kept, keyed by the holidays version; None when disabled."""
-    root = os.environ.get("POLICYKIT_CACHE_DIR", "")
-    if root.lower() == "off":
+    root = cache_dir()
+    if root is None:
         return None
+    lib_version = _holidays_version()
+    return root / f"holidays-SA-{lib_version}-{year}.json" if lib_version else None
+
+
+@functools.lru_cache(maxsize=1)
+def _holidays_version() -> str | None:
+    """The installed holidays version, read off its dist-info folder: importlib.metadata costs ~30 ms to import."""
+    import importlib.util
+
     try:
+        spec = importlib.util.find_spec("holidays")
+        if spec is not None and spec.origin:
+            found = sorted(FsPath(spec.origin).parent.parent.glob("holidays-*.dist-info"))
+            if len(found) == 1:
+                return found[0].name[len("holidays-"):-len(".dist-info")]
         from importlib.metadata import version
 
-        lib_version = version("holidays")
+        return version("holidays")
     except Exception:  # noqa: BLE001 - no metadata: no cache, the library is still used
         return None
-    base = FsPath(root) if root else FsPath.home() / ".cache" / "policykit"
-    return base / f"holidays-SA-{lib_version}-{year}.json"
 
 
 def _read_cache(year: int) -> frozenset[dt.date] | None:
@@ -185,15 +197,8 @@ def _read_cache(year: int) -> frozenset[dt.date] | None:
 
 def _write_cache(year: int, days: frozenset[dt.date]) -> None:
     path = _cache_file(year)
-    if path is None:
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(sorted(d.isoformat() for d in days)), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:  # a read-only home only costs speed
-        pass
+    if path is not None:
+        write_atomically(path, json.dumps(sorted(d.isoformat() for d in days)).encode("utf-8"))
 
 
 @functools.lru_cache(maxsize=64)

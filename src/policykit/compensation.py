@@ -34,17 +34,17 @@ def truth(condition: Condition, facts: Mapping[str, bool | None]) -> tuple[Truth
 def assess(compensation: Compensation | None, facts: Mapping[str, bool | None]) -> CompensationResult:
     """eligible / not_eligible / undetermined (naming unknown facts) / not_covered (policy silent)."""
     if compensation is None:
-        return CompensationResult(status="not_covered", explanation=Text(
+        return CompensationResult.trusted(status="not_covered", explanation=Text.trusted(
             ar="لا تتناول سياسة الجمعية التعويض.", en="The policy says nothing about compensation."))
     value, unknown = truth(compensation.condition, facts)
-    clauses = [ClauseRef(ref=item.clause.ref, text_ar=item.clause.text_ar) for item in compensation.conditions]
+    clauses = [ClauseRef.trusted(ref=item.clause.ref, text_ar=item.clause.text_ar) for item in compensation.conditions]
     if value is True:
-        text = Text(ar="شروط التعويض متحققة، ويُتفاوض مع المستفيد على التعويض.",
+        text = Text.trusted(ar="شروط التعويض متحققة، ويُتفاوض مع المستفيد على التعويض.",
                     en="The compensation conditions hold; compensation is then negotiated with the beneficiary.")
-        return CompensationResult(status="eligible", clauses=clauses, explanation=text)
+        return CompensationResult.trusted(status="eligible", clauses=clauses, explanation=text)
     if value is False:
-        text = Text(ar="شروط التعويض غير متحققة.", en="The compensation conditions do not hold.")
-        return CompensationResult(status="not_eligible", clauses=clauses, explanation=text)
-    text = Text(ar=f"لا يمكن الحكم قبل معرفة: {'، '.join(unknown)}.",
+        text = Text.trusted(ar="شروط التعويض غير متحققة.", en="The compensation conditions do not hold.")
+        return CompensationResult.trusted(status="not_eligible", clauses=clauses, explanation=text)
+    text = Text.trusted(ar=f"لا يمكن الحكم قبل معرفة: {'، '.join(unknown)}.",
                 en=f"Cannot decide until these facts are known: {', '.join(unknown)}.")
-    return CompensationResult(status="undetermined", unknown_facts=unknown, clauses=clauses, explanation=text)
+    return CompensationResult.trusted(status="undetermined", unknown_facts=unknown, clauses=clauses, explanation=text)

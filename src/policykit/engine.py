@@ -38,7 +38,7 @@ def evaluate(policy: Policy, case: Case, as_of: dt.datetime | str, reading: str 
     outcomes = [rule.check(ctx) for rule in compiled.rules]
     findings = [o.finding for o in outcomes]
     used = sorted({f.reading for f in findings if f.reading})
-    return Verdict(
+    return Verdict.trusted(
         case_id=case.case_id, policy=version.id, policy_version=version.version, as_of=iso(instant, calendar.tz),
         reading=reading or (used[0] if len(used) == 1 else None),
         status=case_status([f.status for f in findings]), findings=findings,
@@ -77,10 +77,10 @@ def required_actions(outcomes: list[Outcome], compiled: CompiledPolicy, as_of: d
             continue
         finding = outcome.finding
         ar, en = event_label(outcome.expects, compiled.labels)
-        actions.append((outcome.due or _OPEN_ENDED, finding.rule, RequiredAction(
+        actions.append((outcome.due or _OPEN_ENDED, finding.rule, RequiredAction.trusted(
             event=outcome.expects, due=iso(outcome.due, tz) if outcome.due else None, rule=finding.rule,
-            label=Text(ar=f"{ar} — {finding.label.ar}", en=f"{en} — {finding.label.en}"),
-            clause=ClauseRef(ref=finding.clause.ref, text_ar=finding.clause.text_ar),
+            label=Text.trusted(ar=f"{ar} — {finding.label.ar}", en=f"{en} — {finding.label.en}"),
+            clause=ClauseRef.trusted(ref=finding.clause.ref, text_ar=finding.clause.text_ar),
             at_risk=is_at_risk(outcome.trigger, outcome.due, as_of, compiled.calendar, at_risk))))
     return [action for _, _, action in sorted(actions, key=lambda item: (item[0], item[1]))]
 
@@ -105,13 +105,13 @@ def notes(policy: Policy, case: Case, as_of: dt.datetime) -> list[Note]:
             value = event.attrs[name]
             if policy.channels and value not in offered:
                 ar, en = CHANNELS.get(value, {"ar": value, "en": value}).values()
-                out.append(Note(code="channel-not-offered", event_index=event.index, message=Text(
+                out.append(Note.trusted(code="channel-not-offered", event_index=event.index, message=Text.trusted(
                     ar=f"القناة «{ar}» ({value}) ليست من قنوات هذه السياسة.",
                     en=f"The channel '{en}' ({value}) is not one this policy offers.")))
     later = sorted(e.index for e in case.events if e.at > as_of)
     if later:
         listed = ", ".join(f"#{i}" for i in later)
-        out.append(Note(code="events-after-as-of", event_index=later[0], message=Text(
+        out.append(Note.trusted(code="events-after-as-of", event_index=later[0], message=Text.trusted(
             ar=f"أحداث بعد لحظة التقييم لم تُحتسب: {listed}.",
             en=f"Events after as_of were not taken into account: {listed}.")))
     return out

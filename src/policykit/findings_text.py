@@ -35,7 +35,7 @@ def unit(name: str) -> tuple[str, str]:
 
 def text(ar: str, en: str) -> Text:
     """A Text from its two languages."""
-    return Text(ar=ar, en=en)
+    return Text.trusted(ar=ar, en=en)
 
 
 def not_triggered(trigger: tuple[str, str]) -> Text:

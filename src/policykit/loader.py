@@ -9,14 +9,10 @@ from importlib import resources
 from pathlib import Path as FsPath
 from typing import Any, Iterator
 
-from pydantic import ValidationError
-
 from .diagnostics import Diagnostic, PolicykitError, Span, did_you_mean
 from .model import Policy
 from .source import Document, load_file
-from .salvage import partial_policy
-from .validation import diagnostics_from
-from . import checks
+from . import policy_cache
 
 BUNDLED_IDS = ("green_energy", "saddad", "khairat_albaha", "harif", "suqya")
 _META_KEYS = ("extends", "versions", "abstract")
@@ -75,6 +71,13 @@ def load_policy(id_or_path: str | os.PathLike) -> Policy:
     return _load_cached(str(absolute), _stamp(absolute))
 
 
+def _absolute(file: str) -> str:
+    try:
+        return str(FsPath(file).resolve())
+    except (OSError, ValueError):
+        return file
+
+
 def _stamp(path: FsPath) -> tuple[int, int]:
     """What makes a cached policy stale: the file's modification time and size."""
     try:
@@ -86,11 +89,28 @@ def _stamp(path: FsPath) -> tuple[int, int]:
 
 @functools.lru_cache(maxsize=64)
 def _load_cached(path: str, stamp: tuple[int, int]) -> Policy:
-    return load_policy_file(path)
+    cached = policy_cache.read(path)
+    if cached is not None:
+        return cached
+    policy, files = read_policy_files(path)
+    policy_cache.write(path, policy, files)
+    return policy
 
 
 def load_policy_file(path: str | os.PathLike) -> Policy:
     """Read one policy file (following `extends`) and validate every version of it."""
+    return read_policy_files(path)[0]
+
+
+def read_policy_files(path: str | os.PathLike) -> tuple[Policy, tuple[str, ...]]:
+    """The policy in `path`, and every file it was read from (the file, then the bases it extends)."""
+    # validation is imported here, not at the top: a warm `policykit check` reads policies from policy_cache
+    from pydantic import ValidationError
+
+    from . import checks
+    from .salvage import partial_policy
+    from .validation import diagnostics_from
+
     doc = load_file(path)
     if not isinstance(doc.data, dict):
         raise PolicykitError.single("wrong-type", "a policy file must be a mapping", doc.span(()))
@@ -129,8 +149,8 @@ def load_policy_file(path: str | os.PathLike) -> Policy:
         raise PolicykitError(_dedupe(errors))
     latest = built[-1]
     if len(built) > 1:
-        latest._versions = tuple(built)  # type: ignore[misc]
-    return latest
+        latest._earlier = tuple(built[:-1])  # type: ignore[misc]
+    return latest, tuple(_absolute(d.file) for d in docs)
 
 
 def merge(base: Any, override: Any) -> Any:
@@ -157,7 +177,8 @@ def merge(base: Any, override: Any) -> Any:
 
 
 def _all_have_ids(items: list) -> bool:
-    return bool(items) and all(isinstance(x, dict) and "id" in x for x in items)
+    # Only string ids merge by id; any other id falls through to replacement so validation can name it.
+    return bool(items) and all(isinstance(x, dict) and isinstance(x.get("id"), str) for x in items)
 
 
 def _with_base(doc: Document, seen: tuple[str, ...]) -> tuple[dict, list[Document]]:

@@ -13,7 +13,7 @@ Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 class Frozen(BaseModel):
     """Base of every policy model: immutable, unknown keys rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class Label(Frozen):
@@ -310,7 +310,10 @@ class Policy(Frozen):
     association: Association
     document: Document
     approval: Approval | None = None
-    calendar: Calendar = Calendar()
+    # a factory, not Calendar(): an instance in the class body would build every schema at import (~80 ms)
+    calendar: Calendar = Field(default_factory=Calendar, json_schema_extra={"default": {
+        "timezone": "Asia/Riyadh", "work_week": ["sun", "mon", "tue", "wed", "thu"], "holidays": "SA",
+        "extra_closures": [], "note": None}})
     statement_ar: str | None = Field(None, description="Heading of the operative part, where the source has one.")
     channels: tuple[Channel, ...] = ()
     channels_section_ar: str | None = None
@@ -332,12 +335,13 @@ class Policy(Frozen):
     responsibilities: tuple[Passage, ...] = ()
     not_encoded: tuple[NotEncoded, ...] = ()
 
-    _versions: tuple["Policy", ...] = PrivateAttr(default=())
+    # the versions before this one; not including itself keeps == and pickling free of cycles
+    _earlier: tuple["Policy", ...] = PrivateAttr(default=())
 
     @property
     def versions(self) -> tuple["Policy", ...]:
         """Every version of this policy, oldest first (just this one when unversioned)."""
-        return self._versions or (self,)
+        return (*self._earlier, self)
 
     def in_force_on(self, day: dt.date) -> "Policy":
         """The version in force on `day`: the latest whose effective_from is not after it."""
@@ -354,8 +358,3 @@ class Policy(Frozen):
                 return rule
         raise KeyError(rule_id)
 
-
-AllCondition.model_rebuild()
-AnyCondition.model_rebuild()
-NotCondition.model_rebuild()
-Compensation.model_rebuild()

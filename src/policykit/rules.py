@@ -42,10 +42,10 @@ def _finding(rule: RuleBase, ctx: Context, status: str, explanation: Text, **ext
     for key in ("trigger_at", "due", "fulfilled_at", "not_before"):
         if isinstance(extra.get(key), dt.datetime):
             extra[key] = iso(extra[key], tz)
-    return Finding(rule=rule.id, kind=rule.kind, status=status,
-                   label=Text(ar=rule.label.ar, en=rule.label.en),
-                   clause=ClauseRef(ref=rule.clause.ref, text_ar=rule.clause.text_ar),
-                   explanation=explanation, **extra)
+    return Finding.trusted(rule=rule.id, kind=rule.kind, status=status,
+                           label=Text.trusted(ar=rule.label.ar, en=rule.label.en),
+                           clause=ClauseRef.trusted(ref=rule.clause.ref, text_ar=rule.clause.text_ar),
+                           explanation=explanation, **extra)
 
 
 def _evidence(*events: Event | None) -> list[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import typing
 from typing import Any, Iterable
@@ -206,8 +207,20 @@ def _step(tp: Any, part: str | int) -> Any:
         elif isinstance(candidate, type) and issubclass(candidate, BaseModel):
             for name, field in candidate.model_fields.items():
                 if part in (name, field.alias):
-                    return field.annotation
+                    return _annotation(candidate, name, field.annotation)
     return None
+
+
+def _annotation(model: type, name: str, annotation: Any) -> Any:
+    """A field's type; models build lazily (defer_build), so a self-referencing one may still be a forward ref."""
+    if isinstance(annotation, (str, typing.ForwardRef)):
+        return _type_hints(model).get(name, annotation)
+    return annotation
+
+
+@functools.lru_cache(maxsize=None)
+def _type_hints(model: type) -> dict[str, Any]:
+    return typing.get_type_hints(model, include_extras=True)
 
 
 def _flatten(tp: Any) -> list[Any]:

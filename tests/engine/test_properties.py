@@ -7,6 +7,7 @@ from hypothesis import given, settings, strategies as st
 from policykit.calendar import WorkCalendar
 from policykit.case import Case, Event
 from policykit.config import AtRisk
+from policykit.verdict import Verdict
 from policykit.engine import evaluate
 from policykit.loader import load_policy
 from policykit.rules import _COMPILED
@@ -80,6 +81,9 @@ def test_same_input_same_verdict(case, policy_id, as_of_minutes):
     first = evaluate(policy, case, as_of, at_risk=AtRisk())
     _COMPILED.clear()
     assert evaluate(policy, case, as_of, at_risk=AtRisk()) == first
+    # built without validation (Out.trusted), yet valid, and its JSON is what pydantic's serializer gives
+    dumped = first.model_dump(mode="json")
+    assert Verdict.model_validate(dumped).model_dump(mode="json") == dumped == first.to_json_dict()
 
 
 @FAST

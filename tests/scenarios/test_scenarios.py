@@ -11,6 +11,7 @@ from policykit.config import AtRisk
 from policykit.diagnostics import PolicykitError
 from policykit.engine import evaluate
 from policykit.source import Document, load_file
+from policykit.verdict import Verdict
 
 HERE = Path(__file__).parent
 FILES = sorted(HERE.glob("*/*.yaml"))
@@ -55,6 +56,7 @@ def test_scenario(path: Path) -> None:
     case = case_from_document(_case_document(doc), policy_ref)
     verdict = evaluate(case.policy, case, scenario["as_of"], scenario.get("reading"), at_risk=AtRisk())
     findings = {f.rule: f for f in verdict.findings}
+    _assert_valid(verdict)
     assert verdict.policy == path.parent.name
     if "status" in expect:
         assert verdict.status == expect["status"], _summary(verdict)
@@ -81,6 +83,13 @@ def test_scenario(path: Path) -> None:
             assert got[key] == value, f"compensation.{key}: expected {value!r}, got {got[key]!r}"
     if "notes" in expect:
         assert [n.code for n in verdict.notes] == expect["notes"]
+
+
+def _assert_valid(verdict: Verdict) -> None:
+    """The engine builds verdicts without validation (Out.trusted): every one must still pass it."""
+    dumped = verdict.model_dump(mode="json")
+    assert Verdict.model_validate(dumped).model_dump(mode="json") == dumped
+    assert verdict.to_json_dict() == dumped
 
 
 def _summary(verdict) -> str:

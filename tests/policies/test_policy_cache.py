@@ -1,0 +1,134 @@
+"""The on-disk policy cache: used only while every file it was read from is unchanged, never trusted blindly."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from policykit import loader, policy_cache
+from policykit.loader import load_policy
+
+ROOT = Path(__file__).resolve().parents[2]
+MINI = ROOT / "tests" / "fixtures" / "policies" / "mini.yaml"
+VALID = ROOT / "tests" / "fixtures" / "invalid" / "policies" / "_valid.yaml"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """A private cache directory, and no in-process memo hiding what the disk cache does."""
+    root = tmp_path / "cache"
+    monkeypatch.setenv("POLICYKIT_CACHE_DIR", str(root))
+    loader._load_cached.cache_clear()
+    yield root
+    loader._load_cached.cache_clear()
+
+
+def _entries(root: Path) -> list[Path]:
+    return sorted((root / "policies").glob("*.pickle")) if (root / "policies").is_dir() else []
+
+
+def _no_reading(monkeypatch):
+    """Make any read of the YAML fail, so a load that succeeds came from the cache."""
+    def refuse(path):
+        raise AssertionError(f"read {path} although the cache was current")
+    monkeypatch.setattr(loader, "read_policy_files", refuse)
+
+
+def _bump(path: Path, text: str) -> None:
+    """Rewrite with a new modification time even on coarse-grained file systems."""
+    before = path.stat().st_mtime_ns
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before + 2_000_000_000, before + 2_000_000_000))
+
+
+def test_a_second_load_comes_from_the_cache_and_equals_the_first(cache, tmp_path, monkeypatch):
+    copy = tmp_path / "mini.yaml"
+    shutil.copy(MINI, copy)
+    first = load_policy(copy)
+    assert len(_entries(cache)) == 1
+    loader._load_cached.cache_clear()
+    _no_reading(monkeypatch)
+    again = load_policy(copy)
+    assert again == first and again is not first
+    assert [v.version for v in again.versions] == [v.version for v in first.versions] and len(again.versions) == 2
+
+
+def test_an_edited_file_is_read_again(cache, tmp_path):
+    copy = tmp_path / "mini.yaml"
+    shutil.copy(MINI, copy)
+    load_policy(copy)
+    loader._load_cached.cache_clear()
+    _bump(copy, copy.read_text(encoding="utf-8").replace("id: mini\n", "id: mini_edited\n", 1))
+    assert load_policy(copy).id == "mini_edited"
+
+
+def test_an_edited_base_is_read_again(cache, tmp_path):
+    base = tmp_path / "base.yaml"
+    base.write_text(VALID.read_text(encoding="utf-8").replace("id: sample", "id: base"), encoding="utf-8")
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: base\nid: child\n", encoding="utf-8")
+    before = load_policy(child)
+    loader._load_cached.cache_clear()
+    _bump(base, base.read_text(encoding="utf-8").replace("audience: beneficiaries",
+                                                         "audience: general_assembly_members", 1))
+    after = load_policy(child)
+    assert before.audience == "beneficiaries" and after.audience == "general_assembly_members"
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "group_writable", "other_runtime"])
+def test_a_damaged_or_untrusted_entry_is_a_miss_not_an_error(cache, tmp_path, monkeypatch, damage):
+    copy = tmp_path / "mini.yaml"
+    shutil.copy(MINI, copy)
+    expected = load_policy(copy)
+    (entry,) = _entries(cache)
+    if damage == "garbage":
+        entry.write_bytes(b"not a pickle")
+    elif damage == "truncated":
+        entry.write_bytes(entry.read_bytes()[:100])
+    elif damage == "group_writable":
+        entry.chmod(0o660)
+    else:
+        monkeypatch.setattr(policy_cache, "_FORMAT", -1)
+    assert policy_cache.read(str(copy.resolve())) is None
+    loader._load_cached.cache_clear()
+    assert load_policy(copy) == expected
+
+
+def test_off_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLICYKIT_CACHE_DIR", "off")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    loader._load_cached.cache_clear()
+    copy = tmp_path / "mini.yaml"
+    shutil.copy(MINI, copy)
+    load_policy(copy)
+    loader._load_cached.cache_clear()
+    assert not list(tmp_path.rglob("*.pickle"))
+
+
+def test_an_unwritable_cache_only_costs_speed(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    monkeypatch.setenv("POLICYKIT_CACHE_DIR", str(blocker))
+    loader._load_cached.cache_clear()
+    assert load_policy(MINI).id == "mini"
+    loader._load_cached.cache_clear()
+
+
+def test_check_from_a_warm_cache_imports_no_yaml_validation(tmp_path):
+    """The point of the cache: a warm `policykit check` never builds pydantic's validators for the policy."""
+    env = {**os.environ, "POLICYKIT_CACHE_DIR": str(tmp_path)}
+    probe = ("import sys\nfrom policykit.cli import main\n"
+             "code = main(['check', sys.argv[1], '--as-of', '2025-06-01', '--format', 'json'])\n"
+             "from policykit.model import Policy\nfrom policykit.verdict import Verdict\n"
+             "print(Policy.__pydantic_complete__, Verdict.__pydantic_complete__, code, file=sys.stderr)\n")
+    case = ROOT / "examples" / "harif" / "late_decision.yaml"
+    runs = [subprocess.run([sys.executable, "-c", probe, str(case)], env=env, capture_output=True, text=True)
+            for _ in range(2)]
+    assert runs[0].stdout == runs[1].stdout and '"status"' in runs[1].stdout
+    assert runs[0].stderr.split()[0] == "True"  # cold: the YAML was validated
+    assert runs[1].stderr.split() == ["False", "False", "1"], runs[1].stderr  # warm: no schema built at all
