@@ -28,8 +28,11 @@ def tables(results: dict) -> str:
                 ratios.append("–")
         lines.append("| " + " | ".join(cells + ratios) + " |")
     check = results["check"]
-    lines += ["", f"`policykit check` of one case: median **{check['median_ms']:.0f} ms** wall "
-                  f"(min {check['min_ms']:.0f} ms, {check['runs']} runs).", "",
+    lines += ["", f"`policykit check` of one case: median **{check['median_ms']:.0f} ms** wall with `--format json`, "
+                  f"{check.get('text_median_ms', float('nan')):.0f} ms with the default text report "
+                  f"(min {check['min_ms']:.0f} ms, {check['runs']} runs each, warm cache; the first, cold run "
+                  f"{check.get('cold_ms', float('nan')):.0f} ms; the bare interpreter starts in "
+                  f"{check.get('interpreter_ms', float('nan')):.0f} ms).", "",
               "| slowest imports on the check path | cumulative ms |", "|---|---:|"]
     lines += [f"| `{i['module']}` | {i['cumulative_ms']:.0f} |" for i in check["slowest_imports"]]
     lines += ["", "| live session | events posted | open cases | events/s | peak MiB | advance() to 2026-06-01 |",
