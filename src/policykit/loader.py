@@ -64,13 +64,30 @@ def _is_file(path: FsPath) -> bool:
 
 
 def load_policy(id_or_path: str | os.PathLike) -> Policy:
-    """Load a bundled policy by id, or a policy file by path; the latest version carries all versions."""
+    """Load a bundled policy by id, or a policy file by path; the latest version carries all versions.
+
+    A policy is read once per process and once per content (policy_cache); an edit of the file or of a base
+    it extends is seen on the next call."""
     path = resolve(id_or_path)
     try:
-        absolute = path.resolve()
+        absolute = str(path.resolve())
     except (OSError, ValueError):  # a NUL byte in the path, a symlink loop
         raise PolicykitError.single("file-not-found", "not a valid file path", Span(str(path))) from None
-    return _load_cached(str(absolute), _stamp(absolute))
+    held = _loaded.get(absolute)
+    if held is not None and policy_cache.current(held[1]):
+        return held[0]
+    found = policy_cache.read(absolute)
+    if found is None:
+        policy, files = read_policy_files(absolute)
+        found = policy, policy_cache.write(absolute, policy, files)
+    if len(_loaded) >= 64:
+        _loaded.pop(next(iter(_loaded)))
+    _loaded[absolute] = found
+    return found[0]
+
+
+# absolute path -> (policy, the digest of each file it was read from)
+_loaded: dict[str, tuple[Policy, tuple[tuple[str, str | None], ...]]] = {}
 
 
 def _absolute(file: str) -> str:
@@ -78,25 +95,6 @@ def _absolute(file: str) -> str:
         return str(FsPath(file).resolve())
     except (OSError, ValueError):
         return file
-
-
-def _stamp(path: FsPath) -> tuple[int, int]:
-    """What makes a cached policy stale: the file's modification time and size."""
-    try:
-        info = path.stat()
-    except (OSError, ValueError):
-        return (0, 0)
-    return (info.st_mtime_ns, info.st_size)
-
-
-@functools.lru_cache(maxsize=64)
-def _load_cached(path: str, stamp: tuple[int, int]) -> Policy:
-    cached = policy_cache.read(path)
-    if cached is not None:
-        return cached
-    policy, files = read_policy_files(path)
-    policy_cache.write(path, policy, files)
-    return policy
 
 
 def load_policy_file(path: str | os.PathLike) -> Policy:

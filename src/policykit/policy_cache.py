@@ -1,7 +1,8 @@
 """Validated policies kept on disk, so a warm `policykit check` skips YAML parsing and pydantic validation.
 
 An entry is used only when every file the policy was read from (the file and the bases it extends) still has
-the modification time and size recorded, and policykit, pydantic and Python are the versions that wrote it.
+the content recorded (by digest: a modification time can stay the same across an edit on coarse file systems),
+and policykit, pydantic and Python are the versions that wrote it.
 Entries are pickles, so only files owned by the current user and writable by nobody else are read.
 """
 
@@ -21,8 +22,11 @@ from .model import Policy
 _FORMAT = 1
 
 
-def read(path: str) -> Policy | None:
-    """The cached policy of the file at absolute `path`, if it is still current."""
+Stamps = tuple[tuple[str, "str | None"], ...]
+
+
+def read(path: str) -> tuple[Policy, Stamps] | None:
+    """The cached policy of the file at absolute `path` and its files' digests, if it is still current."""
     entry = _entry(path)
     if entry is None:
         return None
@@ -35,22 +39,30 @@ def read(path: str) -> Policy | None:
         return None
     if header.get("runtime") != _runtime() or not isinstance(policy, Policy):
         return None
-    if any(_stamp(file) != stamp for file, stamp in header.get("files", ())) or not header.get("files"):
+    stamps = tuple(tuple(pair) for pair in header.get("files", ()))
+    if not stamps or stamps[0][0] != path or not current(stamps):
         return None
-    return policy
+    return policy, stamps
 
 
-def write(path: str, policy: Policy, files: tuple[str, ...]) -> None:
-    """Keep `policy`, read from `files` (the first is `path`), for the next process."""
+def current(stamps: Stamps) -> bool:
+    """Whether every file still has the content it had."""
+    return all(digest(file) == stamp for file, stamp in stamps)
+
+
+def write(path: str, policy: Policy, files: tuple[str, ...]) -> Stamps:
+    """Keep `policy`, read from `files` (the first is `path`), for the next process; the files' digests."""
+    stamps = tuple((file, digest(file)) for file in files)
     entry = _entry(path)
     if entry is None:
-        return
-    header = {"runtime": _runtime(), "files": [(file, _stamp(file)) for file in files]}
+        return stamps
+    header = {"runtime": _runtime(), "files": stamps}
     try:
         data = pickle.dumps((header, policy), protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # noqa: BLE001 - an unpicklable policy is simply not cached
-        return
+        return stamps
     write_atomically(entry, data, mode=0o600)
+    return stamps
 
 
 def _entry(path: str) -> FsPath | None:
@@ -66,15 +78,16 @@ def _runtime() -> tuple:
     import pydantic
 
     model_file = sys.modules[Policy.__module__].__file__ or ""
-    return (_FORMAT, __version__, pydantic.VERSION, sys.version_info[:2], _stamp(model_file))
+    return (_FORMAT, __version__, pydantic.VERSION, sys.version_info[:2], digest(model_file))
 
 
-def _stamp(file: str) -> tuple[int, int] | None:
+def digest(file: str) -> str | None:
+    """A digest of the file's content (None when it cannot be read)."""
     try:
-        info = os.stat(file)
+        with open(file, "rb") as handle:
+            return hashlib.blake2b(handle.read(), digest_size=16).hexdigest()
     except (OSError, ValueError):
         return None
-    return (info.st_mtime_ns, info.st_size)
 
 
 def _trusted(info: os.stat_result) -> bool:

@@ -23,9 +23,9 @@ def cache(tmp_path, monkeypatch):
     """A private cache directory, and no in-process memo hiding what the disk cache does."""
     root = tmp_path / "cache"
     monkeypatch.setenv("POLICYKIT_CACHE_DIR", str(root))
-    loader._load_cached.cache_clear()
+    loader._loaded.clear()
     yield root
-    loader._load_cached.cache_clear()
+    loader._loaded.clear()
 
 
 def _entries(root: Path) -> list[Path]:
@@ -51,29 +51,50 @@ def test_a_second_load_comes_from_the_cache_and_equals_the_first(cache, tmp_path
     shutil.copy(MINI, copy)
     first = load_policy(copy)
     assert len(_entries(cache)) == 1
-    loader._load_cached.cache_clear()
+    loader._loaded.clear()
     _no_reading(monkeypatch)
     again = load_policy(copy)
     assert again == first and again is not first
     assert [v.version for v in again.versions] == [v.version for v in first.versions] and len(again.versions) == 2
 
 
-def test_an_edited_file_is_read_again(cache, tmp_path):
+@pytest.mark.parametrize("same_process", [True, False], ids=["same-process", "next-process"])
+def test_an_edited_file_is_read_again(cache, tmp_path, same_process):
     copy = tmp_path / "mini.yaml"
     shutil.copy(MINI, copy)
     load_policy(copy)
-    loader._load_cached.cache_clear()
+    if not same_process:
+        loader._loaded.clear()
     _bump(copy, copy.read_text(encoding="utf-8").replace("id: mini\n", "id: mini_edited\n", 1))
     assert load_policy(copy).id == "mini_edited"
 
 
-def test_an_edited_base_is_read_again(cache, tmp_path):
+@pytest.mark.parametrize("same_process", [True, False], ids=["same-process", "next-process"])
+def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(cache, tmp_path, same_process):
+    """Coarse file systems keep the mtime across a quick edit: the cache compares contents."""
+    copy = tmp_path / "mini.yaml"
+    shutil.copy(MINI, copy)
+    load_policy(copy)
+    if not same_process:
+        loader._loaded.clear()
+    info = copy.stat()
+    text = copy.read_text(encoding="utf-8")
+    assert "id: mini\n" in text
+    copy.write_text(text.replace("id: mini\n", "id: mino\n", 1), encoding="utf-8")
+    os.utime(copy, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert copy.stat().st_size == info.st_size and copy.stat().st_mtime_ns == info.st_mtime_ns
+    assert load_policy(copy).id == "mino"
+
+
+@pytest.mark.parametrize("same_process", [True, False], ids=["same-process", "next-process"])
+def test_an_edited_base_is_read_again(cache, tmp_path, same_process):
     base = tmp_path / "base.yaml"
     base.write_text(VALID.read_text(encoding="utf-8").replace("id: sample", "id: base"), encoding="utf-8")
     child = tmp_path / "child.yaml"
     child.write_text("extends: base\nid: child\n", encoding="utf-8")
     before = load_policy(child)
-    loader._load_cached.cache_clear()
+    if not same_process:
+        loader._loaded.clear()
     _bump(base, base.read_text(encoding="utf-8").replace("audience: beneficiaries",
                                                          "audience: general_assembly_members", 1))
     after = load_policy(child)
@@ -95,18 +116,18 @@ def test_a_damaged_or_untrusted_entry_is_a_miss_not_an_error(cache, tmp_path, mo
     else:
         monkeypatch.setattr(policy_cache, "_FORMAT", -1)
     assert policy_cache.read(str(copy.resolve())) is None
-    loader._load_cached.cache_clear()
+    loader._loaded.clear()
     assert load_policy(copy) == expected
 
 
 def test_off_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("POLICYKIT_CACHE_DIR", "off")
     monkeypatch.setenv("HOME", str(tmp_path))
-    loader._load_cached.cache_clear()
+    loader._loaded.clear()
     copy = tmp_path / "mini.yaml"
     shutil.copy(MINI, copy)
     load_policy(copy)
-    loader._load_cached.cache_clear()
+    loader._loaded.clear()
     assert not list(tmp_path.rglob("*.pickle"))
 
 
@@ -114,9 +135,9 @@ def test_an_unwritable_cache_only_costs_speed(tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("x")
     monkeypatch.setenv("POLICYKIT_CACHE_DIR", str(blocker))
-    loader._load_cached.cache_clear()
+    loader._loaded.clear()
     assert load_policy(MINI).id == "mini"
-    loader._load_cached.cache_clear()
+    loader._loaded.clear()
 
 
 def test_check_from_a_warm_cache_imports_no_yaml_validation(tmp_path):
