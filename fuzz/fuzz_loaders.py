@@ -18,7 +18,11 @@ import tempfile
 import atheris
 
 with atheris.instrument_imports(include=["policykit", "dateutil", "hijridate"]):
-    import policykit.source  # noqa: F401  (instrumented for coverage feedback)
+    # instrumented for coverage feedback, including the modules the loader imports lazily
+    import policykit.checks  # noqa: F401
+    import policykit.salvage  # noqa: F401
+    import policykit.source  # noqa: F401
+    import policykit.validation  # noqa: F401
     from policykit.diagnostics import PolicykitError
     from policykit.loader import load_policy_file
 

@@ -58,13 +58,19 @@ def test_a_second_load_comes_from_the_cache_and_equals_the_first(cache, tmp_path
     assert [v.version for v in again.versions] == [v.version for v in first.versions] and len(again.versions) == 2
 
 
-@pytest.mark.parametrize("same_process", [True, False], ids=["same-process", "next-process"])
-def test_an_edited_file_is_read_again(cache, tmp_path, same_process):
+def _loaded_copy(tmp_path: Path, same_process: bool) -> Path:
+    """A copy of the mini policy, loaded once; the next load is in this process or, from the disk cache, the next."""
     copy = tmp_path / "mini.yaml"
     shutil.copy(MINI, copy)
     load_policy(copy)
     if not same_process:
         loader._loaded.clear()
+    return copy
+
+
+@pytest.mark.parametrize("same_process", [True, False], ids=["same-process", "next-process"])
+def test_an_edited_file_is_read_again(cache, tmp_path, same_process):
+    copy = _loaded_copy(tmp_path, same_process)
     _bump(copy, copy.read_text(encoding="utf-8").replace("id: mini\n", "id: mini_edited\n", 1))
     assert load_policy(copy).id == "mini_edited"
 
@@ -72,11 +78,7 @@ def test_an_edited_file_is_read_again(cache, tmp_path, same_process):
 @pytest.mark.parametrize("same_process", [True, False], ids=["same-process", "next-process"])
 def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(cache, tmp_path, same_process):
     """Coarse file systems keep the mtime across a quick edit: the cache compares contents."""
-    copy = tmp_path / "mini.yaml"
-    shutil.copy(MINI, copy)
-    load_policy(copy)
-    if not same_process:
-        loader._loaded.clear()
+    copy = _loaded_copy(tmp_path, same_process)
     info = copy.stat()
     text = copy.read_text(encoding="utf-8")
     assert "id: mini\n" in text
