@@ -1,8 +1,11 @@
-"""Live-session throughput: post a generated stream of events for OPEN_CASES cases, in batches (one commit each)."""
+"""Live-session throughput: post a generated stream of events for OPEN_CASES cases, in batches (one commit each).
+
+`python bench/live_bench.py 1e5 [STORE.sqlite]` prints one JSON line (events/s, peak RSS of the process)."""
 
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import time
 from pathlib import Path
@@ -36,7 +39,9 @@ def run(open_cases: int, store: str | None) -> dict:
     advanced = time.perf_counter() - start_advance
     result = {"events": len(items), "open_cases": session.open_cases, "seconds": posted,
               "events_per_second": len(items) / posted, "changes": changes,
-              "advance_seconds": advanced, "deadlines_passed": len(passed), "store": store or "memory"}
+              "advance_seconds": advanced, "deadlines_passed": len(passed), "store": store or "memory",
+              # whole process (the generated log and its event dicts included); Linux reports KiB
+              "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     session.shutdown()
     return result
 

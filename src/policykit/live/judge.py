@@ -58,13 +58,17 @@ _DUES: dict[tuple, dt.datetime] = {}
 
 
 def _due(ctx: Context, trigger: dt.datetime, amount: int, unit: str) -> dt.datetime:
+    return due_on(ctx.calendar, trigger, amount, unit)
+
+
+def due_on(calendar, trigger: dt.datetime, amount: int, unit: str) -> dt.datetime:
     """calendar.due, remembered per (calendar, trigger's local date, period): dues depend on the date only."""
-    key = (id(ctx.calendar), trigger.astimezone(ctx.calendar.tz).date(), amount, unit)
+    key = (id(calendar), trigger.astimezone(calendar.tz).date(), amount, unit)
     due = _DUES.get(key)
     if due is None:
         if len(_DUES) > 100_000:
             _DUES.clear()
-        due = _DUES[key] = ctx.calendar.due(trigger, amount, unit)
+        due = _DUES[key] = calendar.due(trigger, amount, unit)
     return due
 
 

@@ -3,36 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import gc
 import heapq
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ..case import Case, Event, Vocabulary, case_from_data
+from ..case import Case
 from ..diagnostics import PolicykitError, Span
 from ..engine import as_instant, evaluate
 from ..loader import load_policy
 from ..model import Policy
-from ..matching import Context
-from ..rules import compile_policy
-from ..timeparse import TimeFormatError, iso, parse_instant, zone
-from ..vocabulary import CHANNEL_ATTRIBUTES, EVENT_ATTRIBUTES, EVENTS
+from ..rules import CompiledPolicy, compile_policy
+from ..timeparse import iso, zone
 from ..verdict import Verdict
-from .judge import judge_function
+from .fastjudge import FAST_KINDS, context_judge, fast_judge
+from .intake import Intake, content_id, micros as _micros
 from .ruleset import DurableClassifier
+from .state import CaseState
 from .store import open_store
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+JUDGES = ("fast", "reference")
 
 
-def _micros(instant: dt.datetime) -> int:
-    seconds = instant.timestamp()
-    if seconds < 0:
-        return (instant - _EPOCH) // dt.timedelta(microseconds=1)
-    return int(seconds) * 1_000_000 + instant.microsecond
-
-
-@dataclass
+@dataclass(slots=True)
 class Change:
     """What one post (or advance) changed on one case."""
 
@@ -48,39 +42,40 @@ class Change:
                 "findings": self.findings, "new_actions": self.new_actions}
 
 
-@dataclass
-class _CaseState:
-    """A case's compact state: its events in time order, facts, and the last judgement of each rule."""
-
-    events: list[Event] = field(default_factory=list)
-    facts: dict[str, bool | None] = field(default_factory=dict)
-    event_ids: set[str] = field(default_factory=set)
-    judged: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)
-    stale: bool = True
-
-
 class LiveSession:
-    """A streaming evaluation of many open cases against one policy, with an injected clock."""
+    """A streaming evaluation of many open cases against one policy, with an injected clock.
+
+    `judges="reference"` judges through live.judge on a Context per rule (the slower path the fast one is
+    tested against); the default "fast" uses live.fastjudge closures and per-shape plans."""
 
     def __init__(self, policy: Policy | str, store: Any = None, now: dt.datetime | str | None = None,
-                 reading: str | None = None) -> None:
+                 reading: str | None = None, judges: str = "fast") -> None:
+        if judges not in JUDGES:
+            raise ValueError(f"judges must be one of {JUDGES}, not {judges!r}")
         self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
         self.tz = zone(self.policy.calendar.timezone)
-        self.vocab = Vocabulary.of(self.policy)
         self.now = _instant(now, self.tz, "now") if now is not None else _EPOCH
         if reading is None:
             from ..config import load_settings
 
             reading = load_settings().reading  # as evaluate() would resolve it
         self.reading = reading
+        self.judges = judges
         self._single = compile_policy(self.policy, reading) if len(self.policy.versions) == 1 else None
         self.classifier = DurableClassifier(self.policy)
+        self.intake = Intake(self.policy, self.tz, self.classifier)
+        self.vocab = self.intake.vocab
         self.store = open_store(store)
         self.store.check_policy(self.policy.id)
-        self.cases: dict[str, _CaseState] = {}
+        self.cases: dict[str, CaseState] = {}
         self._closed: set[str] = set()
         self._dues: list[tuple[int, str, str]] = []
-        self._plans: dict[int, list] = {}
+        self._plans: dict[int, tuple[CompiledPolicy, list]] = {}
+        # judgement of every rule on a case where none of its patterns matched, when all kinds are known ones
+        self._untouched = ({check.rule.id: ("not_applicable", None, None) for check in self._single.rules}
+                           if self._single is not None and judges == "fast" and
+                           all(isinstance(check, FAST_KINDS) for check in self._single.rules) else None)
+        self._due_texts: dict[dt.datetime, tuple[int, str]] = {}
         self._restore()
 
     # --- feeding --------------------------------------------------------------------------------------------
@@ -92,88 +87,99 @@ class LiveSession:
     def post_many(self, items: Iterable[tuple]) -> list[Change]:
         """Add many events in one transaction (one acknowledgement); what each changed.
 
-        Every event is checked before any is applied: a bad one raises PolicykitError and none is taken."""
-        checked = []
+        Every event is checked before any is applied: a bad one raises PolicykitError and none is taken.
+        The cyclic garbage collector is paused meanwhile (nothing here makes cycles; with 10^5 cases held, its
+        passes over the session's objects cost as much as the judging)."""
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return self._post_many(items)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _post_many(self, items: Iterable[tuple]) -> list[Change]:
+        check, checked = self.intake.check, []
         for item in items:
-            case_id, event, facts = (*item, None)[:3] if len(item) == 2 else item
+            if len(item) == 2:
+                case_id, event = item
+                facts = None
+            else:
+                case_id, event, facts = item
             case_id = str(case_id)
-            parsed_facts = None
-            if facts:
-                parsed_facts = dict(case_from_data({"case_id": case_id, "events": [], "facts": facts},
-                                                   self.policy).facts)
-            checked.append((case_id, event, self._event(case_id, event), parsed_facts))
+            checked.append((case_id, event, check(case_id, event), self.intake.facts(case_id, facts) if facts
+                            else None))
         changes, rows = [], []
+        apply = self._apply
         for case_id, event, new, facts in checked:
-            changes.append(self._apply(case_id, event, new, facts, rows))
+            changes.append(apply(case_id, event, new, facts, rows))
         self.store.add_events(rows)
         self.store.commit()
         return changes
 
-    def _apply(self, case_id: str, event: dict, new: Event, facts: dict | None, rows: list) -> Change:
+    def _apply(self, case_id: str, event: dict, new: tuple, facts: dict | None, rows: list) -> Change:
         state = self.cases.get(case_id)
         if state is None:
-            state = self.cases[case_id] = _CaseState()
-            if case_id in self._closed:
-                self._closed.discard(case_id)
-                for _, event_id, kind, at_us, attrs in self.store.reopen(case_id):
-                    self._restore_event(state, event_id, kind, at_us, attrs)
-                for fact_case, fact, value in self.store.load_facts():
-                    if fact_case == case_id:
-                        state.facts[fact] = value
-        event_id = str(event.get("id") or _content_id(new))
-        # open cases hold every acknowledged id in memory (closed ones are reloaded above)
+            state = self._open(case_id)
+        kind, at, attrs, shape = new
+        at_us = _micros(at)
+        given = event.get("id")
+        event_id = str(given) if given else content_id(kind, at_us, shape.shown)
+        # open cases hold every acknowledged id in memory (closed ones are reloaded in _open)
         if event_id in state.event_ids:
-            return Change(case_id, event_id, duplicate=True)
+            return Change(case_id, event_id, True, [], [])
         state.event_ids.add(event_id)
         if facts:
             state.facts.update(facts)
             self.store.set_facts(case_id, facts)
-        if state.stale and state.events:
+        columns = state.columns
+        if state.stale and columns.types:
             # a case restored from the store: judge what it had, so the change reported is this event's alone
             self._rejudge(case_id, state, None, Change(case_id))
-        new = Event(len(state.events), new.type, new.at, new.attrs)
-        _insert(state.events, new)
-        rows.append((case_id, event_id, new.type, _micros(new.at), dict(new.attrs)))
-        if new.at > self.now:
-            self.now = new.at  # an event has happened, so the clock is at least at its instant
-        affected = self.classifier.affected(new.type, new.attrs)
-        change = Change(case_id, event_id)
-        self._rejudge(case_id, state, affected if not state.stale else None, change)
+        columns.add(kind, at, attrs)
+        rows.append((case_id, event_id, kind, at_us, attrs))
+        if at > self.now:
+            self.now = at  # an event has happened, so the clock is at least at its instant
+        change = Change(case_id, event_id, False, [], [])
+        if self._single is None:
+            self._rejudge(case_id, state, None if state.stale else shape.affected, change)
+        elif not state.stale:
+            plan = shape.plan
+            if plan is None:
+                plan = shape.plan = self._slice(self._plan(self._single), shape.affected)
+            if plan:
+                self._run(case_id, state, plan, change)
+        elif len(columns.types) == 1 and not state.judged and self._untouched is not None:
+            # a new case's first event: every rule it cannot match is not_applicable (no pattern found)
+            first = shape.first_plan
+            if first is None:
+                first = shape.first_plan = (self._slice(self._plan(self._single), shape.affected),
+                                            {rule_id: judged for rule_id, judged in self._untouched.items()
+                                             if rule_id not in shape.affected})
+            state.judged.update(first[1])
+            self._run(case_id, state, first[0], change)
+        else:
+            self._rejudge(case_id, state, None, change)
         return change
 
-    def _event(self, case_id: str, event: dict, index: int = 0) -> Event:
-        """The event, checked against the policy's vocabulary; anything off gets the case loader's located error."""
-        kind, at = event.get("type"), event.get("at")
-        attrs = {k: v for k, v in event.items() if k != "type" and k != "at" and k != "id"}
-        if isinstance(kind, str) and kind in self.vocab.events and isinstance(at, str) and (
-                not attrs or self._valid_attrs(kind, attrs)):
-            try:
-                return Event(index, kind, parse_instant(at, self.tz), attrs)
-            except TimeFormatError:
-                pass
-        payload = {k: v for k, v in event.items() if k != "id"}
-        parsed = case_from_data({"case_id": case_id, "events": [payload]}, self.policy, name=f"<live {case_id}>")
-        found = parsed.events[0]
-        return Event(index, found.type, found.at, found.attrs)
-
-    def _valid_attrs(self, kind: str, attrs: dict) -> bool:
-        allowed = EVENT_ATTRIBUTES.get(kind, {}) if kind in EVENTS else {"channel": None}
-        for key, value in attrs.items():
-            if not isinstance(value, str) or key not in allowed:
-                return False
-            if key in CHANNEL_ATTRIBUTES:
-                if value not in self.vocab.channels:
-                    return False
-            elif allowed[key] is not None and value not in allowed[key]:
-                return False
-        return True
+    def _open(self, case_id: str) -> CaseState:
+        """A new case state; a closed case is reopened with its stored history."""
+        state = self.cases[case_id] = CaseState()
+        if case_id in self._closed:
+            self._closed.discard(case_id)
+            for _, event_id, kind, at_us, attrs in self.store.reopen(case_id):
+                self._restore_event(state, event_id, kind, at_us, attrs)
+            for fact_case, fact, value in self.store.load_facts():
+                if fact_case == case_id:
+                    state.facts[fact] = value
+        return state
 
     def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
         """Record facts of a case (compensation); committed on return."""
-        state = self.cases.setdefault(case_id, _CaseState())
-        parsed = case_from_data({"case_id": case_id, "events": [], "facts": facts}, self.policy)
-        state.facts.update(parsed.facts)
-        self.store.set_facts(case_id, dict(parsed.facts))
+        state = self.cases.setdefault(case_id, CaseState())
+        parsed = self.intake.facts(case_id, facts)
+        state.facts.update(parsed)
+        self.store.set_facts(case_id, dict(parsed))
         self.store.commit()
 
     # --- time -----------------------------------------------------------------------------------------------
@@ -184,10 +190,12 @@ class LiveSession:
         if instant < self.now:
             raise PolicykitError.single("clock-went-back", f"advance() to {iso(instant, self.tz)}, before the "
                                         f"session's clock {iso(self.now, self.tz)}", Span("advance"))
-        self.now = instant
+        # cases restored from the store are judged as things stood before the clock moves, so that the dues
+        # passing between then and `now` are reported below like any other
         for case_id, state in self.cases.items():
             if state.stale:
                 self._rejudge(case_id, state, None, Change(case_id))
+        self.now = instant
         limit = _micros(instant)
         out: dict[str, Change] = {}
         while self._dues and self._dues[0][0] < limit:
@@ -235,49 +243,76 @@ class LiveSession:
 
     # --- internals ------------------------------------------------------------------------------------------
 
-    def _case(self, case_id: str, state: _CaseState) -> Case:
+    def _case(self, case_id: str, state: CaseState) -> Case:
         return Case(case_id=case_id, events=tuple(state.events), facts=dict(state.facts))
 
-    def _rejudge(self, case_id: str, state: _CaseState, rule_ids: set[str] | None, change: Change) -> None:
-        """Re-judge the rules that may have changed, with policykit.rules' semantics (live.judge)."""
-        events = state.events
+    def _plan(self, compiled: CompiledPolicy) -> list:
+        """(rule id, judge) for every rule of a compiled version, built once per version."""
+        cached = self._plans.get(id(compiled))
+        if cached is None or cached[0] is not compiled:
+            make = fast_judge if self.judges == "fast" else context_judge
+            cached = self._plans[id(compiled)] = (compiled, [(check.rule.id, make(check, compiled))
+                                                             for check in compiled.rules])
+        return cached[1]
+
+    @staticmethod
+    def _slice(plan: list, rule_ids: frozenset[str] | set[str]) -> list:
+        return [step for step in plan if step[0] in rule_ids]
+
+    def _rejudge(self, case_id: str, state: CaseState, rule_ids: set[str] | None, change: Change) -> None:
+        """Re-judge the rules that may have changed (and any not judged yet), with policykit.rules' semantics."""
+        ats = state.columns.ats
         if self._single is not None:
             compiled = self._single
         else:
-            version = self.policy.in_force_on(events[0].at.astimezone(self.tz).date() if events else
+            version = self.policy.in_force_on(ats[0].astimezone(self.tz).date() if ats else
                                               self.now.astimezone(self.tz).date())
             compiled = compile_policy(version, self.reading)
-        seen = events if not events or events[-1].at <= self.now else [e for e in events if e.at <= self.now]
-        ctx = Context(seen, self.now, compiled.calendar, compiled.labels)
-        cached = self._plans.get(id(compiled))
-        if cached is None or cached[0] is not compiled:
-            cached = self._plans[id(compiled)] = (compiled, [(check.rule.id, judge_function(check), check)
-                                                             for check in compiled.rules])
-        plan = cached[1]
+        plan = self._plan(compiled)
         if rule_ids is not None:
             plan = [step for step in plan if step[0] in rule_ids or step[0] not in state.judged]
-        for rule_id, function, check in plan:
-            status, due, expects = function(check, ctx)
-            before = state.judged.get(rule_id)
-            state.judged[rule_id] = (status, due, expects)
-            if due is not None and status == "pending":
-                heapq.heappush(self._dues, (_micros(due), case_id, rule_id))
+        self._run(case_id, state, plan, change)
+
+    def _run(self, case_id: str, state: CaseState, plan: list, change: Change) -> None:
+        """Judge each rule of `plan` on the case now; record what changed in `change`."""
+        now, judged = self.now, state.judged
+        seen = state.columns.until(now)
+        due_texts = self._due_texts
+        for rule_id, judge in plan:
+            judgement = judge(seen, now)
+            status, due, expects = judgement
+            before = judged.get(rule_id)
+            judged[rule_id] = judgement
+            if due is not None:
+                due_us, due_text = due_texts.get(due) or self._due_text(due)
+                if status == "pending":
+                    heapq.heappush(self._dues, (due_us, case_id, rule_id))
+            else:
+                due_text = None
             if before is not None and before[0] == status and before[1] == due:
                 continue
             if before is None and status == "not_applicable":
                 continue
-            due_text = iso(due, self.tz) if due is not None else None
             change.findings.append({"rule": rule_id, "from": before[0] if before else None, "to": status,
                                     "due": due_text})
             if status == "pending" and expects and (before is None or before[0] != "pending"):
                 change.new_actions.append({"event": expects, "rule": rule_id, "due": due_text})
         state.stale = False
 
-    def _restore_event(self, state: _CaseState, event_id: str, kind: str, at_us: int, attrs: dict) -> None:
+    def _due_text(self, due: dt.datetime) -> tuple[int, str]:
+        """A due's microseconds and ISO text, remembered (a policy's dues fall on few distinct instants)."""
+        known = self._due_texts.get(due)
+        if known is None:
+            if len(self._due_texts) > 100_000:
+                self._due_texts.clear()
+            known = self._due_texts[due] = (_micros(due), iso(due, self.tz))
+        return known
+
+    def _restore_event(self, state: CaseState, event_id: str, kind: str, at_us: int, attrs: dict) -> None:
         state.event_ids.add(event_id)
         state.stale = True
         at = _EPOCH + dt.timedelta(microseconds=at_us)
-        _insert(state.events, Event(index=len(state.events), type=kind, at=at, attrs=attrs))
+        state.columns.add(kind, at, attrs)
         if at > self.now:
             self.now = at
 
@@ -287,7 +322,7 @@ class LiveSession:
         for case_id, event_id, kind, at_us, attrs in self.store.load():
             if case_id in closed:
                 continue
-            self._restore_event(self.cases.setdefault(case_id, _CaseState()), event_id, kind, at_us, attrs)
+            self._restore_event(self.cases.setdefault(case_id, CaseState()), event_id, kind, at_us, attrs)
         for case_id, fact, value in self.store.load_facts():
             if case_id in self.cases:
                 self.cases[case_id].facts[fact] = value
@@ -299,19 +334,3 @@ def _instant(value, tz, where: str) -> dt.datetime:
         return as_instant(value, tz)
     except (ValueError, TypeError) as exc:
         raise PolicykitError.single("invalid-date", str(exc), Span(where)) from None
-
-
-def _insert(events: list[Event], new: Event) -> None:
-    """Keep events ordered by instant, ties in arrival (file) order."""
-    position = len(events)
-    while position and events[position - 1].at > new.at:
-        position -= 1
-    events.insert(position, new)
-
-
-def _content_id(event: Event) -> str:
-    """A stable id from an event's content, for events posted without one."""
-    attrs = event.attrs
-    shown = sorted(attrs.items()) if len(attrs) > 1 else list(attrs.items())
-    text = f"{event.type}|{_micros(event.at)}|{shown!r}"
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
