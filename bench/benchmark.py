@@ -157,6 +157,15 @@ def bench_live(open_cases: int, workdir: Path) -> list[dict]:
     return out
 
 
+def cpu_probe() -> float:
+    """Seconds for a fixed pure-Python loop: this shared machine's speed drifts, so each run records it."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(5_000_000):
+        total += i
+    return time.perf_counter() - started
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run everything and print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -173,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     import pyarrow.parquet as pq
 
     results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                           "load_average_at_start": os.getloadavg()}, "sizes": []}
+                           "load_average_at_start": os.getloadavg(), "cpu_probe_seconds_at_start": cpu_probe()},
+               "sizes": []}
     for size in sizes:
         log = generate(size, args.workdir)
         events = pq.ParquetFile(log).metadata.num_rows
@@ -196,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"live ({live['store']}): {live['events_per_second']:,.0f} events/s posted with "
                   f"{live['open_cases']:,} open cases, peak {live['peak_bytes'] / 2**20:,.0f} MiB")
     results["machine"]["load_average_at_end"] = os.getloadavg()
+    results["machine"]["cpu_probe_seconds_at_end"] = cpu_probe()
     args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"results in {args.json}")
     return 0

@@ -47,7 +47,10 @@ def tables(results: dict) -> str:
     machine = results["machine"]
     lines += ["", f"Machine: {machine['cpus']} cores, Python {machine['python']}; load average "
                   f"{machine['load_average_at_start'][0]:.1f} at the start, {machine['load_average_at_end'][0]:.1f} "
-                  "at the end of the run."]
+                  "at the end of the run" + (f"; a 5,000,000-step pure-Python loop took "
+                  f"{machine['cpu_probe_seconds_at_start']:.2f} s at the start and "
+                  f"{machine['cpu_probe_seconds_at_end']:.2f} s at the end (the machine's speed drifts)"
+                  if "cpu_probe_seconds_at_start" in machine else "") + "."]
     return "\n".join(lines)
 
 
