@@ -48,6 +48,17 @@ def _finding(rule: RuleBase, ctx: Context, status: str, explanation: Text, **ext
                            explanation=explanation, **extra)
 
 
+def _not_started(rule: RuleBase, ctx: Context, matcher: Matcher, hit: Hit, **extra) -> Outcome | None:
+    """The outcome when the event a rule starts from cannot be told (undetermined) or did not occur (not
+    applicable); None when it occurred and the rule must be judged."""
+    if hit.unknown:
+        return Outcome(_finding(rule, ctx, "undetermined", say.unknown(list(hit.unknown)),
+                                would_decide=list(hit.unknown), **extra))
+    if hit.event is None:
+        return Outcome(_finding(rule, ctx, "not_applicable", say.not_triggered(ctx.label(matcher.event)), **extra))
+    return None
+
+
 def _evidence(*events: Event | None) -> list[int]:
     return sorted({e.index for e in events if e is not None})
 
@@ -67,12 +78,9 @@ class DeadlineCheck:
         rule, period = self.rule, self.rule.period
         common = {"reading": self.reading}
         trig = ctx.find(self.trigger)
-        if trig.unknown:
-            return Outcome(_finding(rule, ctx, "undetermined", say.unknown(list(trig.unknown)),
-                                    would_decide=list(trig.unknown), **common))
-        if trig.event is None:
-            return Outcome(_finding(rule, ctx, "not_applicable", say.not_triggered(ctx.label(self.trigger.event)),
-                                    **common))
+        absent = _not_started(rule, ctx, self.trigger, trig, **common)
+        if absent is not None:
+            return absent
         start = trig.event
         ful = ctx.find(self.fulfilled_by, after=trig.position)
         if ful.unknown:
@@ -136,11 +144,9 @@ class OrderCheck:
         """Judge the order on one case."""
         rule = self.rule
         then = ctx.find(self.then)
-        if then.unknown:
-            return Outcome(_finding(rule, ctx, "undetermined", say.unknown(list(then.unknown)),
-                                    would_decide=list(then.unknown)))
-        if then.event is None:
-            return Outcome(_finding(rule, ctx, "not_applicable", say.not_triggered(ctx.label(self.then.event))))
+        absent = _not_started(rule, ctx, self.then, then)
+        if absent is not None:
+            return absent
         first = ctx.find(self.first, before=then.position)
         labels = ctx.label(self.first.event), ctx.label(self.then.event)
         if first.event is not None:
@@ -167,11 +173,9 @@ class ObligationCheck:
         """Judge the obligation on one case."""
         rule = self.rule
         cond = ctx.find(self.when)
-        if cond.unknown:
-            return Outcome(_finding(rule, ctx, "undetermined", say.unknown(list(cond.unknown)),
-                                    would_decide=list(cond.unknown)))
-        if cond.event is None:
-            return Outcome(_finding(rule, ctx, "not_applicable", say.not_triggered(ctx.label(self.when.event))))
+        absent = _not_started(rule, ctx, self.when, cond)
+        if absent is not None:
+            return absent
         start = cond.event
         done = ctx.find(self.require, after=cond.position)
         label = ctx.label(self.require.event)
@@ -208,11 +212,9 @@ class ChannelCheck:
         """Judge the channel constraint on one case."""
         rule = self.rule
         hit = ctx.find(self.event)
-        if hit.unknown:
-            return Outcome(_finding(rule, ctx, "undetermined", say.unknown(list(hit.unknown)),
-                                    would_decide=list(hit.unknown)))
-        if hit.event is None:
-            return Outcome(_finding(rule, ctx, "not_applicable", say.not_triggered(ctx.label(self.event.event))))
+        absent = _not_started(rule, ctx, self.event, hit)
+        if absent is not None:
+            return absent
         reference = ctx.find(Matcher(rule.must_equal_event)).event
         agreed = reference.get(rule.must_equal_attribute) if reference else None
         if agreed is None:
