@@ -73,10 +73,14 @@ class Vocabulary:
                    policy.calendar.timezone)
 
 
-def load_case(path: str | os.PathLike, policy: "Policy | str | os.PathLike | None" = None) -> Case:
-    """Read a case file (YAML or JSON) and validate it against its policy (`policy` overrides the file's)."""
+def load_case(path: str | os.PathLike, policy: "Policy | str | os.PathLike | None" = None, *,
+              records: bool = False) -> Case:
+    """Read a case file (YAML or JSON) and validate it against its policy (`policy` overrides the file's).
+
+    With `records`, a policy named by id or path may come from the cache as plain records (policykit.records), as
+    `policykit check` reads it: without importing pydantic."""
     doc = load_file(path)
-    return case_from_document(doc, policy)
+    return case_from_document(doc, policy, records=records)
 
 
 def case_from_data(data: Any, policy: "Policy | str | None" = None, name: str = "<case>") -> Case:
@@ -84,7 +88,8 @@ def case_from_data(data: Any, policy: "Policy | str | None" = None, name: str = 
     return case_from_document(Document(data, name, {}), policy)
 
 
-def case_from_document(doc: Document, policy: "Policy | str | os.PathLike | None" = None) -> Case:
+def case_from_document(doc: Document, policy: "Policy | str | os.PathLike | None" = None, *,
+                       records: bool = False) -> Case:
     """Validate a parsed case document against its policy and build the Case."""
     data = doc.data
     if not isinstance(data, dict):
@@ -98,7 +103,7 @@ def case_from_document(doc: Document, policy: "Policy | str | os.PathLike | None
         # the value itself is never shown: it may hold personal data
         errors.append(Diagnostic("wrong-type", "'subject' must be a mapping (its content is never read)",
                                  doc.span(("subject",)), ("subject",)))
-    resolved = _resolve_policy(doc, policy)
+    resolved = _resolve_policy(doc, policy, records)
     vocab = Vocabulary.of(resolved)
     case_id = _case_id(doc, errors)
     facts = _facts(doc, vocab, errors)
@@ -110,15 +115,16 @@ def case_from_document(doc: Document, policy: "Policy | str | os.PathLike | None
                 policy_ref=str(ref) if ref is not None else None, policy=resolved, source=doc.file)
 
 
-def _resolve_policy(doc: Document, override: Any) -> "Policy | None":
-    from .model import Policy
+def _resolve_policy(doc: Document, override: Any, records: bool) -> "Policy | None":
+    from .records import PolicyLookup
 
-    if isinstance(override, Policy):
+    if isinstance(override, PolicyLookup):  # a policy model or its record
         return override
-    from .loader import load_policy
+    from .loader import load_policy, load_policy_records
 
+    load = load_policy_records if records else load_policy
     if override is not None:
-        return load_policy(override)
+        return load(override)
     ref = doc.data.get("policy")
     if ref is None:
         raise PolicykitError.single("missing-key", "required key 'policy' is missing (or pass --policy)",
@@ -127,7 +133,7 @@ def _resolve_policy(doc: Document, override: Any) -> "Policy | None":
         raise PolicykitError.single("wrong-type", "'policy' must be a policy id or a file path",
                                     doc.span(("policy",)), ("policy",))
     try:
-        return load_policy(_relative_to_case(doc, ref))
+        return load(_relative_to_case(doc, ref))
     except PolicykitError as exc:
         if exc.first.code == "unknown-policy":
             raise PolicykitError.single("unknown-policy", exc.first.message, doc.span(("policy",)),

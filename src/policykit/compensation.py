@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from .model import AllCondition, AnyCondition, Compensation, Condition, FactCondition, NotCondition
+from .records import model_name
 from .verdict import ClauseRef, CompensationResult, Text
+
+if TYPE_CHECKING:
+    from .model import Compensation, Condition
 
 Truth = bool | None
 
 
 def truth(condition: Condition, facts: Mapping[str, bool | None]) -> tuple[Truth, list[str]]:
     """The value of `condition` and, when unknown, the absent facts that would decide it."""
-    if isinstance(condition, FactCondition):
+    kind = model_name(condition)  # a model or its record alike
+    if kind == "FactCondition":
         value = facts.get(condition.fact)
         return value, ([] if value is not None else [condition.fact])
-    if isinstance(condition, NotCondition):
+    if kind == "NotCondition":
         value, unknown = truth(condition.not_, facts)
         return (None if value is None else not value), unknown
-    parts = condition.all if isinstance(condition, AllCondition) else condition.any
-    decisive = isinstance(condition, AnyCondition)  # the value that settles the whole: True for any, False for all
+    parts = condition.all if kind == "AllCondition" else condition.any
+    decisive = kind == "AnyCondition"  # the value that settles the whole: True for any, False for all
     results = [truth(part, facts) for part in parts]
     if any(value is decisive for value, _ in results):
         return decisive, []

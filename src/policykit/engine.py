@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from .calendar import WorkCalendar
 from .case import Case
 from .compensation import assess
 from .config import AtRisk, load_settings
 from .findings_text import event_label
-from .model import Policy
 from .rules import CompiledPolicy, Context, Outcome, compile_policy
 from .timeparse import iso, parse_instant, zone
 from .verdict import ClauseRef, Note, RequiredAction, Text, Verdict, case_status
 from .vocabulary import CHANNEL_ATTRIBUTES, CHANNELS
+
+if TYPE_CHECKING:  # only read: a policy record (policykit.records) serves as well
+    from .model import Policy
 
 _OPEN_ENDED = dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc)
 

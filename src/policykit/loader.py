@@ -6,12 +6,15 @@ import copy
 import functools
 import os
 from pathlib import Path as FsPath
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .diagnostics import Diagnostic, PolicykitError, Span, did_you_mean
-from .model import Policy
 from .source import Document, load_file
 from . import policy_cache
+
+if TYPE_CHECKING:
+    from .model import Policy
+    from .records import PolicyRecord
 
 BUNDLED_IDS = ("green_energy", "saddad", "khairat_albaha", "harif", "suqya")
 _META_KEYS = ("extends", "versions", "abstract")
@@ -68,11 +71,7 @@ def load_policy(id_or_path: str | os.PathLike) -> Policy:
 
     A policy is read once per process and once per content (policy_cache); an edit of the file or of a base
     it extends is seen on the next call."""
-    path = resolve(id_or_path)
-    try:
-        absolute = str(path.resolve())
-    except (OSError, ValueError):  # a NUL byte in the path, a symlink loop
-        raise PolicykitError.single("file-not-found", "not a valid file path", Span(str(path))) from None
+    absolute = _absolute_path(id_or_path)
     held = _loaded.get(absolute)
     if held is not None and policy_cache.current(held[1]):
         return held[0]
@@ -84,6 +83,22 @@ def load_policy(id_or_path: str | os.PathLike) -> Policy:
         _loaded.pop(next(iter(_loaded)))
     _loaded[absolute] = found
     return found[0]
+
+
+def load_policy_records(id_or_path: str | os.PathLike) -> "Policy | PolicyRecord":
+    """`load_policy` for the check path: from a warm cache, plain records read without importing pydantic.
+
+    A cold cache, or one that is off, gives the validated model (records and model read alike)."""
+    found = policy_cache.read_records(_absolute_path(id_or_path))
+    return found[0] if found is not None else load_policy(id_or_path)
+
+
+def _absolute_path(id_or_path: str | os.PathLike) -> str:
+    path = resolve(id_or_path)
+    try:
+        return str(path.resolve())
+    except (OSError, ValueError):  # a NUL byte in the path, a symlink loop
+        raise PolicykitError.single("file-not-found", "not a valid file path", Span(str(path))) from None
 
 
 # absolute path -> (policy, the digest of each file it was read from)
@@ -108,6 +123,7 @@ def read_policy_files(path: str | os.PathLike) -> tuple[Policy, tuple[str, ...]]
     from pydantic import ValidationError
 
     from . import checks
+    from .model import Policy
     from .salvage import partial_policy
     from .validation import diagnostics_from
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from . import findings_text as say
 from .calendar import WorkCalendar
 from .case import Event
-from .model import EventPattern
+
+if TYPE_CHECKING:
+    from .model import EventPattern
 
 
 @dataclass(frozen=True)

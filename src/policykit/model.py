@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
+from .records import PolicyLookup
+
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 
@@ -300,7 +302,7 @@ class NotEncoded(Frozen):
     end_line: int | None = Field(None, ge=1, description="Last line, where the passage runs over several lines.")
 
 
-class Policy(Frozen):
+class Policy(PolicyLookup, Frozen):
     """One version of an association's policy, complete."""
 
     id: Id
@@ -337,24 +339,4 @@ class Policy(Frozen):
 
     # the versions before this one; not including itself keeps == and pickling free of cycles
     _earlier: tuple["Policy", ...] = PrivateAttr(default=())
-
-    @property
-    def versions(self) -> tuple["Policy", ...]:
-        """Every version of this policy, oldest first (just this one when unversioned)."""
-        return (*self._earlier, self)
-
-    def in_force_on(self, day: dt.date) -> "Policy":
-        """The version in force on `day`: the latest whose effective_from is not after it."""
-        chosen = self.versions[0]
-        for version in self.versions:
-            if version.effective_from is None or version.effective_from <= day:
-                chosen = version
-        return chosen
-
-    def rule(self, rule_id: str) -> Rule:
-        """The rule with this id."""
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)
 

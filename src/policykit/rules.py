@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from . import findings_text as say
 from .calendar import WorkCalendar, calendar_for
 from .case import Event
 from .matching import Context, Hit, Matcher
-from .model import ChannelRule, DeadlineRule, ObligationRule, OrderRule, Policy, RuleBase
 from .timeparse import iso
 from .verdict import ClauseRef, Finding, Text
+
+if TYPE_CHECKING:  # the models are only read: a policy record (policykit.records) serves as well
+    from .model import ChannelRule, DeadlineRule, ObligationRule, OrderRule, Policy, RuleBase
 
 READINGS = ("intended", "literal")
 
@@ -246,19 +248,20 @@ class CompiledPolicy:
 
 def compile_rule(rule: RuleBase, reading: str | None = None) -> CompiledRule:
     """One model rule as its compiled kind; deadlines take `reading` or their default reading."""
-    if isinstance(rule, DeadlineRule):
+    kind = rule.kind  # the model's discriminator: records carry it too
+    if kind == "deadline":
         name = reading if reading in rule.readings else rule.default_reading
         chosen = rule.readings.get(name)
         bound = chosen.bound if chosen is not None else rule.bound_as_written
         return DeadlineCheck(rule, Matcher.of(rule.trigger), Matcher.of(rule.fulfilled_by), name, bound)
-    if isinstance(rule, OrderRule):
+    if kind == "order":
         return OrderCheck(rule, Matcher.of(rule.first), Matcher.of(rule.then))
-    if isinstance(rule, ObligationRule):
+    if kind == "obligation":
         return ObligationCheck(rule, Matcher.of(rule.when), Matcher.of(rule.require),
                                Matcher.of(rule.before) if rule.before else None)
-    if isinstance(rule, ChannelRule):
+    if kind == "channel":
         return ChannelCheck(rule, Matcher.of(rule.event))
-    raise TypeError(f"no compiled form for rule kind {type(rule).__name__}")
+    raise TypeError(f"no compiled form for rule kind {kind!r}")
 
 
 _COMPILED: dict[tuple[int, str | None], tuple[Policy, CompiledPolicy]] = {}

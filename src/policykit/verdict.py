@@ -1,28 +1,58 @@
-"""The result types every evaluation path returns: findings, required actions, verdicts (SPEC §7)."""
+"""The result types every evaluation path returns: findings, required actions, verdicts (SPEC §7).
+
+They are plain frozen dataclasses, so that building and writing a verdict needs no pydantic (importing it is most of
+a `policykit check`'s start-up). pydantic still validates them and gives their JSON Schema, on demand: the
+`model_*` methods keep the pydantic-style API (validated by `TypeAdapter`, imported only when called)."""
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+import dataclasses
+import json
+from typing import Any, Literal
 
 FindingStatus = Literal["met", "breached", "pending", "not_applicable", "undetermined"]
 CaseStatus = Literal["compliant", "non_compliant", "in_progress", "undetermined"]
 CompensationStatus = Literal["eligible", "not_eligible", "undetermined", "not_covered"]
 
+_result = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+_ADAPTERS: dict[type, Any] = {}
 
-class Out(BaseModel):
-    """Base of result types: immutable, unknown keys rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+class Out:
+    """Base of result types: immutable; pydantic validates them with unknown keys rejected."""
+
+    __slots__ = ()
+    __pydantic_config__ = {"extra": "forbid", "use_attribute_docstrings": True}
 
     @classmethod
     def trusted(cls, **fields):
-        """Built by the engine from checked data, without validation: validating builds pydantic's schemas (~40 ms
-        of every `policykit check`); tests/scenarios and tests/engine/test_properties.py validate what it builds."""
-        return cls.model_construct(**fields)
+        """Built by the engine from checked data, without validation (tests validate what it builds)."""
+        return cls(**fields)
+
+    @classmethod
+    def model_validate(cls, data: Any):
+        """Validated from plain data (pydantic's `TypeAdapter`); a `pydantic.ValidationError` when it does not fit."""
+        return _adapter(cls).validate_python(data)
+
+    @classmethod
+    def model_json_schema(cls) -> dict:
+        """The JSON Schema of this result type."""
+        return _adapter(cls).json_schema()
+
+    def model_dump(self, mode: str = "python") -> dict:
+        """The fields as plain data (every value is already JSON-ready, so both modes give the same)."""
+        return _plain(self)
+
+    def model_dump_json(self) -> str:
+        """The fields as compact JSON, non-ASCII text kept as written."""
+        return json.dumps(_plain(self), ensure_ascii=False, separators=(",", ":"))
+
+    def model_copy(self, update: dict | None = None):
+        """A copy with some fields replaced (not validated)."""
+        return dataclasses.replace(self, **(update or {}))
 
 
+@_result
 class Text(Out):
     """A message in both languages."""
 
@@ -30,6 +60,7 @@ class Text(Out):
     en: str
 
 
+@_result
 class ClauseRef(Out):
     """The clause a finding enforces: reference and verbatim Arabic text."""
 
@@ -37,6 +68,7 @@ class ClauseRef(Out):
     text_ar: str
 
 
+@_result
 class Finding(Out):
     """The judgement of one rule on one case."""
 
@@ -48,14 +80,20 @@ class Finding(Out):
     trigger_at: str | None = None
     due: str | None = None
     fulfilled_at: str | None = None
-    late_by: dict[str, int] | None = Field(None, description="How late, in the rule's unit.")
-    not_before: str | None = Field(None, description="Under an at-least reading: the earliest compliant instant.")
-    reading: str | None = Field(None, description="The reading of the deadline that was applied.")
-    evidence: list[int] = Field(default_factory=list, description="Indices (file order) of deciding events.")
+    late_by: dict[str, int] | None = None
+    """How late, in the rule's unit."""
+    not_before: str | None = None
+    """Under an at-least reading: the earliest compliant instant."""
+    reading: str | None = None
+    """The reading of the deadline that was applied."""
+    evidence: list[int] = dataclasses.field(default_factory=list)
+    """Indices (file order) of deciding events."""
     explanation: Text
-    would_decide: list[str] = Field(default_factory=list, description="For undetermined: what would decide it.")
+    would_decide: list[str] = dataclasses.field(default_factory=list)
+    """For undetermined: what would decide it."""
 
 
+@_result
 class RequiredAction(Out):
     """What must happen next on a case, and by when."""
 
@@ -67,15 +105,17 @@ class RequiredAction(Out):
     at_risk: bool = False
 
 
+@_result
 class CompensationResult(Out):
     """The compensation condition tree evaluated with three-valued logic."""
 
     status: CompensationStatus
-    unknown_facts: list[str] = Field(default_factory=list)
-    clauses: list[ClauseRef] = Field(default_factory=list)
+    unknown_facts: list[str] = dataclasses.field(default_factory=list)
+    clauses: list[ClauseRef] = dataclasses.field(default_factory=list)
     explanation: Text | None = None
 
 
+@_result
 class Note(Out):
     """An observation that does not change the case status (e.g. a channel the policy does not offer)."""
 
@@ -84,6 +124,7 @@ class Note(Out):
     event_index: int | None = None
 
 
+@_result
 class Verdict(Out):
     """The whole evaluation of one case against one policy version at one instant."""
 
@@ -96,21 +137,40 @@ class Verdict(Out):
     findings: list[Finding]
     required_actions: list[RequiredAction]
     compensation: CompensationResult
-    notes: list[Note] = Field(default_factory=list)
+    notes: list[Note] = dataclasses.field(default_factory=list)
 
     def to_json_dict(self) -> dict:
-        """The SPEC §7 JSON object (what model_dump(mode="json") gives, without building a serializer)."""
+        """The SPEC §7 JSON object."""
         return _plain(self)
 
 
 def _plain(value):
     if isinstance(value, Out):
-        return {name: _plain(getattr(value, name)) for name in type(value).model_fields}
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in dataclasses.fields(cls))
+    return names
+
+
+def _adapter(cls: type):
+    adapter = _ADAPTERS.get(cls)
+    if adapter is None:
+        from pydantic import TypeAdapter
+
+        adapter = _ADAPTERS[cls] = TypeAdapter(cls)
+    return adapter
 
 
 def case_status(statuses: list[str]) -> CaseStatus:

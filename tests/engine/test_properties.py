@@ -3,6 +3,7 @@
 import datetime as dt
 
 from hypothesis import given, settings, strategies as st
+from pydantic import TypeAdapter
 
 from policykit.calendar import WorkCalendar
 from policykit.case import Case, Event
@@ -10,6 +11,7 @@ from policykit.config import AtRisk
 from policykit.verdict import Verdict
 from policykit.engine import evaluate
 from policykit.loader import load_policy
+from policykit.records import record_of
 from policykit.rules import _COMPILED
 
 CAL = WorkCalendar()
@@ -18,6 +20,7 @@ START = dt.datetime(2024, 1, 1, tzinfo=TZ)
 AS_OF = dt.datetime(2026, 12, 31, tzinfo=TZ)
 POLICY_IDS = ("harif", "green_energy", "suqya")
 POLICIES = {pid: load_policy(pid) for pid in POLICY_IDS}
+RECORDS = {pid: record_of(policy) for pid, policy in POLICIES.items()}
 TYPES = ["request_received", "procedures_unclear", "referred_to_social_researcher", "data_verified",
          "declaration_signed", "applicant_informed", "request_completed", "referred_to_committee",
          "decision_notified", "registration_completed", "service_delivered", "complaint_received",
@@ -82,8 +85,11 @@ def test_same_input_same_verdict(case, policy_id, as_of_minutes):
     _COMPILED.clear()
     assert evaluate(policy, case, as_of, at_risk=AtRisk()) == first
     # built without validation (Out.trusted), yet valid, and its JSON is what pydantic's serializer gives
-    dumped = first.model_dump(mode="json")
-    assert Verdict.model_validate(dumped).model_dump(mode="json") == dumped == first.to_json_dict()
+    dumped = first.to_json_dict()
+    assert Verdict.model_validate(dumped) == first
+    assert TypeAdapter(Verdict).dump_python(first, mode="json") == dumped
+    # the policy as plain records (a warm `policykit check`) judges exactly as the model does
+    assert evaluate(RECORDS[policy_id], case, as_of, at_risk=AtRisk()) == first
 
 
 @FAST

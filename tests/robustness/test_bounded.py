@@ -58,7 +58,7 @@ def test_internal_error_is_one_line_exit_70_without_the_message(pk, tmp_path):
     plugin.write_text(
         "import policykit.loader as l\n"
         "def boom(*a, **k):\n    raise KeyError('0501234567')\n"
-        "l.load_policy = boom\n", encoding="utf-8")
+        "l.load_policy = l.load_policy_records = boom\n", encoding="utf-8")
     case = tmp_path / "case.yaml"
     case.write_text("case_id: C-1\npolicy: harif\nevents: []\n", encoding="utf-8")
     run = pk.run_bounded("check", case, env={"PYTHONPATH": str(tmp_path)})

@@ -35,7 +35,7 @@ def run(args, out, err) -> int:
     from ..report import render_verdict
 
     settings = load_settings()
-    case = load_case(args.case, args.policy)
+    case = load_case(args.case, args.policy, records=True)  # a warm cache: no pydantic imported
     policy = case.policy
     as_of = _as_of(args.as_of, policy.calendar.timezone)
     verdict = evaluate(policy, case, as_of, args.reading or settings.reading, at_risk=settings.at_risk)
