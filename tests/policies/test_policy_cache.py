@@ -18,16 +18,6 @@ MINI = ROOT / "tests" / "fixtures" / "policies" / "mini.yaml"
 VALID = ROOT / "tests" / "fixtures" / "invalid" / "policies" / "_valid.yaml"
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    """A private cache directory, and no in-process memo hiding what the disk cache does."""
-    root = tmp_path / "cache"
-    monkeypatch.setenv("POLICYKIT_CACHE_DIR", str(root))
-    loader._loaded.clear()
-    yield root
-    loader._loaded.clear()
-
-
 def _entries(root: Path) -> list[Path]:
     return sorted((root / "policies").glob("*.pickle")) if (root / "policies").is_dir() else []
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from policykit import loader, policy_cache
+from policykit import policy_cache
 from policykit.case import load_case
 from policykit.cli import main
 from policykit.engine import evaluate, version_for
@@ -82,15 +82,6 @@ def test_every_report_is_the_same_from_a_record(case_file, fmt):
     for lang in ("ar", "en"):
         expected = render_verdict(verdict, version_for(case.policy, case, as_of), fmt, lang, case=case)
         assert render_verdict(from_record, version_for(record, case, as_of), fmt, lang, case=case) == expected
-
-
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    root = tmp_path / "cache"
-    monkeypatch.setenv("POLICYKIT_CACHE_DIR", str(root))
-    loader._loaded.clear()
-    yield root
-    loader._loaded.clear()
 
 
 def test_records_come_from_a_warm_cache_and_never_from_a_stale_one(cache, tmp_path):
