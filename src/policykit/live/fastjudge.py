@@ -19,8 +19,10 @@ FastJudge = Callable[[Columns, dt.datetime], Judgement]
 
 def find(cols: Columns, event_type: str, where: tuple, start: int, stop: int) -> tuple[int, bool]:
     """(position of the first match in [start, stop) or -1, whether an undecidable candidate came before it)."""
-    unknown = False
     types = cols.types
+    if event_type not in types:  # a scan in C: most patterns looked for are absent from a case
+        return -1, False
+    unknown = False
     for position in range(start, stop):
         if types[position] != event_type:
             continue
@@ -42,6 +44,8 @@ def find(cols: Columns, event_type: str, where: tuple, start: int, stop: int) ->
 def closed_after(cols: Columns, position: int) -> int:
     """Position of the first case_closed event after `position`, or -1."""
     types = cols.types
+    if "case_closed" not in types:
+        return -1
     for index in range(position + 1, len(types)):
         if types[index] == "case_closed":
             return index
@@ -74,6 +78,9 @@ def _deadline(check: DeadlineCheck, compiled: CompiledPolicy) -> FastJudge:
     trigger_type, trigger_where = check.trigger.event, check.trigger.where
     done_type, done_where = check.fulfilled_by.event, check.fulfilled_by.where
     amount, unit, bound, calendar = check.rule.period.amount, check.rule.period.unit, check.bound, compiled.calendar
+    # due_on's answer per trigger instant (POSIX seconds: unlike datetime equality, exact across zones and folds),
+    # one lookup instead of a time-zone conversion per judgement
+    dues: dict[float, dt.datetime] = {}
 
     def judge(cols, now):
         count = len(cols.types)
@@ -89,7 +96,13 @@ def _deadline(check: DeadlineCheck, compiled: CompiledPolicy) -> FastJudge:
         ats = cols.ats
         due = None
         if bound == "at_most":
-            due = due_on(calendar, ats[start], amount, unit)
+            trigger = ats[start]
+            instant = trigger.timestamp()
+            due = dues.get(instant)
+            if due is None:
+                if len(dues) > 100_000:
+                    dues.clear()
+                due = dues[instant] = due_on(calendar, trigger, amount, unit)
             if done >= 0:
                 return ("met" if ats[done] <= due else "breached"), due, None
             stop = ats[closed] if closed >= 0 else now

@@ -36,7 +36,7 @@ class Shape:
         # one read-only mapping shared by every event of this shape: 10^5 cases hold ~10^6 events
         self.attrs = MappingProxyType(dict(attrs))
         self.plan: list | None = None
-        self.first_plan: list | None = None
+        self.first_plan: tuple | None = None
 
 
 _BLAKE2B_12 = hashlib.blake2b(digest_size=12)
@@ -63,18 +63,24 @@ class Intake:
         self.vocab = Vocabulary.of(policy)
         self._shapes: dict[tuple, Shape] = {}
 
-    def check(self, case_id: str, event: dict) -> tuple[str, dt.datetime, dict, Shape]:
+    def check(self, case_id: str, event: dict) -> tuple[Any, dt.datetime, Any, Shape]:
         """The event, checked; raises PolicykitError (located) when anything is off."""
         kind, at = event.get("type"), event.get("at")
-        attrs = {k: v for k, v in event.items() if k != "type" and k != "at" and k != "id"}
+        if len(event) == 2 and kind is not None and at is not None:
+            pairs: tuple = ()  # the common event: a type and an instant, nothing else
+        else:
+            pairs = tuple([(k, v) for k, v in event.items() if k != "type" and k != "at" and k != "id"])
+        key: tuple | None
+        shape: Shape | None
         try:
-            key = (kind, tuple(attrs.items()))
+            key = (kind, pairs)
             shape = self._shapes.get(key)
         except TypeError:  # an unhashable attribute value: certainly invalid, let the loader say why
             key = shape = None
-        if shape is None and key is not None and isinstance(kind, str) and kind in self.vocab.events and (
-                not attrs or self._valid_attrs(kind, attrs)):
-            shape = self._remember(key, kind, attrs)
+        if shape is None and key is not None and isinstance(kind, str) and kind in self.vocab.events:
+            attrs = dict(pairs)
+            if not attrs or self._valid_attrs(kind, attrs):
+                shape = self._remember(key, kind, attrs)
         if shape is not None and type(at) is str:
             instant = self._instant(at)
             if instant is not None:

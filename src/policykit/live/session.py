@@ -106,10 +106,12 @@ class LiveSession:
                 facts = None
             else:
                 case_id, event, facts = item
-            case_id = str(case_id)
+            if type(case_id) is not str:
+                case_id = str(case_id)
             checked.append((case_id, event, check(case_id, event), self.intake.facts(case_id, facts) if facts
                             else None))
-        changes, rows = [], []
+        changes: list[Change] = []
+        rows: list = []
         apply = self._apply
         for case_id, event, new, facts in checked:
             changes.append(apply(case_id, event, new, facts, rows))
@@ -200,11 +202,11 @@ class LiveSession:
         out: dict[str, Change] = {}
         while self._dues and self._dues[0][0] < limit:
             _, case_id, rule_id = heapq.heappop(self._dues)
-            state = self.cases.get(case_id)
-            if state is None:
+            held = self.cases.get(case_id)
+            if held is None:
                 continue
             change = out.setdefault(case_id, Change(case_id))
-            self._rejudge(case_id, state, {rule_id}, change)
+            self._rejudge(case_id, held, {rule_id}, change)
         return [c for c in out.values() if c.findings]
 
     # --- results --------------------------------------------------------------------------------------------
@@ -259,7 +261,8 @@ class LiveSession:
     def _slice(plan: list, rule_ids: frozenset[str] | set[str]) -> list:
         return [step for step in plan if step[0] in rule_ids]
 
-    def _rejudge(self, case_id: str, state: CaseState, rule_ids: set[str] | None, change: Change) -> None:
+    def _rejudge(self, case_id: str, state: CaseState, rule_ids: set[str] | frozenset[str] | None,
+                 change: Change) -> None:
         """Re-judge the rules that may have changed (and any not judged yet), with policykit.rules' semantics."""
         ats = state.columns.ats
         if self._single is not None:
@@ -276,8 +279,10 @@ class LiveSession:
     def _run(self, case_id: str, state: CaseState, plan: list, change: Change) -> None:
         """Judge each rule of `plan` on the case now; record what changed in `change`."""
         now, judged = self.now, state.judged
-        seen = state.columns.until(now)
-        due_texts = self._due_texts
+        seen = state.columns
+        if seen.ats and seen.ats[-1] > now:
+            seen = seen.until(now)
+        due_texts, dues, push = self._due_texts, self._dues, heapq.heappush
         for rule_id, judge in plan:
             judgement = judge(seen, now)
             status, due, expects = judgement
@@ -286,7 +291,7 @@ class LiveSession:
             if due is not None:
                 due_us, due_text = due_texts.get(due) or self._due_text(due)
                 if status == "pending":
-                    heapq.heappush(self._dues, (due_us, case_id, rule_id))
+                    push(dues, (due_us, case_id, rule_id))
             else:
                 due_text = None
             if before is not None and before[0] == status and before[1] == due:
