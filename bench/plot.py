@@ -17,7 +17,7 @@ def plot(results: dict, out: Path, idle: dict | None = None) -> None:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(7, 4.2), dpi=120)
-    series = {"policykit batch, end to end (one core taken)": "batch", "durable-rules": "durable_rules",
+    series = {"policykit batch, end to end": "batch", "durable-rules": "durable_rules",
               "pm4py Declare (order rules only)": "pm4py_declare"}
     for label, key in series.items():
         points = [(row["events"], row[key]["events_per_second"]) for row in results["sizes"]
@@ -34,7 +34,9 @@ def plot(results: dict, out: Path, idle: dict | None = None) -> None:
     axes.set_yscale("log")
     axes.set_xlabel("events in the log")
     axes.set_ylabel("events per second")
-    axes.set_title(f"harif log, {results['machine']['cpus']} cores")
+    load = results["machine"].get("load_average_at_start", [None])[0]
+    axes.set_title(f"harif log, {results['machine']['cpus']} cores"
+                   + (f" (load average {load:.1f} at the start)" if load is not None else ""))
     axes.grid(True, which="both", linewidth=0.3)
     axes.legend(fontsize=8)
     figure.tight_layout()
