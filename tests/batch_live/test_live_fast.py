@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from policykit.diagnostics import PolicykitError
 from policykit.live import LiveSession
 from policykit.live.intake import content_id, micros, shown_attrs
+from policykit.live.store import SqliteStore
 from policykit.loader import load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,8 +80,8 @@ def scripts(draw, start: dt.datetime):
     return steps
 
 
-def _run(policy, start, reading, steps, fast: bool, store=None):
-    judges = "fast" if fast else "reference"
+def _run(policy, start, reading, steps, fast: bool | str, store=None):
+    judges = fast if isinstance(fast, str) else "fast" if fast else "reference"
     session = LiveSession(policy, store=store, now=start, reading=reading, judges=judges)
     out = []
     for step in steps:
@@ -95,7 +96,7 @@ def _run(policy, start, reading, steps, fast: bool, store=None):
         elif step[0] == "advance":
             target = max(session.now, start + dt.timedelta(hours=step[1]))
             out.append([c.to_dict() for c in session.advance(target)])
-        elif fast:
+        elif judges != "reference":
             out.append([c.to_dict() for c in session.post_many(step[1])])
         else:
             out.append([session.post(*item).to_dict() for item in step[1]])
@@ -118,24 +119,54 @@ def test_fast_batches_report_what_one_by_one_reference_posts_report(policy_id, s
     check()
 
 
+@pytest.mark.parametrize("policy_id,start,reading", POLICIES[:3])
+def test_columnar_batches_report_what_one_by_one_reference_posts_report(policy_id, start, reading):
+    policy = load_policy(policy_id)
+
+    @settings(max_examples=int(__import__("os").environ.get("PK_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(scripts(start))
+    def check(steps):
+        assert _run(policy, start, reading, steps, "columnar") == _run(policy, start, reading, steps, False)
+
+    check()
+
+
+def test_columnar_is_the_default_where_it_applies_and_refused_where_it_does_not():
+    from policykit.live.columnar import ColumnarSession
+    from policykit.live.percase import PerCaseSession
+
+    assert type(LiveSession("harif", now="2025-01-01")) is ColumnarSession
+    mini = str(ROOT / "tests" / "fixtures" / "policies" / "mini.yaml")  # two versions
+    assert type(LiveSession(mini, now="2025-01-01")) is PerCaseSession
+    assert type(LiveSession("harif", judges="fast")) is PerCaseSession
+    with pytest.raises(ValueError, match="one policy version"):
+        LiveSession(mini, judges="columnar")
+    with pytest.raises(ValueError, match="judges must be one of"):
+        LiveSession("harif", judges="quick")
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(steps=scripts(POLICIES[0][1]))
-def test_fast_and_reference_stores_hold_the_same_rows_and_restart_alike(tmp_path_factory, steps):
+def test_fast_columnar_and_reference_stores_hold_the_same_rows_and_restart_alike(tmp_path_factory, steps):
     policy, start = load_policy("harif"), POLICIES[0][1]
     folder = tmp_path_factory.mktemp("stores")
-    assert _run(policy, start, None, steps, True, folder / "fast.sqlite") == \
-        _run(policy, start, None, steps, False, folder / "reference.sqlite")
+    reference = _run(policy, start, None, steps, False, folder / "reference.sqlite")
+    assert _run(policy, start, None, steps, True, folder / "fast.sqlite") == reference
+    assert _run(policy, start, None, steps, "columnar", folder / "columnar.sqlite") == reference
     rows = []
-    for name in ("fast", "reference"):
+    for name in ("fast", "columnar", "reference"):
+        store = SqliteStore(folder / f"{name}.sqlite")
         with sqlite3.connect(folder / f"{name}.sqlite") as db:
-            rows.append((db.execute("SELECT seq, case_id, event_id, type, at_us, attrs FROM events ORDER BY seq")
-                         .fetchall(), db.execute("SELECT * FROM facts ORDER BY case_id, fact").fetchall()))
-    assert rows[0] == rows[1]
+            rows.append((list(store.load()), db.execute("SELECT * FROM facts ORDER BY case_id, fact").fetchall(),
+                         db.execute("SELECT * FROM closed ORDER BY case_id").fetchall()))
+        store.close()
+    assert rows[0] == rows[2] and rows[1] == rows[2]
 
 
-def test_a_batch_with_one_bad_event_takes_nothing_even_after_the_fast_path_warmed_up(tmp_path):
-    session = LiveSession("harif", store=tmp_path / "live.sqlite", now="2025-03-01")
+@pytest.mark.parametrize("judges", ["columnar", "fast"])
+def test_a_batch_with_one_bad_event_takes_nothing_even_after_the_fast_path_warmed_up(tmp_path, judges):
+    session = LiveSession("harif", store=tmp_path / "live.sqlite", now="2025-03-01", judges=judges)
     session.post_many([("H1", {"type": "request_completed", "at": "2025-03-02T09:00"})])
     good = {"type": "decision_notified", "at": "2025-03-03T09:00", "channel": "phone"}
     for bad, code in [({"type": "decision_notified", "at": "2025-03-03T09:00", "channel": "pigeon"}, "unknown-channel"),
@@ -148,8 +179,10 @@ def test_a_batch_with_one_bad_event_takes_nothing_even_after_the_fast_path_warme
         assert set(session.cases) == {"H1"} and len(session.cases["H1"].events) == 1
     assert not session.post("H1", good).duplicate  # the good event was never taken, so it is new now
     session.shutdown()
-    with sqlite3.connect(tmp_path / "live.sqlite") as db:
-        assert db.execute("SELECT count(*) FROM events").fetchone()[0] == 2
+    store = SqliteStore(tmp_path / "live.sqlite")
+    assert [(case_id, kind) for case_id, _, kind, _, _ in store.load()] == [("H1", "request_completed"),
+                                                                              ("H1", "decision_notified")]
+    store.close()
 
 
 def test_times_read_like_parse_instant_reads_them():

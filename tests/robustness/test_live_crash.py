@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import pytest
 pytest.importorskip("durable")
 
 from policykit.live import LiveSession  # noqa: E402
+from policykit.live.store import SqliteStore  # noqa: E402
 
 START = dt.datetime(2025, 3, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))
 SEQUENCE = ["request_received", "data_verified", "declaration_signed", "request_completed", "applicant_informed",
@@ -67,8 +67,11 @@ def _stream(rng: random.Random, cases: int = 12) -> list[dict]:
 
 
 def _stored(db: Path) -> list[tuple[str, str]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT case_id, event_id FROM events").fetchall()
+    store = SqliteStore(db)
+    try:
+        return [(case_id, event_id) for case_id, event_id, *_ in store.load()]
+    finally:
+        store.close()
 
 
 def _acked(acks: Path) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from types import MappingProxyType
 from typing import Any
 
@@ -29,14 +30,16 @@ class Shape:
     """What follows from an event's type and attributes alone: the rules it can change, its id text, and the
     session's judging plans for it (filled in by the session on first use)."""
 
-    __slots__ = ("affected", "shown", "attrs", "plan", "first_plan")
+    __slots__ = ("kind", "affected", "shown", "attrs", "stored", "plan", "first_plan", "code")
 
-    def __init__(self, affected: frozenset[str], shown: str, attrs: dict) -> None:
-        self.affected, self.shown = affected, shown  # shown: the attributes as the content id writes them
+    def __init__(self, kind: str, affected: frozenset[str], shown: str, attrs: dict) -> None:
+        self.kind, self.affected, self.shown = kind, affected, shown  # shown: the attributes as the id writes them
         # one read-only mapping shared by every event of this shape: 10^5 cases hold ~10^6 events
         self.attrs = MappingProxyType(dict(attrs))
+        self.stored = json.dumps(dict(attrs), ensure_ascii=False) if attrs else None  # as the store keeps them
         self.plan: list | None = None
         self.first_plan: tuple | None = None
+        self.code = 0  # the columnar session's number for this shape (0: none given yet)
 
 
 _BLAKE2B_12 = hashlib.blake2b(digest_size=12)
@@ -116,7 +119,13 @@ class Intake:
         return shape
 
     def _shape(self, kind: str, attrs: dict) -> Shape:
-        return Shape(frozenset(self.classifier.affected(kind, attrs)), shown_attrs(attrs), attrs)
+        return Shape(kind, frozenset(self.classifier.affected(kind, attrs)), shown_attrs(attrs), attrs)
+
+    def shape_of(self, kind: str, attrs: dict) -> Shape:
+        """The shape of an event already checked (a stored one), remembered like posted ones."""
+        key = (kind, tuple(attrs.items()))
+        shape = self._shapes.get(key)
+        return shape if shape is not None else self._remember(key, kind, dict(attrs))
 
     def _valid_attrs(self, kind: str, attrs: dict[str, Any]) -> bool:
         allowed = EVENT_ATTRIBUTES.get(kind, {}) if kind in EVENTS else {"channel": None}

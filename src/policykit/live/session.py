@@ -4,79 +4,115 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import heapq
-from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ..case import Case
 from ..diagnostics import PolicykitError, Span
-from ..engine import as_instant, evaluate
+from ..engine import as_instant
 from ..loader import load_policy
 from ..model import Policy
-from ..rules import CompiledPolicy, compile_policy
+from ..rules import compile_policy
 from ..timeparse import iso, zone
-from ..verdict import Verdict
-from .fastjudge import FAST_KINDS, context_judge, fast_judge
-from .intake import Intake, content_id, micros as _micros
+from .intake import Intake, content_id, micros
 from .ruleset import DurableClassifier
-from .state import CaseState
 from .store import open_store
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-JUDGES = ("fast", "reference")
+JUDGES = ("columnar", "fast", "reference")
 
 
-@dataclass(slots=True)
 class Change:
-    """What one post (or advance) changed on one case."""
+    """What one post (or advance) changed on one case.
 
-    case_id: str
-    event_id: str | None = None
-    duplicate: bool = False
-    findings: list[dict] = field(default_factory=list)
-    new_actions: list[dict] = field(default_factory=list)
+    An event posted without an id is known by its content id (live.intake.content_id), made when first read:
+    the session itself tells duplicates apart by the content (type, instant, attributes)."""
+
+    __slots__ = ("case_id", "_event_id", "duplicate", "findings", "new_actions")
+
+    def __init__(self, case_id: str, event_id: "str | tuple | None" = None, duplicate: bool = False,
+                 findings: list[dict] | None = None, new_actions: list[dict] | None = None) -> None:
+        self.case_id, self._event_id, self.duplicate = case_id, event_id, duplicate
+        self.findings: list[dict] = [] if findings is None else findings
+        self.new_actions: list[dict] = [] if new_actions is None else new_actions
+
+    @property
+    def event_id(self) -> str | None:
+        """The event's id: the one posted, else its content id."""
+        key = self._event_id
+        if type(key) is tuple:
+            key = self._event_id = content_id(*key)
+        return key
+
+    @event_id.setter
+    def event_id(self, value: str | None) -> None:
+        self._event_id = value
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
         return {"case_id": self.case_id, "event_id": self.event_id, "duplicate": self.duplicate,
                 "findings": self.findings, "new_actions": self.new_actions}
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Change) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # mutable, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return (f"Change(case_id={self.case_id!r}, event_id={self.event_id!r}, duplicate={self.duplicate!r}, "
+                f"findings={self.findings!r}, new_actions={self.new_actions!r})")
+
 
 class LiveSession:
     """A streaming evaluation of many open cases against one policy, with an injected clock.
 
-    `judges="reference"` judges through live.judge on a Context per rule (the slower path the fast one is
-    tested against); the default "fast" uses live.fastjudge closures and per-shape plans."""
+    `judges` chooses how rules are judged, with the same results: "columnar" (the default where it applies: one
+    policy version, the four built-in rule kinds) judges every event of a post_many at once with numpy;
+    "fast" judges case by case (the default otherwise); "reference" one event at a time on a Context, the path
+    the others are tested against.  `LiveSession(...)` returns the subclass doing the chosen judging."""
 
-    def __init__(self, policy: Policy | str, store: Any = None, now: dt.datetime | str | None = None,
-                 reading: str | None = None, judges: str = "fast") -> None:
+    def __new__(cls, policy: Policy | str, store: Any = None, now: dt.datetime | str | None = None,
+                reading: str | None = None, judges: str | None = None) -> "LiveSession":
+        if cls is not LiveSession:
+            return super().__new__(cls)
+        loaded = policy if isinstance(policy, Policy) else load_policy(policy)
+        if judges is None:
+            judges = "columnar" if columnar_applies(loaded) else "fast"
         if judges not in JUDGES:
             raise ValueError(f"judges must be one of {JUDGES}, not {judges!r}")
-        self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
+        if judges == "columnar":
+            if not columnar_applies(loaded):
+                raise ValueError(f"judges='columnar' needs one policy version and the built-in rule kinds; "
+                                 f"policy '{loaded.id}' has {len(loaded.versions)} versions")
+            from .columnar import ColumnarSession as chosen
+        else:
+            from .percase import PerCaseSession as chosen
+        session = super().__new__(chosen)
+        session._loaded = loaded
+        return session
+
+    def __init__(self, policy: Policy | str, store: Any = None, now: dt.datetime | str | None = None,
+                 reading: str | None = None, judges: str | None = None) -> None:
+        loaded = getattr(self, "_loaded", None)
+        self.policy = loaded if loaded is not None else policy if isinstance(policy, Policy) else load_policy(policy)
         self.tz = zone(self.policy.calendar.timezone)
-        self.now = _instant(now, self.tz, "now") if now is not None else _EPOCH
+        self.now = instant_of(now, self.tz, "now") if now is not None else _EPOCH
         if reading is None:
             from ..config import load_settings
 
             reading = load_settings().reading  # as evaluate() would resolve it
         self.reading = reading
-        self.judges = judges
+        self.judges = judges or ("columnar" if type(self).__name__ == "ColumnarSession" else "fast")
         self._single = compile_policy(self.policy, reading) if len(self.policy.versions) == 1 else None
         self.classifier = DurableClassifier(self.policy)
         self.intake = Intake(self.policy, self.tz, self.classifier)
         self.vocab = self.intake.vocab
         self.store = open_store(store)
         self.store.check_policy(self.policy.id)
-        self.cases: dict[str, CaseState] = {}
-        self._closed: set[str] = set()
-        self._dues: list[tuple[int, str, str]] = []
-        self._plans: dict[int, tuple[CompiledPolicy, list]] = {}
-        # judgement of every rule on a case where none of its patterns matched, when all kinds are known ones
-        self._untouched = ({check.rule.id: ("not_applicable", None, None) for check in self._single.rules}
-                           if self._single is not None and judges == "fast" and
-                           all(isinstance(check, FAST_KINDS) for check in self._single.rules) else None)
         self._due_texts: dict[dt.datetime, tuple[int, str]] = {}
-        self._restore()
+        self._setup()
+
+    def _setup(self) -> None:
+        """The judging's own state, and the store's acknowledged events restored into it."""
+        raise NotImplementedError
 
     # --- feeding --------------------------------------------------------------------------------------------
 
@@ -99,210 +135,11 @@ class LiveSession:
                 gc.enable()
 
     def _post_many(self, items: Iterable[tuple]) -> list[Change]:
-        check, checked = self.intake.check, []
-        for item in items:
-            if len(item) == 2:
-                case_id, event = item
-                facts = None
-            else:
-                case_id, event, facts = item
-            if type(case_id) is not str:
-                case_id = str(case_id)
-            checked.append((case_id, event, check(case_id, event), self.intake.facts(case_id, facts) if facts
-                            else None))
-        changes: list[Change] = []
-        rows: list = []
-        apply = self._apply
-        for case_id, event, new, facts in checked:
-            changes.append(apply(case_id, event, new, facts, rows))
-        self.store.add_events(rows)
-        self.store.commit()
-        return changes
-
-    def _apply(self, case_id: str, event: dict, new: tuple, facts: dict | None, rows: list) -> Change:
-        state = self.cases.get(case_id)
-        if state is None:
-            state = self._open(case_id)
-        kind, at, attrs, shape = new
-        at_us = _micros(at)
-        given = event.get("id")
-        event_id = str(given) if given else content_id(kind, at_us, shape.shown)
-        # open cases hold every acknowledged id in memory (closed ones are reloaded in _open)
-        if event_id in state.event_ids:
-            return Change(case_id, event_id, True, [], [])
-        state.event_ids.add(event_id)
-        if facts:
-            state.facts.update(facts)
-            self.store.set_facts(case_id, facts)
-        columns = state.columns
-        if state.stale and columns.types:
-            # a case restored from the store: judge what it had, so the change reported is this event's alone
-            self._rejudge(case_id, state, None, Change(case_id))
-        columns.add(kind, at, attrs)
-        rows.append((case_id, event_id, kind, at_us, attrs))
-        if at > self.now:
-            self.now = at  # an event has happened, so the clock is at least at its instant
-        change = Change(case_id, event_id, False, [], [])
-        if self._single is None:
-            self._rejudge(case_id, state, None if state.stale else shape.affected, change)
-        elif not state.stale:
-            plan = shape.plan
-            if plan is None:
-                plan = shape.plan = self._slice(self._plan(self._single), shape.affected)
-            if plan:
-                self._run(case_id, state, plan, change)
-        elif len(columns.types) == 1 and not state.judged and self._untouched is not None:
-            # a new case's first event: every rule it cannot match is not_applicable (no pattern found)
-            first = shape.first_plan
-            if first is None:
-                first = shape.first_plan = (self._slice(self._plan(self._single), shape.affected),
-                                            {rule_id: judged for rule_id, judged in self._untouched.items()
-                                             if rule_id not in shape.affected})
-            state.judged.update(first[1])
-            self._run(case_id, state, first[0], change)
-        else:
-            self._rejudge(case_id, state, None, change)
-        return change
-
-    def _open(self, case_id: str) -> CaseState:
-        """A new case state; a closed case is reopened with its stored history."""
-        state = self.cases[case_id] = CaseState()
-        if case_id in self._closed:
-            self._closed.discard(case_id)
-            for _, event_id, kind, at_us, attrs in self.store.reopen(case_id):
-                self._restore_event(state, event_id, kind, at_us, attrs)
-            for fact_case, fact, value in self.store.load_facts():
-                if fact_case == case_id:
-                    state.facts[fact] = value
-        return state
-
-    def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
-        """Record facts of a case (compensation); committed on return."""
-        state = self.cases.setdefault(case_id, CaseState())
-        parsed = self.intake.facts(case_id, facts)
-        state.facts.update(parsed)
-        self.store.set_facts(case_id, dict(parsed))
-        self.store.commit()
-
-    # --- time -----------------------------------------------------------------------------------------------
-
-    def advance(self, now: dt.datetime | str) -> list[Change]:
-        """Move the clock to `now`; the findings whose due passed in between, with what changed."""
-        instant = _instant(now, self.tz, "advance")
-        if instant < self.now:
-            raise PolicykitError.single("clock-went-back", f"advance() to {iso(instant, self.tz)}, before the "
-                                        f"session's clock {iso(self.now, self.tz)}", Span("advance"))
-        # cases restored from the store are judged as things stood before the clock moves, so that the dues
-        # passing between then and `now` are reported below like any other
-        for case_id, state in self.cases.items():
-            if state.stale:
-                self._rejudge(case_id, state, None, Change(case_id))
-        self.now = instant
-        limit = _micros(instant)
-        out: dict[str, Change] = {}
-        while self._dues and self._dues[0][0] < limit:
-            _, case_id, rule_id = heapq.heappop(self._dues)
-            held = self.cases.get(case_id)
-            if held is None:
-                continue
-            change = out.setdefault(case_id, Change(case_id))
-            self._rejudge(case_id, held, {rule_id}, change)
-        return [c for c in out.values() if c.findings]
-
-    # --- results --------------------------------------------------------------------------------------------
-
-    def verdict(self, case_id: str) -> Verdict:
-        """The verdict of a case now: `evaluate()` itself on the case's events."""
-        state = self.cases.get(case_id)
-        if state is None:
-            raise KeyError(case_id)
-        return evaluate(self.policy, self._case(case_id, state), self.now, self.reading)
-
-    def close(self, case_id: str) -> Verdict:
-        """The case's final verdict; the case leaves memory (its events stay in the store)."""
-        verdict = self.verdict(case_id)
-        self.cases.pop(case_id, None)
-        self._closed.add(case_id)
-        self.store.close_case(case_id)
-        self.store.commit()
-        return verdict
+        raise NotImplementedError
 
     def shutdown(self) -> None:
         """Commit and release the store."""
         self.store.close()
-
-    def judgement(self, case_id: str) -> dict[str, str]:
-        """The incrementally maintained status of each rule of a case (what post/advance reported)."""
-        state = self.cases[case_id]
-        if state.stale:
-            self._rejudge(case_id, state, None, Change(case_id))
-        return {rule_id: judged[0] for rule_id, judged in state.judged.items()}
-
-    @property
-    def open_cases(self) -> int:
-        """How many cases are held."""
-        return len(self.cases)
-
-    # --- internals ------------------------------------------------------------------------------------------
-
-    def _case(self, case_id: str, state: CaseState) -> Case:
-        return Case(case_id=case_id, events=tuple(state.events), facts=dict(state.facts))
-
-    def _plan(self, compiled: CompiledPolicy) -> list:
-        """(rule id, judge) for every rule of a compiled version, built once per version."""
-        cached = self._plans.get(id(compiled))
-        if cached is None or cached[0] is not compiled:
-            make = fast_judge if self.judges == "fast" else context_judge
-            cached = self._plans[id(compiled)] = (compiled, [(check.rule.id, make(check, compiled))
-                                                             for check in compiled.rules])
-        return cached[1]
-
-    @staticmethod
-    def _slice(plan: list, rule_ids: frozenset[str] | set[str]) -> list:
-        return [step for step in plan if step[0] in rule_ids]
-
-    def _rejudge(self, case_id: str, state: CaseState, rule_ids: set[str] | frozenset[str] | None,
-                 change: Change) -> None:
-        """Re-judge the rules that may have changed (and any not judged yet), with policykit.rules' semantics."""
-        ats = state.columns.ats
-        if self._single is not None:
-            compiled = self._single
-        else:
-            version = self.policy.in_force_on(ats[0].astimezone(self.tz).date() if ats else
-                                              self.now.astimezone(self.tz).date())
-            compiled = compile_policy(version, self.reading)
-        plan = self._plan(compiled)
-        if rule_ids is not None:
-            plan = [step for step in plan if step[0] in rule_ids or step[0] not in state.judged]
-        self._run(case_id, state, plan, change)
-
-    def _run(self, case_id: str, state: CaseState, plan: list, change: Change) -> None:
-        """Judge each rule of `plan` on the case now; record what changed in `change`."""
-        now, judged = self.now, state.judged
-        seen = state.columns
-        if seen.ats and seen.ats[-1] > now:
-            seen = seen.until(now)
-        due_texts, dues, push = self._due_texts, self._dues, heapq.heappush
-        for rule_id, judge in plan:
-            judgement = judge(seen, now)
-            status, due, expects = judgement
-            before = judged.get(rule_id)
-            judged[rule_id] = judgement
-            if due is not None:
-                due_us, due_text = due_texts.get(due) or self._due_text(due)
-                if status == "pending":
-                    push(dues, (due_us, case_id, rule_id))
-            else:
-                due_text = None
-            if before is not None and before[0] == status and before[1] == due:
-                continue
-            if before is None and status == "not_applicable":
-                continue
-            change.findings.append({"rule": rule_id, "from": before[0] if before else None, "to": status,
-                                    "due": due_text})
-            if status == "pending" and expects and (before is None or before[0] != "pending"):
-                change.new_actions.append({"event": expects, "rule": rule_id, "due": due_text})
-        state.stale = False
 
     def _due_text(self, due: dt.datetime) -> tuple[int, str]:
         """A due's microseconds and ISO text, remembered (a policy's dues fall on few distinct instants)."""
@@ -310,30 +147,25 @@ class LiveSession:
         if known is None:
             if len(self._due_texts) > 100_000:
                 self._due_texts.clear()
-            known = self._due_texts[due] = (_micros(due), iso(due, self.tz))
+            known = self._due_texts[due] = (micros(due), iso(due, self.tz))
         return known
 
-    def _restore_event(self, state: CaseState, event_id: str, kind: str, at_us: int, attrs: dict) -> None:
-        state.event_ids.add(event_id)
-        state.stale = True
-        at = _EPOCH + dt.timedelta(microseconds=at_us)
-        state.columns.add(kind, at, attrs)
-        if at > self.now:
-            self.now = at
 
-    def _restore(self) -> None:
-        """Reload every acknowledged event of the open cases from the store."""
-        closed = self._closed = self.store.load_closed()
-        for case_id, event_id, kind, at_us, attrs in self.store.load():
-            if case_id in closed:
-                continue
-            self._restore_event(self.cases.setdefault(case_id, CaseState()), event_id, kind, at_us, attrs)
-        for case_id, fact, value in self.store.load_facts():
-            if case_id in self.cases:
-                self.cases[case_id].facts[fact] = value
+def columnar_applies(policy: Policy) -> bool:
+    """Whether the columnar judging covers a policy: one version, only the four built-in rule kinds."""
+    if len(policy.versions) != 1:
+        return False
+    from ..model import ChannelRule, DeadlineRule, ObligationRule, OrderRule
+
+    try:
+        import numpy  # noqa: F401  (the columnar judging's one extra need)
+    except ImportError:
+        return False
+    return all(isinstance(rule, (DeadlineRule, OrderRule, ObligationRule, ChannelRule))
+               for rule in policy.versions[0].rules)
 
 
-def _instant(value, tz, where: str) -> dt.datetime:
+def instant_of(value, tz, where: str) -> dt.datetime:
     """An injected clock value as an aware instant; text that is not one is a located input error."""
     try:
         return as_instant(value, tz)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Mapping
 
 from ..case import Event
@@ -67,7 +68,7 @@ class CaseState:
     def __init__(self) -> None:
         self.columns = Columns()
         self.facts: dict[str, bool | None] = {}
-        self.event_ids: set[str] = set()
+        self.event_ids: dict[str, None] = {}  # acknowledged ids in arrival order
         self.judged: dict[str, tuple[str, dt.datetime | None, str | None]] = {}
         self.stale = True  # its rules have not been judged on what it holds
 
@@ -75,3 +76,18 @@ class CaseState:
     def events(self) -> list[Event]:
         """The case's events in time order (built on demand)."""
         return self.columns.events()
+
+
+def stored_rows(case_id: str, event_ids: list, events: list[Event]) -> list[tuple]:
+    """A case's events as the store keeps them, in arrival order (`event_ids` in that order, `events` any); an
+    event posted without an id is stored without one (its content stands for it)."""
+    from .intake import content_id, micros, shown_attrs
+
+    rows = []
+    for event_id, event in zip(event_ids, sorted(events, key=lambda event: event.index)):
+        at_us = micros(event.at)
+        if type(event_id) is not str or event_id == content_id(event.type, at_us, shown_attrs(event.attrs)):
+            event_id = None
+        rows.append((case_id, event_id, event.type, at_us,
+                     json.dumps(dict(event.attrs), ensure_ascii=False) if event.attrs else None))
+    return rows

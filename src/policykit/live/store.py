@@ -1,29 +1,33 @@
-"""Durable state of a live session in SQLite (WAL): every acknowledged event, exactly once."""
+"""Durable state of a live session in SQLite (WAL): every acknowledged event, exactly once.
+
+Each acknowledgement (one post_many) appends one row to `batches`: its events as columns, each a text of the
+values joined by NUL (a JSON array, stored as a blob, when a value holds a NUL), instants as int64 bytes.  No index is
+kept per event: the session knows every acknowledged id of the cases it holds, so it never writes a duplicate,
+and a closed case's `closed` row keeps a copy of its events, from which a later event reopens it.  Files written
+by the earlier layout (one `events` row per event) are still read."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import sys
+from array import array
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY,
-    case_id TEXT NOT NULL,
-    event_id TEXT NOT NULL,
-    type TEXT NOT NULL,
-    at_us INTEGER NOT NULL,
-    attrs TEXT,
-    UNIQUE (case_id, event_id)
-);
+CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY, size INTEGER NOT NULL, cases, ids, types, ats BLOB,
+                                    attrs);
 CREATE TABLE IF NOT EXISTS facts (case_id TEXT NOT NULL, fact TEXT NOT NULL, value INTEGER,
                                   PRIMARY KEY (case_id, fact));
-CREATE TABLE IF NOT EXISTS closed (case_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS closed (case_id TEXT PRIMARY KEY, events TEXT);
 """
 
-StoredEvent = tuple[str, str, str, int, dict]  # case_id, event_id, type, at_us, attrs
+# the same with the attributes as JSON text (None: none); an event id that is not a text (the session's content
+# key of an event posted without one) is stored as none: the content it stands for is stored beside it
+NewEvent = tuple[str, "str | tuple | None", str, int, "str | None"]
+StoredEvent = tuple[str, "str | None", str, int, dict]  # case_id, event_id (None: posted without), type, at_us, attrs
 
 
 class MemoryStore:
@@ -31,17 +35,13 @@ class MemoryStore:
 
     path = None
 
-    def known_event(self, case_id: str, event_id: str) -> bool:
-        """Never: without a store, duplicates are caught by the session's own index."""
-        return False
-
-    def add_events(self, rows: Iterable[StoredEvent]) -> None:
+    def add_events(self, rows: list[NewEvent]) -> None:
         """Nothing to write."""
 
     def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
         """Nothing to write."""
 
-    def close_case(self, case_id: str) -> None:
+    def close_case(self, case_id: str, rows: list[NewEvent]) -> None:
         """Nothing to write."""
 
     def commit(self) -> None:
@@ -66,6 +66,10 @@ class MemoryStore:
         """Nothing is kept of a closed case."""
         return iter(())
 
+    def closed_events(self, case_id: str) -> Iterator[StoredEvent]:
+        """Nothing is kept of a closed case."""
+        return iter(())
+
     def close(self) -> None:
         """Nothing to release."""
 
@@ -80,44 +84,26 @@ class SqliteStore(MemoryStore):
         self.db.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode: a committed transaction survives the process being killed
         self.db.execute(f"PRAGMA synchronous={synchronous}")
-        # the (case_id, event_id) index takes random keys: each commit dirties pages all over it.  A 64 MiB cache
-        # holds it for 10^6 events, and checkpointing every ~40 MiB of WAL (not 4) copies each page back less often
-        self.db.execute("PRAGMA cache_size=-65536")
+        # checkpointing every ~40 MiB of WAL (not 4): the batches are large appends
         self.db.execute("PRAGMA wal_autocheckpoint=10000")
         self.db.executescript(SCHEMA)
+        tables = {name for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        self._legacy = "events" in tables  # one row per event, from the earlier layout
+        if "events" not in {column for _, column, *_ in self.db.execute("PRAGMA table_info(closed)")}:
+            self.db.execute("ALTER TABLE closed ADD COLUMN events TEXT")
         self._in_tx = False
-        self._encoded: dict[tuple, str] = {}
 
     def _begin(self) -> None:
         if not self._in_tx:
             self.db.execute("BEGIN")
             self._in_tx = True
 
-    def known_event(self, case_id: str, event_id: str) -> bool:
-        """Whether this event id of this case was already committed."""
-        row = self.db.execute("SELECT 1 FROM events WHERE case_id=? AND event_id=?", (case_id, event_id)).fetchone()
-        return row is not None
-
-    def add_events(self, rows: Iterable[StoredEvent]) -> None:
-        """Queue events in the open transaction (duplicates by (case_id, event_id) ignored)."""
-        self._begin()
-        encode = self._encode
-        self.db.executemany(
-            "INSERT OR IGNORE INTO events (case_id, event_id, type, at_us, attrs) VALUES (?, ?, ?, ?, ?)",
-            [(c, e, t, a, encode(attrs) if attrs else None) for c, e, t, a, attrs in rows])
-
-    def _encode(self, attrs: dict) -> str:
-        """json.dumps(attrs), remembered per attribute set (json.dumps with options builds an encoder per call)."""
-        try:
-            key = tuple(attrs.items())
-            text = self._encoded.get(key)
-        except TypeError:
-            return json.dumps(dict(attrs), ensure_ascii=False)
-        if text is None:
-            if len(self._encoded) > 50_000:
-                self._encoded.clear()
-            text = self._encoded[key] = json.dumps(dict(attrs), ensure_ascii=False)
-        return text
+    def add_events(self, rows: list[NewEvent]) -> None:
+        """Queue one acknowledgement's events in the open transaction (the session never passes a duplicate)."""
+        if rows:
+            self._begin()
+            self.db.execute("INSERT INTO batches (size, cases, ids, types, ats, attrs) VALUES (?, ?, ?, ?, ?, ?)",
+                            _columns(rows))
 
     def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
         """Record a case's facts in the open transaction."""
@@ -125,10 +111,11 @@ class SqliteStore(MemoryStore):
         self.db.executemany("INSERT OR REPLACE INTO facts (case_id, fact, value) VALUES (?, ?, ?)",
                             ((case_id, k, None if v is None else int(v)) for k, v in facts.items()))
 
-    def close_case(self, case_id: str) -> None:
-        """Mark a case closed (its events are kept for its verdict)."""
+    def close_case(self, case_id: str, rows: list[NewEvent]) -> None:
+        """Mark a case closed, with a copy of its events for a reopening (its batches keep them too)."""
         self._begin()
-        self.db.execute("INSERT OR IGNORE INTO closed (case_id) VALUES (?)", (case_id,))
+        self.db.execute("INSERT OR REPLACE INTO closed (case_id, events) VALUES (?, ?)",
+                        (case_id, json.dumps([list(row) for row in rows], ensure_ascii=False)))
 
     def commit(self) -> None:
         """Make everything queued durable: this is the acknowledgement."""
@@ -150,9 +137,12 @@ class SqliteStore(MemoryStore):
 
     def load(self) -> Iterator[StoredEvent]:
         """Every committed event, in the order it was acknowledged."""
-        for case_id, event_id, kind, at_us, attrs in self.db.execute(
-                "SELECT case_id, event_id, type, at_us, attrs FROM events ORDER BY seq"):
-            yield case_id, event_id, kind, at_us, json.loads(attrs) if attrs else {}
+        if self._legacy:
+            for case_id, event_id, kind, at_us, attrs in self.db.execute(
+                    "SELECT case_id, event_id, type, at_us, attrs FROM events ORDER BY seq"):
+                yield case_id, event_id, kind, at_us, json.loads(attrs) if attrs else {}
+        for columns in self.db.execute("SELECT size, cases, ids, types, ats, attrs FROM batches ORDER BY seq"):
+            yield from _rows(columns)
 
     def load_facts(self) -> Iterator[tuple[str, str, bool | None]]:
         """Every committed fact."""
@@ -165,16 +155,53 @@ class SqliteStore(MemoryStore):
 
     def reopen(self, case_id: str) -> Iterator[StoredEvent]:
         """A closed case's events, the case marked open again (an event arrived after all)."""
+        events = self.closed_events(case_id)
         self._begin()
         self.db.execute("DELETE FROM closed WHERE case_id=?", (case_id,))
-        rows = self.db.execute("SELECT case_id, event_id, type, at_us, attrs FROM events WHERE case_id=? "
-                               "ORDER BY seq", (case_id,)).fetchall()
-        return iter([(c, e, t, a, json.loads(x) if x else {}) for c, e, t, a, x in rows])
+        return events
+
+    def closed_events(self, case_id: str) -> Iterator[StoredEvent]:
+        """A closed case's events (the case stays closed)."""
+        copy = self.db.execute("SELECT events FROM closed WHERE case_id=?", (case_id,)).fetchone()
+        if copy is not None and copy[0] is not None:
+            return iter([(case_id, event_id, kind, at_us, json.loads(attrs) if attrs else {})
+                         for case_id, event_id, kind, at_us, attrs in json.loads(copy[0])])
+        # closed under the earlier layout, which kept no copy: found in the whole log
+        return iter([stored for stored in self.load() if stored[0] == case_id])
 
     def close(self) -> None:
         """Commit and release the file."""
         self.commit()
         self.db.close()
+
+
+def _columns(rows: list[NewEvent]) -> tuple:
+    """Events as the columns of a `batches` row: size, case ids, event ids, types, instants, attribute texts."""
+    cases, ids, kinds, ats, attrs = zip(*rows)
+    return (len(rows), _joined(cases), _joined([key if type(key) is str else "" for key in ids]), _joined(kinds),
+            array("q", ats).tobytes(), _joined([text or "" for text in attrs]))
+
+
+def _joined(values) -> str | bytes:
+    """Texts joined by NUL; a JSON array (as bytes) when a text holds a NUL itself."""
+    joined = "\x00".join(values)
+    if joined.count("\x00") == len(values) - 1:
+        return joined
+    return json.dumps(list(values), ensure_ascii=False).encode()
+
+
+def _split(column: str | bytes, size: int) -> list[str]:
+    return json.loads(column) if isinstance(column, bytes) else column.split("\x00") if size else []
+
+
+def _rows(columns: tuple) -> Iterator[StoredEvent]:
+    """The events of a `batches` row."""
+    size, cases, ids, kinds, ats, attrs = columns
+    instants = array("q")
+    instants.frombytes(ats)
+    for case_id, event_id, kind, at_us, attr_text in zip(_split(cases, size), _split(ids, size),
+                                                         _split(kinds, size), instants, _split(attrs, size)):
+        yield case_id, event_id or None, kind, at_us, json.loads(attr_text) if attr_text else {}
 
 
 def open_store(store: "str | Path | MemoryStore | None") -> MemoryStore:

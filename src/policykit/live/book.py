@@ -1,0 +1,134 @@
+"""The open cases of a columnar live session: every case's events as one row of two matrices (shape codes and
+instants, in arrival order), with the judged status and due of each rule as two more."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .vector import LATEST, NO_DUE, NONE, Block
+
+WIDTH_KEPT = 64  # events per case held in the matrices; a case's later ones go to its own overflow arrays
+_CELLS = 1 << 21  # cells per judged block: bounds the memory of a post_many of any size
+
+
+class CaseBook:
+    """Rows of cases: index by case id, counts, acknowledged ids, staleness, events and judgements."""
+
+    def __init__(self, rules: int) -> None:
+        self.rules = rules
+        self.index: dict[str, int] = {}
+        self.case_of: list[str] = []
+        self.counts: list[int] = []
+        self.ids: list[dict[str, None] | None] = []  # per row, acknowledged ids in arrival order
+        self.facts: dict[str, dict[str, bool | None]] = {}
+        capacity, width = 1024, 8
+        self.shapes = np.zeros((capacity, width), dtype=np.int32)
+        self.ats = np.zeros((capacity, width), dtype=np.int64)
+        self.status = np.zeros((capacity, rules), dtype=np.int8)
+        self.due = np.full((capacity, rules), NO_DUE, dtype=np.int64)
+        self.stale = np.zeros(capacity, dtype=bool)
+        self.overflow: dict[int, tuple[list[int], list[int]]] = {}  # row: (shapes, instants) past WIDTH_KEPT
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def open(self, case_id: str) -> int:
+        """A new row for a case (stale: nothing judged on it yet)."""
+        row = len(self.case_of)
+        if row == len(self.stale):
+            self._grow_rows(2 * row)
+        self.index[case_id] = row
+        self.case_of.append(case_id)
+        self.counts.append(0)
+        self.ids.append({})
+        self.stale[row] = True  # status and due: judged as a whole row before first read (rows are never reused)
+        return row
+
+    def forget(self, first_row: int) -> None:
+        """Rows from `first_row` on were never opened (a post_many that failed part way)."""
+        for case_id in self.case_of[first_row:]:
+            if self.index.get(case_id, -1) >= first_row:
+                del self.index[case_id]
+        del self.case_of[first_row:], self.counts[first_row:], self.ids[first_row:]
+
+    def drop(self, case_id: str) -> None:
+        """A case leaves memory (its row is never used again)."""
+        row = self.index.pop(case_id)
+        self.ids[row] = None
+        self.overflow.pop(row, None)
+        self.facts.pop(case_id, None)
+
+    def _grow_rows(self, capacity: int) -> None:
+        def grown(array: np.ndarray, fill) -> np.ndarray:
+            bigger = np.full((capacity,) + array.shape[1:], fill, dtype=array.dtype)
+            bigger[:len(array)] = array
+            return bigger
+        self.shapes, self.ats = grown(self.shapes, 0), grown(self.ats, 0)
+        self.status, self.due = grown(self.status, NONE), grown(self.due, NO_DUE)
+        self.stale = grown(self.stale, False)
+
+    def write(self, rows: np.ndarray, arrivals: np.ndarray, shapes: np.ndarray, ats: np.ndarray) -> None:
+        """Place events at their arrival index in their case's row (or overflow)."""
+        if not len(rows):
+            return
+        needed = int(arrivals.max()) + 1
+        width = self.shapes.shape[1]
+        if needed > width and width < WIDTH_KEPT:
+            width = min(WIDTH_KEPT, max(2 * width, needed))
+            for name in ("shapes", "ats"):
+                old = getattr(self, name)
+                new = np.zeros((old.shape[0], width), dtype=old.dtype)
+                new[:, :old.shape[1]] = old
+                setattr(self, name, new)
+        inside = arrivals < width
+        self.shapes[rows[inside], arrivals[inside]] = shapes[inside]
+        self.ats[rows[inside], arrivals[inside]] = ats[inside]
+        if not inside.all():
+            for row, arrival, shape, at in zip(rows[~inside].tolist(), arrivals[~inside].tolist(),
+                                               shapes[~inside].tolist(), ats[~inside].tolist()):
+                kept_shapes, kept_ats = self.overflow.setdefault(row, ([], []))
+                assert arrival == width + len(kept_shapes)  # arrivals of a row come in order
+                kept_shapes.append(shape)
+                kept_ats.append(at)
+
+    def events_of(self, row: int) -> tuple[list[int], list[int]]:
+        """A row's (shape codes, instants) in arrival order."""
+        count = self.counts[row]
+        width = self.shapes.shape[1]
+        shapes, ats = self.shapes[row, :min(count, width)].tolist(), self.ats[row, :min(count, width)].tolist()
+        if row in self.overflow:
+            shapes += self.overflow[row][0]
+            ats += self.overflow[row][1]
+        return shapes, ats
+
+    def blocks(self, rows: np.ndarray, limits: np.ndarray, now: np.ndarray):
+        """(positions in `rows`, Block) covering every row: its first `limits` arrivals at or before its `now`,
+        in time order (ties in arrival order), in chunks of bounded size."""
+        width = self.shapes.shape[1]
+        wide = limits > width
+        narrow = np.nonzero(~wide)[0]
+        if len(narrow):
+            span = max(1, int(limits[narrow].max()))
+            step = max(1, _CELLS // span)
+            for begin in range(0, len(narrow), step):
+                chosen = narrow[begin:begin + step]
+                picked = rows[chosen]
+                yield chosen, self._block(self.shapes[picked, :span], self.ats[picked, :span], limits[chosen],
+                                          now[chosen])
+        for position in np.nonzero(wide)[0].tolist():
+            shapes, ats = self.events_of(int(rows[position]))
+            limit = int(limits[position])
+            yield np.array([position]), self._block(np.array([shapes[:limit]], dtype=np.int32),
+                                                    np.array([ats[:limit]], dtype=np.int64),
+                                                    limits[position:position + 1], now[position:position + 1])
+
+    @staticmethod
+    def _block(shapes: np.ndarray, ats: np.ndarray, limits: np.ndarray, now: np.ndarray) -> Block:
+        visible = (np.arange(shapes.shape[1]) < limits[:, None]) & (ats <= now[:, None])
+        shapes = np.where(visible, shapes, 0)
+        ats = np.where(visible, ats, LATEST)
+        if shapes.shape[1] > 1 and not (ats[:, 1:] >= ats[:, :-1]).all():
+            order = np.argsort(ats, axis=1, kind="stable")  # time order, ties (and padding) in arrival order
+            shapes = np.take_along_axis(shapes, order, axis=1)
+            ats = np.take_along_axis(ats, order, axis=1)
+        return Block(shapes, ats, now)

@@ -1,0 +1,495 @@
+"""The columnar live session: each post_many checks its events one by one, then judges all of them at once with
+numpy (live.vector), reporting per event exactly what the per-case session reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from ..case import Case, Event
+from ..diagnostics import PolicykitError, Span
+from ..engine import evaluate
+from ..timeparse import MAX_YEAR, MIN_YEAR, iso
+from ..verdict import Verdict
+from .book import CaseBook
+from .intake import Shape, content_id, micros
+from .session import Change, LiveSession, instant_of
+from .state import stored_rows
+from .vector import NO_DUE, NONE, NOT_APPLICABLE, PENDING, STATUS, Dues, Patterns, vector_judges
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_US = dt.timedelta(microseconds=1)
+
+
+class ColumnarSession(LiveSession):
+    """A live session whose open cases are rows of arrays (live.book) judged a whole post_many at a time."""
+
+    def _setup(self) -> None:
+        from ..batch.calendar_np import fixed_offset_seconds
+
+        compiled = self._single
+        self.rule_ids = [check.rule.id for check in compiled.rules]
+        self.patterns = Patterns()
+        self.judges_of = vector_judges(compiled, self.patterns,
+                                       Dues(compiled.calendar, fixed_offset_seconds(self.policy.calendar.timezone)))
+        self.book = CaseBook(len(self.rule_ids))
+        self.shapes: list[Shape | None] = [None]  # code 0: padding, no event
+        self._shape_codes: dict[tuple, int] = {}
+        self._affected = np.zeros((1, len(self.rule_ids)), dtype=bool)
+        self._closed: set[str] = set()
+        self._dues: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (due µs, row, rule) awaiting advance()
+        self._due_strings: dict[int, str] = {}
+        self.now_us = micros(self.now)
+        self._restore()
+
+    # --- shapes ---------------------------------------------------------------------------------------------
+
+    def _code(self, shape: Shape) -> int:
+        """The number of an event shape in this session (its row in the pattern tables)."""
+        key = (shape.kind, shape.shown)
+        code = self._shape_codes.get(key)
+        if code is None:
+            code = self._shape_codes[key] = len(self.shapes)
+            self.shapes.append(shape)
+            affected = np.array([[rule_id in shape.affected for rule_id in self.rule_ids]], dtype=bool)
+            self._affected = np.vstack([self._affected, affected])
+        shape.code = code
+        return code
+
+    # --- feeding --------------------------------------------------------------------------------------------
+
+    def _post_many(self, items: Iterable[tuple]) -> list[Change]:
+        """Check and take each event in one pass; if one is bad, what the pass took is undone before it raises.
+        The common event (a known shape, an ISO 8601 instant) is read inline; any other goes through
+        Intake.check, which says what is wrong."""
+        book, store, intake, tz = self.book, self.store, self.intake, self.tz
+        index, ids_of, counts, closed = book.index, book.ids, book.counts, self._closed
+        check, facts_of, shapes, code_of = intake.check, intake.facts, intake._shapes, self._code
+        fromisoformat, low, high, epoch, one_us = dt.datetime.fromisoformat, MIN_YEAR, MAX_YEAR, _EPOCH, _US
+        changes: list[Change] = []
+        rows: list[int] = []
+        arrivals: list[int] = []
+        codes: list[int] = []
+        ats: list[int] = []
+        stored: list[tuple] = []
+        facts_taken: list[tuple[str, dict]] = []
+        reopened: list[str] = []
+        opened_from, clock = len(book.case_of), (self.now, self.now_us)  # a reopened case may move the clock
+        try:
+            for item in items:
+                if len(item) == 2:
+                    case_id, event = item
+                    facts = None
+                else:
+                    case_id, event, facts = item
+                if type(case_id) is not str:
+                    case_id = str(case_id)
+                shape = instant = None
+                if type(event) is dict:
+                    kind, at = event.get("type"), event.get("at")
+                    if len(event) == 2:
+                        pairs: tuple = ()
+                    else:
+                        rest = event.copy()  # the attributes in posted order, as Intake keys its shapes
+                        rest.pop("type", None)
+                        rest.pop("at", None)
+                        rest.pop("id", None)
+                        pairs = tuple(rest.items())
+                    try:
+                        shape = shapes.get((kind, pairs))
+                    except TypeError:  # an unhashable value: Intake.check explains
+                        shape = None
+                    if shape is not None and type(at) is str:
+                        try:
+                            instant = fromisoformat(at)
+                        except ValueError:
+                            instant = None
+                        if instant is not None and not low <= instant.year <= high:
+                            instant = None
+                if instant is None:
+                    kind, instant, _, shape = check(case_id, event)
+                elif instant.tzinfo is None:
+                    instant = instant.replace(tzinfo=tz)
+                at_us = (instant - epoch) // one_us
+                given = event.get("id")
+                # without an id, an event is known by its content (its id text is made only if asked for)
+                if not given:
+                    event_id = (kind, at_us, shape.shown)
+                else:
+                    event_id = str(given)
+                    if len(event_id) == 24 and event_id == content_id(kind, at_us, shape.shown):
+                        event_id = (kind, at_us, shape.shown)  # its own content id, posted as its id
+                if facts:
+                    facts = facts_of(case_id, facts)
+                row = index.get(case_id)
+                if row is None:
+                    row = self._open(case_id, closed, reopened)
+                ids = ids_of[row]
+                if event_id in ids:
+                    changes.append(Change(case_id, event_id, True, [], []))
+                    continue
+                ids[event_id] = None
+                if facts:
+                    facts_taken.append((case_id, facts))
+                arrival = counts[row]
+                counts[row] = arrival + 1
+                rows.append(row)
+                arrivals.append(arrival)
+                codes.append(shape.code or code_of(shape))
+                ats.append(at_us)
+                changes.append(Change(case_id, event_id, False, [], []))
+                stored.append((case_id, event_id, kind, at_us, shape.stored))
+        except BaseException:
+            for row, taken in zip(rows, stored):
+                if row < opened_from:
+                    del ids_of[row][taken[1]]
+                    counts[row] -= 1
+            book.forget(opened_from)
+            self.now, self.now_us = clock
+            raise
+        for case_id in reopened:
+            closed.discard(case_id)
+            store.reopen(case_id)
+        for case_id, facts in facts_taken:
+            book.facts.setdefault(case_id, {}).update(facts)
+            store.set_facts(case_id, facts)
+        if rows:
+            self._judge_posted(np.array(rows, dtype=np.int64), np.array(arrivals, dtype=np.int64),
+                               np.array(codes, dtype=np.int32), np.array(ats, dtype=np.int64),
+                               [change for change in changes if not change.duplicate])
+        store.add_events(stored)
+        store.commit()
+        return changes
+
+    def _open(self, case_id: str, closed: set[str], reopened: list[str]) -> int:
+        """A row for a case not held; a closed case comes back with its stored history (stale), read only: the
+        caller marks it open in the store once its events are taken."""
+        row = self.book.open(case_id)
+        if case_id in closed and case_id not in reopened:
+            reopened.append(case_id)
+            self._restore_events(self.store.closed_events(case_id))
+            for fact_case, fact, value in self.store.load_facts():
+                if fact_case == case_id:
+                    self.book.facts.setdefault(case_id, {})[fact] = value
+        return row
+
+    def _judge_posted(self, rows: np.ndarray, arrivals: np.ndarray, codes: np.ndarray, ats: np.ndarray,
+                      changes: list[Change]) -> None:
+        """Judge each posted event's rules on its case as it stood just after it, at the clock of that moment."""
+        book = self.book
+        book.write(rows, arrivals, codes, ats)
+        clock = np.maximum.accumulate(np.concatenate([[self.now_us], ats]))
+        now_after, now_before = clock[1:], clock[:-1]
+        first = _first_per_row(rows)
+        stale = first[book.stale[rows[first]]]
+        if len(stale):
+            restored = stale[arrivals[stale] > 0]
+            if len(restored):  # judged on what they held, so that each change reported is its event's alone
+                self._rejudge(rows[restored], arrivals[restored], now_before[restored], None)
+            new = stale[arrivals[stale] == 0]
+            if len(new):  # rules a first event cannot match are not_applicable, and not reported as a change
+                untouched = ~self._affected[codes[new]]
+                book.status[rows[new]] = np.where(untouched, NOT_APPLICABLE, NONE)
+                book.due[rows[new]] = NO_DUE
+            book.stale[rows[stale]] = False
+        affected = self._affected[codes]
+        status, due = self._judge(rows, arrivals + 1, now_after, None, affected)
+        found: list[tuple[np.ndarray, ...]] = []
+        for rule in range(len(self.rule_ids)):
+            chosen = np.nonzero(affected[:, rule])[0]
+            if len(chosen):
+                found.append(self._changes_of_rule(rule, chosen, rows[chosen], status[chosen, rule],
+                                                   due[chosen, rule]))
+        self._report(found, changes)
+        if len(now_after):
+            self._set_clock(int(now_after[-1]))
+
+    def _changes_of_rule(self, rule: int, positions: np.ndarray, rows: np.ndarray, status: np.ndarray,
+                         due: np.ndarray) -> tuple[np.ndarray, ...]:
+        """For one rule, the events whose judgement differs from the one before it on the same case (in order)."""
+        book = self.book
+        order = np.argsort(rows, kind="stable")
+        sorted_rows = rows[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = sorted_rows[1:] != sorted_rows[:-1]
+        last = np.ones(len(order), dtype=bool)
+        last[:-1] = first[1:]
+        before_status, before_due = np.empty_like(status), np.empty_like(due)
+        shifted_status, shifted_due = np.roll(status[order], 1), np.roll(due[order], 1)
+        before_status[order] = np.where(first, book.status[sorted_rows, rule], shifted_status)
+        before_due[order] = np.where(first, book.due[sorted_rows, rule], shifted_due)
+        book.status[sorted_rows[last], rule] = status[order][last]
+        book.due[sorted_rows[last], rule] = due[order][last]
+        self._await(rows, rule, status, due)
+        changed = ~((before_status == status) & (before_due == due)) & ~((before_status == NONE) &
+                                                                           (status == NOT_APPLICABLE))
+        where = np.nonzero(changed)[0]
+        return (positions[where], np.full(len(where), rule), before_status[where], status[where], due[where])
+
+    def _await(self, rows: np.ndarray, rule: int | np.ndarray, status: np.ndarray, due: np.ndarray) -> None:
+        """Remember the pending judgements with a due, for advance() to re-judge once it passes."""
+        waiting = (status == PENDING) & (due != NO_DUE)
+        if waiting.any():
+            rules = np.broadcast_to(rule, rows.shape)[waiting] if np.ndim(rule) else np.full(int(waiting.sum()), rule)
+            self._dues.append((due[waiting], rows[waiting], rules))
+
+    def _report(self, found: list[tuple[np.ndarray, ...]], changes: list[Change]) -> None:
+        """Findings (and new actions) into the Changes, per event in rule order."""
+        if not found:
+            return
+        positions, rules, befores, statuses, dues = (np.concatenate(column) for column in zip(*found))
+        order = np.lexsort((rules, positions))
+        expects = [expected for _, _, expected in self.judges_of]
+        rule_ids, texts, text_of = self.rule_ids, self._due_strings, self._due_string
+        for position, rule, before, status, due in zip(positions[order].tolist(), rules[order].tolist(),
+                                                       befores[order].tolist(), statuses[order].tolist(),
+                                                       dues[order].tolist()):
+            due_text = None if due == NO_DUE else texts.get(due) or text_of(due)
+            change = changes[position]
+            change.findings.append({"rule": rule_ids[rule], "from": STATUS[before], "to": STATUS[status],
+                                    "due": due_text})
+            if status == PENDING and before != PENDING and expects[rule]:
+                change.new_actions.append({"event": expects[rule], "rule": rule_ids[rule], "due": due_text})
+
+    def _finding(self, change: Change, rule: int, before: int, status: int, due: int, expected: str | None) -> None:
+        due_text = None if due == NO_DUE else self._due_string(due)
+        rule_id = self.rule_ids[rule]
+        change.findings.append({"rule": rule_id, "from": STATUS[before], "to": STATUS[status], "due": due_text})
+        if status == PENDING and expected and before != PENDING:
+            change.new_actions.append({"event": expected, "rule": rule_id, "due": due_text})
+
+    def _due_string(self, due: int) -> str:
+        text = self._due_strings.get(due)
+        if text is None:
+            if len(self._due_strings) > 100_000:
+                self._due_strings.clear()
+            text = self._due_strings[due] = iso(_EPOCH + dt.timedelta(microseconds=due), self.tz)
+        return text
+
+    def _judge(self, rows: np.ndarray, limits: np.ndarray, now: np.ndarray, rules: list[int] | None,
+               wanted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(status, due) of each rule (columns) on each row's first `limits` arrivals at its `now`; with `wanted`
+        (rows × rules), only where it is true (elsewhere NONE)."""
+        count = len(self.rule_ids)
+        status = np.zeros((len(rows), count), dtype=np.int8)
+        due = np.full((len(rows), count), NO_DUE, dtype=np.int64)
+        chosen = range(count) if rules is None else rules
+        self.patterns.grow(self.shapes)
+        for positions, block in self.book.blocks(rows, limits, now):
+            for rule in chosen:
+                judge = self.judges_of[rule][1]
+                if wanted is None:
+                    status[positions, rule], due[positions, rule] = judge(block)
+                    continue
+                some = np.nonzero(wanted[positions, rule])[0]
+                if len(some) == len(positions):
+                    status[positions, rule], due[positions, rule] = judge(block)
+                elif len(some):
+                    status[positions[some], rule], due[positions[some], rule] = judge(block.rows(some))
+        return status, due
+
+    def _rejudge(self, rows: np.ndarray, limits: np.ndarray, now: np.ndarray, rules: list[int] | None) -> None:
+        """Judge rows anew and keep the result without reporting it (a restored or reopened case)."""
+        status, due = self._judge(rows, limits, now, rules)
+        book = self.book
+        book.status[rows] = status
+        book.due[rows] = due
+        for rule in range(len(self.rule_ids)):
+            self._await(rows, rule, status[:, rule], due[:, rule])
+        book.stale[rows] = False
+
+    def _set_clock(self, now_us: int) -> None:
+        if now_us > self.now_us:
+            self.now_us = now_us
+            self.now = _EPOCH + dt.timedelta(microseconds=now_us)
+
+    def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
+        """Record facts of a case (compensation); committed on return."""
+        if case_id not in self.book.index:
+            self.book.open(case_id)  # a case with facts and no events yet (not a reopening: as the per-case one)
+        parsed = self.intake.facts(case_id, facts)
+        self.book.facts.setdefault(case_id, {}).update(parsed)
+        self.store.set_facts(case_id, dict(parsed))
+        self.store.commit()
+
+    # --- time -----------------------------------------------------------------------------------------------
+
+    def advance(self, now: dt.datetime | str) -> list[Change]:
+        """Move the clock to `now`; the findings whose due passed in between, with what changed."""
+        instant = instant_of(now, self.tz, "advance")
+        if instant < self.now:
+            raise PolicykitError.single("clock-went-back", f"advance() to {iso(instant, self.tz)}, before the "
+                                        f"session's clock {iso(self.now, self.tz)}", Span("advance"))
+        self._judge_stale()
+        self.now = instant
+        self.now_us = limit = micros(instant)
+        if not self._dues:
+            return []
+        dues, rows, rules = (np.concatenate(column) for column in zip(*self._dues))
+        passed = dues < limit
+        self._dues = [(dues[~passed], rows[~passed], rules[~passed])] if (~passed).any() else []
+        book = self.book
+        # in the order a heap of (due, case id, rule id) pops them, each (case, rule) once
+        entries = sorted(zip(dues[passed].tolist(), [book.case_of[row] for row in rows[passed].tolist()],
+                             [self.rule_ids[rule] for rule in rules[passed].tolist()], rules[passed].tolist()))
+        pairs: dict[tuple[str, int], None] = {}
+        for _, case_id, _, rule in entries:
+            if case_id in book.index:
+                pairs.setdefault((case_id, rule))
+        if not pairs:
+            return []
+        held = list(dict.fromkeys(case_id for case_id, _ in pairs))
+        held_rows = np.array([book.index[case_id] for case_id in held], dtype=np.int64)
+        status, due = self._judge(held_rows, np.array([book.counts[row] for row in held_rows.tolist()]),
+                                  np.full(len(held), limit, dtype=np.int64), sorted({rule for _, rule in pairs}))
+        where = {case_id: position for position, case_id in enumerate(held)}
+        out: dict[str, Change] = {}
+        expects = [expected for _, _, expected in self.judges_of]
+        for case_id, rule in pairs:
+            position = where[case_id]
+            row = int(held_rows[position])
+            new_status, new_due = int(status[position, rule]), int(due[position, rule])
+            before_status, before_due = int(book.status[row, rule]), int(book.due[row, rule])
+            book.status[row, rule], book.due[row, rule] = new_status, new_due
+            change = out.setdefault(case_id, Change(case_id))
+            if new_status == PENDING and new_due != NO_DUE:
+                self._dues.append((np.array([new_due]), np.array([row]), np.array([rule])))
+            if (before_status == new_status and before_due == new_due) or (before_status == NONE and
+                                                                            new_status == NOT_APPLICABLE):
+                continue
+            self._finding(change, rule, before_status, new_status, new_due, expects[rule])
+        return [change for change in out.values() if change.findings]
+
+    def _judge_stale(self) -> None:
+        """Judge the cases not judged since they were restored, as things stand before the clock moves."""
+        book = self.book
+        stale = np.array([row for row in book.index.values() if book.stale[row]], dtype=np.int64)
+        if len(stale):
+            limits = np.array([book.counts[row] for row in stale.tolist()], dtype=np.int64)
+            self._rejudge(stale, limits, np.full(len(stale), self.now_us, dtype=np.int64), None)
+
+    # --- results --------------------------------------------------------------------------------------------
+
+    def verdict(self, case_id: str) -> Verdict:
+        """The verdict of a case now: `evaluate()` itself on the case's events."""
+        if case_id not in self.book.index:
+            raise KeyError(case_id)
+        return evaluate(self.policy, self._case(case_id), self.now, self.reading)
+
+    def close(self, case_id: str) -> Verdict:
+        """The case's final verdict; the case leaves memory (its events stay in the store)."""
+        verdict = self.verdict(case_id)
+        row = self.book.index[case_id]
+        self.store.close_case(case_id, stored_rows(case_id, list(self.book.ids[row]), self._events(case_id)))
+        self.book.drop(case_id)
+        self._closed.add(case_id)
+        self.store.commit()
+        return verdict
+
+    def judgement(self, case_id: str) -> dict[str, str]:
+        """The incrementally maintained status of each rule of a case (what post/advance reported)."""
+        book = self.book
+        row = book.index[case_id]
+        if book.stale[row]:
+            self._rejudge(np.array([row]), np.array([book.counts[row]]), np.array([self.now_us]), None)
+        return {rule_id: STATUS[code] for rule_id, code in zip(self.rule_ids, book.status[row].tolist())
+                if code != NONE}
+
+    @property
+    def open_cases(self) -> int:
+        """How many cases are held."""
+        return len(self.book)
+
+    @property
+    def cases(self) -> "HeldCases":
+        """The held cases by id, each with its `events` and `facts`."""
+        return HeldCases(self)
+
+    def _events(self, case_id: str) -> list[Event]:
+        row = self.book.index[case_id]
+        codes, ats = self.book.events_of(row)
+        shapes = self.shapes
+        events = [Event(arrival, shapes[code].kind, _EPOCH + dt.timedelta(microseconds=at), shapes[code].attrs)
+                  for arrival, (code, at) in enumerate(zip(codes, ats))]
+        events.sort(key=lambda event: event.at)  # stable: ties stay in arrival order
+        return events
+
+    def _case(self, case_id: str) -> Case:
+        return Case(case_id=case_id, events=tuple(self._events(case_id)),
+                    facts=dict(self.book.facts.get(case_id, {})))
+
+    # --- restoring ------------------------------------------------------------------------------------------
+
+    def _restore_events(self, stored: Iterable[tuple]) -> None:
+        """Stored events (case id, event id, type, µs, attributes) back into their rows, which become stale."""
+        book, shape_of, code_of = self.book, self.intake.shape_of, self._code
+        rows, arrivals, codes, ats = [], [], [], []
+        for case_id, event_id, kind, at_us, attrs in stored:
+            row = book.index.get(case_id)
+            if row is None:
+                row = book.open(case_id)
+            shape = shape_of(kind, attrs)
+            book.ids[row][self._key(event_id, kind, at_us, shape)] = None
+            book.stale[row] = True
+            rows.append(row)
+            arrivals.append(book.counts[row])
+            book.counts[row] += 1
+            codes.append(code_of(shape))
+            ats.append(at_us)
+        if rows:
+            book.write(np.array(rows, dtype=np.int64), np.array(arrivals, dtype=np.int64),
+                       np.array(codes, dtype=np.int32), np.array(ats, dtype=np.int64))
+            self._set_clock(max(ats))
+
+    @staticmethod
+    def _key(event_id: str | None, kind: str, at_us: int, shape: Shape) -> str | tuple:
+        """A stored event's key among its case's acknowledged ones: its id, or its content when it had none (or
+        when a file of the earlier layout stored its content id)."""
+        if event_id and (len(event_id) != 24 or event_id != content_id(kind, at_us, shape.shown)):
+            return event_id
+        return (kind, at_us, shape.shown)
+
+    def _restore(self) -> None:
+        """Reload every acknowledged event of the open cases from the store."""
+        closed = self._closed = self.store.load_closed()
+        book = self.book
+        self._restore_events(stored for stored in self.store.load() if stored[0] not in closed)
+        for case_id, fact, value in self.store.load_facts():
+            if case_id in book.index:
+                book.facts.setdefault(case_id, {})[fact] = value
+
+
+class HeldCase:
+    """One held case as the tests and tools read it: its events (time order) and facts."""
+
+    __slots__ = ("events", "facts")
+
+    def __init__(self, events: list[Event], facts: dict) -> None:
+        self.events, self.facts = events, facts
+
+
+class HeldCases(Mapping):
+    """The session's held cases by id (built on demand)."""
+
+    def __init__(self, session: ColumnarSession) -> None:
+        self._session = session
+
+    def __getitem__(self, case_id: str) -> HeldCase:
+        if case_id not in self._session.book.index:
+            raise KeyError(case_id)
+        return HeldCase(self._session._events(case_id), dict(self._session.book.facts.get(case_id, {})))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._session.book.index))
+
+    def __len__(self) -> int:
+        return len(self._session.book.index)
+
+
+def _first_per_row(rows: np.ndarray) -> np.ndarray:
+    """Positions of each row's first appearance in `rows`."""
+    _, first = np.unique(rows, return_index=True)
+    return np.sort(first)

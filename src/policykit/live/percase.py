@@ -1,0 +1,261 @@
+"""The per-case live session: each event re-judges the rules it can change on its own case's event columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from typing import Iterable
+
+from ..case import Case
+from ..diagnostics import PolicykitError, Span
+from ..engine import evaluate
+from ..rules import CompiledPolicy, compile_policy
+from ..timeparse import iso
+from ..verdict import Verdict
+from .fastjudge import FAST_KINDS, context_judge, fast_judge
+from .intake import content_id, micros as _micros, shown_attrs
+from .session import Change, LiveSession, instant_of
+from .state import CaseState, stored_rows
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+class PerCaseSession(LiveSession):
+    """A live session judging one case at a time: live.fastjudge closures over each case's event columns
+    (`judges="fast"`, used for policies with several versions or rule kinds without a vector judge), or
+    live.judge on a Context per rule (`judges="reference"`, the slower path the others are tested against)."""
+
+    def _setup(self) -> None:
+        self.cases: dict[str, CaseState] = {}
+        self._closed: set[str] = set()
+        self._dues: list[tuple[int, str, str]] = []
+        self._plans: dict[int, tuple[CompiledPolicy, list]] = {}
+        # judgement of every rule on a case where none of its patterns matched, when all kinds are known ones
+        self._untouched = ({check.rule.id: ("not_applicable", None, None) for check in self._single.rules}
+                           if self._single is not None and self.judges == "fast" and
+                           all(isinstance(check, FAST_KINDS) for check in self._single.rules) else None)
+        self._restore()
+
+    # --- feeding --------------------------------------------------------------------------------------------
+
+    def _post_many(self, items: Iterable[tuple]) -> list[Change]:
+        check, checked = self.intake.check, []
+        for item in items:
+            if len(item) == 2:
+                case_id, event = item
+                facts = None
+            else:
+                case_id, event, facts = item
+            if type(case_id) is not str:
+                case_id = str(case_id)
+            checked.append((case_id, event, check(case_id, event), self.intake.facts(case_id, facts) if facts
+                            else None))
+        changes: list[Change] = []
+        rows: list = []
+        apply = self._apply
+        for case_id, event, new, facts in checked:
+            changes.append(apply(case_id, event, new, facts, rows))
+        self.store.add_events(rows)
+        self.store.commit()
+        return changes
+
+    def _apply(self, case_id: str, event: dict, new: tuple, facts: dict | None, rows: list) -> Change:
+        state = self.cases.get(case_id)
+        if state is None:
+            state = self._open(case_id)
+        kind, at, attrs, shape = new
+        at_us = _micros(at)
+        given = event.get("id")
+        event_id = str(given) if given else content_id(kind, at_us, shape.shown)
+        # open cases hold every acknowledged id in memory (closed ones are reloaded in _open)
+        if event_id in state.event_ids:
+            return Change(case_id, event_id, True, [], [])
+        state.event_ids[event_id] = None
+        if facts:
+            state.facts.update(facts)
+            self.store.set_facts(case_id, facts)
+        columns = state.columns
+        if state.stale and columns.types:
+            # a case restored from the store: judge what it had, so the change reported is this event's alone
+            self._rejudge(case_id, state, None, Change(case_id))
+        columns.add(kind, at, attrs)
+        rows.append((case_id, event_id if given else None, kind, at_us, shape.stored))
+        if at > self.now:
+            self.now = at  # an event has happened, so the clock is at least at its instant
+        change = Change(case_id, event_id, False, [], [])
+        if self._single is None:
+            self._rejudge(case_id, state, None if state.stale else shape.affected, change)
+        elif not state.stale:
+            plan = shape.plan
+            if plan is None:
+                plan = shape.plan = self._slice(self._plan(self._single), shape.affected)
+            if plan:
+                self._run(case_id, state, plan, change)
+        elif len(columns.types) == 1 and not state.judged and self._untouched is not None:
+            # a new case's first event: every rule it cannot match is not_applicable (no pattern found)
+            first = shape.first_plan
+            if first is None:
+                first = shape.first_plan = (self._slice(self._plan(self._single), shape.affected),
+                                            {rule_id: judged for rule_id, judged in self._untouched.items()
+                                             if rule_id not in shape.affected})
+            state.judged.update(first[1])
+            self._run(case_id, state, first[0], change)
+        else:
+            self._rejudge(case_id, state, None, change)
+        return change
+
+    def _open(self, case_id: str) -> CaseState:
+        """A new case state; a closed case is reopened with its stored history."""
+        state = self.cases[case_id] = CaseState()
+        if case_id in self._closed:
+            self._closed.discard(case_id)
+            for _, event_id, kind, at_us, attrs in self.store.reopen(case_id):
+                self._restore_event(state, event_id, kind, at_us, attrs)
+            for fact_case, fact, value in self.store.load_facts():
+                if fact_case == case_id:
+                    state.facts[fact] = value
+        return state
+
+    def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
+        """Record facts of a case (compensation); committed on return."""
+        state = self.cases.setdefault(case_id, CaseState())
+        parsed = self.intake.facts(case_id, facts)
+        state.facts.update(parsed)
+        self.store.set_facts(case_id, dict(parsed))
+        self.store.commit()
+
+    # --- time -----------------------------------------------------------------------------------------------
+
+    def advance(self, now: dt.datetime | str) -> list[Change]:
+        """Move the clock to `now`; the findings whose due passed in between, with what changed."""
+        instant = instant_of(now, self.tz, "advance")
+        if instant < self.now:
+            raise PolicykitError.single("clock-went-back", f"advance() to {iso(instant, self.tz)}, before the "
+                                        f"session's clock {iso(self.now, self.tz)}", Span("advance"))
+        # cases restored from the store are judged as things stood before the clock moves, so that the dues
+        # passing between then and `now` are reported below like any other
+        for case_id, state in self.cases.items():
+            if state.stale:
+                self._rejudge(case_id, state, None, Change(case_id))
+        self.now = instant
+        limit = _micros(instant)
+        out: dict[str, Change] = {}
+        while self._dues and self._dues[0][0] < limit:
+            _, case_id, rule_id = heapq.heappop(self._dues)
+            held = self.cases.get(case_id)
+            if held is None:
+                continue
+            change = out.setdefault(case_id, Change(case_id))
+            self._rejudge(case_id, held, {rule_id}, change)
+        return [c for c in out.values() if c.findings]
+
+    # --- results --------------------------------------------------------------------------------------------
+
+    def verdict(self, case_id: str) -> Verdict:
+        """The verdict of a case now: `evaluate()` itself on the case's events."""
+        state = self.cases.get(case_id)
+        if state is None:
+            raise KeyError(case_id)
+        return evaluate(self.policy, self._case(case_id, state), self.now, self.reading)
+
+    def close(self, case_id: str) -> Verdict:
+        """The case's final verdict; the case leaves memory (its events stay in the store)."""
+        verdict = self.verdict(case_id)
+        state = self.cases.pop(case_id)
+        self._closed.add(case_id)
+        self.store.close_case(case_id, stored_rows(case_id, list(state.event_ids), state.columns.events()))
+        self.store.commit()
+        return verdict
+
+    def judgement(self, case_id: str) -> dict[str, str]:
+        """The incrementally maintained status of each rule of a case (what post/advance reported)."""
+        state = self.cases[case_id]
+        if state.stale:
+            self._rejudge(case_id, state, None, Change(case_id))
+        return {rule_id: judged[0] for rule_id, judged in state.judged.items()}
+
+    @property
+    def open_cases(self) -> int:
+        """How many cases are held."""
+        return len(self.cases)
+
+    # --- internals ------------------------------------------------------------------------------------------
+
+    def _case(self, case_id: str, state: CaseState) -> Case:
+        return Case(case_id=case_id, events=tuple(state.events), facts=dict(state.facts))
+
+    def _plan(self, compiled: CompiledPolicy) -> list:
+        """(rule id, judge) for every rule of a compiled version, built once per version."""
+        cached = self._plans.get(id(compiled))
+        if cached is None or cached[0] is not compiled:
+            make = fast_judge if self.judges == "fast" else context_judge
+            cached = self._plans[id(compiled)] = (compiled, [(check.rule.id, make(check, compiled))
+                                                             for check in compiled.rules])
+        return cached[1]
+
+    @staticmethod
+    def _slice(plan: list, rule_ids: frozenset[str] | set[str]) -> list:
+        return [step for step in plan if step[0] in rule_ids]
+
+    def _rejudge(self, case_id: str, state: CaseState, rule_ids: set[str] | frozenset[str] | None,
+                 change: Change) -> None:
+        """Re-judge the rules that may have changed (and any not judged yet), with policykit.rules' semantics."""
+        ats = state.columns.ats
+        if self._single is not None:
+            compiled = self._single
+        else:
+            version = self.policy.in_force_on(ats[0].astimezone(self.tz).date() if ats else
+                                              self.now.astimezone(self.tz).date())
+            compiled = compile_policy(version, self.reading)
+        plan = self._plan(compiled)
+        if rule_ids is not None:
+            plan = [step for step in plan if step[0] in rule_ids or step[0] not in state.judged]
+        self._run(case_id, state, plan, change)
+
+    def _run(self, case_id: str, state: CaseState, plan: list, change: Change) -> None:
+        """Judge each rule of `plan` on the case now; record what changed in `change`."""
+        now, judged = self.now, state.judged
+        seen = state.columns
+        if seen.ats and seen.ats[-1] > now:
+            seen = seen.until(now)
+        due_texts, dues, push = self._due_texts, self._dues, heapq.heappush
+        for rule_id, judge in plan:
+            judgement = judge(seen, now)
+            status, due, expects = judgement
+            before = judged.get(rule_id)
+            judged[rule_id] = judgement
+            if due is not None:
+                due_us, due_text = due_texts.get(due) or self._due_text(due)
+                if status == "pending":
+                    push(dues, (due_us, case_id, rule_id))
+            else:
+                due_text = None
+            if before is not None and before[0] == status and before[1] == due:
+                continue
+            if before is None and status == "not_applicable":
+                continue
+            change.findings.append({"rule": rule_id, "from": before[0] if before else None, "to": status,
+                                    "due": due_text})
+            if status == "pending" and expects and (before is None or before[0] != "pending"):
+                change.new_actions.append({"event": expects, "rule": rule_id, "due": due_text})
+        state.stale = False
+
+    def _restore_event(self, state: CaseState, event_id: str | None, kind: str, at_us: int, attrs: dict) -> None:
+        state.event_ids[event_id or content_id(kind, at_us, shown_attrs(attrs))] = None
+        state.stale = True
+        at = _EPOCH + dt.timedelta(microseconds=at_us)
+        state.columns.add(kind, at, attrs)
+        if at > self.now:
+            self.now = at
+
+    def _restore(self) -> None:
+        """Reload every acknowledged event of the open cases from the store."""
+        closed = self._closed = self.store.load_closed()
+        for case_id, event_id, kind, at_us, attrs in self.store.load():
+            if case_id in closed:
+                continue
+            self._restore_event(self.cases.setdefault(case_id, CaseState()), event_id, kind, at_us, attrs)
+        for case_id, fact, value in self.store.load_facts():
+            if case_id in self.cases:
+                self.cases[case_id].facts[fact] = value
+

@@ -1,0 +1,216 @@
+"""The columnar live session (live.columnar, live.book, live.vector) where the generated scripts of
+test_live_fast do not reach: long cases, small blocks, rollback of a failed post, stores of the earlier layout,
+content ids, and the due arithmetic in every zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import sqlite3
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from policykit.diagnostics import PolicykitError
+from policykit.live import LiveSession
+from policykit.live.intake import content_id, micros, shown_attrs
+from policykit.live.judge import due_on
+from policykit.live.store import SqliteStore
+from policykit.live.vector import NO_DUE, Dues
+from policykit.loader import load_policy
+from policykit.rules import compile_policy
+
+
+def _sibling(name: str):
+    """A module of this folder (tests import in importlib mode, so siblings are loaded by path)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(f"_live_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_fast = _sibling("test_live_fast")  # its generated scripts and its runner
+POLICIES, _run, scripts = _fast.POLICIES, _fast._run, _fast.scripts
+PLUS3 = dt.timezone(dt.timedelta(hours=3))
+START = POLICIES[0][1]
+HARIF_TYPES = ["request_received", "request_completed", "data_verified", "declaration_signed", "applicant_informed",
+               "referred_to_committee", "decision_notified", "complaint_received", "complaint_resolved", "case_closed"]
+
+
+def _long_case_steps(seed: int, events: int) -> list[tuple]:
+    """One case with many events (past the matrices' 64 columns), out of order, repeats and advances between."""
+    rng = random.Random(seed)
+    steps, posted, batch = [], [], []
+    for number in range(events):
+        at = START + dt.timedelta(minutes=rng.randint(0, 60 * 24 * 40))
+        event = {"type": rng.choice(HARIF_TYPES), "at": at.isoformat()}
+        if event["type"] == "decision_notified":
+            event["outcome"] = rng.choice(["approved", "rejected"])
+            event["channel"] = rng.choice(["phone", "email"])
+        if event["type"] == "request_received":
+            event["agreed_channel"] = rng.choice(["phone", "email"])
+        item = ("L1" if number % 5 else "L2", event, None)
+        batch.append(rng.choice(posted) if posted and rng.random() < 0.1 else item)
+        posted.append(item)
+        if len(batch) == rng.randint(1, 40):
+            steps.append(("post", batch))
+            batch = []
+            if rng.random() < 0.2:
+                steps.append(("advance", rng.randint(0, 24 * 40)))
+    steps.append(("post", batch))
+    return steps
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cases_longer_than_the_matrices_are_judged_like_the_reference(seed):
+    policy = load_policy("harif")
+    steps = _long_case_steps(seed, 300)
+    columnar = _run(policy, START, None, steps, "columnar")
+    assert columnar == _run(policy, START, None, steps, False)
+    assert sum(1 for step in steps if step[0] == "post" for _ in step[1]) == 300
+    session = LiveSession(policy, now=START, judges="columnar")
+    for step in steps:
+        if step[0] == "post":
+            session.post_many(step[1])
+    assert session.book.overflow and max(session.book.counts) > 64  # the overflow arrays were used
+
+
+def test_blocks_cut_into_small_chunks_give_the_same_reports(monkeypatch):
+    import policykit.live.book as book
+
+    monkeypatch.setattr(book, "_CELLS", 7)  # a block of a few rows at a time, and single rows for long ones
+    policy = load_policy("harif")
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(scripts(START))
+    def check(steps):
+        assert _run(policy, START, None, steps, "columnar") == _run(policy, START, None, steps, False)
+
+    check()
+    steps = _long_case_steps(7, 120)
+    assert _run(policy, START, None, steps, "columnar") == _run(policy, START, None, steps, False)
+
+
+def test_a_failed_post_leaves_cases_clock_and_closed_cases_as_they_were(tmp_path):
+    session = LiveSession("harif", store=tmp_path / "live.sqlite", now="2025-03-01")
+    session.post_many([("A", {"type": "request_completed", "at": "2025-03-02T09:00", "id": "a1"}),
+                       ("B", {"type": "request_completed", "at": "2025-03-03T09:00"})])
+    session.close("B")
+    session.shutdown()
+    session = LiveSession("harif", store=tmp_path / "live.sqlite", now="2025-03-01")
+    before = (set(session.cases), session.now, session.judgement("A"), set(session._closed))
+    assert before[0] == {"A"} and before[1] == dt.datetime(2025, 3, 2, 6, tzinfo=dt.timezone.utc)
+    bad = [("A", {"type": "applicant_informed", "at": "2025-03-04T09:00"}),  # taken, then undone
+           ("B", {"type": "applicant_informed", "at": "2025-03-05T09:00"}),  # reopens B (its clock: the 3rd)
+           ("C", {"type": "applicant_informed", "at": "2025-03-05T09:00"}),  # a new case
+           ("A", {"type": "applicant_informed", "at": "2025-03-04T09:00", "channel": "pigeon"})]
+    with pytest.raises(PolicykitError):
+        session.post_many(bad)
+    assert (set(session.cases), session.now, session.judgement("A"), set(session._closed)) == before
+    assert len(session.cases["A"].events) == 1
+    changes = session.post_many(bad[:3])
+    assert [c.duplicate for c in changes] == [False, False, False]
+    assert [len(session.cases[c].events) for c in ("A", "B", "C")] == [2, 2, 1]
+    session.shutdown()
+    store = SqliteStore(tmp_path / "live.sqlite")
+    assert [(c, kind) for c, _, kind, _, _ in store.load()] == [
+        ("A", "request_completed"), ("B", "request_completed"), ("A", "applicant_informed"),
+        ("B", "applicant_informed"), ("C", "applicant_informed")]
+    assert store.load_closed() == set()
+    store.close()
+
+
+def test_events_without_ids_are_known_by_their_content_id():
+    session = LiveSession("harif", now="2025-03-01")
+    event = {"type": "decision_notified", "at": "2025-03-03T09:00:00+03:00", "outcome": "approved", "channel": "phone"}
+    first = session.post("A", event)
+    expected = content_id("decision_notified", micros(dt.datetime(2025, 3, 3, 9, tzinfo=PLUS3)),
+                          shown_attrs({"outcome": "approved", "channel": "phone"}))
+    assert first.event_id == expected and first.to_dict()["event_id"] == expected
+    # the same instant written otherwise, the attributes in another order: the same content
+    again = session.post("A", {"type": "decision_notified", "at": "2025-03-03T06:00:00+00:00", "channel": "phone",
+                               "outcome": "approved"})
+    assert again.duplicate and again.event_id == expected
+    assert session.post("A", dict(event, id=expected)).duplicate  # its content id, given as its id
+    assert not session.post("A", dict(event, id="x1")).duplicate  # another id: another event
+    assert len(session.cases["A"].events) == 2
+
+
+def _legacy_store(path, rows, closed=()):
+    """A store file of the earlier layout: one `events` row per event, a unique index, closed ids only."""
+    with sqlite3.connect(path) as db:
+        db.executescript("""
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE events (seq INTEGER PRIMARY KEY, case_id TEXT NOT NULL, event_id TEXT NOT NULL,
+                                 type TEXT NOT NULL, at_us INTEGER NOT NULL, attrs TEXT, UNIQUE (case_id, event_id));
+            CREATE TABLE facts (case_id TEXT NOT NULL, fact TEXT NOT NULL, value INTEGER, PRIMARY KEY (case_id, fact));
+            CREATE TABLE closed (case_id TEXT PRIMARY KEY);
+            INSERT INTO meta VALUES ('policy', 'harif');""")
+        db.executemany("INSERT INTO events (case_id, event_id, type, at_us, attrs) VALUES (?, ?, ?, ?, ?)", rows)
+        db.executemany("INSERT INTO closed VALUES (?)", [(case_id,) for case_id in closed])
+
+
+@pytest.mark.parametrize("judges", ["columnar", "fast"])
+def test_stores_of_the_earlier_layout_are_read_and_extended(tmp_path, judges):
+    at = micros(dt.datetime(2025, 3, 2, 9, tzinfo=PLUS3))
+    attrs = {"agreed_channel": "phone"}
+    rows = [("A", content_id("request_received", at, shown_attrs(attrs)), "request_received", at, json.dumps(attrs)),
+            ("A", "given-1", "request_completed", at + 3_600_000_000, None),
+            ("B", content_id("request_completed", at, "[]"), "request_completed", at, None)]
+    _legacy_store(tmp_path / "old.sqlite", rows, closed=["B"])
+    session = LiveSession("harif", store=tmp_path / "old.sqlite", judges=judges)
+    assert set(session.cases) == {"A"} and len(session.cases["A"].events) == 2
+    # re-sent after the upgrade: both are known, with or without their ids
+    assert session.post("A", {"type": "request_received", "at": "2025-03-02T09:00", **attrs}).duplicate
+    assert session.post("A", {"type": "request_completed", "at": "2025-03-02T10:00", "id": "given-1"}).duplicate
+    # a case closed under the earlier layout reopens with its events found in the log
+    assert session.post("B", {"type": "request_completed", "at": "2025-03-02T09:00"}).duplicate
+    assert not session.post("B", {"type": "applicant_informed", "at": "2025-03-03T09:00"}).duplicate
+    session.close("A")
+    session.shutdown()
+    session = LiveSession("harif", store=tmp_path / "old.sqlite", judges=judges)
+    assert set(session.cases) == {"B"} and len(session.cases["B"].events) == 2
+    assert session.post("A", {"type": "request_completed", "at": "2025-03-02T10:00", "id": "given-1"}).duplicate
+    assert len(session.cases["A"].events) == 2  # reopened from the copy its closing kept
+    session.shutdown()
+
+
+def test_texts_holding_the_separator_are_stored_as_json(tmp_path):
+    session = LiveSession("harif", store=tmp_path / "live.sqlite", now="2025-03-01")
+    odd = "case\x00with a NUL"
+    session.post_many([(odd, {"type": "request_completed", "at": "2025-03-02T09:00", "id": "id\x00x"}),
+                       ("plain", {"type": "request_completed", "at": "2025-03-02T09:00"})])
+    session.shutdown()
+    store = SqliteStore(tmp_path / "live.sqlite")
+    assert [(c, e) for c, e, *_ in store.load()] == [(odd, "id\x00x"), ("plain", None)]
+    store.close()
+    reopened = LiveSession("harif", store=tmp_path / "live.sqlite")
+    assert reopened.post(odd, {"type": "request_completed", "at": "2025-03-02T09:00", "id": "id\x00x"}).duplicate
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(min_value=dt.datetime(1900, 1, 2), max_value=dt.datetime(2199, 12, 1)),
+       st.sampled_from(["Asia/Riyadh", "Europe/Paris", "America/Santiago"]), st.integers(0, 40),
+       st.sampled_from(["working_days", "calendar_days"]))
+def test_dues_per_date_are_the_calendar_s_own(local, timezone, amount, unit):
+    import numpy as np
+
+    from policykit.batch.calendar_np import fixed_offset_seconds
+    from policykit.calendar import WorkCalendar
+
+    harif = compile_policy(load_policy("harif"), None).calendar
+    # the same closed days read in another zone (zones with summer time, and with offsets that changed)
+    calendar = WorkCalendar(timezone, harif.work_week, harif.public_holidays, harif.extra_closures)
+    trigger = local.replace(tzinfo=calendar.tz)
+    instants = np.array([micros(trigger)], dtype=np.int64)
+    wanted = np.array([True])
+    for dues in (Dues(calendar, fixed_offset_seconds(timezone)), Dues(calendar, None)):
+        assert int(dues.due(instants, wanted, amount, unit)[0]) == micros(due_on(calendar, trigger, amount, unit))
+        assert int(dues.not_before(instants, wanted, amount, unit)[0]) == \
+            micros(calendar.not_before(trigger, amount, unit))
+        assert int(dues.due(instants, ~wanted, amount, unit)[0]) == NO_DUE
