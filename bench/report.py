@@ -35,14 +35,16 @@ def tables(results: dict) -> str:
                   f"{check.get('interpreter_ms', float('nan')):.0f} ms).", "",
               "| slowest imports on the check path | cumulative ms |", "|---|---:|"]
     lines += [f"| `{i['module']}` | {i['cumulative_ms']:.0f} |" for i in check["slowest_imports"]]
-    lines += ["", "| live session | events posted | open cases | events/s | peak MiB | advance() to 2026-06-01 |",
-              "|---|---:|---:|---:|---:|---:|"]
+    lines += ["", "| live session | events posted | open cases | events/s (median) | every run, events/s | peak MiB | "
+                  "advance() to 2026-06-01 |", "|---|---:|---:|---:|---:|---:|---:|"]
     for live in results["live"]:
         if "error" in live:
-            lines.append(f"| {live['store']} | error | | | | |")
+            lines.append(f"| {live['store']} | error | | | | | |")
             continue
         lines.append(f"| {Path(live['store']).name} | {live['events']:,} | {live['open_cases']:,} | "
-                     f"{live['events_per_second']:,.0f} | {live['peak_bytes'] / MIB:,.0f} | "
+                     f"{live['events_per_second']:,.0f} | "
+                     f"{', '.join(f'{run:,.0f}' for run in live.get('runs_events_per_second', []))} | "
+                     f"{live['peak_bytes'] / MIB:,.0f} | "
                      f"{live['advance_seconds']:.1f} s, {live['deadlines_passed']:,} cases changed |")
     machine = results["machine"]
     lines += ["", f"Machine: {machine['cpus']} cores, Python {machine['python']}; load average "

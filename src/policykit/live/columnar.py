@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from operator import attrgetter
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -22,6 +23,7 @@ from .vector import NO_DUE, NONE, NOT_APPLICABLE, PENDING, STATUS, Dues, Pattern
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _US = dt.timedelta(microseconds=1)
+_CASE_ID, _KEY = attrgetter("case_id"), attrgetter("_event_id")
 
 
 class ColumnarSession(LiveSession):
@@ -39,6 +41,7 @@ class ColumnarSession(LiveSession):
         self.shapes: list[Shape | None] = [None]  # code 0: padding, no event
         self._shape_codes: dict[tuple, int] = {}
         self._affected = np.zeros((1, len(self.rule_ids)), dtype=bool)
+        self._kinds = self._texts = np.array([None], dtype=object)
         self._closed: set[str] = set()
         self._dues: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (due µs, row, rule) awaiting advance()
         self._due_strings: dict[int, str] = {}
@@ -59,6 +62,13 @@ class ColumnarSession(LiveSession):
         shape.code = code
         return code
 
+    def _shape_columns(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each shape code's event type and stored attribute text (object arrays, for taking by code)."""
+        if len(self._kinds) != len(self.shapes):
+            self._kinds = np.array([None] + [shape.kind for shape in self.shapes[1:]], dtype=object)
+            self._texts = np.array([None] + [shape.stored for shape in self.shapes[1:]], dtype=object)
+        return self._kinds, self._texts
+
     # --- feeding --------------------------------------------------------------------------------------------
 
     def _post_many(self, items: Iterable[tuple]) -> list[Change]:
@@ -74,7 +84,6 @@ class ColumnarSession(LiveSession):
         arrivals: list[int] = []
         codes: list[int] = []
         ats: list[int] = []
-        stored: list[tuple] = []
         facts_taken: list[tuple[str, dict]] = []
         reopened: list[str] = []
         opened_from, clock = len(book.case_of), (self.now, self.now_us)  # a reopened case may move the clock
@@ -141,11 +150,10 @@ class ColumnarSession(LiveSession):
                 codes.append(shape.code or code_of(shape))
                 ats.append(at_us)
                 changes.append(Change(case_id, event_id, False, [], []))
-                stored.append((case_id, event_id, kind, at_us, shape.stored))
         except BaseException:
-            for row, taken in zip(rows, stored):
+            for row, change in zip(rows, [change for change in changes if not change.duplicate]):
                 if row < opened_from:
-                    del ids_of[row][taken[1]]
+                    del ids_of[row][change._event_id]
                     counts[row] -= 1
             book.forget(opened_from)
             self.now, self.now_us = clock
@@ -156,11 +164,15 @@ class ColumnarSession(LiveSession):
         for case_id, facts in facts_taken:
             book.facts.setdefault(case_id, {}).update(facts)
             store.set_facts(case_id, facts)
+        taken = [change for change in changes if not change.duplicate]
         if rows:
-            self._judge_posted(np.array(rows, dtype=np.int64), np.array(arrivals, dtype=np.int64),
-                               np.array(codes, dtype=np.int32), np.array(ats, dtype=np.int64),
-                               [change for change in changes if not change.duplicate])
-        store.add_events(stored)
+            instants, shape_codes = np.array(ats, dtype=np.int64), np.array(codes, dtype=np.int32)
+            self._judge_posted(np.array(rows, dtype=np.int64), np.array(arrivals, dtype=np.int64), shape_codes,
+                               instants, taken)
+            if store.path is not None:
+                kinds, texts = self._shape_columns()
+                store.add_columns(list(map(_CASE_ID, taken)), list(map(_KEY, taken)), kinds[shape_codes].tolist(),
+                                  instants.tobytes(), texts[shape_codes].tolist())
         store.commit()
         return changes
 

@@ -38,6 +38,9 @@ class MemoryStore:
     def add_events(self, rows: list[NewEvent]) -> None:
         """Nothing to write."""
 
+    def add_columns(self, cases: list[str], ids: list, kinds: list[str], ats: bytes, attrs: list) -> None:
+        """Nothing to write."""
+
     def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
         """Nothing to write."""
 
@@ -101,9 +104,17 @@ class SqliteStore(MemoryStore):
     def add_events(self, rows: list[NewEvent]) -> None:
         """Queue one acknowledgement's events in the open transaction (the session never passes a duplicate)."""
         if rows:
+            cases, ids, kinds, ats, attrs = zip(*rows)
+            self.add_columns(list(cases), list(ids), list(kinds), array("q", ats).tobytes(), list(attrs))
+
+    def add_columns(self, cases: list[str], ids: list, kinds: list[str], ats: bytes, attrs: list) -> None:
+        """add_events with the events as columns: instants as int64 bytes (native order), ids that are not
+        texts and attributes that are None stored as none."""
+        if cases:
             self._begin()
             self.db.execute("INSERT INTO batches (size, cases, ids, types, ats, attrs) VALUES (?, ?, ?, ?, ?, ?)",
-                            _columns(rows))
+                            (len(cases), _joined(cases), _joined([key if type(key) is str else "" for key in ids]),
+                             _joined(kinds), ats, _joined([text or "" for text in attrs])))
 
     def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
         """Record a case's facts in the open transaction."""
@@ -173,13 +184,6 @@ class SqliteStore(MemoryStore):
         """Commit and release the file."""
         self.commit()
         self.db.close()
-
-
-def _columns(rows: list[NewEvent]) -> tuple:
-    """Events as the columns of a `batches` row: size, case ids, event ids, types, instants, attribute texts."""
-    cases, ids, kinds, ats, attrs = zip(*rows)
-    return (len(rows), _joined(cases), _joined([key if type(key) is str else "" for key in ids]), _joined(kinds),
-            array("q", ats).tobytes(), _joined([text or "" for text in attrs]))
 
 
 def _joined(values) -> str | bytes:
