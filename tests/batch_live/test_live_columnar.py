@@ -138,7 +138,25 @@ def test_events_without_ids_are_known_by_their_content_id():
     assert again.duplicate and again.event_id == expected
     assert session.post("A", dict(event, id=expected)).duplicate  # its content id, given as its id
     assert not session.post("A", dict(event, id="x1")).duplicate  # another id: another event
-    assert len(session.cases["A"].events) == 2
+    assert session.post("A", dict(event, id="x1")).event_id == "x1"
+    assert session.post("A", dict(event, id=12345)).event_id == "12345"  # ids are texts
+    other = "0" * 24  # looks like a content id, but is not this event's
+    assert not session.post("A", dict(event, id=other)).duplicate
+    assert len(session.cases["A"].events) == 4
+
+
+def test_content_keys_that_do_not_fit_one_int_are_kept_whole(monkeypatch):
+    import policykit.live.columnar as columnar
+
+    monkeypatch.setattr(columnar, "CODE_MASK", 0)  # every shape code is then too large to pack
+    policy = load_policy("harif")
+
+    @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(scripts(START))
+    def check(steps):
+        assert _run(policy, START, None, steps, "columnar") == _run(policy, START, None, steps, False)
+
+    check()
 
 
 def _legacy_store(path, rows, closed=()):
@@ -214,3 +232,23 @@ def test_dues_per_date_are_the_calendar_s_own(local, timezone, amount, unit):
         assert int(dues.not_before(instants, wanted, amount, unit)[0]) == \
             micros(calendar.not_before(trigger, amount, unit))
         assert int(dues.due(instants, ~wanted, amount, unit)[0]) == NO_DUE
+
+
+@pytest.mark.parametrize("text,valid", [("1900-01-01T00:30:00+03:00", True), ("1899-12-31T23:30:00-03:00", False),
+                                         ("2200-12-31T23:00:00-05:00", True), ("2201-01-01T00:30:00+14:00", False),
+                                         ("1900-01-01", True), ("2200-12-31", True), ("0001-01-01T00:00:00+00:00", False),
+                                         ("9999-12-31T23:59:59-12:00", False)])
+def test_instants_at_the_ends_of_the_years_allowed_read_as_the_case_loader_reads_them(text, valid):
+    from policykit.timeparse import parse_instant
+
+    for judges in ("columnar", "fast"):
+        session = LiveSession("harif", judges=judges)
+        event = {"type": "request_completed", "at": text}
+        if not valid:
+            with pytest.raises(PolicykitError) as info:
+                session.post("A", event)
+            assert info.value.first.code == "invalid-date"
+            assert "A" not in session.cases
+            continue
+        session.post("A", event)
+        assert session.cases["A"].events[0].at == parse_instant(text, session.tz)

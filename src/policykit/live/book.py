@@ -18,7 +18,6 @@ class CaseBook:
         self.rules = rules
         self.index: dict[str, int] = {}
         self.case_of: list[str] = []
-        self.counts: list[int] = []
         self.ids: list[dict[str, None] | None] = []  # per row, acknowledged ids in arrival order
         self.facts: dict[str, dict[str, bool | None]] = {}
         capacity, width = 1024, 8
@@ -27,6 +26,7 @@ class CaseBook:
         self.status = np.zeros((capacity, rules), dtype=np.int8)
         self.due = np.full((capacity, rules), NO_DUE, dtype=np.int64)
         self.stale = np.zeros(capacity, dtype=bool)
+        self.counts = np.zeros(capacity, dtype=np.int64)  # events held per row
         self.overflow: dict[int, tuple[list[int], list[int]]] = {}  # row: (shapes, instants) past WIDTH_KEPT
 
     def __len__(self) -> int:
@@ -39,7 +39,7 @@ class CaseBook:
             self._grow_rows(2 * row)
         self.index[case_id] = row
         self.case_of.append(case_id)
-        self.counts.append(0)
+        self.counts[row] = 0
         self.ids.append({})
         self.stale[row] = True  # status and due: judged as a whole row before first read (rows are never reused)
         return row
@@ -49,7 +49,7 @@ class CaseBook:
         for case_id in self.case_of[first_row:]:
             if self.index.get(case_id, -1) >= first_row:
                 del self.index[case_id]
-        del self.case_of[first_row:], self.counts[first_row:], self.ids[first_row:]
+        del self.case_of[first_row:], self.ids[first_row:]
 
     def drop(self, case_id: str) -> None:
         """A case leaves memory (its row is never used again)."""
@@ -66,6 +66,18 @@ class CaseBook:
         self.shapes, self.ats = grown(self.shapes, 0), grown(self.ats, 0)
         self.status, self.due = grown(self.status, NONE), grown(self.due, NO_DUE)
         self.stale = grown(self.stale, False)
+        self.counts = grown(self.counts, 0)
+
+    def arrive(self, rows: np.ndarray) -> np.ndarray:
+        """Each new event's arrival index in its row (rows in arrival order); the rows' counts grow by them."""
+        order = np.argsort(rows, kind="stable")
+        ordered = rows[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+        arrivals = np.empty(len(rows), dtype=np.int64)
+        arrivals[order] = self.counts[ordered] + rank
+        np.add.at(self.counts, rows, 1)
+        return arrivals
 
     def write(self, rows: np.ndarray, arrivals: np.ndarray, shapes: np.ndarray, ats: np.ndarray) -> None:
         """Place events at their arrival index in their case's row (or overflow)."""
@@ -93,7 +105,7 @@ class CaseBook:
 
     def events_of(self, row: int) -> tuple[list[int], list[int]]:
         """A row's (shape codes, instants) in arrival order."""
-        count = self.counts[row]
+        count = int(self.counts[row])
         width = self.shapes.shape[1]
         shapes, ats = self.shapes[row, :min(count, width)].tolist(), self.ats[row, :min(count, width)].tolist()
         if row in self.overflow:

@@ -17,13 +17,16 @@ from ..timeparse import MAX_YEAR, MIN_YEAR, iso
 from ..verdict import Verdict
 from .book import CaseBook
 from .intake import Shape, content_id, micros
-from .session import Change, LiveSession, instant_of
+from .session import CODE_BITS, CODE_MASK, Change, LiveSession, instant_of
 from .state import stored_rows
 from .vector import NO_DUE, NONE, NOT_APPLICABLE, PENDING, STATUS, Dues, Patterns, vector_judges
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _US = dt.timedelta(microseconds=1)
 _CASE_ID, _KEY = attrgetter("case_id"), attrgetter("_event_id")
+# instants (µs, UTC) whose local year is surely MIN_YEAR..MAX_YEAR whatever their offset
+_SURELY_IN_RANGE = ((dt.datetime(MIN_YEAR, 1, 2, tzinfo=dt.timezone.utc) - _EPOCH) // _US,
+                    (dt.datetime(MAX_YEAR, 12, 30, tzinfo=dt.timezone.utc) - _EPOCH) // _US)
 
 
 class ColumnarSession(LiveSession):
@@ -76,12 +79,12 @@ class ColumnarSession(LiveSession):
         The common event (a known shape, an ISO 8601 instant) is read inline; any other goes through
         Intake.check, which says what is wrong."""
         book, store, intake, tz = self.book, self.store, self.intake, self.tz
-        index, ids_of, counts, closed = book.index, book.ids, book.counts, self._closed
-        check, facts_of, shapes, code_of = intake.check, intake.facts, intake._shapes, self._code
+        index, ids_of, closed = book.index, book.ids, self._closed
+        check, facts_of, shapes, code_of, shapes_of = intake.check, intake.facts, intake._shapes, self._code, self.shapes
         fromisoformat, low, high, epoch, one_us = dt.datetime.fromisoformat, MIN_YEAR, MAX_YEAR, _EPOCH, _US
+        surely_low, surely_high = _SURELY_IN_RANGE
         changes: list[Change] = []
         rows: list[int] = []
-        arrivals: list[int] = []
         codes: list[int] = []
         ats: list[int] = []
         facts_taken: list[tuple[str, dict]] = []
@@ -96,7 +99,7 @@ class ColumnarSession(LiveSession):
                     case_id, event, facts = item
                 if type(case_id) is not str:
                     case_id = str(case_id)
-                shape = instant = None
+                shape = instant = given = None
                 if type(event) is dict:
                     kind, at = event.get("type"), event.get("at")
                     if len(event) == 2:
@@ -105,7 +108,7 @@ class ColumnarSession(LiveSession):
                         rest = event.copy()  # the attributes in posted order, as Intake keys its shapes
                         rest.pop("type", None)
                         rest.pop("at", None)
-                        rest.pop("id", None)
+                        given = rest.pop("id", None)
                         pairs = tuple(rest.items())
                     try:
                         shape = shapes.get((kind, pairs))
@@ -116,21 +119,23 @@ class ColumnarSession(LiveSession):
                             instant = fromisoformat(at)
                         except ValueError:
                             instant = None
-                        if instant is not None and not low <= instant.year <= high:
-                            instant = None
+                if instant is not None:
+                    if instant.tzinfo is None:
+                        instant = instant.replace(tzinfo=tz)
+                    at_us = (instant - epoch) // one_us
+                    # surely inside the years allowed (offsets are under a day), else their exact test
+                    if not surely_low < at_us < surely_high and not low <= instant.year <= high:
+                        instant = None
                 if instant is None:
                     kind, instant, _, shape = check(case_id, event)
-                elif instant.tzinfo is None:
-                    instant = instant.replace(tzinfo=tz)
-                at_us = (instant - epoch) // one_us
-                given = event.get("id")
-                # without an id, an event is known by its content (its id text is made only if asked for)
-                if not given:
-                    event_id = (kind, at_us, shape.shown)
-                else:
-                    event_id = str(given)
-                    if len(event_id) == 24 and event_id == content_id(kind, at_us, shape.shown):
-                        event_id = (kind, at_us, shape.shown)  # its own content id, posted as its id
+                    at_us = (instant - epoch) // one_us
+                    given = event.get("id")
+                code = shape.code or code_of(shape)
+                event_id = str(given) if given else None
+                if event_id is None or (len(event_id) == 24 and event_id == content_id(kind, at_us, shape.shown)):
+                    # known by its content (also when its own content id is posted as its id): one int, which
+                    # the garbage collector need not track, unlike a tuple
+                    event_id = (at_us << CODE_BITS) | code if code <= CODE_MASK else (kind, at_us, shape.shown)
                 if facts:
                     facts = facts_of(case_id, facts)
                 row = index.get(case_id)
@@ -138,23 +143,19 @@ class ColumnarSession(LiveSession):
                     row = self._open(case_id, closed, reopened)
                 ids = ids_of[row]
                 if event_id in ids:
-                    changes.append(Change(case_id, event_id, True, [], []))
+                    changes.append(Change(case_id, event_id, True, [], [], shapes_of))
                     continue
                 ids[event_id] = None
                 if facts:
                     facts_taken.append((case_id, facts))
-                arrival = counts[row]
-                counts[row] = arrival + 1
                 rows.append(row)
-                arrivals.append(arrival)
-                codes.append(shape.code or code_of(shape))
+                codes.append(code)
                 ats.append(at_us)
-                changes.append(Change(case_id, event_id, False, [], []))
+                changes.append(Change(case_id, event_id, False, [], [], shapes_of))
         except BaseException:
             for row, change in zip(rows, [change for change in changes if not change.duplicate]):
                 if row < opened_from:
                     del ids_of[row][change._event_id]
-                    counts[row] -= 1
             book.forget(opened_from)
             self.now, self.now_us = clock
             raise
@@ -167,8 +168,8 @@ class ColumnarSession(LiveSession):
         taken = [change for change in changes if not change.duplicate]
         if rows:
             instants, shape_codes = np.array(ats, dtype=np.int64), np.array(codes, dtype=np.int32)
-            self._judge_posted(np.array(rows, dtype=np.int64), np.array(arrivals, dtype=np.int64), shape_codes,
-                               instants, taken)
+            row_numbers = np.array(rows, dtype=np.int64)
+            self._judge_posted(row_numbers, book.arrive(row_numbers), shape_codes, instants, taken)
             if store.path is not None:
                 kinds, texts = self._shape_columns()
                 store.add_columns(list(map(_CASE_ID, taken)), list(map(_KEY, taken)), kinds[shape_codes].tolist(),
@@ -256,15 +257,17 @@ class ColumnarSession(LiveSession):
         order = np.lexsort((rules, positions))
         expects = [expected for _, _, expected in self.judges_of]
         rule_ids, texts, text_of = self.rule_ids, self._due_strings, self._due_string
+        previous, listed, actions = -1, [], []
         for position, rule, before, status, due in zip(positions[order].tolist(), rules[order].tolist(),
                                                        befores[order].tolist(), statuses[order].tolist(),
                                                        dues[order].tolist()):
+            if position != previous:  # the first finding of this event
+                change, previous = changes[position], position
+                listed, actions = change.findings, change.new_actions
             due_text = None if due == NO_DUE else texts.get(due) or text_of(due)
-            change = changes[position]
-            change.findings.append({"rule": rule_ids[rule], "from": STATUS[before], "to": STATUS[status],
-                                    "due": due_text})
+            listed.append({"rule": rule_ids[rule], "from": STATUS[before], "to": STATUS[status], "due": due_text})
             if status == PENDING and before != PENDING and expects[rule]:
-                change.new_actions.append({"event": expects[rule], "rule": rule_ids[rule], "due": due_text})
+                actions.append({"event": expects[rule], "rule": rule_ids[rule], "due": due_text})
 
     def _finding(self, change: Change, rule: int, before: int, status: int, due: int, expected: str | None) -> None:
         due_text = None if due == NO_DUE else self._due_string(due)
@@ -355,7 +358,7 @@ class ColumnarSession(LiveSession):
             return []
         held = list(dict.fromkeys(case_id for case_id, _ in pairs))
         held_rows = np.array([book.index[case_id] for case_id in held], dtype=np.int64)
-        status, due = self._judge(held_rows, np.array([book.counts[row] for row in held_rows.tolist()]),
+        status, due = self._judge(held_rows, book.counts[held_rows],
                                   np.full(len(held), limit, dtype=np.int64), sorted({rule for _, rule in pairs}))
         where = {case_id: position for position, case_id in enumerate(held)}
         out: dict[str, Change] = {}
@@ -380,7 +383,7 @@ class ColumnarSession(LiveSession):
         book = self.book
         stale = np.array([row for row in book.index.values() if book.stale[row]], dtype=np.int64)
         if len(stale):
-            limits = np.array([book.counts[row] for row in stale.tolist()], dtype=np.int64)
+            limits = book.counts[stale]
             self._rejudge(stale, limits, np.full(len(stale), self.now_us, dtype=np.int64), None)
 
     # --- results --------------------------------------------------------------------------------------------
@@ -406,7 +409,7 @@ class ColumnarSession(LiveSession):
         book = self.book
         row = book.index[case_id]
         if book.stale[row]:
-            self._rejudge(np.array([row]), np.array([book.counts[row]]), np.array([self.now_us]), None)
+            self._rejudge(np.array([row]), book.counts[[row]], np.array([self.now_us]), None)
         return {rule_id: STATUS[code] for rule_id, code in zip(self.rule_ids, book.status[row].tolist())
                 if code != NONE}
 
@@ -438,7 +441,7 @@ class ColumnarSession(LiveSession):
     def _restore_events(self, stored: Iterable[tuple]) -> None:
         """Stored events (case id, event id, type, µs, attributes) back into their rows, which become stale."""
         book, shape_of, code_of = self.book, self.intake.shape_of, self._code
-        rows, arrivals, codes, ats = [], [], [], []
+        rows, codes, ats = [], [], []
         for case_id, event_id, kind, at_us, attrs in stored:
             row = book.index.get(case_id)
             if row is None:
@@ -447,22 +450,21 @@ class ColumnarSession(LiveSession):
             book.ids[row][self._key(event_id, kind, at_us, shape)] = None
             book.stale[row] = True
             rows.append(row)
-            arrivals.append(book.counts[row])
-            book.counts[row] += 1
             codes.append(code_of(shape))
             ats.append(at_us)
         if rows:
-            book.write(np.array(rows, dtype=np.int64), np.array(arrivals, dtype=np.int64),
-                       np.array(codes, dtype=np.int32), np.array(ats, dtype=np.int64))
+            row_numbers = np.array(rows, dtype=np.int64)
+            book.write(row_numbers, book.arrive(row_numbers), np.array(codes, dtype=np.int32),
+                       np.array(ats, dtype=np.int64))
             self._set_clock(max(ats))
 
-    @staticmethod
-    def _key(event_id: str | None, kind: str, at_us: int, shape: Shape) -> str | tuple:
-        """A stored event's key among its case's acknowledged ones: its id, or its content when it had none (or
-        when a file of the earlier layout stored its content id)."""
+    def _key(self, event_id: str | None, kind: str, at_us: int, shape: Shape) -> str | int | tuple:
+        """A stored event's key among its case's acknowledged ones, as _post_many makes it: its id, or its
+        content when it had none (or when a file of the earlier layout stored its content id)."""
         if event_id and (len(event_id) != 24 or event_id != content_id(kind, at_us, shape.shown)):
             return event_id
-        return (kind, at_us, shape.shown)
+        code = self._code(shape)
+        return (at_us << CODE_BITS) | code if code <= CODE_MASK else (kind, at_us, shape.shown)
 
     def _restore(self) -> None:
         """Reload every acknowledged event of the open cases from the store."""

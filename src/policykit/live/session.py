@@ -18,27 +18,34 @@ from .store import open_store
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 JUDGES = ("columnar", "fast", "reference")
+CODE_BITS = 20  # a content key packs an instant (µs) and a shape code below 2**CODE_BITS into one int
+CODE_MASK = (1 << CODE_BITS) - 1
 
 
 class Change:
     """What one post (or advance) changed on one case.
 
-    An event posted without an id is known by its content id (live.intake.content_id), made when first read:
-    the session itself tells duplicates apart by the content (type, instant, attributes)."""
+    An event posted without an id is known by its content (type, instant, attributes); its id text
+    (live.intake.content_id) is made when `event_id` is first read."""
 
-    __slots__ = ("case_id", "_event_id", "duplicate", "findings", "new_actions")
+    __slots__ = ("case_id", "_event_id", "duplicate", "findings", "new_actions", "_shapes")
 
-    def __init__(self, case_id: str, event_id: "str | tuple | None" = None, duplicate: bool = False,
-                 findings: list[dict] | None = None, new_actions: list[dict] | None = None) -> None:
+    def __init__(self, case_id: str, event_id: "str | int | tuple | None" = None, duplicate: bool = False,
+                 findings: list[dict] | None = None, new_actions: list[dict] | None = None,
+                 shapes: list | None = None) -> None:
         self.case_id, self._event_id, self.duplicate = case_id, event_id, duplicate
         self.findings: list[dict] = [] if findings is None else findings
         self.new_actions: list[dict] = [] if new_actions is None else new_actions
+        self._shapes = shapes  # a columnar session's shapes, which an int content key is read with
 
     @property
     def event_id(self) -> str | None:
         """The event's id: the one posted, else its content id."""
         key = self._event_id
-        if type(key) is tuple:
+        if type(key) is int:  # (instant << CODE_BITS) | shape code
+            shape = self._shapes[key & CODE_MASK]
+            key = self._event_id = content_id(shape.kind, key >> CODE_BITS, shape.shown)
+        elif type(key) is tuple:  # (type, instant, attributes text)
             key = self._event_id = content_id(*key)
         return key
 
