@@ -68,14 +68,13 @@ class CaseBook:
         self.stale = grown(self.stale, False)
         self.counts = grown(self.counts, 0)
 
-    def arrive(self, rows: np.ndarray) -> np.ndarray:
-        """Each new event's arrival index in its row (rows in arrival order); the rows' counts grow by them."""
-        order = np.argsort(rows, kind="stable")
-        ordered = rows[order]
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-        rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+    def arrive(self, rows: np.ndarray, by_row: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Each new event's arrival index in its row; the rows' counts grow by them.  `rows` are in arrival
+        order, `by_row` sorts them stably, `starts` marks each row's first place in that order."""
+        begin = np.flatnonzero(starts)
+        rank = np.arange(len(rows)) - np.repeat(begin, np.diff(np.r_[begin, len(rows)]))
         arrivals = np.empty(len(rows), dtype=np.int64)
-        arrivals[order] = self.counts[ordered] + rank
+        arrivals[by_row] = self.counts[rows[by_row]] + rank
         np.add.at(self.counts, rows, 1)
         return arrivals
 

@@ -45,6 +45,7 @@ class ColumnarSession(LiveSession):
         self._shape_codes: dict[tuple, int] = {}
         self._affected = np.zeros((1, len(self.rule_ids)), dtype=bool)
         self._kinds = self._texts = np.array([None], dtype=object)
+        self._bare: dict[str, Shape] = {}  # the shape of an event with a type and an instant only, by type
         self._closed: set[str] = set()
         self._dues: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (due µs, row, rule) awaiting advance()
         self._due_strings: dict[int, str] = {}
@@ -81,6 +82,7 @@ class ColumnarSession(LiveSession):
         book, store, intake, tz = self.book, self.store, self.intake, self.tz
         index, ids_of, closed = book.index, book.ids, self._closed
         check, facts_of, shapes, code_of, shapes_of = intake.check, intake.facts, intake._shapes, self._code, self.shapes
+        bare = self._bare
         fromisoformat, low, high, epoch, one_us = dt.datetime.fromisoformat, MIN_YEAR, MAX_YEAR, _EPOCH, _US
         surely_low, surely_high = _SURELY_IN_RANGE
         changes: list[Change] = []
@@ -102,16 +104,19 @@ class ColumnarSession(LiveSession):
                 shape = instant = given = None
                 if type(event) is dict:
                     kind, at = event.get("type"), event.get("at")
-                    if len(event) == 2:
-                        pairs: tuple = ()
-                    else:
-                        rest = event.copy()  # the attributes in posted order, as Intake keys its shapes
-                        rest.pop("type", None)
-                        rest.pop("at", None)
-                        given = rest.pop("id", None)
-                        pairs = tuple(rest.items())
                     try:
-                        shape = shapes.get((kind, pairs))
+                        if len(event) == 2:  # a type and an instant: most events
+                            shape = bare.get(kind)
+                            if shape is None:
+                                shape = shapes.get((kind, ()))
+                                if shape is not None:
+                                    bare[kind] = shape
+                        else:
+                            rest = event.copy()  # the attributes in posted order, as Intake keys its shapes
+                            rest.pop("type", None)
+                            rest.pop("at", None)
+                            given = rest.pop("id", None)
+                            shape = shapes.get((kind, tuple(rest.items())))
                     except TypeError:  # an unhashable value: Intake.check explains
                         shape = None
                     if shape is not None and type(at) is str:
@@ -169,7 +174,7 @@ class ColumnarSession(LiveSession):
         if rows:
             instants, shape_codes = np.array(ats, dtype=np.int64), np.array(codes, dtype=np.int32)
             row_numbers = np.array(rows, dtype=np.int64)
-            self._judge_posted(row_numbers, book.arrive(row_numbers), shape_codes, instants, taken)
+            self._judge_posted(row_numbers, shape_codes, instants, taken)
             if store.path is not None:
                 kinds, texts = self._shape_columns()
                 store.add_columns(list(map(_CASE_ID, taken)), list(map(_KEY, taken)), kinds[shape_codes].tolist(),
@@ -189,14 +194,18 @@ class ColumnarSession(LiveSession):
                     self.book.facts.setdefault(case_id, {})[fact] = value
         return row
 
-    def _judge_posted(self, rows: np.ndarray, arrivals: np.ndarray, codes: np.ndarray, ats: np.ndarray,
-                      changes: list[Change]) -> None:
+    def _judge_posted(self, rows: np.ndarray, codes: np.ndarray, ats: np.ndarray, changes: list[Change]) -> None:
         """Judge each posted event's rules on its case as it stood just after it, at the clock of that moment."""
         book = self.book
+        by_row = np.argsort(rows, kind="stable")  # the events grouped by case, each group in arrival order
+        grouped = rows[by_row]
+        starts = np.ones(len(rows), dtype=bool)
+        starts[1:] = grouped[1:] != grouped[:-1]
+        arrivals = book.arrive(rows, by_row, starts)
         book.write(rows, arrivals, codes, ats)
         clock = np.maximum.accumulate(np.concatenate([[self.now_us], ats]))
         now_after, now_before = clock[1:], clock[:-1]
-        first = _first_per_row(rows)
+        first = np.sort(by_row[starts])
         stale = first[book.stale[rows[first]]]
         if len(stale):
             restored = stale[arrivals[stale] > 0]
@@ -212,7 +221,7 @@ class ColumnarSession(LiveSession):
         status, due = self._judge(rows, arrivals + 1, now_after, None, affected)
         found: list[tuple[np.ndarray, ...]] = []
         for rule in range(len(self.rule_ids)):
-            chosen = np.nonzero(affected[:, rule])[0]
+            chosen = by_row[affected[by_row, rule]]  # still grouped by case, in arrival order
             if len(chosen):
                 found.append(self._changes_of_rule(rule, chosen, rows[chosen], status[chosen, rule],
                                                    due[chosen, rule]))
@@ -222,20 +231,17 @@ class ColumnarSession(LiveSession):
 
     def _changes_of_rule(self, rule: int, positions: np.ndarray, rows: np.ndarray, status: np.ndarray,
                          due: np.ndarray) -> tuple[np.ndarray, ...]:
-        """For one rule, the events whose judgement differs from the one before it on the same case (in order)."""
+        """For one rule, the events (grouped by case, in arrival order) whose judgement differs from the one
+        before it on the same case."""
         book = self.book
-        order = np.argsort(rows, kind="stable")
-        sorted_rows = rows[order]
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = sorted_rows[1:] != sorted_rows[:-1]
-        last = np.ones(len(order), dtype=bool)
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = rows[1:] != rows[:-1]
+        last = np.ones(len(rows), dtype=bool)
         last[:-1] = first[1:]
-        before_status, before_due = np.empty_like(status), np.empty_like(due)
-        shifted_status, shifted_due = np.roll(status[order], 1), np.roll(due[order], 1)
-        before_status[order] = np.where(first, book.status[sorted_rows, rule], shifted_status)
-        before_due[order] = np.where(first, book.due[sorted_rows, rule], shifted_due)
-        book.status[sorted_rows[last], rule] = status[order][last]
-        book.due[sorted_rows[last], rule] = due[order][last]
+        before_status = np.where(first, book.status[rows, rule], np.roll(status, 1))
+        before_due = np.where(first, book.due[rows, rule], np.roll(due, 1))
+        book.status[rows[last], rule] = status[last]
+        book.due[rows[last], rule] = due[last]
         self._await(rows, rule, status, due)
         changed = ~((before_status == status) & (before_due == due)) & ~((before_status == NONE) &
                                                                            (status == NOT_APPLICABLE))
@@ -454,7 +460,10 @@ class ColumnarSession(LiveSession):
             ats.append(at_us)
         if rows:
             row_numbers = np.array(rows, dtype=np.int64)
-            book.write(row_numbers, book.arrive(row_numbers), np.array(codes, dtype=np.int32),
+            by_row = np.argsort(row_numbers, kind="stable")
+            grouped = row_numbers[by_row]
+            starts = np.r_[True, grouped[1:] != grouped[:-1]]
+            book.write(row_numbers, book.arrive(row_numbers, by_row, starts), np.array(codes, dtype=np.int32),
                        np.array(ats, dtype=np.int64))
             self._set_clock(max(ats))
 
@@ -501,9 +510,3 @@ class HeldCases(Mapping):
 
     def __len__(self) -> int:
         return len(self._session.book.index)
-
-
-def _first_per_row(rows: np.ndarray) -> np.ndarray:
-    """Positions of each row's first appearance in `rows`."""
-    _, first = np.unique(rows, return_index=True)
-    return np.sort(first)
