@@ -253,3 +253,26 @@ def test_instants_at_the_ends_of_the_years_allowed_read_as_the_case_loader_reads
             continue
         session.post("A", event)
         assert session.cases["A"].events[0].at == parse_instant(text, session.tz)
+
+
+def test_a_post_many_returns_a_read_only_sequence_of_changes_built_when_read():
+    from collections.abc import Sequence
+
+    session = LiveSession("harif", now="2025-03-01")
+    reference = LiveSession("harif", now="2025-03-01", judges="reference")
+    items = [("A", {"type": "request_completed", "at": "2025-03-02T09:00"}),
+             ("A", {"type": "request_completed", "at": "2025-03-02T09:00"}),  # a duplicate
+             ("B", {"type": "applicant_informed", "at": "2025-03-02T10:00", "id": "b1"})]
+    changes = session.post_many(items)
+    expected = [reference.post(*item) for item in items]
+    assert isinstance(changes, Sequence) and len(changes) == 3
+    assert changes == expected and list(changes) == expected and changes[:] == expected
+    assert [c.to_dict() for c in changes] == [c.to_dict() for c in expected]
+    assert changes[-1].event_id == "b1" and changes[1].duplicate and not changes[0].duplicate
+    assert changes[0].findings and changes[0].new_actions and not changes[2].findings
+    assert changes[0].findings == changes[0].findings
+    with pytest.raises(IndexError):
+        changes[3]
+    with pytest.raises(IndexError):
+        changes[-4]
+    assert repr(changes).startswith("PostedChanges([Change(case_id='A'")

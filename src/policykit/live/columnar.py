@@ -4,7 +4,7 @@ numpy (live.vector), reporting per event exactly what the per-case session repor
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from operator import attrgetter
 from typing import Iterable, Iterator
 
@@ -75,17 +75,19 @@ class ColumnarSession(LiveSession):
 
     # --- feeding --------------------------------------------------------------------------------------------
 
-    def _post_many(self, items: Iterable[tuple]) -> list[Change]:
+    def _post_many(self, items: Iterable[tuple]) -> "PostedChanges":
         """Check and take each event in one pass; if one is bad, what the pass took is undone before it raises.
         The common event (a known shape, an ISO 8601 instant) is read inline; any other goes through
-        Intake.check, which says what is wrong."""
+        Intake.check, which says what is wrong.  The Changes are built when read (PostedChanges)."""
         book, store, intake, tz = self.book, self.store, self.intake, self.tz
         index, ids_of, closed = book.index, book.ids, self._closed
         check, facts_of, shapes, code_of, shapes_of = intake.check, intake.facts, intake._shapes, self._code, self.shapes
         bare = self._bare
         fromisoformat, low, high, epoch, one_us = dt.datetime.fromisoformat, MIN_YEAR, MAX_YEAR, _EPOCH, _US
         surely_low, surely_high = _SURELY_IN_RANGE
-        changes: list[Change] = []
+        case_ids: list[str] = []
+        keys: list = []
+        duplicates: list[int] = []
         rows: list[int] = []
         codes: list[int] = []
         ats: list[int] = []
@@ -147,8 +149,10 @@ class ColumnarSession(LiveSession):
                 if row is None:
                     row = self._open(case_id, closed, reopened)
                 ids = ids_of[row]
+                case_ids.append(case_id)
+                keys.append(event_id)
                 if event_id in ids:
-                    changes.append(Change(case_id, event_id, True, [], [], shapes_of))
+                    duplicates.append(len(keys) - 1)
                     continue
                 ids[event_id] = None
                 if facts:
@@ -156,11 +160,12 @@ class ColumnarSession(LiveSession):
                 rows.append(row)
                 codes.append(code)
                 ats.append(at_us)
-                changes.append(Change(case_id, event_id, False, [], [], shapes_of))
         except BaseException:
-            for row, change in zip(rows, [change for change in changes if not change.duplicate]):
+            repeated = set(duplicates)
+            taken_keys = [key for i, key in enumerate(keys) if i not in repeated]
+            for row, key in zip(rows, taken_keys):
                 if row < opened_from:
-                    del ids_of[row][change._event_id]
+                    del ids_of[row][key]
             book.forget(opened_from)
             self.now, self.now_us = clock
             raise
@@ -170,15 +175,20 @@ class ColumnarSession(LiveSession):
         for case_id, facts in facts_taken:
             book.facts.setdefault(case_id, {}).update(facts)
             store.set_facts(case_id, facts)
-        taken = [change for change in changes if not change.duplicate]
+        changes = PostedChanges(case_ids, keys, duplicates, shapes_of)
         if rows:
             instants, shape_codes = np.array(ats, dtype=np.int64), np.array(codes, dtype=np.int32)
             row_numbers = np.array(rows, dtype=np.int64)
-            self._judge_posted(row_numbers, shape_codes, instants, taken)
+            self._judge_posted(row_numbers, shape_codes, instants, changes)
             if store.path is not None:
                 kinds, texts = self._shape_columns()
-                store.add_columns(list(map(_CASE_ID, taken)), list(map(_KEY, taken)), kinds[shape_codes].tolist(),
-                                  instants.tobytes(), texts[shape_codes].tolist())
+                if duplicates:
+                    taken = changes.taken()
+                    stored_cases, stored_keys = [case_ids[i] for i in taken], [keys[i] for i in taken]
+                else:
+                    stored_cases, stored_keys = case_ids, keys
+                store.add_columns(stored_cases, stored_keys, kinds[shape_codes].tolist(), instants.tobytes(),
+                                  texts[shape_codes].tolist())
         store.commit()
         return changes
 
@@ -194,7 +204,7 @@ class ColumnarSession(LiveSession):
                     self.book.facts.setdefault(case_id, {})[fact] = value
         return row
 
-    def _judge_posted(self, rows: np.ndarray, codes: np.ndarray, ats: np.ndarray, changes: list[Change]) -> None:
+    def _judge_posted(self, rows: np.ndarray, codes: np.ndarray, ats: np.ndarray, changes: "PostedChanges") -> None:
         """Judge each posted event's rules on its case as it stood just after it, at the clock of that moment."""
         book = self.book
         by_row = np.argsort(rows, kind="stable")  # the events grouped by case, each group in arrival order
@@ -255,24 +265,28 @@ class ColumnarSession(LiveSession):
             rules = np.broadcast_to(rule, rows.shape)[waiting] if np.ndim(rule) else np.full(int(waiting.sum()), rule)
             self._dues.append((due[waiting], rows[waiting], rules))
 
-    def _report(self, found: list[tuple[np.ndarray, ...]], changes: list[Change]) -> None:
-        """Findings (and new actions) into the Changes, per event in rule order."""
+    def _report(self, found: list[tuple[np.ndarray, ...]], changes: "PostedChanges") -> None:
+        """Findings (and new actions) of each taken event, in rule order, into the posted changes."""
         if not found:
             return
         positions, rules, befores, statuses, dues = (np.concatenate(column) for column in zip(*found))
         order = np.lexsort((rules, positions))
+        items = changes.taken()[positions[order]] if changes.duplicates else positions[order]
         expects = [expected for _, _, expected in self.judges_of]
         rule_ids, texts, text_of = self.rule_ids, self._due_strings, self._due_string
+        findings, actions_of = changes.findings, changes.actions
         previous, listed, actions = -1, [], []
-        for position, rule, before, status, due in zip(positions[order].tolist(), rules[order].tolist(),
-                                                       befores[order].tolist(), statuses[order].tolist(),
-                                                       dues[order].tolist()):
-            if position != previous:  # the first finding of this event
-                change, previous = changes[position], position
-                listed, actions = change.findings, change.new_actions
+        for item, rule, before, status, due in zip(items.tolist(), rules[order].tolist(), befores[order].tolist(),
+                                                   statuses[order].tolist(), dues[order].tolist()):
+            if item != previous:  # the first finding of this event
+                previous = item
+                listed = findings[item] = []
+                actions = None
             due_text = None if due == NO_DUE else texts.get(due) or text_of(due)
             listed.append({"rule": rule_ids[rule], "from": STATUS[before], "to": STATUS[status], "due": due_text})
             if status == PENDING and before != PENDING and expects[rule]:
+                if actions is None:
+                    actions = actions_of[item] = []
                 actions.append({"event": expects[rule], "rule": rule_ids[rule], "due": due_text})
 
     def _finding(self, change: Change, rule: int, before: int, status: int, due: int, expected: str | None) -> None:
@@ -483,6 +497,52 @@ class ColumnarSession(LiveSession):
         for case_id, fact, value in self.store.load_facts():
             if case_id in book.index:
                 book.facts.setdefault(case_id, {})[fact] = value
+
+
+class PostedChanges(Sequence):
+    """What a post_many changed, one Change per event posted, in order: a read-only sequence whose Changes are
+    built when read (a session returns one per event, and most events change nothing)."""
+
+    __slots__ = ("case_ids", "keys", "duplicates", "shapes", "findings", "actions", "_taken")
+
+    def __init__(self, case_ids: list[str], keys: list, duplicates: list[int], shapes: list) -> None:
+        self.case_ids, self.keys, self.duplicates, self.shapes = case_ids, keys, duplicates, shapes
+        self.findings: dict[int, list[dict]] = {}
+        self.actions: dict[int, list[dict]] = {}
+        self._taken: np.ndarray | None = None
+
+    def taken(self) -> np.ndarray:
+        """Positions of the events taken (not duplicates)."""
+        if self._taken is None:
+            kept = np.ones(len(self.keys), dtype=bool)
+            kept[self.duplicates] = False
+            self._taken = np.flatnonzero(kept)
+        return self._taken
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        if position < 0:
+            position += len(self)
+        if not 0 <= position < len(self):
+            raise IndexError("change index out of range")
+        return Change(self.case_ids[position], self.keys[position], position in self.duplicates,
+                      self.findings.get(position, []), self.actions.get(position, []), self.shapes)
+
+    def __iter__(self) -> Iterator[Change]:
+        duplicates, findings, actions, shapes = set(self.duplicates), self.findings, self.actions, self.shapes
+        for position, (case_id, key) in enumerate(zip(self.case_ids, self.keys)):
+            yield Change(case_id, key, position in duplicates, findings.get(position, []),
+                         actions.get(position, []), shapes)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"PostedChanges({list(self)!r})"
 
 
 class HeldCase:

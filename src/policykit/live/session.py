@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from ..diagnostics import PolicykitError, Span
 from ..engine import as_instant
@@ -127,8 +127,9 @@ class LiveSession:
         """Add one event (acknowledged, i.e. committed, on return); what it changed on its case."""
         return self.post_many([(case_id, event, facts)])[0]
 
-    def post_many(self, items: Iterable[tuple]) -> list[Change]:
-        """Add many events in one transaction (one acknowledgement); what each changed.
+    def post_many(self, items: Iterable[tuple]) -> Sequence[Change]:
+        """Add many events in one transaction (one acknowledgement); what each changed, in order: a read-only
+        sequence (the columnar session builds each Change when it is read; `list()` it to keep them).
 
         Every event is checked before any is applied: a bad one raises PolicykitError and none is taken.
         The cyclic garbage collector is paused meanwhile (nothing here makes cycles; with 10^5 cases held, its
@@ -141,7 +142,7 @@ class LiveSession:
             if paused:
                 gc.enable()
 
-    def _post_many(self, items: Iterable[tuple]) -> list[Change]:
+    def _post_many(self, items: Iterable[tuple]) -> Sequence[Change]:
         raise NotImplementedError
 
     def shutdown(self) -> None:
