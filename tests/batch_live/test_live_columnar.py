@@ -276,3 +276,17 @@ def test_a_post_many_returns_a_read_only_sequence_of_changes_built_when_read():
     with pytest.raises(IndexError):
         changes[-4]
     assert repr(changes).startswith("PostedChanges([Change(case_id='A'")
+
+
+@pytest.mark.parametrize("judges", ["columnar", "fast", "reference"])
+def test_changed_gives_the_changes_with_findings_in_order(judges):
+    from policykit.live import ChangeList, PostedChanges
+
+    session = LiveSession("harif", now="2025-03-01", judges=judges)
+    changes = session.post_many([("A", {"type": "request_completed", "at": "2025-03-02T09:00"}),
+                                 ("A", {"type": "request_completed", "at": "2025-03-02T09:00"}),
+                                 ("B", {"type": "applicant_informed", "at": "2025-03-02T10:00"}),
+                                 ("C", {"type": "request_completed", "at": "2025-03-03T09:00"})])
+    assert isinstance(changes, PostedChanges if judges == "columnar" else ChangeList)
+    assert changes.changed() == [c for c in changes if c.findings or c.new_actions]
+    assert [c.case_id for c in changes.changed()] == ["A", "C"]

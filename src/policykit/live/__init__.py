@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from .session import Change, LiveSession
+from .changes import Change, ChangeList, PostedChanges
+from .session import LiveSession
 
-__all__ = ["Change", "LiveSession"]
+__all__ = ["Change", "ChangeList", "LiveSession", "PostedChanges"]

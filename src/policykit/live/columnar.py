@@ -4,8 +4,7 @@ numpy (live.vector), reporting per event exactly what the per-case session repor
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from operator import attrgetter
+from collections.abc import Mapping
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -16,14 +15,14 @@ from ..engine import evaluate
 from ..timeparse import MAX_YEAR, MIN_YEAR, iso
 from ..verdict import Verdict
 from .book import CaseBook
+from .changes import CODE_BITS, CODE_MASK, Change, PostedChanges
 from .intake import Shape, content_id, micros
-from .session import CODE_BITS, CODE_MASK, Change, LiveSession, instant_of
+from .session import LiveSession, instant_of
 from .state import stored_rows
 from .vector import NO_DUE, NONE, NOT_APPLICABLE, PENDING, STATUS, Dues, Patterns, vector_judges
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _US = dt.timedelta(microseconds=1)
-_CASE_ID, _KEY = attrgetter("case_id"), attrgetter("_event_id")
 # instants (µs, UTC) whose local year is surely MIN_YEAR..MAX_YEAR whatever their offset
 _SURELY_IN_RANGE = ((dt.datetime(MIN_YEAR, 1, 2, tzinfo=dt.timezone.utc) - _EPOCH) // _US,
                     (dt.datetime(MAX_YEAR, 12, 30, tzinfo=dt.timezone.utc) - _EPOCH) // _US)
@@ -497,52 +496,6 @@ class ColumnarSession(LiveSession):
         for case_id, fact, value in self.store.load_facts():
             if case_id in book.index:
                 book.facts.setdefault(case_id, {})[fact] = value
-
-
-class PostedChanges(Sequence):
-    """What a post_many changed, one Change per event posted, in order: a read-only sequence whose Changes are
-    built when read (a session returns one per event, and most events change nothing)."""
-
-    __slots__ = ("case_ids", "keys", "duplicates", "shapes", "findings", "actions", "_taken")
-
-    def __init__(self, case_ids: list[str], keys: list, duplicates: list[int], shapes: list) -> None:
-        self.case_ids, self.keys, self.duplicates, self.shapes = case_ids, keys, duplicates, shapes
-        self.findings: dict[int, list[dict]] = {}
-        self.actions: dict[int, list[dict]] = {}
-        self._taken: np.ndarray | None = None
-
-    def taken(self) -> np.ndarray:
-        """Positions of the events taken (not duplicates)."""
-        if self._taken is None:
-            kept = np.ones(len(self.keys), dtype=bool)
-            kept[self.duplicates] = False
-            self._taken = np.flatnonzero(kept)
-        return self._taken
-
-    def __len__(self) -> int:
-        return len(self.keys)
-
-    def __getitem__(self, position):
-        if isinstance(position, slice):
-            return [self[i] for i in range(*position.indices(len(self)))]
-        if position < 0:
-            position += len(self)
-        if not 0 <= position < len(self):
-            raise IndexError("change index out of range")
-        return Change(self.case_ids[position], self.keys[position], position in self.duplicates,
-                      self.findings.get(position, []), self.actions.get(position, []), self.shapes)
-
-    def __iter__(self) -> Iterator[Change]:
-        duplicates, findings, actions, shapes = set(self.duplicates), self.findings, self.actions, self.shapes
-        for position, (case_id, key) in enumerate(zip(self.case_ids, self.keys)):
-            yield Change(case_id, key, position in duplicates, findings.get(position, []),
-                         actions.get(position, []), shapes)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and list(self) == list(other)
-
-    def __repr__(self) -> str:
-        return f"PostedChanges({list(self)!r})"
 
 
 class HeldCase:

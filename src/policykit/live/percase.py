@@ -14,7 +14,8 @@ from ..timeparse import iso
 from ..verdict import Verdict
 from .fastjudge import FAST_KINDS, context_judge, fast_judge
 from .intake import content_id, micros as _micros, shown_attrs
-from .session import Change, LiveSession, instant_of
+from .changes import Change, ChangeList
+from .session import LiveSession, instant_of
 from .state import CaseState, stored_rows
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -38,7 +39,7 @@ class PerCaseSession(LiveSession):
 
     # --- feeding --------------------------------------------------------------------------------------------
 
-    def _post_many(self, items: Iterable[tuple]) -> list[Change]:
+    def _post_many(self, items: Iterable[tuple]) -> ChangeList:
         check, checked = self.intake.check, []
         for item in items:
             if len(item) == 2:
@@ -50,7 +51,7 @@ class PerCaseSession(LiveSession):
                 case_id = str(case_id)
             checked.append((case_id, event, check(case_id, event), self.intake.facts(case_id, facts) if facts
                             else None))
-        changes: list[Change] = []
+        changes = ChangeList()
         rows: list = []
         apply = self._apply
         for case_id, event, new, facts in checked:

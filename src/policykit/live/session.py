@@ -12,60 +12,13 @@ from ..loader import load_policy
 from ..model import Policy
 from ..rules import compile_policy
 from ..timeparse import iso, zone
-from .intake import Intake, content_id, micros
+from .changes import CODE_BITS, CODE_MASK, Change  # noqa: F401  (Change: imported from here too)
+from .intake import Intake, micros
 from .ruleset import DurableClassifier
 from .store import open_store
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 JUDGES = ("columnar", "fast", "reference")
-CODE_BITS = 20  # a content key packs an instant (µs) and a shape code below 2**CODE_BITS into one int
-CODE_MASK = (1 << CODE_BITS) - 1
-
-
-class Change:
-    """What one post (or advance) changed on one case.
-
-    An event posted without an id is known by its content (type, instant, attributes); its id text
-    (live.intake.content_id) is made when `event_id` is first read."""
-
-    __slots__ = ("case_id", "_event_id", "duplicate", "findings", "new_actions", "_shapes")
-
-    def __init__(self, case_id: str, event_id: "str | int | tuple | None" = None, duplicate: bool = False,
-                 findings: list[dict] | None = None, new_actions: list[dict] | None = None,
-                 shapes: list | None = None) -> None:
-        self.case_id, self._event_id, self.duplicate = case_id, event_id, duplicate
-        self.findings: list[dict] = [] if findings is None else findings
-        self.new_actions: list[dict] = [] if new_actions is None else new_actions
-        self._shapes = shapes  # a columnar session's shapes, which an int content key is read with
-
-    @property
-    def event_id(self) -> str | None:
-        """The event's id: the one posted, else its content id."""
-        key = self._event_id
-        if type(key) is int:  # (instant << CODE_BITS) | shape code
-            shape = self._shapes[key & CODE_MASK]
-            key = self._event_id = content_id(shape.kind, key >> CODE_BITS, shape.shown)
-        elif type(key) is tuple:  # (type, instant, attributes text)
-            key = self._event_id = content_id(*key)
-        return key
-
-    @event_id.setter
-    def event_id(self, value: str | None) -> None:
-        self._event_id = value
-
-    def to_dict(self) -> dict:
-        """JSON-ready form."""
-        return {"case_id": self.case_id, "event_id": self.event_id, "duplicate": self.duplicate,
-                "findings": self.findings, "new_actions": self.new_actions}
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Change) and self.to_dict() == other.to_dict()
-
-    __hash__ = None  # mutable, like the dataclass it replaces
-
-    def __repr__(self) -> str:
-        return (f"Change(case_id={self.case_id!r}, event_id={self.event_id!r}, duplicate={self.duplicate!r}, "
-                f"findings={self.findings!r}, new_actions={self.new_actions!r})")
 
 
 class LiveSession:
