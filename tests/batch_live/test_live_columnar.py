@@ -42,6 +42,18 @@ HARIF_TYPES = ["request_received", "request_completed", "data_verified", "declar
                "referred_to_committee", "decision_notified", "complaint_received", "complaint_resolved", "case_closed"]
 
 
+def _columnar_reports_what_the_reference_reports(examples: int) -> None:
+    """Generated scripts on harif: the columnar session's reports equal the reference judge's."""
+    policy = load_policy("harif")
+
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(scripts(START))
+    def check(steps):
+        assert _run(policy, START, None, steps, "columnar") == _run(policy, START, None, steps, False)
+
+    check()
+
+
 def _long_case_steps(seed: int, events: int) -> list[tuple]:
     """One case with many events (past the matrices' 64 columns), out of order, repeats and advances between."""
     rng = random.Random(seed)
@@ -84,15 +96,8 @@ def test_blocks_cut_into_small_chunks_give_the_same_reports(monkeypatch):
     import policykit.live.book as book
 
     monkeypatch.setattr(book, "_CELLS", 7)  # a block of a few rows at a time, and single rows for long ones
-    policy = load_policy("harif")
-
-    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(scripts(START))
-    def check(steps):
-        assert _run(policy, START, None, steps, "columnar") == _run(policy, START, None, steps, False)
-
-    check()
-    steps = _long_case_steps(7, 120)
+    _columnar_reports_what_the_reference_reports(25)
+    policy, steps = load_policy("harif"), _long_case_steps(7, 120)
     assert _run(policy, START, None, steps, "columnar") == _run(policy, START, None, steps, False)
 
 
@@ -149,14 +154,7 @@ def test_content_keys_that_do_not_fit_one_int_are_kept_whole(monkeypatch):
     import policykit.live.columnar as columnar
 
     monkeypatch.setattr(columnar, "CODE_MASK", 0)  # every shape code is then too large to pack
-    policy = load_policy("harif")
-
-    @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(scripts(START))
-    def check(steps):
-        assert _run(policy, START, None, steps, "columnar") == _run(policy, START, None, steps, False)
-
-    check()
+    _columnar_reports_what_the_reference_reports(20)
 
 
 def _legacy_store(path, rows, closed=()):

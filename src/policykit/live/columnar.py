@@ -10,14 +10,13 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ..case import Case, Event
-from ..diagnostics import PolicykitError, Span
 from ..engine import evaluate
 from ..timeparse import MAX_YEAR, MIN_YEAR, iso
 from ..verdict import Verdict
 from .book import CaseBook
 from .changes import CODE_BITS, CODE_MASK, Change, PostedChanges
 from .intake import Shape, content_id, micros
-from .session import LiveSession, instant_of
+from .session import LiveSession
 from .state import stored_rows
 from .vector import NO_DUE, NONE, NOT_APPLICABLE, PENDING, STATUS, Dues, Patterns, vector_judges
 
@@ -340,23 +339,16 @@ class ColumnarSession(LiveSession):
             self.now_us = now_us
             self.now = _EPOCH + dt.timedelta(microseconds=now_us)
 
-    def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
-        """Record facts of a case (compensation); committed on return."""
+    def _facts_held(self, case_id: str) -> dict:
         if case_id not in self.book.index:
-            self.book.open(case_id)  # a case with facts and no events yet (not a reopening: as the per-case one)
-        parsed = self.intake.facts(case_id, facts)
-        self.book.facts.setdefault(case_id, {}).update(parsed)
-        self.store.set_facts(case_id, dict(parsed))
-        self.store.commit()
+            self.book.open(case_id)  # facts before any event (not a reopening, as in the per-case session)
+        return self.book.facts.setdefault(case_id, {})
 
     # --- time -----------------------------------------------------------------------------------------------
 
     def advance(self, now: dt.datetime | str) -> list[Change]:
         """Move the clock to `now`; the findings whose due passed in between, with what changed."""
-        instant = instant_of(now, self.tz, "advance")
-        if instant < self.now:
-            raise PolicykitError.single("clock-went-back", f"advance() to {iso(instant, self.tz)}, before the "
-                                        f"session's clock {iso(self.now, self.tz)}", Span("advance"))
+        instant = self._clock_to(now)
         self._judge_stale()
         self.now = instant
         self.now_us = limit = micros(instant)

@@ -7,15 +7,13 @@ import heapq
 from typing import Iterable
 
 from ..case import Case
-from ..diagnostics import PolicykitError, Span
 from ..engine import evaluate
 from ..rules import CompiledPolicy, compile_policy
-from ..timeparse import iso
 from ..verdict import Verdict
 from .fastjudge import FAST_KINDS, context_judge, fast_judge
 from .intake import content_id, micros as _micros, shown_attrs
 from .changes import Change, ChangeList
-from .session import LiveSession, instant_of
+from .session import LiveSession
 from .state import CaseState, stored_rows
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -117,22 +115,14 @@ class PerCaseSession(LiveSession):
                     state.facts[fact] = value
         return state
 
-    def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
-        """Record facts of a case (compensation); committed on return."""
-        state = self.cases.setdefault(case_id, CaseState())
-        parsed = self.intake.facts(case_id, facts)
-        state.facts.update(parsed)
-        self.store.set_facts(case_id, dict(parsed))
-        self.store.commit()
+    def _facts_held(self, case_id: str) -> dict:
+        return self.cases.setdefault(case_id, CaseState()).facts
 
     # --- time -----------------------------------------------------------------------------------------------
 
     def advance(self, now: dt.datetime | str) -> list[Change]:
         """Move the clock to `now`; the findings whose due passed in between, with what changed."""
-        instant = instant_of(now, self.tz, "advance")
-        if instant < self.now:
-            raise PolicykitError.single("clock-went-back", f"advance() to {iso(instant, self.tz)}, before the "
-                                        f"session's clock {iso(self.now, self.tz)}", Span("advance"))
+        instant = self._clock_to(now)
         # cases restored from the store are judged as things stood before the clock moves, so that the dues
         # passing between then and `now` are reported below like any other
         for case_id, state in self.cases.items():

@@ -12,7 +12,7 @@ from ..loader import load_policy
 from ..model import Policy
 from ..rules import compile_policy
 from ..timeparse import iso, zone
-from .changes import CODE_BITS, CODE_MASK, Change  # noqa: F401  (Change: imported from here too)
+from .changes import Change
 from .intake import Intake, micros
 from .ruleset import DurableClassifier
 from .store import open_store
@@ -97,6 +97,25 @@ class LiveSession:
 
     def _post_many(self, items: Iterable[tuple]) -> Sequence[Change]:
         raise NotImplementedError
+
+    def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
+        """Record facts of a case (compensation); committed on return."""
+        parsed = self.intake.facts(case_id, facts)
+        self._facts_held(case_id).update(parsed)
+        self.store.set_facts(case_id, dict(parsed))
+        self.store.commit()
+
+    def _facts_held(self, case_id: str) -> dict:
+        """The facts of a case held in memory (a case with facts and no events yet is held too)."""
+        raise NotImplementedError
+
+    def _clock_to(self, now: dt.datetime | str) -> dt.datetime:
+        """advance()'s new clock, checked: an instant not before the session's clock."""
+        instant = instant_of(now, self.tz, "advance")
+        if instant < self.now:
+            raise PolicykitError.single("clock-went-back", f"advance() to {iso(instant, self.tz)}, before the "
+                                        f"session's clock {iso(self.now, self.tz)}", Span("advance"))
+        return instant
 
     def shutdown(self) -> None:
         """Commit and release the store."""

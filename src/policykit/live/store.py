@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import sys
 from array import array
 from pathlib import Path
 from typing import Iterator
