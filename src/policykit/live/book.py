@@ -68,15 +68,20 @@ class CaseBook:
         self.stale = grown(self.stale, False)
         self.counts = grown(self.counts, 0)
 
-    def arrive(self, rows: np.ndarray, by_row: np.ndarray, starts: np.ndarray) -> np.ndarray:
-        """Each new event's arrival index in its row; the rows' counts grow by them.  `rows` are in arrival
-        order, `by_row` sorts them stably, `starts` marks each row's first place in that order."""
+    def append(self, rows: np.ndarray, shapes: np.ndarray, ats: np.ndarray) -> tuple[np.ndarray, ...]:
+        """New events (rows in arrival order) placed after what their rows hold: (each one's arrival index in
+        its row, the events grouped by row in arrival order, where each group starts in that order)."""
+        by_row = np.argsort(rows, kind="stable")
+        grouped = rows[by_row]
+        starts = np.ones(len(rows), dtype=bool)
+        starts[1:] = grouped[1:] != grouped[:-1]
         begin = np.flatnonzero(starts)
         rank = np.arange(len(rows)) - np.repeat(begin, np.diff(np.r_[begin, len(rows)]))
         arrivals = np.empty(len(rows), dtype=np.int64)
-        arrivals[by_row] = self.counts[rows[by_row]] + rank
+        arrivals[by_row] = self.counts[grouped] + rank
         np.add.at(self.counts, rows, 1)
-        return arrivals
+        self.write(rows, arrivals, shapes, ats)
+        return arrivals, by_row, starts
 
     def write(self, rows: np.ndarray, arrivals: np.ndarray, shapes: np.ndarray, ats: np.ndarray) -> None:
         """Place events at their arrival index in their case's row (or overflow)."""

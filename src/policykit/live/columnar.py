@@ -79,7 +79,8 @@ class ColumnarSession(LiveSession):
         Intake.check, which says what is wrong.  The Changes are built when read (PostedChanges)."""
         book, store, intake, tz = self.book, self.store, self.intake, self.tz
         index, ids_of, closed = book.index, book.ids, self._closed
-        check, facts_of, shapes, code_of, shapes_of = intake.check, intake.facts, intake._shapes, self._code, self.shapes
+        check, facts_of, shapes, code_of = intake.check, intake.facts, intake._shapes, self._code
+        shapes_of = self.shapes
         bare = self._bare
         fromisoformat, low, high, epoch, one_us = dt.datetime.fromisoformat, MIN_YEAR, MAX_YEAR, _EPOCH, _US
         surely_low, surely_high = _SURELY_IN_RANGE
@@ -205,12 +206,7 @@ class ColumnarSession(LiveSession):
     def _judge_posted(self, rows: np.ndarray, codes: np.ndarray, ats: np.ndarray, changes: "PostedChanges") -> None:
         """Judge each posted event's rules on its case as it stood just after it, at the clock of that moment."""
         book = self.book
-        by_row = np.argsort(rows, kind="stable")  # the events grouped by case, each group in arrival order
-        grouped = rows[by_row]
-        starts = np.ones(len(rows), dtype=bool)
-        starts[1:] = grouped[1:] != grouped[:-1]
-        arrivals = book.arrive(rows, by_row, starts)
-        book.write(rows, arrivals, codes, ats)
+        arrivals, by_row, starts = book.append(rows, codes, ats)  # by_row: grouped by case, in arrival order
         clock = np.maximum.accumulate(np.concatenate([[self.now_us], ats]))
         now_after, now_before = clock[1:], clock[:-1]
         first = np.sort(by_row[starts])
@@ -256,12 +252,11 @@ class ColumnarSession(LiveSession):
         where = np.nonzero(changed)[0]
         return (positions[where], np.full(len(where), rule), before_status[where], status[where], due[where])
 
-    def _await(self, rows: np.ndarray, rule: int | np.ndarray, status: np.ndarray, due: np.ndarray) -> None:
+    def _await(self, rows: np.ndarray, rule: int, status: np.ndarray, due: np.ndarray) -> None:
         """Remember the pending judgements with a due, for advance() to re-judge once it passes."""
         waiting = (status == PENDING) & (due != NO_DUE)
         if waiting.any():
-            rules = np.broadcast_to(rule, rows.shape)[waiting] if np.ndim(rule) else np.full(int(waiting.sum()), rule)
-            self._dues.append((due[waiting], rows[waiting], rules))
+            self._dues.append((due[waiting], rows[waiting], np.full(int(waiting.sum()), rule)))
 
     def _report(self, found: list[tuple[np.ndarray, ...]], changes: "PostedChanges") -> None:
         """Findings (and new actions) of each taken event, in rule order, into the posted changes."""
@@ -464,12 +459,8 @@ class ColumnarSession(LiveSession):
             codes.append(code_of(shape))
             ats.append(at_us)
         if rows:
-            row_numbers = np.array(rows, dtype=np.int64)
-            by_row = np.argsort(row_numbers, kind="stable")
-            grouped = row_numbers[by_row]
-            starts = np.r_[True, grouped[1:] != grouped[:-1]]
-            book.write(row_numbers, book.arrive(row_numbers, by_row, starts), np.array(codes, dtype=np.int32),
-                       np.array(ats, dtype=np.int64))
+            book.append(np.array(rows, dtype=np.int64), np.array(codes, dtype=np.int32),
+                        np.array(ats, dtype=np.int64))
             self._set_clock(max(ats))
 
     def _key(self, event_id: str | None, kind: str, at_us: int, shape: Shape) -> str | int | tuple:

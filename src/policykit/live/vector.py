@@ -79,7 +79,6 @@ class Patterns:
     """Per event pattern, its match (0/1/2) for every shape code; per attribute, each shape's value as a code."""
 
     def __init__(self) -> None:
-        self.keys: dict[tuple, int] = {}
         self.patterns: list[tuple[str, tuple]] = []
         self.attributes: list[str] = []
         self.hits: list[np.ndarray] = []
@@ -90,19 +89,11 @@ class Patterns:
 
     def pattern(self, event_type: str, where: tuple) -> int:
         """The key of a pattern (the same for equal patterns)."""
-        return self.keys.setdefault(("pattern", event_type, tuple(where)), self._add(self.patterns,
-                                                                                     (event_type, tuple(where))))
+        return _index_of(self.patterns, (event_type, tuple(where)))
 
     def attribute(self, name: str) -> int:
         """The key of an attribute whose values are compared."""
-        return self.keys.setdefault(("attribute", name), self._add(self.attributes, name))
-
-    def _add(self, into: list, item) -> int:
-        for index, known in enumerate(into):
-            if known == item:
-                return index
-        into.append(item)
-        return len(into) - 1
+        return _index_of(self.attributes, name)
 
     def grow(self, shapes: list) -> None:
         """Tables covering every shape code of `shapes` (index = code; shapes[0] is the padding, None)."""
@@ -118,6 +109,13 @@ class Patterns:
 
     def _value(self, value: str | None) -> int:
         return -1 if value is None else self._value_codes.setdefault(value, len(self._value_codes))
+
+
+def _index_of(items: list, item) -> int:
+    """The position of `item` in `items`, appended if absent (a policy has a few dozen patterns at most)."""
+    if item not in items:
+        items.append(item)
+    return items.index(item)
 
 
 def _match(shape, event_type: str, where: tuple) -> int:
@@ -136,7 +134,8 @@ def _match(shape, event_type: str, where: tuple) -> int:
 VectorJudge = Callable[[Block], Judged]
 
 
-def vector_judges(compiled: CompiledPolicy, patterns: Patterns, dues: "Dues") -> list[tuple[str, VectorJudge, str | None]]:
+def vector_judges(compiled: CompiledPolicy, patterns: Patterns,
+                  dues: "Dues") -> list[tuple[str, VectorJudge, str | None]]:
     """(rule id, judge, event a pending finding expects) for each rule; None when a kind has no vector judge."""
     closed = patterns.pattern("case_closed", ())
     out = []
