@@ -22,7 +22,19 @@ def compose(text: str, name: str, limits: Limits) -> yaml.Node | None:
     libyaml's own composer recurses in C and crashes the interpreter on deeply nested input,
     so nodes are built here from its (iterative) event stream instead.
     """
-    loader = _Loader(text)
+    try:
+        return _compose_with(_Loader, text, name, limits)
+    except yaml.MarkedYAMLError as exc:
+        # Newer libyaml scanners refuse flow nesting past their own limit while reading ahead, before
+        # our bound is reached in the event stream; the pure-Python scanner reads lazily, so it reaches
+        # our bound (and its position) first, whatever the installed PyYAML.
+        if _Loader is yaml.SafeLoader or "nesting depth" not in str(exc.problem or ""):
+            raise
+        return _compose_with(yaml.SafeLoader, text, name, limits)
+
+
+def _compose_with(loader_class: Any, text: str, name: str, limits: Limits) -> yaml.Node | None:
+    loader = loader_class(text)
     try:
         loader.get_event()  # stream start
         if loader.check_event(yaml.StreamEndEvent):
