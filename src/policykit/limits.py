@@ -21,6 +21,7 @@ class Limits:
     max_events_per_case: int = 10_000
     max_cases_per_batch: int = 5_000_000
     max_batch_bytes: int = 4 * 1024 * MiB
+    max_event_lead_seconds: int = 86_400  # how far a live event may lie after the session's clock
 
     @property
     def max_bytes(self) -> int:
@@ -37,6 +38,7 @@ ENV_VARS = {
     "max_events_per_case": "POLICYKIT_MAX_EVENTS",
     "max_cases_per_batch": "POLICYKIT_MAX_CASES",
     "max_batch_bytes": "POLICYKIT_MAX_BATCH_BYTES",
+    "max_event_lead_seconds": "POLICYKIT_MAX_EVENT_LEAD_SECONDS",
 }
 
 DEFAULTS = Limits()

@@ -21,3 +21,18 @@ def _loggen():
 def loggen():
     """The bench/loggen.py module."""
     return _loggen()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def replays_need_no_tolerance():
+    """These tests replay histories weeks long without advance(): the live clock's lead tolerance (one day by
+    default, tested in tests/robustness/test_live_store.py) is lifted for them."""
+    import os
+
+    before = os.environ.get("POLICYKIT_MAX_EVENT_LEAD_SECONDS")
+    os.environ["POLICYKIT_MAX_EVENT_LEAD_SECONDS"] = str(400 * 365 * 86_400)
+    yield
+    if before is None:
+        del os.environ["POLICYKIT_MAX_EVENT_LEAD_SECONDS"]
+    else:
+        os.environ["POLICYKIT_MAX_EVENT_LEAD_SECONDS"] = before

@@ -139,9 +139,11 @@ def test_sqlite_store_restarts_with_every_acknowledged_event_once(tmp_path):
     assert reopened.post("H1", {"type": "request_completed", "at": "2025-03-02T09:00", "id": "e1"}).duplicate
     assert [len(reopened.cases[c].events) for c in ("H1", "H2")] == [2, 1]
     assert {c: reopened.verdict(c).model_dump() for c in ("H1", "H2")} == before
+    reopened.shutdown()
     with pytest.raises(Exception) as info:
         LiveSession("saddad", store=path)
     assert "store-policy-mismatch" in str(info.value)
+    LiveSession("harif", store=path).shutdown()  # the refused opening left the store free
 
 
 def test_a_restarted_session_reports_the_deadlines_that_pass_after_it_starts(tmp_path):

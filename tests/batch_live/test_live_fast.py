@@ -157,10 +157,11 @@ def test_fast_columnar_and_reference_stores_hold_the_same_rows_and_restart_alike
     rows = []
     for name in ("fast", "columnar", "reference"):
         store = SqliteStore(folder / f"{name}.sqlite")
+        events = list(store.load())
+        store.close()  # held by one connection at a time
         with sqlite3.connect(folder / f"{name}.sqlite") as db:
-            rows.append((list(store.load()), db.execute("SELECT * FROM facts ORDER BY case_id, fact").fetchall(),
+            rows.append((events, db.execute("SELECT * FROM facts ORDER BY case_id, fact").fetchall(),
                          db.execute("SELECT * FROM closed ORDER BY case_id").fetchall()))
-        store.close()
     assert rows[0] == rows[2] and rows[1] == rows[2]
 
 

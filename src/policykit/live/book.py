@@ -45,10 +45,14 @@ class CaseBook:
         return row
 
     def forget(self, first_row: int) -> None:
-        """Rows from `first_row` on were never opened (a post_many that failed part way)."""
-        for case_id in self.case_of[first_row:]:
+        """Rows from `first_row` on were never opened (a post_many that failed part way, or whose store write
+        failed): their cases, the facts and overflow a reopened case brought back, and their event counts."""
+        for row, case_id in enumerate(self.case_of[first_row:], first_row):
             if self.index.get(case_id, -1) >= first_row:
                 del self.index[case_id]
+                self.facts.pop(case_id, None)
+            self.overflow.pop(row, None)
+        self.counts[first_row:len(self.case_of)] = 0
         del self.case_of[first_row:], self.ids[first_row:]
 
     def drop(self, case_id: str) -> None:

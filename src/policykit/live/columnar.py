@@ -93,6 +93,20 @@ class ColumnarSession(LiveSession):
         facts_taken: list[tuple[str, dict]] = []
         reopened: list[str] = []
         opened_from, clock = len(book.case_of), (self.now, self.now_us)  # a reopened case may move the clock
+        # the clock as each event finds it (None: none yet, the first event sets it), and how far past it an
+        # event may lie
+        latest, lead = (self.now_us if self.clock_started else None), self._lead_us
+
+        def undo() -> None:
+            """Leave memory as it was before this call: ids, rows opened (reopened cases too), clock."""
+            repeated = set(duplicates)
+            taken_keys = [key for i, key in enumerate(keys) if i not in repeated]
+            for row, key in zip(rows, taken_keys):
+                if row < opened_from:
+                    del ids_of[row][key]
+            book.forget(opened_from)
+            self.now, self.now_us = clock
+
         try:
             for item in items:
                 if len(item) == 2:
@@ -147,49 +161,69 @@ class ColumnarSession(LiveSession):
                 row = index.get(case_id)
                 if row is None:
                     row = self._open(case_id, closed, reopened)
+                    if latest is not None and self.now_us > latest:  # a reopened case's history
+                        latest = self.now_us
                 ids = ids_of[row]
-                case_ids.append(case_id)
-                keys.append(event_id)
                 if event_id in ids:
+                    case_ids.append(case_id)
+                    keys.append(event_id)
                     duplicates.append(len(keys) - 1)
                     continue
+                if latest is None or at_us > latest:
+                    if latest is not None and at_us - latest > lead:
+                        raise self._too_far_ahead(case_id, instant, epoch + dt.timedelta(microseconds=latest))
+                    latest = at_us
+                case_ids.append(case_id)
+                keys.append(event_id)
                 ids[event_id] = None
                 if facts:
                     facts_taken.append((case_id, facts))
                 rows.append(row)
                 codes.append(code)
                 ats.append(at_us)
+            if rows:
+                row_numbers = np.array(rows, dtype=np.int64)
+                self._check_sizes(row_numbers)
         except BaseException:
-            repeated = set(duplicates)
-            taken_keys = [key for i, key in enumerate(keys) if i not in repeated]
-            for row, key in zip(rows, taken_keys):
-                if row < opened_from:
-                    del ids_of[row][key]
-            book.forget(opened_from)
-            self.now, self.now_us = clock
+            undo()
+            raise
+        changes = PostedChanges(case_ids, keys, duplicates, shapes_of)
+        instants, shape_codes = np.array(ats, dtype=np.int64), np.array(codes, dtype=np.int32)
+        try:
+            with self._transaction():  # stored first: memory takes the events only once they are acknowledged
+                for case_id in reopened:
+                    store.reopen(case_id)
+                for case_id, facts in facts_taken:
+                    store.set_facts(case_id, facts)
+                if rows and store.path is not None:
+                    kinds, texts = self._shape_columns()
+                    if duplicates:
+                        taken = changes.taken()
+                        stored_cases, stored_keys = [case_ids[i] for i in taken], [keys[i] for i in taken]
+                    else:
+                        stored_cases, stored_keys = case_ids, keys
+                    store.add_columns(stored_cases, stored_keys, kinds[shape_codes].tolist(), instants.tobytes(),
+                                      texts[shape_codes].tolist())
+        except BaseException:
+            undo()
             raise
         for case_id in reopened:
             closed.discard(case_id)
-            store.reopen(case_id)
         for case_id, facts in facts_taken:
             book.facts.setdefault(case_id, {}).update(facts)
-            store.set_facts(case_id, facts)
-        changes = PostedChanges(case_ids, keys, duplicates, shapes_of)
         if rows:
-            instants, shape_codes = np.array(ats, dtype=np.int64), np.array(codes, dtype=np.int32)
-            row_numbers = np.array(rows, dtype=np.int64)
+            self.clock_started = True
             self._judge_posted(row_numbers, shape_codes, instants, changes)
-            if store.path is not None:
-                kinds, texts = self._shape_columns()
-                if duplicates:
-                    taken = changes.taken()
-                    stored_cases, stored_keys = [case_ids[i] for i in taken], [keys[i] for i in taken]
-                else:
-                    stored_cases, stored_keys = case_ids, keys
-                store.add_columns(stored_cases, stored_keys, kinds[shape_codes].tolist(), instants.tobytes(),
-                                  texts[shape_codes].tolist())
-        store.commit()
         return changes
+
+    def _check_sizes(self, rows: np.ndarray) -> None:
+        """Refuse a post that would give a case more events than the limit (one count per case touched)."""
+        touched, added = np.unique(rows, return_counts=True)
+        totals = self.book.counts[touched] + added
+        over = np.flatnonzero(totals > self.limits.max_events_per_case)
+        if len(over):
+            row = int(touched[over[0]])
+            raise self._too_many_events(self.book.case_of[row], int(totals[over[0]]))
 
     def _open(self, case_id: str, closed: set[str], reopened: list[str]) -> int:
         """A row for a case not held; a closed case comes back with its stored history (stale), read only: the
@@ -404,10 +438,10 @@ class ColumnarSession(LiveSession):
         """The case's final verdict; the case leaves memory (its events stay in the store)."""
         verdict = self.verdict(case_id)
         row = self.book.index[case_id]
-        self.store.close_case(case_id, stored_rows(case_id, list(self.book.ids[row]), self._events(case_id)))
+        with self._transaction() as store:
+            store.close_case(case_id, stored_rows(case_id, list(self.book.ids[row]), self._events(case_id)))
         self.book.drop(case_id)
         self._closed.add(case_id)
-        self.store.commit()
         return verdict
 
     def judgement(self, case_id: str) -> dict[str, str]:
@@ -453,7 +487,10 @@ class ColumnarSession(LiveSession):
             if row is None:
                 row = book.open(case_id)
             shape = shape_of(kind, attrs)
-            book.ids[row][self._key(event_id, kind, at_us, shape)] = None
+            key, ids = self._key(event_id, kind, at_us, shape), book.ids[row]
+            if key in ids:
+                continue  # stored twice (two writers before a store was held by one session): taken once
+            ids[key] = None
             book.stale[row] = True
             rows.append(row)
             codes.append(code_of(shape))
@@ -476,6 +513,8 @@ class ColumnarSession(LiveSession):
         closed = self._closed = self.store.load_closed()
         book = self.book
         self._restore_events(stored for stored in self.store.load() if stored[0] not in closed)
+        if book.index:
+            self.clock_started = True  # a restart on the same store restores the clock (SPEC §11)
         for case_id, fact, value in self.store.load_facts():
             if case_id in book.index:
                 book.facts.setdefault(case_id, {})[fact] = value

@@ -38,7 +38,9 @@ class PerCaseSession(LiveSession):
     # --- feeding --------------------------------------------------------------------------------------------
 
     def _post_many(self, items: Iterable[tuple]) -> ChangeList:
-        check, checked = self.intake.check, []
+        """Check every event, find which are new, store them, and only then take and judge them: a bad event or
+        a failed store write leaves memory as it was."""
+        check, facts_of, checked = self.intake.check, self.intake.facts, []
         for item in items:
             if len(item) == 2:
                 case_id, event = item
@@ -47,38 +49,74 @@ class PerCaseSession(LiveSession):
                 case_id, event, facts = item
             if type(case_id) is not str:
                 case_id = str(case_id)
-            checked.append((case_id, event, check(case_id, event), self.intake.facts(case_id, facts) if facts
-                            else None))
-        changes = ChangeList()
+            checked.append((case_id, event, check(case_id, event), facts_of(case_id, facts) if facts else None))
+        fresh: dict[str, tuple[CaseState, dt.datetime | None]] = {}  # cases not held, reopened ones with history
+        taken: dict[str, dict[str, None]] = {}  # per case, the ids this call takes
+        plan: list[tuple] = []
         rows: list = []
-        apply = self._apply
+        clock, lead, limit = (self.now if self.clock_started else None), self.future_tolerance, \
+            self.limits.max_events_per_case
         for case_id, event, new, facts in checked:
-            changes.append(apply(case_id, event, new, facts, rows))
-        self.store.add_events(rows)
-        self.store.commit()
+            state = self.cases.get(case_id)
+            if state is None:
+                known = fresh.get(case_id)
+                if known is None:
+                    known = fresh[case_id] = self._fresh(case_id)
+                    if clock is not None and known[1] is not None and known[1] > clock:
+                        clock = known[1]
+                state = known[0]
+            kind, at, attrs, shape = new
+            at_us = _micros(at)
+            given = event.get("id")
+            event_id = str(given) if given else content_id(kind, at_us, shape.shown)
+            mine = taken.setdefault(case_id, {})
+            # open cases hold every acknowledged id in memory (closed ones are read back in _fresh)
+            if event_id in state.event_ids or event_id in mine:
+                plan.append((case_id, state, event_id, None, None))
+                continue
+            if clock is None or at > clock:
+                if clock is not None and at - clock > lead:
+                    raise self._too_far_ahead(case_id, at, clock)
+                clock = at
+            if len(state.event_ids) + len(mine) >= limit:
+                raise self._too_many_events(case_id, len(state.event_ids) + len(mine) + 1)
+            mine[event_id] = None
+            rows.append((case_id, event_id if given else None, kind, at_us, shape.stored))
+            plan.append((case_id, state, event_id, new, facts))
+        with self._transaction() as store:  # stored first: memory takes the events once they are acknowledged
+            for case_id in fresh:
+                if case_id in self._closed:
+                    store.reopen(case_id)
+            for case_id, _, _, new, facts in plan:
+                if new is not None and facts:
+                    store.set_facts(case_id, facts)
+            store.add_events(rows)
+        for case_id, (state, latest) in fresh.items():
+            self.cases[case_id] = state
+            self._closed.discard(case_id)
+            if latest is not None and latest > self.now:
+                self.now = latest
+        if rows:
+            self.clock_started = True
+        changes = ChangeList()
+        apply = self._apply
+        for case_id, state, event_id, new, facts in plan:
+            changes.append(apply(case_id, state, event_id, new, facts))
         return changes
 
-    def _apply(self, case_id: str, event: dict, new: tuple, facts: dict | None, rows: list) -> Change:
-        state = self.cases.get(case_id)
-        if state is None:
-            state = self._open(case_id)
-        kind, at, attrs, shape = new
-        at_us = _micros(at)
-        given = event.get("id")
-        event_id = str(given) if given else content_id(kind, at_us, shape.shown)
-        # open cases hold every acknowledged id in memory (closed ones are reloaded in _open)
-        if event_id in state.event_ids:
+    def _apply(self, case_id: str, state: CaseState, event_id: str, new: tuple | None, facts: dict | None) -> Change:
+        """Take one stored event (None: a duplicate) into its case and judge what it can change."""
+        if new is None:
             return Change(case_id, event_id, True, [], [])
+        kind, at, attrs, shape = new
         state.event_ids[event_id] = None
         if facts:
             state.facts.update(facts)
-            self.store.set_facts(case_id, facts)
         columns = state.columns
         if state.stale and columns.types:
             # a case restored from the store: judge what it had, so the change reported is this event's alone
             self._rejudge(case_id, state, None, Change(case_id))
         columns.add(kind, at, attrs)
-        rows.append((case_id, event_id if given else None, kind, at_us, shape.stored))
         if at > self.now:
             self.now = at  # an event has happened, so the clock is at least at its instant
         change = Change(case_id, event_id, False, [], [])
@@ -103,17 +141,19 @@ class PerCaseSession(LiveSession):
             self._rejudge(case_id, state, None, change)
         return change
 
-    def _open(self, case_id: str) -> CaseState:
-        """A new case state; a closed case is reopened with its stored history."""
-        state = self.cases[case_id] = CaseState()
+    def _fresh(self, case_id: str) -> tuple[CaseState, dt.datetime | None]:
+        """A state for a case not held, not yet held either: a closed case's comes with its stored history and
+        facts (read only; the caller marks it open in the store).  With the latest instant of that history."""
+        state, latest = CaseState(), None
         if case_id in self._closed:
-            self._closed.discard(case_id)
-            for _, event_id, kind, at_us, attrs in self.store.reopen(case_id):
-                self._restore_event(state, event_id, kind, at_us, attrs)
+            for _, event_id, kind, at_us, attrs in self.store.closed_events(case_id):
+                at = self._restore_event(state, event_id, kind, at_us, attrs)
+                if at is not None and (latest is None or at > latest):
+                    latest = at
             for fact_case, fact, value in self.store.load_facts():
                 if fact_case == case_id:
                     state.facts[fact] = value
-        return state
+        return state, latest
 
     def _facts_held(self, case_id: str) -> dict:
         return self.cases.setdefault(case_id, CaseState()).facts
@@ -152,10 +192,11 @@ class PerCaseSession(LiveSession):
     def close(self, case_id: str) -> Verdict:
         """The case's final verdict; the case leaves memory (its events stay in the store)."""
         verdict = self.verdict(case_id)
-        state = self.cases.pop(case_id)
+        state = self.cases[case_id]
+        with self._transaction() as store:
+            store.close_case(case_id, stored_rows(case_id, list(state.event_ids), state.columns.events()))
+        del self.cases[case_id]
         self._closed.add(case_id)
-        self.store.close_case(case_id, stored_rows(case_id, list(state.event_ids), state.columns.events()))
-        self.store.commit()
         return verdict
 
     def judgement(self, case_id: str) -> dict[str, str]:
@@ -231,13 +272,17 @@ class PerCaseSession(LiveSession):
                 change.new_actions.append({"event": expects, "rule": rule_id, "due": due_text})
         state.stale = False
 
-    def _restore_event(self, state: CaseState, event_id: str | None, kind: str, at_us: int, attrs: dict) -> None:
-        state.event_ids[event_id or content_id(kind, at_us, shown_attrs(attrs))] = None
+    def _restore_event(self, state: CaseState, event_id: str | None, kind: str, at_us: int,
+                       attrs: dict) -> dt.datetime | None:
+        """A stored event back into its case; its instant (None: stored twice, taken once)."""
+        key = event_id or content_id(kind, at_us, shown_attrs(attrs))
+        if key in state.event_ids:
+            return None  # stored twice (two writers before a store was held by one session): taken once
+        state.event_ids[key] = None
         state.stale = True
         at = _EPOCH + dt.timedelta(microseconds=at_us)
         state.columns.add(kind, at, attrs)
-        if at > self.now:
-            self.now = at
+        return at
 
     def _restore(self) -> None:
         """Reload every acknowledged event of the open cases from the store."""
@@ -245,8 +290,11 @@ class PerCaseSession(LiveSession):
         for case_id, event_id, kind, at_us, attrs in self.store.load():
             if case_id in closed:
                 continue
-            self._restore_event(self.cases.setdefault(case_id, CaseState()), event_id, kind, at_us, attrs)
+            at = self._restore_event(self.cases.setdefault(case_id, CaseState()), event_id, kind, at_us, attrs)
+            if at is not None:
+                self.clock_started = True  # a restart on the same store restores the clock (SPEC §11)
+                if at > self.now:
+                    self.now = at
         for case_id, fact, value in self.store.load_facts():
             if case_id in self.cases:
                 self.cases[case_id].facts[fact] = value
-

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from typing import Any, Iterable, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..diagnostics import PolicykitError, Span
 from ..engine import as_instant
+from ..limits import Limits, current as current_limits
 from ..loader import load_policy
 from ..model import Policy
 from ..rules import compile_policy
@@ -15,7 +17,7 @@ from ..timeparse import iso, zone
 from .changes import Change
 from .intake import Intake, micros
 from .ruleset import DurableClassifier
-from .store import open_store
+from .store import Store, open_store
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 JUDGES = ("columnar", "fast", "reference")
@@ -27,10 +29,19 @@ class LiveSession:
     `judges` chooses how rules are judged, with the same results: "columnar" (the default where it applies: one
     policy version, the four built-in rule kinds) judges every event of a post_many at once with numpy;
     "fast" judges case by case (the default otherwise); "reference" one event at a time on a Context, the path
-    the others are tested against.  `LiveSession(...)` returns the subclass doing the chosen judging."""
+    the others are tested against.  `LiveSession(...)` returns the subclass doing the chosen judging.
+
+    `store`: None (nothing kept), a path (a SQLite file, held by this session alone until `shutdown()`) or a
+    live.store.Store.  `future_tolerance`: how far an event may lie after the session's clock (default
+    `limits.max_event_lead_seconds`, one day); a later one is refused (`event-too-far-ahead`), so that one
+    mistyped year cannot move the clock and breach every pending deadline.  A session without a clock yet
+    (no `now`, no `advance`, nothing stored or posted) takes its first event's instant as its clock (SPEC §11),
+    and the tolerance applies from the next event on.  `limits`: the bounds in force (default
+    `limits.current()`); `max_events_per_case` bounds each case's events."""
 
     def __new__(cls, policy: Policy | str, store: Any = None, now: dt.datetime | str | None = None,
-                reading: str | None = None, judges: str | None = None) -> "LiveSession":
+                reading: str | None = None, judges: str | None = None, future_tolerance: dt.timedelta | None = None,
+                limits: Limits | None = None) -> "LiveSession":
         if cls is not LiveSession:
             return super().__new__(cls)
         loaded = policy if isinstance(policy, Policy) else load_policy(policy)
@@ -50,11 +61,20 @@ class LiveSession:
         return session
 
     def __init__(self, policy: Policy | str, store: Any = None, now: dt.datetime | str | None = None,
-                 reading: str | None = None, judges: str | None = None) -> None:
+                 reading: str | None = None, judges: str | None = None, future_tolerance: dt.timedelta | None = None,
+                 limits: Limits | None = None) -> None:
         loaded = getattr(self, "_loaded", None)
         self.policy = loaded if loaded is not None else policy if isinstance(policy, Policy) else load_policy(policy)
         self.tz = zone(self.policy.calendar.timezone)
         self.now = instant_of(now, self.tz, "now") if now is not None else _EPOCH
+        self.clock_started = now is not None  # else at the first advance, stored event or posted event
+        self.limits = limits or current_limits()
+        if future_tolerance is None:
+            future_tolerance = dt.timedelta(seconds=self.limits.max_event_lead_seconds)
+        if not isinstance(future_tolerance, dt.timedelta) or future_tolerance < dt.timedelta(0):
+            raise ValueError(f"future_tolerance must be a timedelta of at least zero, not {future_tolerance!r}")
+        self.future_tolerance = future_tolerance
+        self._lead_us = future_tolerance // dt.timedelta(microseconds=1)
         if reading is None:
             from ..config import load_settings
 
@@ -66,9 +86,15 @@ class LiveSession:
         self.intake = Intake(self.policy, self.tz, self.classifier)
         self.vocab = self.intake.vocab
         self.store = open_store(store)
-        self.store.check_policy(self.policy.id)
-        self._due_texts: dict[dt.datetime, tuple[int, str]] = {}
-        self._setup()
+        try:
+            self.store.check_policy(self.policy.id)
+            self._due_texts: dict[dt.datetime, tuple[int, str]] = {}
+            self._setup()
+        except BaseException:
+            if not isinstance(store, Store):  # opened here: released here, so that the file is not left held
+                self.store.rollback()
+                self.store.close()
+            raise
 
     def _setup(self) -> None:
         """The judging's own state, and the store's acknowledged events restored into it."""
@@ -99,11 +125,41 @@ class LiveSession:
         raise NotImplementedError
 
     def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
-        """Record facts of a case (compensation); committed on return."""
+        """Record facts of a case (compensation); committed on return (held in memory only once stored)."""
         parsed = self.intake.facts(case_id, facts)
+        with self._transaction() as store:
+            store.set_facts(case_id, dict(parsed))
         self._facts_held(case_id).update(parsed)
-        self.store.set_facts(case_id, dict(parsed))
-        self.store.commit()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Store]:
+        """The store writes of one call, then their commit (the acknowledgement); on any failure the store's
+        transaction is rolled back and the error raised (a failed write is the store's `store-write-failed`),
+        so the caller can leave its memory as it was."""
+        try:
+            yield self.store
+            self.store.commit()
+        except BaseException:
+            self.store.rollback()
+            raise
+
+    def _too_far_ahead(self, case_id: str, at: dt.datetime, clock: dt.datetime) -> PolicykitError:
+        """The error for an event later than the clock plus the tolerance (the session's state unchanged)."""
+        return PolicykitError.single(
+            "event-too-far-ahead", f"event at {iso(at, self.tz)} is more than {_duration(self.future_tolerance)} "
+            f"after the session's clock {iso(clock, self.tz)}", Span(f"<live {case_id}>"), ("at",),
+            hint="check the event's date; the tolerance is LiveSession(future_tolerance=...) or "
+                 "POLICYKIT_MAX_EVENT_LEAD_SECONDS")
+
+    def _too_many_events(self, case_id: str, count: int) -> PolicykitError:
+        """The error for a post that would give a case more events than the limit (nothing of it taken)."""
+        from ..limits import ENV_VARS
+
+        bound = self.limits.max_events_per_case
+        return PolicykitError.single("too-many-events", f"case would have {count} events; the limit is {bound}",
+                                     Span(f"<live {case_id}>"),
+                                     hint=f"close the case, or raise {ENV_VARS['max_events_per_case']} if it is "
+                                          "genuine")
 
     def _facts_held(self, case_id: str) -> dict:
         """The facts of a case held in memory (a case with facts and no events yet is held too)."""
@@ -115,6 +171,7 @@ class LiveSession:
         if instant < self.now:
             raise PolicykitError.single("clock-went-back", f"advance() to {iso(instant, self.tz)}, before the "
                                         f"session's clock {iso(self.now, self.tz)}", Span("advance"))
+        self.clock_started = True
         return instant
 
     def shutdown(self) -> None:
@@ -143,6 +200,16 @@ def columnar_applies(policy: Policy) -> bool:
         return False
     return all(isinstance(rule, (DeadlineRule, OrderRule, ObligationRule, ChannelRule))
                for rule in policy.versions[0].rules)
+
+
+def _duration(span: dt.timedelta) -> str:
+    """A tolerance as people write it: '1 day', '6 hours', '90 seconds'."""
+    seconds = int(span.total_seconds())
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1)):
+        if seconds % size == 0 and seconds >= size or unit == "second":
+            amount = seconds // size
+            return f"{amount} {unit}{'' if amount == 1 else 's'}"
+    return str(span)
 
 
 def instant_of(value, tz, where: str) -> dt.datetime:
