@@ -144,6 +144,7 @@ def run_row_groups(run, sink) -> None:
             raise NotGrouped()
         run.rows_read += result.rows
         run.progress.advance(result.rows)
+        run.admit(result.stats)
         for payload in result.payloads:
             sink.write(payload)
         run.stats.merge(result.stats)
@@ -171,6 +172,7 @@ def run_row_groups(run, sink) -> None:
         edge_ids.append(carry_id)
     if edges:
         payload, stats, bad = _judge_chunk(pa.concat_tables(edges, promote_options="default"), run.job, run.shape)
+        run.admit(stats)
         if payload is not None:
             sink.write(payload)
         run.stats.merge(stats)

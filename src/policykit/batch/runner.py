@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from ..case import Vocabulary
 from ..diagnostics import PolicykitError, Span
+from .. import limits
 from ..engine import as_instant
 from ..loader import load_policy
 from ..timeparse import zone
@@ -65,7 +66,7 @@ def judge_table(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object, 
 
     policy = _policy(job.policy)
     as_of = dt.datetime.fromisoformat(job.as_of)
-    stats = Stats(events=table.num_rows)
+    stats = Stats(events=table.num_rows, largest_case=int(np.diff(bounds).max()) if len(bounds) > 1 else 0)
     rejects: list[tuple[int, str]] = []
     if job.out_format == "jsonl":
         lines = []
@@ -127,8 +128,6 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
               out: str | None = None, stdout=None, rejects_path: str | None = None, workers: int | None = None,
               log_format: str | None = None, fast: bool = True, progress: NoProgress | None = None) -> Summary:
     """Judge every case of an event log; verdicts go to `out` (or JSONL on `stdout`), bad rows to the rejects file."""
-    from .. import limits
-
     started = time.perf_counter()
     progress = progress or NoProgress()
     log = Path(log)
@@ -159,7 +158,6 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
             sink.restart()
             run.reset()
             run.partitioned(sink)
-        limits.check_cases(run.stats.cases, Span(str(log)))
     finally:
         progress.stop()
         sink.close()
@@ -186,6 +184,7 @@ class _Run:
                                             Span(str(log), 1 if detect_format(log, log_format) == "csv" else None),
                                             hint="a batch log needs case_id, type and at columns")
         self.estimated = _estimate_rows(log, log_format)
+        self.limits = limits.current()
         self.pool = None
         self.reset()
 
@@ -240,10 +239,18 @@ class _Run:
         self.progress.start("judging", len(paths))
         self._drain(sink, ((_judge_partition, path) for path in paths), advance=True)
 
+    def admit(self, stats: Stats) -> None:
+        """Check a judged group against the limits before its verdicts are written: no case over the
+        events-per-case limit, the batch's cases (so far) within the cases-per-batch limit."""
+        where = Span(str(self.log))
+        limits.check_events(stats.largest_case, where, self.limits)
+        limits.check_cases(self.stats.cases + stats.cases, where, self.limits)
+
     def _drain(self, sink: OutputSink, tasks, advance: bool = False, extra: tuple = ()) -> None:
         """Run tasks on the pool with a bounded number in flight, writing results in order."""
         def take(result) -> None:
             payload, stats, bad = result
+            self.admit(stats)
             if payload is not None:
                 sink.write(payload)
             self.stats.merge(stats)

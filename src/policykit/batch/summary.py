@@ -16,6 +16,7 @@ class Stats:
     breached_rules: Counter = field(default_factory=Counter)
     lateness: dict[str, Counter] = field(default_factory=dict)
     fallback_cases: int = 0
+    largest_case: int = 0  # events of the largest case (checked against the events-per-case limit)
 
     def add_verdict_row(self, row: dict) -> None:
         """Count one tabular verdict row."""
@@ -36,6 +37,7 @@ class Stats:
         for unit, counts in other.lateness.items():
             self.lateness.setdefault(unit, Counter()).update(counts)
         self.fallback_cases += other.fallback_cases
+        self.largest_case = max(self.largest_case, other.largest_case)
 
 
 def median(counts: Counter) -> float | None:

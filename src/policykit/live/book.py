@@ -11,6 +11,23 @@ WIDTH_KEPT = 64  # events per case held in the matrices; a case's later ones go 
 _CELLS = 1 << 21  # cells per judged block: bounds the memory of a post_many of any size
 
 
+class Overflow:
+    """A row's events past the matrices' width: two arrays grown by doubling, so that a long case costs a copy
+    of its events (in C) per judgement, not a list of them."""
+
+    __slots__ = ("shapes", "ats", "size")
+
+    def __init__(self) -> None:
+        self.shapes, self.ats, self.size = np.zeros(64, dtype=np.int32), np.zeros(64, dtype=np.int64), 0
+
+    def append(self, shape: int, at: int) -> None:
+        if self.size == len(self.shapes):
+            self.shapes = np.concatenate([self.shapes, np.zeros_like(self.shapes)])
+            self.ats = np.concatenate([self.ats, np.zeros_like(self.ats)])
+        self.shapes[self.size], self.ats[self.size] = shape, at
+        self.size += 1
+
+
 class CaseBook:
     """Rows of cases: index by case id, counts, acknowledged ids, staleness, events and judgements."""
 
@@ -27,7 +44,7 @@ class CaseBook:
         self.due = np.full((capacity, rules), NO_DUE, dtype=np.int64)
         self.stale = np.zeros(capacity, dtype=bool)
         self.counts = np.zeros(capacity, dtype=np.int64)  # events held per row
-        self.overflow: dict[int, tuple[list[int], list[int]]] = {}  # row: (shapes, instants) past WIDTH_KEPT
+        self.overflow: dict[int, Overflow] = {}  # row: its events past WIDTH_KEPT
 
     def __len__(self) -> int:
         return len(self.index)
@@ -106,20 +123,27 @@ class CaseBook:
         if not inside.all():
             for row, arrival, shape, at in zip(rows[~inside].tolist(), arrivals[~inside].tolist(),
                                                shapes[~inside].tolist(), ats[~inside].tolist()):
-                kept_shapes, kept_ats = self.overflow.setdefault(row, ([], []))
-                assert arrival == width + len(kept_shapes)  # arrivals of a row come in order
-                kept_shapes.append(shape)
-                kept_ats.append(at)
+                kept = self.overflow.get(row)
+                if kept is None:
+                    kept = self.overflow[row] = Overflow()
+                assert arrival == width + kept.size  # arrivals of a row come in order
+                kept.append(shape, at)
+
+    def arrays_of(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """A row's (shape codes, instants) in arrival order, as arrays."""
+        count = int(self.counts[row])
+        width = self.shapes.shape[1]
+        shapes, ats = self.shapes[row, :min(count, width)], self.ats[row, :min(count, width)]
+        kept = self.overflow.get(row)
+        if kept is not None:
+            shapes = np.concatenate([shapes, kept.shapes[:kept.size]])
+            ats = np.concatenate([ats, kept.ats[:kept.size]])
+        return shapes, ats
 
     def events_of(self, row: int) -> tuple[list[int], list[int]]:
         """A row's (shape codes, instants) in arrival order."""
-        count = int(self.counts[row])
-        width = self.shapes.shape[1]
-        shapes, ats = self.shapes[row, :min(count, width)].tolist(), self.ats[row, :min(count, width)].tolist()
-        if row in self.overflow:
-            shapes += self.overflow[row][0]
-            ats += self.overflow[row][1]
-        return shapes, ats
+        shapes, ats = self.arrays_of(row)
+        return shapes.tolist(), ats.tolist()
 
     def blocks(self, rows: np.ndarray, limits: np.ndarray, now: np.ndarray):
         """(positions in `rows`, Block) covering every row: its first `limits` arrivals at or before its `now`,
@@ -136,10 +160,9 @@ class CaseBook:
                 yield chosen, self._block(self.shapes[picked, :span], self.ats[picked, :span], limits[chosen],
                                           now[chosen])
         for position in np.nonzero(wide)[0].tolist():
-            shapes, ats = self.events_of(int(rows[position]))
+            shapes, ats = self.arrays_of(int(rows[position]))
             limit = int(limits[position])
-            yield np.array([position]), self._block(np.array([shapes[:limit]], dtype=np.int32),
-                                                    np.array([ats[:limit]], dtype=np.int64),
+            yield np.array([position]), self._block(shapes[None, :limit], ats[None, :limit],
                                                     limits[position:position + 1], now[position:position + 1])
 
     @staticmethod

@@ -198,7 +198,7 @@ class SqliteStore(Store):
     def _failure(self, exc: Exception, doing: str) -> PolicykitError:
         """The store's own error for a driver (or decoding) error met while opening, reading or writing."""
         primary = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
-        if primary in _BUSY:
+        if primary in _BUSY and doing == "opening":
             return PolicykitError.single("store-locked", "this store is held by another live session (a store is "
                                          "opened by one session at a time)", Span(str(self.path)),
                                          hint="shut the other session down, or give this one its own store")
