@@ -91,6 +91,8 @@ def test_cases_per_batch(pk, monkeypatch, tmp_path):
     run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-06-01", "--out", tmp_path / "o.jsonl",
                      "--workers", "1")
     assert run.code == 2 and "too-many-cases" in run.err
+    # checked before each group's verdicts are written (not after all of them): the third case has none
+    assert '"C2"' not in (tmp_path / "o.jsonl").read_text()
     monkeypatch.setenv("POLICYKIT_MAX_CASES", "3")
     run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-06-01", "--out", tmp_path / "o.jsonl",
                      "--workers", "1")
@@ -105,3 +107,25 @@ def test_batch_file_size(pk, monkeypatch, tmp_path):
     monkeypatch.setenv("POLICYKIT_MAX_BATCH_BYTES", "10")
     run = pk.run_cli("batch", log, "--policy", "harif", "--out", tmp_path / "o.jsonl")
     assert run.code == 2 and pk.located is not None and ": file-too-large: batch input is" in run.err
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_events_per_case_in_a_batch(pk, monkeypatch, tmp_path, grouped, workers):
+    """A batch case with more events than POLICYKIT_MAX_EVENTS: too-many-events naming the log, exit 2, its
+    verdict not written; at the bound it is judged.  Grouped logs are streamed, ungrouped ones partitioned."""
+    pytest.importorskip("pyarrow")
+    rows = [f"C1,applicant_informed,2025-03-0{day}T09:00:00+03:00\n" for day in range(1, 5)]
+    rows.insert(1 if not grouped else 4, "C2,applicant_informed,2025-03-02T09:00:00+03:00\n")
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,type,at\n" + "".join(rows), encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    monkeypatch.setenv("POLICYKIT_MAX_EVENTS", "3")
+    run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-06-01", "--out", out, "--workers", workers)
+    assert run.code == 2 and run.err_lines[-1] == (f"{log}: too-many-events: case has 4 events; the limit is 3; "
+                                                   "raise POLICYKIT_MAX_EVENTS if the case is genuine")
+    assert '"C1"' not in out.read_text()  # refused before its verdict was written
+    monkeypatch.setenv("POLICYKIT_MAX_EVENTS", "4")
+    run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-06-01", "--out", out, "--workers", workers)
+    assert run.code in (0, 1), run.err
+    assert len(out.read_text().splitlines()) == 2
