@@ -42,13 +42,18 @@ class Store:
       raises PolicykitError `store-write-failed` naming the store: nothing of that transaction is stored, and the
       store stays usable (the next write begins a new transaction).  `rollback()` discards an open transaction
       (nothing happens when none is open); the session calls it when anything fails between its writes.
-    - A store is held by one session at a time: opening one that another session holds (in this process or
-      another) raises PolicykitError `store-locked`; the hold ends with `close()` or with the holder's process.
+    - A store that cannot share (SQLite) is held by one session at a time: opening one that another session holds
+      (in this process or another) raises PolicykitError `store-locked`; the hold ends with `close()` or with the
+      holder's process.  A store shared by several sessions (PostgreSQL, SPEC §15) keeps each event once across
+      them instead.
     - What is read back is what was committed, each event once, in the order it was acknowledged; content that
       cannot be decoded raises PolicykitError `store-corrupt` naming the store, never a driver's own error.
+
+    Errors name the store by `path`, which is None only for a store that keeps nothing (the session then builds
+    no rows for it).
     """
 
-    path: "Path | str | None" = None  # where the store lives (None: nowhere, nothing is written)
+    path: "Path | str | None" = None  # where the store lives, as errors name it (None: nowhere)
 
     def add_events(self, rows: list[NewEvent]) -> None:
         """Queue one acknowledgement's events (the session never passes an event already stored)."""
