@@ -256,21 +256,25 @@ def test_the_tolerance_is_exact_configurable_and_follows_the_clock(judges, monke
 
 
 @pytest.mark.parametrize("judges", JUDGES)
-def test_without_a_clock_the_first_event_sets_it_and_a_restart_restores_it(tmp_path, judges):
+def test_a_replay_takes_any_gap_until_the_present_is_known(tmp_path, judges):
+    """Without `now` or `advance()` the session is a replay (its clock starts at its first event, SPEC §11): a
+    case's weeks-long history is taken; from the first advance() on, the guard holds, also after a restart."""
     path = tmp_path / "live.sqlite"
     session = LiveSession("harif", store=path, judges=judges)  # no now: no clock yet
-    session.post("H1", {"type": "request_completed", "at": "2031-05-01T09:00"})  # any first event is taken
-    with pytest.raises(PolicykitError):
-        session.post("H1", {"type": "applicant_informed", "at": "2031-05-03T09:00"})
-    with pytest.raises(PolicykitError):  # in one post_many the first event is the clock of the next
-        LiveSession("harif", judges=judges).post_many([
-            ("A", {"type": "request_completed", "at": "2025-03-01"}),
-            ("B", {"type": "request_completed", "at": "2025-03-05"})])
-    session.shutdown()
-    restarted = LiveSession("harif", store=path, judges=judges)
+    session.post_many([("H1", {"type": "request_received", "at": "2031-05-01T09:00", "channel": "phone"}),
+                       ("H1", {"type": "request_completed", "at": "2031-05-04T09:00"}),
+                       ("H2", {"type": "request_completed", "at": "2031-06-20T09:00"})])
+    assert session.now == dt.datetime(2031, 6, 20, 6, tzinfo=dt.timezone.utc)  # the replay's clock follows its events
+    session.advance("2031-06-21T09:00")
     with pytest.raises(PolicykitError) as info:
-        restarted.post("H1", {"type": "applicant_informed", "at": "2031-05-03T09:00"})
+        session.post("H1", {"type": "applicant_informed", "at": "2031-06-23T09:00"})
     assert info.value.first.code == "event-too-far-ahead"
+    session.shutdown()
+    restarted = LiveSession("harif", store=path, judges=judges, now="2031-06-21T10:00")
+    with pytest.raises(PolicykitError) as info:
+        restarted.post("H1", {"type": "applicant_informed", "at": "2031-06-23T09:00"})
+    assert info.value.first.code == "event-too-far-ahead"
+    restarted.post("H1", {"type": "applicant_informed", "at": "2031-06-22T09:00"})  # within a day: taken
     restarted.shutdown()
 
 

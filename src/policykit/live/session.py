@@ -34,9 +34,10 @@ class LiveSession:
     `store`: None (nothing kept), a path (a SQLite file, held by this session alone until `shutdown()`) or a
     live.store.Store.  `future_tolerance`: how far an event may lie after the session's clock (default
     `limits.max_event_lead_seconds`, one day); a later one is refused (`event-too-far-ahead`), so that one
-    mistyped year cannot move the clock and breach every pending deadline.  A session without a clock yet
-    (no `now`, no `advance`, nothing stored or posted) takes its first event's instant as its clock (SPEC §11),
-    and the tolerance applies from the next event on.  `limits`: the bounds in force (default
+    mistyped year cannot move the clock and breach every pending deadline.  The tolerance guards a clock
+    that was set from outside — `now=` or an `advance()` — since only then does the session know the present;
+    a session driven by its events alone (a replay: its clock starts at the first event and follows the
+    latest, SPEC §11) takes gaps of any length, until its first `advance()`.  `limits`: the bounds in force (default
     `limits.current()`); `max_events_per_case` bounds each case's events."""
 
     def __new__(cls, policy: Policy | str, store: Any = None, now: dt.datetime | str | None = None,
@@ -68,6 +69,7 @@ class LiveSession:
         self.tz = zone(self.policy.calendar.timezone)
         self.now = instant_of(now, self.tz, "now") if now is not None else _EPOCH
         self.clock_started = now is not None  # else at the first advance, stored event or posted event
+        self.clock_guarded = now is not None  # the present is known: events too far past it are refused
         self.limits = limits or current_limits()
         if future_tolerance is None:
             future_tolerance = dt.timedelta(seconds=self.limits.max_event_lead_seconds)
@@ -171,7 +173,7 @@ class LiveSession:
         if instant < self.now:
             raise PolicykitError.single("clock-went-back", f"advance() to {iso(instant, self.tz)}, before the "
                                         f"session's clock {iso(self.now, self.tz)}", Span("advance"))
-        self.clock_started = True
+        self.clock_started = self.clock_guarded = True
         return instant
 
     def shutdown(self) -> None:
