@@ -14,6 +14,8 @@ import pytest
 
 from policykit.diagnostics import PolicykitError
 
+from .conftest import needed
+
 WORKER = Path(__file__).with_name("pg_worker.py")
 AT = "2025-03-02T09:00:00+03:00"
 
@@ -168,3 +170,13 @@ def test_a_failed_write_raises_and_acknowledges_nothing(store):
     session.post("F-4", {"id": "w1", "type": "request_received", "at": AT})
     assert _count(url, namespace, "SELECT count(*) FROM {s}.events WHERE key IN ('z1', 'w1')") == (1,)
     session.shutdown()
+
+
+def test_an_unreachable_server_is_a_clear_error_without_the_password():
+    needed("psycopg")
+    from policykit.live.pgstore import PostgresStore
+
+    with pytest.raises(PolicykitError) as caught:
+        PostgresStore("postgresql://someone:s3cret@/policykit?host=/nonexistent-socket-dir&connect_timeout=2")
+    assert caught.value.first.code == "store-unavailable"
+    assert "s3cret" not in caught.value.render()

@@ -105,10 +105,12 @@ class PostgresStore(MemoryStore):
             return action(*args)
         except self._psycopg.Error as exc:
             self._rollback()
-            code = "store-write-failed" if self.db is not None else "store-unavailable"
             # the server's first line says what failed (a constraint, the connection); no value is quoted
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise PolicykitError.single(code, f"the PostgreSQL store refused the operation: {reason}",
+            if self.db is None:
+                raise PolicykitError.single("store-unavailable", f"cannot open the PostgreSQL store: {reason}",
+                                            Span(self.path)) from None
+            raise PolicykitError.single("store-write-failed", f"the PostgreSQL store refused the operation: {reason}",
                                         Span(self.path), hint="nothing of this operation was acknowledged") from None
 
     def _rollback(self) -> None:
