@@ -126,9 +126,9 @@ class LiveSession:
 
         def run(*args, **kwargs):
             caught = self.store.catch_up(write)
-            if caught:
-                self._take_stored(caught)
             try:
+                if caught:
+                    self._take_stored(caught)
                 return method(*args, **kwargs)
             except BaseException:
                 if write:
