@@ -23,18 +23,21 @@ class PgCluster:
         import tempfile
 
         self.pg_ctl = pg_ctl
-        self.base = tempfile.mkdtemp(prefix="policykit-pg-")
+        # as root, in /tmp itself: TMPDIR may lie under a directory the unprivileged user cannot enter
+        as_root = os.geteuid() == 0
+        self.base = tempfile.mkdtemp(prefix="policykit-pg-", dir="/tmp" if as_root and os.path.isdir("/tmp") else None)
         self.data, socket = os.path.join(self.base, "data"), os.path.join(self.base, "socket")
         os.mkdir(socket)
         self.as_user: list[str] = []
-        if os.geteuid() == 0:
+        if as_root:
             import pwd
 
             user = pwd.getpwnam("nobody")
             for path in (self.base, socket):
                 os.chown(path, user.pw_uid, user.pw_gid)
             self.as_user = ["runuser", "-u", "nobody", "--"]
-        self._run(initdb, "-D", self.data, "-U", "policykit", "--auth=trust", "-E", "UTF8", "--no-sync")
+        self._run(initdb, "-D", self.data, "-U", "policykit", "--auth=trust", "-E", "UTF8", "--no-locale",
+                  "--no-sync")  # no locale: whatever LANG names need not be generated on this machine
         self.options = f"-c listen_addresses='' -k {socket} -c max_connections=20 -c shared_buffers=16MB"
         self.url = f"postgresql://policykit@/postgres?host={socket}"
         self.start()

@@ -2,7 +2,8 @@
 
 `python pg_worker.py URL NAMESPACE FIRST COUNT STEP`: posts events with ids FIRST, FIRST+STEP, ... (COUNT of
 them, ten per post_many, cases of ten events each) and prints, after each acknowledgement, one JSON line
-{"new": [ids taken], "dup": [ids found duplicate]}."""
+{"new": [ids taken], "dup": [ids found duplicate]}.  With a sixth argument `wait`, it prints `ready` once its
+session is open and starts posting when a line arrives on stdin (so that two workers start together)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,11 @@ def event(number: int) -> tuple[str, dict]:
                                       "at": f"2025-03-{1 + day % 27:02d}T{8 + minute // 60:02d}:{minute % 60:02d}:00+03:00"}
 
 
-def main(url: str, namespace: str, first: int, count: int, step: int) -> None:
+def main(url: str, namespace: str, first: int, count: int, step: int, wait: bool = False) -> None:
     session = LiveSession("harif", store=PostgresStore(url, namespace))
+    if wait:
+        print("ready", flush=True)
+        sys.stdin.readline()
     numbers = [first + k * step for k in range(count)]
     for start in range(0, len(numbers), 10):
         chunk = [event(n) for n in numbers[start:start + 10]]
@@ -34,4 +38,4 @@ def main(url: str, namespace: str, first: int, count: int, step: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], *map(int, sys.argv[3:6]))
+    main(sys.argv[1], sys.argv[2], *map(int, sys.argv[3:6]), wait=sys.argv[6:] == ["wait"])

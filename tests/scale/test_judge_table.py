@@ -51,3 +51,16 @@ def test_an_empty_table_gives_no_rows():
     got = judge_table(pa.table({"case_id": pa.array([], pa.string()), "type": pa.array([], pa.string()),
                                 "at": pa.array([], pa.string())}), "harif", AS_OF)
     assert got.num_rows == 0 and got.schema == schema("Asia/Riyadh")
+
+
+def test_the_line_column_decides_ties_in_time_whatever_the_row_order():
+    same = "2025-03-02T09:00:00+03:00"
+    table = pa.table({"line": [7, 3], "case_id": ["T", "T"], "type": ["referred_to_committee", "data_verified"],
+                      "at": [same, same]})  # rows as a shuffle left them: line 3 comes first in the log
+
+    def verify(t):
+        findings = judge_table(t, "harif", AS_OF).column("findings").to_pylist()[0]
+        return next(f["status"] for f in findings if f["rule"] == "verify_before_committee")
+
+    assert verify(table) == "met"
+    assert verify(table.drop_columns(["line"])) == "breached"  # without lines, the table's order is the log's
