@@ -13,25 +13,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-def stream(table) -> list[tuple[str, dict]]:
-    """A generated log as live posts (case id, event): in time order, cases interleaved, as events happen."""
-    items = []
-    for row in table.sort_by([("at", "ascending")]).to_pylist():
-        event = {"type": row["type"], "at": row["at"].isoformat()}
-        for key in ("channel", "agreed_channel", "outcome"):
-            if row[key]:
-                event[key] = row[key]
-        items.append((row["case_id"], event))
-    return items
-
-
 def run(open_cases: int, store: str | None) -> dict:
     """Events/s posted to a LiveSession holding `open_cases` cases (memory or SQLite store)."""
     import loggen
 
     from policykit.live import LiveSession
 
-    items = stream(loggen.generate(int(open_cases * 7.7), "harif", seed=4))
+    table = loggen.generate(int(open_cases * 7.7), "harif", seed=4)
+    table = table.sort_by([("at", "ascending")])  # events arrive as they happen, cases interleaved
+    items = []
+    for row in table.to_pylist():
+        event = {"type": row["type"], "at": row["at"].isoformat()}
+        for key in ("channel", "agreed_channel", "outcome"):
+            if row[key]:
+                event[key] = row[key]
+        items.append((row["case_id"], event))
     session = LiveSession("harif", store=store, now="2024-01-01")
     started = time.perf_counter()
     changes = 0

@@ -48,7 +48,7 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
     import pyarrow.parquet as pq
 
     from .grouping import NotGrouped, grouped_chunks
-    from .runner import judge_events
+    from .runner import _judge_chunk
 
     result = RowGroupResult()
 
@@ -63,7 +63,7 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
 
     def judge(chunk: pa.Table) -> None:
         result.hashes = np.concatenate([result.hashes, hash_ids(pc.unique(trimmed_ids(chunk)))])
-        payload, stats, bad = judge_events(chunk, job, shape)
+        payload, stats, bad = _judge_chunk(chunk, job, shape)
         if payload is not None:
             result.payloads.append(payload)
         result.stats.merge(stats)
@@ -110,7 +110,7 @@ def run_row_groups(run, sink) -> None:
     import pyarrow.parquet as pq
 
     from .grouping import NotGrouped
-    from .runner import judge_events
+    from .runner import _judge_chunk
 
     handle = pq.ParquetFile(run.log)
     meta = handle.metadata
@@ -170,7 +170,7 @@ def run_row_groups(run, sink) -> None:
         judge_edge(carry)
         edge_ids.append(carry_id)
     if edges:
-        payload, stats, bad = judge_events(pa.concat_tables(edges, promote_options="default"), run.job, run.shape)
+        payload, stats, bad = _judge_chunk(pa.concat_tables(edges, promote_options="default"), run.job, run.shape)
         if payload is not None:
             sink.write(payload)
         run.stats.merge(stats)

@@ -93,7 +93,7 @@ def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object
     return rows_table(rows, policy.calendar.timezone), stats, rejects
 
 
-def judge_events(raw: pa.Table, job: Job, shape: LogShape):
+def _judge_chunk(raw: pa.Table, job: Job, shape: LogShape):
     """Normalise, group and judge raw rows of whole cases (with a `line` column): (payload, stats, rejects).
     Every batch path (streamed chunks, row groups, their edges) and `judge_table` go through here."""
     if raw.num_rows == 0:
@@ -239,7 +239,7 @@ class _Run:
 
             return run_row_groups(self, sink)
         chunks = grouped_chunks(self._raw_batches("reading + judging"))
-        self._drain(sink, ((judge_events, chunk) for chunk in chunks), extra=(self.shape,))
+        self._drain(sink, ((_judge_chunk, chunk) for chunk in chunks), extra=(self.shape,))
 
     def partitioned(self, sink: OutputSink) -> None:
         """Hash-partition the log into temp files, then judge each partition."""

@@ -1,6 +1,6 @@
 """`judge_table`: the verdict rows of the whole cases in an Arrow table of events, for any engine to call per group.
 
-It is the batch's own judging (runner.judge_events: normalise, group, the columnar fast path, the reference
+It is the batch's own judging (runner._judge_chunk: normalise, group, the columnar fast path, the reference
 path for the rest), so Spark, Dask and `policykit batch` give the same rows."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def judge_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str,
     fact); without it, the table's row order is the order.  A row batch would reject raises PolicykitError,
     unless `rejects` is a list: then each such row is dropped and its (line, reason) appended, as batch does."""
     from ..loader import load_policy
-    from .runner import judge_events, plan
+    from .runner import _judge_chunk, plan
 
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
     # the id or path travels to worker processes (each loads it once), a Policy object as it is
@@ -47,7 +47,7 @@ def judge_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str,
     if len(order) > 1 and bool((order[1:] < order[:-1]).any()):
         # rows from a shuffle: back in line order, as batch reads them (ties in time keep line order)
         raw = raw.take(pa.array(np.argsort(order, kind="stable")))
-    verdicts, _, bad = judge_events(raw, job, shape)
+    verdicts, _, bad = _judge_chunk(raw, job, shape)
     if bad:
         if rejects is None:
             line, reason = min(bad)
