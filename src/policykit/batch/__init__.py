@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from .runner import run_batch
+from .table import judge_table
 
-__all__ = ["run_batch"]
+__all__ = ["judge_table", "run_batch"]

@@ -39,7 +39,7 @@ from .summary import Stats, Summary
 class Job:
     """What a worker needs to judge a group of cases (all picklable)."""
 
-    policy: str
+    policy: object  # a policy id or path (loaded once per worker), or a loaded Policy
     as_of: str
     reading: str | None
     out_format: str
@@ -51,13 +51,15 @@ class Job:
 _POLICIES: dict[str, object] = {}
 
 
-def _policy(ref: str):
+def _policy(ref):
+    if not isinstance(ref, str):
+        return ref  # a loaded Policy (judge_table's caller passed one)
     if ref not in _POLICIES:
         _POLICIES[ref] = load_policy(ref)
     return _POLICIES[ref]
 
 
-def judge_table(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object, Stats, list[tuple[int, str]]]:
+def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object, Stats, list[tuple[int, str]]]:
     """Judge the grouped cases of `table`: (JSONL text or tabular Arrow table, stats, rejected rows)."""
     import json
 
@@ -93,11 +95,12 @@ def judge_table(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object, 
 
 
 def _judge_chunk(raw: pa.Table, job: Job, shape: LogShape):
-    """Normalise and judge one chunk of whole cases (in a worker, so that the reader only reads)."""
+    """Normalise, group and judge raw rows of whole cases (with a `line` column): (payload, stats, rejects).
+    Every batch path (streamed chunks, row groups, their edges) and `judge_table` go through here."""
     if raw.num_rows == 0:
         return None, Stats(), []
     batch, bad = normalise(raw.combine_chunks().to_batches()[0], shape)
-    payload, stats, more = judge_table(*group(pa.Table.from_batches([batch])), job)
+    payload, stats, more = judge_grouped(*group(pa.Table.from_batches([batch])), job)
     return payload, stats, bad + more
 
 
@@ -113,7 +116,7 @@ def _judge_partition(path: Path, job: Job):
         last = int(np.searchsorted(bounds, bounds[first] + SUB_CHUNK_ROWS, side="right")) - 1
         last = max(last, first + 1)
         lo, hi = int(bounds[first]), int(bounds[last])
-        payload, part_stats, bad = judge_table(table.slice(lo, hi - lo), bounds[first:last + 1] - lo, job)
+        payload, part_stats, bad = judge_grouped(table.slice(lo, hi - lo), bounds[first:last + 1] - lo, job)
         payloads.append(payload)
         stats.merge(part_stats)
         rejects.extend(bad)
@@ -122,6 +125,23 @@ def _judge_partition(path: Path, job: Job):
     spooled = spool(payloads)
     give_back_memory()
     return spooled, stats, rejects
+
+
+def plan(policy, policy_ref, as_of: dt.datetime | str, reading: str | None, fmt: str,
+         fast: bool = True) -> tuple[LogShape, Job]:
+    """The normalised log's shape and the workers' job for a policy (`policy_ref`: what workers load, or the
+    Policy itself); a bad `as_of` is an invalid-date error."""
+    vocab = Vocabulary.of(policy)
+    try:
+        instant = as_instant(as_of, zone(vocab.timezone))
+    except ValueError as exc:  # TimeFormatError: the --as-of text is not an instant
+        raise PolicykitError.single("invalid-date", str(exc), Span("--as-of")) from None
+    policy_facts = tuple(d.id for d in policy.facts)
+    # every canonical attribute and fact is a column of the normalised log (absent ones null), so rows of
+    # JSONL and XES logs need not share keys
+    shape = LogShape(LogColumns(ATTRIBUTES, tuple(dict.fromkeys([*FACTS, *policy_facts])), ()), vocab)
+    job = Job(policy_ref, instant.isoformat(), reading, fmt, shape.columns.attributes, shape.columns.facts, fast)
+    return shape, job
 
 
 def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str, *, reading: str | None = None,
@@ -136,19 +156,10 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
         raise PolicykitError.single("file-not-found", "no such log file", Span(str(log)))
     detect_format(log, log_format)
     policy = load_policy(policy_ref)
-    vocab = Vocabulary.of(policy)
-    try:
-        instant = as_instant(as_of, zone(vocab.timezone))
-    except ValueError as exc:  # TimeFormatError: the --as-of text is not an instant
-        raise PolicykitError.single("invalid-date", str(exc), Span("--as-of")) from None
+    shape, job = plan(policy, str(policy_ref), as_of, reading, fmt, fast)
     limits.check_batch_bytes(log.stat().st_size, Span(str(log)))
     workers = max(1, workers or os.cpu_count() or 1)
     policy_facts = tuple(d.id for d in policy.facts)
-    # every canonical attribute and fact is a column of the normalised log (absent ones null), so rows of
-    # JSONL and XES logs need not share keys
-    shape = LogShape(LogColumns(ATTRIBUTES, tuple(dict.fromkeys([*FACTS, *policy_facts])), ()), vocab)
-    job = Job(str(policy_ref), instant.isoformat(), reading, fmt, shape.columns.attributes, shape.columns.facts,
-              fast)
     run = _Run(log, log_format, shape, job, workers, progress, policy_facts)
     sink = OutputSink(fmt, out, stdout, policy)
     try:

@@ -501,6 +501,19 @@ class ColumnarSession(LiveSession):
                         np.array(ats, dtype=np.int64))
             self._set_clock(max(ats))
 
+    def _take_stored(self, caught) -> None:
+        """Others' acknowledgements: closed cases leave memory, reopened ones come back whole, events are added
+        (their cases judged anew when next touched), facts recorded."""
+        book = self.book
+        for case_id in caught.closed:
+            if case_id in book.index:
+                book.drop(case_id)
+            self._closed.add(case_id)
+        self._closed -= caught.reopened
+        self._restore_events(caught.events)
+        for case_id, fact, value in caught.facts:
+            self._facts_held(case_id)[fact] = value
+
     def _key(self, event_id: str | None, kind: str, at_us: int, shape: Shape) -> str | int | tuple:
         """A stored event's key among its case's acknowledged ones, as _post_many makes it: its id, or its
         content when it had none (or when a file of the earlier layout stored its content id)."""

@@ -284,6 +284,18 @@ class PerCaseSession(LiveSession):
         state.columns.add(kind, at, attrs)
         return at
 
+    def _take_stored(self, caught) -> None:
+        """Others' acknowledgements: closed cases leave memory, reopened ones come back whole, events are added
+        (their cases judged anew when next touched), facts recorded."""
+        for case_id in caught.closed:
+            self.cases.pop(case_id, None)
+            self._closed.add(case_id)
+        self._closed -= caught.reopened
+        for case_id, event_id, kind, at_us, attrs in caught.events:
+            self._restore_event(self.cases.setdefault(case_id, CaseState()), event_id, kind, at_us, attrs)
+        for case_id, fact, value in caught.facts:
+            self._facts_held(case_id)[fact] = value
+
     def _restore(self) -> None:
         """Reload every acknowledged event of the open cases from the store."""
         closed = self._closed = self.store.load_closed()

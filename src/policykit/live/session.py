@@ -92,6 +92,9 @@ class LiveSession:
             self.store.check_policy(self.policy.id)
             self._due_texts: dict[dt.datetime, tuple[int, str]] = {}
             self._setup()
+            self._shared = getattr(self.store, "shared", False)
+            if self._shared:
+                self._share()
         except BaseException:
             if not isinstance(store, Store):  # opened here: released here, so that the file is not left held
                 self.store.rollback()
@@ -118,7 +121,7 @@ class LiveSession:
         paused = gc.isenabled()
         gc.disable()
         try:
-            return self._post_many(items)
+            return self._synced(self._post_many, True)(items)
         finally:
             if paused:
                 gc.enable()
@@ -129,6 +132,9 @@ class LiveSession:
     def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
         """Record facts of a case (compensation); committed on return (held in memory only once stored)."""
         parsed = self.intake.facts(case_id, facts)
+        self._synced(self._record_facts, True)(case_id, parsed)
+
+    def _record_facts(self, case_id: str, parsed: dict) -> None:
         with self._transaction() as store:
             store.set_facts(case_id, dict(parsed))
         self._facts_held(case_id).update(parsed)
@@ -162,6 +168,35 @@ class LiveSession:
                                      Span(f"<live {case_id}>"),
                                      hint=f"close the case, or raise {ENV_VARS['max_events_per_case']} if it is "
                                           "genuine")
+
+    # --- a store shared with other processes (PostgreSQL) ------------------------------------------------------
+
+    def _share(self) -> None:
+        """Make the reading and closing methods take in, first, what other processes acknowledged."""
+        for name, write in (("advance", False), ("verdict", False), ("judgement", False), ("close", True)):
+            setattr(self, name, self._synced(getattr(self, name), write))
+
+    def _synced(self, method, write: bool):
+        """`method` run after catching up with the shared store; a write holds the store's write lock from the
+        catch-up to its commit, and a failure rolls the store back (nothing acknowledged)."""
+        if not self._shared:
+            return method
+
+        def run(*args, **kwargs):
+            caught = self.store.catch_up(write)
+            try:
+                if caught:
+                    self._take_stored(caught)
+                return method(*args, **kwargs)
+            except BaseException:
+                if write:
+                    self.store.rollback()
+                raise
+        return run
+
+    def _take_stored(self, caught) -> None:
+        """Take in events, facts and closures other processes acknowledged (live.pgstore.CaughtUp)."""
+        raise NotImplementedError
 
     def _facts_held(self, case_id: str) -> dict:
         """The facts of a case held in memory (a case with facts and no events yet is held too)."""

@@ -385,9 +385,13 @@ def _rows(columns: tuple) -> Iterator[StoredEvent]:
 
 
 def open_store(store: "str | Path | Store | None") -> Store:
-    """A store from what the caller passed: None (memory), a path, or a store object."""
+    """A store from what the caller passed: None (memory), a path, a postgresql:// URL, or a store object."""
     if store is None:
         return MemoryStore()
     if isinstance(store, Store):
         return store
+    if isinstance(store, str) and store.startswith(("postgresql://", "postgres://")):
+        from .pgstore import PostgresStore
+
+        return PostgresStore(store)
     return SqliteStore(store)

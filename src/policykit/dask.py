@@ -1,0 +1,56 @@
+"""Batch audits on Dask: `judge(ddf, policy, as_of)`, the rows of `policykit batch` as a Dask DataFrame.
+
+Rows are bucketed by (trimmed) case id, shuffled on the bucket so that each case's rows meet in one partition,
+and each partition is judged by `policykit.batch.judge_table`.  Needs `pip install 'policykit[dask]'`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .model import Policy
+
+
+def judge(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: str | None = None, *,
+          npartitions: int | None = None):
+    """The verdict rows of every case of the events in `ddf` (a Dask DataFrame with a batch log's columns),
+    one partition of verdicts per shuffled partition (`npartitions`, default: as many as `ddf` has).
+
+    Columns are Arrow-backed (pandas ArrowDtype) in `policykit.batch.table.plain_schema`: the Parquet layout
+    of batch with labels as plain text and instants in UTC microseconds (dictionaries do not survive shuffles).  Rows are
+    ordered within a case by an integer `line` column when `ddf` has one, else by their order in `ddf`.  A row
+    that batch would reject fails the computation with its reason."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from .batch.columns import LINE
+    from .batch.table import BUCKET, judge_table, plain_labels, plain_schema, with_bucket
+    from .loader import load_policy
+
+    loaded = policy if isinstance(policy, Policy) else load_policy(policy)
+    empty = judge_table(pa.table({"case_id": pa.array([], pa.string()), "type": pa.array([], pa.string()),
+                                  "at": pa.array([], pa.string())}), loaded, as_of, reading)  # as_of checked here
+    count = npartitions or ddf.npartitions
+    target = plain_schema(loaded.calendar.timezone)
+    has_line = LINE in ddf.columns
+
+    def arrow(frame: pd.DataFrame) -> pa.Table:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+
+    def bucketed(frame: pd.DataFrame, partition_info=None) -> pd.DataFrame:
+        table = arrow(frame)
+        if not has_line:
+            # partitions in order, rows in order within each: the log's order (2^32 rows a partition at most)
+            first = ((partition_info or {}).get("number", 0) << 32) + 1
+            table = table.append_column(LINE, pa.array(np.arange(first, first + table.num_rows, dtype=np.int64)))
+        return with_bucket(plain_labels(table), count).to_pandas(types_mapper=pd.ArrowDtype)
+
+    def judged(frame: pd.DataFrame) -> pd.DataFrame:
+        table = arrow(frame.drop(columns=[BUCKET]))
+        return judge_table(table, loaded, as_of, reading).cast(target).to_pandas(types_mapper=pd.ArrowDtype)
+
+    meta_in = bucketed(ddf._meta)
+    prepared = ddf.map_partitions(bucketed, meta=meta_in)
+    shuffled = prepared.shuffle(on=BUCKET, npartitions=count)
+    meta_out = empty.cast(target).to_pandas(types_mapper=pd.ArrowDtype)
+    return shuffled.map_partitions(judged, meta=meta_out)

@@ -1,0 +1,56 @@
+"""Batch audits on Apache Spark: `judge(df, policy, as_of)`, the rows of `policykit batch` as a Spark DataFrame.
+
+Rows are bucketed by (trimmed) case id in Arrow, grouped by bucket with `groupBy(...).applyInArrow`, and each
+group, holding whole cases, is judged by `policykit.batch.judge_table` on the executors.  Needs
+`pip install 'policykit[spark]'` on the driver and the executors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .diagnostics import PolicykitError
+from .model import Policy
+
+
+def judge(df, policy: Policy | str, as_of: dt.datetime | str, reading: str | None = None, *,
+          buckets: int | None = None):
+    """The verdict rows of every case of the events in `df` (a Spark DataFrame with a batch log's columns).
+
+    A case's rows may be spread over any number of files and partitions.  Rows are ordered within a case by
+    an integer `line` column when `df` has one (ties in time, first fact values), else by the order Spark reads
+    them.  `buckets` (default: spark.sql.shuffle.partitions) is how many groups are judged.  A row that batch
+    would reject fails the job with its reason (clean the log first, e.g. with `policykit batch`)."""
+    import pyarrow as pa
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
+    from pyspark.sql.types import IntegerType, StructField, StructType
+
+    from .batch.columns import LINE
+    from .batch.table import BUCKET, judge_table, plain_schema, with_bucket
+    from .loader import load_policy
+
+    loaded = policy if isinstance(policy, Policy) else load_policy(policy)
+    judge_table(pa.table({"case_id": pa.array([], pa.string()), "type": pa.array([], pa.string()),
+                          "at": pa.array([], pa.string())}), loaded, as_of, reading)  # as_of checked on the driver
+    spark = df.sparkSession
+    count = buckets or int(spark.conf.get("spark.sql.shuffle.partitions"))
+    if LINE not in df.columns:
+        # increasing within each partition, partitions in order: the order Spark reads the rows
+        df = df.withColumn(LINE, F.monotonically_increasing_id() + 1)
+    bucketed_schema = StructType([*df.schema.fields, StructField(BUCKET, IntegerType(), nullable=False)])
+    tz = loaded.calendar.timezone
+    target = plain_schema(tz)
+
+    def bucket(batches):
+        for batch in batches:
+            yield from with_bucket(pa.Table.from_batches([batch]), count).to_batches()
+
+    def judged(table: pa.Table) -> pa.Table:
+        return judge_table(table.drop_columns([BUCKET]), loaded, as_of, reading).cast(target)
+
+    try:
+        return df.mapInArrow(bucket, bucketed_schema).groupBy(BUCKET).applyInArrow(judged,
+                                                                                from_arrow_schema(target))
+    except AttributeError as exc:  # PySpark before 4.0 has no applyInArrow
+        raise PolicykitError.single("missing-dependency", f"policykit.spark needs PySpark 4.0 or later ({exc})",
+                                    hint="pip install 'policykit[spark]'") from None

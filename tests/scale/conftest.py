@@ -1,0 +1,90 @@
+"""Shared fixtures of the scale-out tests: a small log split across files, its batch verdicts, and `needed`,
+which skips a test whose component is absent, except in CI (CI=true), where the absence is a failure."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+AS_OF = "2026-01-01T00:00:00+03:00"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def needed(module: str):
+    """Import `module`; skip with the reason when it is missing, but fail in CI."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        if IN_CI:
+            raise
+        pytest.skip(f"{module} is not installed ({exc}); pip install '.[all]'")
+
+
+def _bench(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def split_log(tmp_path_factory):
+    """(whole log file, directory of the same rows shuffled and split across three Parquet files with their
+    line numbers in the whole file, batch's verdict table of the whole file)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from policykit.batch import run_batch
+
+    base = tmp_path_factory.mktemp("split-log")
+    table = _bench("loggen").generate(2500, seed=7, shuffle=True)  # shuffled: each case is spread over every file
+    whole = base / "log.parquet"
+    pq.write_table(table, whole)
+    parts = base / "parts"
+    parts.mkdir()
+    table = table.append_column("line", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
+    size = -(-table.num_rows // 3)
+    for i in range(3):
+        pq.write_table(table.slice(i * size, size), parts / f"part-{i}.parquet", row_group_size=300)
+    out = base / "verdicts.parquet"
+    run_batch(whole, "harif", AS_OF, out=str(out), workers=1)
+    return whole, parts, pq.read_table(out)
+
+
+def same_rows(got, expected) -> None:
+    """`got` holds batch's rows (`expected`, read from its Parquet file), in any order, in the engines' schema."""
+    from policykit.batch.table import plain_schema
+
+    want = expected.cast(plain_schema("Asia/Riyadh")).sort_by("case_id").to_pylist()
+    have = got.cast(plain_schema("Asia/Riyadh")).sort_by("case_id").to_pylist()
+    assert len(have) == len(want)
+    assert have == want
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """The test cluster (PgCluster), stopped and removed at the end; skipped without PostgreSQL (not in CI)."""
+    needed("psycopg")
+    pgcluster = _bench("pgcluster")
+    initdb, pg_ctl = pgcluster.binary("initdb"), pgcluster.binary("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        if IN_CI:
+            raise RuntimeError("PostgreSQL's initdb/pg_ctl are missing: .ci/run installs postgresql")
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed (apt-get install postgresql)")
+    cluster = pgcluster.PgCluster(initdb, pg_ctl)
+    try:
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres):
+    """The test cluster's URL."""
+    return postgres.url

@@ -1,0 +1,44 @@
+"""policykit.dask.judge on a dask.distributed LocalCluster of two workers (threads in this process, to stay lean):
+batch's rows for a log whose cases span files and partitions (a few seconds in all)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import AS_OF, needed, same_rows
+
+
+@pytest.fixture(scope="module")
+def client():
+    needed("dask.dataframe")
+    distributed = needed("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+    with distributed.Client(cluster) as connected:
+        yield connected
+    cluster.close()
+
+
+def test_verdicts_equal_batch_on_a_log_split_across_files(client, split_log):
+    import dask.dataframe as dd
+    import pyarrow as pa
+
+    from policykit.dask import judge
+
+    _, parts, expected = split_log
+    ddf = dd.read_parquet(str(parts))
+    assert ddf.npartitions >= 2
+    verdicts = judge(ddf, "harif", AS_OF)
+    assert len(client.scheduler_info()["workers"]) == 2
+    same_rows(pa.Table.from_pandas(verdicts.compute(), preserve_index=False), expected)
+
+
+def test_without_a_line_column(client, split_log):
+    import dask.dataframe as dd
+    import pyarrow as pa
+
+    from policykit.dask import judge
+
+    whole, _, expected = split_log
+    ddf = dd.read_parquet(str(whole)).repartition(npartitions=3)
+    same_rows(pa.Table.from_pandas(judge(ddf, "harif", AS_OF, npartitions=2).compute(), preserve_index=False),
+              expected)
