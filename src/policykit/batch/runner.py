@@ -30,6 +30,8 @@ from .grouping import NotGrouped, grouped_chunks
 from .output import OutputSink, default_rejects, out_format, write_rejects
 from .partition import Partitioner, group, load_grouped, partition_count
 from .progress import NoProgress
+from .csv_dialect import detect as detect_dialect
+from .log_options import LogOptions
 from .readers import column_names, log_format as detect_format, read_log
 from .summary import Stats, Summary
 
@@ -125,8 +127,11 @@ def _judge_partition(path: Path, job: Job):
 
 def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str, *, reading: str | None = None,
               out: str | None = None, stdout=None, rejects_path: str | None = None, workers: int | None = None,
-              log_format: str | None = None, fast: bool = True, progress: NoProgress | None = None) -> Summary:
-    """Judge every case of an event log; verdicts go to `out` (or JSONL on `stdout`), bad rows to the rejects file."""
+              log_format: str | None = None, fast: bool = True, progress: NoProgress | None = None,
+              options: LogOptions | None = None) -> Summary:
+    """Judge every case of an event log; verdicts go to `out` (or JSONL on `stdout`), bad rows to the rejects file.
+
+    `options` say how to read an export as it arrives: encoding, sheet, column headers, date form."""
     from .. import limits
 
     started = time.perf_counter()
@@ -147,10 +152,12 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     policy_facts = tuple(d.id for d in policy.facts)
     # every canonical attribute and fact is a column of the normalised log (absent ones null), so rows of
     # JSONL and XES logs need not share keys
-    shape = LogShape(LogColumns(ATTRIBUTES, tuple(dict.fromkeys([*FACTS, *policy_facts])), ()), vocab)
+    options = options or LogOptions()
+    shape = LogShape(LogColumns(ATTRIBUTES, tuple(dict.fromkeys([*FACTS, *policy_facts])), ()), vocab,
+                     options.date_format)
     job = Job(str(policy_ref), instant.isoformat(), reading, fmt, shape.columns.attributes, shape.columns.facts,
               fast)
-    run = _Run(log, log_format, shape, job, workers, progress, policy_facts)
+    run = _Run(log, log_format, shape, job, workers, progress, policy_facts, options)
     sink = OutputSink(fmt, out, stdout, policy)
     try:
         try:
@@ -175,16 +182,25 @@ class _Run:
     """The state of one batch run: reading, grouping, the worker pool and the counts."""
 
     def __init__(self, log: Path, log_format: str | None, shape: LogShape, job: Job, workers: int,
-                 progress: NoProgress, policy_facts: tuple[str, ...]) -> None:
+                 progress: NoProgress, policy_facts: tuple[str, ...], options: LogOptions | None = None) -> None:
         self.log, self.log_format, self.shape, self.job = log, log_format, shape, job
         self.workers, self.progress, self.policy_facts = workers, progress, policy_facts
-        self.names = column_names(log, log_format)
+        self.options = options or LogOptions()
+        kind = detect_format(log, log_format)
+        self.dialect = detect_dialect(log, self.options.encoding) if kind == "csv" else None
+        self.names = column_names(log, log_format, self.dialect, self.options.sheet)
+        if self.options.columns:
+            self.options.columns.check_targets(shape.columns.known)
+        if self.names is not None and self.options.columns:
+            self.options.columns.check(self.names, str(log))
+            self.names = self.options.columns.apply(self.names)
         if self.names is not None:
             missing = [c for c in REQUIRED if c not in self.names]
             if missing:
                 raise PolicykitError.single("invalid-log", f"the log has no {', '.join(missing)} column",
                                             Span(str(log), 1 if detect_format(log, log_format) == "csv" else None),
-                                            hint="a batch log needs case_id, type and at columns")
+                                            hint="a batch log needs case_id, type and at columns; map an export's own "
+                                            "headers with --column case_id=HEADER or --columns MAP.yaml")
         self.estimated = _estimate_rows(log, log_format)
         self.pool = None
         self.reset()
@@ -200,7 +216,10 @@ class _Run:
         """The log's batches with only the known columns, unknown columns recorded on the way."""
         self.progress.start(label, self.estimated)
         known = set(self.shape.columns.known) | {LINE}
-        for raw in read_log(self.log, lambda line, reason: self.rejects.append((line, reason)), self.log_format):
+        for raw in read_log(self.log, lambda line, reason: self.rejects.append((line, reason)), self.log_format,
+                            dialect=self.dialect, sheet=self.options.sheet):
+            if self.options.columns:
+                raw = pa.RecordBatch.from_arrays(raw.columns, names=self.options.columns.apply(raw.schema.names))
             columns = classify(self.names if self.names is not None else list(raw.schema.names), self.policy_facts)
             self.unknown.update(dict.fromkeys(columns.unknown))
             keep = [name for name in raw.schema.names if name in known]
