@@ -25,6 +25,7 @@ COMMANDS = {
 
 EXIT_OK, EXIT_BREACH, EXIT_INPUT = 0, 1, 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE from sysexits.h: a bug in policykit, not in the input
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a command whose reader went away
 
 
 class _Parser(argparse.ArgumentParser):
@@ -93,7 +94,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         err.write("policykit: interrupted\n")
         return 130
     except BrokenPipeError:
-        return EXIT_OK
+        # the reader went away before the output was all written (`batch … | head`): that is not "no breach"
+        return _broken_pipe(err)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback for a user
         err.write(internal_error_line(exc) + "\n")
         if os.environ.get("POLICYKIT_DEBUG"):
@@ -121,9 +123,24 @@ def entry() -> None:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except (BrokenPipeError, OSError):  # a closed pipe: the reader is gone, as main() already accepts
-        pass
+    except (BrokenPipeError, OSError):  # a closed pipe: the reader is gone before the output was all written
+        code = _broken_pipe(sys.stderr)
     os._exit(code)
+
+
+def _broken_pipe(err: TextIO) -> int:
+    """Say once that the output was cut short; stdout is pointed at /dev/null so the exit flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests, embedding): nothing to quiet
+        pass
+    try:
+        err.write("policykit: the output was closed before it was all written (broken pipe)\n")
+    except (OSError, ValueError):
+        pass
+    return EXIT_BROKEN_PIPE
 
 
 def _write_diagnostics(exc: PolicykitError, err: TextIO) -> None:

@@ -60,8 +60,6 @@ def _policy(ref: str):
 
 def judge_table(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object, Stats, list[tuple[int, str]]]:
     """Judge the grouped cases of `table`: (JSONL text or tabular Arrow table, stats, rejected rows)."""
-    import json
-
     from .reference import cases_of, judge
     from .tabular import rows_table, verdict_row
 
@@ -72,7 +70,7 @@ def judge_table(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object, 
     if job.out_format == "jsonl":
         lines = []
         for verdict, bad in judge(policy, cases_of(table, bounds, job.attributes, job.facts), as_of, job.reading):
-            lines.append(json.dumps(verdict.to_json_dict(), ensure_ascii=False) + "\n")
+            lines.append(verdict.to_json_line() + "\n")
             stats.add_verdict_row(verdict_row(verdict))
             rejects.extend(bad)
         stats.fallback_cases = stats.cases
@@ -128,7 +126,7 @@ def _judge_partition(path: Path, job: Job):
 def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str, *, reading: str | None = None,
               out: str | None = None, stdout=None, rejects_path: str | None = None, workers: int | None = None,
               log_format: str | None = None, fast: bool = True, progress: NoProgress | None = None,
-              options: LogOptions | None = None) -> Summary:
+              options: LogOptions | None = None, lang: str = "en", excel: bool = False) -> Summary:
     """Judge every case of an event log; verdicts go to `out` (or JSONL on `stdout`), bad rows to the rejects file.
 
     `options` say how to read an export as it arrives: encoding, sheet, column headers, date form."""
@@ -158,7 +156,7 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     job = Job(str(policy_ref), instant.isoformat(), reading, fmt, shape.columns.attributes, shape.columns.facts,
               fast)
     run = _Run(log, log_format, shape, job, workers, progress, policy_facts, options)
-    sink = OutputSink(fmt, out, stdout, policy)
+    sink = OutputSink(fmt, out, stdout, policy, lang, excel)
     try:
         try:
             run.stream(sink)
@@ -167,6 +165,9 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
             run.reset()
             run.partitioned(sink)
         limits.check_cases(run.stats.cases, Span(str(log)))
+    except BaseException:
+        sink.abort()
+        raise
     finally:
         progress.stop()
         sink.close()
@@ -214,7 +215,7 @@ class _Run:
 
     def _raw_batches(self, label: str) -> Iterator[pa.RecordBatch]:
         """The log's batches with only the known columns, unknown columns recorded on the way."""
-        self.progress.start(label, self.estimated)
+        self.progress.start(label, self.estimated, "rows", exact=detect_format(self.log, self.log_format) == "parquet")
         known = set(self.shape.columns.known) | {LINE}
         for raw in read_log(self.log, lambda line, reason: self.rejects.append((line, reason)), self.log_format,
                             dialect=self.dialect, sheet=self.options.sheet):
@@ -256,7 +257,7 @@ class _Run:
         for batch in self._batches("partitioning (log not grouped by case)"):
             self.partitioner.add(batch)
         paths = self.partitioner.finish()
-        self.progress.start("judging", len(paths))
+        self.progress.start("judging", len(paths), "partitions")
         self._drain(sink, ((_judge_partition, path) for path in paths), advance=True)
 
     def _drain(self, sink: OutputSink, tasks, advance: bool = False, extra: tuple = ()) -> None:

@@ -14,7 +14,12 @@ def register(subparsers, name: str) -> None:
     parser.add_argument("--policy", required=True, help="bundled policy id or policy file")
     parser.add_argument("--as-of", help="instant of judgement (default: now)")
     parser.add_argument("--reading", choices=("intended", "literal"))
-    parser.add_argument("--out", help="verdicts: FILE.jsonl, FILE.parquet or FILE.csv (default: JSONL on stdout)")
+    parser.add_argument("--out", help="verdicts: FILE.jsonl, FILE.parquet, FILE.csv or FILE.xlsx (labelled, for "
+                                      "officers) (default: JSONL on stdout)")
+    parser.add_argument("--excel", action="store_true",
+                        help="with --out FILE.csv: the officer's CSV (UTF-8 BOM, labelled columns, dates Excel reads)")
+    parser.add_argument("--lang", choices=("ar", "en"), default="en",
+                        help="language of the .xlsx/--excel labels, the report and the summary")
     parser.add_argument("--rejects", help="where rejected rows go (default: OUT.rejects.csv beside the output)")
     parser.add_argument("--log-format", choices=("csv", "jsonl", "parquet", "xes", "xlsx"))
     parser.add_argument("--encoding", help="a CSV file's text encoding when it is not UTF-8 (e.g. cp1256)")
@@ -48,7 +53,8 @@ def run(args, out, err) -> int:
     as_of = args.as_of or dt.datetime.now(dt.timezone.utc)
     summary = run_batch(args.log, args.policy, as_of, reading=args.reading, out=args.out, stdout=out,
                         rejects_path=args.rejects, workers=args.workers, log_format=args.log_format,
-                        fast=not args.no_fast_path, progress=progress_for(err), options=options)
+                        fast=not args.no_fast_path, progress=progress_for(err), options=options,
+                        lang=args.lang, excel=args.excel)
     err.write(summary.render())
     if args.summary_json:
         with open(args.summary_json, "w", encoding="utf-8") as handle:
