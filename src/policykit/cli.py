@@ -21,6 +21,7 @@ COMMANDS = {
     "diff": "diff",
     "lint": "lint",
     "batch": "batch",
+    "report": "report",
 }
 
 EXIT_OK, EXIT_BREACH, EXIT_INPUT = 0, 1, 2

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
-import tempfile
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,18 +18,10 @@ from ..diagnostics import PolicykitError
 from ..report.cell_text import csv_cell
 from ..report.officer import OfficerTables
 from ..report.officer_labels import export_word
+from ..report.temp_file import temp_beside
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet; more findings continue on a second findings sheet
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
-
-
-def _temp_beside(target: str) -> str:
-    handle, name = tempfile.mkstemp(prefix=f".{Path(target).name}.", suffix=".tmp", dir=Path(target).parent or ".")
-    os.close(handle)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(name, 0o666 & ~umask)  # mkstemp's 0600 would outlive the rename: the file gets the usual mode
-    return name
 
 
 def _cell(value):
@@ -47,7 +38,7 @@ class XlsxVerdicts:
             raise PolicykitError.single("missing-dependency", "writing .xlsx verdicts needs openpyxl",
                                         hint="pip install 'policykit[excel]'") from None
         self.out, self.tables, self.lang = out, OfficerTables(policy, lang), lang
-        self.temp = _temp_beside(out)
+        self.temp = temp_beside(out)
         self.book = Workbook(write_only=True)
         self.cases = self._sheet(export_word("cases_sheet", lang), self.tables.case_header())
         self.findings = self._sheet(export_word("findings_sheet", lang), self.tables.finding_header())
@@ -100,7 +91,7 @@ class ExcelCsvVerdicts:
 
     def __init__(self, out: str, policy, lang: str) -> None:
         self.out, self.tables = out, OfficerTables(policy, lang)
-        self.temp = _temp_beside(out)
+        self.temp = temp_beside(out)
         self.handle = open(self.temp, "w", encoding="utf-8-sig", newline="")
         self.writer = csv.writer(self.handle)
         self.writer.writerow([_cell(h) for h in self.tables.case_header()])

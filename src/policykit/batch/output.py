@@ -50,6 +50,7 @@ class OutputSink:
     def __init__(self, fmt: str, out: str | None, stdout, policy, lang: str = "en", excel: bool = False) -> None:
         self.fmt, self.out, self.stdout, self.policy = fmt, out, stdout, policy
         self.lang, self.excel = lang, excel and fmt == "csv"
+        self.observer = None  # called with each payload written (the audit report gathers its figures)
         self.rule_ids = [r.id for r in policy.rules]
         self.written = False
         self._open()
@@ -86,6 +87,10 @@ class OutputSink:
             try:
                 if self.fmt == "jsonl":
                     with open(payload, encoding="utf-8") as source:
+                        if self.observer is not None:
+                            for line in source:
+                                self.observer(line)
+                            source.seek(0)
                         shutil.copyfileobj(source, self.handle)
                 else:
                     with pa.memory_map(payload) as source:
@@ -95,6 +100,8 @@ class OutputSink:
                 os.unlink(payload)
             return
         self.written = True
+        if self.observer is not None:
+            self.observer(payload)
         if self.fmt == "jsonl":
             self.handle.write(payload)
         elif self.writer is not None:  # Parquet and the officer's forms

@@ -126,7 +126,8 @@ def _judge_partition(path: Path, job: Job):
 def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str, *, reading: str | None = None,
               out: str | None = None, stdout=None, rejects_path: str | None = None, workers: int | None = None,
               log_format: str | None = None, fast: bool = True, progress: NoProgress | None = None,
-              options: LogOptions | None = None, lang: str = "en", excel: bool = False) -> Summary:
+              options: LogOptions | None = None, lang: str = "en", excel: bool = False,
+              report: str | None = None) -> Summary:
     """Judge every case of an event log; verdicts go to `out` (or JSONL on `stdout`), bad rows to the rejects file.
 
     `options` say how to read an export as it arrives: encoding, sheet, column headers, date form."""
@@ -157,6 +158,7 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
               fast)
     run = _Run(log, log_format, shape, job, workers, progress, policy_facts, options)
     sink = OutputSink(fmt, out, stdout, policy, lang, excel)
+    audit = _audit_observer(sink, policy) if report else None
     try:
         try:
             run.stream(sink)
@@ -175,8 +177,35 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     rejects_file = Path(rejects_path) if rejects_path else default_rejects(log, out)
     if run.rejects:
         write_rejects(rejects_file, log, run.rejects)
+    if audit is not None:
+        from ..report.audit import write_report
+
+        write_report(report, audit, lang, policy, source=out)
     return Summary(run.stats, run.rows_read, len(run.rejects), str(rejects_file) if run.rejects else None,
-                   tuple(run.unknown), time.perf_counter() - started, out, fast)
+                   tuple(run.unknown), time.perf_counter() - started, out, fast, report)
+
+
+def _audit_observer(sink: OutputSink, policy):
+    """The audit report's figures, gathered from each payload the sink writes; restarted with the sink."""
+    from ..report.audit import AuditData
+
+    audit = AuditData(tz=policy.calendar.timezone)
+
+    def observe(payload) -> None:
+        if isinstance(payload, str):
+            audit.add_json_lines(payload)
+        else:
+            audit.add_table(payload)
+
+    sink.observer = observe
+    restart = sink.restart
+
+    def restart_all() -> None:
+        audit.__init__(tz=policy.calendar.timezone)
+        restart()
+
+    sink.restart = restart_all
+    return audit
 
 
 class _Run:

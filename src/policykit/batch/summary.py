@@ -66,6 +66,7 @@ class Summary:
     seconds: float = 0.0
     out: str | None = None
     fast_path: bool = True
+    report: str | None = None
 
     def to_dict(self) -> dict:
         """The summary as JSON-ready data."""
@@ -79,8 +80,12 @@ class Summary:
                 "events_per_second": round(self.rows_read / self.seconds) if self.seconds else None,
                 "cases_by_reference_path": s.fallback_cases, "out": self.out}
 
-    def render(self) -> str:
-        """A short plain-text summary for the terminal."""
+    def render(self, lang: str = "en") -> str:
+        """A short plain-text summary for the terminal, in English or Arabic."""
+        if lang == "ar":
+            from .summary_ar import render_arabic
+
+            return render_arabic(self)
         d = self.to_dict()
         lines = [f"{d['rows_read']} rows read, {d['cases']} cases in {d['seconds']} s"
                  + (f" ({d['events_per_second']} events/s)" if d["events_per_second"] else "")]
@@ -96,4 +101,6 @@ class Summary:
             lines.append(f"rejected rows: {self.rejected} (see {self.rejects_path})")
         if self.out:
             lines.append(f"verdicts written to {self.out}")
+        if self.report:
+            lines.append(f"audit report written to {self.report}")
         return "\n".join(lines) + "\n"

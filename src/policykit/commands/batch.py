@@ -33,6 +33,8 @@ def register(subparsers, name: str) -> None:
     parser.add_argument("--workers", type=int, help="processes (default: every core)")
     parser.add_argument("--no-fast-path", action="store_true", help="judge every case with evaluate() itself")
     parser.add_argument("--summary-json", help="also write the summary as JSON to this file")
+    parser.add_argument("--report", metavar="FILE.html", help="also write the audit report (charts, incomplete and "
+                                                              "most overdue cases) in --lang")
     parser.set_defaults(run=run)
 
 
@@ -47,6 +49,7 @@ def run(args, out, err) -> int:
         raise PolicykitError.single("missing-dependency", "batch audits need pyarrow and numpy",
                                     hint="pip install 'policykit[batch]'") from None
     from ..batch.progress import progress_for
+    from ..terminal import terminal_text
     from ..batch.runner import run_batch
 
     options = log_options(args)
@@ -54,8 +57,8 @@ def run(args, out, err) -> int:
     summary = run_batch(args.log, args.policy, as_of, reading=args.reading, out=args.out, stdout=out,
                         rejects_path=args.rejects, workers=args.workers, log_format=args.log_format,
                         fast=not args.no_fast_path, progress=progress_for(err), options=options,
-                        lang=args.lang, excel=args.excel)
-    err.write(summary.render())
+                        lang=args.lang, excel=args.excel, report=args.report)
+    err.write(terminal_text(summary.render(args.lang), err))
     if args.summary_json:
         with open(args.summary_json, "w", encoding="utf-8") as handle:
             json.dump(summary.to_dict(), handle, ensure_ascii=False, indent=2)

@@ -13,7 +13,12 @@ _HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def escape_hidden(text: str) -> str:
+    """`text` with control and bidi-override characters written as escapes (`\\u202e`), newlines and tabs kept."""
+    return _HIDDEN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def csv_cell(value: str) -> str:
-    """`value` with hidden characters escaped (`\\u202e`) and a leading `'` when a spreadsheet would run it."""
-    text = _HIDDEN.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    """`value` with hidden characters escaped and a leading `'` when a spreadsheet would run it as a formula."""
+    text = escape_hidden(value)
     return "'" + text if text.startswith(_FORMULA_START) else text

@@ -25,6 +25,7 @@ EXPORT_WORDS = {
     "monthly_trend": {"ar": "الحالات حسب شهر البدء ونسبة المخالفة", "en": "Cases by month of trigger, and breach rate"},
     "breach_rate": {"ar": "نسبة المخالفة", "en": "breach rate"},
     "cases": {"ar": "الحالات", "en": "cases"},
+    "breach_share": {"ar": "نسبة المخالفة", "en": "Breach rate"},
     "total_cases": {"ar": "عدد الحالات", "en": "Cases"},
     "breached_cases": {"ar": "حالات فيها مخالفة", "en": "Cases with a breach"},
     "incomplete_cases": {"ar": "حالات ناقصة البيانات", "en": "Incomplete cases"},

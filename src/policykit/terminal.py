@@ -1,0 +1,61 @@
+"""Text for a terminal (SPEC §15): hidden characters escaped, and Arabic shaped and put in visual order when the
+terminal cannot do it itself (python-bidi and arabic-reshaper, the `terminal` extra), wrapped to its width.
+
+Most terminals draw characters in the order they arrive, unjoined, so Arabic reads as separate letters left to
+right.  `POLICYKIT_BIDI=on|off` overrides the guess; files and pipes always get the text in logical order."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import textwrap
+from typing import TextIO
+
+from .report.cell_text import escape_hidden
+
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+# terminals that shape and order right-to-left text themselves
+_BIDI_TERMINALS = ("MLTERM", "KONSOLE_VERSION")
+
+
+def needs_bidi(stream: TextIO, environ=None) -> bool:
+    """Whether text written to `stream` must be shaped and reordered here."""
+    env = os.environ if environ is None else environ
+    choice = env.get("POLICYKIT_BIDI", "auto").strip().lower()
+    if choice in ("on", "1", "yes"):
+        return True
+    if choice in ("off", "0", "no"):
+        return False
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return tty and not any(env.get(name) for name in _BIDI_TERMINALS)
+
+
+def terminal_width(stream: TextIO) -> int:
+    """The terminal's width in columns (COLUMNS, else the terminal's own, else 80)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        return shutil.get_terminal_size().columns
+
+
+def terminal_text(text: str, stream: TextIO, environ=None) -> str:
+    """`text` as it should be written to `stream`."""
+    text = escape_hidden(text)
+    if not _ARABIC.search(text) or not needs_bidi(stream, environ):
+        return text
+    try:
+        import arabic_reshaper
+        from bidi.algorithm import get_display
+    except ImportError:  # without the extra the text stays in logical order, as a file would hold it
+        return text
+    width = terminal_width(stream)
+    out = []
+    for line in text.split("\n"):
+        pieces = textwrap.wrap(line, width) if len(line) > width else [line]
+        out.extend(get_display(arabic_reshaper.reshape(piece)) if _ARABIC.search(piece) else piece
+                   for piece in pieces)
+    return "\n".join(out)
