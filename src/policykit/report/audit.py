@@ -185,7 +185,8 @@ def overdue_rows(data: AuditData, tables: OfficerTables | None, lang: str, tz: Z
     """The most overdue open cases, most overdue first, with their required actions."""
     rows = []
     for seconds, _, row in sorted(data.overdue, key=lambda e: (-e[0], e[1])):
-        actions = tables.actions_text(row) if tables else ", ".join(a["event"] for a in row["required_actions"])
+        actions = [tables.action_parts(a, row["as_of"]) if tables else (a["event"], "", "")
+                   for a in row["required_actions"]]
         rows.append({"case_id": row["case_id"], "status": row["status"],
                      "status_label": labels.status(row["status"], lang), "days": int(seconds // 86400),
                      "actions": actions})
@@ -200,7 +201,7 @@ def write_report(path: str, data: AuditData, lang: str, policy: Any = None, sour
 
 
 def collect_file(path: str) -> AuditData:
-    """The figures of a verdicts file written by `batch`: `.parquet` (read a row group at a time) or `.jsonl`."""
+    """The figures of a verdicts file written by `batch`: `.parquet` (a row group at a time) or `.jsonl`."""
     data = AuditData()
     if str(path).lower().endswith((".jsonl", ".ndjson")):
         with open(path, encoding="utf-8") as handle:
@@ -209,6 +210,7 @@ def collect_file(path: str) -> AuditData:
         return data
     import pyarrow.parquet as pq
 
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
-        data.add_table(batch)
+    handle = pq.ParquetFile(path)
+    for group in range(handle.metadata.num_row_groups):  # iter_batches cannot read the nested columns
+        data.add_table(handle.read_row_group(group))
     return data

@@ -84,17 +84,22 @@ class OfficerTables:
 
     def action_text(self, action: dict, as_of: dt.datetime | None) -> str:
         """One required action as a sentence."""
-        w = lambda key: export_word(key, self.lang)  # noqa: E731
+        what, due, flag = self.action_parts(action, as_of)
+        when = f"{export_word('by', self.lang)} {due}" if due else f"({export_word('no_due', self.lang)})"
+        return f"{what} {when}" + (f" — {flag}" if flag else "")
+
+    def action_parts(self, action: dict, as_of: dt.datetime | None) -> tuple[str, str | None, str]:
+        """(the event expected, its local due or None, "overdue"/"at risk"/"")."""
         what = labels.event(action["event"], self.policy, self.lang)
         due = action.get("due")
         if due is None:
-            return f"{what} ({w('no_due')})"
-        text = f"{what} {w('by')} {local(due, self.tz):%Y-%m-%d %H:%M}"
+            return what, None, ""
+        flag = ""
         if as_of is not None and due < as_of:
-            text += f" — {w('overdue')}"
+            flag = export_word("overdue", self.lang)
         elif action.get("at_risk"):
-            text += f" — {labels.word('at_risk', self.lang)}"
-        return text
+            flag = labels.word("at_risk", self.lang)
+        return what, f"{local(due, self.tz):%Y-%m-%d %H:%M}", flag
 
     def finding_header(self) -> list[str]:
         """Column labels of the findings table."""
