@@ -46,7 +46,8 @@ class RichProgress(NoProgress):
             return
         task = self.progress.tasks[-1]
         if task.total is not None and task.completed + amount > task.total:
-            self.progress.update(self.task, total=None, shown_total="?")
+            task.total = None  # open-ended (update() reads total=None as "unchanged")
+            self.progress.update(self.task, shown_total="?")
         self.progress.advance(self.task, amount)
 
     def _finish(self) -> None:
