@@ -223,3 +223,34 @@ def test_channel_suggestion(tmp_path):
     cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out)
     reason = list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1][2]
     assert reason == "unknown channel in column 'channel'; did you mean 'phone'?"
+
+
+def test_the_readme_path_from_an_excel_export_to_an_audit_report(tmp_path, monkeypatch):
+    import re
+    import shlex
+    from pathlib import Path
+
+    pytest.importorskip("python_calamine")
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"### From an Excel export to an audit report.*?```sh\n(.*?)```", readme, flags=re.S).group(1)
+    commands = [shlex.split(line) for line in block.replace("\\\n", " ").splitlines() if line.strip()]
+    assert len(commands) == 2 and all(c[0] == "policykit" for c in commands)
+    monkeypatch.chdir(tmp_path)
+    for command in commands:
+        args = [str(root / a) if a.startswith("examples/") else a for a in command[1:]]
+        code, _, err = cli(*args)
+        assert code in (0, 1), err
+    page = (tmp_path / "audit.html").read_text(encoding="utf-8")
+    assert 'dir="rtl"' in page and page.count("<svg") >= 4 and "مدة الرد على الطلب" in page
+
+
+def test_the_bundled_csv_and_xlsx_exports_agree(tmp_path):
+    from pathlib import Path
+
+    pytest.importorskip("python_calamine")
+    folder = Path(__file__).resolve().parents[2] / "examples" / "exports"
+    columns = ["--columns", folder / "columns.yaml"]
+    from_xlsx = judged(tmp_path, folder / "harif_export.xlsx", *columns)
+    from_csv = judged(tmp_path, folder / "harif_export.csv", *columns, "--date-format", "%d/%m/%Y %H:%M")
+    assert from_xlsx == from_csv and len(from_csv) == 6
