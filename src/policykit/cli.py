@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return EXIT_INPUT
         return int(args.run(args, out, err))
     except PolicykitError as exc:
-        _write_diagnostics(exc, err)
+        _write_diagnostics(exc, err, _language(argv))
         return EXIT_INPUT
     except KeyboardInterrupt:
         err.write("policykit: interrupted\n")
@@ -144,14 +144,29 @@ def _broken_pipe(err: TextIO) -> int:
     return EXIT_BROKEN_PIPE
 
 
-def _write_diagnostics(exc: PolicykitError, err: TextIO) -> None:
+def _language(argv: Sequence[str]) -> str:
+    """`--lang` as the command line gives it (read even when the line does not parse), else POLICYKIT_LANG."""
+    for index, word in enumerate(argv):
+        if word == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+        if word.startswith("--lang="):
+            return word.split("=", 1)[1]
+    return os.environ.get("POLICYKIT_LANG", "en")
+
+
+def _write_diagnostics(exc: PolicykitError, err: TextIO, lang: str = "en") -> None:
+    arabic = lang == "ar"
+    if arabic:
+        from .diagnostics_ar import render_arabic
+        from .terminal import terminal_text
     if not exc.diagnostics:
-        err.write("policykit: invalid input\n")
+        err.write("policykit: مدخلات غير صالحة\n" if arabic else "policykit: invalid input\n")
         return
     for diagnostic in exc.diagnostics[:20]:
-        err.write(diagnostic.render() + "\n")
+        err.write((terminal_text(render_arabic(diagnostic), err) if arabic else diagnostic.render()) + "\n")
     if len(exc.diagnostics) > 20:
-        err.write(f"... and {len(exc.diagnostics) - 20} more problems\n")
+        more = len(exc.diagnostics) - 20
+        err.write(f"... و{more} مشكلات أخرى\n" if arabic else f"... and {more} more problems\n")
 
 
 def internal_error_line(exc: BaseException) -> str:

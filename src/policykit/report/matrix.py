@@ -28,7 +28,9 @@ def render_matrix(matrix: Matrix, fmt: str = "markdown", lang: str = "en") -> st
         return _csv(matrix)
     if fmt == "html":
         return _html(matrix, lang)
-    return _markdown(matrix, lang)
+    from .rtl import markdown_page
+
+    return markdown_page(_markdown(matrix, lang), lang)
 
 
 def display(value: Any, *, markdown: bool = False) -> str:
