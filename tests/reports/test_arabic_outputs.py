@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import os
 from pathlib import Path
 
 import pytest
@@ -70,21 +69,15 @@ def test_board_ready_compare_flags_the_approval_date_mismatch():
 
 # --- in Chromium -------------------------------------------------------------------------------------------------
 
-def _browser():
-    spec = importlib.util.spec_from_file_location("browser_helpers", Path(__file__).with_name("test_browser.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-BROWSER = _browser()
-needs_chromium = pytest.mark.skipif(BROWSER.CHROMIUM is None and os.environ.get("CI") != "true",
-                                    reason="Chromium is not installed (apt-get install chromium); .ci/run installs it")
+_spec = importlib.util.spec_from_file_location("chromium_helpers", Path(__file__).with_name("chromium.py"))
+chromium = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(chromium)
+BROWSER, needs_chromium = chromium.BROWSER, chromium.needs_chromium
 
 
 @needs_chromium
 def test_diff_html_in_arabic_renders_right_to_left(tmp_path):
-    assert BROWSER.CHROMIUM is not None, "CI=true: Chromium must be installed"
+    chromium.require()
     _, page, _ = cli("diff", "saddad", "harif", "--lang", "ar", "--format", "html")
     probe = BROWSER.rendered(tmp_path, page)
     assert probe["direction"] == "rtl" and probe["lang"] == "ar"
@@ -93,7 +86,7 @@ def test_diff_html_in_arabic_renders_right_to_left(tmp_path):
 
 @needs_chromium
 def test_board_compare_html_flags_the_mismatch_in_the_browser(tmp_path):
-    assert BROWSER.CHROMIUM is not None, "CI=true: Chromium must be installed"
+    chromium.require()
     _, page, _ = cli("compare", "green_energy", "harif", "--lang", "ar", "--format", "html")
     probe = BROWSER.rendered(tmp_path, page)
     assert probe["direction"] == "rtl" and "حارف" in probe["text"] and "لا يوافق التاريخ الهجري" in probe["text"]

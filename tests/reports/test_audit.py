@@ -7,7 +7,6 @@ import csv
 import importlib.util
 import io
 import json
-import os
 import re
 from pathlib import Path
 
@@ -138,16 +137,10 @@ def test_report_command_errors(tmp_path, verdicts):
 
 # --- in Chromium -------------------------------------------------------------------------------------------------
 
-def _browser():
-    spec = importlib.util.spec_from_file_location("browser_helpers", Path(__file__).with_name("test_browser.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-BROWSER = _browser()
-needs_chromium = pytest.mark.skipif(BROWSER.CHROMIUM is None and os.environ.get("CI") != "true",
-                                    reason="Chromium is not installed (apt-get install chromium); .ci/run installs it")
+_spec = importlib.util.spec_from_file_location("chromium_helpers", Path(__file__).with_name("chromium.py"))
+chromium = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(chromium)
+BROWSER, needs_chromium = chromium.BROWSER, chromium.needs_chromium
 PROBE = """<script>
 const page = document.documentElement, charts = [...document.querySelectorAll('svg.chart')];
 const out = document.createElement('pre'); out.id = 'probe';
@@ -164,7 +157,7 @@ document.body.appendChild(out);
 
 
 def _probe(tmp_path, page: str) -> dict:
-    assert BROWSER.CHROMIUM is not None, "CI=true: Chromium must be installed"
+    chromium.require()
     probe_file = tmp_path / "probe.html"
     probe_file.write_text(page.replace("</body>", PROBE + "</body>"), encoding="utf-8")
     result = BROWSER.chromium(tmp_path, "--dump-dom", probe_file.as_uri())
