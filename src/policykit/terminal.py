@@ -37,9 +37,10 @@ def needs_bidi(stream: TextIO, environ=None) -> bool:
 def terminal_width(stream: TextIO) -> int:
     """The terminal's width in columns (COLUMNS, else the terminal's own, else 80)."""
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        columns = os.get_terminal_size(stream.fileno()).columns
     except (AttributeError, ValueError, OSError):
-        return shutil.get_terminal_size().columns
+        columns = 0
+    return columns or shutil.get_terminal_size().columns  # a pty may report 0 columns
 
 
 def terminal_text(text: str, stream: TextIO, environ=None) -> str:

@@ -157,3 +157,8 @@ def test_progress_gives_up_an_estimate_it_passes():
     assert task.total is None and task.completed == 16  # no 160 %
     progress.stop()
     assert task.total == 16
+
+
+def test_excel_needs_a_csv_output(tmp_path, log):
+    code, _, err = cli("batch", log, "--policy", "harif", "--excel", "--out", tmp_path / "v.parquet")
+    assert code == 2 and "--excel shapes a CSV for Excel: it needs --out FILE.csv" in err

@@ -53,6 +53,11 @@ def run(args, out, err) -> int:
     from ..batch.runner import run_batch
 
     options = log_options(args)
+    if args.excel and not str(args.out or "").lower().endswith(".csv"):
+        from ..diagnostics import PolicykitError
+
+        raise PolicykitError.single("usage", "--excel shapes a CSV for Excel: it needs --out FILE.csv",
+                                    hint="for a workbook, --out FILE.xlsx")
     as_of = args.as_of or dt.datetime.now(dt.timezone.utc)
     summary = run_batch(args.log, args.policy, as_of, reading=args.reading, out=args.out, stdout=out,
                         rejects_path=args.rejects, workers=args.workers, log_format=args.log_format,
