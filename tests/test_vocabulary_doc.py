@@ -21,7 +21,7 @@ def vocabulary_markdown() -> str:
              "(`policykit show ID` lists them); an id that is neither canonical nor the policy's is an input error.",
              "In a batch log these are the values of the `type` and `channel` columns, and the names of the fact",
              "columns; an export with its own headers maps them with `--column` or `--columns` (see",
-             "`examples/exports/columns.yaml`).", "",
+             "`examples/exports/columns.yml`).", "",
              "## Event types (`type`)", "", "| type | Arabic | English | attributes |", "|---|---|---|---|"]
     for event, label in EVENTS.items():
         attributes = ", ".join(f"`{name}`" + (f" ({' / '.join(f'`{v}`' for v in values)})" if values else "")

@@ -2,7 +2,7 @@
 
 `python examples/exports/make_samples.py` rewrites `harif_export.csv` (CSV UTF-8 as Excel saves it: BOM,
 `;` between fields in an Arabic locale, dates as dd/mm/yyyy hh:mm, some Hijri) and `harif_export.xlsx` (the
-same rows, dates as date cells), both with the Arabic column headers of `columns.yaml`.  Needs openpyxl."""
+same rows, dates as date cells), both with the Arabic column headers of `columns.yml`.  Needs openpyxl."""
 
 from __future__ import annotations
 

@@ -250,7 +250,7 @@ def test_the_bundled_csv_and_xlsx_exports_agree(tmp_path):
 
     pytest.importorskip("python_calamine")
     folder = Path(__file__).resolve().parents[2] / "examples" / "exports"
-    columns = ["--columns", folder / "columns.yaml"]
+    columns = ["--columns", folder / "columns.yml"]
     from_xlsx = judged(tmp_path, folder / "harif_export.xlsx", *columns)
     from_csv = judged(tmp_path, folder / "harif_export.csv", *columns, "--date-format", "%d/%m/%Y %H:%M")
     assert from_xlsx == from_csv and len(from_csv) == 6
