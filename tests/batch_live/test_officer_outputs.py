@@ -99,6 +99,7 @@ def test_cells_are_neutralised():
         assert csv_cell(text).startswith("'")
     assert csv_cell("ح-1") == "ح-1" and csv_cell("H-1") == "H-1"
     assert csv_cell("abc\u202egnp.exe") == "abc\\u202egnp.exe"
+    assert csv_cell("two\nlines") == "two\\nlines" and csv_cell("\tx") == "'\\tx"  # as neutralise.csv_cell
     assert escape_hidden("a\x1b[31mb\nc") == "a\\u001b[31mb\nc"
 
 

@@ -76,11 +76,9 @@ class OfficerTables:
                   for r in self.policy.rules)]
 
     def actions_text(self, row: dict) -> str:
-        """The required actions, one per line: the event expected, by when, overdue or at risk."""
-        lines = []
-        for action in row["required_actions"] or []:
-            lines.append(self.action_text(action, row["as_of"]))
-        return "\n".join(lines)
+        """The required actions in one line: the event expected, by when, overdue or at risk."""
+        separator = "؛ " if self.lang == "ar" else "; "  # one line: a cell's line breaks are escaped (SPEC §15)
+        return separator.join(self.action_text(a, row["as_of"]) for a in row["required_actions"] or [])
 
     def action_text(self, action: dict, as_of: dt.datetime | None) -> str:
         """One required action as a sentence."""
