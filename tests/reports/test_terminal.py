@@ -31,6 +31,8 @@ def test_a_terminal_gets_shaped_text_in_visual_order():
 
 def test_terminals_that_do_bidi_themselves_and_the_override():
     assert not needs_bidi(Tty(), {"KONSOLE_VERSION": "230800"})
+    assert not needs_bidi(Tty(), {"VTE_VERSION": "7600"}) and needs_bidi(Tty(), {"VTE_VERSION": "5200"})
+    assert not needs_bidi(Tty(), {"TERM_PROGRAM": "Apple_Terminal"}) and needs_bidi(Tty(), {"TERM": "xterm"})
     assert not needs_bidi(Tty(), {"POLICYKIT_BIDI": "off"})
     assert needs_bidi(io.StringIO(), {"POLICYKIT_BIDI": "on"})
 
@@ -58,3 +60,28 @@ def test_batch_summary_in_arabic(tmp_path):
     assert main(["batch", str(log), "--policy", "harif", "--as-of", "2025-04-01", "--lang", "ar",
                  "--out", str(tmp_path / "v.parquet")], out, err) == 0
     assert "الحالات حسب الوضع: ملتزمة 1" in err.getvalue() and "كُتبت الأحكام في" in err.getvalue()
+
+
+def test_a_table_keeps_its_columns_and_each_arabic_run_reads_right():
+    pytest.importorskip("bidi")
+    from policykit.terminal import terminal_layout
+
+    table = "| ok | مخالفة |\n| id | met |"
+    shown = terminal_layout(table, Tty(), {}).split("\n")
+    assert shown[0].startswith("| ok | ") and shown[0].endswith(" |") and "مخالفة" not in shown[0]
+    assert shown[1] == "| id | met |"
+    assert terminal_layout(table, io.StringIO(), {}) == table
+
+
+def test_check_in_arabic_on_a_terminal_is_shaped(tmp_path, monkeypatch):
+    pytest.importorskip("bidi")
+    from pathlib import Path
+
+    from policykit.cli import main
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "harif" / "late_decision.yaml"
+    monkeypatch.setenv("POLICYKIT_BIDI", "on")
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = io.StringIO()
+    main(["check", str(example), "--lang", "ar", "--as-of", "2025-06-01"], out, io.StringIO())
+    assert "غير ملتزمة" not in out.getvalue() and any(0xFE70 <= ord(ch) <= 0xFEFF for ch in out.getvalue())
