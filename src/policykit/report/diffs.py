@@ -15,6 +15,7 @@ from .rtl import markdown_page
 
 FORMATS = ("text", "markdown", "json", "html")
 SIGN = {"added": "+", "removed": "-", "changed": "~"}
+ARROW = {"ar": "←", "en": "→"}  # from the old value to the new one, in the reading direction
 WORDS = {
     "relative_to": {"ar": "{b} مقارنةً بـ {a}", "en": "{b} relative to {a}"},
     "no_differences": {"ar": "لا فروق", "en": "no differences"},
@@ -60,7 +61,7 @@ def _detail(change, lang: str, markdown: bool) -> str:
     label = cell(change.label[lang]) if markdown else change.label[lang]
     if change.change == "changed":
         a, b = display(change.a, markdown=markdown) or "∅", display(change.b, markdown=markdown) or "∅"
-        return f"{label}: {a} → {b}"
+        return f"{label}: {a} {ARROW[lang]} {b}"
     return f"{label} ({WORDS[change.change][lang]})"
 
 
@@ -106,5 +107,6 @@ def _html(result: PolicyDiff, lang: str) -> str:
                 for section, changes in result.by_section().items()]
     return render_template("diff.html.j2", lang=lang, direction="rtl" if lang == "ar" else "ltr", w=w,
                            title=w["relative_to"].format(a=result.a, b=result.b), sections=sections,
+                           arrow=ARROW[lang],
                            strictness=[strictness_text(v, result.a, result.b, lang) for v in result.deadline],
                            css=Markup(stylesheet()))
