@@ -254,3 +254,10 @@ def test_the_bundled_csv_and_xlsx_exports_agree(tmp_path):
     from_xlsx = judged(tmp_path, folder / "harif_export.xlsx", *columns)
     from_csv = judged(tmp_path, folder / "harif_export.csv", *columns, "--date-format", "%d/%m/%Y %H:%M")
     assert from_xlsx == from_csv and len(from_csv) == 6
+
+
+def test_a_mapped_name_the_log_already_has_is_refused(tmp_path):
+    log = write_csv(tmp_path / "log.csv", [["case_id", "رقم الطلب", "type", "at"], ["a", "b", "request_received",
+                                                                                   "2025-03-02"]])
+    code, _, err = cli("batch", log, "--policy", "harif", "--column", "case_id=رقم الطلب")
+    assert code == 2 and "the log already has a column 'case_id'" in err

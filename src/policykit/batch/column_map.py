@@ -39,6 +39,10 @@ class ColumnMap:
             hint = did_you_mean(missing[0], names) or "its columns: " + ", ".join(list(names)[:30])
             raise PolicykitError.single("unknown-column", f"the log has no column '{missing[0]}' to map to "
                                         f"'{self.renames[missing[0]]}'", Span(source, 1), hint=hint)
+        clash = next((name for name in self.renames.values() if name in present and name not in self.renames), None)
+        if clash is not None:  # two columns would then be read as one
+            raise PolicykitError.single("usage", f"the log already has a column '{clash}'; map another header to it "
+                                        "only after renaming that one", Span(source, 1))
 
 
 def build(pairs: Iterable[str] = (), map_file: str | None = None, known: Iterable[str] = ()) -> ColumnMap:
