@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -16,9 +16,25 @@ _EXPORTS = {
     "Verdict": ("policykit.verdict", "Verdict"),
     "load_case": ("policykit.case", "load_case"),
     "evaluate": ("policykit.engine", "evaluate"),
+    "Case": ("policykit.case", "Case"),
+    "render_audit_report": ("policykit.report.audit", "render"),
 }
 
 __all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # type checkers see the real signatures; at run time they resolve lazily (below)
+    from .case import Case, load_case
+    from .diagnostics import Diagnostic, PolicykitError
+    from .engine import evaluate
+    from .loader import bundled_ids, load_policy
+    from .model import Policy
+    from .report.audit import render as render_audit_report
+    from .verdict import Verdict
+
+
+def __dir__() -> list[str]:
+    """The public API too, though it is imported only on first use."""
+    return sorted({*globals(), *_EXPORTS})
 
 
 def __getattr__(name: str) -> Any:

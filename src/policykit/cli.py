@@ -21,10 +21,12 @@ COMMANDS = {
     "diff": "diff",
     "lint": "lint",
     "batch": "batch",
+    "report": "report",
 }
 
 EXIT_OK, EXIT_BREACH, EXIT_INPUT = 0, 1, 2
 EXIT_INTERNAL = 70  # EX_SOFTWARE from sysexits.h: a bug in policykit, not in the input
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a command whose reader went away
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,13 +89,14 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return EXIT_INPUT
         return int(args.run(args, out, err))
     except PolicykitError as exc:
-        _write_diagnostics(exc, err)
+        _write_diagnostics(exc, err, _language(argv))
         return EXIT_INPUT
     except KeyboardInterrupt:
         err.write("policykit: interrupted\n")
         return 130
     except BrokenPipeError:
-        return EXIT_OK
+        # the reader went away before the output was all written (`batch … | head`): that is not "no breach"
+        return _broken_pipe(err)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback for a user
         err.write(internal_error_line(exc) + "\n")
         if os.environ.get("POLICYKIT_DEBUG"):
@@ -121,19 +124,49 @@ def entry() -> None:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except (BrokenPipeError, OSError):  # a closed pipe: the reader is gone, as main() already accepts
-        pass
+    except (BrokenPipeError, OSError):  # a closed pipe: the reader is gone before the output was all written
+        code = _broken_pipe(sys.stderr)
     os._exit(code)
 
 
-def _write_diagnostics(exc: PolicykitError, err: TextIO) -> None:
+def _broken_pipe(err: TextIO) -> int:
+    """Say once that the output was cut short; stdout is pointed at /dev/null so the exit flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests, embedding): nothing to quiet
+        pass
+    try:
+        err.write("policykit: the output was closed before it was all written (broken pipe)\n")
+    except (OSError, ValueError):
+        pass
+    return EXIT_BROKEN_PIPE
+
+
+def _language(argv: Sequence[str]) -> str:
+    """`--lang` as the command line gives it (read even when the line does not parse), else POLICYKIT_LANG."""
+    for index, word in enumerate(argv):
+        if word == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+        if word.startswith("--lang="):
+            return word.split("=", 1)[1]
+    return os.environ.get("POLICYKIT_LANG", "en")
+
+
+def _write_diagnostics(exc: PolicykitError, err: TextIO, lang: str = "en") -> None:
+    arabic = lang == "ar"
+    if arabic:
+        from .diagnostics_ar import render_arabic
+        from .terminal import terminal_text
     if not exc.diagnostics:
-        err.write("policykit: invalid input\n")
+        err.write("policykit: مدخلات غير صالحة\n" if arabic else "policykit: invalid input\n")
         return
     for diagnostic in exc.diagnostics[:20]:
-        err.write(diagnostic.render() + "\n")
+        err.write((terminal_text(render_arabic(diagnostic), err) if arabic else diagnostic.render()) + "\n")
     if len(exc.diagnostics) > 20:
-        err.write(f"... and {len(exc.diagnostics) - 20} more problems\n")
+        more = len(exc.diagnostics) - 20
+        err.write(f"... و{more} مشكلات أخرى\n" if arabic else f"... and {more} more problems\n")
 
 
 def internal_error_line(exc: BaseException) -> str:

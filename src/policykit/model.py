@@ -114,7 +114,7 @@ class Approval(Frozen):
 
 
 class Calendar(Frozen):
-    """Time zone, work week and closures used for due dates (SPEC §4)."""
+    """Time zone, work week and closures used for due dates (docs/semantics.md)."""
 
     timezone: str = "Asia/Riyadh"
     work_week: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (
@@ -136,7 +136,7 @@ class Definition(Frozen):
 
 
 class Channel(Item):
-    """A channel through which the association can be reached (SPEC §2 ids where canonical)."""
+    """A channel through which the association can be reached (docs/vocabulary.md ids where canonical)."""
 
 
 class Step(Item):

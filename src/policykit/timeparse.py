@@ -1,4 +1,5 @@
-"""Instants as cases write them (SPEC §3): ISO 8601 with or without offset, bare dates, Umm al-Qura Hijri dates."""
+"""Instants as cases and exports write them (SPEC §3, §12): ISO 8601, bare dates, Umm al-Qura Hijri dates
+(`1446-09-29H`, `1446-09-29 هـ`, `29/9/1446هـ`), Arabic-Indic digits anywhere, and a declared format."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .diagnostics import shown
 
 _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_HIJRI = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\s*(?:H|h|هـ|ه)$")
+_HIJRI_MARK = r"\s*(?:H|h|هـ|ه)"
+_HIJRI = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})" + _HIJRI_MARK + "$")
+# d/m/yyyy هـ, as Saudi offices write Hijri dates (the marker fixes the order: day first)
+_HIJRI_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _HIJRI_MARK + "$")
+# n/n/yyyy with no marker: day-month order unknown (03/04/2025 is 3 April or 4 March), never guessed
+_SLASHED = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}(?:[ T].*)?$")
+# Arabic-Indic (U+0660..) and Eastern Arabic-Indic (U+06F0..) digits read as 0-9; the Arabic comma as a comma
+_DIGITS = str.maketrans({**{chr(0x0660 + i): str(i) for i in range(10)},
+                         **{chr(0x06F0 + i): str(i) for i in range(10)}, "\u066b": ".", "\u060c": ","})
 
 
 class TimeFormatError(ValueError):
@@ -30,21 +39,40 @@ def zone(name: str) -> ZoneInfo:
 MIN_YEAR, MAX_YEAR = 1900, 2200
 
 
-def parse_instant(text: str, tz: dt.tzinfo) -> dt.datetime:
-    """An aware datetime from `text`; times without offset and bare dates are local to `tz`."""
-    instant = _parse_instant(text, tz)
+def ascii_digits(text: str) -> str:
+    """`text` with Arabic-Indic digits written as ASCII digits."""
+    return text.translate(_DIGITS)
+
+
+def parse_instant(text: str, tz: dt.tzinfo, date_format: str | None = None) -> dt.datetime:
+    """An aware datetime from `text`; times without offset and bare dates are local to `tz`.
+
+    `date_format` (strptime directives, e.g. `%d/%m/%Y %H:%M`) is tried first when given."""
+    instant = _declared(text, tz, date_format) if date_format else None
+    if instant is None:
+        instant = _parse_instant(text, tz)
     if not MIN_YEAR <= instant.year <= MAX_YEAR:
-        raise TimeFormatError(f"year {instant.year} is out of range ({MIN_YEAR}-{MAX_YEAR})")
+        hint = "; a Hijri date needs its marker (e.g. 1446-09-29H or 29/9/1446هـ)" if 1300 <= instant.year < 1600 else ""
+        raise TimeFormatError(f"year {instant.year} is out of range ({MIN_YEAR}-{MAX_YEAR}){hint}")
     return instant
 
 
 def _parse_instant(text: str, tz: dt.tzinfo) -> dt.datetime:
     if not isinstance(text, str):
         raise TimeFormatError(f"expected a date or date-time string, got {type(text).__name__}")
-    value = text.strip()
+    value = ascii_digits(text.strip())
     hijri = _HIJRI.match(value)
     if hijri:
         return _start_of_day(hijri_to_gregorian(*(int(g) for g in hijri.groups())), tz)
+    hijri = _HIJRI_DMY.match(value)
+    if hijri:
+        day, month, year = (int(g) for g in hijri.groups())
+        return _start_of_day(hijri_to_gregorian(year, month, day), tz)
+    if _SLASHED.match(value):
+        raise TimeFormatError(
+            "ambiguous date: the order of day and month is not known (never guessed); write it as ISO 8601 "
+            "(2025-03-04), as a Hijri date with its marker (4/9/1446هـ), or declare the form with "
+            "--date-format (e.g. '%d/%m/%Y')")
     if _BARE_DATE.match(value):
         try:
             return _start_of_day(dt.date.fromisoformat(value), tz)
@@ -59,6 +87,17 @@ def _parse_instant(text: str, tz: dt.tzinfo) -> dt.datetime:
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=tz)
     return parsed
+
+
+def _declared(text: str, tz: dt.tzinfo, date_format: str) -> dt.datetime | None:
+    """`text` read with the declared strptime format, or None when it does not fit (other forms are tried)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        parsed = dt.datetime.strptime(ascii_digits(text.strip()), date_format)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
 
 
 def hijri_to_gregorian(year: int, month: int, day: int) -> dt.date:

@@ -43,3 +43,46 @@ def test_rejected_forms(text):
 def test_non_string_is_rejected():
     with pytest.raises(TimeFormatError, match="string"):
         parse_instant(20250304, RIYADH)
+
+
+@pytest.mark.parametrize("text", ["29/9/1446هـ", "29/09/1446 هـ", "٢٩/٩/١٤٤٦هـ", "١٤٤٦-٠٩-٢٩H", "٢٠٢٥-٠٣-٢٩",
+                                  "۲۰۲۵-۰۳-۲۹"])
+def test_hijri_day_first_and_arabic_indic_digits(text):
+    assert parse_instant(text, RIYADH) == dt.datetime(2025, 3, 29, tzinfo=RIYADH)
+
+
+@pytest.mark.parametrize("text", ["03/04/2025", "25/03/2025", "3-4-2025 10:00", "03.04.2025"])
+def test_day_month_order_is_never_guessed(text):
+    with pytest.raises(TimeFormatError, match="ambiguous date.*--date-format"):
+        parse_instant(text, RIYADH)
+
+
+def test_declared_form_is_tried_first_and_iso_still_reads():
+    assert parse_instant("03/04/2025 10:30", RIYADH, "%d/%m/%Y %H:%M") == dt.datetime(2025, 4, 3, 10, 30,
+                                                                                     tzinfo=RIYADH)
+    assert parse_instant("٠٣/٠٤/٢٠٢٥", RIYADH, "%d/%m/%Y") == dt.datetime(2025, 4, 3, tzinfo=RIYADH)
+    assert parse_instant("2025-04-03", RIYADH, "%d/%m/%Y") == dt.datetime(2025, 4, 3, tzinfo=RIYADH)
+
+
+def test_a_hijri_year_without_its_marker_is_explained():
+    with pytest.raises(TimeFormatError, match="Hijri date needs its marker"):
+        parse_instant("03/09/1446", RIYADH, "%d/%m/%Y")
+    with pytest.raises(TimeFormatError, match="1446-09-30"):
+        parse_instant("30/9/1446هـ", RIYADH)
+
+
+def test_case_files_read_the_same_forms(tmp_path):
+    from policykit.case import load_case
+
+    case = tmp_path / "case.yaml"
+    case.write_text("case_id: H-1\npolicy: harif\nevents:\n"
+                    "  - {type: request_received, at: '٢/٩/١٤٤٦هـ', channel: interview}\n"
+                    "  - {type: request_completed, at: '2025-03-04T10:00'}\n", encoding="utf-8")
+    loaded = load_case(case)
+    assert str(loaded.events[0].at)[:10] == "2025-03-02"
+    case.write_text("case_id: H-1\npolicy: harif\nevents:\n"
+                    "  - {type: request_received, at: '03/04/2025', channel: interview}\n", encoding="utf-8")
+    from policykit.diagnostics import PolicykitError
+
+    with pytest.raises(PolicykitError, match="ambiguous date"):
+        load_case(case)

@@ -79,7 +79,8 @@ def test_csv_and_html_and_markdown_agree_on_rows(five):
     _, out_html, _ = run_cli("compare", "--format", "html", "--lang", "ar")
     assert '<html lang="ar" dir="rtl">' in out_html and out_html.count("<tr data-item=") == len(rows) - 1
     _, out_md, _ = run_cli("compare", "harif", "saddad")
-    assert "| Item | harif | saddad |" in out_md
+    assert "| Item | Harif (`harif`) | Al-Sadeed (`saddad`) |" in out_md  # associations by name, for a board
+    assert "| Length | 15 working days | 14 calendar days |" in out_md  # the deadline in words
 
 
 def test_compare_bad_input_exits_two():

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..case import Vocabulary
-from ..diagnostics import shown
+from ..diagnostics import did_you_mean, shown
 from ..vocabulary import CHANNEL_ATTRIBUTES, EVENT_ATTRIBUTES, EVENTS
 from .columns import AT, CASE_ID, LINE, TYPE, LogColumns, parse_fact
 from .timestamps import to_utc_micros
@@ -24,6 +24,7 @@ class LogShape:
 
     columns: LogColumns
     vocab: Vocabulary
+    date_format: str | None = None  # a declared strptime form for `at` (SPEC §12), tried after ISO 8601
 
     def schema(self) -> pa.Schema:
         """The schema of normalised batches."""
@@ -61,10 +62,12 @@ def normalise(batch: pa.RecordBatch, shape: LogShape) -> tuple[pa.RecordBatch, l
     kind = pc.utf8_trim_whitespace(_string(batch, TYPE))
     known = pc.fill_null(pc.is_in(kind, pa.array(sorted(shape.vocab.events))), False).to_numpy(zero_copy_only=False)
     kind_np = _Lazy(kind)
+    suggest = _Suggestions(shape.vocab.events)
     reject(np.nonzero(~known)[0], lambda r: "missing type" if kind_np[r] in (None, "") else
-           f"unknown event type {shown(kind_np[r])}")
+           f"unknown event type {shown(kind_np[r])}" + suggest(kind_np[r]))
     at_us, at_ok, at_problems = to_utc_micros(
-        batch.column(AT) if AT in batch.schema.names else pa.nulls(n, pa.string()), shape.vocab.timezone)
+        batch.column(AT) if AT in batch.schema.names else pa.nulls(n, pa.string()), shape.vocab.timezone,
+        shape.date_format)
     for row, reason in at_problems:
         reasons.setdefault(row, reason)
     attributes = [_attribute(batch, name, kind, kind_np, shape, reject) for name in shape.columns.attributes]
@@ -77,6 +80,22 @@ def normalise(batch: pa.RecordBatch, shape: LogShape) -> tuple[pa.RecordBatch, l
     arrays = [batch.column(LINE), case_id, kind, pa.array(at_us), *attributes, *facts]
     out = pa.RecordBatch.from_arrays(arrays, schema=shape.schema())
     return (out if keep.all() else out.filter(mask)), rejects
+
+
+class _Suggestions:
+    """'; did you mean ...' for a mistyped id (`Phone`, `Request Received`), worked out once per distinct value."""
+
+    def __init__(self, choices) -> None:
+        self.choices = sorted(choices)
+        self.known: dict[str, str] = {}
+
+    def __call__(self, value: object) -> str:
+        text = "" if value is None else str(value)
+        if text not in self.known:
+            key = "_".join(text.strip().lower().replace("-", " ").split())
+            hint = f"did you mean '{key}'?" if key in self.choices else did_you_mean(key, self.choices)
+            self.known[text] = f"; {hint}" if hint else ""
+        return self.known[text]
 
 
 class _Lazy:
@@ -113,8 +132,10 @@ def _attribute(batch: pa.RecordBatch, name: str, kind: pa.Array, kind_np: _Lazy,
         ok = pc.fill_null(pc.is_in(values, pa.array(choices)), True).to_numpy(zero_copy_only=False)
         bad = np.nonzero(present & ~ok)[0]
         if len(bad):
-            # the value is not echoed: a mistyped cell may hold personal data (a phone number, a name)
-            reject(bad, f"unknown {what} in column '{name}'")
+            # the value is not echoed: a mistyped cell may hold personal data (a phone number, a name);
+            # a suggestion names only one of the policy's own ids
+            suggest, shown_values = _Suggestions(choices), _Lazy(values)
+            reject(bad, lambda r: f"unknown {what} in column '{name}'" + suggest(shown_values[r]))
     return values
 
 

@@ -1,4 +1,5 @@
-"""Where verdicts go, written as results arrive: JSONL (the `check` JSON), Parquet (nested) or CSV (flat)."""
+"""Where verdicts go, written as results arrive: JSONL (the `check` JSON), Parquet (nested), CSV (flat), or the
+officer's forms (`.xlsx`, `--excel` CSV: labelled, see officer_out)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pyarrow as pa
 
 from ..diagnostics import PolicykitError
 
-OUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".csv": "csv"}
+OUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".csv": "csv", ".xlsx": "xlsx"}
 
 
 def out_format(out: str | None) -> str:
@@ -21,7 +22,7 @@ def out_format(out: str | None) -> str:
     for suffix, fmt in OUT_FORMATS.items():
         if str(out).lower().endswith(suffix):
             return fmt
-    raise PolicykitError.single("usage", f"--out must end in .jsonl, .parquet or .csv: {out}")
+    raise PolicykitError.single("usage", f"--out must end in .jsonl, .parquet, .csv or .xlsx: {out}")
 
 
 class Spooled(str):
@@ -46,8 +47,10 @@ def spool(payloads: list, prefix: str = "policykit-part-") -> "Spooled | None":
 class OutputSink:
     """Writes each judged group's payload in order; can start over (when the log proves not grouped)."""
 
-    def __init__(self, fmt: str, out: str | None, stdout, policy) -> None:
+    def __init__(self, fmt: str, out: str | None, stdout, policy, lang: str = "en", excel: bool = False) -> None:
         self.fmt, self.out, self.stdout, self.policy = fmt, out, stdout, policy
+        self.lang, self.excel = lang, excel and fmt == "csv"
+        self.observer = None  # called with each payload written (the audit report gathers its figures)
         self.rule_ids = [r.id for r in policy.rules]
         self.written = False
         self._open()
@@ -59,6 +62,14 @@ class OutputSink:
             # to stdout through a temp file, so that a log found ungrouped half-way can start over
             self.handle = open(self.out, "w", encoding="utf-8") if self.out else tempfile.TemporaryFile(
                 "w+", encoding="utf-8")
+        elif self.fmt == "xlsx":
+            from .officer_out import XlsxVerdicts
+
+            self.writer = XlsxVerdicts(self.out, self.policy, self.lang)
+        elif self.excel:
+            from .officer_out import ExcelCsvVerdicts
+
+            self.writer = ExcelCsvVerdicts(self.out, self.policy, self.lang)
         elif self.fmt == "parquet":
             import pyarrow.parquet as pq
 
@@ -76,6 +87,10 @@ class OutputSink:
             try:
                 if self.fmt == "jsonl":
                     with open(payload, encoding="utf-8") as source:
+                        if self.observer is not None:
+                            for line in source:
+                                self.observer(line)
+                            source.seek(0)
                         shutil.copyfileobj(source, self.handle)
                 else:
                     with pa.memory_map(payload) as source:
@@ -85,9 +100,11 @@ class OutputSink:
                 os.unlink(payload)
             return
         self.written = True
+        if self.observer is not None:
+            self.observer(payload)
         if self.fmt == "jsonl":
             self.handle.write(payload)
-        elif self.fmt == "parquet":
+        elif self.writer is not None:  # Parquet and the officer's forms
             self.writer.write_table(payload)
         else:
             import pyarrow.csv as pcsv
@@ -100,8 +117,15 @@ class OutputSink:
 
     def restart(self) -> None:
         """Drop what was written and start again."""
+        self.abort()
         self._finish(copy=False)
         self._open()
+
+    def abort(self) -> None:
+        """The run failed: an officer's file is not left half-written (its temp file goes)."""
+        if hasattr(self.writer, "discard"):
+            self.writer.discard()
+            self.writer = None
 
     def close(self) -> None:
         """Finish the file (and copy JSONL to stdout when there is no output file)."""

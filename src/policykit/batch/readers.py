@@ -1,4 +1,4 @@
-"""Read an event log (CSV, JSONL, Parquet or XES) as a stream of Arrow record batches with a `line` column."""
+"""Read an event log (CSV, JSONL, Parquet, XES or XLSX) as a stream of Arrow record batches with a `line` column."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ import pyarrow as pa
 
 from ..diagnostics import PolicykitError, Span
 from .columns import LINE
+from .csv_dialect import CsvDialect, detect as detect_dialect
 
 BATCH_ROWS = 262_144
 PYTHON_ROWS = 65_536  # JSONL and XES rows pass through Python objects: smaller batches bound their memory
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet",
-           ".pq": "parquet", ".xes": "xes"}
+           ".pq": "parquet", ".xes": "xes", ".xlsx": "xlsx"}
 RejectSink = Callable[[int, str], None]
 
 
@@ -28,18 +29,25 @@ def log_format(path: str | os.PathLike, explicit: str | None = None) -> str:
         if name.endswith(suffix):
             return fmt
     raise PolicykitError.single("unknown-log-format", "cannot tell the log's format from its name",
-                                Span(str(path)), hint="use .csv, .jsonl, .parquet or .xes, or --log-format")
+                                Span(str(path)), hint="use .csv, .jsonl, .parquet, .xes or .xlsx, or --log-format")
 
 
 def read_log(path: str | os.PathLike, reject: RejectSink, fmt: str | None = None,
-             batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-    """Record batches of the log's rows; structurally broken rows go to `reject(line, reason)`."""
+             batch_rows: int = BATCH_ROWS, dialect: CsvDialect | None = None,
+             sheet: str | None = None) -> Iterator[pa.RecordBatch]:
+    """Record batches of the log's rows; structurally broken rows go to `reject(line, reason)`.
+
+    `dialect` is a CSV file's delimiter and encoding (sniffed when None); `sheet` an XLSX file's sheet."""
     path = Path(path)
     if not path.is_file():
         raise PolicykitError.single("file-not-found", "no such log file", Span(str(path)))
     kind = log_format(path, fmt)
     if kind == "csv":
-        return _read_csv(path, reject, batch_rows)
+        return _read_csv(path, reject, batch_rows, dialect or detect_dialect(path))
+    if kind == "xlsx":
+        from .xlsx import read_xlsx
+
+        return read_xlsx(path, reject, min(batch_rows, PYTHON_ROWS), sheet)
     if kind == "jsonl":
         return _read_jsonl(path, reject, min(batch_rows, PYTHON_ROWS))
     if kind == "parquet":
@@ -49,9 +57,14 @@ def read_log(path: str | os.PathLike, reject: RejectSink, fmt: str | None = None
     return read_xes(path, reject, min(batch_rows, PYTHON_ROWS))
 
 
-def column_names(path: str | os.PathLike, fmt: str | None = None) -> list[str] | None:
-    """The log's column names when the format declares them up front (CSV header, Parquet schema)."""
+def column_names(path: str | os.PathLike, fmt: str | None = None, dialect: CsvDialect | None = None,
+                 sheet: str | None = None) -> list[str] | None:
+    """The log's column names when the format declares them up front (CSV or XLSX header, Parquet schema)."""
     kind = log_format(path, fmt)
+    if kind == "xlsx":
+        from .xlsx import header
+
+        return header(Path(path), sheet)
     if kind == "parquet":
         import pyarrow.parquet as pq
 
@@ -59,9 +72,11 @@ def column_names(path: str | os.PathLike, fmt: str | None = None) -> list[str] |
     if kind == "csv":
         import csv
 
+        dialect = dialect or detect_dialect(Path(path))
+        encoding = "utf-8-sig" if dialect.encoding == "utf-8" else dialect.encoding
         # only the header is needed; a bad byte further down is the row reader's to report
-        with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
-            return next(csv.reader(handle), [])
+        with open(path, encoding=encoding, errors="replace", newline="") as handle:
+            return next(csv.reader(handle, delimiter=dialect.delimiter), [])
     return None
 
 
@@ -119,10 +134,10 @@ def _read_parquet(path: Path, batch_rows: int) -> Iterator[pa.RecordBatch]:
         row += batch.num_rows
 
 
-def _read_csv(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def _read_csv(path: Path, reject: RejectSink, batch_rows: int, dialect: CsvDialect) -> Iterator[pa.RecordBatch]:
     import pyarrow.csv as pcsv
 
-    names = column_names(path, "csv") or []
+    names = column_names(path, "csv", dialect) or []
     if not names:
         raise PolicykitError.single("invalid-log", "the CSV file has no header row", Span(str(path), 1, 1))
 
@@ -138,9 +153,10 @@ def _read_csv(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.Re
     try:
         reader = pcsv.open_csv(
             path,
-            read_options=pcsv.ReadOptions(block_size=1 << 22, use_threads=False),
+            read_options=pcsv.ReadOptions(block_size=1 << 22, use_threads=False, encoding=dialect.encoding),
             # blank lines are kept (and rejected as such) so that row numbers stay physical line numbers
-            parse_options=pcsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=False,
+            parse_options=pcsv.ParseOptions(delimiter=dialect.delimiter, invalid_row_handler=on_invalid,
+                                            newlines_in_values=False,
                                             ignore_empty_lines=False),
             # read as bytes: a row with invalid UTF-8 is then one rejected row, not an unreadable log
             convert_options=pcsv.ConvertOptions(column_types={n: pa.binary() for n in names},

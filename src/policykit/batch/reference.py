@@ -57,6 +57,10 @@ def cases_of(table: pa.Table, bounds: np.ndarray, attributes: tuple[str, ...], f
 
 def judge(policy, cases: Iterator[tuple[Case, list]], as_of: dt.datetime,
           reading: str | None) -> Iterator[tuple[Verdict, list]]:
-    """The reference verdict of each case."""
+    """The reference verdict of each case (the configuration read once, not once per case)."""
+    from ..config import load_settings
+
+    settings = load_settings()
+    reading = reading if reading is not None else settings.reading
     for case, rejects in cases:
-        yield evaluate(policy, case, as_of, reading), rejects
+        yield evaluate(policy, case, as_of, reading, at_risk=settings.at_risk), rejects

@@ -31,6 +31,8 @@ from .grouping import NotGrouped, grouped_chunks
 from .output import OutputSink, default_rejects, out_format, write_rejects
 from .partition import Partitioner, group, load_grouped, partition_count
 from .progress import NoProgress
+from .csv_dialect import detect as detect_dialect
+from .log_options import LogOptions
 from .readers import column_names, log_format as detect_format, read_log
 from .summary import Stats, Summary
 
@@ -61,8 +63,6 @@ def _policy(ref):
 
 def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object, Stats, list[tuple[int, str]]]:
     """Judge the grouped cases of `table`: (JSONL text or tabular Arrow table, stats, rejected rows)."""
-    import json
-
     from .reference import cases_of, judge
     from .tabular import rows_table, verdict_row
 
@@ -73,7 +73,7 @@ def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object
     if job.out_format == "jsonl":
         lines = []
         for verdict, bad in judge(policy, cases_of(table, bounds, job.attributes, job.facts), as_of, job.reading):
-            lines.append(json.dumps(verdict.to_json_dict(), ensure_ascii=False) + "\n")
+            lines.append(verdict.to_json_line() + "\n")
             stats.add_verdict_row(verdict_row(verdict))
             rejects.extend(bad)
         stats.fallback_cases = stats.cases
@@ -128,7 +128,7 @@ def _judge_partition(path: Path, job: Job):
 
 
 def plan(policy, policy_ref, as_of: dt.datetime | str, reading: str | None, fmt: str,
-         fast: bool = True) -> tuple[LogShape, Job]:
+         fast: bool = True, date_format: str | None = None) -> tuple[LogShape, Job]:
     """The normalised log's shape and the workers' job for a policy (`policy_ref`: what workers load, or the
     Policy itself); a bad `as_of` is an invalid-date error."""
     vocab = Vocabulary.of(policy)
@@ -139,15 +139,19 @@ def plan(policy, policy_ref, as_of: dt.datetime | str, reading: str | None, fmt:
     policy_facts = tuple(d.id for d in policy.facts)
     # every canonical attribute and fact is a column of the normalised log (absent ones null), so rows of
     # JSONL and XES logs need not share keys
-    shape = LogShape(LogColumns(ATTRIBUTES, tuple(dict.fromkeys([*FACTS, *policy_facts])), ()), vocab)
+    shape = LogShape(LogColumns(ATTRIBUTES, tuple(dict.fromkeys([*FACTS, *policy_facts])), ()), vocab, date_format)
     job = Job(policy_ref, instant.isoformat(), reading, fmt, shape.columns.attributes, shape.columns.facts, fast)
     return shape, job
 
 
 def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str, *, reading: str | None = None,
               out: str | None = None, stdout=None, rejects_path: str | None = None, workers: int | None = None,
-              log_format: str | None = None, fast: bool = True, progress: NoProgress | None = None) -> Summary:
-    """Judge every case of an event log; verdicts go to `out` (or JSONL on `stdout`), bad rows to the rejects file."""
+              log_format: str | None = None, fast: bool = True, progress: NoProgress | None = None,
+              options: LogOptions | None = None, lang: str = "en", excel: bool = False,
+              report: str | None = None) -> Summary:
+    """Judge every case of an event log; verdicts go to `out` (or JSONL on `stdout`), bad rows to the rejects file.
+
+    `options` say how to read an export as it arrives: encoding, sheet, column headers, date form."""
     started = time.perf_counter()
     progress = progress or NoProgress()
     log = Path(log)
@@ -156,12 +160,14 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
         raise PolicykitError.single("file-not-found", "no such log file", Span(str(log)))
     detect_format(log, log_format)
     policy = load_policy(policy_ref)
-    shape, job = plan(policy, str(policy_ref), as_of, reading, fmt, fast)
+    options = options or LogOptions()
+    shape, job = plan(policy, str(policy_ref), as_of, reading, fmt, fast, options.date_format)
     limits.check_batch_bytes(log.stat().st_size, Span(str(log)))
     workers = max(1, workers or os.cpu_count() or 1)
     policy_facts = tuple(d.id for d in policy.facts)
-    run = _Run(log, log_format, shape, job, workers, progress, policy_facts)
-    sink = OutputSink(fmt, out, stdout, policy)
+    run = _Run(log, log_format, shape, job, workers, progress, policy_facts, options)
+    sink = OutputSink(fmt, out, stdout, policy, lang, excel)
+    audit = _audit_observer(sink, policy) if report else None
     try:
         try:
             run.stream(sink)
@@ -169,6 +175,9 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
             sink.restart()
             run.reset()
             run.partitioned(sink)
+    except BaseException:
+        sink.abort()
+        raise
     finally:
         progress.stop()
         sink.close()
@@ -176,24 +185,60 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     rejects_file = Path(rejects_path) if rejects_path else default_rejects(log, out)
     if run.rejects:
         write_rejects(rejects_file, log, run.rejects)
+    if audit is not None:
+        from ..report.audit import write_report
+
+        write_report(report, audit, lang, policy, source=out)
     return Summary(run.stats, run.rows_read, len(run.rejects), str(rejects_file) if run.rejects else None,
-                   tuple(run.unknown), time.perf_counter() - started, out, fast)
+                   tuple(run.unknown), time.perf_counter() - started, out, fast, report)
+
+
+def _audit_observer(sink: OutputSink, policy):
+    """The audit report's figures, gathered from each payload the sink writes; restarted with the sink."""
+    from ..report.audit import AuditData
+
+    audit = AuditData(tz=policy.calendar.timezone)
+
+    def observe(payload) -> None:
+        if isinstance(payload, str):
+            audit.add_json_lines(payload)
+        else:
+            audit.add_table(payload)
+
+    sink.observer = observe
+    restart = sink.restart
+
+    def restart_all() -> None:
+        audit.__init__(tz=policy.calendar.timezone)
+        restart()
+
+    sink.restart = restart_all
+    return audit
 
 
 class _Run:
     """The state of one batch run: reading, grouping, the worker pool and the counts."""
 
     def __init__(self, log: Path, log_format: str | None, shape: LogShape, job: Job, workers: int,
-                 progress: NoProgress, policy_facts: tuple[str, ...]) -> None:
+                 progress: NoProgress, policy_facts: tuple[str, ...], options: LogOptions | None = None) -> None:
         self.log, self.log_format, self.shape, self.job = log, log_format, shape, job
         self.workers, self.progress, self.policy_facts = workers, progress, policy_facts
-        self.names = column_names(log, log_format)
+        self.options = options or LogOptions()
+        kind = detect_format(log, log_format)
+        self.dialect = detect_dialect(log, self.options.encoding) if kind == "csv" else None
+        self.names = column_names(log, log_format, self.dialect, self.options.sheet)
+        if self.options.columns:
+            self.options.columns.check_targets(shape.columns.known)
+        if self.names is not None and self.options.columns:
+            self.options.columns.check(self.names, str(log))
+            self.names = self.options.columns.apply(self.names)
         if self.names is not None:
             missing = [c for c in REQUIRED if c not in self.names]
             if missing:
                 raise PolicykitError.single("invalid-log", f"the log has no {', '.join(missing)} column",
                                             Span(str(log), 1 if detect_format(log, log_format) == "csv" else None),
-                                            hint="a batch log needs case_id, type and at columns")
+                                            hint="a batch log needs case_id, type and at columns; map an export's own "
+                                            "headers with --column case_id=HEADER or --columns MAP.yaml")
         self.estimated = _estimate_rows(log, log_format)
         self.limits = limits.current()
         self.pool = None
@@ -208,9 +253,12 @@ class _Run:
 
     def _raw_batches(self, label: str) -> Iterator[pa.RecordBatch]:
         """The log's batches with only the known columns, unknown columns recorded on the way."""
-        self.progress.start(label, self.estimated)
+        self.progress.start(label, self.estimated, "rows", exact=detect_format(self.log, self.log_format) == "parquet")
         known = set(self.shape.columns.known) | {LINE}
-        for raw in read_log(self.log, lambda line, reason: self.rejects.append((line, reason)), self.log_format):
+        for raw in read_log(self.log, lambda line, reason: self.rejects.append((line, reason)), self.log_format,
+                            dialect=self.dialect, sheet=self.options.sheet):
+            if self.options.columns:
+                raw = pa.RecordBatch.from_arrays(raw.columns, names=self.options.columns.apply(raw.schema.names))
             columns = classify(self.names if self.names is not None else list(raw.schema.names), self.policy_facts)
             self.unknown.update(dict.fromkeys(columns.unknown))
             keep = [name for name in raw.schema.names if name in known]
@@ -247,7 +295,7 @@ class _Run:
         for batch in self._batches("partitioning (log not grouped by case)"):
             self.partitioner.add(batch)
         paths = self.partitioner.finish()
-        self.progress.start("judging", len(paths))
+        self.progress.start("judging", len(paths), "partitions")
         self._drain(sink, ((_judge_partition, path) for path in paths), advance=True)
 
     def admit(self, stats: Stats) -> None:

@@ -68,6 +68,7 @@ class Summary:
     seconds: float = 0.0
     out: str | None = None
     fast_path: bool = True
+    report: str | None = None
 
     def to_dict(self) -> dict:
         """The summary as JSON-ready data."""
@@ -81,21 +82,25 @@ class Summary:
                 "events_per_second": round(self.rows_read / self.seconds) if self.seconds else None,
                 "cases_by_reference_path": s.fallback_cases, "out": self.out}
 
-    def render(self) -> str:
-        """A short plain-text summary for the terminal."""
-        d = self.to_dict()
-        lines = [f"{d['rows_read']} rows read, {d['cases']} cases in {d['seconds']} s"
-                 + (f" ({d['events_per_second']} events/s)" if d["events_per_second"] else "")]
-        lines.append("cases by status: " + (", ".join(f"{k} {v}" for k, v in d["cases_by_status"].items())
-                                            or "none"))
+    def render(self, lang: str = "en") -> str:
+        """A short plain-text summary for the terminal, in English or Arabic."""
+        from .summary_words import PHRASES, status_word, unit_word
+
+        p, d = PHRASES[lang], self.to_dict()
+        lines = [p["read"].format(rows=d["rows_read"], cases=d["cases"], seconds=d["seconds"])
+                 + (p["speed"].format(eps=d["events_per_second"]) if d["events_per_second"] else "")]
+        lines.append(p["by_status"] + (p["sep"].join(f"{status_word(k, lang)} {v}"
+                                                     for k, v in d["cases_by_status"].items()) or p["none"]))
         if d["most_breached_rules"]:
-            lines.append("most breached: " + ", ".join(f"{rule} {n}" for rule, n in d["most_breached_rules"]))
+            lines.append(p["most"] + p["sep"].join(f"{rule} {n}" for rule, n in d["most_breached_rules"]))
         for unit, value in d["median_lateness"].items():
-            lines.append(f"median lateness: {value:g} {unit.replace('_', ' ')}")
+            lines.append(p["median"].format(value=value, unit=unit_word(unit, lang)))
         if self.unknown_columns:
-            lines.append("ignored unknown columns: " + ", ".join(self.unknown_columns))
+            lines.append(p["unknown"] + p["sep"].join(self.unknown_columns))
         if self.rejected:
-            lines.append(f"rejected rows: {self.rejected} (see {self.rejects_path})")
+            lines.append(p["rejected"].format(n=self.rejected, path=self.rejects_path))
         if self.out:
-            lines.append(f"verdicts written to {self.out}")
+            lines.append(p["out"].format(out=self.out))
+        if self.report:
+            lines.append(p["report"].format(report=self.report))
         return "\n".join(lines) + "\n"

@@ -8,16 +8,21 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..timeparse import TimeFormatError, parse_instant, zone
+from ..timeparse import MAX_YEAR, MIN_YEAR, TimeFormatError, parse_instant, zone
 
 # Forms Arrow parses exactly as datetime.fromisoformat does; anything else (Hijri, odd forms) goes row by row.
 _WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
 _LOCAL = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_FIRST_US = (dt.datetime(MIN_YEAR, 1, 2, tzinfo=dt.timezone.utc) - _EPOCH) // dt.timedelta(microseconds=1)
+_AFTER_LAST_US = (dt.datetime(MAX_YEAR, 12, 31, tzinfo=dt.timezone.utc) - _EPOCH) // dt.timedelta(microseconds=1)
 
 
-def to_utc_micros(column: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:
-    """(micros since epoch, valid mask, [(row, reason)]) for a string or timestamp column."""
+def to_utc_micros(column: pa.Array, timezone: str, date_format: str | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:
+    """(micros since epoch, valid mask, [(row, reason)]) for a string or timestamp column.
+
+    `date_format` (a declared strptime form, SPEC §12) is tried on the rows that are not plain ISO 8601."""
     n = len(column)
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
@@ -35,7 +40,15 @@ def to_utc_micros(column: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarr
     _fill(micros, valid, stripped, local,
           lambda a: pc.assume_timezone(pc.cast(a, pa.timestamp("us")), timezone, ambiguous="earliest",
                                        nonexistent="earliest"))
-    rest = np.nonzero(~(with_offset | local) | ~valid)[0]
+    if date_format and "%z" not in date_format.lower():
+        before = valid.copy()
+        _fill(micros, valid, stripped, ~valid,
+              lambda a: pc.assume_timezone(pc.strptime(a, format=date_format, unit="us", error_is_null=True),
+                                           timezone, ambiguous="earliest", nonexistent="earliest"))
+        # a year out of range (a Hijri year read by %Y) goes to the row parser, which explains it
+        declared = valid & ~before
+        valid[declared & ((micros < _FIRST_US) | (micros >= _AFTER_LAST_US))] = False
+    rest = np.nonzero(~valid)[0]
     if len(rest):
         tz = zone(timezone)
         texts = column.take(pa.array(rest)).to_pylist()
@@ -44,7 +57,7 @@ def to_utc_micros(column: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarr
                 problems.append((row, "missing 'at'"))
                 continue
             try:
-                instant = parse_instant(text, tz)
+                instant = parse_instant(text, tz, date_format)
             except TimeFormatError as exc:
                 problems.append((row, str(exc)))
                 continue

@@ -1,4 +1,4 @@
-"""`policykit batch LOG --policy ID`: judge every case of an event log (CSV, JSONL, Parquet, XES)."""
+"""`policykit batch LOG --policy ID`: judge every case of an event log (CSV, JSONL, Parquet, XES, XLSX)."""
 
 from __future__ import annotations
 
@@ -10,16 +10,31 @@ def register(subparsers, name: str) -> None:
     """Add the `batch` command."""
     parser = subparsers.add_parser(name, help="judge every case of an event log",
                                    description="Judge every case of an event log (one row per event).")
-    parser.add_argument("log", help="event log: .csv, .jsonl, .parquet or .xes")
+    parser.add_argument("log", help="event log: .csv, .jsonl, .parquet, .xes or .xlsx")
     parser.add_argument("--policy", required=True, help="bundled policy id or policy file")
     parser.add_argument("--as-of", help="instant of judgement (default: now)")
     parser.add_argument("--reading", choices=("intended", "literal"))
-    parser.add_argument("--out", help="verdicts: FILE.jsonl, FILE.parquet or FILE.csv (default: JSONL on stdout)")
+    parser.add_argument("--out", help="verdicts: FILE.jsonl, FILE.parquet, FILE.csv or FILE.xlsx (labelled, for "
+                                      "officers) (default: JSONL on stdout)")
+    parser.add_argument("--excel", action="store_true",
+                        help="with --out FILE.csv: the officer's CSV (UTF-8 BOM, labelled columns, dates Excel reads)")
+    parser.add_argument("--lang", choices=("ar", "en"), default="en",
+                        help="language of the .xlsx/--excel labels, the report and the summary")
     parser.add_argument("--rejects", help="where rejected rows go (default: OUT.rejects.csv beside the output)")
-    parser.add_argument("--log-format", choices=("csv", "jsonl", "parquet", "xes"))
+    parser.add_argument("--log-format", choices=("csv", "jsonl", "parquet", "xes", "xlsx"))
+    parser.add_argument("--encoding", help="a CSV file's text encoding when it is not UTF-8 (e.g. cp1256)")
+    parser.add_argument("--sheet", help="the sheet of an .xlsx log (default: the first)")
+    parser.add_argument("--column", action="append", default=[], metavar="NAME=HEADER",
+                        help='read the export\'s column HEADER as NAME, e.g. --column case_id="رقم الطلب" '
+                             "(repeatable)")
+    parser.add_argument("--columns", metavar="MAP.yaml", help="a YAML mapping of column names to headers")
+    parser.add_argument("--date-format", help="the form of dates that are not ISO 8601 or Hijri, in strptime "
+                                              "directives (e.g. '%%d/%%m/%%Y %%H:%%M')")
     parser.add_argument("--workers", type=int, help="processes (default: every core)")
     parser.add_argument("--no-fast-path", action="store_true", help="judge every case with evaluate() itself")
     parser.add_argument("--summary-json", help="also write the summary as JSON to this file")
+    parser.add_argument("--report", metavar="FILE.html", help="also write the audit report (charts, incomplete and "
+                                                              "most overdue cases) in --lang")
     parser.set_defaults(run=run)
 
 
@@ -34,16 +49,35 @@ def run(args, out, err) -> int:
         raise PolicykitError.single("missing-dependency", "batch audits need pyarrow and numpy",
                                     hint="pip install 'policykit[batch]'") from None
     from ..batch.progress import progress_for
+    from ..terminal import terminal_text
     from ..batch.runner import run_batch
 
+    options = log_options(args)
+    if args.excel and not str(args.out or "").lower().endswith(".csv"):
+        from ..diagnostics import PolicykitError
+
+        raise PolicykitError.single("usage", "--excel shapes a CSV for Excel: it needs --out FILE.csv",
+                                    hint="for a workbook, --out FILE.xlsx")
     as_of = args.as_of or dt.datetime.now(dt.timezone.utc)
     summary = run_batch(args.log, args.policy, as_of, reading=args.reading, out=args.out, stdout=out,
                         rejects_path=args.rejects, workers=args.workers, log_format=args.log_format,
-                        fast=not args.no_fast_path, progress=progress_for(err))
-    err.write(summary.render())
+                        fast=not args.no_fast_path, progress=progress_for(err), options=options,
+                        lang=args.lang, excel=args.excel, report=args.report)
+    err.write(terminal_text(summary.render(args.lang), err))
     if args.summary_json:
         with open(args.summary_json, "w", encoding="utf-8") as handle:
             json.dump(summary.to_dict(), handle, ensure_ascii=False, indent=2)
     if summary.rejected:
         return 2
     return 1 if summary.stats.by_status.get("non_compliant") else 0
+
+
+def log_options(args):
+    """The reading options of the command line (`--encoding`, `--sheet`, `--column(s)`, `--date-format`)."""
+    from ..batch.column_map import build
+    from ..batch.csv_dialect import codec
+    from ..batch.log_options import LogOptions
+
+    columns = build(args.column, args.columns) if (args.column or args.columns) else None
+    return LogOptions(encoding=codec(args.encoding) if args.encoding else None, sheet=args.sheet,
+                      date_format=args.date_format, **({"columns": columns} if columns else {}))

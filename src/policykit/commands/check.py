@@ -39,7 +39,12 @@ def run(args, out, err) -> int:
     policy = case.policy
     as_of = _as_of(args.as_of, policy.calendar.timezone)
     verdict = evaluate(policy, case, as_of, args.reading or settings.reading, at_risk=settings.at_risk)
-    out.write(render_verdict(verdict, version_for(policy, case, as_of), args.format, args.lang, case=case))
+    text = render_verdict(verdict, version_for(policy, case, as_of), args.format, args.lang, case=case)
+    if args.format == "text" and args.lang == "ar":
+        from ..terminal import terminal_layout
+
+        text = terminal_layout(text, out)  # on a terminal that cannot shape Arabic itself
+    out.write(text)
     return 1 if verdict.status == "non_compliant" else 0
 
 

@@ -21,5 +21,7 @@ def run(args, out, err) -> int:
     """Print the matrix; exit 0 (2 on bad input, raised as PolicykitError)."""
     ids = args.policies or bundled_ids()
     policies = [load_policy(ref) for ref in ids]
-    out.write(render_matrix(compare(policies), args.format, args.lang))
+    from ..report.board import column_names
+
+    out.write(render_matrix(compare(policies), args.format, args.lang, column_names(policies, args.lang)))
     return 0

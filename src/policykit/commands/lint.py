@@ -13,6 +13,7 @@ def register(subparsers, name: str) -> None:
                                    description="Exit 1 when any finding is an error, 0 otherwise, 2 on bad input.")
     parser.add_argument("policies", nargs="*", metavar="ID|PATH", help="policies to lint (default: all bundled)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--lang", choices=("ar", "en"), default="en", help="language of the summary line")
     parser.set_defaults(run=run)
 
 
@@ -25,6 +26,12 @@ def run(args, out, err) -> int:
         for finding in findings:
             out.write(finding.render() + "\n")
         counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
-        out.write(f"{len(findings)} findings: {counts['error']} errors, {counts['warning']} warnings, "
-                  f"{counts['info']} info\n")
+        if getattr(args, "lang", "en") == "ar":
+            from ..terminal import terminal_text
+
+            out.write(terminal_text(f"{len(findings)} ملاحظة: {counts['error']} خطأ، {counts['warning']} تحذير، "
+                                    f"{counts['info']} للعلم\n", out))
+        else:
+            out.write(f"{len(findings)} findings: {counts['error']} errors, {counts['warning']} warnings, "
+                      f"{counts['info']} info\n")
     return 1 if has_errors(findings) else 0

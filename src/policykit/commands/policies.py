@@ -57,7 +57,12 @@ def run_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def run_show(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Print one policy in full."""
-    out.write(render_policy(load_policy(args.policy), args.format, args.lang))
+    text = render_policy(load_policy(args.policy), args.format, args.lang)
+    if args.format == "text" and args.lang == "ar":
+        from ..terminal import terminal_layout
+
+        text = terminal_layout(text, out)  # on a terminal that cannot shape Arabic itself
+    out.write(text)
     return 0
 
 

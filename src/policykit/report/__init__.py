@@ -28,4 +28,8 @@ def render_verdict(verdict: "Verdict", policy: "Policy", fmt: str = "text", lang
     module = importlib.import_module(f"policykit.report.{FORMATS[fmt]}")
     if fmt == "html":
         return module.render(verdict, policy, lang, case=case)
+    if fmt == "markdown":
+        from .rtl import markdown_page
+
+        return markdown_page(module.render(verdict, policy, lang), lang)
     return module.render(verdict, policy, lang)

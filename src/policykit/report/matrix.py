@@ -20,15 +20,21 @@ TITLE = {"ar": "مقارنة سياسات تنظيم العلاقة مع الم�
 ITEM = {"ar": "البند", "en": "Item"}
 
 
-def render_matrix(matrix: Matrix, fmt: str = "markdown", lang: str = "en") -> str:
-    """The matrix in `fmt` (markdown, csv, html, json); labels in `lang`."""
+def render_matrix(matrix: Matrix, fmt: str = "markdown", lang: str = "en", names: dict[str, str] | None = None) -> str:
+    """The matrix in `fmt` (markdown, csv, html, json); labels in `lang`.
+
+    For people (Markdown, HTML) the columns are headed by `names` (policy id -> association name, see
+    board.column_names), the deadline reads in words and a mismatched approval date is flagged; CSV and
+    JSON keep the ids and raw values."""
     if fmt == "json":
         return json.dumps(matrix.to_json(), ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         return _csv(matrix)
     if fmt == "html":
-        return _html(matrix, lang)
-    return _markdown(matrix, lang)
+        return _html(matrix, lang, names or {})
+    from .rtl import markdown_page
+
+    return markdown_page(_markdown(matrix, lang, names or {}), lang)
 
 
 def display(value: Any, *, markdown: bool = False) -> str:
@@ -43,16 +49,34 @@ def display(value: Any, *, markdown: bool = False) -> str:
     return cell(text) if markdown else text
 
 
-def _markdown(matrix: Matrix, lang: str) -> str:
+def _people_values(matrix: Matrix, row, lang: str) -> list:
+    """The row's cells for people: deadline in words, approval mismatch flagged (board.in_words)."""
+    from .board import in_words
+
+    def values_of(item, section="deadline"):
+        found = next((r for r in matrix.rows if r.section == section and r.item == item), None)
+        return found.values if found else {}
+
+    return [in_words(row, pid, row.values.get(pid), values_of, lang) for pid in matrix.policies]
+
+
+def _header(pid: str, names: dict[str, str], markdown: bool) -> str:
+    name = names.get(pid)
+    if not name or name == pid:
+        return f"`{pid}`" if markdown else pid
+    return f"{cell(name)} (`{pid}`)" if markdown else name
+
+
+def _markdown(matrix: Matrix, lang: str, names: dict[str, str]) -> str:
     lines = [f"# {TITLE[lang]}", ""]
     section = None
     for row in matrix.rows:
         if row.section != section:
             section = row.section
             lines += ["", f"## {SECTIONS.get(section, {}).get(lang, section)}", ""]
-            lines.append("| " + " | ".join([ITEM[lang], *matrix.policies]) + " |")
+            lines.append("| " + " | ".join([ITEM[lang], *(_header(p, names, True) for p in matrix.policies)]) + " |")
             lines.append("|" + "---|" * (len(matrix.policies) + 1))
-        values = [display(row.values.get(pid), markdown=True) for pid in matrix.policies]
+        values = [display(v, markdown=True) for v in _people_values(matrix, row, lang)]
         lines.append("| " + " | ".join([cell(row.label[lang]), *values]) + " |")
     lines += ["", f"*{cell(TYPICAL_METHOD[lang])}*"]
     return "\n".join(lines).replace("\n\n\n", "\n\n") + "\n"
@@ -69,7 +93,7 @@ def _csv(matrix: Matrix) -> str:
     return buffer.getvalue()
 
 
-def _html(matrix: Matrix, lang: str) -> str:
+def _html(matrix: Matrix, lang: str, names: dict[str, str]) -> str:
     from .html import stylesheet
 
     sections: list[dict] = []
@@ -79,10 +103,12 @@ def _html(matrix: Matrix, lang: str) -> str:
                              "rows": []})
         sections[-1]["rows"].append({
             "label": row.label[lang], "item": row.item,
-            "cells": [{"text": display(row.values.get(pid)), "kind": _kind(row.values.get(pid)),
-                       "dir": _direction(display(row.values.get(pid)))} for pid in matrix.policies]})
+            "cells": [{"text": display(value), "kind": _kind(value), "dir": _direction(display(value)),
+                       "flagged": isinstance(value, str) and "⚠" in value}
+                      for value in _people_values(matrix, row, lang)]})
     return render_template("matrix.html.j2", lang=lang, direction="rtl" if lang == "ar" else "ltr",
                            title=TITLE[lang], item_header=ITEM[lang], policies=matrix.policies,
+                           names={pid: names.get(pid, pid) for pid in matrix.policies},
                            sections=sections, method=TYPICAL_METHOD[lang], css=Markup(stylesheet()))
 
 

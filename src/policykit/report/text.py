@@ -30,11 +30,20 @@ def use_colour() -> bool:
     return sys.stdout.isatty()
 
 
+def _width() -> int:
+    """The terminal's width on a terminal; 80 columns for files and pipes (the same text wherever it goes)."""
+    if not sys.stdout.isatty():
+        return DEFAULT_WIDTH
+    from ..terminal import terminal_width
+
+    return max(60, terminal_width(sys.stdout))
+
+
 def render(verdict, policy, lang: str, *, colour: bool | None = None, width: int | None = None) -> str:
     """The text report; ANSI colour only when `colour` (default: stdout is a terminal)."""
     colour = use_colour() if colour is None else colour
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width or DEFAULT_WIDTH, force_terminal=colour,
+    console = Console(file=buffer, width=width or _width(), force_terminal=colour,
                       color_system="standard" if colour else None, no_color=not colour,
                       highlight=False, emoji=False, soft_wrap=False)
     view = build_view(verdict, policy, lang)

@@ -1,0 +1,84 @@
+"""How a CSV export is written: its delimiter (sniffed among `,` `;` tab `|`) and its text encoding (SPEC §12)."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..diagnostics import PolicykitError, Span
+
+DELIMITERS = (",", ";", "\t", "|")  # in this order when two fit equally well (Excel writes `;` in Arabic locales)
+SAMPLE_BYTES = 1 << 16
+NOT_UTF8_HINT = "save it from Excel as 'CSV UTF-8 (Comma delimited)', or pass --encoding cp1256 (Arabic Windows)"
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """The delimiter and the codec of one CSV file (`utf-8` reads a UTF-8 BOM too)."""
+
+    delimiter: str = ","
+    encoding: str = "utf-8"
+
+
+def codec(name: str) -> str:
+    """The canonical Python codec name of `--encoding`; a usage error when Python knows no such codec."""
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise PolicykitError.single("usage", f"--encoding: unknown text encoding '{name}'",
+                                    hint="e.g. --encoding cp1256 (Arabic Windows), utf-16, iso-8859-6") from None
+
+
+def detect(path: Path, encoding: str | None = None) -> CsvDialect:
+    """The dialect of the CSV file at `path`: its encoding (declared, a BOM's, or UTF-8) and its delimiter."""
+    with open(path, "rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    name = codec(encoding) if encoding else _encoding_of(sample, path)
+    text = codecs.getincrementaldecoder(name)(errors="replace").decode(sample, final=False)
+    return CsvDialect(sniff_delimiter(text.lstrip("\ufeff")), name)
+
+
+def _encoding_of(sample: bytes, path: Path) -> str:
+    """UTF-16 when a UTF-16 BOM says so (Excel's 'Unicode Text'), else UTF-8, refused when the file is not.
+
+    A file is refused as a whole when its header is not UTF-8, or when its sample has two or more lines that are
+    not and fewer that are (a Windows code page writes every Arabic letter so); one damaged row of a UTF-8 file
+    is only that row's rejection."""
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    lines = sample.split(b"\n")
+    if len(sample) == SAMPLE_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the sample's last line may be cut inside a character
+    bad, good, first_bad = 0, 0, None
+    for number, line in enumerate(lines, start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad += 1
+            first_bad = first_bad or (number, exc.start + 1)
+            continue
+        good += not line.isascii()
+    if first_bad and (first_bad[0] == 1 or (bad >= 2 and bad > good)):
+        raise PolicykitError.single("not-utf8", "the file is not UTF-8 text (Excel's plain 'CSV' is saved in the "
+                                    "Windows code page)", Span(str(path), *first_bad), hint=NOT_UTF8_HINT)
+    return "utf-8"
+
+
+def sniff_delimiter(text: str) -> str:
+    """The candidate that splits the header into the most columns and the sample's lines into as many."""
+    lines = text.splitlines()[:50]
+    if len(lines) > 1 and not text.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the last line of a sample is usually cut short
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        score = (sum(len(r) == width for r in rows[1:]), width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best

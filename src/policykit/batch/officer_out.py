@@ -1,0 +1,118 @@
+"""Verdicts an officer opens: `.xlsx` (cases and findings sheets) and `--excel` CSV, written as results arrive.
+
+openpyxl writes the workbook: its write-only mode streams rows to disk in bounded memory, it writes real date
+cells and right-to-left sheets, and it is the library the tests read the workbook back with (one dependency
+for both; xlsxwriter writes faster but reads nothing).  Each file is written under a temporary name beside
+the target and renamed into place when complete, so a killed run never leaves a truncated file."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+from pathlib import Path
+
+import pyarrow as pa
+
+from ..diagnostics import PolicykitError
+from ..report.cell_text import csv_cell
+from ..report.officer import OfficerTables
+from ..report.officer_labels import export_word
+from ..report.temp_file import temp_beside
+
+XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet; more findings continue on a second findings sheet
+DATE_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def _cell(value):
+    return csv_cell(value) if isinstance(value, str) else value
+
+
+class XlsxVerdicts:
+    """A workbook: one row per case on the first sheet, one row per finding on the second."""
+
+    def __init__(self, out: str, policy, lang: str) -> None:
+        try:
+            from openpyxl import Workbook
+        except ImportError:
+            raise PolicykitError.single("missing-dependency", "writing .xlsx verdicts needs openpyxl",
+                                        hint="pip install 'policykit[excel]'") from None
+        self.out, self.tables, self.lang = out, OfficerTables(policy, lang), lang
+        self.temp = temp_beside(out)
+        self.book = Workbook(write_only=True)
+        self.cases = self._sheet(export_word("cases_sheet", lang), self.tables.case_header())
+        self.findings = self._sheet(export_word("findings_sheet", lang), self.tables.finding_header())
+        self.finding_count, self.findings_sheets = 1, 1
+
+    def _sheet(self, title: str, header: list[str]):
+        sheet = self.book.create_sheet(title[:31])
+        if self.lang == "ar":
+            sheet.sheet_view.rightToLeft = True
+        sheet.freeze_panes = "B2"
+        sheet.append(header)
+        return sheet
+
+    def _row(self, sheet, values: list) -> list:
+        from openpyxl.cell import WriteOnlyCell
+
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value=_cell(value))
+            if isinstance(value, dt.datetime):
+                cell.number_format = DATE_FORMAT
+            cells.append(cell)
+        return cells
+
+    def write_table(self, table: pa.Table) -> None:
+        """Append the cases of one judged group."""
+        for row in table.to_pylist():
+            self.cases.append(self._row(self.cases, self.tables.case_row(row)))
+            for finding in self.tables.finding_rows(row):
+                if self.finding_count >= XLSX_MAX_ROWS:
+                    self.findings_sheets += 1
+                    self.findings = self._sheet(f"{export_word('findings_sheet', self.lang)} "
+                                                f"{self.findings_sheets}", self.tables.finding_header())
+                    self.finding_count = 1
+                self.findings.append(self._row(self.findings, finding))
+                self.finding_count += 1
+
+    def close(self) -> None:
+        """Save the workbook and move it into place."""
+        self.book.save(self.temp)
+        os.replace(self.temp, self.out)
+
+    def discard(self) -> None:
+        """Forget what was written (the temp file goes)."""
+        Path(self.temp).unlink(missing_ok=True)
+
+
+class ExcelCsvVerdicts:
+    """CSV as Excel opens it: a UTF-8 BOM, labelled columns, dates Excel reads as dates, one row per case."""
+
+    def __init__(self, out: str, policy, lang: str) -> None:
+        self.out, self.tables = out, OfficerTables(policy, lang)
+        self.temp = temp_beside(out)
+        self.handle = open(self.temp, "w", encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.handle)
+        self.writer.writerow([_cell(h) for h in self.tables.case_header()])
+
+    def write_table(self, table: pa.Table) -> None:
+        """Append the cases of one judged group."""
+        for row in table.to_pylist():
+            self.writer.writerow([_text(v) for v in self.tables.case_row(row)])
+
+    def close(self) -> None:
+        """Finish the file and move it into place."""
+        self.handle.close()
+        os.replace(self.temp, self.out)
+
+    def discard(self) -> None:
+        """Forget what was written."""
+        self.handle.close()
+        Path(self.temp).unlink(missing_ok=True)
+
+
+def _text(value) -> object:
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")  # the form Excel reads as a date in every locale
+    return _cell(value)

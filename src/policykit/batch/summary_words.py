@@ -1,0 +1,34 @@
+"""The phrases of the end-of-batch summary, in English and Arabic (`--lang`); ids, numbers and paths as they are."""
+
+from __future__ import annotations
+
+PHRASES = {
+    "en": {"read": "{rows} rows read, {cases} cases in {seconds} s", "speed": " ({eps} events/s)",
+           "by_status": "cases by status: ", "none": "none", "sep": ", ", "most": "most breached: ",
+           "median": "median lateness: {value:g} {unit}", "unknown": "ignored unknown columns: ",
+           "rejected": "rejected rows: {n} (see {path})", "out": "verdicts written to {out}",
+           "report": "audit report written to {report}"},
+    "ar": {"read": "الصفوف المقروءة: {rows}، الحالات: {cases}، في {seconds} ث", "speed": " ({eps} حدث/ث)",
+           "by_status": "الحالات حسب الوضع: ", "none": "لا يوجد", "sep": "، ", "most": "أكثر القواعد مخالفة: ",
+           "median": "وسيط التأخير: {value:g} {unit}", "unknown": "أعمدة غير معروفة تم تجاهلها: ",
+           "rejected": "صفوف مرفوضة: {n} (انظر {path})", "out": "كُتبت الأحكام في {out}",
+           "report": "كُتب تقرير التدقيق في {report}"},
+}
+
+
+def status_word(status: str, lang: str) -> str:
+    """A case status as the summary prints it (the id in English, its label in Arabic)."""
+    if lang == "en":
+        return status
+    from ..report import labels
+
+    return labels.status(status, lang)
+
+
+def unit_word(unit: str, lang: str) -> str:
+    """A lateness unit as the summary prints it."""
+    if lang == "en":
+        return unit.replace("_", " ")
+    from ..report import labels
+
+    return labels.UNIT.get(unit, {}).get(lang, unit)

@@ -1,0 +1,96 @@
+"""Read an Excel `.xlsx` event log (first sheet, or `--sheet`) through python-calamine, as text record batches."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pyarrow as pa
+
+from ..diagnostics import PolicykitError, Span, did_you_mean
+from .columns import LINE
+
+RejectSink = Callable[[int, str], None]
+
+
+def _workbook(path: Path):
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:
+        raise PolicykitError.single("missing-dependency", "reading .xlsx logs needs python-calamine",
+                                    hint="pip install 'policykit[excel]'") from None
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own and zip errors for a damaged file
+        raise PolicykitError.single("invalid-log", f"not a readable .xlsx workbook ({type(exc).__name__})",
+                                    Span(str(path))) from None
+
+
+def _sheet(path: Path, sheet: str | None):
+    book = _workbook(path)
+    names = list(book.sheet_names)
+    if not names:
+        raise PolicykitError.single("invalid-log", "the workbook has no sheet", Span(str(path)))
+    if sheet is None:
+        return book.get_sheet_by_index(0)
+    if sheet not in names:
+        hint = did_you_mean(sheet, names) or "its sheets: " + ", ".join(names[:20])
+        raise PolicykitError.single("usage", f"--sheet: the workbook has no sheet named '{sheet}'",
+                                    Span(str(path)), hint=hint)
+    return book.get_sheet_by_name(sheet)
+
+
+def cell_text(value: object) -> str | None:
+    """A cell as the text a CSV export would hold: dates as ISO 8601 (local time), whole numbers without `.0`."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+def header(path: Path, sheet: str | None = None) -> list[str]:
+    """The first row of the sheet: its column names."""
+    for row in _sheet(path, sheet).iter_rows():
+        return [cell_text(v) or "" for v in row]
+    return []
+
+
+def read_xlsx(path: Path, reject: RejectSink, batch_rows: int, sheet: str | None = None
+              ) -> Iterator[pa.RecordBatch]:
+    """Record batches of text columns with each row's Excel row number as `line`; blank rows are skipped."""
+    data = _sheet(path, sheet)
+    first_row = int(data.start[0]) + 1 if data.start else 1  # calamine skips the empty area above the table
+    rows = data.iter_rows()
+    names = [cell_text(v) or "" for v in next(rows, [])]
+    if not any(names):
+        raise PolicykitError.single("invalid-log", "the sheet has no header row", Span(str(path), first_row))
+    columns: list[list[str | None]] = [[] for _ in names]
+    lines: list[int] = []
+    for number, row in enumerate(rows, start=first_row + 1):
+        cells = [cell_text(v) for v in row]
+        if not any(c is not None for c in cells):
+            continue  # an empty row holds nothing to lose
+        if len(cells) > len(names) and any(c is not None for c in cells[len(names):]):
+            reject(number, f"expected {len(names)} columns, found {len(cells)}")
+            continue
+        for column, value in zip(columns, cells + [None] * (len(names) - len(cells))):
+            column.append(value)
+        lines.append(number)
+        if len(lines) >= batch_rows:
+            yield _batch(lines, names, columns)
+            columns, lines = [[] for _ in names], []
+    if lines:
+        yield _batch(lines, names, columns)
+
+
+def _batch(lines: list[int], names: list[str], columns: list[list[str | None]]) -> pa.RecordBatch:
+    arrays = [pa.array(lines, pa.int64()), *(pa.array(c, pa.string()) for c in columns)]
+    return pa.RecordBatch.from_arrays(arrays, names=[LINE, *names])

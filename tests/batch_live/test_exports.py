@@ -1,0 +1,263 @@
+"""Exports as associations really have them (SPEC §12), in the forms Excel writes: delimiters, encodings, BOM,
+.xlsx sheets, Arabic headers mapped, Hijri and Arabic-Indic dates, declared date forms, ambiguous dates refused."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pyarrow.parquet as pq
+import pytest
+
+from policykit.cli import main
+
+AS_OF = "2025-04-15"
+HEADER = ["case_id", "type", "at", "channel", "outcome"]
+ROWS = [["H-1", "request_received", "2025-03-02T09:15", "interview", ""],
+        ["H-1", "request_completed", "2025-03-04", "", ""],
+        ["H-1", "applicant_informed", "2025-03-05", "", ""],
+        ["H-1", "decision_notified", "2025-03-30T11:00", "phone", "approved"],
+        ["H-2", "request_received", "2025-03-10", "phone", ""],
+        ["H-2", "request_completed", "2025-03-10", "", ""]]
+ARABIC_HEADER = ["رقم الطلب", "نوع الإجراء", "التاريخ", "القناة", "النتيجة"]
+MAP = "\n".join(f"{a}: {b}" for a, b in zip(HEADER, ARABIC_HEADER)) + "\n"
+
+
+def cli(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def verdicts(path):
+    return {row["case_id"]: (row["status"], [(f["rule"], f["status"]) for f in row["findings"]])
+            for row in pq.read_table(path).to_pylist()}
+
+
+def write_csv(path, rows, encoding="utf-8", delimiter=","):
+    with open(path, "w", encoding=encoding, newline="") as handle:
+        csv.writer(handle, delimiter=delimiter).writerows(rows)
+    return path
+
+
+@pytest.fixture
+def reference(tmp_path):
+    log = write_csv(tmp_path / "plain.csv", [HEADER, *ROWS])
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", tmp_path / "ref.parquet")
+    assert code == 1, err
+    return verdicts(tmp_path / "ref.parquet")
+
+
+def judged(tmp_path, log, *extra, expect=1):
+    out = tmp_path / "out.parquet"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, *extra)
+    assert code == expect, err
+    return verdicts(out)
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|", ","])
+def test_delimiter_is_sniffed(tmp_path, reference, delimiter):
+    log = write_csv(tmp_path / "log.csv", [HEADER, *ROWS], delimiter=delimiter)
+    assert judged(tmp_path, log) == reference
+
+
+def test_utf8_with_bom_as_excel_saves_csv_utf8(tmp_path, reference):
+    log = write_csv(tmp_path / "log.csv", [HEADER, *ROWS], encoding="utf-8-sig", delimiter=";")
+    assert log.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert judged(tmp_path, log) == reference
+
+
+def test_windows_1256_needs_encoding_and_says_so(tmp_path, reference):
+    log = write_csv(tmp_path / "log.csv", [ARABIC_HEADER, *ROWS], encoding="cp1256")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(MAP, encoding="utf-8")
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--columns", mapping)
+    assert code == 2
+    assert err.startswith(f"{log}:1:1: not-utf8: the file is not UTF-8 text")
+    assert "save it from Excel as 'CSV UTF-8" in err and "--encoding cp1256" in err
+    assert judged(tmp_path, log, "--columns", mapping, "--encoding", "cp1256") == reference
+
+
+def test_utf16_unicode_text_is_read_from_its_bom(tmp_path, reference):
+    log = write_csv(tmp_path / "log.csv", [HEADER, *ROWS], encoding="utf-16", delimiter="\t")
+    assert judged(tmp_path, log) == reference
+
+
+def test_unknown_encoding_is_a_usage_error(tmp_path):
+    log = write_csv(tmp_path / "log.csv", [HEADER, *ROWS])
+    code, _, err = cli("batch", log, "--policy", "harif", "--encoding", "klingon")
+    assert code == 2 and "usage: --encoding: unknown text encoding 'klingon'" in err
+
+
+def test_column_flags_map_arabic_headers(tmp_path, reference):
+    log = write_csv(tmp_path / "log.csv", [ARABIC_HEADER, *ROWS], encoding="utf-8-sig", delimiter=";")
+    flags = [f"--column={a}={b}" for a, b in zip(HEADER, ARABIC_HEADER)]
+    assert judged(tmp_path, log, *flags) == reference
+
+
+def test_column_map_mistakes_are_named(tmp_path):
+    log = write_csv(tmp_path / "log.csv", [ARABIC_HEADER, *ROWS])
+    code, _, err = cli("batch", log, "--policy", "harif", "--column", "case_id=رقم الطل")
+    assert code == 2 and "unknown-column: the log has no column 'رقم الطل' to map to 'case_id'; did you mean " \
+        "'رقم الطلب'?" in err
+    code, _, err = cli("batch", log, "--policy", "harif", "--column", "case-id=رقم الطلب")
+    assert code == 2 and "'case-id' is not a column policykit reads; did you mean 'case_id'?" in err
+    code, _, err = cli("batch", log, "--policy", "harif", "--column", "case_id")
+    assert code == 2 and "--column expects NAME=HEADER" in err
+    bad_map = tmp_path / "map.yaml"
+    bad_map.write_text("case_id: رقم الطلب\nat: [1, 2]\n", encoding="utf-8")
+    code, _, err = cli("batch", log, "--policy", "harif", "--columns", bad_map)
+    assert code == 2 and f"{bad_map}:2:" in err and "invalid-column-map" in err
+
+
+def write_xlsx(path, rows, sheet="Sheet1", before=()):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = before[0] if before else sheet
+    target = book.create_sheet(sheet) if before else first
+    if before:
+        first.append(["not", "the", "log"])
+    for row in rows:
+        target.append([None if cell == "" else cell for cell in row])
+    book.save(path)
+    return path
+
+
+def test_xlsx_with_real_dates_arabic_headers_and_a_chosen_sheet(tmp_path, reference):
+    pytest.importorskip("python_calamine")
+    rows = [list(r) for r in ROWS]
+    for row in rows:  # what Excel holds: date cells, not text
+        text = row[2]
+        row[2] = dt.datetime.fromisoformat(text) if "T" in text else dt.date.fromisoformat(text)
+    log = write_xlsx(tmp_path / "log.xlsx", [ARABIC_HEADER, *rows], sheet="الطلبات", before=("ملخص",))
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(MAP, encoding="utf-8")
+    assert judged(tmp_path, log, "--columns", mapping, "--sheet", "الطلبات") == reference
+    code, _, err = cli("batch", log, "--policy", "harif", "--columns", mapping, "--sheet", "الطلب")
+    assert code == 2 and "no sheet named 'الطلب'; did you mean 'الطلبات'?" in err
+
+
+def test_xlsx_rows_keep_their_excel_row_numbers_in_rejects(tmp_path):
+    pytest.importorskip("python_calamine")
+    rows = [HEADER, ROWS[0], ["", "", "", "", ""], ["H-1", "Request Received", "2025-03-03", "", ""]]
+    log = write_xlsx(tmp_path / "log.xlsx", rows)
+    out = tmp_path / "v.parquet"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out)
+    assert code == 2, err
+    rejects = list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))
+    assert rejects[1][1] == "4" and "did you mean 'request_received'?" in rejects[1][2]
+
+
+def test_a_damaged_xlsx_is_one_line(tmp_path):
+    log = tmp_path / "log.xlsx"
+    log.write_bytes(b"PK\x03\x04 not really a workbook")
+    code, _, err = cli("batch", log, "--policy", "harif")
+    assert code == 2 and err.startswith(f"{log}: invalid-log: not a readable .xlsx workbook") and "Traceback" not in err
+
+
+HIJRI_ROWS = [["H-1", "request_received", "1/9/1446هـ", "interview", ""],    # 2025-03-01
+              ["H-1", "request_completed", "٣/٩/١٤٤٦ هـ", "", ""],           # 2025-03-03, Arabic-Indic digits
+              ["H-1", "applicant_informed", "1446-09-04H", "", ""],
+              ["H-1", "decision_notified", "٢٠٢٥-٠٣-٣٠T11:00", "phone", "approved"]]
+
+
+def test_hijri_forms_and_arabic_indic_digits_read_as_the_iso_dates(tmp_path):
+    hijri = judged(tmp_path, write_csv(tmp_path / "h.csv", [HEADER, *HIJRI_ROWS]))
+    iso_rows = [[*r[:2], d, *r[3:]] for r, d in zip(HIJRI_ROWS, ["2025-03-01", "2025-03-03", "2025-03-04",
+                                                                  "2025-03-30T11:00"])]
+    assert hijri == judged(tmp_path, write_csv(tmp_path / "g.csv", [HEADER, *iso_rows]))
+
+
+def test_ambiguous_dates_are_refused_with_their_row_then_read_with_a_declared_form(tmp_path, reference):
+    # Excel in an Arabic or British locale: every cell dd/mm/yyyy hh:mm
+    rows = [[*r[:2], dt.datetime.fromisoformat(r[2]).strftime("%d/%m/%Y %H:%M"), *r[3:]] for r in ROWS]
+    log = write_csv(tmp_path / "log.csv", [HEADER, *rows], delimiter=";")
+    out = tmp_path / "v.parquet"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out)
+    assert code == 2
+    rejects = list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1:]
+    assert [r[1] for r in rejects] == ["2", "3", "4", "5", "6", "7"]
+    assert all("ambiguous date" in r[2] and "--date-format" in r[2] for r in rejects)
+    assert judged(tmp_path, log, "--date-format", "%d/%m/%Y %H:%M") == reference
+    # the same cells read month first are other instants (or impossible ones, refused): the form matters
+    assert judged(tmp_path, log, "--date-format", "%m/%d/%Y %H:%M", expect=2) != reference
+
+
+def test_declared_date_form_reads_arabic_indic_digits_too(tmp_path, reference):
+    rows = [[*r[:2], dt.date.fromisoformat(r[2][:10]).strftime("%d/%m/%Y"), *r[3:]] for r in ROWS]
+    rows[0][2] = "٠٢/٠٣/٢٠٢٥"
+    log = write_csv(tmp_path / "log.csv", [HEADER, *rows])
+    got = judged(tmp_path, log, "--date-format", "%d/%m/%Y")
+    assert set(got) == set(reference)
+
+
+def test_a_hijri_year_read_by_a_gregorian_form_is_explained(tmp_path):
+    log = write_csv(tmp_path / "log.csv", [HEADER, ["H-1", "request_received", "03/09/1446", "phone", ""]])
+    out = tmp_path / "v.parquet"
+    code, _, _ = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, "--date-format", "%d/%m/%Y")
+    assert code == 2
+    reason = list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1][2]
+    assert "year 1446 is out of range" in reason and "Hijri date needs its marker" in reason
+
+
+def test_mistyped_values_get_a_suggestion_not_an_echo(tmp_path):
+    rows = [HEADER, ["H-1", "Request Received", "2025-03-02", "", ""],
+            ["H-1", "request_completed", "2025-03-03", "Phone", ""],
+            ["H-1", "request_received", "2025-03-02", "Ahmad 0555123456", ""]]
+    log = write_csv(tmp_path / "log.csv", rows)
+    out = tmp_path / "v.parquet"
+    cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out)
+    reasons = [r[2] for r in list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1:]]
+    assert reasons[0].endswith("did you mean 'request_received'?") and "Request Received" not in reasons[0]
+    assert "unknown channel" in reasons[1] or "has no attribute" in reasons[1]
+    assert "0555123456" not in "".join(reasons) and "Ahmad" not in "".join(reasons)
+
+
+def test_channel_suggestion(tmp_path):
+    rows = [HEADER, ["H-1", "request_received", "2025-03-02", "Phone", ""]]
+    log = write_csv(tmp_path / "log.csv", rows)
+    out = tmp_path / "v.parquet"
+    cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out)
+    reason = list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1][2]
+    assert reason == "unknown channel in column 'channel'; did you mean 'phone'?"
+
+
+def test_the_readme_path_from_an_excel_export_to_an_audit_report(tmp_path, monkeypatch):
+    import re
+    import shlex
+    from pathlib import Path
+
+    pytest.importorskip("python_calamine")
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"### From an Excel export to an audit report.*?```sh\n(.*?)```", readme, flags=re.S).group(1)
+    commands = [shlex.split(line) for line in block.replace("\\\n", " ").splitlines() if line.strip()]
+    assert len(commands) == 2 and all(c[0] == "policykit" for c in commands)
+    monkeypatch.chdir(tmp_path)
+    for command in commands:
+        args = [str(root / a) if a.startswith("examples/") else a for a in command[1:]]
+        code, _, err = cli(*args)
+        assert code in (0, 1), err
+    page = (tmp_path / "audit.html").read_text(encoding="utf-8")
+    assert 'dir="rtl"' in page and page.count("<svg") >= 4 and "مدة الرد على الطلب" in page
+
+
+def test_the_bundled_csv_and_xlsx_exports_agree(tmp_path):
+    from pathlib import Path
+
+    pytest.importorskip("python_calamine")
+    folder = Path(__file__).resolve().parents[2] / "examples" / "exports"
+    columns = ["--columns", folder / "columns.yml"]
+    from_xlsx = judged(tmp_path, folder / "harif_export.xlsx", *columns)
+    from_csv = judged(tmp_path, folder / "harif_export.csv", *columns, "--date-format", "%d/%m/%Y %H:%M")
+    assert from_xlsx == from_csv and len(from_csv) == 6
+
+
+def test_a_mapped_name_the_log_already_has_is_refused(tmp_path):
+    log = write_csv(tmp_path / "log.csv", [["case_id", "رقم الطلب", "type", "at"], ["a", "b", "request_received",
+                                                                                   "2025-03-02"]])
+    code, _, err = cli("batch", log, "--policy", "harif", "--column", "case_id=رقم الطلب")
+    assert code == 2 and "the log already has a column 'case_id'" in err

@@ -1,0 +1,87 @@
+"""Arabic on a terminal: shaped and in visual order only when the terminal needs it; files keep logical order."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from policykit.terminal import needs_bidi, terminal_text
+
+TEXT = "الحالات حسب الوضع: غير ملتزمة 1"
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_files_and_pipes_keep_logical_order():
+    assert terminal_text(TEXT, io.StringIO(), {}) == TEXT
+
+
+def test_a_terminal_gets_shaped_text_in_visual_order():
+    pytest.importorskip("arabic_reshaper")
+    pytest.importorskip("bidi")
+    shown = terminal_text(TEXT, Tty(), {})
+    assert shown != TEXT
+    assert any(0xFE70 <= ord(ch) <= 0xFEFF for ch in shown)  # presentation forms
+    assert shown.startswith("1 ")  # the line's end is drawn first, on the left
+
+
+def test_terminals_that_do_bidi_themselves_and_the_override():
+    assert not needs_bidi(Tty(), {"KONSOLE_VERSION": "230800"})
+    assert not needs_bidi(Tty(), {"VTE_VERSION": "7600"}) and needs_bidi(Tty(), {"VTE_VERSION": "5200"})
+    assert not needs_bidi(Tty(), {"TERM_PROGRAM": "Apple_Terminal"}) and needs_bidi(Tty(), {"TERM": "xterm"})
+    assert not needs_bidi(Tty(), {"POLICYKIT_BIDI": "off"})
+    assert needs_bidi(io.StringIO(), {"POLICYKIT_BIDI": "on"})
+
+
+def test_long_lines_are_wrapped_to_the_terminal_width(monkeypatch):
+    pytest.importorskip("arabic_reshaper")
+    import policykit.terminal as terminal
+
+    monkeypatch.setattr(terminal, "terminal_width", lambda stream: 20)
+    shown = terminal_text(TEXT * 3, Tty(), {})
+    assert all(len(line) <= 20 for line in shown.split("\n")) and shown.count("\n") >= 3
+
+
+def test_control_and_override_characters_never_reach_the_terminal():
+    assert terminal_text("a\x1b]0;title\x07b \u202eevil", io.StringIO(), {}) == "a\\u001b]0;title\\u0007b \\u202eevil"
+
+
+def test_batch_summary_in_arabic(tmp_path):
+    pytest.importorskip("pyarrow")
+    from policykit.cli import main
+
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,type,at\nH1,request_received,2025-03-02\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["batch", str(log), "--policy", "harif", "--as-of", "2025-04-01", "--lang", "ar",
+                 "--out", str(tmp_path / "v.parquet")], out, err) == 0
+    assert "الحالات حسب الوضع: ملتزمة 1" in err.getvalue() and "كُتبت الأحكام في" in err.getvalue()
+
+
+def test_a_table_keeps_its_columns_and_each_arabic_run_reads_right():
+    pytest.importorskip("bidi")
+    from policykit.terminal import terminal_layout
+
+    table = "| ok | مخالفة |\n| id | met |"
+    shown = terminal_layout(table, Tty(), {}).split("\n")
+    assert shown[0].startswith("| ok | ") and shown[0].endswith(" |") and "مخالفة" not in shown[0]
+    assert shown[1] == "| id | met |"
+    assert terminal_layout(table, io.StringIO(), {}) == table
+
+
+def test_check_in_arabic_on_a_terminal_is_shaped(tmp_path, monkeypatch):
+    pytest.importorskip("bidi")
+    from pathlib import Path
+
+    from policykit.cli import main
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "harif" / "late_decision.yaml"
+    monkeypatch.setenv("POLICYKIT_BIDI", "on")
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = io.StringIO()
+    main(["check", str(example), "--lang", "ar", "--as-of", "2025-06-01"], out, io.StringIO())
+    assert "غير ملتزمة" not in out.getvalue() and any(0xFE70 <= ord(ch) <= 0xFEFF for ch in out.getvalue())
