@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from ..atomic import AtomicFile
 from ..diagnostics import PolicykitError
 
 OUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".csv": "csv"}
@@ -55,20 +56,22 @@ class OutputSink:
     def _open(self) -> None:
         self.handle = self.writer = None
         self.header = True
+        # the output file is written under a temporary name and takes its own only when complete (commit)
+        self.file = AtomicFile(self.out) if self.out else None
         if self.fmt == "jsonl":
             # to stdout through a temp file, so that a log found ungrouped half-way can start over
-            self.handle = open(self.out, "w", encoding="utf-8") if self.out else tempfile.TemporaryFile(
-                "w+", encoding="utf-8")
+            self.handle = self.file.open("w") if self.file else tempfile.TemporaryFile("w+", encoding="utf-8")
         elif self.fmt == "parquet":
             import pyarrow.parquet as pq
 
             from .tabular import schema
 
             # statistics only on the top-level columns people filter on: the nested ones cost a third of the write
-            self.writer = pq.ParquetWriter(self.out, schema(self.policy.calendar.timezone), compression="snappy",
+            self.writer = pq.ParquetWriter(self.file.name, schema(self.policy.calendar.timezone),
+                                           compression="snappy",
                                            write_statistics=["case_id", "status", "as_of", "compensation"])
         else:
-            self.handle = open(self.out, "wb")
+            self.handle = self.file.open("wb")
 
     def write(self, payload) -> None:
         """Append one group's verdicts (or a spooled file of them, which is then removed)."""
@@ -100,23 +103,45 @@ class OutputSink:
 
     def restart(self) -> None:
         """Drop what was written and start again."""
-        self._finish(copy=False)
+        self.discard()
         self._open()
 
     def close(self) -> None:
-        """Finish the file (and copy JSONL to stdout when there is no output file)."""
-        self._finish(copy=True)
+        """Finish the file (and copy JSONL to stdout when there is no output file): the output is complete."""
+        try:
+            if self.fmt == "jsonl" and not self.out and self.handle is not None:
+                self.handle.seek(0)
+                shutil.copyfileobj(self.handle, self.stdout)
+            if self.writer is not None:
+                writer, self.writer = self.writer, None
+                writer.close()
+        except BaseException:
+            self.discard()
+            raise
+        if self.file is not None:
+            self.handle = None  # the AtomicFile closes its own handle
+            self.file.commit()
+            self.file = None
+        self._drop_handle()
 
-    def _finish(self, copy: bool) -> None:
-        if copy and self.fmt == "jsonl" and not self.out and self.handle is not None:
-            self.handle.seek(0)
-            shutil.copyfileobj(self.handle, self.stdout)
+    def discard(self) -> None:
+        """Drop what was written: an existing output file is left as it was."""
         if self.writer is not None:
-            self.writer.close()
-            self.writer = None
-        if self.handle is not None:
-            self.handle.close()
+            writer, self.writer = self.writer, None
+            try:
+                writer.close()
+            except Exception:  # noqa: BLE001 - what it wrote is thrown away anyway
+                pass
+        if self.file is not None:
             self.handle = None
+            self.file.discard()
+            self.file = None
+        self._drop_handle()
+
+    def _drop_handle(self) -> None:
+        if self.handle is not None:
+            handle, self.handle = self.handle, None
+            handle.close()
 
 
 def default_rejects(log: Path, out: str | None) -> Path:
@@ -129,8 +154,8 @@ def write_rejects(path: Path, log: Path, rows: list[tuple[int, str]]) -> None:
     """Rejected rows as CSV: file, line, reason."""
     import csv
 
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+    with AtomicFile(path) as file:
+        writer = csv.writer(file.open("w", newline=""))
         writer.writerow(["file", "line", "reason"])
         for line, reason in sorted(rows):
             writer.writerow([str(log), line, reason])

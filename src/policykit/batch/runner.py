@@ -18,10 +18,11 @@ from typing import Iterator
 import numpy as np
 import pyarrow as pa
 
+from ..atomic import check_outputs
 from ..case import Vocabulary
 from ..diagnostics import PolicykitError, Span
 from ..engine import as_instant
-from ..loader import load_policy
+from ..loader import load_policy, policy_file
 from ..timeparse import zone
 from ..vocabulary import FACTS
 from .columns import ATTRIBUTES, LINE, REQUIRED, LogColumns, classify
@@ -136,6 +137,9 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     if not log.is_file():
         raise PolicykitError.single("file-not-found", "no such log file", Span(str(log)))
     detect_format(log, log_format)
+    rejects_file = Path(rejects_path) if rejects_path else default_rejects(log, out)
+    # refused before any work: an output that would overwrite the log or the policy, or that cannot be written
+    check_outputs({"--out": out, "--rejects": rejects_file}, inputs=(log, policy_file(policy_ref)))
     policy = load_policy(policy_ref)
     vocab = Vocabulary.of(policy)
     try:
@@ -152,6 +156,7 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
               fast)
     run = _Run(log, log_format, shape, job, workers, progress, policy_facts)
     sink = OutputSink(fmt, out, stdout, policy)
+    complete = False
     try:
         try:
             run.stream(sink)
@@ -160,11 +165,15 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
             run.reset()
             run.partitioned(sink)
         limits.check_cases(run.stats.cases, Span(str(log)))
+        complete = True
     finally:
         progress.stop()
-        sink.close()
+        # a run that failed leaves an existing output file as it was, never half a new one
+        if complete:
+            sink.close()
+        else:
+            sink.discard()
         run.close()
-    rejects_file = Path(rejects_path) if rejects_path else default_rejects(log, out)
     if run.rejects:
         write_rejects(rejects_file, log, run.rejects)
     return Summary(run.stats, run.rows_read, len(run.rejects), str(rejects_file) if run.rejects else None,
