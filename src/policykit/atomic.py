@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from typing import IO, Iterable, Mapping
 
 from .diagnostics import PolicykitError, Span
@@ -20,16 +19,20 @@ class AtomicFile:
 
     A target that exists and is not a regular file (`/dev/null`, a terminal, a pipe) cannot be replaced and is
     written straight through. A symlink is followed: the file it points to is replaced, the link kept.
+    With `follow_symlinks` False (caches), whatever is at `path`, a symlink or a FIFO, is simply replaced.
     Used as a context manager it commits when the block ends normally and discards on an exception.
     """
 
-    def __init__(self, path: "str | os.PathLike[str]", *, mode: int | None = None, durable: bool = True) -> None:
+    def __init__(self, path: "str | os.PathLike[str]", *, mode: int | None = None, durable: bool = True,
+                 follow_symlinks: bool = True) -> None:
+        import tempfile  # not at the top: the check path imports this module (caches) and rarely writes
+
         self.path = os.fspath(path)
         self.durable = durable
         self.handle: IO | None = None
-        target = os.path.realpath(self.path)
+        target = os.path.realpath(self.path) if follow_symlinks else os.path.abspath(self.path)
         try:
-            info = os.stat(target)
+            info = os.stat(target) if follow_symlinks else None
         except FileNotFoundError:
             info = None
         if info is not None and not stat.S_ISREG(info.st_mode):
