@@ -88,7 +88,7 @@ def format_path(path: Sequence[str | int], hide: bool = False) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            text = str(part) if not hide or _ID_LIKE.match(str(part)) else "<key not shown>"
+            text = str(part) if not hide or key_shown(part) else "<key not shown>"
             out += f".{text}" if out else text
     return out
 
@@ -115,6 +115,12 @@ def shown(value: object) -> str:
             _ID_LIKE.match(text) or _DATE_LIKE.match(text)):
         return f"'{text}'"
     return "(value not shown: it is not an id and may be personal)"
+
+
+def key_shown(key: object) -> bool:
+    """Whether a key may be named in a message or a data path: only when it looks like an id, as `shown` decides
+    for values (a key may be a line of a file that is no policy, or a name typed where a key belongs)."""
+    return isinstance(key, str) and bool(_ID_LIKE.match(key))
 
 
 def _one_line(text: str) -> str:
