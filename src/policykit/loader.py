@@ -121,6 +121,14 @@ def _names_a_file(text: str) -> bool:
     return FsPath(text).suffix in (".yaml", ".yml", ".json") or os.sep in text or "/" in text
 
 
+def _lexists(path: FsPath) -> bool:
+    """Whether anything is at `path` (a dangling or looping symlink included)."""
+    try:
+        return os.path.lexists(path)
+    except (OSError, ValueError):
+        return False
+
+
 def _is_file(path: FsPath) -> bool:
     """Whether `path` is a file; a path the OS cannot even look up (too long, NUL byte) is not."""
     try:
@@ -294,10 +302,10 @@ def _with_base(doc: Document, seen: tuple[str, ...], within: Roots) -> tuple[dic
     if real in seen:
         raise PolicykitError.single("circular-extends", f"'{base_ref}' extends itself", doc.span(("extends",)),
                                     ("extends",))
-    if not _is_file(base_path):
+    if not _lexists(base_path):
         raise PolicykitError.single("unresolved-reference", f"base policy '{base_ref}' not found",
                                     doc.span(("extends",)), ("extends",))
-    base_doc = load_file(base_path)
+    base_doc = load_file(base_path)  # a directory, a FIFO, a symlink loop: refused there, with its reason
     if not isinstance(base_doc.data, dict):
         raise PolicykitError.single("wrong-type", "a policy file must be a mapping", base_doc.span(()))
     base_data, docs = _with_base(base_doc, (*seen, real), within)
