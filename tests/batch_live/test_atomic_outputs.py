@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from policykit.atomic import AtomicFile, write_atomic
 from policykit.cli import main
 
 pytest.importorskip("pyarrow")
@@ -138,7 +137,7 @@ def test_a_killed_batch_leaves_the_previous_output_intact(tmp_path, big_log, suf
     assert part.exists() and part.name.endswith(".part")
 
 
-# --- the helper itself ------------------------------------------------------------------------------------
+# --- the helper itself (imported in each test, so the tests above also run against code without it) --------
 
 
 _WRITER = """
@@ -161,6 +160,8 @@ def test_a_writer_killed_before_commit_leaves_the_target_as_it_was(tmp_path):
 
 
 def test_commit_replaces_and_an_exception_discards(tmp_path):
+    from policykit.atomic import AtomicFile, write_atomic
+
     target = tmp_path / "out.txt"
     with pytest.raises(RuntimeError):
         with AtomicFile(target) as file:
@@ -175,6 +176,8 @@ def test_commit_replaces_and_an_exception_discards(tmp_path):
 
 
 def test_a_symlinked_output_keeps_its_link(tmp_path):
+    from policykit.atomic import write_atomic
+
     real = tmp_path / "real.txt"
     real.write_text(PREVIOUS)
     link = tmp_path / "link.txt"
@@ -184,5 +187,7 @@ def test_a_symlinked_output_keeps_its_link(tmp_path):
 
 
 def test_a_device_is_written_straight_through():
+    from policykit.atomic import write_atomic
+
     write_atomic("/dev/null", b"discarded")  # no temporary file beside it in /dev, no rename over it
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
