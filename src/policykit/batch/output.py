@@ -112,36 +112,34 @@ class OutputSink:
             if self.fmt == "jsonl" and not self.out and self.handle is not None:
                 self.handle.seek(0)
                 shutil.copyfileobj(self.handle, self.stdout)
-            if self.writer is not None:
-                writer, self.writer = self.writer, None
-                writer.close()
         except BaseException:
             self.discard()
             raise
-        if self.file is not None:
-            self.handle = None  # the AtomicFile closes its own handle
-            self.file.commit()
-            self.file = None
-        self._drop_handle()
+        self._end(commit=True)
 
     def discard(self) -> None:
         """Drop what was written: an existing output file is left as it was."""
-        if self.writer is not None:
-            writer, self.writer = self.writer, None
-            try:
-                writer.close()
-            except Exception:  # noqa: BLE001 - what it wrote is thrown away anyway
-                pass
-        if self.file is not None:
-            self.handle = None
-            self.file.discard()
-            self.file = None
-        self._drop_handle()
+        self._end(commit=False)
 
-    def _drop_handle(self) -> None:
-        if self.handle is not None:
-            handle, self.handle = self.handle, None
-            handle.close()
+    def _end(self, commit: bool) -> None:
+        """Close the writer and the handle; the output file takes its name only when `commit` and all went well."""
+        writer, file, handle = self.writer, self.file, self.handle
+        self.writer = self.file = self.handle = None
+        complete = commit
+        try:
+            if writer is not None:
+                writer.close()
+        except Exception:
+            complete = False
+            if commit:
+                raise
+        finally:
+            if file is None and handle is not None:
+                handle.close()
+            elif file is not None and complete:
+                file.commit()  # it closes the handle it opened
+            elif file is not None:
+                file.discard()
 
 
 def default_rejects(log: Path, out: str | None) -> Path:
