@@ -65,7 +65,9 @@ def write_entry(path: FsPath, data: bytes) -> None:
     """Keep `data` at `path` for the next process, only in a trusted directory; a cache that cannot be written only
     costs speed."""
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # the entry's directory and the one above it (the cache root) made 0700, whatever the umask
+        path.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
         info = os.lstat(path.parent)
         if not stat.S_ISDIR(info.st_mode) or not trusted(info):
             return  # a directory someone else could write (or a symlink to one) is never written to either

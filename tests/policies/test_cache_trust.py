@@ -212,3 +212,20 @@ def test_every_bundled_policy_comes_back_from_json_equal(cache, pid):
     again = policy_cache.read(loader._absolute_path(pid))
     assert again is not None and again[0] == policy and again[0] is not policy
     assert all(a == b for a, b in zip(again[0].versions, policy.versions, strict=True))
+
+
+def test_the_cache_directories_are_private_whatever_the_umask(cache, copy, reads):
+    """With a group-writable umask (common on Debian) the directories would be untrusted and the cache useless."""
+    old = os.umask(0o002)
+    try:
+        load_policy(copy)
+        calendar._saudi_holidays.cache_clear()
+        calendar._saudi_holidays(2025)
+    finally:
+        os.umask(old)
+        calendar._saudi_holidays.cache_clear()
+    assert [oct(d.stat().st_mode & 0o777) for d in (cache, cache / "policies")] == ["0o700", "0o700"]
+    loader._loaded.clear()
+    reads.clear()
+    load_policy(copy)
+    assert reads == []
