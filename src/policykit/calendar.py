@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
-from .cachedir import cache_dir, write_atomically
+from .cachedir import cache_dir, read_entry, write_entry
 from .timeparse import end_of_day, start_of_day, zone
 
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -186,19 +186,21 @@ def _holidays_version() -> str | None:
 
 
 def _read_cache(year: int) -> frozenset[dt.date] | None:
+    """The kept answer for `year`, only from a file nobody but the user could have written (cachedir)."""
     path = _cache_file(year)
-    if path is None or not path.is_file():
+    data = read_entry(path, limit=64 * 1024) if path is not None else None
+    if data is None:
         return None
     try:
-        return frozenset(dt.date.fromisoformat(d) for d in json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
+        return frozenset(dt.date.fromisoformat(d) for d in json.loads(data))
+    except (ValueError, TypeError):
         return None
 
 
 def _write_cache(year: int, days: frozenset[dt.date]) -> None:
     path = _cache_file(year)
     if path is not None:
-        write_atomically(path, json.dumps(sorted(d.isoformat() for d in days)).encode("utf-8"))
+        write_entry(path, json.dumps(sorted(d.isoformat() for d in days)).encode("utf-8"))
 
 
 @functools.lru_cache(maxsize=64)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
-from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .diagnostics import Diagnostic, Path, PolicykitError, did_you_mean, shown
@@ -80,17 +79,22 @@ def load_case(path: str | os.PathLike, policy: "Policy | str | os.PathLike | Non
     With `records`, a policy named by id or path may come from the cache as plain records (policykit.records), as
     `policykit check` reads it: without importing pydantic."""
     doc = load_file(path)
-    return case_from_document(doc, policy, records=records)
+    return case_from_document(doc, policy, records=records, case_dir=os.path.dirname(os.path.abspath(path)))
 
 
 def case_from_data(data: Any, policy: "Policy | str | None" = None, name: str = "<case>") -> Case:
-    """A case from already-parsed data (e.g. a JSON body); errors are located by data path."""
+    """A case from already-parsed data (e.g. a JSON body); errors are located by data path.
+
+    With no case file, the data's own `policy:` may name only a bundled id or a file of a POLICYKIT_POLICY_PATH
+    directory (SPEC §15); `policy` given here is the caller's choice and may be any path."""
     return case_from_document(Document(data, name, {}), policy)
 
 
 def case_from_document(doc: Document, policy: "Policy | str | os.PathLike | None" = None, *,
-                       records: bool = False) -> Case:
-    """Validate a parsed case document against its policy and build the Case."""
+                       records: bool = False, case_dir: str | None = None) -> Case:
+    """Validate a parsed case document against its policy and build the Case.
+
+    `case_dir` is the directory of the case file the document was read from (None: it came from no file)."""
     data = doc.data
     if not isinstance(data, dict):
         raise PolicykitError.single("wrong-type", "a case file must be a mapping", doc.span(()))
@@ -103,7 +107,7 @@ def case_from_document(doc: Document, policy: "Policy | str | os.PathLike | None
         # the value itself is never shown: it may hold personal data
         errors.append(Diagnostic("wrong-type", "'subject' must be a mapping (its content is never read)",
                                  doc.span(("subject",)), ("subject",)))
-    resolved = _resolve_policy(doc, policy, records)
+    resolved = _resolve_policy(doc, policy, records, case_dir)
     vocab = Vocabulary.of(resolved)
     case_id = _case_id(doc, errors)
     facts = _facts(doc, vocab, errors)
@@ -115,12 +119,12 @@ def case_from_document(doc: Document, policy: "Policy | str | os.PathLike | None
                 policy_ref=str(ref) if ref is not None else None, policy=resolved, source=doc.file)
 
 
-def _resolve_policy(doc: Document, override: Any, records: bool) -> "Policy | None":
+def _resolve_policy(doc: Document, override: Any, records: bool, case_dir: str | None) -> "Policy | None":
     from .records import PolicyLookup
 
     if isinstance(override, PolicyLookup):  # a policy model or its record
         return override
-    from .loader import load_policy, load_policy_records
+    from .loader import case_policy, load_policy, load_policy_records
 
     load = load_policy_records if records else load_policy
     if override is not None:
@@ -133,24 +137,15 @@ def _resolve_policy(doc: Document, override: Any, records: bool) -> "Policy | No
         raise PolicykitError.single("wrong-type", "'policy' must be a policy id or a file path",
                                     doc.span(("policy",)), ("policy",))
     try:
-        return load(_relative_to_case(doc, ref))
+        target, within = case_policy(ref, case_dir)
+        return load(target, within)
     except PolicykitError as exc:
-        if exc.first.code == "unknown-policy":
-            raise PolicykitError.single("unknown-policy", exc.first.message, doc.span(("policy",)),
-                                        ("policy",), exc.first.hint) from None
+        first = exc.first
+        if first.code == "unknown-policy" or first.span is None:
+            # about the case's own `policy:` line (refused, unknown, missing), not about a policy file's content
+            raise PolicykitError.single(first.code, first.message, doc.span(("policy",)), ("policy",),
+                                        first.hint) from None
         raise
-
-
-def _relative_to_case(doc: Document, ref: str) -> str:
-    """A relative policy path is read next to the case file when it exists there."""
-    candidate = FsPath(ref)
-    if candidate.is_absolute() or doc.file.startswith("<"):
-        return ref
-    beside = FsPath(doc.file).parent / candidate
-    try:
-        return str(beside) if beside.is_file() else ref
-    except (OSError, ValueError):  # a name too long or with a NUL byte is no file
-        return ref
 
 
 def _case_id(doc: Document, errors: list[Diagnostic]) -> str:

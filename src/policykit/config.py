@@ -45,15 +45,19 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: str | os.PathLi
 def _file_values(env: Mapping[str, str], cwd: str | os.PathLike | None) -> tuple[dict, dict]:
     named = env.get("POLICYKIT_CONFIG", "").strip()
     path = FsPath(named) if named else FsPath(cwd or os.getcwd()) / CONFIG_FILE
-    if not path.is_file():
+    if not os.path.lexists(path):
         if named:
             raise PolicykitError.single("file-not-found", "no such config file (POLICYKIT_CONFIG)", Span(named))
         return {}, {}
     import tomllib
 
+    from .source import read_text
+
+    # a config file that is there but cannot be read (permission, a directory, a FIFO) is an error, not ignored
+    text = read_text(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         where = re.search(r"at line (\d+), column (\d+)", str(exc))  # tomllib gives the position only in text
         line, col = (int(where[1]), int(where[2])) if where else (None, None)
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))

@@ -39,7 +39,7 @@ class Diagnostic:
     def render(self) -> str:
         """The one-line form `file:line:col: code: message (at path) hint`."""
         where = f"{self.span}: " if self.span else ""
-        at = f" (at {_clip(format_path(self.path), 120)})" if self.path else ""
+        at = f" (at {_clip(format_path(self.path, hide=True), 120)})" if self.path else ""
         hint = f"; {_clip(_one_line(self.hint), 200)}" if self.hint else ""
         return _escape_breaks(f"{where}{self.code}: {_clip(_one_line(self.message), 400)}{at}{hint}")
 
@@ -78,14 +78,18 @@ class PolicykitError(Exception):
         return self.render()
 
 
-def format_path(path: Sequence[str | int]) -> str:
-    """`rules[2].trigger` style rendering of a data path."""
+def format_path(path: Sequence[str | int], hide: bool = False) -> str:
+    """`rules[2].trigger` style rendering of a data path.
+
+    With `hide`, a key that does not look like an id is shown as `<key not shown>`, as `shown` withholds values:
+    a key may be personal data typed in the wrong place, or a line of a file that is no policy at all."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            text = str(part) if not hide or key_shown(part) else "<key not shown>"
+            out += f".{text}" if out else text
     return out
 
 
@@ -111,6 +115,12 @@ def shown(value: object) -> str:
             _ID_LIKE.match(text) or _DATE_LIKE.match(text)):
         return f"'{text}'"
     return "(value not shown: it is not an id and may be personal)"
+
+
+def key_shown(key: object) -> bool:
+    """Whether a key may be named in a message or a data path: only when it looks like an id, as `shown` decides
+    for values (a key may be a line of a file that is no policy, or a name typed where a key belongs)."""
+    return isinstance(key, str) and bool(_ID_LIKE.match(key))
 
 
 def _one_line(text: str) -> str:

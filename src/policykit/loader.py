@@ -47,15 +47,86 @@ def bundled_ids() -> list[str]:
 def resolve(id_or_path: str | os.PathLike) -> FsPath:
     """A bundled id or a file path to the file to read."""
     text = str(id_or_path)
-    candidate = FsPath(text)
-    if candidate.suffix in (".yaml", ".yml", ".json") or os.sep in text or "/" in text:
-        return candidate
+    if _names_a_file(text):
+        return FsPath(text)
     bundled = policies_dir() / f"{text}.yaml"
     if _is_file(bundled):
         return bundled
     known = [p.stem for p in policies_dir().glob("*.yaml")]
     raise PolicykitError.single("unknown-policy", f"no bundled policy '{text}' and no such file",
                                 hint=did_you_mean(text, known) or f"bundled: {', '.join(bundled_ids())}")
+
+
+# directories a case file's policy (and the bases it extends) must stay inside; None: no boundary (operator's choice)
+Roots = tuple[str, ...] | None
+POLICY_PATH = "POLICYKIT_POLICY_PATH"
+REFUSED = (f"a case's policy must be a bundled id or a relative path inside the case file's directory or "
+           f"{POLICY_PATH}; not read")
+REFUSED_BASE = f"'extends' must stay inside the case file's directory or {POLICY_PATH}; not read"
+
+
+def case_policy(ref: str, case_dir: str | os.PathLike | None) -> tuple[str, Roots]:
+    """Where a case's `policy:` may lead (SPEC §15): what to load, and the directories its bases must stay in.
+
+    A bundled id, or a relative path that resolves inside `case_dir` (the case file's directory; None for data
+    that came from no file) or a directory of POLICYKIT_POLICY_PATH. Anything else, absolute paths, `..` and
+    symlinks leading out included, is policy-path-refused (raised without a position: the caller gives its own)."""
+    if not _names_a_file(ref):
+        return ref, None
+    roots = tuple(_absolute(d) for d in (
+        [case_dir] if case_dir is not None else []) + policy_path())
+    if FsPath(ref).is_absolute() or not roots:
+        raise PolicykitError.single("policy-path-refused", REFUSED, hint=_POLICY_PATH_HINT)
+    inside = False
+    for root in roots:
+        try:
+            target = os.path.realpath(os.path.join(root, ref))
+        except (OSError, ValueError):  # a NUL byte
+            break
+        if _inside(target, root):
+            inside = True
+            if _is_file(FsPath(target)):
+                return target, roots
+    if not inside:
+        raise PolicykitError.single("policy-path-refused", REFUSED, hint=_POLICY_PATH_HINT)
+    raise PolicykitError.single("file-not-found", f"no such policy file in the case file's directory or {POLICY_PATH}")
+
+
+_POLICY_PATH_HINT = f"copy the policy beside the case, list its directory in {POLICY_PATH}, or pass --policy"
+
+
+def policy_path() -> list[str]:
+    """The directories listed in POLICYKIT_POLICY_PATH (os.pathsep between them)."""
+    return [entry for entry in os.environ.get(POLICY_PATH, "").split(os.pathsep) if entry.strip()]
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _inside_any(path: str, roots: tuple[str, ...]) -> bool:
+    return any(_inside(path, root) for root in roots)
+
+
+def policy_file(id_or_path: str | os.PathLike) -> str | None:
+    """The file a policy reference names, or None when it names none (e.g. to keep outputs off it)."""
+    try:
+        return str(resolve(id_or_path))
+    except PolicykitError:
+        return None
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether a policy reference is a path (it has a policy file's suffix or a directory part), not an id."""
+    return FsPath(text).suffix in (".yaml", ".yml", ".json") or os.sep in text or "/" in text
+
+
+def _lexists(path: FsPath) -> bool:
+    """Whether anything is at `path` (a dangling or looping symlink included)."""
+    try:
+        return os.path.lexists(path)
+    except (OSError, ValueError):
+        return False
 
 
 def _is_file(path: FsPath) -> bool:
@@ -66,18 +137,18 @@ def _is_file(path: FsPath) -> bool:
         return False
 
 
-def load_policy(id_or_path: str | os.PathLike) -> Policy:
+def load_policy(id_or_path: str | os.PathLike, within: Roots = None) -> Policy:
     """Load a bundled policy by id, or a policy file by path; the latest version carries all versions.
 
     A policy is read once per process and once per content (policy_cache); an edit of the file or of a base
-    it extends is seen on the next call."""
+    it extends is seen on the next call. With `within`, every file read must be inside those directories."""
     absolute = _absolute_path(id_or_path)
     held = _loaded.get(absolute)
-    if held is not None and policy_cache.current(held[1]):
+    if held is not None and policy_cache.current(held[1]) and _stamps_within(held[1], within):
         return held[0]
     found = policy_cache.read(absolute)
-    if found is None:
-        policy, files = read_policy_files(absolute)
+    if found is None or not _stamps_within(found[1], within):
+        policy, files = read_policy_files(absolute, within)
         found = policy, policy_cache.write(absolute, policy, files)
     if len(_loaded) >= 64:
         _loaded.pop(next(iter(_loaded)))
@@ -85,19 +156,28 @@ def load_policy(id_or_path: str | os.PathLike) -> Policy:
     return found[0]
 
 
-def load_policy_records(id_or_path: str | os.PathLike) -> "Policy | PolicyRecord":
+def load_policy_records(id_or_path: str | os.PathLike, within: Roots = None) -> "Policy | PolicyRecord":
     """`load_policy` for the check path: from a warm cache, plain records read without importing pydantic.
 
     A cold cache, or one that is off, gives the validated model (records and model read alike)."""
     found = policy_cache.read_records(_absolute_path(id_or_path))
-    return found[0] if found is not None else load_policy(id_or_path)
+    if found is not None and _stamps_within(found[1], within):
+        return found[0]
+    return load_policy(id_or_path, within)
+
+
+def _stamps_within(stamps, within: Roots) -> bool:
+    """Whether every file a policy was read from is inside `within` (always, when there is no boundary)."""
+    return within is None or all(_inside_any(file, within) for file, _ in stamps)
 
 
 def _absolute_path(id_or_path: str | os.PathLike) -> str:
     path = resolve(id_or_path)
     try:
-        return str(path.resolve())
-    except (OSError, ValueError):  # a NUL byte in the path, a symlink loop
+        # os.path.realpath, not Path.resolve: on Python 3.11 that raises RuntimeError on a symlink loop (a loop is
+        # left in place here, and opening the file then says "too many levels of symbolic links")
+        return os.path.realpath(path)
+    except (OSError, ValueError):  # a NUL byte in the path
         raise PolicykitError.single("file-not-found", "not a valid file path", Span(str(path))) from None
 
 
@@ -105,11 +185,11 @@ def _absolute_path(id_or_path: str | os.PathLike) -> str:
 _loaded: dict[str, tuple[Policy, tuple[tuple[str, str | None], ...]]] = {}
 
 
-def _absolute(file: str) -> str:
+def _absolute(file: str | os.PathLike) -> str:
     try:
-        return str(FsPath(file).resolve())
+        return os.path.realpath(file)
     except (OSError, ValueError):
-        return file
+        return str(file)
 
 
 def load_policy_file(path: str | os.PathLike) -> Policy:
@@ -117,8 +197,10 @@ def load_policy_file(path: str | os.PathLike) -> Policy:
     return read_policy_files(path)[0]
 
 
-def read_policy_files(path: str | os.PathLike) -> tuple[Policy, tuple[str, ...]]:
-    """The policy in `path`, and every file it was read from (the file, then the bases it extends)."""
+def read_policy_files(path: str | os.PathLike, within: Roots = None) -> tuple[Policy, tuple[str, ...]]:
+    """The policy in `path`, and every file it was read from (the file, then the bases it extends).
+
+    With `within` (directories), a base the policy extends must be inside one of them (policy-path-refused)."""
     # validation is imported here, not at the top: a warm `policykit check` reads policies from policy_cache
     from pydantic import ValidationError
 
@@ -133,7 +215,7 @@ def read_policy_files(path: str | os.PathLike) -> tuple[Policy, tuple[str, ...]]
     if "case_id" in doc.data and "id" not in doc.data:
         raise PolicykitError.single("not-a-policy", "this is a case file (it has case_id), not a policy",
                                     doc.span(("case_id",)), ("case_id",), hint="judge it with: policykit check FILE")
-    data, docs = _with_base(doc, seen=(str(FsPath(path).resolve()),))
+    data, docs = _with_base(doc, seen=(_absolute(path),), within=within)
     versions_raw = data.pop("versions", None) or []
     data.pop("abstract", None)
     errors: list[Diagnostic] = []
@@ -197,7 +279,7 @@ def _all_have_ids(items: list) -> bool:
     return bool(items) and all(isinstance(x, dict) and isinstance(x.get("id"), str) for x in items)
 
 
-def _with_base(doc: Document, seen: tuple[str, ...]) -> tuple[dict, list[Document]]:
+def _with_base(doc: Document, seen: tuple[str, ...], within: Roots) -> tuple[dict, list[Document]]:
     """The document's data merged over the base it extends, and the documents involved."""
     data = dict(doc.data)
     base_ref = data.pop("extends", None)
@@ -206,19 +288,27 @@ def _with_base(doc: Document, seen: tuple[str, ...]) -> tuple[dict, list[Documen
     if not isinstance(base_ref, str):
         raise PolicykitError.single("wrong-type", "'extends' must name a policy file", doc.span(("extends",)),
                                     ("extends",))
-    base_path = (FsPath(doc.file).parent / base_ref)
-    if not base_path.suffix:
-        base_path = base_path.with_suffix(".yaml")
-    if str(base_path.resolve()) in seen:
+    try:
+        base_path = (FsPath(doc.file).parent / base_ref)
+        if not base_path.suffix:
+            base_path = base_path.with_suffix(".yaml")
+    except ValueError:  # a name such as '.' has no suffix to add
+        raise PolicykitError.single("unresolved-reference", "'extends' must name a policy file",
+                                    doc.span(("extends",)), ("extends",)) from None
+    real = _absolute(base_path)
+    if within is not None and (FsPath(base_ref).is_absolute() or not _inside_any(real, within)):
+        # the base is not read: nothing of a file outside the allowed directories may reach a message
+        raise PolicykitError.single("policy-path-refused", REFUSED_BASE, doc.span(("extends",)), ("extends",))
+    if real in seen:
         raise PolicykitError.single("circular-extends", f"'{base_ref}' extends itself", doc.span(("extends",)),
                                     ("extends",))
-    if not _is_file(base_path):
+    if not _lexists(base_path):
         raise PolicykitError.single("unresolved-reference", f"base policy '{base_ref}' not found",
                                     doc.span(("extends",)), ("extends",))
-    base_doc = load_file(base_path)
+    base_doc = load_file(base_path)  # a directory, a FIFO, a symlink loop: refused there, with its reason
     if not isinstance(base_doc.data, dict):
         raise PolicykitError.single("wrong-type", "a policy file must be a mapping", base_doc.span(()))
-    base_data, docs = _with_base(base_doc, (*seen, str(base_path.resolve())))
+    base_data, docs = _with_base(base_doc, (*seen, real), within)
     base_data.pop("abstract", None)
     base_data.pop("versions", None)
     return merge(base_data, data), [doc, *docs]

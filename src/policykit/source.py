@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,33 +43,58 @@ class Document:
 
 
 def read_text(file: str | os.PathLike, limits: Limits | None = None) -> str:
-    """Read a UTF-8 text file (BOM allowed), refusing oversized or binary content."""
+    """Read a UTF-8 text file (BOM allowed), refusing oversized or binary content and anything not a regular file."""
     name = str(file)
     limits = limits or current_limits()
+    too_large = PolicykitError.single(
+        "file-too-large", f"file is larger than the limit of {limits.max_bytes} bytes", Span(name),
+        hint="raise POLICYKIT_MAX_FILE_BYTES if the file is genuine")
     try:
-        size = os.path.getsize(name)
-        if size > limits.max_bytes:
-            raise PolicykitError.single(
-                "file-too-large", f"file is {size} bytes; the limit is {limits.max_bytes}",
-                Span(name), hint="raise POLICYKIT_MAX_FILE_BYTES if the file is genuine")
-        with open(name, "rb") as handle:
-            # bounded even when the size lied (a device such as /dev/zero, a pipe, a growing file)
+        fd = open_regular(name)
+        with open(fd, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > limits.max_bytes:
+                raise PolicykitError.single(
+                    "file-too-large", f"file is {size} bytes; the limit is {limits.max_bytes}",
+                    Span(name), hint="raise POLICYKIT_MAX_FILE_BYTES if the file is genuine")
+            # bounded even when the size lied (a file growing while it is read)
             raw = handle.read(limits.max_bytes + 1)
         if len(raw) > limits.max_bytes:
-            raise PolicykitError.single(
-                "file-too-large", f"file is larger than the limit of {limits.max_bytes} bytes",
-                Span(name), hint="raise POLICYKIT_MAX_FILE_BYTES if the file is genuine")
+            raise too_large
+    except OSError as exc:  # an I/O error while reading
+        raise PolicykitError.single("file-unreadable", exc.strerror or "cannot read the file", Span(name)) from None
+    return decode(raw, name)
+
+
+_FILE_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def open_regular(name: str, flags: int = 0) -> int:
+    """A read-only descriptor of the regular file `name`; anything else (a FIFO, a device) is refused unread.
+
+    Opened without blocking, so that a FIFO with no writer cannot hang us, then checked on the descriptor itself
+    (fstat), so that what was checked is what is read."""
+    try:
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | flags)
     except FileNotFoundError:
         raise PolicykitError.single("file-not-found", "no such file", Span(name)) from None
     except IsADirectoryError:
         raise PolicykitError.single("file-not-found", "is a directory, not a file", Span(name)) from None
     except PermissionError:
         raise PolicykitError.single("file-unreadable", "permission denied", Span(name)) from None
-    except OSError as exc:  # name too long, too many symlinks, an I/O error...
+    except OSError as exc:  # name too long, too many symlinks (a symlink loop), an I/O error...
         raise PolicykitError.single("file-unreadable", exc.strerror or "cannot read the file", Span(name)) from None
     except ValueError:  # a NUL byte in the path
         raise PolicykitError.single("file-not-found", "not a valid file path", Span(name)) from None
-    return decode(raw, name)
+    mode = os.fstat(fd).st_mode
+    if stat.S_ISREG(mode):
+        return fd
+    os.close(fd)
+    if stat.S_ISDIR(mode):
+        raise PolicykitError.single("file-not-found", "is a directory, not a file", Span(name))
+    kind = next((label for test, label in _FILE_KINDS if test(mode)), "not a file")
+    raise PolicykitError.single("not-a-regular-file", f"is {kind}, not a regular file; it was not read", Span(name))
 
 
 def decode(raw: bytes, name: str) -> str:

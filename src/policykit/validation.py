@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import functools
-import re
 import typing
 from typing import Any, Iterable
 
 from pydantic import BaseModel, ValidationError
 
-from .diagnostics import Diagnostic, Path, did_you_mean
+from .diagnostics import Diagnostic, Path, did_you_mean, key_shown
 from .source import Document
 
 _CODES = {
@@ -253,12 +252,11 @@ _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a b
                list: "a list", dict: "a mapping"}
 
 
-_KEY_LIKE = re.compile(r"^[A-Za-z_][A-Za-z0-9_ -]{0,63}$")
 
 
 def _key_text(key: Any) -> str:
     """A key quoted when it looks like one; other text (a line of some unrelated file) is not repeated."""
-    return f"'{key}'" if _KEY_LIKE.match(str(key)) else "(not shown: it does not look like a key)"
+    return f"'{key}'" if key_shown(key) else "(not shown: it does not look like a key)"
 
 
 def _short_text(value: Any, limit: int = 60) -> str:

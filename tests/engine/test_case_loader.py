@@ -11,6 +11,12 @@ from policykit.diagnostics import PolicykitError
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "policies"
 
 
+@pytest.fixture(autouse=True)
+def _fixture_policies(monkeypatch):
+    """Cases here name the fixture policies by relative path, found through POLICYKIT_POLICY_PATH (SPEC §15)."""
+    monkeypatch.setenv("POLICYKIT_POLICY_PATH", str(FIXTURES))
+
+
 def write(tmp_path, text, name="case.yaml"):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -24,7 +30,7 @@ def errors_of(path, policy=None):
 
 
 GOOD = f"""case_id: C-1
-policy: {FIXTURES / 'mini.yaml'}
+policy: mini.yaml
 events:
   - {{type: request_received, at: "2025-03-02T09:15:00+03:00", channel: interview}}
 """
@@ -90,7 +96,7 @@ def test_all_problems_reported_at_once(tmp_path):
 
 
 def test_json_case(tmp_path):
-    data = {"case_id": "J-1", "policy": str(FIXTURES / "mini.yaml"),
+    data = {"case_id": "J-1", "policy": "mini.yaml",
             "events": [{"type": "request_received", "at": "2025-03-02", "channel": "phone"}]}
     assert load_case(write(tmp_path, json.dumps(data), "case.json")).events[0].get("channel") == "phone"
 

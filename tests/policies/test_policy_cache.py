@@ -19,7 +19,7 @@ VALID = ROOT / "tests" / "fixtures" / "invalid" / "policies" / "_valid.yaml"
 
 
 def _entries(root: Path) -> list[Path]:
-    return sorted((root / "policies").glob("*.pickle")) if (root / "policies").is_dir() else []
+    return sorted((root / "policies").glob("*.json")) if (root / "policies").is_dir() else []
 
 
 def _no_reading(monkeypatch):
@@ -100,7 +100,7 @@ def test_a_damaged_or_untrusted_entry_is_a_miss_not_an_error(cache, tmp_path, mo
     expected = load_policy(copy)
     (entry,) = _entries(cache)
     if damage == "garbage":
-        entry.write_bytes(b"not a pickle")
+        entry.write_bytes(b"not JSON")
     elif damage == "truncated":
         entry.write_bytes(entry.read_bytes()[:100])
     elif damage == "group_writable":
@@ -120,7 +120,7 @@ def test_off_writes_nothing(tmp_path, monkeypatch):
     shutil.copy(MINI, copy)
     load_policy(copy)
     loader._loaded.clear()
-    assert not list(tmp_path.rglob("*.pickle"))
+    assert not list(tmp_path.rglob("*.json"))
 
 
 def test_an_unwritable_cache_only_costs_speed(tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import pickle
 import shutil
 from pathlib import Path
@@ -101,12 +102,12 @@ def test_a_damaged_record_entry_is_a_miss(cache, tmp_path, monkeypatch, damage):
     copy = tmp_path / "mini.yaml"
     shutil.copy(MINI, copy)
     expected = load_policy(copy)
-    (entry,) = (cache / "policies").glob("*.pickle")
+    (entry,) = (cache / "policies").glob("*.json")
     if damage == "garbage":
         entry.write_bytes(b"\x80\x05garbage")
     elif damage == "records_part":
-        header, parts = pickle.loads(entry.read_bytes())
-        entry.write_bytes(pickle.dumps((header, {**parts, "records": pickle.dumps("not a policy")})))
+        header = json.loads(entry.read_bytes())
+        entry.write_text(json.dumps({**header, "policy": "not a policy"}), encoding="utf-8")
     else:
         monkeypatch.setattr(policy_cache, "_FORMAT", -1)
     assert policy_cache.read_records(str(copy.resolve())) is None

@@ -44,14 +44,14 @@ def run_cli(*args: str) -> Run:
 
 
 def run_bounded(*args: str, timeout: float = 60, memory_bytes: int = 1024 ** 3,
-                env: dict[str, str] | None = None) -> Run:
+                env: dict[str, str] | None = None, cwd: Path = ROOT) -> Run:
     """Run `python -m policykit` in a subprocess under a wall-clock timeout and an address-space limit."""
 
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
     proc = subprocess.run([sys.executable, "-m", "policykit", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, preexec_fn=limit, env={**os.environ, **(env or {})}, cwd=ROOT)
+                          timeout=timeout, preexec_fn=limit, env={**os.environ, **(env or {})}, cwd=cwd)
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 

@@ -19,16 +19,18 @@ events:
 """
 
 
-def _case_for(policy: Path, tmp_path: Path) -> Path:
+def _case_for(policy: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A case naming `policy` by a relative path, found through POLICYKIT_POLICY_PATH (SPEC §15)."""
+    monkeypatch.setenv("POLICYKIT_POLICY_PATH", str(policy.parent))
     case = tmp_path / "case.yaml"
-    case.write_text(f"case_id: C-1\npolicy: {policy}\nevents: []\n", encoding="utf-8")
+    case.write_text(f"case_id: C-1\npolicy: {policy.name}\nevents: []\n", encoding="utf-8")
     return case
 
 
-def test_the_fixture_base_is_valid(pk, tmp_path):
+def test_the_fixture_base_is_valid(pk, tmp_path, monkeypatch):
     """The policy every invalid fixture is derived from loads: each fixture fails for its own defect only."""
-    run = pk.run_cli("check", _case_for(INVALID / "policies" / "_valid.yaml", tmp_path), "--format", "json",
-                     "--as-of", "2025-06-01")
+    case = _case_for(INVALID / "policies" / "_valid.yaml", tmp_path, monkeypatch)
+    run = pk.run_cli("check", case, "--format", "json", "--as-of", "2025-06-01")
     assert run.code == 0, run.err
 
 
@@ -40,9 +42,9 @@ def test_every_fixture_declares_what_it_expects():
 
 
 @pytest.mark.parametrize("path", POLICY_FIXTURES, ids=lambda p: p.stem)
-def test_invalid_policy_fixture(pk, path, tmp_path):
+def test_invalid_policy_fixture(pk, path, tmp_path, monkeypatch):
     """Each invalid policy: exit 2, one line per problem naming the policy file, exact code and position."""
-    run = pk.run_cli("check", _case_for(path, tmp_path), "--as-of", "2025-06-01")
+    run = pk.run_cli("check", _case_for(path, tmp_path, monkeypatch), "--as-of", "2025-06-01")
     assert run.code == 2
     assert "Traceback" not in run.err and run.out == ""
     assert pk.located(run.err_lines) == pk.expectations(path)
@@ -58,9 +60,9 @@ def test_invalid_case_fixture(pk, path):
     assert pk.located(run.err_lines) == pk.expectations(path)
 
 
-def test_a_case_whose_policy_does_not_resolve_names_the_policy_file(pk):
+def test_a_case_whose_policy_does_not_resolve_names_the_policy_file(pk, tmp_path, monkeypatch):
     """The error is located in the policy file, where the fix belongs."""
-    run = pk.run_cli("check", INVALID / "cases" / "unresolved_policy_reference.yaml")
+    run = pk.run_cli("check", _case_for(INVALID / "policies" / "unknown_event.yaml", tmp_path, monkeypatch))
     assert run.err_lines[0].startswith(str((INVALID / "policies" / "unknown_event.yaml").resolve()))
 
 

@@ -91,8 +91,9 @@ def test_cases_per_batch(pk, monkeypatch, tmp_path):
     run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-06-01", "--out", tmp_path / "o.jsonl",
                      "--workers", "1")
     assert run.code == 2 and "too-many-cases" in run.err
-    # checked before each group's verdicts are written (not after all of them): the third case has none
-    assert '"C2"' not in (tmp_path / "o.jsonl").read_text()
+    # checked before each group's verdicts are written (not after all of them), and a failed run's output is
+    # never put in place (atomic outputs): no verdict file at all
+    assert not (tmp_path / "o.jsonl").exists()
     monkeypatch.setenv("POLICYKIT_MAX_CASES", "3")
     run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-06-01", "--out", tmp_path / "o.jsonl",
                      "--workers", "1")
@@ -124,7 +125,7 @@ def test_events_per_case_in_a_batch(pk, monkeypatch, tmp_path, grouped, workers)
     run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-06-01", "--out", out, "--workers", workers)
     assert run.code == 2 and run.err_lines[-1] == (f"{log}: too-many-events: case has 4 events; the limit is 3; "
                                                    "raise POLICYKIT_MAX_EVENTS if the case is genuine")
-    assert '"C1"' not in out.read_text()  # refused before its verdict was written
+    assert not out.exists()  # refused before its verdict was written, and a failed run's output is never put in place
     monkeypatch.setenv("POLICYKIT_MAX_EVENTS", "4")
     run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-06-01", "--out", out, "--workers", workers)
     assert run.code in (0, 1), run.err

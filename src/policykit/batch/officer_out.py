@@ -2,15 +2,13 @@
 
 openpyxl writes the workbook: its write-only mode streams rows to disk in bounded memory, it writes real date
 cells and right-to-left sheets, and it is the library the tests read the workbook back with (one dependency
-for both; xlsxwriter writes faster but reads nothing).  Each file is written under a temporary name beside
-the target and renamed into place when complete, so a killed run never leaves a truncated file."""
+for both; xlsxwriter writes faster but reads nothing).  Each writes to the path it is given: the output sink's
+`atomic.AtomicFile`, renamed into place only when the run is complete, so a killed run never leaves a truncated file."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
-from pathlib import Path
 
 import pyarrow as pa
 
@@ -18,7 +16,6 @@ from ..diagnostics import PolicykitError
 from ..report.cell_text import csv_cell
 from ..report.officer import OfficerTables
 from ..report.officer_labels import export_word
-from ..report.temp_file import temp_beside
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet; more findings continue on a second findings sheet
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
@@ -38,7 +35,6 @@ class XlsxVerdicts:
             raise PolicykitError.single("missing-dependency", "writing .xlsx verdicts needs openpyxl",
                                         hint="pip install 'policykit[excel]'") from None
         self.out, self.tables, self.lang = out, OfficerTables(policy, lang), lang
-        self.temp = temp_beside(out)
         self.book = Workbook(write_only=True)
         self.cases = self._sheet(export_word("cases_sheet", lang), self.tables.case_header())
         self.findings = self._sheet(export_word("findings_sheet", lang), self.tables.finding_header())
@@ -77,13 +73,8 @@ class XlsxVerdicts:
                 self.finding_count += 1
 
     def close(self) -> None:
-        """Save the workbook and move it into place."""
-        self.book.save(self.temp)
-        os.replace(self.temp, self.out)
-
-    def discard(self) -> None:
-        """Forget what was written (the temp file goes)."""
-        Path(self.temp).unlink(missing_ok=True)
+        """Save the workbook."""
+        self.book.save(self.out)
 
 
 class ExcelCsvVerdicts:
@@ -91,8 +82,7 @@ class ExcelCsvVerdicts:
 
     def __init__(self, out: str, policy, lang: str) -> None:
         self.out, self.tables = out, OfficerTables(policy, lang)
-        self.temp = temp_beside(out)
-        self.handle = open(self.temp, "w", encoding="utf-8-sig", newline="")
+        self.handle = open(out, "w", encoding="utf-8-sig", newline="")
         self.writer = csv.writer(self.handle)
         self.writer.writerow([_cell(h) for h in self.tables.case_header()])
 
@@ -102,14 +92,8 @@ class ExcelCsvVerdicts:
             self.writer.writerow([_text(v) for v in self.tables.case_row(row)])
 
     def close(self) -> None:
-        """Finish the file and move it into place."""
+        """Finish the file."""
         self.handle.close()
-        os.replace(self.temp, self.out)
-
-    def discard(self) -> None:
-        """Forget what was written."""
-        self.handle.close()
-        Path(self.temp).unlink(missing_ok=True)
 
 
 def _text(value) -> object:

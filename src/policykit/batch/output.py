@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from ..atomic import AtomicFile
 from ..diagnostics import PolicykitError
 
 OUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".csv": "csv", ".xlsx": "xlsx"}
@@ -58,28 +59,30 @@ class OutputSink:
     def _open(self) -> None:
         self.handle = self.writer = None
         self.header = True
+        # the output file is written under a temporary name and takes its own only when complete (commit)
+        self.file = AtomicFile(self.out) if self.out else None
         if self.fmt == "jsonl":
             # to stdout through a temp file, so that a log found ungrouped half-way can start over
-            self.handle = open(self.out, "w", encoding="utf-8") if self.out else tempfile.TemporaryFile(
-                "w+", encoding="utf-8")
+            self.handle = self.file.open("w") if self.file else tempfile.TemporaryFile("w+", encoding="utf-8")
         elif self.fmt == "xlsx":
             from .officer_out import XlsxVerdicts
 
-            self.writer = XlsxVerdicts(self.out, self.policy, self.lang)
+            self.writer = XlsxVerdicts(self.file.name, self.policy, self.lang)
         elif self.excel:
             from .officer_out import ExcelCsvVerdicts
 
-            self.writer = ExcelCsvVerdicts(self.out, self.policy, self.lang)
+            self.writer = ExcelCsvVerdicts(self.file.name, self.policy, self.lang)
         elif self.fmt == "parquet":
             import pyarrow.parquet as pq
 
             from .tabular import schema
 
             # statistics only on the top-level columns people filter on: the nested ones cost a third of the write
-            self.writer = pq.ParquetWriter(self.out, schema(self.policy.calendar.timezone), compression="snappy",
+            self.writer = pq.ParquetWriter(self.file.name, schema(self.policy.calendar.timezone),
+                                           compression="snappy",
                                            write_statistics=["case_id", "status", "as_of", "compensation"])
         else:
-            self.handle = open(self.out, "wb")
+            self.handle = self.file.open("wb")
 
     def write(self, payload) -> None:
         """Append one group's verdicts (or a spooled file of them, which is then removed)."""
@@ -117,30 +120,43 @@ class OutputSink:
 
     def restart(self) -> None:
         """Drop what was written and start again."""
-        self.abort()
-        self._finish(copy=False)
+        self.discard()
         self._open()
 
-    def abort(self) -> None:
-        """The run failed: an officer's file is not left half-written (its temp file goes)."""
-        if hasattr(self.writer, "discard"):
-            self.writer.discard()
-            self.writer = None
-
     def close(self) -> None:
-        """Finish the file (and copy JSONL to stdout when there is no output file)."""
-        self._finish(copy=True)
+        """Finish the file (and copy JSONL to stdout when there is no output file): the output is complete."""
+        try:
+            if self.fmt == "jsonl" and not self.out and self.handle is not None:
+                self.handle.seek(0)
+                shutil.copyfileobj(self.handle, self.stdout)
+        except BaseException:
+            self.discard()
+            raise
+        self._end(commit=True)
 
-    def _finish(self, copy: bool) -> None:
-        if copy and self.fmt == "jsonl" and not self.out and self.handle is not None:
-            self.handle.seek(0)
-            shutil.copyfileobj(self.handle, self.stdout)
-        if self.writer is not None:
-            self.writer.close()
-            self.writer = None
-        if self.handle is not None:
-            self.handle.close()
-            self.handle = None
+    def discard(self) -> None:
+        """Drop what was written: an existing output file is left as it was."""
+        self._end(commit=False)
+
+    def _end(self, commit: bool) -> None:
+        """Close the writer and the handle; the output file takes its name only when `commit` and all went well."""
+        writer, file, handle = self.writer, self.file, self.handle
+        self.writer = self.file = self.handle = None
+        complete = commit
+        try:
+            if writer is not None:
+                writer.close()
+        except Exception:
+            complete = False
+            if commit:
+                raise
+        finally:
+            if file is None and handle is not None:
+                handle.close()
+            elif file is not None and complete:
+                file.commit()  # it closes the handle it opened
+            elif file is not None:
+                file.discard()
 
 
 def default_rejects(log: Path, out: str | None) -> Path:
@@ -153,8 +169,8 @@ def write_rejects(path: Path, log: Path, rows: list[tuple[int, str]]) -> None:
     """Rejected rows as CSV: file, line, reason."""
     import csv
 
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+    with AtomicFile(path) as file:
+        writer = csv.writer(file.open("w", newline=""))
         writer.writerow(["file", "line", "reason"])
         for line, reason in sorted(rows):
             writer.writerow([str(log), line, reason])

@@ -18,11 +18,12 @@ from typing import Iterator
 import numpy as np
 import pyarrow as pa
 
+from ..atomic import check_outputs
 from ..case import Vocabulary
 from ..diagnostics import PolicykitError, Span
 from .. import limits
 from ..engine import as_instant
-from ..loader import load_policy
+from ..loader import load_policy, policy_file
 from ..timeparse import zone
 from ..vocabulary import FACTS
 from .columns import ATTRIBUTES, LINE, REQUIRED, LogColumns, classify
@@ -159,6 +160,10 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     if not log.is_file():
         raise PolicykitError.single("file-not-found", "no such log file", Span(str(log)))
     detect_format(log, log_format)
+    rejects_file = Path(rejects_path) if rejects_path else default_rejects(log, out)
+    # refused before any work: an output that would overwrite the log or the policy, or that cannot be written
+    check_outputs({"--out": out, "--rejects": rejects_file, "--report": report},
+                  inputs=(log, policy_file(policy_ref)))
     policy = load_policy(policy_ref)
     options = options or LogOptions()
     shape, job = plan(policy, str(policy_ref), as_of, reading, fmt, fast, options.date_format)
@@ -168,6 +173,7 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     run = _Run(log, log_format, shape, job, workers, progress, policy_facts, options)
     sink = OutputSink(fmt, out, stdout, policy, lang, excel)
     audit = _audit_observer(sink, policy) if report else None
+    complete = False
     try:
         try:
             run.stream(sink)
@@ -175,14 +181,15 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
             sink.restart()
             run.reset()
             run.partitioned(sink)
-    except BaseException:
-        sink.abort()
-        raise
+        complete = True
     finally:
         progress.stop()
-        sink.close()
+        # a run that failed leaves an existing output file as it was, never half a new one
+        if complete:
+            sink.close()
+        else:
+            sink.discard()
         run.close()
-    rejects_file = Path(rejects_path) if rejects_path else default_rejects(log, out)
     if run.rejects:
         write_rejects(rejects_file, log, run.rejects)
     if audit is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 
 def register(subparsers, name: str) -> None:
@@ -48,9 +49,12 @@ def run(args, out, err) -> int:
 
         raise PolicykitError.single("missing-dependency", "batch audits need pyarrow and numpy",
                                     hint="pip install 'policykit[batch]'") from None
+    from ..atomic import check_outputs, write_atomic
+    from ..batch.output import default_rejects
     from ..batch.progress import progress_for
     from ..terminal import terminal_text
     from ..batch.runner import run_batch
+    from ..loader import policy_file
 
     options = log_options(args)
     if args.excel and not str(args.out or "").lower().endswith(".csv"):
@@ -58,6 +62,11 @@ def run(args, out, err) -> int:
 
         raise PolicykitError.single("usage", "--excel shapes a CSV for Excel: it needs --out FILE.csv",
                                     hint="for a workbook, --out FILE.xlsx")
+    # every output checked before the log is read: a bad --summary-json must not cost a whole run
+    rejects = args.rejects or default_rejects(Path(args.log), args.out)
+    check_outputs({"--out": args.out, "--rejects": rejects, "--summary-json": args.summary_json,
+                   "--report": args.report},
+                  inputs=(args.log, policy_file(args.policy)))
     as_of = args.as_of or dt.datetime.now(dt.timezone.utc)
     summary = run_batch(args.log, args.policy, as_of, reading=args.reading, out=args.out, stdout=out,
                         rejects_path=args.rejects, workers=args.workers, log_format=args.log_format,
@@ -65,8 +74,7 @@ def run(args, out, err) -> int:
                         lang=args.lang, excel=args.excel, report=args.report)
     err.write(terminal_text(summary.render(args.lang), err))
     if args.summary_json:
-        with open(args.summary_json, "w", encoding="utf-8") as handle:
-            json.dump(summary.to_dict(), handle, ensure_ascii=False, indent=2)
+        write_atomic(args.summary_json, json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     if summary.rejected:
         return 2
     return 1 if summary.stats.by_status.get("non_compliant") else 0

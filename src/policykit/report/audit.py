@@ -195,9 +195,9 @@ def overdue_rows(data: AuditData, tables: OfficerTables | None, lang: str, tz: Z
 
 def write_report(path: str, data: AuditData, lang: str, policy: Any = None, source: str | None = None) -> None:
     """Write the report to `path` under a temporary name, renamed into place when complete."""
-    from .temp_file import write_text
+    from ..atomic import write_atomic
 
-    write_text(path, render_data(data, lang, policy, source))
+    write_atomic(path, render_data(data, lang, policy, source))
 
 
 def collect_file(path: str) -> AuditData:

@@ -1,0 +1,190 @@
+"""Output files written whole or not at all: a temporary name beside the target, renamed over it when complete.
+
+Every writer of a file policykit produces (batch verdicts, rejects, summaries, reports, caches) goes through
+`AtomicFile` (or `write_atomic`), so a run killed half-way leaves the previous file as it was, never a truncated
+one that looks complete. `check_outputs` refuses, before any work, an output that is an input or cannot be written.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import IO, Iterable, Mapping
+
+from .diagnostics import PolicykitError, Span
+
+
+class AtomicFile:
+    """A temporary file beside `path` (made by mkstemp); `commit()` renames it over `path`, `discard()` drops it.
+
+    A target that exists and is not a regular file (`/dev/null`, a terminal, a pipe) cannot be replaced and is
+    written straight through. A symlink is followed: the file it points to is replaced, the link kept.
+    With `follow_symlinks` False (caches), whatever is at `path`, a symlink or a FIFO, is simply replaced.
+    Used as a context manager it commits when the block ends normally and discards on an exception.
+    """
+
+    def __init__(self, path: "str | os.PathLike[str]", *, mode: int | None = None, durable: bool = True,
+                 follow_symlinks: bool = True) -> None:
+        import tempfile  # not at the top: the check path imports this module (caches) and rarely writes
+
+        self.path = os.fspath(path)
+        self.durable = durable
+        self.handle: IO | None = None
+        target = os.path.realpath(self.path) if follow_symlinks else os.path.abspath(self.path)
+        try:
+            info = os.stat(target) if follow_symlinks else None
+        except FileNotFoundError:
+            info = None
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            self.target, self.temp, self.mode = target, None, None
+            self._fd: int | None = os.open(target, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
+            return
+        self.target = target
+        # an existing file keeps its permissions; a new one gets what open() would give it
+        self.mode = mode if mode is not None else stat.S_IMODE(info.st_mode) if info else 0o666 & ~_umask()
+        directory, name = os.path.split(target)
+        self._fd, self.temp = tempfile.mkstemp(dir=directory or ".", prefix=f".{name}.", suffix=".part")
+
+    @property
+    def name(self) -> str:
+        """The path to write to, for a library that opens the file itself (pyarrow's ParquetWriter)."""
+        return self.temp or self.target
+
+    def open(self, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None) -> IO:
+        """The file object to write through (once; it is closed by commit or discard)."""
+        if self.handle is None:
+            fd, self._fd = self._fd, None
+            binary = "b" in mode
+            self.handle = open(fd, mode, encoding=None if binary else encoding, newline=None if binary else newline)
+        return self.handle
+
+    def commit(self) -> None:
+        """Finish: everything written reaches the disk, then the temporary file takes the target's name."""
+        handle = self.handle
+        try:
+            if self.temp is not None and self.durable:
+                if handle is not None and not handle.closed:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                elif self._fd is not None:  # written by a library through `name`: one inode, one fsync
+                    os.fsync(self._fd)
+        finally:
+            self._close()
+        if self.temp is None:
+            return
+        try:
+            os.chmod(self.temp, self.mode)
+            os.replace(self.temp, self.target)
+        except BaseException:
+            self.discard()
+            raise
+        self.temp = None
+
+    def discard(self) -> None:
+        """Drop what was written; the target is left as it was."""
+        self._close()
+        if self.temp is not None:
+            try:
+                os.unlink(self.temp)
+            except OSError:
+                pass
+            self.temp = None
+
+    def _close(self) -> None:
+        if self.handle is not None:
+            handle, self.handle = self.handle, None
+            handle.close()
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+
+    def __enter__(self) -> "AtomicFile":
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.discard()
+
+
+def write_atomic(path: "str | os.PathLike[str]", data: bytes | str, *, mode: int | None = None,
+                 durable: bool = True) -> None:
+    """Write all of `data` to `path` through an AtomicFile."""
+    with AtomicFile(path, mode=mode, durable=durable) as file:
+        file.open("wb" if isinstance(data, bytes) else "w").write(data)
+
+
+def check_outputs(outputs: Mapping[str, "str | os.PathLike[str] | None"],
+                  inputs: Iterable["str | os.PathLike[str] | None"] = ()) -> None:
+    """Refuse, before any work, an output that is an input, is another output, or cannot be written.
+
+    `outputs` maps the option that names each output (`--out`) to its path (None: not asked for)."""
+    sources = [os.fspath(p) for p in inputs if p is not None]
+    seen: dict[str, str] = {}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        path = os.fspath(path)
+        _writable(option, path)
+        for source in sources:
+            if _same_file(path, source):
+                raise PolicykitError.single(
+                    "output-is-input", "the output would overwrite an input file", Span(option),
+                    hint="write the output to another file")
+        real = os.path.realpath(path)
+        if real in seen:
+            raise PolicykitError.single("output-is-input", f"the same file as {seen[real]}", Span(option),
+                                        hint="give each output its own file")
+        seen[real] = option
+
+
+def _writable(option: str, path: str) -> None:
+    """An output that exists must be a writable file (or a device); one that does not, in a writable directory."""
+    def refuse(message: str) -> PolicykitError:
+        return PolicykitError.single("output-unwritable", message, Span(option))
+
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        info = None
+    except (OSError, ValueError):  # a symlink loop, a name too long, a NUL byte
+        raise refuse("not a valid output path") from None
+    if info is not None:
+        if stat.S_ISDIR(info.st_mode):
+            raise refuse("is a directory; name a file")
+        if not os.access(path, os.W_OK):
+            raise refuse("permission denied")
+        if not stat.S_ISREG(info.st_mode):
+            return  # /dev/null, a terminal: written straight through
+    directory = os.path.dirname(os.path.realpath(path)) or "."
+    if not os.path.isdir(directory):
+        raise refuse("its directory does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise refuse("its directory is not writable")
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        try:
+            return os.path.realpath(a) == os.path.realpath(b)
+        except (OSError, ValueError):
+            return False
+
+
+_UMASK: list[int] = []
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where the OS tells it (Linux), else set and restored."""
+    if not _UMASK:
+        try:
+            with open("/proc/self/status", encoding="ascii") as status:
+                found = next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
+        except (OSError, StopIteration, ValueError, IndexError):
+            found = os.umask(0o022)
+            os.umask(found)
+        _UMASK.append(found)
+    return _UMASK[0]

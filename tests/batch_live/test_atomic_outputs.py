@@ -1,0 +1,193 @@
+"""SPEC §15: outputs are written under a temporary name and renamed when complete (a killed or failed run leaves
+the previous file intact); an output that is an input is refused before anything is read or written."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from policykit.cli import main
+
+pytest.importorskip("pyarrow")
+
+ROOT = Path(__file__).resolve().parents[2]
+PREVIOUS = "the previous, complete output\n"
+
+
+def _cli(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def log(tmp_path, loggen) -> Path:
+    path = tmp_path / "log.jsonl"
+    loggen.write(loggen.generate(300, "harif", seed=3), path)
+    return path
+
+
+def _batch(log: Path, *extra):
+    return _cli("batch", log, "--policy", "harif", "--as-of", "2025-06-01", "--workers", "1", *extra)
+
+
+@pytest.mark.parametrize("option", ["--out", "--rejects", "--summary-json"])
+@pytest.mark.parametrize("spelling", ["same-path", "relative", "hard-link", "symlink"])
+def test_an_output_that_is_the_input_log_is_refused_and_the_log_kept(log, tmp_path, monkeypatch, option, spelling):
+    before = log.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    if spelling == "same-path":
+        target = log
+    elif spelling == "relative":
+        target = Path(".") / ".." / tmp_path.name / log.name
+    elif spelling == "hard-link":
+        target = tmp_path / "other.jsonl"
+        os.link(log, target)
+    else:
+        target = tmp_path / "link.jsonl"
+        target.symlink_to(log)
+    code, out, err = _batch(log, option, target)
+    assert code == 2 and err.splitlines() == [
+        f"{option}: output-is-input: the output would overwrite an input file; write the output to another file"]
+    assert log.read_bytes() == before and out == ""
+
+
+def test_two_outputs_naming_one_file_are_refused(log, tmp_path):
+    code, _, err = _batch(log, "--out", tmp_path / "o.csv", "--summary-json", tmp_path / "o.csv")
+    assert code == 2 and "--summary-json: output-is-input: the same file as --out" in err
+
+
+def test_an_output_over_the_policy_file_is_refused(log, tmp_path):
+    policy = tmp_path / "p.yaml"
+    policy.write_bytes((ROOT / "policies" / "harif.yaml").read_bytes())
+    code, _, err = _cli("batch", log, "--policy", policy, "--as-of", "2025-06-01", "--summary-json", policy)
+    assert code == 2 and "--summary-json: output-is-input" in err
+    assert policy.read_bytes() == (ROOT / "policies" / "harif.yaml").read_bytes()
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv", "parquet"])
+def test_a_failed_run_leaves_the_previous_output_intact(log, tmp_path, monkeypatch, suffix):
+    """The cases limit is found only once the verdicts are written: the old file stays, no temporary is left."""
+    out = tmp_path / f"o.{suffix}"
+    out.write_text(PREVIOUS, encoding="utf-8")
+    monkeypatch.setenv("POLICYKIT_MAX_CASES", "1")
+    code, _, err = _batch(log, "--out", out)
+    assert code == 2 and "too-many-cases" in err
+    assert out.read_text(encoding="utf-8") == PREVIOUS
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["log.jsonl", out.name])
+
+
+def test_a_complete_run_replaces_the_output_keeping_its_permissions(log, tmp_path):
+    out = tmp_path / "o.jsonl"
+    out.write_text(PREVIOUS, encoding="utf-8")
+    out.chmod(0o640)
+    code, _, err = _batch(log, "--out", out, "--summary-json", tmp_path / "s.json")
+    assert code in (0, 1), err
+    assert out.read_text(encoding="utf-8") != PREVIOUS and stat.S_IMODE(out.stat().st_mode) == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.jsonl", "o.jsonl", "s.json"]
+
+
+@pytest.fixture(scope="module")
+def big_log(tmp_path_factory, loggen) -> Path:
+    """A log long enough that judging it takes a while (written once for the module)."""
+    log = tmp_path_factory.mktemp("big") / "big.jsonl"
+    loggen.write(loggen.generate(100_000, "harif", seed=5), log)
+    return log
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv"])
+def test_a_killed_batch_leaves_the_previous_output_intact(tmp_path, big_log, suffix):
+    """SIGKILL while verdicts are being written: the output file still holds the previous run's, whole."""
+    log = big_log
+    out = tmp_path / f"o.{suffix}"
+    out.write_text(PREVIOUS, encoding="utf-8")
+    child = subprocess.Popen([sys.executable, "-m", "policykit", "batch", str(log), "--policy", "harif",
+                              "--as-of", "2025-06-01", "--workers", "1", "--out", str(out)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        part = None
+        while part is None and child.poll() is None and time.monotonic() < deadline:
+            found = [p for p in tmp_path.iterdir() if p.name.startswith(f".{out.name}.")]
+            part = found[0] if found else None
+            time.sleep(0.005)
+        assert part is not None, "the run ended before it opened its output: use a larger log"
+        # killed once verdicts are being written, or after two seconds of reading and judging
+        written = time.monotonic() + 2
+        while child.poll() is None and time.monotonic() < written and not part.stat().st_size:
+            time.sleep(0.005)
+        assert child.poll() is None, "the run ended before it was killed: use a larger log"
+        child.send_signal(signal.SIGKILL)
+        child.wait(30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == -signal.SIGKILL
+    assert out.read_text(encoding="utf-8") == PREVIOUS
+    # what is left is the temporary file, plainly not the output, with its partial content
+    assert part.exists() and part.name.endswith(".part")
+
+
+# --- the helper itself (imported in each test, so the tests above also run against code without it) --------
+
+
+_WRITER = """
+import os, signal, sys
+from policykit.atomic import AtomicFile
+file = AtomicFile(sys.argv[1])
+handle = file.open("w")
+handle.write("half of a new file\\n")
+handle.flush()
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_writer_killed_before_commit_leaves_the_target_as_it_was(tmp_path):
+    target = tmp_path / "report.md"
+    target.write_text(PREVIOUS, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", _WRITER, str(target)], capture_output=True, timeout=60)
+    assert run.returncode == -signal.SIGKILL
+    assert target.read_text(encoding="utf-8") == PREVIOUS
+
+
+def test_commit_replaces_and_an_exception_discards(tmp_path):
+    from policykit.atomic import AtomicFile, write_atomic
+
+    target = tmp_path / "out.txt"
+    with pytest.raises(RuntimeError):
+        with AtomicFile(target) as file:
+            file.open("w").write("never seen")
+            raise RuntimeError("the writer failed")
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+    write_atomic(target, "whole\n")
+    assert target.read_text() == "whole\n"
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_symlinked_output_keeps_its_link(tmp_path):
+    from policykit.atomic import write_atomic
+
+    real = tmp_path / "real.txt"
+    real.write_text(PREVIOUS)
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    write_atomic(link, "new\n")
+    assert link.is_symlink() and real.read_text() == "new\n"
+
+
+def test_a_device_is_written_straight_through():
+    from policykit.atomic import write_atomic
+
+    write_atomic("/dev/null", b"discarded")  # no temporary file beside it in /dev, no rename over it
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
