@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from .neutralise import terminal
+
 Path = tuple[str | int, ...]
 
 
@@ -41,7 +43,8 @@ class Diagnostic:
         where = f"{self.span}: " if self.span else ""
         at = f" (at {_clip(format_path(self.path), 120)})" if self.path else ""
         hint = f"; {_clip(_one_line(self.hint), 200)}" if self.hint else ""
-        return _escape_breaks(f"{where}{self.code}: {_clip(_one_line(self.message), 400)}{at}{hint}")
+        # control characters from keys or file names shown escaped: one line stays one line
+        return terminal(f"{where}{self.code}: {_clip(_one_line(self.message), 400)}{at}{hint}")
 
     def sort_key(self) -> tuple:
         """Order diagnostics by position, as OPA does."""
@@ -78,14 +81,21 @@ class PolicykitError(Exception):
         return self.render()
 
 
+KEY_NOT_SHOWN = "(key not shown)"
+
+
 def format_path(path: Sequence[str | int]) -> str:
-    """`rules[2].trigger` style rendering of a data path."""
+    """`rules[2].trigger` style rendering of a data path; a key that is not an id is withheld like a value.
+
+    A name typed as a fact key or an event attribute is personal data too: its position (the span) says where.
+    """
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            text = str(part) if _ID_LIKE.match(str(part)) else KEY_NOT_SHOWN
+            out += f".{text}" if out else text
     return out
 
 
@@ -99,6 +109,16 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
 
 _ID_LIKE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _DATE_LIKE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([T ][0-9:.]{1,15})?(Z|[+-]\d{2}(:?\d{2})?)?(\s*(H|h|هـ|ه))?$")
+
+
+# Column names of a batch log are listed in its summary only when they are plain identifiers (`org:resource`,
+# `Case_ID`, `cost.total`): a name with spaces, non-ASCII letters or leading digits may be data typed as a key.
+_PLAIN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_:.\-]{0,63}$")
+
+
+def plain_name(name: object) -> bool:
+    """Whether a key or column name is an identifier that can be echoed (else it may be personal data)."""
+    return isinstance(name, str) and bool(_PLAIN_NAME.match(name))
 
 
 def shown(value: object) -> str:
@@ -115,12 +135,6 @@ def shown(value: object) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
-
-
-def _escape_breaks(text: str) -> str:
-    """Control and line-separator characters (from keys or file names) shown escaped: one line stays one line."""
-    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
-                   for ch in text)
 
 
 def _clip(text: str, limit: int) -> str:

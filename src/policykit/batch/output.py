@@ -129,8 +129,10 @@ def write_rejects(path: Path, log: Path, rows: list[tuple[int, str]]) -> None:
     """Rejected rows as CSV: file, line, reason."""
     import csv
 
+    from ..neutralise import csv_cell
+
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["file", "line", "reason"])
         for line, reason in sorted(rows):
-            writer.writerow([str(log), line, reason])
+            writer.writerow([csv_cell(str(log)), line, csv_cell(reason)])

@@ -168,7 +168,8 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     if run.rejects:
         write_rejects(rejects_file, log, run.rejects)
     return Summary(run.stats, run.rows_read, len(run.rejects), str(rejects_file) if run.rejects else None,
-                   tuple(run.unknown), time.perf_counter() - started, out, fast)
+                   tuple(run.unknown), time.perf_counter() - started, out, fast,
+                   tuple(run.names) if run.names is not None else None)
 
 
 class _Run:

@@ -6,6 +6,7 @@ import json
 
 from ..compare import SECTIONS
 from ..diff import PolicyDiff
+from ..neutralise import terminal
 from .markdown import cell
 from .matrix import display
 
@@ -18,14 +19,16 @@ def render_diff(result: PolicyDiff, fmt: str = "text", lang: str = "en") -> str:
     if fmt == "json":
         return json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
     markdown = fmt == "markdown"
-    lines = [f"# {result.b} relative to {result.a}" if markdown else f"{result.b} relative to {result.a}"]
+    clean = cell if markdown else terminal
+    lines = [f"# {clean(result.b)} relative to {clean(result.a)}" if markdown
+             else f"{clean(result.b)} relative to {clean(result.a)}"]
     if not result.changes:
         lines.append("no differences")
     for section, changes in result.by_section().items():
         title = SECTIONS.get(section, {}).get(lang, section)
         lines += ["", f"## {title}" if markdown else f"{title}:"]
         for change in changes:
-            label = cell(change.label[lang]) if markdown else change.label[lang]
+            label = clean(change.label[lang])
             if change.change == "changed":
                 a, b = display(change.a, markdown=markdown) or "∅", display(change.b, markdown=markdown) or "∅"
                 detail = f"{label}: {a} → {b}"
@@ -36,5 +39,5 @@ def render_diff(result: PolicyDiff, fmt: str = "text", lang: str = "en") -> str:
     for verdict in result.deadline:
         winner = {"a": result.a, "b": result.b}.get(verdict.stricter, verdict.stricter)
         text = f"{verdict.reading} reading: {winner} — {verdict.reason}"
-        lines.append(f"- {cell(text)}" if markdown else f"  {text}")
+        lines.append(f"- {cell(text)}" if markdown else f"  {terminal(text)}")
     return "\n".join(lines) + "\n"

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
+from ..neutralise import markdown as cell  # text made safe for a table cell or paragraph: one rule for every report
 from . import labels
 from .view import build_view
-
-_ESCAPED = str.maketrans({"\\": "\\\\", "|": "\\|", "\n": " ", "*": "\\*", "_": "\\_", "<": "&lt;", ">": "&gt;",
-                          "[": "\\[", "]": "\\]", "`": "\\`"})
-
-
-def cell(text: str) -> str:
-    """Text made safe for a Markdown table cell or paragraph (no pipes, markup or raw HTML)."""
-    return " ".join(str(text).translate(_ESCAPED).splitlines())
 
 
 def table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -25,7 +18,7 @@ def render(verdict, policy, lang: str) -> str:
     """The Markdown report of `verdict` in `lang`."""
     view = build_view(verdict, policy, lang)
     w = lambda key: labels.word(key, lang)  # noqa: E731
-    lines = [f"## {cell(w('report_title'))} — `{view.case_id.replace('`', '')}`", ""]
+    lines = [f"## {cell(w('report_title'))} — {cell(view.case_id)}", ""]
     lines += table([w("summary"), ""], [
         [w("association"), view.association],
         [w("policy"), f"{view.policy_title} ({view.policy_id}, {w('version')} {view.policy_version})"],
