@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..diagnostics import PolicykitError, Span
 from .columns import LINE
+from .csvlines import TOO_LONG, LineCap, LineNumbers, breaks_in_values, text_breaks
 
 BATCH_ROWS = 262_144
 PYTHON_ROWS = 65_536  # JSONL and XES rows pass through Python objects: smaller batches bound their memory
@@ -32,8 +34,10 @@ def log_format(path: str | os.PathLike, explicit: str | None = None) -> str:
 
 
 def read_log(path: str | os.PathLike, reject: RejectSink, fmt: str | None = None,
-             batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-    """Record batches of the log's rows; structurally broken rows go to `reject(line, reason)`."""
+             batch_rows: int = BATCH_ROWS, columns: set[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """Record batches of the log's rows; structurally broken rows go to `reject(line, reason)`.
+
+    `columns`, when given, are the only ones a Parquet log needs to deliver (the others are not read)."""
     path = Path(path)
     if not path.is_file():
         raise PolicykitError.single("file-not-found", "no such log file", Span(str(path)))
@@ -43,7 +47,7 @@ def read_log(path: str | os.PathLike, reject: RejectSink, fmt: str | None = None
     if kind == "jsonl":
         return _read_jsonl(path, reject, min(batch_rows, PYTHON_ROWS))
     if kind == "parquet":
-        return _read_parquet(path, batch_rows)
+        return _read_parquet(path, reject, batch_rows, columns)
     from .xes import read_xes
 
     return read_xes(path, reject, min(batch_rows, PYTHON_ROWS))
@@ -53,15 +57,17 @@ def column_names(path: str | os.PathLike, fmt: str | None = None) -> list[str] |
     """The log's column names when the format declares them up front (CSV header, Parquet schema)."""
     kind = log_format(path, fmt)
     if kind == "parquet":
-        import pyarrow.parquet as pq
-
-        return list(pq.ParquetFile(path).schema_arrow.names)
+        return list(parquet_file(path).schema_arrow.names)
     if kind == "csv":
         import csv
 
         # only the header is needed; a bad byte further down is the row reader's to report
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
-            return next(csv.reader(handle), [])
+            try:
+                return next(csv.reader(handle), [])
+            except csv.Error as exc:  # a header field over the csv module's limit (128 KiB): not a header
+                raise PolicykitError.single("invalid-log", f"unreadable CSV header: {exc}",
+                                            Span(str(path), 1)) from None
     return None
 
 
@@ -106,38 +112,95 @@ def _as_text(batch: pa.RecordBatch, reject: RejectSink) -> pa.RecordBatch:
     return _as_text(good, reject)
 
 
-def _read_parquet(path: Path, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def parquet_file(path: str | os.PathLike):
+    """The Parquet file at `path`; `invalid-log` when it is not one (truncated, corrupt, another format)."""
     import pyarrow.parquet as pq
 
     try:
-        handle = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise PolicykitError.single("invalid-log", f"not a readable Parquet file: {exc}", Span(str(path))) from None
-    row = 1
-    for batch in handle.iter_batches(batch_size=batch_rows):
-        yield _with_lines(batch, row)
-        row += batch.num_rows
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise PolicykitError.single("invalid-log", f"not a readable Parquet file: {_first_line(exc)}",
+                                    Span(str(path))) from None
+
+
+def check_parquet_columns(path: str | os.PathLike, read: set[str]) -> None:
+    """`invalid-log` when a column the batch reads holds lists, structs or maps (a cell must be one value)."""
+    for field in parquet_file(path).schema_arrow:
+        kind = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
+        if field.name in read and pa.types.is_nested(kind):
+            what = "structs" if pa.types.is_struct(kind) else "maps" if pa.types.is_map(kind) else "lists"
+            raise PolicykitError.single(
+                "invalid-log", f"column '{field.name}' holds {what}: a log's cells are text, numbers, booleans "
+                               "or timestamps", Span(str(path)))
+
+
+def parquet_batches(batches: Iterator[pa.RecordBatch], path: str | os.PathLike, first_line: int,
+                    reject: RejectSink) -> Iterator[pa.RecordBatch]:
+    """Parquet record batches numbered from `first_line`, binary columns as text; a corrupt page is `invalid-log`."""
+    line = first_line
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError) as exc:
+            raise PolicykitError.single("invalid-log", f"unreadable Parquet data from row {line - 1}: "
+                                                       f"{_first_line(exc)}", Span(str(path))) from None
+        numbered = _with_lines(batch, line)
+        line += batch.num_rows
+        yield _binary_as_text(numbered, reject)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _binary_as_text(batch: pa.RecordBatch, reject: RejectSink) -> pa.RecordBatch:
+    """Binary columns (after the line column) decoded as UTF-8; rows where one is not UTF-8 are rejected."""
+    binary = [i for i, t in enumerate(batch.schema.types) if i and (
+        pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t))]
+    if not binary:
+        return batch
+    decoded = _as_text(batch.select([0, *binary]), reject)
+    if decoded.num_rows < batch.num_rows:
+        batch = batch.filter(pc.is_in(batch.column(0), decoded.column(0)))
+    columns = list(batch.columns)
+    for index, column in zip(binary, decoded.columns[1:]):
+        columns[index] = column
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def _read_parquet(path: Path, reject: RejectSink, batch_rows: int,
+                  columns: set[str] | None) -> Iterator[pa.RecordBatch]:
+    handle = parquet_file(path)
+    names = [n for n in handle.schema_arrow.names if columns is None or n in columns]
+    yield from parquet_batches(iter(handle.iter_batches(batch_size=batch_rows, columns=names)), path, 1, reject)
 
 
 def _read_csv(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    import numpy as np
     import pyarrow.csv as pcsv
 
     names = column_names(path, "csv") or []
     if not names:
         raise PolicykitError.single("invalid-log", "the CSV file has no header row", Span(str(path), 1, 1))
 
-    skipped: list[int] = []  # physical lines the parser dropped, so that later rows keep their true numbers
+    skipped: list[int] = []  # row numbers the parser dropped, so that later rows keep their own numbers
+    pending: list[tuple[int, int, str]] = []  # (row number, breaks inside it, reason) of dropped rows
 
     def on_invalid(row: pcsv.InvalidRow) -> str:
-        if row.number is not None:
-            skipped.append(int(row.number))
-        reject(int(row.number) if row.number is not None else 0,
-               f"expected {row.expected_columns} columns, found {row.actual_columns}")
+        number = int(row.number) if row.number is not None else 0
+        skipped.append(number)
+        pending.append((number, text_breaks(row.text),
+                        f"expected {row.expected_columns} columns, found {row.actual_columns}"))
         return "skip"
 
+    # an over-long line is emptied on the way in (and rejected below), so it cannot fail the whole read
+    source = LineCap(open(path, "rb"))
     try:
         reader = pcsv.open_csv(
-            path,
+            source,
             read_options=pcsv.ReadOptions(block_size=1 << 22, use_threads=False),
             # blank lines are kept (and rejected as such) so that row numbers stay physical line numbers
             parse_options=pcsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=False,
@@ -146,20 +209,42 @@ def _read_csv(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.Re
             convert_options=pcsv.ConvertOptions(column_types={n: pa.binary() for n in names},
                                                 strings_can_be_null=True, quoted_strings_can_be_null=False))
     except pa.ArrowInvalid as exc:
+        source.raw.close()
         raise PolicykitError.single("invalid-log", f"unreadable CSV: {exc}", Span(str(path), 1)) from None
-    line = 2
-    while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            return
-        except pa.ArrowInvalid as exc:
-            raise PolicykitError.single("invalid-log", f"unreadable CSV: {exc}", Span(str(path), line)) from None
-        # Row numbers are exact unless a row was skipped; skipped rows are reported with their own number.
-        numbered = _with_physical_lines(batch, line, skipped)
-        yield _as_text(numbered, reject)
-        if batch.num_rows:
-            line = int(numbered.column(0)[-1].as_py()) + 1
+    numbers = LineNumbers()  # Arrow counts rows; a quoted value holding a line break makes a row two lines
+
+    def report_skipped(rows: np.ndarray, breaks: np.ndarray) -> np.ndarray:
+        lines, skipped_lines = numbers.number(rows, breaks, [(r, b) for r, b, _ in pending])
+        too_long = set(source.too_long)
+        for row, _, reason in pending:
+            if skipped_lines[row] not in too_long:
+                reject(skipped_lines[row], reason)
+        pending.clear()
+        return lines
+
+    row = 2
+    try:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                report_skipped(np.zeros(0, np.int64), np.zeros(0, np.int64))
+                for line in source.too_long:
+                    reject(line, TOO_LONG)
+                return
+            except pa.ArrowInvalid as exc:
+                raise PolicykitError.single("invalid-log", f"unreadable CSV: {exc}", Span(str(path), row)) from None
+            rows = _with_physical_lines(batch, row, skipped).column(0).to_numpy()
+            lines = report_skipped(rows, breaks_in_values(batch))
+            numbered = pa.RecordBatch.from_arrays([pa.array(lines), *batch.columns], names=[LINE, *names])
+            if source.too_long:  # the emptied over-long lines are rejected with their own reason at the end
+                numbered = numbered.filter(pc.invert(pc.is_in(numbered.column(0),
+                                                              pa.array(source.too_long, pa.int64()))))
+            yield _as_text(numbered, reject)
+            if batch.num_rows:
+                row = int(rows[-1]) + 1
+    finally:
+        source.raw.close()
 
 
 def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.RecordBatch]:

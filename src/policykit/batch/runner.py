@@ -30,7 +30,7 @@ from .grouping import NotGrouped, grouped_chunks
 from .output import OutputSink, default_rejects, out_format, write_rejects
 from .partition import Partitioner, group, load_grouped, partition_count
 from .progress import NoProgress
-from .readers import column_names, log_format as detect_format, read_log
+from .readers import check_parquet_columns, column_names, log_format as detect_format, parquet_file, read_log
 from .summary import Stats, Summary
 
 
@@ -181,11 +181,21 @@ class _Run:
         self.workers, self.progress, self.policy_facts = workers, progress, policy_facts
         self.names = column_names(log, log_format)
         if self.names is not None:
+            header_line = 1 if detect_format(log, log_format) == "csv" else None
             missing = [c for c in REQUIRED if c not in self.names]
             if missing:
                 raise PolicykitError.single("invalid-log", f"the log has no {', '.join(missing)} column",
-                                            Span(str(log), 1 if detect_format(log, log_format) == "csv" else None),
+                                            Span(str(log), header_line),
                                             hint="a batch log needs case_id, type and at columns")
+            # two columns of one name that the batch reads: which one holds the data cannot be told
+            read = set(shape.columns.known)
+            twice = sorted({n for n in self.names if n in read and self.names.count(n) > 1})
+            if twice:
+                raise PolicykitError.single("duplicate-column", f"column '{twice[0]}' appears "
+                                            f"{self.names.count(twice[0])} times in the header",
+                                            Span(str(log), header_line), hint="rename or remove all but one")
+            if detect_format(log, log_format) == "parquet":
+                check_parquet_columns(log, read)
         self.estimated = _estimate_rows(log, log_format)
         self.pool = None
         self.reset()
@@ -201,7 +211,8 @@ class _Run:
         """The log's batches with only the known columns, unknown columns recorded on the way."""
         self.progress.start(label, self.estimated)
         known = set(self.shape.columns.known) | {LINE}
-        for raw in read_log(self.log, lambda line, reason: self.rejects.append((line, reason)), self.log_format):
+        for raw in read_log(self.log, lambda line, reason: self.rejects.append((line, reason)), self.log_format,
+                            columns=known):
             columns = classify(self.names if self.names is not None else list(raw.schema.names), self.policy_facts)
             self.unknown.update(dict.fromkeys(columns.unknown))
             keep = [name for name in raw.schema.names if name in known]
@@ -284,14 +295,10 @@ class _Run:
 
 
 def _row_groups(path: Path) -> int:
-    import pyarrow.parquet as pq
-
-    return pq.ParquetFile(path).metadata.num_row_groups
+    return parquet_file(path).metadata.num_row_groups
 
 
 def _estimate_rows(path: Path, fmt: str | None) -> int:
     if detect_format(path, fmt) == "parquet":
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(path).metadata.num_rows
+        return parquet_file(path).metadata.num_rows
     return max(1, path.stat().st_size // 80)

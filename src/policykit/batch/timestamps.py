@@ -8,12 +8,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..timeparse import TimeFormatError, parse_instant, zone
+from ..timeparse import MAX_YEAR, MIN_YEAR, TimeFormatError, parse_instant, zone
 
 # Forms Arrow parses exactly as datetime.fromisoformat does; anything else (Hijri, odd forms) goes row by row.
 _WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
 _LOCAL = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+# The years the case loader accepts, in UTC microseconds: outside them due-date arithmetic would overflow.
+_LOW = (dt.datetime(MIN_YEAR, 1, 1, tzinfo=dt.timezone.utc) - _EPOCH) // dt.timedelta(microseconds=1)
+_HIGH = (dt.datetime(MAX_YEAR + 1, 1, 1, tzinfo=dt.timezone.utc) - _EPOCH) // dt.timedelta(microseconds=1)
+OUT_OF_RANGE = f"the time is outside the years {MIN_YEAR}-{MAX_YEAR}"
+_PER_UNIT = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 1}
 
 
 def to_utc_micros(column: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:
@@ -21,6 +26,8 @@ def to_utc_micros(column: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarr
     n = len(column)
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
+    if pa.types.is_date(column.type):  # a day: the start of that local day, as for a bare date in text
+        column = column.cast(pa.timestamp("s"))
     if pa.types.is_timestamp(column.type):
         return _from_timestamps(column, timezone)
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
@@ -50,7 +57,22 @@ def to_utc_micros(column: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarr
                 continue
             micros[row] = (instant - _EPOCH) // dt.timedelta(microseconds=1)
             valid[row] = True
+    _refuse_out_of_range(micros, valid, problems)
     return micros, valid, problems
+
+
+def _refuse_out_of_range(micros: np.ndarray, valid: np.ndarray, problems: list[tuple[int, str]]) -> None:
+    """Rows outside the accepted years become problems (as `parse_instant` refuses them in a case file)."""
+    outside = valid & ((micros < _LOW) | (micros >= _HIGH))
+    for row in np.nonzero(outside)[0].tolist():
+        try:
+            year = (_EPOCH + dt.timedelta(microseconds=int(micros[row]))).year
+        except OverflowError:  # before year 1 in UTC (0001-01-01 at +03:00)
+            problems.append((row, OUT_OF_RANGE))
+            continue
+        problems.append((row, f"year {year} is out of range ({MIN_YEAR}-{MAX_YEAR})"))
+    valid[outside] = False
+    micros[outside] = 0
 
 
 def _fill(micros: np.ndarray, valid: np.ndarray, column: pa.Array, mask: np.ndarray, convert) -> None:
@@ -68,10 +90,24 @@ def _fill(micros: np.ndarray, valid: np.ndarray, column: pa.Array, mask: np.ndar
 
 
 def _from_timestamps(column: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:
+    # the stored integers, range-checked before any conversion: year 58035 in seconds overflows microseconds
+    per_unit = _PER_UNIT[column.type.unit]
+    raw = column.cast(pa.int64())
+    present = raw.is_valid().to_numpy(zero_copy_only=False)
+    values = raw.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    if column.type.unit == "ns":
+        values = values // 1000  # sub-microsecond digits are below the engine's precision
+    # a naive wall-clock time may move by up to a day once placed in its zone: checked again afterwards
+    low, high = (_LOW - 86_400_000_000) // per_unit, (_HIGH + 86_400_000_000) // per_unit
+    inside = present & (values >= low) & (values < high)
+    problems = [(int(row), "missing 'at'") for row in np.nonzero(~present)[0]]
+    for row in np.nonzero(present & ~inside)[0].tolist():
+        problems.append((int(row), OUT_OF_RANGE))
+    micros = np.where(inside, values, 0) * per_unit
     if column.type.tz is None:
-        column = pc.assume_timezone(column, timezone, ambiguous="earliest", nonexistent="earliest")
-    values = column.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
-    valid = ~values.is_null().to_numpy(zero_copy_only=False)
-    micros = values.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-    problems = [(int(row), "missing 'at'") for row in np.nonzero(~valid)[0]]
+        local = pc.assume_timezone(pa.array(micros, pa.timestamp("us")), timezone, ambiguous="earliest",
+                                   nonexistent="earliest")
+        micros = local.cast(pa.int64()).to_numpy(zero_copy_only=False).astype(np.int64)
+    valid = inside.copy()
+    _refuse_out_of_range(micros, valid, problems)
     return micros, valid, problems
