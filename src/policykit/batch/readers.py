@@ -248,6 +248,9 @@ def _read_csv(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.Re
 
 
 def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    from .. import limits
+
+    max_depth = limits.current().max_depth
     rows: list[dict] = []
     lines: list[int] = []
     with open(path, "rb") as handle:
@@ -259,8 +262,14 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 reject(number, f"not a JSON object: {str(exc).split(':')[0]}")
                 continue
+            except RecursionError:  # nesting deeper than the interpreter's stack
+                reject(number, f"a value is nested deeper than {max_depth} levels")
+                continue
             if not isinstance(row, dict):
                 reject(number, "not a JSON object")
+                continue
+            if _depth_over(row, max_depth):  # a cell is written back as JSON text, which must not recurse
+                reject(number, f"a value is nested deeper than {max_depth} levels")
                 continue
             rows.append(row)
             lines.append(number)
@@ -269,6 +278,18 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.
                 rows, lines = [], []
     if rows:
         yield _rows_to_batch(rows, lines)
+
+
+def _depth_over(row: dict, limit: int) -> bool:
+    """Whether a value of `row` nests lists or objects more than `limit` deep (walked without recursion)."""
+    stack = [(value, 1) for value in row.values() if isinstance(value, (dict, list))]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        items = value.values() if isinstance(value, dict) else value
+        stack.extend((item, depth + 1) for item in items if isinstance(item, (dict, list)))
+    return False
 
 
 def _cell(value: object) -> object:

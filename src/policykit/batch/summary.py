@@ -108,8 +108,8 @@ class Summary:
             if self.header is not None:
                 positions = sorted({i + 1 for i, n in enumerate(self.header) if n in hidden})
                 where = f" (column{'s' if len(positions) > 1 else ''} {', '.join(map(str, positions))})"
-            lines.append(f"ignored {len(hidden)} unknown column{'s' if len(hidden) > 1 else ''}{where} whose names "
-                         "are not shown: they are not plain identifiers and may be personal data")
+            lines.append(f"ignored {len(hidden)} more unknown column{'s' if len(hidden) > 1 else ''}{where}, "
+                         "not named: not plain identifiers, they may be personal data")
         if self.rejected:
             lines.append(f"rejected rows: {self.rejected} (see {self.rejects_path})")
         if self.out:
