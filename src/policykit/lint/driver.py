@@ -29,7 +29,9 @@ class LintFinding:
     def render(self) -> str:
         """`file:line: severity: code: message`."""
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.severity}: {self.code}: {self.message}"
+        from ..neutralise import terminal
+
+        return terminal(f"{where}: {self.severity}: {self.code}: {self.message}")
 
 
 @dataclass(frozen=True)
