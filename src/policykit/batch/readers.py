@@ -64,10 +64,14 @@ def column_names(path: str | os.PathLike, fmt: str | None = None) -> list[str] |
         # only the header is needed; a bad byte further down is the row reader's to report
         with open(path, encoding="utf-8-sig", errors="replace", newline="") as handle:
             try:
-                return next(csv.reader(handle), [])
+                names = next(csv.reader(handle), [])
             except csv.Error as exc:  # a header field over the csv module's limit (128 KiB): not a header
                 raise PolicykitError.single("invalid-log", f"unreadable CSV header: {exc}",
                                             Span(str(path), 1)) from None
+        if any("\ufffd" in name for name in names):  # Arrow could not even name such columns
+            raise PolicykitError.single("invalid-log", "the CSV header is not valid UTF-8", Span(str(path), 1),
+                                        hint="convert the file to UTF-8")
+        return names
     return None
 
 
