@@ -121,16 +121,17 @@ def plain_name(name: object) -> bool:
     return isinstance(name, str) and bool(_PLAIN_NAME.match(name))
 
 
-def shown(value: object) -> str:
-    """A user-supplied value quoted for a message only when it looks like an id or a date.
+def shown(value: object, what: str = "value") -> str:
+    """A user-supplied value (or key: `what="key"`) quoted for a message only when it looks like an id or a date.
 
-    Anything else may be personal data (a name or a phone number typed in the wrong field) and is withheld.
+    Anything else may be personal data (a name or a phone number typed in the wrong field, or as a key) and is
+    withheld; the diagnostic's line and column say where it is.
     """
     text = str(value)
     if isinstance(value, (str, int)) and not isinstance(value, bool) and (
             _ID_LIKE.match(text) or _DATE_LIKE.match(text)):
         return f"'{text}'"
-    return "(value not shown: it is not an id and may be personal)"
+    return f"({what} not shown: it is not an id and may be personal)"
 
 
 def _one_line(text: str) -> str:

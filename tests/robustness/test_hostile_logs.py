@@ -197,3 +197,27 @@ def test_partitions_spread_ids_that_share_their_end():
 
     assert len(np.unique(hash_ids(pa.array(ids)))) == len(ids)
     assert (hash_ids(pa.array(ids), 7) == hash_ids(pa.array(ids), 7)).all()  # stable for one key
+
+
+def test_a_row_not_utf8_with_wrong_columns_is_one_rejected_row(pk, tmp_path):
+    """pyarrow cannot hand such a row to the invalid-row handler: the whole read failed, quoting the row."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(b"case_id,type,at\nA,request_received,2025-03-02T09:00:00+03:00\n\xff\xfeFatima,x\n"
+                    b"A,request_completed,2025-03-03\nA,bogus,2025-03-03\n")
+    run, rows = _batch(pk, tmp_path, log)
+    assert run.code == 2 and rows == [(3, "row is not valid UTF-8"), (5, "unknown event type 'bogus'")], run.err
+    assert "Fatima" not in run.err and "Exception ignored" not in run.err
+
+
+def test_a_csv_header_that_is_not_utf8_is_one_error(pk, tmp_path):
+    log = tmp_path / "log.csv"
+    log.write_bytes(b"case_id,type,at,n\x9fote\nA,request_received,2025-03-02\n")
+    run, _ = _batch(pk, tmp_path, log)
+    _one_error(run)
+
+
+def test_an_xes_log_in_an_unknown_encoding_is_one_error(pk, tmp_path):
+    log = tmp_path / "log.xes"
+    log.write_text('<?xml version="1.0" encoding="UTF-9"?>\n<log><trace></trace></log>\n', encoding="utf-8")
+    run, _ = _batch(pk, tmp_path, log)
+    _one_error(run)

@@ -1,9 +1,11 @@
-"""Physical line numbers for a CSV log read by Arrow, and over-long lines turned into rejected rows.
+"""Physical line numbers for a CSV log read by Arrow, and lines Arrow cannot take turned into rejected rows.
 
 Arrow numbers rows, not lines: after a quoted field holding a line break every later row would be reported one
-line too early.  And one line longer than Arrow's block fails the whole read ("straddling object"), even in a
-column the batch ignores.  `LineCap` empties such a line before Arrow sees it (its row is then rejected alone);
-`LineNumbers` turns Arrow's row numbers into the file's line numbers by counting the breaks inside values.
+line too early.  One line longer than Arrow's block fails the whole read ("straddling object"), even in a column
+the batch ignores; and a row that is not UTF-8 and has the wrong number of columns fails it too (pyarrow cannot
+hand such a row to the invalid-row handler).  `LineCap` empties those lines before Arrow sees them (each row is
+then rejected alone, with its reason); `LineNumbers` turns Arrow's row numbers into the file's line numbers by
+counting the breaks inside values.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pyarrow.compute as pc
 
 MAX_LINE_BYTES = 1 << 21  # half of the reader's block: any shorter line fits however the blocks fall
 TOO_LONG = f"line longer than {MAX_LINE_BYTES >> 20} MiB (no event has a field this long)"
+NOT_UTF8 = "row is not valid UTF-8"
 
 
 def _first_break(data: bytes) -> int:
@@ -28,7 +31,10 @@ def _last_break(data: bytes) -> int:
 
 
 class LineCap(io.RawIOBase):
-    """A binary stream that passes a file through, each line longer than `limit` bytes emptied (its break kept)."""
+    """A binary stream passing a file through with each line longer than `limit` bytes, or not UTF-8, emptied.
+
+    An emptied line keeps its line break, so line numbers do not move; `emptied` maps its number to the reason.
+    """
 
     def __init__(self, raw, limit: int = MAX_LINE_BYTES) -> None:
         super().__init__()
@@ -37,7 +43,7 @@ class LineCap(io.RawIOBase):
         self.dropping = False
         self.ready = bytearray()
         self.newlines = 0  # "\n" passed on so far: the number of the line being read, less one
-        self.too_long: list[int] = []  # 1-based physical numbers of the lines emptied
+        self.emptied: dict[int, str] = {}  # 1-based physical line number -> why it was emptied
         self.eof = False
 
     def readable(self) -> bool:
@@ -57,11 +63,24 @@ class LineCap(io.RawIOBase):
         return len(chunk)
 
     def _pass(self, data: bytes) -> None:
+        """Pass on whole lines (or the file's last one), emptying each line that is not UTF-8."""
+        while True:
+            try:
+                data.decode("utf-8")
+                break
+            except UnicodeDecodeError as exc:  # a line break is never inside a UTF-8 sequence: lines split cleanly
+                start = max(data.rfind(b"\n", 0, exc.start), data.rfind(b"\r", 0, exc.start)) + 1
+                end = _first_break(data[exc.start:])
+                end = len(data) if end < 0 else exc.start + end
+                self.ready += data[:start]
+                self.newlines += data.count(b"\n", 0, start)
+                self.emptied[self.newlines + 1] = NOT_UTF8
+                data = data[end:]
         self.ready += data
         self.newlines += data.count(b"\n")
 
     def _drop(self) -> None:
-        self.too_long.append(self.newlines + 1)
+        self.emptied[self.newlines + 1] = TOO_LONG
         self.held = b""
 
     def _fill(self) -> None:

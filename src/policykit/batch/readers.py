@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -12,7 +13,7 @@ import pyarrow.compute as pc
 
 from ..diagnostics import PolicykitError, Span
 from .columns import LINE
-from .csvlines import TOO_LONG, LineCap, LineNumbers, breaks_in_values, text_breaks
+from .csvlines import LineCap, LineNumbers, breaks_in_values, text_breaks
 
 BATCH_ROWS = 262_144
 PYTHON_ROWS = 65_536  # JSONL and XES rows pass through Python objects: smaller batches bound their memory
@@ -155,6 +156,11 @@ def parquet_batches(batches: Iterator[pa.RecordBatch], path: str | os.PathLike, 
         yield _binary_as_text(numbered, reject)
 
 
+def _csv_problem(exc: BaseException) -> str:
+    """Arrow's reason without the row text it quotes (which may hold personal data)."""
+    return re.sub(r"(got \d+)\s*:.*$", r"\1", _first_line(exc))
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
@@ -214,14 +220,13 @@ def _read_csv(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.Re
                                                 strings_can_be_null=True, quoted_strings_can_be_null=False))
     except pa.ArrowInvalid as exc:
         source.raw.close()
-        raise PolicykitError.single("invalid-log", f"unreadable CSV: {exc}", Span(str(path), 1)) from None
+        raise PolicykitError.single("invalid-log", f"unreadable CSV: {_csv_problem(exc)}", Span(str(path), 1)) from None
     numbers = LineNumbers()  # Arrow counts rows; a quoted value holding a line break makes a row two lines
 
     def report_skipped(rows: np.ndarray, breaks: np.ndarray) -> np.ndarray:
         lines, skipped_lines = numbers.number(rows, breaks, [(r, b) for r, b, _ in pending])
-        too_long = set(source.too_long)
         for row, _, reason in pending:
-            if skipped_lines[row] not in too_long:
+            if skipped_lines[row] not in source.emptied:  # an emptied line is rejected with its own reason
                 reject(skipped_lines[row], reason)
         pending.clear()
         return lines
@@ -233,17 +238,18 @@ def _read_csv(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.Re
                 batch = reader.read_next_batch()
             except StopIteration:
                 report_skipped(np.zeros(0, np.int64), np.zeros(0, np.int64))
-                for line in source.too_long:
-                    reject(line, TOO_LONG)
+                for line, reason in source.emptied.items():
+                    reject(line, reason)
                 return
             except pa.ArrowInvalid as exc:
-                raise PolicykitError.single("invalid-log", f"unreadable CSV: {exc}", Span(str(path), row)) from None
+                raise PolicykitError.single("invalid-log", f"unreadable CSV: {_csv_problem(exc)}",
+                                            Span(str(path), row)) from None
             rows = _with_physical_lines(batch, row, skipped).column(0).to_numpy()
             lines = report_skipped(rows, breaks_in_values(batch))
             numbered = pa.RecordBatch.from_arrays([pa.array(lines), *batch.columns], names=[LINE, *names])
-            if source.too_long:  # the emptied over-long lines are rejected with their own reason at the end
+            if source.emptied:  # emptied lines are rejected with their own reason at the end
                 numbered = numbered.filter(pc.invert(pc.is_in(numbered.column(0),
-                                                              pa.array(source.too_long, pa.int64()))))
+                                                              pa.array(list(source.emptied), pa.int64()))))
             yield _as_text(numbered, reject)
             if batch.num_rows:
                 row = int(rows[-1]) + 1
