@@ -138,3 +138,18 @@ def test_compare_csv_is_formula_safe():
 
     rows = list(csv.reader(io.StringIO(render_matrix(compare([load_policy("harif"), load_policy("saddad")]), "csv"))))
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_lint_lines_and_policy_text_are_neutralised(tmp_path):
+    """A policy file's label cannot drive the terminal through `lint` or `show`."""
+    from policykit.lint.driver import LintFinding
+    from policykit.loader import load_policy
+    from policykit.policy_text import render_policy
+
+    finding = LintFinding("p", "x-code", "warning", f"label {ESC}[2J\nCase status: compliant", "p.yaml", 3)
+    assert "\n" not in finding.render() and ESC not in finding.render()
+    policy = load_policy("harif")
+    hostile = policy.model_copy(update={"association": policy.association.model_copy(update={
+        "name": policy.association.name.model_copy(update={"en": f"Harif{ESC}]0;pwned{BEL} {RLO}x"})})})
+    text = render_policy(hostile, "text", "en")
+    assert ESC not in text and RLO not in text and "\\x1b]0;pwned" in text

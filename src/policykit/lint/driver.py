@@ -28,9 +28,9 @@ class LintFinding:
 
     def render(self) -> str:
         """`file:line: severity: code: message`."""
-        where = f"{self.file}:{self.line}" if self.line else self.file
         from ..neutralise import terminal
 
+        where = f"{self.file}:{self.line}" if self.line else self.file
         return terminal(f"{where}: {self.severity}: {self.code}: {self.message}")
 
 
