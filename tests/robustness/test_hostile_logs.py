@@ -221,3 +221,15 @@ def test_an_xes_log_in_an_unknown_encoding_is_one_error(pk, tmp_path):
     log.write_text('<?xml version="1.0" encoding="UTF-9"?>\n<log><trace></trace></log>\n', encoding="utf-8")
     run, _ = _batch(pk, tmp_path, log)
     _one_error(run)
+
+
+def test_a_jsonl_case_id_that_is_a_list_or_object_is_a_rejected_row(pk, tmp_path):
+    """Nested JSONL cells become JSON text; for case_id that text passed for an id."""
+    log = tmp_path / "log.jsonl"
+    rows = [{"case_id": "A", "type": "request_received", "at": "2025-03-02T09:00:00+03:00"},
+            {"case_id": ["A"], "type": "request_completed", "at": "2025-03-03"},
+            {"case_id": {"id": "B"}, "type": "request_received", "at": "2025-03-03"}]
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run, got = _batch(pk, tmp_path, log)
+    assert run.code == 2 and [line for line, _ in got] == [2, 3], run.err
+    assert [json.loads(x)["case_id"] for x in (tmp_path / "out.jsonl").read_text().splitlines()] == ["A"]

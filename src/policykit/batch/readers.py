@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..diagnostics import PolicykitError, Span
-from .columns import LINE
+from .columns import CASE_ID, LINE
 from .csvlines import LineCap, LineNumbers, breaks_in_values, text_breaks
 
 BATCH_ROWS = 262_144
@@ -280,6 +280,9 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.
                 continue
             if _depth_over(row, max_depth):  # a cell is written back as JSON text, which must not recurse
                 reject(number, f"a value is nested deeper than {max_depth} levels")
+                continue
+            if isinstance(row.get(CASE_ID), (dict, list)):  # its JSON text would pass for an id
+                reject(number, "case_id is a list or an object, not an id")
                 continue
             rows.append(row)
             lines.append(number)
