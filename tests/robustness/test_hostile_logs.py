@@ -233,3 +233,39 @@ def test_a_jsonl_case_id_that_is_a_list_or_object_is_a_rejected_row(pk, tmp_path
     run, got = _batch(pk, tmp_path, log)
     assert run.code == 2 and [line for line, _ in got] == [2, 3], run.err
     assert [json.loads(x)["case_id"] for x in (tmp_path / "out.jsonl").read_text().splitlines()] == ["A"]
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_LINE_PARTS = st.lists(st.tuples(st.sampled_from([b"", b"a", b"ab,c", b"x" * 7, b"y" * 20, b"\xff", b"\xc3\xa9", b"\""]),
+                                 st.sampled_from([b"\n", b"\r\n", b"\r", b""])), max_size=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINE_PARTS, st.integers(4, 24))
+def test_line_cap_empties_exactly_the_long_and_non_utf8_lines(parts, limit):
+    """LineCap against a plain reading of the lines, for every split of lines across its reads."""
+    import io
+    import re
+
+    from policykit.batch.csvlines import NOT_UTF8, PLACEHOLDER, TOO_LONG, LineCap
+
+    data = b"".join(content + end for content, end in parts)
+    cap = LineCap(io.BytesIO(data), limit)
+    out = b"".join(iter(lambda: cap.read(5), b""))
+    expected, emptied = [], {}
+    for match in re.finditer(rb"([^\r\n]*)(\r\n|\n|\r|$)", data):
+        content, end = match.groups()
+        if not content and not end:
+            continue
+        line = len(re.findall(rb"\r\n|\n|\r", data[:match.start()])) + 1  # breaks as Arrow counts them
+        if len(content) > limit:
+            emptied[line], content = TOO_LONG, PLACEHOLDER
+        else:
+            try:
+                content.decode("utf-8")
+            except UnicodeDecodeError:
+                emptied[line], content = NOT_UTF8, PLACEHOLDER
+        expected.append(content + end)
+    assert out == b"".join(expected)
+    assert cap.emptied == emptied

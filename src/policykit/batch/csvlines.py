@@ -19,6 +19,9 @@ import pyarrow.compute as pc
 MAX_LINE_BYTES = 1 << 21  # half of the reader's block: any shorter line fits however the blocks fall
 TOO_LONG = f"line longer than {MAX_LINE_BYTES >> 20} MiB (no event has a field this long)"
 NOT_UTF8 = "row is not valid UTF-8"
+# What an emptied line becomes: one field, so Arrow skips it as a short row (rejected with its own reason), and
+# never nothing, since a CR before the emptied line and its LF would then read as one CRLF break.
+PLACEHOLDER = b" "
 
 
 def _first_break(data: bytes) -> int:
@@ -33,7 +36,8 @@ def _last_break(data: bytes) -> int:
 class LineCap(io.RawIOBase):
     """A binary stream passing a file through with each line longer than `limit` bytes, or not UTF-8, emptied.
 
-    An emptied line keeps its line break, so line numbers do not move; `emptied` maps its number to the reason.
+    An emptied line becomes `PLACEHOLDER` and keeps its line break, so line numbers do not move; `emptied` maps
+    its number to the reason.
     """
 
     def __init__(self, raw, limit: int = MAX_LINE_BYTES) -> None:
@@ -42,7 +46,8 @@ class LineCap(io.RawIOBase):
         self.held = b""  # the start of the current line, not passed on until its length is known to be fine
         self.dropping = False
         self.ready = bytearray()
-        self.newlines = 0  # "\n" passed on so far: the number of the line being read, less one
+        self.newlines = 0  # line breaks passed on so far: the number of the line being read, less one
+        self.after_cr = False  # the last byte passed on was CR: an LF first in the next data ends no new line
         self.emptied: dict[int, str] = {}  # 1-based physical line number -> why it was emptied
         self.eof = False
 
@@ -72,15 +77,23 @@ class LineCap(io.RawIOBase):
                 start = max(data.rfind(b"\n", 0, exc.start), data.rfind(b"\r", 0, exc.start)) + 1
                 end = _first_break(data[exc.start:])
                 end = len(data) if end < 0 else exc.start + end
-                self.ready += data[:start]
-                self.newlines += data.count(b"\n", 0, start)
+                self._count(data[:start])
                 self.emptied[self.newlines + 1] = NOT_UTF8
+                self._count(PLACEHOLDER)
                 data = data[end:]
+        self._count(data)
+
+    def _count(self, data: bytes) -> None:
+        """Pass `data` on, counting its line breaks as Arrow does (`\r\n`, `\n` or `\r`)."""
+        if not data:
+            return
         self.ready += data
-        self.newlines += data.count(b"\n")
+        self.newlines += text_breaks(data) - (self.after_cr and data[:1] == b"\n")
+        self.after_cr = data[-1:] == b"\r"
 
     def _drop(self) -> None:
         self.emptied[self.newlines + 1] = TOO_LONG
+        self._count(PLACEHOLDER)
         self.held = b""
 
     def _fill(self) -> None:
@@ -133,10 +146,12 @@ def _may_break(column: pa.Array) -> bool:
     return high > low and int(np.frombuffer(data, dtype=np.uint8)[low:high].min()) <= 13  # a reduction, no copy
 
 
-def text_breaks(text: str | None) -> int:
-    """Line breaks inside one row's text (for rows Arrow skipped and hands over as text)."""
+def text_breaks(text: str | bytes | None) -> int:
+    """Line breaks (`\r\n`, `\n` or `\r`) in text, or in bytes on their way to Arrow."""
     if not text:
         return 0
+    if isinstance(text, bytes):
+        return text.count(b"\n") + text.count(b"\r") - text.count(b"\r\n")
     return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
