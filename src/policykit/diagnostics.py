@@ -80,6 +80,10 @@ class PolicykitError(Exception):
     def __str__(self) -> str:
         return self.render()
 
+    def __reduce__(self):
+        # raised in a batch worker, it crosses back to the parent by pickle (by default, from its message alone)
+        return (type(self), (self.diagnostics,))
+
 
 KEY_NOT_SHOWN = "(key not shown)"
 

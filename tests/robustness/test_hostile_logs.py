@@ -269,3 +269,28 @@ def test_line_cap_empties_exactly_the_long_and_non_utf8_lines(parts, limit):
         expected.append(content + end)
     assert out == b"".join(expected)
     assert cap.emptied == emptied
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_damaged_parquet_data_page_is_one_error(pk, tmp_path, workers):
+    """The footer reads but a page does not; with workers the error crossed back by pickle and broke the pool."""
+    n = 5000
+    path = tmp_path / "log.parquet"
+    pq.write_table(pa.table({"case_id": [f"C{i}" for i in range(n)], "type": ["request_received"] * n,
+                             "at": ["2025-03-02"] * n}), path, compression="none", row_group_size=1000)
+    raw = bytearray(path.read_bytes())
+    start = pq.ParquetFile(path).metadata.row_group(2).column(0).data_page_offset
+    raw[start:start + 40] = bytes(b ^ 0xA5 for b in raw[start:start + 40])
+    path.write_bytes(bytes(raw))
+    run, _ = _batch(pk, tmp_path, path, workers)
+    _one_error(run)
+
+
+def test_policykit_errors_survive_pickling():
+    """Worker processes hand errors back by pickle; the default took the message for the diagnostics."""
+    import pickle
+
+    from policykit.diagnostics import PolicykitError, Span
+
+    error = PolicykitError.single("invalid-log", "bad page", Span("log.parquet", 3, 4), hint="h")
+    assert pickle.loads(pickle.dumps(error)).diagnostics == error.diagnostics

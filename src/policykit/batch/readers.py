@@ -149,7 +149,7 @@ def parquet_batches(batches: Iterator[pa.RecordBatch], path: str | os.PathLike, 
         except StopIteration:
             return
         except (pa.ArrowException, OSError) as exc:
-            raise PolicykitError.single("invalid-log", f"unreadable Parquet data from row {line - 1}: "
+            raise PolicykitError.single("invalid-log", f"unreadable Parquet data from row {line}: "
                                                        f"{_first_line(exc)}", Span(str(path))) from None
         numbered = _with_lines(batch, line)
         line += batch.num_rows
