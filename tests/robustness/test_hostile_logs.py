@@ -294,3 +294,21 @@ def test_policykit_errors_survive_pickling():
 
     error = PolicykitError.single("invalid-log", "bad page", Span("log.parquet", 3, 4), hint="h")
     assert pickle.loads(pickle.dumps(error)).diagnostics == error.diagnostics
+
+
+def test_a_jsonl_integer_longer_than_python_reads_is_a_rejected_row(pk, tmp_path):
+    log = tmp_path / "log.jsonl"
+    log.write_text('{"case_id": "A", "type": "request_received", "at": "2025-03-02", "n": ' + "9" * 5000 + "}\n"
+                   + json.dumps({"case_id": "A", "type": "request_received", "at": "2025-03-02"}) + "\n")
+    run, rows = _batch(pk, tmp_path, log)
+    assert run.code == 2 and [line for line, _ in rows] == [1], run.err
+
+
+def test_xes_entity_expansion_is_one_error(pk, tmp_path):
+    """Billion laughs: expat's amplification limit answers, as one located line."""
+    entities = ['<!ENTITY l0 "lol">'] + [f'<!ENTITY l{i} "{("&l" + str(i - 1) + ";") * 10}">' for i in range(1, 10)]
+    log = tmp_path / "log.xes"
+    log.write_text('<?xml version="1.0"?>\n<!DOCTYPE log [' + "".join(entities) + ']>\n'
+                   '<log><trace><string key="concept:name" value="&l9;"/></trace></log>\n', encoding="utf-8")
+    run, _ = _batch(pk, tmp_path, log)
+    _one_error(run)

@@ -269,7 +269,7 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.
                 continue
             try:
                 row = json.loads(raw)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            except ValueError as exc:  # malformed JSON, not UTF-8, or an integer of more digits than Python reads
                 reject(number, f"not a JSON object: {str(exc).split(':')[0]}")
                 continue
             except RecursionError:  # nesting deeper than the interpreter's stack
