@@ -312,3 +312,12 @@ def test_xes_entity_expansion_is_one_error(pk, tmp_path):
                    '<log><trace><string key="concept:name" value="&l9;"/></trace></log>\n', encoding="utf-8")
     run, _ = _batch(pk, tmp_path, log)
     _one_error(run)
+
+
+def test_the_year_bounds_are_those_of_a_case_file(pk, tmp_path):
+    """A time is judged by the year of its own offset, as the case loader does, not by its UTC year."""
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,type,at\nA,request_received,2200-12-31T23:00:00-05:00\n"
+                   "B,request_received,1900-01-01T00:00:00+03:00\nC,request_received,2201-01-01T01:00:00+03:00\n")
+    run, rows = _batch(pk, tmp_path, log)
+    assert rows == [(4, "year 2201 is out of range (1900-2200)")], run.err

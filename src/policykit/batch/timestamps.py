@@ -17,6 +17,7 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 # The years the case loader accepts, in UTC microseconds: outside them due-date arithmetic would overflow.
 _LOW = (dt.datetime(MIN_YEAR, 1, 1, tzinfo=dt.timezone.utc) - _EPOCH) // dt.timedelta(microseconds=1)
 _HIGH = (dt.datetime(MAX_YEAR + 1, 1, 1, tzinfo=dt.timezone.utc) - _EPOCH) // dt.timedelta(microseconds=1)
+_DAY = 86_400_000_000
 OUT_OF_RANGE = f"the time is outside the years {MIN_YEAR}-{MAX_YEAR}"
 _PER_UNIT = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 1}
 
@@ -42,6 +43,9 @@ def to_utc_micros(column: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarr
     _fill(micros, valid, stripped, local,
           lambda a: pc.assume_timezone(pc.cast(a, pa.timestamp("us")), timezone, ambiguous="earliest",
                                        nonexistent="earliest"))
+    # times within a day of the bounds (an offset is under a day) or beyond go to the row-by-row parser, which
+    # judges them by the year of their own offset as in a case file: 2200-12-31T23:00-05:00 is in, 2201 in UTC
+    valid &= (micros >= _LOW + _DAY) & (micros < _HIGH - _DAY)
     rest = np.nonzero(~(with_offset | local) | ~valid)[0]
     if len(rest):
         tz = zone(timezone)
@@ -57,22 +61,7 @@ def to_utc_micros(column: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarr
                 continue
             micros[row] = (instant - _EPOCH) // dt.timedelta(microseconds=1)
             valid[row] = True
-    _refuse_out_of_range(micros, valid, problems)
     return micros, valid, problems
-
-
-def _refuse_out_of_range(micros: np.ndarray, valid: np.ndarray, problems: list[tuple[int, str]]) -> None:
-    """Rows outside the accepted years become problems (as `parse_instant` refuses them in a case file)."""
-    outside = valid & ((micros < _LOW) | (micros >= _HIGH))
-    for row in np.nonzero(outside)[0].tolist():
-        try:
-            year = (_EPOCH + dt.timedelta(microseconds=int(micros[row]))).year
-        except OverflowError:  # before year 1 in UTC (0001-01-01 at +03:00)
-            problems.append((row, OUT_OF_RANGE))
-            continue
-        problems.append((row, f"year {year} is out of range ({MIN_YEAR}-{MAX_YEAR})"))
-    valid[outside] = False
-    micros[outside] = 0
 
 
 def _fill(micros: np.ndarray, valid: np.ndarray, column: pa.Array, mask: np.ndarray, convert) -> None:
@@ -90,24 +79,20 @@ def _fill(micros: np.ndarray, valid: np.ndarray, column: pa.Array, mask: np.ndar
 
 
 def _from_timestamps(column: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:
-    # the stored integers, range-checked before any conversion: year 58035 in seconds overflows microseconds
+    # the stored integers are range-checked before any conversion (year 58035 in seconds overflows microseconds):
+    # a naive timestamp by its wall-clock year, as a case file's local time; a zoned one by its UTC year
     per_unit = _PER_UNIT[column.type.unit]
     raw = column.cast(pa.int64())
     present = raw.is_valid().to_numpy(zero_copy_only=False)
     values = raw.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
     if column.type.unit == "ns":
         values = values // 1000  # sub-microsecond digits are below the engine's precision
-    # a naive wall-clock time may move by up to a day once placed in its zone: checked again afterwards
-    low, high = (_LOW - 86_400_000_000) // per_unit, (_HIGH + 86_400_000_000) // per_unit
-    inside = present & (values >= low) & (values < high)
+    valid = present & (values >= _LOW // per_unit) & (values < _HIGH // per_unit)
     problems = [(int(row), "missing 'at'") for row in np.nonzero(~present)[0]]
-    for row in np.nonzero(present & ~inside)[0].tolist():
-        problems.append((int(row), OUT_OF_RANGE))
-    micros = np.where(inside, values, 0) * per_unit
+    problems += [(int(row), OUT_OF_RANGE) for row in np.nonzero(present & ~valid)[0]]
+    micros = np.where(valid, values, 0) * per_unit
     if column.type.tz is None:
         local = pc.assume_timezone(pa.array(micros, pa.timestamp("us")), timezone, ambiguous="earliest",
                                    nonexistent="earliest")
         micros = local.cast(pa.int64()).to_numpy(zero_copy_only=False).astype(np.int64)
-    valid = inside.copy()
-    _refuse_out_of_range(micros, valid, problems)
     return micros, valid, problems
