@@ -84,7 +84,7 @@ class LineCap(io.RawIOBase):
         self._count(data)
 
     def _count(self, data: bytes) -> None:
-        """Pass `data` on, counting its line breaks as Arrow does (`\r\n`, `\n` or `\r`)."""
+        """Pass `data` on, counting its line breaks as Arrow does (CRLF, LF or a lone CR)."""
         if not data:
             return
         self.ready += data
@@ -125,7 +125,7 @@ class LineCap(io.RawIOBase):
 
 
 def breaks_in_values(batch: pa.RecordBatch) -> np.ndarray:
-    """How many line breaks each row's values hold (`\\r\\n`, `\\n` or `\\r`), over every column but the first."""
+    """How many line breaks (CRLF, LF or a lone CR) each row's values hold, over every column but the first."""
     extra = np.zeros(batch.num_rows, dtype=np.int64)
     for column in batch.columns[1:]:
         if not (pa.types.is_binary(column.type) or pa.types.is_string(column.type)) or not _may_break(column):
@@ -147,7 +147,7 @@ def _may_break(column: pa.Array) -> bool:
 
 
 def text_breaks(text: str | bytes | None) -> int:
-    """Line breaks (`\r\n`, `\n` or `\r`) in text, or in bytes on their way to Arrow."""
+    """Line breaks (CRLF, LF or a lone CR) in text, or in bytes on their way to Arrow."""
     if not text:
         return 0
     if isinstance(text, bytes):
@@ -161,7 +161,8 @@ class LineNumbers:
     def __init__(self) -> None:
         self.extra = 0  # breaks inside values of every row already numbered
 
-    def number(self, rows: np.ndarray, breaks: np.ndarray, skipped: list[tuple[int, int]]) -> tuple[np.ndarray, dict[int, int]]:
+    def number(self, rows: np.ndarray, breaks: np.ndarray,
+               skipped: list[tuple[int, int]]) -> tuple[np.ndarray, dict[int, int]]:
         """Physical lines of a batch's `rows` (with `breaks` each) and of the `skipped` (row, breaks) after them."""
         all_rows = np.concatenate([rows, np.array([r for r, _ in skipped], dtype=np.int64)])
         all_breaks = np.concatenate([breaks, np.array([b for _, b in skipped], dtype=np.int64)])
