@@ -120,7 +120,7 @@ def read_xes(path: Path, reject: Callable[[int, str], None], batch_rows: int) ->
             except expat.ExpatError as exc:
                 raise PolicykitError.single("invalid-log", f"malformed XES: {expat.ErrorString(exc.code)}",
                                             Span(str(path), exc.lineno, exc.offset + 1)) from None
-            except (LookupError, UnicodeError):  # an encoding Python does not know, or cannot decode with
+            except (LookupError, ValueError):  # an encoding unknown to Python, or one expat cannot read (UTF-7)
                 raise PolicykitError.single("invalid-log", "malformed XES: unknown or unusable encoding",
                                             Span(str(path), parser.CurrentLineNumber)) from None
             if len(state.rows) >= batch_rows or (not chunk and state.rows):
