@@ -322,3 +322,26 @@ def test_the_year_bounds_are_those_of_a_case_file(pk, tmp_path):
                    "B,request_received,1900-01-01T00:00:00+03:00\nC,request_received,2201-01-01T01:00:00+03:00\n")
     run, rows = _batch(pk, tmp_path, log)
     assert rows == [(4, "year 2201 is out of range (1900-2200)")], run.err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet", "xes"])
+def test_a_column_named_line_is_ignored_not_mistaken_for_the_line_number(pk, tmp_path, fmt):
+    """The readers number rows in a column called `line`; a log's own `line` column made two (exit 70)."""
+    log = tmp_path / f"log.{fmt}"
+    row = {"case_id": "A", "type": "request_received", "at": "2025-03-02", "line": "7"}
+    if fmt == "csv":
+        log.write_text(",".join(row) + "\n" + ",".join(row.values()) + "\n")
+    elif fmt == "jsonl":
+        log.write_text(json.dumps(row) + "\n")
+    elif fmt == "parquet":
+        pq.write_table(pa.table({k: [v] for k, v in row.items()}), log)
+    else:
+        log.write_text('<log><trace><string key="concept:name" value="A"/><event>'
+                       '<string key="concept:name" value="request_received"/>'
+                       '<date key="time:timestamp" value="2025-03-02"/><string key="line" value="7"/>'
+                       "</event></trace></log>\n")
+    for workers in ("1", "2"):
+        run, rows = _batch(pk, tmp_path, log, workers)
+        assert run.code == 0 and not rows, run.err
+        if fmt in ("csv", "parquet"):
+            assert "ignored unknown columns: line" in run.err

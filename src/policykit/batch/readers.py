@@ -80,7 +80,13 @@ def _with_lines(batch: pa.RecordBatch, first_line: int, step: int = 1) -> pa.Rec
     import numpy as np
 
     lines = pa.array(np.arange(first_line, first_line + step * batch.num_rows, step, dtype=np.int64))
-    return pa.RecordBatch.from_arrays([lines, *batch.columns], names=[LINE, *batch.schema.names])
+    return _numbered(lines, batch.columns, batch.schema.names)
+
+
+def _numbered(lines: pa.Array, columns, names) -> pa.RecordBatch:
+    """A batch whose first column is the line number; a column of the log named like it is left out (ignored)."""
+    kept = [(c, n) for c, n in zip(columns, names) if n != LINE]
+    return pa.RecordBatch.from_arrays([lines, *(c for c, _ in kept)], names=[LINE, *(n for _, n in kept)])
 
 
 def _with_physical_lines(batch: pa.RecordBatch, first_line: int, skipped: list[int]) -> pa.RecordBatch:
@@ -184,7 +190,7 @@ def _binary_as_text(batch: pa.RecordBatch, reject: RejectSink) -> pa.RecordBatch
 def _read_parquet(path: Path, reject: RejectSink, batch_rows: int,
                   columns: set[str] | None) -> Iterator[pa.RecordBatch]:
     handle = parquet_file(path)
-    names = [n for n in handle.schema_arrow.names if columns is None or n in columns]
+    names = [n for n in handle.schema_arrow.names if (columns is None or n in columns) and n != LINE]
     yield from parquet_batches(iter(handle.iter_batches(batch_size=batch_rows, columns=names)), path, 1, reject)
 
 
@@ -246,7 +252,7 @@ def _read_csv(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.Re
                                             Span(str(path), row)) from None
             rows = _with_physical_lines(batch, row, skipped).column(0).to_numpy()
             lines = report_skipped(rows, breaks_in_values(batch))
-            numbered = pa.RecordBatch.from_arrays([pa.array(lines), *batch.columns], names=[LINE, *names])
+            numbered = _numbered(pa.array(lines), batch.columns, names)
             if source.emptied:  # emptied lines are rejected with their own reason at the end
                 numbered = numbered.filter(pc.invert(pc.is_in(numbered.column(0),
                                                               pa.array(list(source.emptied), pa.int64()))))
@@ -318,6 +324,7 @@ def _rows_to_batch(rows: list[dict], lines: list[int]) -> pa.RecordBatch:
     names: dict[str, None] = {}
     for row in rows:
         names.update(dict.fromkeys(row))
+    names.pop(LINE, None)  # a key named like the line column is ignored, not mistaken for it
     arrays = [pa.array(lines, pa.int64())]
     for name in names:
         values = [_cell(row.get(name)) for row in rows]

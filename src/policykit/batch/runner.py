@@ -213,7 +213,9 @@ class _Run:
         known = set(self.shape.columns.known) | {LINE}
         for raw in read_log(self.log, lambda line, reason: self.rejects.append((line, reason)), self.log_format,
                             columns=known):
-            columns = classify(self.names if self.names is not None else list(raw.schema.names), self.policy_facts)
+            # the reader's own line column comes first; every other name is the log's
+            columns = classify(self.names if self.names is not None else list(raw.schema.names[1:]),
+                               self.policy_facts)
             self.unknown.update(dict.fromkeys(columns.unknown))
             keep = [name for name in raw.schema.names if name in known]
             arrays = [raw.column(n) for n in keep]

@@ -134,5 +134,6 @@ def _batch(rows: list[dict[str, str]], lines: list[int]) -> pa.RecordBatch:
     names: dict[str, None] = {}
     for row in rows:
         names.update(dict.fromkeys(row))
+    names.pop(LINE, None)  # an attribute named like the line column is ignored, not mistaken for it
     arrays = [pa.array(lines, pa.int64())] + [pa.array([row.get(n) for row in rows], pa.string()) for n in names]
     return pa.RecordBatch.from_arrays(arrays, names=[LINE, *names])
