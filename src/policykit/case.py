@@ -101,7 +101,7 @@ def case_from_document(doc: Document, policy: "Policy | str | os.PathLike | None
     errors: list[Diagnostic] = []
     for key in data:
         if key not in CASE_KEYS:
-            errors.append(Diagnostic("unknown-key", f"unknown key {shown(key)}", doc.span((key,)), (key,),
+            errors.append(Diagnostic("unknown-key", f"unknown key {shown(key, 'key')}", doc.span((key,)), (key,),
                                      did_you_mean(str(key), CASE_KEYS)))
     if data.get("subject") is not None and not isinstance(data["subject"], dict):
         # the value itself is never shown: it may hold personal data
@@ -172,7 +172,7 @@ def _facts(doc: Document, vocab: Vocabulary, errors: list[Diagnostic]) -> dict[s
     for name, value in raw.items():
         path: Path = ("facts", name)
         if name not in vocab.facts:
-            errors.append(Diagnostic("unknown-fact", f"unknown fact {shown(name)}", doc.span(path), path,
+            errors.append(Diagnostic("unknown-fact", f"unknown fact {shown(name, 'key')}", doc.span(path), path,
                                      did_you_mean(str(name), vocab.facts)))
         elif value is not None and not isinstance(value, bool):
             errors.append(Diagnostic("wrong-type", f"fact '{name}' must be true, false or null (unknown)",
@@ -222,7 +222,7 @@ def _event(doc: Document, index: int, item: Any, vocab: Vocabulary, tz: dt.tzinf
             continue
         path: Path = (*base, key)
         if key not in allowed:
-            errors.append(Diagnostic("unknown-attribute", f"event {shown(kind)} has no attribute {shown(key)}",
+            errors.append(Diagnostic("unknown-attribute", f"event {shown(kind)} has no attribute {shown(key, 'key')}",
                                      doc.span(path), path, did_you_mean(str(key), [*allowed, "type", "at"])))
             continue
         if not isinstance(value, str):

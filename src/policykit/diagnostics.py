@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from .neutralise import terminal
+
 Path = tuple[str | int, ...]
 
 
@@ -39,9 +41,10 @@ class Diagnostic:
     def render(self) -> str:
         """The one-line form `file:line:col: code: message (at path) hint`."""
         where = f"{self.span}: " if self.span else ""
-        at = f" (at {_clip(format_path(self.path, hide=True), 120)})" if self.path else ""
+        at = f" (at {_clip(format_path(self.path), 120)})" if self.path else ""
         hint = f"; {_clip(_one_line(self.hint), 200)}" if self.hint else ""
-        return _escape_breaks(f"{where}{self.code}: {_clip(_one_line(self.message), 400)}{at}{hint}")
+        # control characters from keys or file names shown escaped: one line stays one line
+        return terminal(f"{where}{self.code}: {_clip(_one_line(self.message), 400)}{at}{hint}")
 
     def sort_key(self) -> tuple:
         """Order diagnostics by position, as OPA does."""
@@ -77,18 +80,25 @@ class PolicykitError(Exception):
     def __str__(self) -> str:
         return self.render()
 
+    def __reduce__(self):
+        # raised in a batch worker, it crosses back to the parent by pickle (by default, from its message alone)
+        return (type(self), (self.diagnostics,))
 
-def format_path(path: Sequence[str | int], hide: bool = False) -> str:
-    """`rules[2].trigger` style rendering of a data path.
 
-    With `hide`, a key that does not look like an id is shown as `<key not shown>`, as `shown` withholds values:
-    a key may be personal data typed in the wrong place, or a line of a file that is no policy at all."""
+KEY_NOT_SHOWN = "(key not shown)"
+
+
+def format_path(path: Sequence[str | int]) -> str:
+    """`rules[2].trigger` style rendering of a data path; a key that is not an id is withheld like a value.
+
+    A name typed as a fact key or an event attribute is personal data too, and a key may be a line of a file that
+    is no policy at all: its position (the span) says where."""
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            text = str(part) if not hide or key_shown(part) else "<key not shown>"
+            text = str(part) if key_shown(part) else KEY_NOT_SHOWN
             out += f".{text}" if out else text
     return out
 
@@ -105,16 +115,27 @@ _ID_LIKE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _DATE_LIKE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}([T ][0-9:.]{1,15})?(Z|[+-]\d{2}(:?\d{2})?)?(\s*(H|h|هـ|ه))?$")
 
 
-def shown(value: object) -> str:
-    """A user-supplied value quoted for a message only when it looks like an id or a date.
+# Column names of a batch log are listed in its summary only when they are plain identifiers (`org:resource`,
+# `Case_ID`, `cost.total`): a name with spaces, non-ASCII letters or leading digits may be data typed as a key.
+_PLAIN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_:.\-]{0,63}$")
 
-    Anything else may be personal data (a name or a phone number typed in the wrong field) and is withheld.
+
+def plain_name(name: object) -> bool:
+    """Whether a key or column name is an identifier that can be echoed (else it may be personal data)."""
+    return isinstance(name, str) and bool(_PLAIN_NAME.match(name))
+
+
+def shown(value: object, what: str = "value") -> str:
+    """A user-supplied value (or key: `what="key"`) quoted for a message only when it looks like an id or a date.
+
+    Anything else may be personal data (a name or a phone number typed in the wrong field, or as a key) and is
+    withheld; the diagnostic's line and column say where it is.
     """
     text = str(value)
     if isinstance(value, (str, int)) and not isinstance(value, bool) and (
             _ID_LIKE.match(text) or _DATE_LIKE.match(text)):
         return f"'{text}'"
-    return "(value not shown: it is not an id and may be personal)"
+    return f"({what} not shown: it is not an id and may be personal)"
 
 
 def key_shown(key: object) -> bool:
@@ -125,12 +146,6 @@ def key_shown(key: object) -> bool:
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
-
-
-def _escape_breaks(text: str) -> str:
-    """Control and line-separator characters (from keys or file names) shown escaped: one line stays one line."""
-    return "".join(ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
-                   for ch in text)
 
 
 def _clip(text: str, limit: int) -> str:

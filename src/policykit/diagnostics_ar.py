@@ -6,6 +6,16 @@ from __future__ import annotations
 from .diagnostics import Diagnostic
 
 MEANING = {
+    "duplicate-column": "عمود مكرر في ترويسة السجل",
+    "event-too-far-ahead": "حدث بعد ساعة الجلسة بأكثر من المهلة المسموحة",
+    "not-a-regular-file": "المسار ليس ملفاً عادياً",
+    "output-is-input": "ملف الإخراج هو أحد ملفات الإدخال",
+    "output-unwritable": "تعذرت الكتابة في ملف الإخراج",
+    "store-corrupt": "مخزن الجلسة تالف",
+    "store-locked": "مخزن الجلسة مفتوح لدى جلسة أخرى",
+    "store-unavailable": "تعذر الوصول إلى مخزن PostgreSQL",
+    "store-unreadable": "تعذر فتح مخزن الجلسة",
+    "store-write-failed": "تعذرت الكتابة في مخزن الجلسة، ولم يُعتمد شيء",
     "binary-file": "الملف ثنائي وليس نصاً",
     "channel-not-offered": "قناة لا تقدمها هذه السياسة",
     "circular-extends": "السياسة ترث نفسها",

@@ -14,6 +14,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from .model import AllCondition, AnyCondition, Clause, Condition, FactCondition, Item, NotCondition, Policy
+from .neutralise import terminal
 from .policy_labels import HEADINGS, WORDS, describe_rule, event_label
 from .vocabulary import CHANNELS, FACTS
 
@@ -51,7 +52,8 @@ class _PolicyText:
                         self._channels, self._items_sections, self._steps, self._rules, self._compensation,
                         self._complaints, self._more_sections, self._not_encoded):
             section()
-        return self.buffer.getvalue()
+        # plain text (no colour): every line neutralised, so a policy file's labels cannot drive the terminal
+        return "\n".join(terminal(line) for line in self.buffer.getvalue().split("\n"))
 
     # --- helpers -------------------------------------------------------------------------------
 

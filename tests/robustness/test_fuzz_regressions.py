@@ -18,14 +18,24 @@ INPUTS = sorted((ROOT / "fuzz" / "regressions").iterdir()) + sorted((ROOT / "fuz
 AS_OF = dt.datetime(2026, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=3)))
 
 
+LOG_KINDS = {2: "csv", 4: "jsonl", 6: "xes"}  # as in fuzz/fuzz_loaders.py
+
+
 @pytest.mark.parametrize("path", INPUTS, ids=lambda p: p.name)
 def test_fuzz_input_replays_cleanly(path, tmp_path):
-    """Same protocol as fuzz/fuzz_loaders.py: first byte even = policy file, odd = case file."""
+    """Same protocol as fuzz/fuzz_loaders.py: first byte odd = case file; modulo 8: 0 policy, 2/4/6 a log."""
     raw = path.read_bytes()
-    target = tmp_path / "input.yaml"
+    kind = None if raw[0] % 2 else LOG_KINDS.get(raw[0] % 8)
+    target = tmp_path / (f"input.{kind}" if kind else "input.yaml")
     target.write_bytes(raw[1:])
     try:
-        if raw[0] % 2:
+        if kind:
+            pytest.importorskip("pyarrow")
+            from policykit.batch.runner import run_batch
+
+            summary = run_batch(target, "harif", AS_OF, out=str(tmp_path / "out.jsonl"), workers=1)
+            assert all(line.isprintable() for line in summary.render().splitlines())
+        elif raw[0] % 2:
             case = load_case(target)
             assert isinstance(evaluate(case.policy, case, AS_OF), Verdict)
         else:

@@ -29,12 +29,13 @@ class LogColumns:
 
 def classify(names: list[str], policy_facts: tuple[str, ...] = (),
              policy_attributes: tuple[str, ...] = ()) -> LogColumns:
-    """Split a log's column names into attributes, facts and unknown columns."""
+    """Split a log's column names (as the file has them, without the reader's line column) into attributes,
+    facts and unknown columns."""
     attribute_ids = set(ATTRIBUTES) | set(policy_attributes)
     fact_ids = set(FACTS) | set(policy_facts)
     attributes = tuple(n for n in names if n in attribute_ids)
     facts = tuple(n for n in names if n in fact_ids)
-    unknown = tuple(n for n in names if n not in attribute_ids | fact_ids and n not in REQUIRED and n != LINE)
+    unknown = tuple(n for n in names if n not in attribute_ids | fact_ids and n not in REQUIRED)
     return LogColumns(attributes, facts, unknown)
 
 

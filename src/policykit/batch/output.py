@@ -169,8 +169,10 @@ def write_rejects(path: Path, log: Path, rows: list[tuple[int, str]]) -> None:
     """Rejected rows as CSV: file, line, reason."""
     import csv
 
+    from ..neutralise import csv_cell
+
     with AtomicFile(path) as file:
         writer = csv.writer(file.open("w", newline=""))
         writer.writerow(["file", "line", "reason"])
         for line, reason in sorted(rows):
-            writer.writerow([str(log), line, reason])
+            writer.writerow([csv_cell(str(log)), line, csv_cell(reason)])

@@ -13,9 +13,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .columns import CASE_ID, LINE
+from .columns import CASE_ID
 from .output import spool
 from .partition import hash_ids
+from .readers import parquet_batches
 from .summary import Stats
 
 SUB_CHUNK_ROWS = 65_536
@@ -53,13 +54,10 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
     result = RowGroupResult()
 
     def batches():
-        line = first_line
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=SUB_CHUNK_ROWS, row_groups=[index],
-                                                       columns=columns):
-            lines = pa.array(np.arange(line, line + batch.num_rows, dtype=np.int64))
-            line += batch.num_rows
+        raw = iter(pq.ParquetFile(path).iter_batches(batch_size=SUB_CHUNK_ROWS, row_groups=[index], columns=columns))
+        for batch in parquet_batches(raw, path, first_line, lambda line, reason: result.rejects.append((line, reason))):
             result.rows += batch.num_rows
-            yield pa.RecordBatch.from_arrays([lines, *batch.columns], names=[LINE, *batch.schema.names])
+            yield batch
 
     def judge(chunk: pa.Table) -> None:
         result.hashes = np.concatenate([result.hashes, hash_ids(pc.unique(trimmed_ids(chunk)))])

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
+import re
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..diagnostics import PolicykitError, Span
-from .columns import LINE
+from .columns import CASE_ID, LINE
 from .csv_dialect import CsvDialect, detect as detect_dialect
+from .csvlines import LineCap, LineNumbers, breaks_in_values, text_breaks
 
 BATCH_ROWS = 262_144
 PYTHON_ROWS = 65_536  # JSONL and XES rows pass through Python objects: smaller batches bound their memory
@@ -34,10 +38,11 @@ def log_format(path: str | os.PathLike, explicit: str | None = None) -> str:
 
 def read_log(path: str | os.PathLike, reject: RejectSink, fmt: str | None = None,
              batch_rows: int = BATCH_ROWS, dialect: CsvDialect | None = None,
-             sheet: str | None = None) -> Iterator[pa.RecordBatch]:
+             sheet: str | None = None, columns: set[str] | None = None) -> Iterator[pa.RecordBatch]:
     """Record batches of the log's rows; structurally broken rows go to `reject(line, reason)`.
 
-    `dialect` is a CSV file's delimiter and encoding (sniffed when None); `sheet` an XLSX file's sheet."""
+    `dialect` is a CSV file's delimiter and encoding (sniffed when None); `sheet` an XLSX file's sheet;
+    `columns`, when given, are the only ones a Parquet log needs to deliver (the others are not read)."""
     path = Path(path)
     if not path.is_file():
         raise PolicykitError.single("file-not-found", "no such log file", Span(str(path)))
@@ -51,7 +56,7 @@ def read_log(path: str | os.PathLike, reject: RejectSink, fmt: str | None = None
     if kind == "jsonl":
         return _read_jsonl(path, reject, min(batch_rows, PYTHON_ROWS))
     if kind == "parquet":
-        return _read_parquet(path, batch_rows)
+        return _read_parquet(path, reject, batch_rows, columns)
     from .xes import read_xes
 
     return read_xes(path, reject, min(batch_rows, PYTHON_ROWS))
@@ -66,9 +71,7 @@ def column_names(path: str | os.PathLike, fmt: str | None = None, dialect: CsvDi
 
         return header(Path(path), sheet)
     if kind == "parquet":
-        import pyarrow.parquet as pq
-
-        return list(pq.ParquetFile(path).schema_arrow.names)
+        return list(parquet_file(path).schema_arrow.names)
     if kind == "csv":
         import csv
 
@@ -76,7 +79,15 @@ def column_names(path: str | os.PathLike, fmt: str | None = None, dialect: CsvDi
         encoding = "utf-8-sig" if dialect.encoding == "utf-8" else dialect.encoding
         # only the header is needed; a bad byte further down is the row reader's to report
         with open(path, encoding=encoding, errors="replace", newline="") as handle:
-            return next(csv.reader(handle, delimiter=dialect.delimiter), [])
+            try:
+                names = next(csv.reader(handle, delimiter=dialect.delimiter), [])
+            except csv.Error as exc:  # a header field over the csv module's limit (128 KiB): not a header
+                raise PolicykitError.single("invalid-log", f"unreadable CSV header: {exc}",
+                                            Span(str(path), 1)) from None
+        if any("\ufffd" in name for name in names):  # Arrow could not even name such columns
+            raise PolicykitError.single("invalid-log", f"the CSV header is not valid {dialect.encoding}",
+                                        Span(str(path), 1), hint="convert the file to UTF-8, or pass --encoding")
+        return names
     return None
 
 
@@ -84,7 +95,13 @@ def _with_lines(batch: pa.RecordBatch, first_line: int, step: int = 1) -> pa.Rec
     import numpy as np
 
     lines = pa.array(np.arange(first_line, first_line + step * batch.num_rows, step, dtype=np.int64))
-    return pa.RecordBatch.from_arrays([lines, *batch.columns], names=[LINE, *batch.schema.names])
+    return _numbered(lines, batch.columns, batch.schema.names)
+
+
+def _numbered(lines: pa.Array, columns, names) -> pa.RecordBatch:
+    """A batch whose first column is the line number; a column of the log named like it is left out (ignored)."""
+    kept = [(c, n) for c, n in zip(columns, names) if n != LINE]
+    return pa.RecordBatch.from_arrays([lines, *(c for c, _ in kept)], names=[LINE, *(n for _, n in kept)])
 
 
 def _with_physical_lines(batch: pa.RecordBatch, first_line: int, skipped: list[int]) -> pa.RecordBatch:
@@ -121,39 +138,105 @@ def _as_text(batch: pa.RecordBatch, reject: RejectSink) -> pa.RecordBatch:
     return _as_text(good, reject)
 
 
-def _read_parquet(path: Path, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def parquet_file(path: str | os.PathLike):
+    """The Parquet file at `path`; `invalid-log` when it is not one (truncated, corrupt, another format)."""
     import pyarrow.parquet as pq
 
     try:
-        handle = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise PolicykitError.single("invalid-log", f"not a readable Parquet file: {exc}", Span(str(path))) from None
-    row = 1
-    for batch in handle.iter_batches(batch_size=batch_rows):
-        yield _with_lines(batch, row)
-        row += batch.num_rows
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise PolicykitError.single("invalid-log", f"not a readable Parquet file: {_first_line(exc)}",
+                                    Span(str(path))) from None
+
+
+def check_parquet_columns(path: str | os.PathLike, read: set[str]) -> None:
+    """`invalid-log` when a column the batch reads holds lists, structs or maps (a cell must be one value)."""
+    for field in parquet_file(path).schema_arrow:
+        kind = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
+        if field.name in read and pa.types.is_nested(kind):
+            what = "structs" if pa.types.is_struct(kind) else "maps" if pa.types.is_map(kind) else "lists"
+            raise PolicykitError.single(
+                "invalid-log", f"column '{field.name}' holds {what}: a log's cells are text, numbers, booleans "
+                               "or timestamps", Span(str(path)))
+
+
+def parquet_batches(batches: Iterator[pa.RecordBatch], path: str | os.PathLike, first_line: int,
+                    reject: RejectSink) -> Iterator[pa.RecordBatch]:
+    """Parquet record batches numbered from `first_line`, binary columns as text; a corrupt page is `invalid-log`."""
+    line = first_line
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError) as exc:
+            raise PolicykitError.single("invalid-log", f"unreadable Parquet data from row {line}: "
+                                                       f"{_first_line(exc)}", Span(str(path))) from None
+        numbered = _with_lines(batch, line)
+        line += batch.num_rows
+        yield _binary_as_text(numbered, reject)
+
+
+def _csv_problem(exc: BaseException) -> str:
+    """Arrow's reason without the row text it quotes (which may hold personal data)."""
+    return re.sub(r"(got \d+)\s*:.*$", r"\1", _first_line(exc))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _binary_as_text(batch: pa.RecordBatch, reject: RejectSink) -> pa.RecordBatch:
+    """Binary columns (after the line column) decoded as UTF-8; rows where one is not UTF-8 are rejected."""
+    binary = [i for i, t in enumerate(batch.schema.types) if i and (
+        pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t))]
+    if not binary:
+        return batch
+    decoded = _as_text(batch.select([0, *binary]), reject)
+    if decoded.num_rows < batch.num_rows:
+        batch = batch.filter(pc.is_in(batch.column(0), decoded.column(0)))
+    columns = list(batch.columns)
+    for index, column in zip(binary, decoded.columns[1:]):
+        columns[index] = column
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+
+
+def _read_parquet(path: Path, reject: RejectSink, batch_rows: int,
+                  columns: set[str] | None) -> Iterator[pa.RecordBatch]:
+    handle = parquet_file(path)
+    names = [n for n in handle.schema_arrow.names if (columns is None or n in columns) and n != LINE]
+    yield from parquet_batches(iter(handle.iter_batches(batch_size=batch_rows, columns=names)), path, 1, reject)
 
 
 def _read_csv(path: Path, reject: RejectSink, batch_rows: int, dialect: CsvDialect) -> Iterator[pa.RecordBatch]:
+    import numpy as np
     import pyarrow.csv as pcsv
 
     names = column_names(path, "csv", dialect) or []
     if not names:
         raise PolicykitError.single("invalid-log", "the CSV file has no header row", Span(str(path), 1, 1))
 
-    skipped: list[int] = []  # physical lines the parser dropped, so that later rows keep their true numbers
+    skipped: list[int] = []  # row numbers the parser dropped, so that later rows keep their own numbers
+    pending: list[tuple[int, int, str]] = []  # (row number, breaks inside it, reason) of dropped rows
 
     def on_invalid(row: pcsv.InvalidRow) -> str:
-        if row.number is not None:
-            skipped.append(int(row.number))
-        reject(int(row.number) if row.number is not None else 0,
-               f"expected {row.expected_columns} columns, found {row.actual_columns}")
+        number = int(row.number) if row.number is not None else 0
+        skipped.append(number)
+        pending.append((number, text_breaks(row.text),
+                        f"expected {row.expected_columns} columns, found {row.actual_columns}"))
         return "skip"
 
+    # an over-long line is emptied on the way in (and rejected below), so it cannot fail the whole read; a file in
+    # another encoding is recoded to UTF-8 first, so that LineCap and Arrow read one encoding
+    raw = open(path, "rb")
+    if codecs.lookup(dialect.encoding).name != "utf-8":
+        raw = codecs.EncodedFile(raw, "utf-8", dialect.encoding, errors="replace")
+    source = LineCap(raw)
     try:
         reader = pcsv.open_csv(
-            path,
-            read_options=pcsv.ReadOptions(block_size=1 << 22, use_threads=False, encoding=dialect.encoding),
+            source,
+            read_options=pcsv.ReadOptions(block_size=1 << 22, use_threads=False),
             # blank lines are kept (and rejected as such) so that row numbers stay physical line numbers
             parse_options=pcsv.ParseOptions(delimiter=dialect.delimiter, invalid_row_handler=on_invalid,
                                             newlines_in_values=False,
@@ -162,23 +245,48 @@ def _read_csv(path: Path, reject: RejectSink, batch_rows: int, dialect: CsvDiale
             convert_options=pcsv.ConvertOptions(column_types={n: pa.binary() for n in names},
                                                 strings_can_be_null=True, quoted_strings_can_be_null=False))
     except pa.ArrowInvalid as exc:
-        raise PolicykitError.single("invalid-log", f"unreadable CSV: {exc}", Span(str(path), 1)) from None
-    line = 2
-    while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            return
-        except pa.ArrowInvalid as exc:
-            raise PolicykitError.single("invalid-log", f"unreadable CSV: {exc}", Span(str(path), line)) from None
-        # Row numbers are exact unless a row was skipped; skipped rows are reported with their own number.
-        numbered = _with_physical_lines(batch, line, skipped)
-        yield _as_text(numbered, reject)
-        if batch.num_rows:
-            line = int(numbered.column(0)[-1].as_py()) + 1
+        source.raw.close()
+        raise PolicykitError.single("invalid-log", f"unreadable CSV: {_csv_problem(exc)}", Span(str(path), 1)) from None
+    numbers = LineNumbers()  # Arrow counts rows; a quoted value holding a line break makes a row two lines
+
+    def report_skipped(rows: np.ndarray, breaks: np.ndarray) -> np.ndarray:
+        lines, skipped_lines = numbers.number(rows, breaks, [(r, b) for r, b, _ in pending])
+        for row, _, reason in pending:
+            if skipped_lines[row] not in source.emptied:  # an emptied line is rejected with its own reason
+                reject(skipped_lines[row], reason)
+        pending.clear()
+        return lines
+
+    row = 2
+    try:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                report_skipped(np.zeros(0, np.int64), np.zeros(0, np.int64))
+                for line, reason in source.emptied.items():
+                    reject(line, reason)
+                return
+            except pa.ArrowInvalid as exc:
+                raise PolicykitError.single("invalid-log", f"unreadable CSV: {_csv_problem(exc)}",
+                                            Span(str(path), row)) from None
+            rows = _with_physical_lines(batch, row, skipped).column(0).to_numpy()
+            lines = report_skipped(rows, breaks_in_values(batch))
+            numbered = _numbered(pa.array(lines), batch.columns, names)
+            if source.emptied:  # emptied lines are rejected with their own reason at the end
+                numbered = numbered.filter(pc.invert(pc.is_in(numbered.column(0),
+                                                              pa.array(list(source.emptied), pa.int64()))))
+            yield _as_text(numbered, reject)
+            if batch.num_rows:
+                row = int(rows[-1]) + 1
+    finally:
+        source.raw.close()
 
 
 def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    from .. import limits
+
+    max_depth = limits.current().max_depth
     rows: list[dict] = []
     lines: list[int] = []
     with open(path, "rb") as handle:
@@ -187,11 +295,20 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.
                 continue
             try:
                 row = json.loads(raw)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            except ValueError as exc:  # malformed JSON, not UTF-8, or an integer of more digits than Python reads
                 reject(number, f"not a JSON object: {str(exc).split(':')[0]}")
+                continue
+            except RecursionError:  # nesting deeper than the interpreter's stack
+                reject(number, f"a value is nested deeper than {max_depth} levels")
                 continue
             if not isinstance(row, dict):
                 reject(number, "not a JSON object")
+                continue
+            if _depth_over(row, max_depth):  # a cell is written back as JSON text, which must not recurse
+                reject(number, f"a value is nested deeper than {max_depth} levels")
+                continue
+            if isinstance(row.get(CASE_ID), (dict, list)):  # its JSON text would pass for an id
+                reject(number, "case_id is a list or an object, not an id")
                 continue
             rows.append(row)
             lines.append(number)
@@ -200,6 +317,18 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.
                 rows, lines = [], []
     if rows:
         yield _rows_to_batch(rows, lines)
+
+
+def _depth_over(row: dict, limit: int) -> bool:
+    """Whether a value of `row` nests lists or objects more than `limit` deep (walked without recursion)."""
+    stack = [(value, 1) for value in row.values() if isinstance(value, (dict, list))]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        items = value.values() if isinstance(value, dict) else value
+        stack.extend((item, depth + 1) for item in items if isinstance(item, (dict, list)))
+    return False
 
 
 def _cell(value: object) -> object:
@@ -215,6 +344,7 @@ def _rows_to_batch(rows: list[dict], lines: list[int]) -> pa.RecordBatch:
     names: dict[str, None] = {}
     for row in rows:
         names.update(dict.fromkeys(row))
+    names.pop(LINE, None)  # a key named like the line column is ignored, not mistaken for it
     arrays = [pa.array(lines, pa.int64())]
     for name in names:
         values = [_cell(row.get(name)) for row in rows]

@@ -34,7 +34,7 @@ from .partition import Partitioner, group, load_grouped, partition_count
 from .progress import NoProgress
 from .csv_dialect import detect as detect_dialect
 from .log_options import LogOptions
-from .readers import column_names, log_format as detect_format, read_log
+from .readers import check_parquet_columns, column_names, log_format as detect_format, parquet_file, read_log
 from .summary import Stats, Summary
 
 
@@ -197,7 +197,8 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
 
         write_report(report, audit, lang, policy, source=out)
     return Summary(run.stats, run.rows_read, len(run.rejects), str(rejects_file) if run.rejects else None,
-                   tuple(run.unknown), time.perf_counter() - started, out, fast, report)
+                   tuple(run.unknown), time.perf_counter() - started, out, fast, report,
+                   tuple(run.names) if run.names is not None else None)
 
 
 def _audit_observer(sink: OutputSink, policy):
@@ -240,12 +241,22 @@ class _Run:
             self.options.columns.check(self.names, str(log))
             self.names = self.options.columns.apply(self.names)
         if self.names is not None:
+            header_line = 1 if detect_format(log, log_format) == "csv" else None
             missing = [c for c in REQUIRED if c not in self.names]
             if missing:
                 raise PolicykitError.single("invalid-log", f"the log has no {', '.join(missing)} column",
-                                            Span(str(log), 1 if detect_format(log, log_format) == "csv" else None),
+                                            Span(str(log), header_line),
                                             hint="a batch log needs case_id, type and at columns; map an export's own "
                                             "headers with --column case_id=HEADER or --columns MAP.yaml")
+            # two columns of one name that the batch reads: which one holds the data cannot be told
+            read = set(shape.columns.known)
+            twice = sorted({n for n in self.names if n in read and self.names.count(n) > 1})
+            if twice:
+                raise PolicykitError.single("duplicate-column", f"column '{twice[0]}' appears "
+                                            f"{self.names.count(twice[0])} times in the header",
+                                            Span(str(log), header_line), hint="rename or remove all but one")
+            if kind == "parquet" and not self.options.columns:
+                check_parquet_columns(log, read)
         self.estimated = _estimate_rows(log, log_format)
         self.limits = limits.current()
         self.pool = None
@@ -263,10 +274,13 @@ class _Run:
         self.progress.start(label, self.estimated, "rows", exact=detect_format(self.log, self.log_format) == "parquet")
         known = set(self.shape.columns.known) | {LINE}
         for raw in read_log(self.log, lambda line, reason: self.rejects.append((line, reason)), self.log_format,
-                            dialect=self.dialect, sheet=self.options.sheet):
+                            dialect=self.dialect, sheet=self.options.sheet,
+                            columns=None if self.options.columns else known):
             if self.options.columns:
                 raw = pa.RecordBatch.from_arrays(raw.columns, names=self.options.columns.apply(raw.schema.names))
-            columns = classify(self.names if self.names is not None else list(raw.schema.names), self.policy_facts)
+            # the reader's own line column comes first; every other name is the log's
+            columns = classify(self.names if self.names is not None else list(raw.schema.names[1:]),
+                               self.policy_facts)
             self.unknown.update(dict.fromkeys(columns.unknown))
             keep = [name for name in raw.schema.names if name in known]
             arrays = [raw.column(n) for n in keep]
@@ -356,14 +370,10 @@ class _Run:
 
 
 def _row_groups(path: Path) -> int:
-    import pyarrow.parquet as pq
-
-    return pq.ParquetFile(path).metadata.num_row_groups
+    return parquet_file(path).metadata.num_row_groups
 
 
 def _estimate_rows(path: Path, fmt: str | None) -> int:
     if detect_format(path, fmt) == "parquet":
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(path).metadata.num_rows
+        return parquet_file(path).metadata.num_rows
     return max(1, path.stat().st_size // 80)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ..diagnostics import plain_name
+from ..neutralise import terminal
+
 
 @dataclass
 class Stats:
@@ -69,6 +72,12 @@ class Summary:
     out: str | None = None
     fast_path: bool = True
     report: str | None = None
+    header: tuple[str, ...] | None = None  # the log's declared column names (CSV, Parquet), for positions
+
+    def _unknown(self) -> tuple[list[str], list[str]]:
+        """Unknown column names that can be named, and the others (they may be data typed as a key)."""
+        named = [n for n in self.unknown_columns if plain_name(n)]
+        return named, [n for n in self.unknown_columns if not plain_name(n)]
 
     def to_dict(self) -> dict:
         """The summary as JSON-ready data."""
@@ -78,7 +87,8 @@ class Summary:
                 "most_breached_rules": s.breached_rules.most_common(5),
                 "median_lateness": {unit: median(c) for unit, c in sorted(s.lateness.items())},
                 "rejected_rows": self.rejected, "rejects_file": self.rejects_path,
-                "unknown_columns": list(self.unknown_columns), "seconds": round(self.seconds, 3),
+                "unknown_columns": self._unknown()[0], "unknown_columns_not_shown": len(self._unknown()[1]),
+                "seconds": round(self.seconds, 3),
                 "events_per_second": round(self.rows_read / self.seconds) if self.seconds else None,
                 "cases_by_reference_path": s.fallback_cases, "out": self.out}
 
@@ -95,12 +105,21 @@ class Summary:
             lines.append(p["most"] + p["sep"].join(f"{rule} {n}" for rule, n in d["most_breached_rules"]))
         for unit, value in d["median_lateness"].items():
             lines.append(p["median"].format(value=value, unit=unit_word(unit, lang)))
-        if self.unknown_columns:
-            lines.append(p["unknown"] + p["sep"].join(self.unknown_columns))
+        named, hidden = self._unknown()
+        if named:
+            lines.append(p["unknown"] + p["sep"].join(named))
+        if hidden:
+            where = ""
+            if self.header is not None:
+                positions = sorted({i + 1 for i, n in enumerate(self.header) if n in hidden})
+                where = f" (column{'s' if len(positions) > 1 else ''} {', '.join(map(str, positions))})"
+            lines.append(f"ignored {len(hidden)} more unknown column{'s' if len(hidden) > 1 else ''}{where}, "
+                         "not named: not plain identifiers, they may be personal data")
         if self.rejected:
             lines.append(p["rejected"].format(n=self.rejected, path=self.rejects_path))
         if self.out:
             lines.append(p["out"].format(out=self.out))
         if self.report:
             lines.append(p["report"].format(report=self.report))
-        return "\n".join(lines) + "\n"
+        # paths are the operator's, but a terminal still shows them escaped
+        return "\n".join(terminal(line) for line in lines) + "\n"

@@ -7,6 +7,7 @@ import json
 
 import pyarrow as pa
 
+from ..neutralise import csv_cell
 from ..verdict import Verdict
 
 FINDING_FIELDS = ("status", "trigger_at", "due", "fulfilled_at", "not_before", "late_by")
@@ -79,7 +80,9 @@ def flatten(table: pa.Table, rule_ids: list[str]) -> pa.Table:
             out[f"{rule}.{field}"] = []
     out["required_actions"] = []
     for row in rows:
-        for name in ("case_id", "status", "policy", "policy_version", "as_of", "reading", "compensation"):
+        # the case id is the one free text of a row: neutralised so a spreadsheet never runs it as a formula
+        out["case_id"].append(csv_cell(row["case_id"]))
+        for name in ("status", "policy", "policy_version", "as_of", "reading", "compensation"):
             out[name].append(_text(row[name]))
         out["compensation_unknown_facts"].append(";".join(row["compensation_unknown_facts"] or []))
         by_rule = {f["rule"]: f for f in row["findings"]}

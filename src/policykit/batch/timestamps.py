@@ -14,8 +14,12 @@ from ..timeparse import MAX_YEAR, MIN_YEAR, TimeFormatError, parse_instant, zone
 _WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
 _LOCAL = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?$"
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-_FIRST_US = (dt.datetime(MIN_YEAR, 1, 2, tzinfo=dt.timezone.utc) - _EPOCH) // dt.timedelta(microseconds=1)
-_AFTER_LAST_US = (dt.datetime(MAX_YEAR, 12, 31, tzinfo=dt.timezone.utc) - _EPOCH) // dt.timedelta(microseconds=1)
+# The years the case loader accepts, in UTC microseconds: outside them due-date arithmetic would overflow.
+_LOW = (dt.datetime(MIN_YEAR, 1, 1, tzinfo=dt.timezone.utc) - _EPOCH) // dt.timedelta(microseconds=1)
+_HIGH = (dt.datetime(MAX_YEAR + 1, 1, 1, tzinfo=dt.timezone.utc) - _EPOCH) // dt.timedelta(microseconds=1)
+_DAY = 86_400_000_000
+OUT_OF_RANGE = f"the time is outside the years {MIN_YEAR}-{MAX_YEAR}"
+_PER_UNIT = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 1}
 
 
 def to_utc_micros(column: pa.Array, timezone: str, date_format: str | None = None
@@ -26,6 +30,8 @@ def to_utc_micros(column: pa.Array, timezone: str, date_format: str | None = Non
     n = len(column)
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
+    if pa.types.is_date(column.type):  # a day: the start of that local day, as for a bare date in text
+        column = column.cast(pa.timestamp("s"))
     if pa.types.is_timestamp(column.type):
         return _from_timestamps(column, timezone)
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
@@ -40,15 +46,18 @@ def to_utc_micros(column: pa.Array, timezone: str, date_format: str | None = Non
     _fill(micros, valid, stripped, local,
           lambda a: pc.assume_timezone(pc.cast(a, pa.timestamp("us")), timezone, ambiguous="earliest",
                                        nonexistent="earliest"))
+    declared = np.zeros(n, dtype=bool)
     if date_format and "%z" not in date_format.lower():
         before = valid.copy()
         _fill(micros, valid, stripped, ~valid,
               lambda a: pc.assume_timezone(pc.strptime(a, format=date_format, unit="us", error_is_null=True),
                                            timezone, ambiguous="earliest", nonexistent="earliest"))
-        # a year out of range (a Hijri year read by %Y) goes to the row parser, which explains it
         declared = valid & ~before
-        valid[declared & ((micros < _FIRST_US) | (micros >= _AFTER_LAST_US))] = False
-    rest = np.nonzero(~valid)[0]
+    # times within a day of the bounds (an offset is under a day) or beyond go to the row-by-row parser, which
+    # judges them by the year of their own offset as in a case file: 2200-12-31T23:00-05:00 is in, 2201 in UTC;
+    # so does a declared form's year out of range (a Hijri year read by %Y), which the row parser explains
+    valid &= (micros >= _LOW + _DAY) & (micros < _HIGH - _DAY)
+    rest = np.nonzero(~(with_offset | local | declared) | ~valid)[0]
     if len(rest):
         tz = zone(timezone)
         texts = column.take(pa.array(rest)).to_pylist()
@@ -81,10 +90,20 @@ def _fill(micros: np.ndarray, valid: np.ndarray, column: pa.Array, mask: np.ndar
 
 
 def _from_timestamps(column: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:
+    # the stored integers are range-checked before any conversion (year 58035 in seconds overflows microseconds):
+    # a naive timestamp by its wall-clock year, as a case file's local time; a zoned one by its UTC year
+    per_unit = _PER_UNIT[column.type.unit]
+    raw = column.cast(pa.int64())
+    present = raw.is_valid().to_numpy(zero_copy_only=False)
+    values = raw.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    if column.type.unit == "ns":
+        values = values // 1000  # sub-microsecond digits are below the engine's precision
+    valid = present & (values >= _LOW // per_unit) & (values < _HIGH // per_unit)
+    problems = [(int(row), "missing 'at'") for row in np.nonzero(~present)[0]]
+    problems += [(int(row), OUT_OF_RANGE) for row in np.nonzero(present & ~valid)[0]]
+    micros = np.where(valid, values, 0) * per_unit
     if column.type.tz is None:
-        column = pc.assume_timezone(column, timezone, ambiguous="earliest", nonexistent="earliest")
-    values = column.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
-    valid = ~values.is_null().to_numpy(zero_copy_only=False)
-    micros = values.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-    problems = [(int(row), "missing 'at'") for row in np.nonzero(~valid)[0]]
+        local = pc.assume_timezone(pa.array(micros, pa.timestamp("us")), timezone, ambiguous="earliest",
+                                   nonexistent="earliest")
+        micros = local.cast(pa.int64()).to_numpy(zero_copy_only=False).astype(np.int64)
     return micros, valid, problems

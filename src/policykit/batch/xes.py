@@ -21,6 +21,8 @@ class _XesState:
     def __init__(self, reject: Callable[[int, str], None]) -> None:
         self.reject = reject
         self.depth_in_attribute = 0
+        self.skipping = 0  # depth inside a misplaced trace or event, which is rejected rather than read
+        self.skip_reason, self.skip_line, self.skipped_events = "", 0, 0
         self.trace_attrs: dict[str, str] | None = None
         self.trace_line = 0
         self.trace_events: list[tuple[int, dict[str, str]]] = []
@@ -34,10 +36,24 @@ class _XesState:
         if self.depth_in_attribute:
             self.depth_in_attribute += 1
             return
+        if self.skipping:  # inside a misplaced trace or event: each event in it is rejected, nothing is read
+            self.skipping += 1
+            if local == "event":
+                self.reject(line, self.skip_reason)
+                self.skipped_events += 1
+            return
         if local == "trace":
-            self.trace_attrs, self.trace_line, self.trace_events = {}, line, []
-        elif local == "event" and self.trace_attrs is not None:
-            self.event, self.event_line = {}, line
+            if self.trace_attrs is not None:
+                self._skip(line, "event of a trace nested inside another trace", trace=True)
+            else:
+                self.trace_attrs, self.trace_line, self.trace_events = {}, line, []
+        elif local == "event":
+            if self.trace_attrs is None:
+                self._skip(line, "event outside a trace (it has no case id)")
+            elif self.event is not None:
+                self._skip(line, "event nested inside another event")
+            else:
+                self.event, self.event_line = {}, line
         elif local in ATTRIBUTE_TAGS or local in ("list", "container"):
             self.depth_in_attribute = 1
             key, value = attrs.get("key"), attrs.get("value")
@@ -47,10 +63,23 @@ class _XesState:
             if target is not None:
                 target[key] = value.lower() if local == "boolean" else value
 
+    def _skip(self, line: int, reason: str, trace: bool = False) -> None:
+        """Skip the misplaced element starting at `line`: a trace's events are rejected one by one, an event
+        at once; a misplaced trace without events is rejected at its own line."""
+        self.skipping, self.skip_reason, self.skipped_events = 1, reason, 0
+        self.skip_line = line if trace else 0
+        if not trace:
+            self.reject(line, reason)
+
     def end(self, tag: str) -> None:
         local = tag.rsplit(":", 1)[-1] if tag.startswith("xes:") else tag
         if self.depth_in_attribute:
             self.depth_in_attribute -= 1
+            return
+        if self.skipping:
+            self.skipping -= 1
+            if not self.skipping and self.skip_line and not self.skipped_events:
+                self.reject(self.skip_line, "trace nested inside another trace")
             return
         if local == "event" and self.event is not None:
             self.trace_events.append((self.event_line, self.event))
@@ -62,11 +91,12 @@ class _XesState:
         attrs = self.trace_attrs or {}
         case_id = attrs.get("concept:name")
         shared = {k: v for k, v in attrs.items() if k != "concept:name"}
-        if case_id is None:
-            self.reject(self.trace_line, "trace without concept:name (the case id)")
+        if case_id is None:  # every event is rejected at its own line; a trace without events at the trace's
+            for line, _ in self.trace_events or [(self.trace_line, None)]:
+                self.reject(line, "trace without concept:name (the case id)")
+            self.trace_attrs, self.trace_events = None, []
+            return
         for line, event in self.trace_events:
-            if case_id is None:
-                continue
             row = dict(shared)
             for key, value in event.items():
                 row[RENAMES.get(key, key)] = value
@@ -90,6 +120,9 @@ def read_xes(path: Path, reject: Callable[[int, str], None], batch_rows: int) ->
             except expat.ExpatError as exc:
                 raise PolicykitError.single("invalid-log", f"malformed XES: {expat.ErrorString(exc.code)}",
                                             Span(str(path), exc.lineno, exc.offset + 1)) from None
+            except (LookupError, ValueError):  # an encoding unknown to Python, or one expat cannot read (UTF-7)
+                raise PolicykitError.single("invalid-log", "malformed XES: unknown or unusable encoding",
+                                            Span(str(path), parser.CurrentLineNumber)) from None
             if len(state.rows) >= batch_rows or (not chunk and state.rows):
                 yield _batch(state.rows, state.lines)
                 state.rows, state.lines = [], []
@@ -101,5 +134,6 @@ def _batch(rows: list[dict[str, str]], lines: list[int]) -> pa.RecordBatch:
     names: dict[str, None] = {}
     for row in rows:
         names.update(dict.fromkeys(row))
+    names.pop(LINE, None)  # an attribute named like the line column is ignored, not mistaken for it
     arrays = [pa.array(lines, pa.int64())] + [pa.array([row.get(n) for row in rows], pa.string()) for n in names]
     return pa.RecordBatch.from_arrays(arrays, names=[LINE, *names])

@@ -28,8 +28,10 @@ class LintFinding:
 
     def render(self) -> str:
         """`file:line: severity: code: message`."""
+        from ..neutralise import terminal
+
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.severity}: {self.code}: {self.message}"
+        return terminal(f"{where}: {self.severity}: {self.code}: {self.message}")
 
 
 @dataclass(frozen=True)

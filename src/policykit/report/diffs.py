@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from ..compare import SECTIONS
 from ..diff import PolicyDiff, Strictness
+from ..neutralise import terminal
 from . import labels
 from .markdown import cell
 from .matrix import display
@@ -39,7 +40,8 @@ def render_diff(result: PolicyDiff, fmt: str = "text", lang: str = "en") -> str:
         return _html(result, lang)
     markdown = fmt == "markdown"
     w = lambda key, **kw: WORDS[key][lang].format(**kw)  # noqa: E731
-    title = w("relative_to", a=result.a, b=result.b)
+    clean = cell if markdown else terminal
+    title = w("relative_to", a=clean(result.a), b=clean(result.b))
     lines = [f"# {title}" if markdown else title]
     if not result.changes:
         lines.append(w("no_differences"))
@@ -52,13 +54,13 @@ def render_diff(result: PolicyDiff, fmt: str = "text", lang: str = "en") -> str:
     lines += ["", f"## {w('stricter')}" if markdown else f"{w('stricter')}:"]
     for verdict in result.deadline:
         text = strictness_text(verdict, result.a, result.b, lang)
-        lines.append(f"- {cell(text)}" if markdown else f"  {text}")
+        lines.append(f"- {cell(text)}" if markdown else f"  {terminal(text)}")
     text = "\n".join(lines) + "\n"
     return markdown_page(text, lang) if markdown else text
 
 
 def _detail(change, lang: str, markdown: bool) -> str:
-    label = cell(change.label[lang]) if markdown else change.label[lang]
+    label = cell(change.label[lang]) if markdown else terminal(change.label[lang])
     if change.change == "changed":
         a, b = display(change.a, markdown=markdown) or "∅", display(change.b, markdown=markdown) or "∅"
         return f"{label}: {a} {ARROW[lang]} {b}"

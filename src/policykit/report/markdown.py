@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
+from ..neutralise import markdown as cell  # text made safe for a table cell or paragraph: one rule for every report
 from . import labels
 from .view import build_view
-
-_ESCAPED = str.maketrans({"\\": "\\\\", "|": "\\|", "\n": " ", "*": "\\*", "_": "\\_", "<": "&lt;", ">": "&gt;",
-                          "[": "\\[", "]": "\\]", "`": "\\`"})
-
-
-def cell(text: str) -> str:
-    """Text made safe for a Markdown table cell or paragraph (no pipes, markup or raw HTML)."""
-    return " ".join(str(text).translate(_ESCAPED).splitlines())
 
 
 def table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -25,7 +18,7 @@ def render(verdict, policy, lang: str) -> str:
     """The Markdown report of `verdict` in `lang`."""
     view = build_view(verdict, policy, lang)
     w = lambda key: labels.word(key, lang)  # noqa: E731
-    lines = [f"## {cell(w('report_title'))} — `{view.case_id.replace('`', '')}`", ""]
+    lines = [f"## {cell(w('report_title'))} — {_code(view.case_id)}", ""]
     lines += table([w("summary"), ""], [
         [w("association"), view.association],
         [w("policy"), f"{view.policy_title} ({view.policy_id}, {w('version')} {view.policy_version})"],
@@ -61,6 +54,12 @@ def render(verdict, policy, lang: str) -> str:
     if view.notes:
         lines += ["", f"### {w('notes')}", ""] + [f"- {cell(note)}" for note in view.notes]
     return "\n".join(lines) + "\n"
+
+
+def _code(text: str) -> str:
+    """An id as a code span when it needs no escaping at all; else escaped text (no raw `<`, never two lines)."""
+    safe = cell(text)
+    return f"`{text}`" if safe == text and text else safe
 
 
 def _mark(status: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..compare import SECTIONS, TYPICAL_METHOD, Matrix
+from ..neutralise import csv_cell, terminal
 from .markdown import cell
 from .templating import render_template
 
@@ -46,7 +47,7 @@ def display(value: Any, *, markdown: bool = False) -> str:
     if value is None:
         return ""
     text = str(value)
-    return cell(text) if markdown else text
+    return cell(text) if markdown else terminal(text)
 
 
 def _people_values(matrix: Matrix, row, lang: str) -> list:
@@ -89,7 +90,7 @@ def _csv(matrix: Matrix) -> str:
     for row in matrix.rows:
         values = ["true" if v is True else "false" if v is False else "" if v is None else v
                   for v in (row.values.get(pid) for pid in matrix.policies)]
-        writer.writerow([row.section, row.item, row.label["en"], row.label["ar"], *values])
+        writer.writerow([csv_cell(v) for v in (row.section, row.item, row.label["en"], row.label["ar"], *values)])
     return buffer.getvalue()
 
 

@@ -13,7 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from . import labels
-from .view import build_view
+from ..neutralise import terminal
+from .view import build_view, cleaned
 
 STYLE = {"met": "green", "breached": "bold red", "pending": "yellow", "undetermined": "magenta",
          "not_applicable": "dim", "compliant": "bold green", "non_compliant": "bold red",
@@ -46,9 +47,11 @@ def render(verdict, policy, lang: str, *, colour: bool | None = None, width: int
     console = Console(file=buffer, width=width or _width(), force_terminal=colour,
                       color_system="standard" if colour else None, no_color=not colour,
                       highlight=False, emoji=False, soft_wrap=False)
-    view = build_view(verdict, policy, lang)
+    # every string shown has its control and bidi characters escaped: a case id cannot forge a line or a colour
+    view = cleaned(build_view(verdict, policy, lang), terminal)
     w = lambda key: labels.word(key, lang)  # noqa: E731
-    console.print(Text(f"{w('report_title')} — {view.case_id}", style="bold"))
+    # never wrapped: a case id padded to wrap at "Case status: compliant" would forge the status line
+    console.print(Text(f"{w('report_title')} — {view.case_id}", style="bold"), soft_wrap=True)
     console.print(f"{w('policy')}: {view.policy_id} ({w('version')} {view.policy_version}) — {view.association}",
                   markup=False)
     console.print(f"{w('as_of')}: {view.as_of}", markup=False)
@@ -79,9 +82,9 @@ def _findings_table(view, lang: str) -> Table:
     table.add_column(w("due"), ratio=2, overflow="fold")
     table.add_column(w("clause"), no_wrap=True)
     for finding in view.findings:
-        table.add_row(Text(finding.status_label, style=STYLE.get(finding.status, "")), finding.label,
-                      _due_cell(finding),
-                      finding.clause_ref)
+        # Text, not str: a label from a policy file is not parsed as rich markup
+        table.add_row(Text(finding.status_label, style=STYLE.get(finding.status, "")), Text(finding.label),
+                      Text(_due_cell(finding)), Text(finding.clause_ref))
     return table
 
 

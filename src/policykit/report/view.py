@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from . import labels
@@ -137,3 +138,15 @@ def _action(action, policy, lang: str) -> ActionView:
         clause_ref=action.clause.ref,
         at_risk=action.at_risk,
     )
+
+
+def cleaned(value, clean):
+    """`value` (a view, a list or a string) with `clean` applied to every string in it, for one output target."""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [cleaned(item, clean) for item in value]
+    if dataclasses.is_dataclass(value):
+        return dataclasses.replace(value, **{f.name: cleaned(getattr(value, f.name), clean)
+                                             for f in dataclasses.fields(value) if f.init})
+    return value

@@ -1,0 +1,48 @@
+"""Text made harmless where it is shown: a terminal, a CSV cell, a Markdown report (SPEC §15).
+
+Case ids, column names and labels come from files someone else wrote.  Shown raw, a newline in a case id forges a
+"Case status: compliant" line, an ANSI/OSC escape rewrites the terminal, a bidi override reverses what an officer
+reads, `=HYPERLINK(…)` runs as a formula in a spreadsheet and `<script>` becomes markup.  Every renderer passes
+such text through the one function for its target, here; HTML needs none (Jinja autoescapes every template).
+"""
+
+from __future__ import annotations
+
+import re
+
+# A spreadsheet reads a cell starting with one of these as a formula (or, for tab and CR, after trimming one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_MARKDOWN = str.maketrans({"\\": "\\\\", "`": "\\`", "*": "\\*", "_": "\\_", "[": "\\[", "]": "\\]",
+                           "|": "\\|", "~": "\\~", "!": "\\!", "#": "\\#", "<": "&lt;", ">": "&gt;", "&": "&amp;"})
+# Markers that mean something only at the start of a line: a list item, a quote, a heading underline.
+_BLOCK_START = "-+=>"
+_ORDERED_ITEM = re.compile(r"^\d+(?=[.)])")
+
+
+def terminal(text: object) -> str:
+    """`text` on one line with every control, line-separator and bidi-control character shown escaped.
+
+    `\\n` stays two visible characters, ESC shows as `\\x1b`, RIGHT-TO-LEFT OVERRIDE as `\\u202e`; Arabic letters
+    and every other printable character are untouched.
+    """
+    text = str(text)
+    if text.isprintable():  # the usual case, checked in C
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell: text escaped as for a terminal, and prefixed with `'` when a spreadsheet would run it."""
+    if not isinstance(value, str):
+        return value
+    safe = terminal(value)
+    return "'" + safe if value.startswith(FORMULA_STARTS) else safe
+
+
+def markdown(text: object) -> str:
+    """Text for a Markdown paragraph or table cell: escaped as for a terminal, no markup and no raw HTML."""
+    safe = terminal(text).translate(_MARKDOWN)
+    if safe and safe[0] in _BLOCK_START:
+        return "\\" + safe
+    number = _ORDERED_ITEM.match(safe)
+    return f"{number.group()}\\{safe[number.end():]}" if number else safe
