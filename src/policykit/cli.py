@@ -21,6 +21,7 @@ COMMANDS = {
     "diff": "diff",
     "lint": "lint",
     "batch": "batch",
+    "serve": "serve",
 }
 
 EXIT_OK, EXIT_BREACH, EXIT_INPUT = 0, 1, 2
@@ -103,8 +104,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return EXIT_INTERNAL
 
 
-# Commands whose every file is closed when they return; batch is left out (worker pools, writers at exit).
-_FAST_EXIT = frozenset(COMMANDS) - {"batch"}
+# Commands whose every file is closed when they return; batch and serve are left out (worker pools, writers and
+# stores closed at exit).
+_FAST_EXIT = frozenset(COMMANDS) - {"batch", "serve"}
 
 
 def entry() -> None:

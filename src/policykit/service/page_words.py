@@ -1,0 +1,63 @@
+"""Every word of the officers' page, in Arabic and English."""
+
+from __future__ import annotations
+
+WORDS: dict[str, dict[str, str]] = {
+    "title": {"ar": "خدمة التحقق من الالتزام بسياسات العلاقة مع المستفيدين",
+              "en": "Checking cases against the beneficiary-relationship policies"},
+    "switch": {"ar": "English", "en": "العربية"},
+    "token": {"ar": "رمز الدخول (Bearer)", "en": "Access token (Bearer)"},
+    "token_help": {"ar": "يطلبه كل ما تفعله هذه الصفحة؛ اتركه فارغًا إن لم تُضبط رموز للخدمة.",
+                   "en": "Everything this page does needs it; leave it empty when the service has no tokens."},
+    "check": {"ar": "فحص حالة", "en": "Check a case"},
+    "case_file": {"ar": "ملف الحالة (YAML أو JSON)", "en": "Case file (YAML or JSON)"},
+    "case_text": {"ar": "أو الصق نص الحالة", "en": "Or paste the case"},
+    "as_of": {"ar": "التقييم في تاريخ", "en": "Judge as of"},
+    "as_of_help": {"ar": "ISO 8601 أو تاريخ هجري مثل 1446-09-29H؛ فارغ: الآن",
+                   "en": "ISO 8601 or a Hijri date such as 1446-09-29H; empty: now"},
+    "submit_check": {"ar": "افحص الحالة", "en": "Check the case"},
+    "events_form": {"ar": "أو أدخل أحداث الحالة", "en": "Or enter the case's events"},
+    "policy": {"ar": "السياسة", "en": "Policy"},
+    "case_id": {"ar": "رقم الحالة", "en": "Case id"},
+    "event": {"ar": "الحدث", "en": "Event"},
+    "at": {"ar": "الوقت", "en": "When"},
+    "channel": {"ar": "القناة", "en": "Channel"},
+    "outcome": {"ar": "النتيجة", "en": "Outcome"},
+    "approved": {"ar": "قبول", "en": "approved"},
+    "rejected": {"ar": "رفض", "en": "rejected"},
+    "none": {"ar": "—", "en": "—"},
+    "event_n": {"ar": "الحدث رقم", "en": "Event number"},
+    "batch": {"ar": "تدقيق ملف مُصدَّر", "en": "Audit an export"},
+    "export_file": {"ar": "ملف الأحداث (CSV أو JSONL أو Parquet أو XES أو XLSX)",
+                    "en": "Event log (CSV, JSONL, Parquet, XES or XLSX)"},
+    "submit_batch": {"ar": "ابدأ التدقيق", "en": "Start the audit"},
+    "compare": {"ar": "مقارنة السياسات المضمّنة", "en": "Comparison of the bundled policies"},
+    "compare_open": {"ar": "افتح المقارنة في صفحة مستقلة", "en": "Open the comparison on its own page"},
+    "problems": {"ar": "تعذّر تنفيذ الطلب", "en": "The request could not be done"},
+    "back": {"ar": "العودة إلى الصفحة الرئيسة", "en": "Back to the main page"},
+    "job": {"ar": "مهمة التدقيق", "en": "Audit job"},
+    "state": {"ar": "الحالة", "en": "State"},
+    "queued": {"ar": "في الانتظار", "en": "queued"},
+    "running": {"ar": "قيد التنفيذ", "en": "running"},
+    "done": {"ar": "اكتملت", "en": "done"},
+    "failed": {"ar": "فشلت", "en": "failed"},
+    "refresh": {"ar": "تُحدَّث الصفحة تلقائيًا كل ثانيتين.", "en": "This page refreshes every two seconds."},
+    "summary": {"ar": "الملخص", "en": "Summary"},
+    "cases": {"ar": "عدد الحالات", "en": "Cases"},
+    "rows_read": {"ar": "الصفوف المقروءة", "en": "Rows read"},
+    "rejected_rows": {"ar": "الصفوف المرفوضة", "en": "Rejected rows"},
+    "status": {"ar": "حالة الالتزام", "en": "Status"},
+    "verdicts": {"ar": "الأحكام", "en": "Verdicts"},
+    "download_jsonl": {"ar": "تنزيل الأحكام (JSONL)", "en": "Download the verdicts (JSONL)"},
+    "audit_report": {"ar": "تقرير التدقيق", "en": "Audit report"},
+    "audit_missing": {"ar": "تقرير التدقيق غير متاح في هذا الإصدار بعد.",
+                      "en": "The audit report is not available in this version yet."},
+    "breached_rules": {"ar": "القواعد المخالفة", "en": "Breached rules"},
+    "shown_first": {"ar": "تُعرض أول 500 حالة؛ الملف الكامل في التنزيل.",
+                    "en": "The first 500 cases are shown; the download has them all."},
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    """Every page word in `lang`."""
+    return {key: value[lang] for key, value in WORDS.items()}
