@@ -10,7 +10,7 @@ from fastapi import FastAPI, Query, Request
 
 from .. import __version__
 from ..diagnostics import PolicykitError
-from . import checking, errors, live_ops, models, page, policies
+from . import checking, errors, live_ops, models, openapi, page, policies
 from .decisions import DecisionLog
 from .errors import ServiceError
 from .guard import Guard
@@ -27,8 +27,7 @@ AS_OF = Query(None, description="judge as things stood at T (ISO 8601, a date, o
                                 "default: now", examples=["2025-04-15"])
 READING = Query(None, pattern="^(intended|literal)$", description="reading of ambiguous deadlines")
 CASE_BODY = {"requestBody": {"required": True, "content": {
-    "application/json": {"schema": models.CaseBody.model_json_schema(ref_template="#/components/schemas/{model}"),
-                         "example": models.EXAMPLE_CASE},
+    "application/json": {"schema": {"$ref": "#/components/schemas/CaseBody"}, "example": models.EXAMPLE_CASE},
     "application/yaml": {"schema": {"type": "string"}}}}}
 EXPORT_BODY = {"requestBody": {"required": True, "content": {
     media: {"schema": {"type": "string", "format": "binary"}} for media in (
@@ -81,26 +80,8 @@ def create_app(settings: ServiceSettings | None = None) -> Any:
     errors.install(app)
     routes(app, service)
     page.routes(app, service)
-    app.openapi_schema = None
-    app.openapi = lambda: openapi(app)
+    app.openapi = lambda: openapi.schema_of(app)
     return Guard(app, settings.tokens, settings.max_body_bytes)
-
-
-def openapi(app: FastAPI) -> dict:
-    """The OpenAPI document, with the bearer scheme on /v1/ operations."""
-    if app.openapi_schema is None:
-        from fastapi.openapi.utils import get_openapi
-
-        schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                             routes=app.routes)
-        schema.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
-            "type": "http", "scheme": "bearer"}
-        for path, operations in schema["paths"].items():
-            for operation in operations.values():
-                if path.startswith("/v1/"):
-                    operation["security"] = [{"bearer": []}]
-        app.openapi_schema = schema
-    return app.openapi_schema
 
 
 def routes(app: FastAPI, service: Service) -> None:

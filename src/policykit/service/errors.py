@@ -80,6 +80,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSON:
+        if exc.status_code == 400:  # FastAPI's answer to a body that is not JSON: invalid input, as SPEC §11 says
+            return answer(422, PolicykitError.single("invalid-json", "the body is not valid JSON"))
         code = CODE_OF_STATUS.get(exc.status_code, "http-error")
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
         status = exc.status_code if 400 <= exc.status_code < 500 else 422
