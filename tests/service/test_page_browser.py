@@ -184,7 +184,7 @@ def test_uploading_an_export_gives_the_verdicts(server, page, token, tmp_path):
     assert page.locator("#job-state").get_attribute("data-state") == "done"
     rows = page.locator("#verdicts tr")
     assert rows.count() == 3  # header and two cases
-    assert "non_compliant" in page.locator("#verdicts").inner_text()
+    assert page.locator("#verdicts [data-status=non_compliant]").inner_text() == "non-compliant"
     with page.expect_download() as download:
         page.click("#download-jsonl")
     assert download.value.suggested_filename.endswith(".jsonl")

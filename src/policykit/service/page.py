@@ -136,9 +136,12 @@ def routes(app: FastAPI, service) -> None:
             found = service.jobs.get(job)
         except ServiceError as exc:
             return page("problem", lang_of(lang), 404, errors=error_body(exc.error)["errors"])
+        from ..report.labels import status
+
         lang = lang_of(lang)
         state = found.to_dict()
-        return page("job", lang, job=state, verdicts=verdict_rows(state.get("verdicts") or []),
+        return page("job", lang, job=state, status_label=lambda value: status(value, lang),
+                    verdicts=verdict_rows(state.get("verdicts") or [], lang),
                     audit=audit_report_html(found, lang) is not None)
 
     @app.get("/page/batch/{job}/verdicts.jsonl", include_in_schema=False)
@@ -160,9 +163,11 @@ def routes(app: FastAPI, service) -> None:
         return HTMLResponse(html)
 
 
-def verdict_rows(verdicts: list[dict]) -> list[dict]:
-    """The first SHOWN_VERDICTS verdicts as table rows: case id, status, breached rules."""
-    return [{"case_id": v.get("case_id"), "status": v.get("status"),
+def verdict_rows(verdicts: list[dict], lang: str) -> list[dict]:
+    """The first SHOWN_VERDICTS verdicts as table rows: case id, status (and its label), breached rules."""
+    from ..report.labels import status
+
+    return [{"case_id": v.get("case_id"), "status": v.get("status"), "label": status(v.get("status"), lang),
              "breached": ", ".join(f["rule"] for f in v.get("findings", []) if f.get("status") == "breached")}
             for v in verdicts[:SHOWN_VERDICTS]]
 
