@@ -15,7 +15,7 @@ from .decisions import DecisionLog
 from .errors import ServiceError
 from .guard import Guard
 from .jobs import JobRunner, audit_report_html, format_of
-from .responses import JSON
+from .responses import JSON, RawJSON
 from .sessions import SessionHub
 from .settings import ServiceSettings
 
@@ -39,7 +39,10 @@ class Service:
     """The state one app holds: settings, decision log, live sessions, batch jobs."""
 
     def __init__(self, settings: ServiceSettings) -> None:
+        from ..config import load_settings
+
         self.settings = settings
+        self.evaluation = load_settings()  # reading and at-risk window: read once, not on every request
         self.log = DecisionLog(settings.decision_log)
         self.sessions = SessionHub(settings.store)
         self.jobs = JobRunner(settings.jobs_dir)
@@ -111,8 +114,8 @@ def routes(app: FastAPI, service: Service) -> None:
     async def check(request: Request, as_of: str | None = AS_OF, reading: str | None = READING):
         """Judge one case (SPEC §3, JSON or YAML): the verdict (SPEC §7) with `decision_id` and `provenance`."""
         raw = await request.body()
-        answer, _, _ = await service.work(checking.check, raw, as_of, reading, service.log)
-        return JSON(answer)
+        decision = await service.work(checking.check, raw, as_of, reading, service.log, service.evaluation)
+        return RawJSON(decision.to_json())
 
     @app.post("/v1/compare", response_model=models.Matrix, responses=ERRORS, tags=["policies"])
     async def compare(body: models.CompareBody):
@@ -166,7 +169,8 @@ def routes(app: FastAPI, service: Service) -> None:
     async def case_verdict(name: str, case_id: str):
         """The verdict of an open case now (the session's clock)."""
         held = await service.work(service.sessions.get, name)
-        return JSON(await service.work(locked, held, live_ops.case_verdict, case_id, service.log))
+        decision = await service.work(locked, held, live_ops.case_verdict, case_id, service.log)
+        return RawJSON(decision.to_json())
 
     @app.get("/v1/sessions/{name}/actions", response_model=list[models.CaseAction], responses=ERRORS,
              tags=["live"])

@@ -6,6 +6,7 @@ import datetime as dt
 
 from .. import __version__
 from ..case import Case, case_from_document
+from ..config import Settings, load_settings
 from ..diagnostics import PolicykitError
 from ..engine import evaluate
 from ..model import Policy
@@ -15,6 +16,7 @@ from ..verdict import Verdict
 from . import policies
 from .bodies import fast_document, mapping, with_positions
 from .decisions import DecisionLog, new_decision_id
+from .responses import dumps_with
 
 READINGS = ("intended", "literal")
 
@@ -58,14 +60,29 @@ def provenance(policy: Policy) -> dict:
     return {"policy_digest": policies.digest(policy), "policykit_version": __version__}
 
 
-def check(raw: bytes, as_of: str | None, reading: str | None, log: DecisionLog) -> tuple[dict, Verdict, Case]:
-    """The verdict answer of a case body, logged under a new decision id."""
+class Decision:
+    """A verdict with its decision id and provenance, as the service answers it."""
+
+    __slots__ = ("verdict", "case", "decision_id", "provenance")
+
+    def __init__(self, verdict: Verdict, case: Case | None, policy: Policy, log: DecisionLog) -> None:
+        self.verdict, self.case = verdict, case
+        self.decision_id, self.provenance = new_decision_id(), provenance(policy)
+        log.record(self.decision_id, self.provenance["policy_digest"], verdict.case_id, verdict.status)
+
+    def to_json(self) -> bytes:
+        """The SPEC §7 verdict plus `decision_id` and `provenance`, encoded."""
+        return dumps_with(self.verdict, {"decision_id": self.decision_id, "provenance": self.provenance})
+
+
+def check(raw: bytes, as_of: str | None, reading: str | None, log: DecisionLog,
+          settings: Settings | None = None) -> Decision:
+    """The decision on a case body, logged under a new decision id; `settings` (the service's, read once at its
+    start) give the default reading and the at-risk window."""
     case = read_case(raw)
     policy = case.policy
-    verdict = evaluate(policy, case, instant(as_of, policy, "as_of"), reading_of(reading))
-    answer = verdict.to_json_dict()
-    answer["decision_id"] = decision_id = new_decision_id()
-    answer["provenance"] = made = provenance(policy)
-    log.record(decision_id, made["policy_digest"], verdict.case_id, verdict.status)
-    return answer, verdict, case
+    settings = settings or load_settings()
+    verdict = evaluate(policy, case, instant(as_of, policy, "as_of"), reading_of(reading) or settings.reading,
+                       at_risk=settings.at_risk)
+    return Decision(verdict, case, policy, log)
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 from ..diagnostics import Diagnostic, PolicykitError
 from ..live.session import instant_of
-from .checking import provenance
-from .decisions import DecisionLog, new_decision_id
+from .checking import Decision
+from .decisions import DecisionLog
 from .errors import ServiceError
 from .sessions import Held
 
@@ -52,17 +52,13 @@ def advance(held: Held, now: str) -> list[dict]:
     return [{"case_id": change.case_id, "changes": change.findings} for change in passed]
 
 
-def case_verdict(held: Held, case_id: str, log: DecisionLog) -> dict:
+def case_verdict(held: Held, case_id: str, log: DecisionLog) -> Decision:
     """The verdict of a held case now, with a decision id and provenance (logged); 404 for an unknown case."""
     try:
         verdict = held.session.verdict(case_id)
     except KeyError:
         raise ServiceError.of(404, "unknown-case", "no open case with this id in the session") from None
-    answer = verdict.to_json_dict()
-    answer["decision_id"] = decision_id = new_decision_id()
-    answer["provenance"] = made = provenance(held.session.policy)
-    log.record(decision_id, made["policy_digest"], verdict.case_id, verdict.status)
-    return answer
+    return Decision(verdict, None, held.session.policy, log)
 
 
 def actions(held: Held, due_before: str | None) -> list[dict]:

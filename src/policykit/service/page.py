@@ -106,9 +106,10 @@ def routes(app: FastAPI, service) -> None:
         from ..report import render_verdict
 
         lang = lang_of(form.get("lang"))
-        _, verdict, case = await service.work(checking.check, raw, str(form.get("as_of") or "") or None, None,
-                                              service.log)
-        html = await service.work(render_verdict, verdict, case.policy, "html", lang, case)
+        decision = await service.work(checking.check, raw, str(form.get("as_of") or "") or None, None,
+                                      service.log, service.evaluation)
+        html = await service.work(render_verdict, decision.verdict, decision.case.policy, "html", lang,
+                                  decision.case)
         return HTMLResponse(html, headers={"Content-Security-Policy": CSP})
 
     @app.post("/page/batch", include_in_schema=False)
