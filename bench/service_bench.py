@@ -108,6 +108,25 @@ def start_server(workers: int, scratch: str) -> tuple[subprocess.Popen, int]:
     raise SystemExit("the service did not start")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its children (Linux /proc)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(child) for child in children]
+    except OSError:
+        pass
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20_000)
@@ -134,7 +153,9 @@ def main() -> None:
         try:
             load_before = os.getloadavg()
             asyncio.run(run(host, port, args.clients, args.warmup))
+            cpu_before = cpu_seconds(process.pid) if process else None
             seconds, latencies = asyncio.run(run(host, port, args.clients, args.requests))
+            cpu_used = cpu_seconds(process.pid) - cpu_before if process else None
             load_after = os.getloadavg()
         finally:
             if process is not None:
@@ -146,6 +167,9 @@ def main() -> None:
                "p90_ms": round(percentile(latencies, 0.90) * 1000, 2),
                "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
                "mean_ms": round(statistics.fmean(latencies) * 1000, 2),
+               # the server's own CPU per check: what an idle core would give, whatever else the machine runs
+               "server_cpu_ms_per_request": round(cpu_used / args.requests * 1000, 3) if cpu_used else None,
+               "requests_per_server_cpu_second": round(args.requests / cpu_used) if cpu_used else None,
                "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in load_after],
                "cpus": os.cpu_count()}
     print(json.dumps(figures, indent=2))
