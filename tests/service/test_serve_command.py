@@ -43,11 +43,6 @@ def test_a_weak_or_unreadable_token_file_is_refused(tmp_path):
     assert code == 2 and "file-unreadable" in err
 
 
-def test_workers_need_a_shared_store():
-    code, err = run("serve", "--workers", "2")
-    assert code == 2 and "--workers" in err
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -23,9 +23,6 @@ def register(subparsers, name: str) -> None:
     parser.add_argument("--decision-log", default=None, metavar="FILE",
                         help="decision log, JSONL (default: ./policykit-decisions.jsonl)")
     parser.add_argument("--no-decision-log", action="store_true", help="keep no decision log")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="worker processes (default 1; more only with a PostgreSQL store, since a SQLite "
-                             "session store is opened by one process at a time)")
     parser.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
     parser.set_defaults(run=run)
 
@@ -46,24 +43,15 @@ def run(args, out, err) -> int:
     check_binding(args.host, settings.tokens)
     if not 0 <= args.port <= 65535:
         raise PolicykitError.single("invalid-value", "--port must be between 0 and 65535", Span("--port"))
-    if args.workers > 1 and not settings.store.startswith(("postgresql://", "postgres://")):
-        raise PolicykitError.single("invalid-value", "--workers above 1 needs a PostgreSQL --store: a SQLite "
-                                    "session store is opened by one process at a time", Span("--workers"))
     err.write(f"policykit serve: http://{_shown_host(args.host)}:{args.port}/ "
               f"({'tokens: ' + str(len(settings.tokens)) if settings.tokens else 'no token: loopback only'})\n")
     err.flush()
     config = dict(host=args.host, port=args.port, log_level=args.log_level, server_header=False,
                   proxy_headers=True, forwarded_allow_ips="127.0.0.1", limit_concurrency=1000,
                   timeout_keep_alive=5)
-    if args.workers > 1:
-        import os
+    from ..service import create_app
 
-        os.environ["POLICYKIT_SERVICE_SETTINGS"] = settings_env(settings)
-        uvicorn.run("policykit.service.app:app_from_environment", factory=True, workers=args.workers, **config)
-    else:
-        from ..service import create_app
-
-        uvicorn.run(create_app(settings), **config)
+    uvicorn.run(create_app(settings), **config)
     return 0
 
 
@@ -78,14 +66,6 @@ def settings_of(args, tokens: tuple[str, ...]):
     if args.time_limit is not None:
         fields["time_limit_s"] = args.time_limit
     return ServiceSettings(**fields)
-
-
-def settings_env(settings) -> str:
-    """The settings as JSON, for worker processes."""
-    import dataclasses
-    import json
-
-    return json.dumps(dataclasses.asdict(settings))
 
 
 def _shown_host(host: str) -> str:

@@ -245,12 +245,3 @@ def version_of(ref: str, field: str):
     policies.policy(base, (field,))
     return load_version(ref)
 
-
-def app_from_environment():
-    """The app of a uvicorn worker process, configured by POLICYKIT_SERVICE_SETTINGS (set by `serve`)."""
-    import json
-    import os
-
-    fields = json.loads(os.environ["POLICYKIT_SERVICE_SETTINGS"])
-    fields["tokens"] = tuple(fields.get("tokens", ()))
-    return create_app(ServiceSettings(**fields))
