@@ -255,3 +255,9 @@ def test_no_token_configured_serves_loopback_without_a_token(tmp_path, serve):
 
     with serve(tmp_path, tokens=()) as running:
         assert httpx.get(f"{running.url}/v1/policies").status_code == 200
+        assert httpx.post(f"{running.url}/v1/check", json=case(), headers={"Origin": running.url}).status_code == 200
+        # what a page elsewhere could make a local browser send: another site's POST, a rebound host name
+        other_site = httpx.post(f"{running.url}/v1/check", json=case(), headers={"Origin": "https://evil.example"})
+        assert other_site.status_code == 403 and error_codes(other_site) == ["cross-origin"]
+        rebound = httpx.get(f"{running.url}/v1/policies", headers={"Host": "evil.example:8080"})
+        assert rebound.status_code == 403 and error_codes(rebound) == ["forbidden-host"]

@@ -46,7 +46,8 @@ def run(args, out, err) -> int:
     err.write(f"policykit serve: http://{_shown_host(args.host)}:{args.port}/ "
               f"({'tokens: ' + str(len(settings.tokens)) if settings.tokens else 'no token: loopback only'})\n")
     err.flush()
-    config = dict(host=args.host, port=args.port, log_level=args.log_level, server_header=False,
+    # no access log: request paths carry case ids and session names; the decision log is the record kept
+    config = dict(host=args.host, port=args.port, log_level=args.log_level, server_header=False, access_log=False,
                   proxy_headers=True, forwarded_allow_ips="127.0.0.1", limit_concurrency=1000,
                   timeout_keep_alive=5)
     from ..service import create_app

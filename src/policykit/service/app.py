@@ -10,6 +10,7 @@ from fastapi import FastAPI, Query, Request
 
 from .. import __version__
 from ..diagnostics import PolicykitError
+from ..lint import LintFinding
 from . import checking, errors, live_ops, models, openapi, page, policies
 from .decisions import DecisionLog
 from .errors import ServiceError
@@ -23,7 +24,9 @@ from .settings import ServiceSettings
 # any time limit; larger ones go to a worker thread under the time limit
 INLINE_BYTES = 16 * 1024
 ERRORS = {status: {"model": models.Errors, "description": text} for status, text in (
-    (401, "no token, or not a configured one"), (404, "unknown id in the path"),
+    (401, "no token, or not a configured one"),
+    (403, "with no token configured: a host name that is not loopback's, or another site's page posting"),
+    (404, "unknown id in the path"),
     (413, "the body is larger than the limit"), (422, "invalid input, located"),
     (503, "the request took longer than the time limit"))}
 AS_OF = Query(None, description="judge as things stood at T (ISO 8601, a date, or Hijri as 1446-09-29H); "
@@ -148,7 +151,7 @@ def routes(app: FastAPI, service: Service) -> None:
         a, b = version_of(body.a, "a"), version_of(body.b, "b")
         return JSON((await service.work(policy_diff, a, b)).to_json())
 
-    @app.get("/v1/lint", response_model=list[models.LintItem], responses=ERRORS, tags=["policies"])
+    @app.get("/v1/lint", response_model=list[LintFinding], responses=ERRORS, tags=["policies"])
     async def lint():
         """Lint findings of every bundled policy."""
         from ..lint import lint_policies

@@ -1,4 +1,4 @@
-"""ASGI middleware in front of the app: Bearer tokens on /v1/ and the request body limit."""
+"""ASGI middleware in front of the app: Bearer tokens on /v1/, the request body limit, and loopback's guard."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from ..diagnostics import PolicykitError
 from .errors import ServiceError, answer
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+
 class Guard:
-    """Refuses /v1/ requests without a configured token (401) and bodies over the limit (413)."""
+    """Refuses /v1/ requests without a configured token (401), bodies over the limit (413), and, when no token is
+    configured, requests that a page on another site could have a local browser send (403)."""
 
     def __init__(self, app, tokens: tuple[str, ...], max_body_bytes: int) -> None:
         self.app = app
@@ -21,7 +25,12 @@ class Guard:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        if scope["path"].startswith("/v1/") and self.tokens and not self.allowed(headers.get(b"authorization")):
+        if not self.tokens:
+            refusal = self.open_refusal(scope, headers)
+            if refusal is not None:
+                await self.refuse(scope, receive, send, 403, *refusal)
+                return
+        elif scope["path"].startswith("/v1/") and not self.allowed(headers.get(b"authorization")):
             await self.refuse(scope, receive, send, 401, "unauthorized", "a valid 'Authorization: Bearer <token>' "
                               "header is required", {"WWW-Authenticate": "Bearer"})
             return
@@ -39,6 +48,21 @@ class Guard:
     def allowed(self, header: bytes | None) -> bool:
         """Whether the Authorization header carries one of the tokens."""
         return bearer_ok(self.tokens, header)
+
+    @staticmethod
+    def open_refusal(scope, headers: dict) -> tuple[str, str] | None:
+        """With no token (loopback only), what a web page elsewhere could otherwise make a local browser do:
+        a request under another host name (DNS rebinding) or from another site's page is refused."""
+        host = headers.get(b"host", b"").decode("latin-1").lower()
+        name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
+        if name not in LOOPBACK_NAMES:
+            return "forbidden-host", "with no token configured the service answers loopback host names only"
+        origin = headers.get(b"origin")
+        if origin is not None and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            own = {f"http://{host}", f"https://{host}"}
+            if origin.decode("latin-1").lower() not in own:
+                return "cross-origin", "a request from another site's page is refused"
+        return None
 
     def too_large(self) -> str:
         return f"the request body is larger than the limit of {self.max_body_bytes} bytes"

@@ -129,15 +129,6 @@ class PolicyDiff(BaseModel):
     deadline: list[dict[str, Any]]
 
 
-class LintItem(Strict):
-    policy: str
-    code: str
-    severity: str
-    message: str
-    file: str
-    line: int | None
-
-
 class SessionBody(Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"policy": "harif"}]})
     policy: str
