@@ -202,6 +202,27 @@ def test_batch_rows_equal_the_batch_command(api, tmp_path):
     assert wait_done(api, job["job"])["verdicts"] == expected
 
 
+def test_an_xlsx_body_goes_through_the_batch_readers_dispatch(api):
+    """An XLSX export (told by its media type or its `PK` start) is handed to the readers as `.xlsx`: whatever
+    they make of it (read it, or refuse it), the job says so with a code, never an internal error."""
+    job = api.post("/v1/batch", params={"policy": "harif"}, content=b"PK\x03\x04 not really a workbook").json()
+    ended = wait_done(api, job["job"])
+    if ended["state"] == "failed":
+        assert ended["errors"][0]["code"] != "internal-error", ended
+
+
+def test_the_format_is_told_by_parameter_media_type_or_first_bytes():
+    from policykit.service.jobs import format_of
+
+    assert format_of("xes", "text/csv", b"case_id") == "xes"
+    assert format_of(None, "text/csv; charset=utf-8", b"{") == "csv"
+    assert format_of(None, None, b"PAR1....") == "parquet"
+    assert format_of(None, "application/octet-stream", b"PK\x03\x04") == "xlsx"
+    assert format_of(None, None, b"\xef\xbb\xbf <?xml") == "xes"
+    assert format_of(None, None, b'{"case_id": 1}') == "jsonl"
+    assert format_of(None, None, b"case_id;type;at") == "csv"
+
+
 def test_a_failed_batch_job_says_why(api):
     job = api.post("/v1/batch", params={"policy": "harif"}, content=b"a,b\n1,2\n").json()["job"]
     failed = wait_done(api, job)

@@ -86,6 +86,7 @@ class JobRunner:
     """Runs one batch job at a time (a batch uses the machine's cores itself) and keeps the last KEEP_JOBS."""
 
     def __init__(self, root: str | None = None) -> None:
+        self._own_root = root is None  # a folder it made is removed at the end; one it was given is left
         self.root = Path(root or tempfile.mkdtemp(prefix="policykit-jobs-"))
         self.root.mkdir(parents=True, exist_ok=True)
         self.jobs: dict[str, Job] = {}
@@ -140,7 +141,8 @@ class JobRunner:
     def close(self) -> None:
         """Stop taking jobs and remove their files."""
         self._pool.shutdown(wait=False, cancel_futures=True)
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self._own_root:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def audit_report_html(job: Job, lang: str) -> str | None:
