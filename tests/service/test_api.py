@@ -34,7 +34,8 @@ def test_health_needs_no_token(server):
     assert answer.status_code == 200 and answer.json()["status"] == "ok"
 
 
-@pytest.mark.parametrize("header", [None, "Bearer wrong-token-0123456789", "Basic {token}", "Bearer", "{token}", "Bearer {token}x"])
+@pytest.mark.parametrize("header", [None, "Bearer wrong-token-0123456789", "Basic {token}", "Bearer", "{token}",
+                                    "Bearer {token}x"])
 def test_v1_needs_a_configured_bearer_token(server, header, token):
     import httpx
 
@@ -261,3 +262,33 @@ def test_no_token_configured_serves_loopback_without_a_token(tmp_path, serve):
         assert other_site.status_code == 403 and error_codes(other_site) == ["cross-origin"]
         rebound = httpx.get(f"{running.url}/v1/policies", headers={"Host": "evil.example:8080"})
         assert rebound.status_code == 403 and error_codes(rebound) == ["forbidden-host"]
+
+
+# --- the page's forms, without a browser (the browser tests are in test_page_browser.py) -------------------------
+
+def test_the_page_escapes_what_a_case_carries(api):
+    hostile = case(case_id="<img src=x onerror=alert(1)>")
+    answer = api.post("/page/check", data={"case_text": json.dumps(hostile), "lang": "en", "as_of": "2025-04-20"})
+    assert answer.status_code == 200, answer.text
+    assert "<img src=x" not in answer.text and "&lt;img src=x" in answer.text
+    assert "script-src" not in answer.headers["content-security-policy"]  # no script is allowed at all
+
+
+def test_the_page_needs_the_token_for_what_it_does(server):
+    import httpx
+
+    with httpx.Client(base_url=server.url) as anonymous:
+        assert anonymous.get("/").status_code == 200
+        refused = anonymous.post("/page/check", data={"case_text": json.dumps(case()), "lang": "en"})
+        assert refused.status_code == 401 and "unauthorized" in refused.text
+        form = {"case_text": json.dumps(case()), "token": server.settings.tokens[0]}
+        allowed = anonymous.post("/page/check", data=form)
+        assert allowed.status_code == 200 and 'lang="ar"' in allowed.text
+        by_header = anonymous.post("/page/check", data={"case_text": json.dumps(case())}, headers=server.auth)
+        assert by_header.status_code == 200
+
+
+def test_an_unknown_job_page_is_404(server):
+    import httpx
+
+    assert httpx.get(f"{server.url}/page/batch/nope").status_code == 404

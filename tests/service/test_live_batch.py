@@ -163,8 +163,9 @@ def xes_bytes() -> bytes:
     for case_id in ("C1", "C2"):
         lines.append(f'<trace><string key="concept:name" value="{case_id}"/>')
         for row in (r for r in ROWS if r[0] == case_id):
+            at = row[2] if "T" in row[2] else row[2] + "T00:00:00+03:00"
             lines.append(f'<event><string key="concept:name" value="{row[1]}"/>'
-                         f'<date key="time:timestamp" value="{row[2] if "T" in row[2] else row[2] + "T00:00:00+03:00"}"/>')
+                         f'<date key="time:timestamp" value="{at}"/>')
             for key, value in (("channel", row[3]), ("outcome", row[4])):
                 if value:
                     lines.append(f'<string key="{key}" value="{value}"/>')

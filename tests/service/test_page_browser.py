@@ -80,7 +80,8 @@ def test_the_page_loads_without_a_token_in_arabic_right_to_left(server, page):
 def test_every_control_has_a_label(server, page):
     page.goto(f"{server.url}/?lang=en")
     unlabelled = page.evaluate("""() => [...document.querySelectorAll(
-        'input:not([type=hidden]), select, textarea, button')].filter(c => !(c.labels && c.labels.length) && !c.getAttribute('aria-label')
+        'input:not([type=hidden]), select, textarea, button')].filter(c => !(c.labels && c.labels.length)
+        && !c.getAttribute('aria-label')
         && !(c.tagName === 'BUTTON' && c.textContent.trim())).map(c => c.name || c.id)""")
     assert unlabelled == []
     assert page.get_by_label("Access token (Bearer)").count() == 1
@@ -138,7 +139,8 @@ def test_without_the_token_the_page_says_so(server, page, example):
 def test_an_invalid_case_is_located_on_the_page(server, page, token):
     page.goto(f"{server.url}/?lang=en")
     page.get_by_label("Access token (Bearer)").fill(token)
-    page.get_by_label("Or paste the case").fill("case_id: X\npolicy: harif\nevents:\n  - {type: oops, at: 2025-01-01}\n")
+    broken = "case_id: X\npolicy: harif\nevents:\n  - {type: oops, at: 2025-01-01}\n"
+    page.get_by_label("Or paste the case").fill(broken)
     with page.expect_navigation():
         page.click("#submit-check")
     text = page.get_by_role("alert").inner_text()
