@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..diagnostics import PolicykitError, Span
@@ -24,7 +24,6 @@ class ServiceSettings:
     time_limit_s: float = 30.0
     decision_log: str | None = DEFAULT_DECISION_LOG
     jobs_dir: str | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def read_tokens(file: str | None, env: dict | None = None) -> tuple[str, ...]:
