@@ -45,6 +45,22 @@ def test_a_session_needs_a_bundled_policy(api, body, code):
     assert answer.status_code == 422 and error_codes(answer) == [code]
 
 
+def test_a_session_named_like_the_registry_has_its_own_file(api, server):
+    assert api.put("/v1/sessions/registry", json={"policy": "saddad"}).status_code == 201
+    posted = api.post("/v1/sessions/registry/events", json={"events": [dict(EVENTS[0], channel="phone")]})
+    assert posted.status_code == 200
+    assert api.put("/v1/sessions/registry", json={"policy": "saddad"}).json()["open_cases"] == 1
+    from pathlib import Path
+
+    store = Path(server.settings.store)
+    assert (store / "session-registry.sqlite").is_file()
+    import sqlite3
+
+    with sqlite3.connect(store / "registry.sqlite") as registry:  # the registry holds the registry only
+        assert {name for (name,) in registry.execute("SELECT name FROM sqlite_master WHERE type='table'")} == {
+            "sessions"}
+
+
 def test_a_bad_session_name_is_refused_and_an_unknown_one_is_404(api):
     assert api.put("/v1/sessions/..%2F..%2Fx", json={"policy": "harif"}).status_code in (404, 422)
     assert api.put("/v1/sessions/-x", json={"policy": "harif"}).status_code == 422

@@ -55,7 +55,7 @@ class SessionHub:
     def store_for(self, name: str):
         """What LiveSession(store=...) is given for session `name`: its SQLite file, or the PostgreSQL URL
         (the PostgreSQL live store keeps sessions apart by the URL the operator passes)."""
-        return self.store if self.postgres else str(self.root / f"{name}.sqlite")
+        return self.store if self.postgres else str(self.root / f"session-{name}.sqlite")
 
     def put(self, name: str, policy_id: object) -> tuple[Held, bool]:
         """The session `name`, created with `policy_id` when new; True when it was created."""
