@@ -17,7 +17,8 @@ import schemathesis  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis import checks  # noqa: E402
 
-MAX_EXAMPLES = 20
+# 20 per operation keeps the run to seconds; POLICYKIT_SCHEMATHESIS_EXAMPLES=150 (about 5 minutes) for a longer look
+MAX_EXAMPLES = int(os.environ.get("POLICYKIT_SCHEMATHESIS_EXAMPLES", "20"))
 # what the service promises: never a 5xx, and every answer (status, media type, headers, body) as documented;
 # positive_data_acceptance is left out: a schema-valid body may still name an unknown policy or case (a 422)
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
