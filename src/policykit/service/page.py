@@ -73,8 +73,7 @@ def routes(app: FastAPI, service) -> None:
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(lang: str | None = None):
         return page("index", lang_of(lang), policies=policy_choices(lang_of(lang)), events=event_choices(
-            lang_of(lang)), channels=channel_choices(lang_of(lang)), rows=range(EVENT_ROWS),
-            token_needed=bool(tokens))
+            lang_of(lang)), channels=channel_choices(lang_of(lang)), rows=range(EVENT_ROWS))
 
     @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
     async def comparison(lang: str | None = None):
@@ -82,7 +81,8 @@ def routes(app: FastAPI, service) -> None:
         from ..report.matrix import render_matrix
 
         chosen = [policies.policy(pid) for pid in policies.known_ids()]
-        return HTMLResponse(render_matrix(await service.work(compare, chosen), "html", lang_of(lang)))
+        return HTMLResponse(render_matrix(await service.work(compare, chosen), "html", lang_of(lang)),
+                            headers={"Content-Security-Policy": CSP})
 
     @app.post("/page/check", response_class=HTMLResponse, include_in_schema=False)
     async def check_case(request: Request):
