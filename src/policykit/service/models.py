@@ -200,7 +200,3 @@ class JobState(Strict):
     verdicts: list[dict[str, Any]] | None = None
     errors: list[ErrorItem] | None = None
 
-
-def dataclass_fields(cls) -> list[str]:
-    """Field names of a result dataclass (tests compare them with answers)."""
-    return [f.name for f in dataclasses.fields(cls)]
