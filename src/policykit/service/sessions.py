@@ -85,7 +85,8 @@ class SessionHub:
 
     def save_clock(self, held: Held) -> None:
         """Keep the session's clock, so that a restart restores it."""
-        self.registry.execute("UPDATE sessions SET clock=? WHERE name=?", (held.clock(), held.name))
+        with self._lock:  # one registry connection, used by one thread at a time
+            self.registry.execute("UPDATE sessions SET clock=? WHERE name=?", (held.clock(), held.name))
 
     def _open(self, name: str) -> Held | None:
         held = self._held.get(name)
