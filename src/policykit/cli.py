@@ -22,6 +22,7 @@ COMMANDS = {
     "lint": "lint",
     "batch": "batch",
     "report": "report",
+    "serve": "serve",
 }
 
 EXIT_OK, EXIT_BREACH, EXIT_INPUT = 0, 1, 2
@@ -106,8 +107,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return EXIT_INTERNAL
 
 
-# Commands whose every file is closed when they return; batch is left out (worker pools, writers at exit).
-_FAST_EXIT = frozenset(COMMANDS) - {"batch"}
+# Commands whose every file is closed when they return; batch and serve are left out (worker pools, writers and
+# stores closed at exit).
+_FAST_EXIT = frozenset(COMMANDS) - {"batch", "serve"}
 
 
 def entry() -> None:

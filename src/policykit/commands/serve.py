@@ -1,0 +1,73 @@
+"""`policykit serve`: the decision service (SPEC §11) on uvicorn; refuses to listen beyond loopback without tokens."""
+
+from __future__ import annotations
+
+
+def register(subparsers, name: str) -> None:
+    """Add the `serve` command."""
+    parser = subparsers.add_parser(
+        name, help="run the HTTP decision service and the officers' page",
+        description="Serve the HTTP API (/v1/, Bearer tokens) and the officers' page (/). With no token "
+                    "configured it listens on loopback only.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    parser.add_argument("--store", default=None, metavar="PATH|postgresql://…",
+                        help="live sessions' store: a directory of SQLite files (default: ./policykit-sessions) "
+                             "or a PostgreSQL URL")
+    parser.add_argument("--tokens", metavar="FILE", help="bearer tokens, one per line (also POLICYKIT_TOKENS, "
+                                                         "comma-separated)")
+    parser.add_argument("--max-body", type=int, default=None, metavar="BYTES",
+                        help="largest request body (default: 10 MiB)")
+    parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                        help="longest a request may take (default: 30 s)")
+    parser.add_argument("--decision-log", default=None, metavar="FILE",
+                        help="decision log, JSONL (default: ./policykit-decisions.jsonl)")
+    parser.add_argument("--no-decision-log", action="store_true", help="keep no decision log")
+    parser.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
+    parser.set_defaults(run=run)
+
+
+def run(args, out, err) -> int:
+    """Check the configuration, then serve until interrupted."""
+    from ..diagnostics import PolicykitError, Span
+
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn
+    except ImportError:
+        raise PolicykitError.single("missing-dependency", "the service needs FastAPI and uvicorn",
+                                    hint="pip install 'policykit[service]'") from None
+    from ..service.settings import check_binding, read_tokens
+
+    settings = settings_of(args, read_tokens(args.tokens))
+    check_binding(args.host, settings.tokens)
+    if not 0 <= args.port <= 65535:
+        raise PolicykitError.single("invalid-value", "--port must be between 0 and 65535", Span("--port"))
+    err.write(f"policykit serve: http://{_shown_host(args.host)}:{args.port}/ "
+              f"({'tokens: ' + str(len(settings.tokens)) if settings.tokens else 'no token: loopback only'})\n")
+    err.flush()
+    # no access log: request paths carry case ids and session names; the decision log is the record kept
+    config = dict(host=args.host, port=args.port, log_level=args.log_level, server_header=False, access_log=False,
+                  proxy_headers=True, forwarded_allow_ips="127.0.0.1", limit_concurrency=1000,
+                  timeout_keep_alive=5)
+    from ..service import create_app
+
+    uvicorn.run(create_app(settings), **config)
+    return 0
+
+
+def settings_of(args, tokens: tuple[str, ...]):
+    """The service settings of the command line."""
+    from ..service.settings import DEFAULT_DECISION_LOG, DEFAULT_STORE, ServiceSettings
+
+    fields = {"tokens": tokens, "store": args.store or DEFAULT_STORE,
+              "decision_log": None if args.no_decision_log else (args.decision_log or DEFAULT_DECISION_LOG)}
+    if args.max_body is not None:
+        fields["max_body_bytes"] = args.max_body
+    if args.time_limit is not None:
+        fields["time_limit_s"] = args.time_limit
+    return ServiceSettings(**fields)
+
+
+def _shown_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

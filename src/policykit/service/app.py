@@ -1,0 +1,250 @@
+"""The FastAPI application: the endpoints of SPEC §11 over the library, nothing judged here."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import anyio
+from fastapi import FastAPI, Query, Request
+
+from .. import __version__
+from ..diagnostics import PolicykitError
+from ..lint import LintFinding
+from . import checking, errors, live_ops, models, openapi, page, policies
+from .decisions import DecisionLog
+from .errors import ServiceError
+from .guard import Guard
+from .jobs import JobRunner, audit_report_html, format_of
+from .responses import JSON, RawJSON
+from .sessions import SessionHub
+from .settings import ServiceSettings
+
+# bodies up to this size are judged on the event loop: at most some 200 events, a few milliseconds, well inside
+# any time limit; larger ones go to a worker thread under the time limit
+INLINE_BYTES = 16 * 1024
+ERRORS = {status: {"model": models.Errors, "description": text} for status, text in (
+    (401, "no token, or not a configured one"),
+    (403, "with no token configured: a host name that is not loopback's, or another site's page posting"),
+    (404, "unknown id in the path"),
+    (413, "the body is larger than the limit"), (422, "invalid input, located"),
+    (503, "the request took longer than the time limit"))}
+AS_OF = Query(None, description="judge as things stood at T (ISO 8601, a date, or Hijri as 1446-09-29H); "
+                                "default: now", examples=["2025-04-15"])
+READING = Query(None, pattern="^(intended|literal)$", description="reading of ambiguous deadlines")
+CASE_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/CaseBody"}, "example": models.EXAMPLE_CASE},
+    "application/yaml": {"schema": {"type": "string"}}}}}
+CHECK_EXTRA = {**CASE_BODY, "parameters": [
+    {"name": "as_of", "in": "query", "required": False, "description": AS_OF.description,
+     "schema": {"type": "string"}, "examples": {"date": {"value": "2025-04-15"}}},
+    {"name": "reading", "in": "query", "required": False, "description": READING.description,
+     "schema": {"type": "string", "enum": ["intended", "literal"]}}]}
+EXPORT_BODY = {"requestBody": {"required": True, "content": {
+    media: {"schema": {"type": "string", "format": "binary"}} for media in (
+        "text/csv", "application/jsonl", "application/vnd.apache.parquet", "application/xml",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream")}}}
+
+
+class Service:
+    """The state one app holds: settings, decision log, live sessions, batch jobs."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        from ..config import load_settings
+
+        self.settings = settings
+        self.evaluation = load_settings()  # reading and at-risk window: read once, not on every request
+        self.log = DecisionLog(settings.decision_log)
+        self.sessions = SessionHub(settings.store)
+        self.jobs = JobRunner(settings.jobs_dir)
+
+    async def work(self, function, *args):
+        """`function(*args)` in a worker thread, within the time limit (503 past it)."""
+        try:
+            with anyio.fail_after(self.settings.time_limit_s):
+                return await anyio.to_thread.run_sync(function, *args, abandon_on_cancel=True)
+        except TimeoutError:
+            raise ServiceError.of(503, "timeout", f"the request took longer than the limit of "
+                                  f"{self.settings.time_limit_s:g} s") from None
+
+    def close(self) -> None:
+        """Release the stores, the log and the jobs' files."""
+        self.sessions.close()
+        self.jobs.close()
+        self.log.close()
+
+
+def create_app(settings: ServiceSettings | None = None) -> Any:
+    """The ASGI app: FastAPI behind the token and body-size guard."""
+    settings = settings or ServiceSettings()
+    service = Service(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        service.close()
+
+    app = FastAPI(title="policykit decision service", version=__version__, lifespan=lifespan,
+                  default_response_class=JSON, docs_url="/docs", redoc_url=None,
+                  description="Checks cases against associations' service policies (SPEC §11). Every /v1/ "
+                              "request needs `Authorization: Bearer <token>`. Errors are "
+                              "`{\"errors\": [{code, message, path, line, col}]}`; no personal value is ever "
+                              "echoed.")
+    app.state.service = service
+    errors.install(app)
+    routes(app, service)
+    page.routes(app, service)
+    app.openapi = lambda: openapi.schema_of(app)
+    return Guard(app, settings.tokens, settings.max_body_bytes)
+
+
+def routes(app: FastAPI, service: Service) -> None:
+    """The /healthz and /v1/ endpoints."""
+
+    @app.get("/healthz", response_model=models.Health, tags=["service"])
+    async def healthz():
+        """Liveness; needs no token."""
+        return JSON({"status": "ok", "version": __version__})
+
+    @app.get("/v1/policies", response_model=list[models.PolicySummary], responses=ERRORS, tags=["policies"])
+    async def list_policies():
+        """The bundled policies."""
+        from ..commands.policies import list_rows
+
+        return JSON(await service.work(list_rows))
+
+    @app.get("/v1/policies/{policy_id}", response_model=dict[str, Any], responses=ERRORS, tags=["policies"])
+    async def show_policy(policy_id: str):
+        """One bundled policy, every version, as JSON."""
+        if not policies.is_known(policy_id):
+            raise ServiceError.of(404, "unknown-policy", "no bundled policy with this id")
+        return JSON(policies.policy(policy_id).model_dump(mode="json"))
+
+    @app.post("/v1/check", response_model=models.DecidedVerdict, responses=ERRORS, openapi_extra=CHECK_EXTRA,
+              tags=["check"])
+    async def check(request: Request):
+        """Judge one case (SPEC §3, JSON or YAML): the verdict (SPEC §7) with `decision_id` and `provenance`."""
+        # the query is read here rather than declared as parameters: FastAPI's parameter solving is a third of
+        # this endpoint's own time (the parameters are documented in CHECK_EXTRA all the same)
+        query = request.query_params
+        as_of, reading = query.get("as_of"), query.get("reading")
+        raw = await request.body()
+        if len(raw) <= INLINE_BYTES:  # a small case is judged in a millisecond or two: no thread hop for it
+            decision = checking.check(raw, as_of, reading, service.log, service.evaluation)
+        else:
+            decision = await service.work(checking.check, raw, as_of, reading, service.log, service.evaluation)
+        return RawJSON(decision.to_json())
+
+    @app.post("/v1/compare", response_model=models.Matrix, responses=ERRORS, tags=["policies"])
+    async def compare(body: models.CompareBody):
+        """The comparison matrix of bundled policies."""
+        from ..compare import compare as matrix
+
+        chosen = [policies.policy(pid, ("policies", i)) for i, pid in enumerate(body.policies)]
+        return JSON((await service.work(matrix, chosen)).to_json())
+
+    @app.post("/v1/diff", response_model=models.PolicyDiff, responses=ERRORS, tags=["policies"])
+    async def diff(body: models.DiffBody):
+        """What policy `b` adds, removes and changes relative to `a` (`ID` or `ID@VERSION`)."""
+        from ..diff import diff as policy_diff
+
+        a, b = version_of(body.a, "a"), version_of(body.b, "b")
+        return JSON((await service.work(policy_diff, a, b)).to_json())
+
+    @app.get("/v1/lint", response_model=list[LintFinding], responses=ERRORS, tags=["policies"])
+    async def lint():
+        """Lint findings of every bundled policy."""
+        from ..lint import lint_policies
+
+        return JSON([finding.to_json() for finding in await service.work(lint_policies, [])])
+
+    @app.put("/v1/sessions/{name}", response_model=models.Session, responses={**ERRORS, 201: {
+        "model": models.Session, "description": "created"}}, tags=["live"])
+    async def put_session(name: str, body: models.SessionBody):
+        """A live session judging one policy: created (201), or the existing one (200)."""
+        held, created = await service.work(service.sessions.put, name, body.policy)
+        return JSON(held.describe(), status_code=201 if created else 200)
+
+    @app.post("/v1/sessions/{name}/events", response_model=list[models.EventAnswer], responses=ERRORS,
+              tags=["live"])
+    async def post_events(name: str, body: models.EventsBody):
+        """Post events (one acknowledgement: answered once stored); what changed, one entry per event."""
+        held = await service.work(service.sessions.get, name)
+        events = [event.model_dump(exclude_none=True) for event in body.events]
+        return JSON(await service.work(locked, held, live_ops.post_events, events))
+
+    @app.post("/v1/sessions/{name}/advance", response_model=list[models.Passed], responses=ERRORS,
+              tags=["live"])
+    async def advance(name: str, body: models.AdvanceBody):
+        """Move the session's clock to `now`; the deadlines that passed, per case."""
+        held = await service.work(service.sessions.get, name)
+        passed = await service.work(locked, held, live_ops.advance, body.now)
+        await service.work(service.sessions.save_clock, held)
+        return JSON(passed)
+
+    @app.get("/v1/sessions/{name}/cases/{case_id}", response_model=models.DecidedVerdict, responses=ERRORS,
+             tags=["live"])
+    async def case_verdict(name: str, case_id: str):
+        """The verdict of an open case now (the session's clock)."""
+        held = await service.work(service.sessions.get, name)
+        decision = await service.work(locked, held, live_ops.case_verdict, case_id, service.log)
+        return RawJSON(decision.to_json())
+
+    @app.get("/v1/sessions/{name}/actions", response_model=list[models.CaseAction], responses=ERRORS,
+             tags=["live"])
+    async def actions(name: str, due_before: str | None = Query(
+            None, description="only actions due at or before T; actions without a due only when absent")):
+        """Required actions across open cases: overdue first, then by due."""
+        held = await service.work(service.sessions.get, name)
+        return JSON(await service.work(locked, held, live_ops.actions, due_before))
+
+    @app.post("/v1/batch", status_code=202, response_model=models.JobAccepted, responses=ERRORS,
+              openapi_extra=EXPORT_BODY, tags=["batch"])
+    async def batch(request: Request, policy: str = Query(..., examples=["harif"]), as_of: str | None = AS_OF,
+                    reading: str | None = READING, format: str | None = Query(
+                        None, description="csv, jsonl, parquet, xes or xlsx; default: from the media type or "
+                                          "the first bytes")):
+        """Judge an export (one row per event) in the background: 202 and the job id."""
+        chosen = policies.policy(policy, ("policy",))
+        when = checking.instant(as_of, chosen, "as_of")
+        raw = await request.body()
+        if not raw:
+            raise PolicykitError.single("empty-body", "the export is empty")
+        fmt = format_of(format, request.headers.get("content-type"), raw[:64])
+        job = await service.work(service.jobs.submit, raw, fmt, policy, when, reading)
+        return JSON({"job": job.id}, status_code=202)
+
+    @app.get("/v1/batch/{job}", response_model=models.JobState, responses=ERRORS, tags=["batch"])
+    async def batch_job(job: str):
+        """A job's progress; once done its summary and verdict rows (the JSONL rows of `batch`)."""
+        return JSON(service.jobs.get(job).to_dict())
+
+    @app.get("/v1/batch/{job}/report", responses={**ERRORS, 200: {"content": {"text/html": {}},
+                                                                  "description": "the audit report"}},
+             tags=["batch"], response_class=JSON)
+    async def batch_report(job: str, lang: str = Query("ar", pattern="^(ar|en)$")):
+        """The audit report (SPEC §13) of a finished job; 404 until the job is done or while policykit has no
+        audit renderer."""
+        from starlette.responses import HTMLResponse
+
+        html = audit_report_html(service.jobs.get(job), lang)
+        if html is None:
+            raise ServiceError.of(404, "not-available", "no audit report for this job (not done, or this "
+                                  "policykit has no audit report renderer)")
+        return HTMLResponse(html)
+
+
+def locked(held, function, *args):
+    """`function(held, *args)` with the session's lock held."""
+    with held.lock:
+        return function(held, *args)
+
+
+def version_of(ref: str, field: str):
+    """`ID` or `ID@VERSION` of a bundled policy."""
+    from ..commands.diff import load_version
+
+    base = ref.split("@", 1)[0]
+    policies.policy(base, (field,))
+    return load_version(ref)
+

@@ -1,0 +1,106 @@
+"""Every failure as `{"errors": [{code, message, path, line, col}]}` with its 4xx status, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..diagnostics import Diagnostic, PolicykitError, format_path
+from .responses import JSON
+
+log = logging.getLogger("policykit.service")
+
+# diagnostic codes answered with something other than 422
+STATUS_OF_CODE = {"unknown-session": 404, "unknown-case": 404, "unknown-job": 404, "not-found": 404,
+                  "unauthorized": 401, "body-too-large": 413, "file-too-large": 413, "timeout": 503}
+CODE_OF_STATUS = {401: "unauthorized", 404: "not-found", 405: "method-not-allowed", 406: "not-acceptable",
+                  413: "body-too-large", 415: "unsupported-media-type", 422: "invalid-input"}
+
+
+class ServiceError(Exception):
+    """An error answered with `status` and the diagnostics of `error`."""
+
+    def __init__(self, status: int, error: PolicykitError, headers: dict | None = None) -> None:
+        super().__init__(error.render())
+        self.status, self.error, self.headers = status, error, headers
+
+    @classmethod
+    def of(cls, status: int, code: str, message: str, path: tuple = ()) -> "ServiceError":
+        """An error with one diagnostic."""
+        return cls(status, PolicykitError.single(code, message, path=path))
+
+
+def error_item(diagnostic: Diagnostic) -> dict:
+    """One located error; a diagnostic's hint joins its message (the file name of a request body is left out)."""
+    span = diagnostic.span
+    message = diagnostic.message + (f"; {diagnostic.hint}" if diagnostic.hint else "")
+    return {"code": diagnostic.code, "message": message,
+            "path": format_path(diagnostic.path) or None,
+            "line": span.line if span else None, "col": span.col if span else None}
+
+
+def error_body(error: PolicykitError) -> dict:
+    """The errors object of a PolicykitError (at most 100 diagnostics)."""
+    return {"errors": [error_item(d) for d in error.diagnostics[:100]]}
+
+
+def status_for(error: PolicykitError) -> int:
+    """422 for invalid input, unless the first diagnostic's code says otherwise."""
+    return STATUS_OF_CODE.get(error.first.code, 422) if error.diagnostics else 422
+
+
+def answer(status: int, error: PolicykitError, headers: dict | None = None) -> JSON:
+    """The error response."""
+    return JSON(error_body(error), status_code=status, headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Handlers that turn every exception into the error shape."""
+
+    @app.exception_handler(ServiceError)
+    async def _service(request: Request, exc: ServiceError) -> JSON:
+        return answer(exc.status, exc.error, exc.headers)
+
+    @app.exception_handler(PolicykitError)
+    async def _policykit(request: Request, exc: PolicykitError) -> JSON:
+        return answer(status_for(exc), exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSON:
+        # pydantic's `input` (the offending value, possibly personal) and `ctx` are left out
+        items = []
+        for problem in exc.errors()[:100]:
+            where = [part for part in problem.get("loc", ()) if part not in ("body", "query", "path", "header")]
+            items.append(Diagnostic(_validation_code(problem), str(problem.get("msg", "invalid value")),
+                                    path=tuple(where)))
+        return answer(422, PolicykitError(items or [Diagnostic("invalid-input", "invalid request")]))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSON:
+        if exc.status_code == 400:  # FastAPI's answer to a body that is not JSON: invalid input, as SPEC §11 says
+            return answer(422, PolicykitError.single("invalid-json", "the body is not valid JSON"))
+        code = CODE_OF_STATUS.get(exc.status_code, "http-error")
+        message = exc.detail if isinstance(exc.detail, str) else "request refused"
+        status = exc.status_code if 400 <= exc.status_code < 500 else 422
+        return answer(status, PolicykitError.single(code, message), getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception) -> JSON:
+        # the exception's message may quote input: only its type is logged, and nothing of it is answered
+        log.error("internal error %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        return answer(500, PolicykitError.single("internal-error", "internal error; this is a bug in policykit, "
+                                                 "not in your input"))
+
+
+def _validation_code(problem: dict) -> str:
+    kind = str(problem.get("type", ""))
+    if kind == "missing":
+        return "missing-key"
+    if kind == "extra_forbidden":
+        return "unknown-key"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return "wrong-type"
+    return "invalid-value"

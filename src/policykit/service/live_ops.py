@@ -1,0 +1,79 @@
+"""What the session endpoints do with a held LiveSession: post events, advance, verdicts, the to-do list."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..diagnostics import Diagnostic, PolicykitError
+from ..live.session import instant_of
+from .checking import Decision
+from .decisions import DecisionLog
+from .errors import ServiceError
+from .sessions import Held
+
+_OPEN_ENDED = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+
+
+def post_events(held: Held, events: list[dict]) -> list[dict]:
+    """Post `events` in one acknowledgement; one answer per event, in order (nothing is taken if one is bad)."""
+    session = held.session
+    items = []
+    for position, event in enumerate(events):
+        body = dict(event)
+        case_id = body.pop("case_id", None)
+        if not isinstance(case_id, str) or not case_id:
+            raise PolicykitError([Diagnostic("missing-key" if case_id is None else "wrong-type",
+                                             "every event needs a 'case_id' text", path=("events", position))])
+        if "id" in body and not isinstance(body["id"], str):
+            raise PolicykitError([Diagnostic("wrong-type", "an event 'id' must be a text",
+                                             path=("events", position, "id"))])
+        try:
+            session.intake.check(case_id, {k: v for k, v in body.items() if k != "id"})
+        except PolicykitError as exc:
+            raise at_position(exc, position) from None
+        items.append((case_id, body))
+    changes = session.post_many(items)
+    return [{"case_id": change.case_id, "event_id": change.event_id, "duplicate": change.duplicate,
+             "changes": change.findings, "new_actions": change.new_actions} for change in changes]
+
+
+def at_position(error: PolicykitError, position: int) -> PolicykitError:
+    """The intake's errors (located in a one-event case) located in the posted list instead."""
+    moved = []
+    for d in error.diagnostics:
+        path = d.path[2:] if d.path[:2] == ("events", 0) else d.path
+        moved.append(Diagnostic(d.code, d.message, None, ("events", position, *path), d.hint))
+    return PolicykitError(moved)
+
+
+def advance(held: Held, now: str) -> list[dict]:
+    """Move the clock; the deadlines that passed, per case."""
+    passed = held.session.advance(instant_of(now, held.session.tz, "now"))
+    return [{"case_id": change.case_id, "changes": change.findings} for change in passed]
+
+
+def case_verdict(held: Held, case_id: str, log: DecisionLog) -> Decision:
+    """The verdict of a held case now, with a decision id and provenance (logged); 404 for an unknown case."""
+    try:
+        verdict = held.session.verdict(case_id)
+    except KeyError:
+        raise ServiceError.of(404, "unknown-case", "no open case with this id in the session") from None
+    return Decision(verdict, None, held.session.policy, log)
+
+
+def actions(held: Held, due_before: str | None) -> list[dict]:
+    """Required actions across open cases: overdue first, then by due (open-ended last), case, rule.
+
+    `due_before` is inclusive; actions without a due are listed only when it is absent."""
+    session = held.session
+    limit = instant_of(due_before, session.tz, "due_before") if due_before else None
+    found = []
+    for case_id in list(session.cases):
+        for action in session.verdict(case_id).to_json_dict()["required_actions"]:
+            due = dt.datetime.fromisoformat(action["due"]) if action.get("due") else None
+            if limit is not None and (due is None or due > limit):
+                continue
+            found.append(((not action.get("overdue", False), due or _OPEN_ENDED, case_id, action["rule"]),
+                          {"case_id": case_id, **action}))
+    found.sort(key=lambda item: item[0])
+    return [action for _, action in found]

@@ -1,0 +1,126 @@
+"""Live sessions by name: each a LiveSession on its own store, with its policy and clock kept in a registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+import threading
+from pathlib import Path
+
+from ..diagnostics import Diagnostic, PolicykitError
+from ..timeparse import iso
+from . import policies
+from .errors import ServiceError
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+REGISTRY = """CREATE TABLE IF NOT EXISTS sessions (name TEXT PRIMARY KEY, policy TEXT NOT NULL, clock TEXT)"""
+
+
+class Held:
+    """One open session and the lock that serialises its requests (a LiveSession is not thread-safe)."""
+
+    def __init__(self, name: str, policy_id: str, session) -> None:
+        self.name, self.policy_id, self.session = name, policy_id, session
+        self.lock = threading.Lock()
+
+    def clock(self) -> str | None:
+        """The session's clock, None before its first advance or event."""
+        now = self.session.now
+        return None if now <= _EPOCH else iso(now, self.session.tz)
+
+    def describe(self) -> dict:
+        """`{name, policy, now, open_cases}`."""
+        return {"name": self.name, "policy": self.policy_id, "now": self.clock(),
+                "open_cases": self.session.open_cases}
+
+
+class SessionHub:
+    """The sessions of one service; `store` is a directory (one SQLite file per session) or a PostgreSQL URL."""
+
+    def __init__(self, store: str) -> None:
+        self.store = store
+        self.postgres = store.startswith(("postgresql://", "postgres://"))
+        # the registry of names, policies and clocks is local in both cases
+        self.root = Path("policykit-sessions" if self.postgres else store)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.registry = sqlite3.connect(self.root / "registry.sqlite", check_same_thread=False,
+                                        isolation_level=None)
+        self.registry.execute("PRAGMA journal_mode=WAL")
+        self.registry.execute(REGISTRY)
+        self._lock = threading.Lock()
+        self._held: dict[str, Held] = {}
+
+    def store_for(self, name: str):
+        """What LiveSession(store=...) is given for session `name`: its SQLite file, or the PostgreSQL URL
+        (the PostgreSQL live store keeps sessions apart by the URL the operator passes)."""
+        return self.store if self.postgres else str(self.root / f"session-{name}.sqlite")
+
+    def put(self, name: str, policy_id: object) -> tuple[Held, bool]:
+        """The session `name`, created with `policy_id` when new; True when it was created."""
+        check_name(name)
+        with self._lock:
+            held = self._open(name)
+            if held is not None:
+                if policy_id != held.policy_id:
+                    raise PolicykitError.single("session-policy-mismatch", f"session '{name}' judges policy "
+                                                f"'{held.policy_id}'", path=("policy",))
+                return held, False
+            policy = policies.policy(policy_id, ("policy",))
+            held = self._start(name, str(policy_id), policy, None)
+            self.registry.execute("INSERT INTO sessions (name, policy, clock) VALUES (?, ?, NULL)",
+                                  (name, policy_id))
+            return held, True
+
+    def get(self, name: str) -> Held:
+        """An existing session (restored from its store after a restart); 404 when there is none."""
+        if not NAME.match(name):
+            raise unknown_session()
+        with self._lock:
+            held = self._open(name)
+        if held is None:
+            raise unknown_session()
+        return held
+
+    def save_clock(self, held: Held) -> None:
+        """Keep the session's clock, so that a restart restores it."""
+        with self._lock:  # one registry connection, used by one thread at a time
+            self.registry.execute("UPDATE sessions SET clock=? WHERE name=?", (held.clock(), held.name))
+
+    def _open(self, name: str) -> Held | None:
+        held = self._held.get(name)
+        if held is not None:
+            return held
+        row = self.registry.execute("SELECT policy, clock FROM sessions WHERE name=?", (name,)).fetchone()
+        if row is None:
+            return None
+        return self._start(name, row[0], policies.policy(row[0]), row[1])
+
+    def _start(self, name: str, policy_id: str, policy, clock: str | None) -> Held:
+        from ..live import LiveSession
+
+        session = LiveSession(policy, store=self.store_for(name), now=clock)
+        held = self._held[name] = Held(name, policy_id, session)
+        return held
+
+    def close(self) -> None:
+        """Release every store."""
+        with self._lock:
+            for held in self._held.values():
+                with held.lock:
+                    held.session.shutdown()
+            self._held.clear()
+            self.registry.close()
+
+
+def check_name(name: str) -> None:
+    """A session name: letters, digits, `_ . -`, at most 64, so that it can name a file."""
+    if not NAME.match(name):
+        raise PolicykitError([Diagnostic("invalid-value", "a session name has 1 to 64 letters, digits, '_', '.' "
+                                         "or '-', and starts with a letter or digit", path=("name",))])
+
+
+def unknown_session() -> ServiceError:
+    """The 404 of a session name that is not known."""
+    return ServiceError.of(404, "unknown-session", "no session with this name")

@@ -1,0 +1,59 @@
+"""What a service process is configured with: tokens, store, limits, decision log."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..diagnostics import PolicykitError, Span
+
+MiB = 1024 * 1024
+DEFAULT_STORE = "policykit-sessions"  # a directory in the working directory, one SQLite file per session
+DEFAULT_DECISION_LOG = "policykit-decisions.jsonl"
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """One service's configuration; every field has a safe default."""
+
+    tokens: tuple[str, ...] = ()
+    store: str = DEFAULT_STORE
+    max_body_bytes: int = 10 * MiB
+    time_limit_s: float = 30.0
+    decision_log: str | None = DEFAULT_DECISION_LOG
+    jobs_dir: str | None = None
+
+
+def read_tokens(file: str | None, env: dict | None = None) -> tuple[str, ...]:
+    """Tokens from `file` (one per line; blank lines and `#` comments skipped) and POLICYKIT_TOKENS (commas)."""
+    env = os.environ if env is None else env
+    tokens: list[str] = []
+    if file:
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError, ValueError):
+            raise PolicykitError.single("file-unreadable", "cannot read the tokens file", Span(str(file))) from None
+        tokens += [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    tokens += [part.strip() for part in env.get("POLICYKIT_TOKENS", "").split(",") if part.strip()]
+    short = [t for t in tokens if len(t) < 16]
+    if short:
+        raise PolicykitError.single("weak-token", f"{len(short)} token(s) shorter than 16 characters",
+                                    Span(str(file) if file else "POLICYKIT_TOKENS"),
+                                    hint="use long random tokens, e.g. python -c 'import secrets; "
+                                         "print(secrets.token_urlsafe(32))'")
+    return tuple(dict.fromkeys(tokens))
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` only listens on this machine."""
+    return host in LOOPBACK or host.startswith("127.")
+
+
+def check_binding(host: str, tokens: tuple[str, ...]) -> None:
+    """Refuse to listen beyond loopback with no token: the API would be open to the network."""
+    if not tokens and not is_loopback(host):
+        raise PolicykitError.single("no-token", f"refusing to listen on {host} with no token configured",
+                                    Span("--host"), hint="pass --tokens FILE or set POLICYKIT_TOKENS, "
+                                                         "or listen on 127.0.0.1")

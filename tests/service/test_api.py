@@ -1,0 +1,294 @@
+"""The HTTP API of SPEC §11 against a real uvicorn server: every endpoint, its answers and its errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+PERSONAL = "example applicant"  # the subject's name in the bundled example
+
+
+def error_codes(response) -> list[str]:
+    body = response.json()
+    assert set(body) == {"errors"}, body
+    for item in body["errors"]:
+        assert set(item) == {"code", "message", "path", "line", "col"}, item
+    return [item["code"] for item in body["errors"]]
+
+
+def case(**changes) -> dict:
+    base = {"case_id": "C-1", "policy": "harif", "events": [
+        {"type": "request_received", "at": "2025-03-11T09:15:00+03:00", "channel": "interview"},
+        {"type": "request_completed", "at": "2025-03-13"}]}
+    base.update(changes)
+    return base
+
+
+# --- tokens ---------------------------------------------------------------------------------------------------
+
+def test_health_needs_no_token(server):
+    import httpx
+
+    answer = httpx.get(f"{server.url}/healthz")
+    assert answer.status_code == 200 and answer.json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong-token-0123456789", "Basic {token}", "Bearer", "{token}",
+                                    "Bearer {token}x"])
+def test_v1_needs_a_configured_bearer_token(server, header, token):
+    import httpx
+
+    headers = {"Authorization": header.format(token=token)} if header is not None else {}
+    answer = httpx.get(f"{server.url}/v1/policies", headers=headers)
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"] == "Bearer"
+    assert error_codes(answer) == ["unauthorized"]
+
+
+def test_every_v1_path_is_guarded_even_unknown_ones(server):
+    import httpx
+
+    assert httpx.get(f"{server.url}/v1/nothing-here").status_code == 401
+    assert httpx.get(f"{server.url}/v1/nothing-here", headers=server.auth).status_code == 404
+
+
+def test_tokens_file_and_environment(tmp_path):
+    from policykit.diagnostics import PolicykitError
+    from policykit.service.settings import read_tokens
+
+    file = tmp_path / "tokens"
+    file.write_text("# officers\nfirst-token-0123456789\n\nsecond-token-0123456789\n", encoding="utf-8")
+    assert read_tokens(str(file), {"POLICYKIT_TOKENS": "third-token-0123456789, ,"}) == (
+        "first-token-0123456789", "second-token-0123456789", "third-token-0123456789")
+    with pytest.raises(PolicykitError) as raised:
+        read_tokens(None, {"POLICYKIT_TOKENS": "tiny-secret"})
+    assert raised.value.first.code == "weak-token" and "tiny-secret" not in raised.value.render()
+
+
+# --- policies, compare, diff, lint ----------------------------------------------------------------------------
+
+def test_policies_list_and_show(api):
+    listed = api.get("/v1/policies").json()
+    assert [row["id"] for row in listed] == ["green_energy", "saddad", "khairat_albaha", "harif", "suqya"]
+    assert all({"id", "version", "association"} <= set(row) for row in listed)
+    assert set(listed[3]["association"]) == {"ar", "en"}
+    shown = api.get("/v1/policies/harif")
+    assert shown.status_code == 200 and shown.json()["id"] == "harif"
+
+
+@pytest.mark.parametrize("policy_id", ["nope", "..%2Fpolicies%2Fharif.yaml", "harif.yaml"])
+def test_unknown_policy_in_the_path_is_404(api, policy_id):
+    answer = api.get(f"/v1/policies/{policy_id}")
+    assert answer.status_code == 404, answer.text
+
+
+def test_compare_diff_lint(api):
+    matrix = api.post("/v1/compare", json={"policies": ["harif", "saddad"]}).json()
+    assert matrix["policies"] == ["harif", "saddad"] and matrix["rows"]
+    changed = api.post("/v1/diff", json={"a": "saddad", "b": "harif"}).json()
+    assert changed["a"] == "saddad" and changed["b"] == "harif" and changed["changes"]
+    found = api.get("/v1/lint").json()
+    assert found and {"policy", "code", "severity", "message", "file", "line"} == set(found[0])
+    assert all(not item["file"].startswith("/") for item in found)  # no server path
+
+
+@pytest.mark.parametrize("body,code", [({"policies": ["harif", "nope"]}, "unknown-policy"),
+                                       ({"policies": ["policies/harif.yaml"]}, "policy-path-refused"),
+                                       ({"policies": []}, "invalid-value"),
+                                       ({"policies": ["harif"], "extra": 1}, "unknown-key")])
+def test_compare_refuses_unknown_ids_and_paths(api, body, code):
+    answer = api.post("/v1/compare", json=body)
+    assert answer.status_code == 422 and code in error_codes(answer), answer.text
+
+
+def test_diff_of_an_unknown_id_is_422(api):
+    answer = api.post("/v1/diff", json={"a": "harif", "b": "/etc/passwd"})
+    assert answer.status_code == 422 and error_codes(answer) == ["policy-path-refused"]
+    assert answer.json()["errors"][0]["path"] == "b"
+
+
+# --- check ------------------------------------------------------------------------------------------------------
+
+def test_check_the_bundled_example(server, api, example):
+    answer = api.post("/v1/check", params={"as_of": "2025-04-15"}, content=example.read_bytes(),
+                      headers={"Content-Type": "application/yaml"})
+    assert answer.status_code == 200, answer.text
+    verdict = answer.json()
+    assert verdict["status"] == "non_compliant" and verdict["case_id"] == "H-2025-0042"
+    assert len(verdict["decision_id"]) == 32
+    assert set(verdict["provenance"]) == {"policy_digest", "policykit_version"}
+    assert verdict["provenance"]["policy_digest"].startswith("sha256:")
+    assert PERSONAL not in answer.text
+    logged = [json.loads(line) for line in open(server.settings.decision_log, encoding="utf-8")]
+    mine = [line for line in logged if line["decision_id"] == verdict["decision_id"]]
+    assert len(mine) == 1
+    assert set(mine[0]) == {"decision_id", "policy_digest", "case_id", "status", "time"}
+    assert mine[0]["status"] == "non_compliant" and mine[0]["case_id"] == "H-2025-0042"
+    assert PERSONAL not in open(server.settings.decision_log, encoding="utf-8").read()
+
+
+def test_check_matches_evaluate(api):
+    from policykit import evaluate, load_policy
+    from policykit.case import case_from_data
+
+    body = case()
+    answer = api.post("/v1/check", params={"as_of": "2025-04-20", "reading": "literal"}, json=body).json()
+    expected = evaluate(load_policy("harif"), case_from_data(body), "2025-04-20", "literal").to_json_dict()
+    assert {k: v for k, v in answer.items() if k not in ("decision_id", "provenance")} == expected
+
+
+def test_each_check_has_its_own_decision_id(api):
+    ids = {api.post("/v1/check", json=case()).json()["decision_id"] for _ in range(3)}
+    assert len(ids) == 3
+
+
+@pytest.mark.parametrize("policy,code", [("../policies/harif.yaml", "policy-path-refused"),
+                                         ("/etc/passwd", "policy-path-refused"),
+                                         ("harif.yaml", "policy-path-refused"),
+                                         ("nope", "unknown-policy"), (7, "unknown-policy")])
+def test_a_case_names_its_policy_by_bundled_id_only(api, policy, code):
+    answer = api.post("/v1/check", json=case(policy=policy))
+    assert answer.status_code == 422 and error_codes(answer) == [code]
+    assert answer.json()["errors"][0]["path"] == "policy"
+
+
+def test_yaml_errors_are_located_by_line_and_column(api):
+    body = b"case_id: X\npolicy: harif\nevents:\n  - {type: request_recieved, at: '2025-01-01'}\n"
+    answer = api.post("/v1/check", content=body, headers={"Content-Type": "application/yaml"})
+    assert answer.status_code == 422
+    item = answer.json()["errors"][0]
+    assert (item["code"], item["path"], item["line"]) == ("unknown-event", "events[0].type", 4)
+    assert "did you mean 'request_received'" in item["message"]
+
+
+def test_json_errors_are_located_too(api):
+    body = b'{"case_id": "X", "policy": "harif",\n "events": [{"type": "request_received", "at": "2025-13-01"}]}'
+    item = api.post("/v1/check", content=body, headers={"Content-Type": "application/json"}).json()["errors"][0]
+    assert (item["code"], item["path"], item["line"]) == ("invalid-date", "events[0].at", 2)
+
+
+@pytest.mark.parametrize("body", [b"", b"[1, 2]", b"{not json: [", b"\xff\xfe\x00x", b"case_id: [\n"])
+def test_bad_bodies_are_422_never_5xx(api, body):
+    answer = api.post("/v1/check", content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422, answer.text
+    error_codes(answer)
+
+
+def test_no_personal_value_in_errors(api):
+    body = case(subject={"name": PERSONAL}, events=[{"type": "request_received", "at": "2025-01-01",
+                                                     "channel": "0555 123 456"}])
+    answer = api.post("/v1/check", json=body)
+    assert answer.status_code == 422
+    assert "0555" not in answer.text and PERSONAL not in answer.text
+
+
+@pytest.mark.parametrize("params,code", [({"as_of": "yesterday"}, "invalid-date"),
+                                         ({"reading": "loose"}, "invalid-value")])
+def test_bad_query_values_are_422(api, params, code):
+    answer = api.post("/v1/check", params=params, json=case())
+    assert answer.status_code == 422 and code in error_codes(answer)
+
+
+def test_unknown_route_and_wrong_method(api):
+    assert api.get("/v1/check").status_code == 405
+    assert error_codes(api.get("/v1/check")) == ["method-not-allowed"]
+
+
+# --- limits, internal errors, time limit ------------------------------------------------------------------------
+
+def test_body_limit_is_413(tmp_path, serve):
+    with serve(tmp_path, max_body_bytes=2000) as small, small.client() as client:
+        big = json.dumps(case(facts={}, events=[{"type": "request_received", "at": "2025-01-01"}] * 100))
+        answer = client.post("/v1/check", content=big, headers={"Content-Type": "application/json"})
+        assert answer.status_code == 413 and error_codes(answer) == ["body-too-large"]
+
+        def chunks():  # no Content-Length: counted as it arrives
+            for _ in range(10):
+                yield b" " * 500
+
+        answer = client.post("/v1/check", content=chunks(), headers={"Content-Type": "application/json"})
+        assert answer.status_code == 413 and error_codes(answer) == ["body-too-large"]
+        assert client.post("/v1/check", json=case()).status_code == 200
+
+
+def test_an_internal_error_is_500_without_traceback_or_message(tmp_path, monkeypatch, serve):
+    from policykit.service import checking
+
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"secret {PERSONAL}")
+
+    monkeypatch.setattr(checking, "evaluate", broken)
+    with serve(tmp_path) as running, running.client() as client:
+        answer = client.post("/v1/check", json=case())
+    assert answer.status_code == 500 and error_codes(answer) == ["internal-error"]
+    assert PERSONAL not in answer.text and "Traceback" not in answer.text
+
+
+def test_a_request_over_the_time_limit_is_answered(tmp_path, monkeypatch, serve):
+    import time
+
+    from policykit.service import checking
+
+    real = checking.evaluate
+
+    def slow(*args, **kwargs):
+        time.sleep(1.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(checking, "evaluate", slow)
+    with serve(tmp_path, time_limit_s=0.2) as running, running.client() as client:
+        started = time.monotonic()
+        # a body larger than the ones judged on the event loop (app.INLINE_BYTES) goes to a thread, under the limit
+        answer = client.post("/v1/check", json=case(subject={"note": "x" * 20_000}))
+        assert time.monotonic() - started < 1.2
+    assert answer.status_code == 503 and error_codes(answer) == ["timeout"]
+
+
+def test_the_decision_log_can_be_turned_off(tmp_path, serve):
+    with serve(tmp_path, decision_log=None) as running, running.client() as client:
+        assert client.post("/v1/check", json=case()).status_code == 200
+    assert not (tmp_path / "decisions.jsonl").exists()
+
+
+def test_no_token_configured_serves_loopback_without_a_token(tmp_path, serve):
+    import httpx
+
+    with serve(tmp_path, tokens=()) as running:
+        assert httpx.get(f"{running.url}/v1/policies").status_code == 200
+        assert httpx.post(f"{running.url}/v1/check", json=case(), headers={"Origin": running.url}).status_code == 200
+        # what a page elsewhere could make a local browser send: another site's POST, a rebound host name
+        other_site = httpx.post(f"{running.url}/v1/check", json=case(), headers={"Origin": "https://evil.example"})
+        assert other_site.status_code == 403 and error_codes(other_site) == ["cross-origin"]
+        rebound = httpx.get(f"{running.url}/v1/policies", headers={"Host": "evil.example:8080"})
+        assert rebound.status_code == 403 and error_codes(rebound) == ["forbidden-host"]
+
+
+# --- the page's forms, without a browser (the browser tests are in test_page_browser.py) -------------------------
+
+def test_the_page_escapes_what_a_case_carries(api):
+    hostile = case(case_id="<img src=x onerror=alert(1)>")
+    answer = api.post("/page/check", data={"case_text": json.dumps(hostile), "lang": "en", "as_of": "2025-04-20"})
+    assert answer.status_code == 200, answer.text
+    assert "<img src=x" not in answer.text and "&lt;img src=x" in answer.text
+    assert "script-src" not in answer.headers["content-security-policy"]  # no script is allowed at all
+
+
+def test_the_page_needs_the_token_for_what_it_does(server):
+    import httpx
+
+    with httpx.Client(base_url=server.url) as anonymous:
+        assert anonymous.get("/").status_code == 200
+        refused = anonymous.post("/page/check", data={"case_text": json.dumps(case()), "lang": "en"})
+        assert refused.status_code == 401 and "unauthorized" in refused.text
+        form = {"case_text": json.dumps(case()), "token": server.settings.tokens[0]}
+        allowed = anonymous.post("/page/check", data=form)
+        assert allowed.status_code == 200 and 'lang="ar"' in allowed.text
+        by_header = anonymous.post("/page/check", data={"case_text": json.dumps(case())}, headers=server.auth)
+        assert by_header.status_code == 200
+
+
+def test_an_unknown_job_page_is_404(server):
+    import httpx
+
+    assert httpx.get(f"{server.url}/page/batch/nope").status_code == 404

@@ -1,0 +1,266 @@
+"""Live sessions and batch jobs over HTTP, against a real uvicorn server."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+
+import pytest
+
+EVENTS = [
+    {"case_id": "A", "id": "a1", "type": "request_received", "at": "2025-03-11T09:15:00+03:00",
+     "channel": "interview", "agreed_channel": "phone"},
+    {"case_id": "A", "id": "a2", "type": "request_completed", "at": "2025-03-13"},
+    {"case_id": "B", "id": "b1", "type": "request_received", "at": "2025-03-20T09:00:00+03:00", "channel": "phone"},
+    {"case_id": "B", "id": "b2", "type": "request_completed", "at": "2025-03-20T10:00:00+03:00"},
+]
+ROWS = [("C1", "request_received", "2025-03-11T09:15:00+03:00", "interview", ""),
+        ("C1", "request_completed", "2025-03-13", "", ""),
+        ("C1", "decision_notified", "2025-04-13T11:00:00+03:00", "email", "approved"),
+        ("C2", "request_received", "2025-04-16T09:15:00+03:00", "interview", "")]
+
+
+def error_codes(response) -> list[str]:
+    return [item["code"] for item in response.json()["errors"]]
+
+
+# --- live sessions ----------------------------------------------------------------------------------------------
+
+def test_a_session_is_created_then_found(api):
+    created = api.put("/v1/sessions/s-create", json={"policy": "harif"})
+    assert created.status_code == 201 and created.json() == {"name": "s-create", "policy": "harif", "now": None,
+                                                              "open_cases": 0}
+    again = api.put("/v1/sessions/s-create", json={"policy": "harif"})
+    assert again.status_code == 200
+    other = api.put("/v1/sessions/s-create", json={"policy": "saddad"})
+    assert other.status_code == 422 and error_codes(other) == ["session-policy-mismatch"]
+
+
+@pytest.mark.parametrize("body,code", [({"policy": "nope"}, "unknown-policy"),
+                                       ({"policy": "policies/harif.yaml"}, "policy-path-refused"),
+                                       ({}, "missing-key")])
+def test_a_session_needs_a_bundled_policy(api, body, code):
+    answer = api.put("/v1/sessions/s-bad", json=body)
+    assert answer.status_code == 422 and error_codes(answer) == [code]
+
+
+def test_a_session_named_like_the_registry_has_its_own_file(api, server):
+    assert api.put("/v1/sessions/registry", json={"policy": "saddad"}).status_code == 201
+    posted = api.post("/v1/sessions/registry/events", json={"events": [dict(EVENTS[0], channel="phone")]})
+    assert posted.status_code == 200
+    assert api.put("/v1/sessions/registry", json={"policy": "saddad"}).json()["open_cases"] == 1
+    from pathlib import Path
+
+    store = Path(server.settings.store)
+    assert (store / "session-registry.sqlite").is_file()
+    import sqlite3
+
+    with sqlite3.connect(store / "registry.sqlite") as registry:  # the registry holds the registry only
+        assert {name for (name,) in registry.execute("SELECT name FROM sqlite_master WHERE type='table'")} == {
+            "sessions"}
+
+
+def test_a_bad_session_name_is_refused_and_an_unknown_one_is_404(api):
+    assert api.put("/v1/sessions/..%2F..%2Fx", json={"policy": "harif"}).status_code in (404, 422)
+    assert api.put("/v1/sessions/-x", json={"policy": "harif"}).status_code == 422
+    assert api.post("/v1/sessions/none-such/events", json={"events": []}).status_code == 404
+    assert api.get("/v1/sessions/none-such/actions").status_code == 404
+
+
+def test_events_answer_one_entry_per_event_in_order(api):
+    api.put("/v1/sessions/s-events", json={"policy": "harif"})
+    answer = api.post("/v1/sessions/s-events/events", json={"events": EVENTS + [EVENTS[1]]})
+    assert answer.status_code == 200, answer.text
+    posted = answer.json()
+    assert [(p["case_id"], p["event_id"], p["duplicate"]) for p in posted] == [
+        ("A", "a1", False), ("A", "a2", False), ("B", "b1", False), ("B", "b2", False), ("A", "a2", True)]
+    assert set(posted[0]) == {"case_id", "event_id", "duplicate", "changes", "new_actions"}
+    deadline = [c for c in posted[1]["changes"] if c["rule"] == "respond_within_15_working_days"]
+    assert deadline == [{"rule": "respond_within_15_working_days", "from": "not_applicable", "to": "pending",
+                         "due": "2025-04-09T23:59:59+03:00"}]
+    session = api.put("/v1/sessions/s-events", json={"policy": "harif"}).json()
+    assert session["open_cases"] == 2 and session["now"] == "2025-03-20T10:00:00+03:00"  # the first events' clock
+
+
+def test_a_bad_event_is_located_and_nothing_is_taken(api):
+    api.put("/v1/sessions/s-bad-event", json={"policy": "harif"})
+    bad = [EVENTS[0], {"case_id": "A", "type": "request_recieved", "at": "2025-03-12"}]
+    answer = api.post("/v1/sessions/s-bad-event/events", json={"events": bad})
+    assert answer.status_code == 422
+    item = answer.json()["errors"][0]
+    assert (item["code"], item["path"]) == ("unknown-event", "events[1].type")
+    assert api.get("/v1/sessions/s-bad-event/cases/A").status_code == 404  # the good one was not taken either
+    missing = api.post("/v1/sessions/s-bad-event/events", json={"events": [{"type": "x", "at": "2025-01-01"}]})
+    assert missing.status_code == 422
+
+
+def test_advance_case_verdict_and_actions(api):
+    api.put("/v1/sessions/s-todo", json={"policy": "harif"})
+    api.post("/v1/sessions/s-todo/events", json={"events": EVENTS})
+    todo = api.get("/v1/sessions/s-todo/actions").json()
+    assert todo and all({"case_id", "event", "due", "rule", "label", "clause"} <= set(a) for a in todo)
+    dues = [a["due"] for a in todo if a["due"] is not None]
+    assert dues == sorted(dues, key=lambda d: d)
+    open_ended = [i for i, a in enumerate(todo) if a["due"] is None]
+    assert all(i > len(dues) - 1 for i in open_ended)  # open-ended last
+    until = api.get("/v1/sessions/s-todo/actions", params={"due_before": "2025-04-09T23:59:59+03:00"}).json()
+    assert until and all(a["due"] is not None and a["due"] <= "2025-04-09T23:59:59+03:00" for a in until)
+    assert {a["case_id"] for a in until} == {"A"}  # inclusive: A's due is exactly the bound; B's is later
+    assert api.get("/v1/sessions/s-todo/actions", params={"due_before": "soon"}).status_code == 422
+
+    passed = api.post("/v1/sessions/s-todo/advance", json={"now": "2025-04-10T00:00:00+03:00"})
+    assert passed.status_code == 200
+    assert [(p["case_id"], c["rule"], c["to"]) for p in passed.json() for c in p["changes"]
+            if c["rule"] == "respond_within_15_working_days"] == [("A", "respond_within_15_working_days",
+                                                                   "breached")]
+    back = api.post("/v1/sessions/s-todo/advance", json={"now": "2025-01-01"})
+    assert back.status_code == 422 and error_codes(back) == ["clock-went-back"]
+    verdict = api.get("/v1/sessions/s-todo/cases/A").json()
+    assert verdict["status"] == "non_compliant" and verdict["as_of"] == "2025-04-10T00:00:00+03:00"
+    assert len(verdict["decision_id"]) == 32 and verdict["provenance"]["policy_digest"].startswith("sha256:")
+    assert api.get("/v1/sessions/s-todo/cases/Z").status_code == 404
+
+
+def test_a_restart_on_the_same_store_restores_sessions_and_clock(tmp_path, serve):
+    with serve(tmp_path) as first, first.client() as client:
+        client.put("/v1/sessions/keep", json={"policy": "harif"})
+        client.post("/v1/sessions/keep/events", json={"events": EVENTS})
+        client.post("/v1/sessions/keep/advance", json={"now": "2025-04-12"})
+        before = client.get("/v1/sessions/keep/cases/A").json()
+    with serve(tmp_path) as second, second.client() as client:
+        session = client.put("/v1/sessions/keep", json={"policy": "harif"})
+        assert session.status_code == 200
+        assert session.json()["now"] == "2025-04-12T00:00:00+03:00" and session.json()["open_cases"] == 2
+        after = client.get("/v1/sessions/keep/cases/A").json()
+        again = client.post("/v1/sessions/keep/events", json={"events": EVENTS[:1]}).json()
+    strip = ("decision_id",)
+    assert {k: v for k, v in before.items() if k not in strip} == {k: v for k, v in after.items() if k not in strip}
+    assert again[0]["duplicate"] is True
+
+
+# --- batch jobs ---------------------------------------------------------------------------------------------------
+
+def wait_done(api, job: str) -> dict:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = api.get(f"/v1/batch/{job}").json()
+        if state["state"] in ("done", "failed"):
+            return state
+        assert set(state) == {"job", "state", "progress"}
+        time.sleep(0.1)
+    raise AssertionError("the batch job did not finish")
+
+
+def csv_bytes() -> bytes:
+    lines = ["case_id,type,at,channel,outcome"] + [",".join(row) for row in ROWS]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def jsonl_bytes() -> bytes:
+    keys = ("case_id", "type", "at", "channel", "outcome")
+    return "".join(json.dumps({k: v for k, v in zip(keys, row) if v}) + "\n" for row in ROWS).encode("utf-8")
+
+
+def parquet_bytes() -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = list(zip(*ROWS))
+    table = pa.table({name: [v or None for v in values] for name, values in
+                      zip(("case_id", "type", "at", "channel", "outcome"), columns)})
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
+
+
+def xes_bytes() -> bytes:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<log xes.version="1.0">']
+    for case_id in ("C1", "C2"):
+        lines.append(f'<trace><string key="concept:name" value="{case_id}"/>')
+        for row in (r for r in ROWS if r[0] == case_id):
+            at = row[2] if "T" in row[2] else row[2] + "T00:00:00+03:00"
+            lines.append(f'<event><string key="concept:name" value="{row[1]}"/>'
+                         f'<date key="time:timestamp" value="{at}"/>')
+            for key, value in (("channel", row[3]), ("outcome", row[4])):
+                if value:
+                    lines.append(f'<string key="{key}" value="{value}"/>')
+            lines.append("</event>")
+        lines.append("</trace>")
+    lines.append("</log>")
+    return "\n".join(lines).encode("utf-8")
+
+
+@pytest.mark.parametrize("maker,media", [(csv_bytes, "text/csv"), (jsonl_bytes, "application/jsonl"),
+                                         (parquet_bytes, "application/octet-stream"),
+                                         (xes_bytes, "application/xml")])
+def test_a_batch_job_judges_every_format(api, maker, media):
+    pytest.importorskip("pyarrow")
+    accepted = api.post("/v1/batch", params={"policy": "harif", "as_of": "2025-04-20"}, content=maker(),
+                        headers={"Content-Type": media})
+    assert accepted.status_code == 202, accepted.text
+    done = wait_done(api, accepted.json()["job"])
+    assert done["state"] == "done", done
+    assert set(done) == {"job", "state", "summary", "verdicts"}
+    assert done["summary"]["cases"] == 2 and done["summary"]["cases_by_status"]["non_compliant"] == 1
+    assert "out" not in done["summary"] and "rejects_file" not in done["summary"]  # no server path
+    by_case = {row["case_id"]: row for row in done["verdicts"]}
+    assert by_case["C1"]["status"] == "non_compliant"
+
+
+def test_batch_rows_equal_the_batch_command(api, tmp_path):
+    from policykit.batch.runner import run_batch
+
+    log = tmp_path / "log.csv"
+    log.write_bytes(csv_bytes())
+    run_batch(log, "harif", "2025-04-20", out=str(tmp_path / "out.jsonl"), workers=1)
+    expected = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    job = api.post("/v1/batch", params={"policy": "harif", "as_of": "2025-04-20"}, content=csv_bytes()).json()
+    assert wait_done(api, job["job"])["verdicts"] == expected
+
+
+def test_an_xlsx_body_goes_through_the_batch_readers_dispatch(api):
+    """An XLSX export (told by its media type or its `PK` start) is handed to the readers as `.xlsx`: whatever
+    they make of it (read it, or refuse it), the job says so with a code, never an internal error."""
+    job = api.post("/v1/batch", params={"policy": "harif"}, content=b"PK\x03\x04 not really a workbook").json()
+    ended = wait_done(api, job["job"])
+    if ended["state"] == "failed":
+        assert ended["errors"][0]["code"] != "internal-error", ended
+
+
+def test_the_format_is_told_by_parameter_media_type_or_first_bytes():
+    from policykit.service.jobs import format_of
+
+    assert format_of("xes", "text/csv", b"case_id") == "xes"
+    assert format_of(None, "text/csv; charset=utf-8", b"{") == "csv"
+    assert format_of(None, None, b"PAR1....") == "parquet"
+    assert format_of(None, "application/octet-stream", b"PK\x03\x04") == "xlsx"
+    assert format_of(None, None, b"\xef\xbb\xbf <?xml") == "xes"
+    assert format_of(None, None, b'{"case_id": 1}') == "jsonl"
+    assert format_of(None, None, b"case_id;type;at") == "csv"
+
+
+def test_a_failed_batch_job_says_why(api):
+    job = api.post("/v1/batch", params={"policy": "harif"}, content=b"a,b\n1,2\n").json()["job"]
+    failed = wait_done(api, job)
+    assert failed["state"] == "failed" and failed["errors"][0]["code"] == "invalid-log"
+    assert set(failed["errors"][0]) == {"code", "message", "path", "line", "col"}
+
+
+@pytest.mark.parametrize("params,code", [({"policy": "nope"}, "unknown-policy"),
+                                         ({"policy": "../x.yaml"}, "policy-path-refused"),
+                                         ({"policy": "harif", "as_of": "later"}, "invalid-date"),
+                                         ({"policy": "harif", "format": "doc"}, "invalid-value")])
+def test_batch_refuses_bad_parameters(api, params, code):
+    answer = api.post("/v1/batch", params=params, content=csv_bytes())
+    assert answer.status_code == 422 and code in error_codes(answer), answer.text
+
+
+def test_an_unknown_job_is_404_and_its_report_seam(api):
+    assert api.get("/v1/batch/0123").status_code == 404
+    job = api.post("/v1/batch", params={"policy": "harif", "as_of": "2025-04-20"}, content=csv_bytes()).json()
+    wait_done(api, job["job"])
+    report = api.get(f"/v1/batch/{job['job']}/report")
+    # the audit report of the finished job: one self-contained page with its charts
+    assert report.status_code == 200, report.text
+    assert report.headers["content-type"].startswith("text/html") and "<svg" in report.text

@@ -1,0 +1,77 @@
+"""`policykit serve` itself: its refusals, and a real process answering on loopback."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from policykit.cli import main
+
+
+def run(*argv: str, env: dict | None = None) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    old = dict(os.environ)
+    os.environ.pop("POLICYKIT_TOKENS", None)
+    os.environ.update(env or {})
+    try:
+        code = main(list(argv), out, err)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    return code, err.getvalue()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10"])
+def test_no_token_means_loopback_only(host):
+    code, err = run("serve", "--host", host)
+    assert code == 2
+    assert err.startswith("--host: no-token: refusing to listen on") and "Traceback" not in err
+
+
+def test_a_weak_or_unreadable_token_file_is_refused(tmp_path):
+    weak = tmp_path / "tokens"
+    weak.write_text("abc\n", encoding="utf-8")
+    code, err = run("serve", "--tokens", str(weak))
+    assert code == 2 and "weak-token" in err and "abc" not in err
+    code, err = run("serve", "--tokens", str(tmp_path / "missing"))
+    assert code == 2 and "file-unreadable" in err
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_command_serves_on_loopback(tmp_path):
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "POLICYKIT_TOKENS": "process-token-0123456789"}
+    process = subprocess.Popen([sys.executable, "-m", "policykit", "serve", "--port", str(port), "--host",
+                                "127.0.0.1"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stderr.read()
+                assert time.monotonic() < deadline, "the service did not start"
+                time.sleep(0.2)
+        assert answer.json()["status"] == "ok"
+        headers = {"Authorization": "Bearer process-token-0123456789"}
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/policies", headers=headers).status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/policies").status_code == 401
+        assert "server" not in answer.headers  # no software banner
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert (tmp_path / "policykit-sessions").is_dir()  # the default store: in the working directory
