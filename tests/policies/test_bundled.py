@@ -195,3 +195,24 @@ def test_steps_map_to_known_events(pid):
     from policykit.vocabulary import EVENTS
     for step in load_policy(pid).steps:
         assert step.events and set(step.events) <= set(EVENTS)
+
+
+def _labelled_clauses(policy):
+    """(English label, Arabic clause) of every item with both."""
+    for group in (policy.document.detailed_goals, policy.service_practices, policy.steps, policy.tools, policy.rules):
+        for item in group:
+            yield item.label.en, item.clause.text_ar
+
+
+@pytest.mark.parametrize("pid, arabic, wrong", [
+    ("khairat_albaha", r"(?:عضو|اعضاء|أعضاء|للأعضاء|لأعضاء)", r"\b(?:users?|beneficiar(?:y|ies))\b"),
+    ("suqya", r"مستفيد", r"\busers?\b"),
+])
+def test_english_labels_render_their_own_arabic(pid, arabic, wrong):
+    """Issue 13: where a clause speaks of members (or beneficiaries), its English does not say user/beneficiary."""
+    import re
+
+    bad = [(en, ar) for en, ar in _labelled_clauses(load_policy(pid))
+           if re.search(arabic, ar) and not re.search(r"مستخدم", ar) and re.search(wrong, en, re.I)
+           and not (pid == "khairat_albaha" and re.search(r"مستفيد", ar))]
+    assert not bad, bad
