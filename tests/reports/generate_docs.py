@@ -34,15 +34,19 @@ def lint_report_markdown() -> str:
     finally:
         os.chdir(cwd)
     lines = [GENERATED.rstrip("\n"), "", "# Lint report of the five bundled policies", "",
-             "`policykit lint` run over the bundled policies. Severity `error` makes `lint` exit 1.", "",
+             "`policykit lint` run over the bundled policies. Severity `error` makes `lint` exit 1. Each finding "
+             "names the policy file line it concerns, the source line (`docs/sources/<id>.ar.txt`), the exact "
+             "text and the suggested correction.", "",
              "## Rules", "", "| code | severity | what it reports |", "|---|---|---|"]
     lines += [f"| `{r.code}` | {r.severity} | {cell(r.summary)} |" for r in RULES]
     counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
     lines += ["", f"## Findings ({len(findings)}: {counts['error']} errors, {counts['warning']} warnings, "
               f"{counts['info']} info)"]
     for policy in dict.fromkeys(f.policy for f in findings):
-        lines += ["", f"### {policy}", "", "| severity | code | where | message |", "|---|---|---|---|"]
-        lines += [f"| {f.severity} | `{f.code}` | `{f.file}:{f.line}` | {cell(f.message)} |"
+        lines += ["", f"### {policy}", "", "| severity | code | where | source line | text | suggested correction "
+                  "| message |", "|---|---|---|---|---|---|---|"]
+        lines += [f"| {f.severity} | `{f.code}` | `{f.file}:{f.line}` | {f.source_line or ''} | "
+                  f"{cell(f.text or '')} | {cell(f.suggestion or '')} | {cell(f.message)} |"
                   for f in findings if f.policy == policy]
     return "\n".join(lines) + "\n"
 
