@@ -52,11 +52,13 @@ def misspelling(ctx) -> Iterator[Problem]:
                 seen.add((found.line.number, written))
                 yield Problem(f"«{written}» where the template has «{meant}» ({found.support} other document(s))",
                               (), found.line.number, written, meant)
+    letterhead = {line.number for line in ctx.source.title_block}
     for line in ctx.source.lines:
         for written in words(line.text):
             if (line.number, written) in seen or not ctx.lexicon.unknown(written):
                 continue
-            meant = ctx.lexicon.suggest(written)
+            # the letterhead names the association and its town: only the documents' own words correct it
+            meant = ctx.lexicon.suggest(written, dictionary=line.number not in letterhead)
             if meant:
                 seen.add((line.number, written))
                 yield Problem(f"«{written}» is not a word; a slip for «{meant}»", (), line.number, written, meant)

@@ -10,7 +10,8 @@ from pathlib import Path
 from ..coverage import is_layout, line_content
 from .arabic import folded_words
 
-_LIST_MARKER = re.compile(r"^\s*(?:#+\s*)?(?:[-✓*•]\s*)+|^\s*(?:[0-9٠-٩]+|[\u0621-\u064A])\s*[-.)]\s+")
+# a bullet («-», «✓», «•», a single «*» — not markdown's «**» bold) or a number or letter with «.», «-» or «)»
+_LIST_MARKER = re.compile(r"^\s*(?:#+\s*)?(?:(?:[-✓•]|\*(?!\*))\s*)+|^\s*(?:[0-9٠-٩]+|[\u0621-\u064A])\s*[-.)]\s+")
 _NUMBERED = re.compile(r"^\s*[-✓*•]?\s*[0-9٠-٩]+\s*[-.)]")
 _HEADING_END = re.compile(r"[:：]\s*-?\s*$")
 _TOC_TITLE = "جدول المحتويات"
@@ -127,6 +128,11 @@ def _join_wrapped(lines: list[Line]) -> list[Line]:
         else:
             joined.append(line)
     return joined
+
+
+def is_item(line: Line) -> bool:
+    """A list item: the line starts with a bullet or a number."""
+    return bool(_LIST_MARKER.match(line.raw))
 
 
 def outline_of(path: str | Path) -> Outline:

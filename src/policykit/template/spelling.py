@@ -59,13 +59,15 @@ class Lexicon:
         forms |= {key[len(p):] for p in ("و", "ب", "ل", "ف") if key.startswith(p)}
         return not any(len(f) >= 3 and self.known(f) for f in forms)
 
-    def suggest(self, word: str) -> str | None:
+    def suggest(self, word: str, dictionary: bool = True) -> str | None:
         """The likely intended spelling of an unknown word, from a slip of the pen: a letter doubled, one
-        letter written over by its neighbour, or the dots of a letter misplaced (ب for ي)."""
+        letter written over by its neighbour, or the dots of a letter misplaced (ب for ي). `dictionary`
+        False: only the documents' own words are candidates (for names and places, which no list holds)."""
         key = fold(word)
+        known = self.known if dictionary else (lambda c: self.counts[c] >= KNOWN_IN_CORPUS)
         for head in _heads(key):
             body = key[len(head):]
-            candidates = [c for c in _slips(body) if len(c) >= 3 and self.known(c)]
+            candidates = [c for c in _slips(body) if len(c) >= 3 and known(c)]
             if candidates:
                 best = max(candidates, key=lambda c: (self.counts[c], self.dictionary.get(c, (0, ""))[0]))
                 return _rewrite(word, head, self.written(best))
