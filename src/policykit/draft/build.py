@@ -116,6 +116,10 @@ class _Draft:
 
     def _section(self, section: Section) -> None:
         """A headed section: its field by what its lines match in the known policies, else by its heading."""
+        if not section.lines:
+            if section.heading is not None:
+                self._leave(section.heading)  # a heading with nothing under it
+            return
         votes = Counter(c.field for line in section.lines if (m := self.matches[line.number]) for c in m.cited[:1])
         field = votes.most_common(1)[0][0] if votes else self._field_by_heading(section)
         heading = section.heading.text if section.heading else None

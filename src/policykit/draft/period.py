@@ -101,4 +101,6 @@ def _trigger_end(folded: list[str], end: int) -> int:
     tail = " ".join(folded[end:end + 4])
     if tail.startswith("من تاريخ"):
         return min(len(folded), end + 4)
+    if tail.startswith("من ") and any(tail[3:].startswith(key) for key, _ in _TRIGGERS):
+        return min(len(folded), end + 3)
     return end

@@ -54,10 +54,13 @@ def draft_file(source: str | os.PathLike, policy_id: str, out: str | os.PathLike
 
 
 def _source_file(source: Path, out: str | os.PathLike | None) -> str:
-    """The source as the draft names it: relative to the draft's folder when below it, else absolute."""
-    if out is None:
-        return source.as_posix()
-    try:
-        return source.resolve().relative_to(Path(out).resolve().parent).as_posix()
-    except ValueError:
-        return source.resolve().as_posix()
+    """The source as the draft names it: relative to the working directory when below it (a checkout's
+    `docs/sources/<id>.ar.txt`), else to the draft's folder, else absolute."""
+    resolved = source.resolve()
+    for base in (Path.cwd(), Path(out).resolve().parent if out is not None else None):
+        if base is not None:
+            try:
+                return resolved.relative_to(base.resolve()).as_posix()
+            except ValueError:
+                continue
+    return resolved.as_posix()

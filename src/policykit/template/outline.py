@@ -94,7 +94,9 @@ def outline_text(text: str, name: str = "") -> Outline:
     rest = _take_toc(outline, numbered)
     current: Section | None = None
     for index, line in enumerate(rest):
-        if _is_heading(line, rest[index + 1] if index + 1 < len(rest) else None):
+        if not outline.sections and line.folded[:1] == ["سياسه"]:
+            outline.title_block.append(line)  # the title («سياسة …»), even when a list follows it
+        elif _is_heading(line, rest[index + 1] if index + 1 < len(rest) else None):
             current = Section(line, kind="approval" if APPROVAL.search(line.text) else "section")
             outline.sections.append(current)
         elif APPROVAL.search(line.text) and not _LIST_MARKER.match(line.raw) and outline.sections and (
