@@ -9,10 +9,11 @@ from typing import Any, Iterator
 from hijridate import Gregorian, Hijri
 
 from ..compare import SECTION_PRESENCE
+from ..counting import arabic_digits
 from ..model import DeadlineRule
 from .registry import RULES, Problem, rule
 
-__all__ = ["RULES", "arabic_digits"]
+__all__ = ["RULES"]
 
 MINIMUM_BOUND = "لا تقل عن"
 # services are an encoding of suqya's goals, and approval has its own rule (approval-date-missing)
@@ -82,11 +83,6 @@ def _likely_slip(written: tuple[int, int, int], right: tuple[int, int, int]) -> 
         return None
     i = wrong[0]
     return f"the Hijri {names[i]} written {arabic_digits(written[i])} for {arabic_digits(right[i])}"
-
-
-def arabic_digits(number: int) -> str:
-    """A number in Arabic-Indic digits, as the documents write dates."""
-    return str(number).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
 
 
 def _clause_line(clause) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import labels
+from ..findings_text import missing_words
 from .dates import compact_instant, format_instant
 
 
@@ -27,6 +28,9 @@ class FindingView:
     explanation: str
     would_decide: list[str] = field(default_factory=list)
     due_compact: str = ""
+    # what the two dates are for this kind of rule (an order rule's is the event that decided it)
+    trigger_word: str = ""
+    fulfilled_word: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class ActionView:
     rule: str
     clause_ref: str
     at_risk: bool
+    rule_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ def build_view(verdict, policy, lang: str) -> VerdictView:
         findings=[_finding(f, lang) for f in verdict.findings],
         actions=[_action(a, policy, lang) for a in verdict.required_actions],
         compensation_status=compensation.status,
-        compensation_label=labels.status(compensation.status, lang),
+        compensation_label=labels.status(compensation.status, lang, "compensation"),
         compensation_unknown=[labels.fact(f, policy, lang) for f in compensation.unknown_facts],
         compensation_explanation=getattr(compensation.explanation, lang) if compensation.explanation else "",
         notes=[getattr(note.message, lang) for note in verdict.notes],
@@ -122,8 +127,10 @@ def _finding(finding, lang: str) -> FindingView:
         late_by=labels.late_by(finding.late_by, lang),
         reading=labels.reading(finding.reading, lang),
         explanation=getattr(finding.explanation, lang),
-        would_decide=list(finding.would_decide),
+        would_decide=[missing_words(item, lang) for item in finding.would_decide],
         due_compact=compact_instant(finding.due),
+        trigger_word=labels.trigger_word(finding.kind, lang),
+        fulfilled_word=labels.fulfilled_word(finding.kind, lang),
     )
 
 
@@ -136,4 +143,13 @@ def _action(action, policy, lang: str) -> ActionView:
         rule=action.rule,
         clause_ref=action.clause.ref,
         at_risk=action.at_risk,
+        rule_label=_rule_label(action.rule, policy, lang),
     )
+
+
+def _rule_label(rule_id: str, policy, lang: str) -> str:
+    """A rule's label in `lang` (its id when the policy does not have it)."""
+    try:
+        return getattr(policy.rule(rule_id).label, lang)
+    except (KeyError, AttributeError):
+        return rule_id
