@@ -155,3 +155,14 @@ def test_diff_between_versions_of_one_policy():
     assert any(c["item"] == "version" for c in data["changes"])
     code, _, err = run_cli("diff", f"{mini}@no-such", mini)
     assert code == 2 and "no version 'no-such'" in err
+
+
+def test_equivalent_steps_are_no_false_gap_between_harif_and_the_four():
+    """Issue 13: harif's ت-١ and ت-٥ are the four's reception and committee steps, so diff does not list them."""
+    from policykit.diff import diff
+    from policykit.loader import load_policy
+
+    for pid in ("green_energy", "saddad", "khairat_albaha", "suqya"):
+        changed = {c.item for c in diff(load_policy(pid), load_policy("harif")).changes if c.section == "steps"}
+        assert not changed & {"receive_courteously", "inform_of_committee_and_answer", "verify_submitted_data",
+                              "sign_data_declaration"}, changed
