@@ -6,7 +6,7 @@ import re
 from difflib import SequenceMatcher
 from typing import Iterator
 
-from ..template.align import _best_slot, deviations, match, similarity
+from ..template.align import best_slot, deviations, match, similarity
 from ..template.arabic import fold, folded_words, stem, without_pronoun, words
 from .registry import Problem, rule
 
@@ -159,7 +159,7 @@ def template_sections_missing(ctx) -> Iterator[Problem]:
         if part.kind == "approval":
             continue  # approval-date-missing reports a policy with no approval
         title = " ".join(part.heading.words) if part.heading.words else "اعتماد مجلس الإدارة"
-        nested = [line for line in ctx.source.lines if _best_slot(part, line, set()) is not None]
+        nested = [line for line in ctx.source.lines if best_slot(part, line, set()) is not None]
         where = (f"; its items stand elsewhere (line {nested[0].number} on)" if len(nested) * 2 >= len(part.slots)
                  and nested else "")
         yield Problem(f"no section «{title}» of the template (present in {', '.join(holders)}){where}", ("id",),

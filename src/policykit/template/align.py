@@ -105,7 +105,7 @@ class Deviation:
 
 def family(outlines: list[Outline]) -> list[Outline]:
     """The documents that share one template: each alike enough to another one."""
-    texts = {o.name: [w.folded for w in ()] or [f for line in o.lines for f in line.folded] for o in outlines}
+    texts = {o.name: [f for line in o.lines for f in line.folded] for o in outlines}
     kept = []
     for outline in outlines:
         others = [similarity(texts[outline.name], texts[o.name]) for o in outlines if o.name != outline.name]
@@ -205,14 +205,9 @@ def _merge(template: Template, outline: Outline) -> None:
     for section in outline.sections:
         if section.heading is None and section.kind != "approval":
             continue
-        part = _part_for(template, section, used)
-        if part is None:
-            part = Part(kind=section.kind)
-            template.parts.insert(position, part)
-        else:
-            position = template.parts.index(part)
+        part, position = _placed(template.parts, _part_for(template, section, used), position,
+                                 lambda: Part(kind=section.kind))
         used.add(id(part))
-        position += 1
         part.sections[outline.name] = section
         if section.heading is not None:
             part.headings[outline.name] = section.heading
@@ -220,19 +215,23 @@ def _merge(template: Template, outline: Outline) -> None:
         slot_position = 0
         taken: set[int] = set()
         for line in section.lines:
-            slot = _best_slot(part, line, taken)
-            if slot is None:
-                slot = Slot()
-                part.slots.insert(slot_position, slot)
-            else:
-                slot_position = part.slots.index(slot)
+            slot, slot_position = _placed(part.slots, _best_slot(part, line, taken), slot_position, Slot)
             taken.add(id(slot))
-            slot_position += 1
             slot.members[outline.name] = line
     for entry in outline.toc:
         part = _best_part(template, Line(entry.line.number, entry.line.raw, entry.title), set())
         if part is not None:
             part.listed[outline.name] = entry.line
+
+
+def _placed(items: list, found, position: int, make):
+    """`found`, or a new item `make()` inserted at `position` (in document order); and the position after it."""
+    if found is None:
+        found = make()
+        items.insert(position, found)
+    else:
+        position = items.index(found)
+    return found, position + 1
 
 
 def _part_for(template: Template, section, used: set[int]) -> Part | None:
@@ -270,6 +269,11 @@ def _section_for(outline: Outline, part: Part, used: set[int]):
               for s in free if s.lines and s.kind != "approval"]
     best = max(scored, default=None, key=lambda t: t[0])
     return best[1] if best and best[0] >= 0.5 and part.slots else None
+
+
+def best_slot(part: Part, line: Line, taken: set[int]) -> Slot | None:
+    """The part's slot (not in `taken`) most like `line`, None when none is alike enough."""
+    return _best_slot(part, line, taken)
 
 
 def _best_slot(part: Part, line: Line, taken: set[int]) -> Slot | None:

@@ -24,10 +24,19 @@ def bundled_outlines() -> dict[str, Outline]:
     return found
 
 
+_TEMPLATES: dict[tuple, Template | None] = {}
+
+
 def template_of(outlines: list[Outline]) -> Template | None:
-    """The template of the documents among `outlines` that share one (None when fewer than two do)."""
-    members = family(outlines)
-    return derive_template(members) if len(members) >= 2 else None
+    """The template of the documents among `outlines` that share one (None when fewer than two do);
+    remembered by the documents' names and lines (linting several drafts derives it once)."""
+    key = tuple((o.name, tuple(line.raw for line in o.lines)) for o in outlines)
+    if key not in _TEMPLATES:
+        members = family(outlines)
+        if len(_TEMPLATES) > 16:
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = derive_template(members) if len(members) >= 2 else None
+    return _TEMPLATES[key]
 
 
 @functools.lru_cache(maxsize=8)
