@@ -98,6 +98,8 @@ def test_comparison_doc_is_current():
         "docs/comparison.md is stale: run python tests/reports/generate_docs.py"
     assert generate.LINT_REPORT.read_text(encoding="utf-8") == generate.lint_report_markdown(), \
         "docs/lint-report.md is stale: run python tests/reports/generate_docs.py"
+    assert generate.TEMPLATE.read_text(encoding="utf-8") == generate.template_markdown(), \
+        "docs/template.md is stale: run python tests/reports/generate_docs.py"
 
 
 def test_diff_of_a_policy_with_itself_is_empty(five):
