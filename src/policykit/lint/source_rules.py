@@ -158,7 +158,11 @@ def template_sections_missing(ctx) -> Iterator[Problem]:
             continue
         if part.kind == "approval":
             continue  # approval-date-missing reports a policy with no approval
-        title = " ".join(part.heading.words) if part.heading.words else "اعتماد مجلس الإدارة"
+        # the heading as a document for the same audience writes it (the members' wording is not a
+        # beneficiaries policy's), else the template's
+        alike = [p.id for p in ctx.peers if p.audience == ctx.policy.audience and p.id in part.headings]
+        title = (part.headings[alike[0]].text.rstrip(" :-") if alike
+                 else " ".join(part.heading.words) if part.heading.words else "اعتماد مجلس الإدارة")
         nested = [line for line in ctx.source.lines if best_slot(part, line, set()) is not None]
         where = (f"; its items stand elsewhere (line {nested[0].number} on)" if len(nested) * 2 >= len(part.slots)
                  and nested else "")
