@@ -166,3 +166,18 @@ def test_cli_bad_input_is_one_line_and_exit_two(tmp_path):
     assert code == 2 and "not-arabic" in err
     code, _, err = _cli("draft", str(FIXTURES / "alnoor.ar.txt"))
     assert code == 2 and "--id" in err
+    long = tmp_path / "long.ar.txt"
+    long.write_text("سطر\n" * 6000, encoding="utf-8")
+    code, _, err = _cli("draft", str(long), "--id", "x")
+    assert code == 2 and "source-too-long" in err
+
+
+def test_a_run_on_line_does_not_make_drafting_slow(tmp_path):
+    import time
+
+    source = tmp_path / "runon.ar.txt"
+    source.write_text("سياسة تنظيم العلاقة مع المستفيدين\n\n" + "المقابلة والاتصالات الهاتفية " * 20000 + "\n",
+                      encoding="utf-8")
+    started = time.monotonic()
+    _draft(source, "runon", tmp_path)
+    assert time.monotonic() - started < 60

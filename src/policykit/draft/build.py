@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..coverage import arabic_quotations, normalise
-from ..template.align import heading_similarity
+from ..template.align import heading_similarity, similarity
 from ..template.arabic import fold, folded_words
 from ..template.outline import APPROVAL, Line, Outline, Section, is_item
 from ..vocabulary import CHANNELS
@@ -144,7 +144,7 @@ class _Draft:
             label = match and match.cited[0].data.get("label")
             passage["label"] = plain(label) if label and field == match.cited[0].field else {
                 "ar": section.heading.text.rstrip(" :-") if section.heading else REVIEW, "en": EN_REVIEW}
-            self.data["document" if field == "general_goal" else "document"][field] = passage
+            self.data["document"][field] = passage
             for line in rest:
                 self._leave(line)
             return
@@ -228,8 +228,6 @@ class _Draft:
         if cited is not None and cited.data.get("id") in CHANNELS:
             return cited.data["id"]
         words = line.folded
-        from ..template.align import similarity
-
         best = max(CHANNELS, key=lambda cid: similarity(words, _CHANNEL_NAMES[cid]))
         return best if similarity(words, _CHANNEL_NAMES[best]) >= 0.6 else None
 
@@ -387,8 +385,9 @@ def _indic(number: int) -> str:
 
 
 def _slug(ref: str) -> str:
-    return str(sum(ord(c) for c in ref) % 1000) if not ref[-1:].isdigit() else ref.rsplit("-", 1)[-1].translate(
-        str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+    """The item number of a reference in ASCII digits, for an id («القنوات-٣» → «3»)."""
+    number = ref.rsplit("-", 1)[-1].translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+    return number if number.isascii() and number.isdigit() else "1"
 
 
 def _short(text: str) -> str:

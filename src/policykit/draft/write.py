@@ -12,7 +12,7 @@ from ..diagnostics import PolicykitError, Span
 from ..loader import bundled_ids, load_policy
 from ..source import read_text
 from ..template.corpus import bundled_outlines
-from ..template.outline import outline_text
+from ..template.outline import MAX_SOURCE_LINES, outline_text
 from .build import draft_policy
 from .known import KnownPolicy, known_policy
 
@@ -36,6 +36,9 @@ def draft_text(source: str | os.PathLike, policy_id: str, out: str | os.PathLike
         raise PolicykitError.single("invalid-id", f"policy id {policy_id!r} must be lower-case letters, digits "
                                     "and '_', starting with a letter (64 at most)", Span(str(source)))
     text = read_text(source)
+    if text.count("\n") > MAX_SOURCE_LINES:
+        raise PolicykitError.single("source-too-long", f"the source has more than {MAX_SOURCE_LINES} lines; a "
+                                    "policy document has a few hundred", Span(str(source)))
     if not re.search(r"[\u0621-\u064A]", text):
         raise PolicykitError.single("not-arabic", "the source has no Arabic text to draft from", Span(str(source)))
     data = draft_policy(text, policy_id, _source_file(Path(source), out), known_policies(learn_from),

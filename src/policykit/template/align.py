@@ -20,9 +20,15 @@ LINE_MATCH = 0.5
 FAMILY_MATCH = 0.45
 
 
+# words compared at most per sequence: a hostile run-on line must not make alignment quadratic in its length
+MAX_COMPARED_WORDS = 2000
+
+
 def similarity(a: Iterable[str], b: Iterable[str]) -> float:
     """How alike two word sequences are, 0..1, comparing words without their proclitics."""
-    return SequenceMatcher(None, [stem(w) for w in a], [stem(w) for w in b], autojunk=False).ratio()
+    first = [stem(w) for w in list(a)[:MAX_COMPARED_WORDS]]
+    second = [stem(w) for w in list(b)[:MAX_COMPARED_WORDS]]
+    return SequenceMatcher(None, first, second, autojunk=False).ratio()
 
 
 _LETTER_MARK = re.compile(r"^[\u0621-\u064A]$")

@@ -6,7 +6,7 @@ import functools
 from pathlib import Path
 
 from .align import Template, derive_template, family
-from .outline import Outline, outline_text
+from .outline import MAX_SOURCE_LINES, Outline, outline_text
 from .spelling import Lexicon
 
 
@@ -58,6 +58,9 @@ def lexicon(outlines: list[Outline]) -> Lexicon:
 def read_outline(path: str | Path, name: str) -> Outline | None:
     """The outline of a source file under the policy id `name`, None when it cannot be read."""
     try:
-        return outline_text(Path(path).read_text(encoding="utf-8"), name) if Path(path).is_file() else None
+        text = Path(path).read_text(encoding="utf-8") if Path(path).is_file() else None
     except (OSError, UnicodeDecodeError):
         return None
+    if text is None or text.count("\n") > MAX_SOURCE_LINES:
+        return None  # not a policy document: lint's text rules are left out for it
+    return outline_text(text, name)

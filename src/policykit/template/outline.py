@@ -18,6 +18,8 @@ _TOC_TITLE = "جدول المحتويات"
 _TOC_ENTRY = re.compile(r"^(?P<a>.*?)[.…\s]*\t(?P<b>.*)$")
 _LETTERED = re.compile(r"^\s*[\u0621-\u064A]\s*-\s*\S")
 MAX_HEADING_WORDS = 16
+# a policy document is a few hundred lines; more is not one (and would make alignment slow)
+MAX_SOURCE_LINES = 5000
 APPROVAL = re.compile(r"(?:اعتماد|اعتمد|إعتماد|معتمدة)\s.*مجلس|مجلس\s+الإدارة.*(?:اعتماد|اعتمد)")
 
 
