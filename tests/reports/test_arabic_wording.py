@@ -107,3 +107,19 @@ def test_the_arabic_guide_explains_the_roll_forward_and_the_literal_reading():
     assert cal.due(start, 14, "calendar_days").date() == dt.date(2025, 4, 3)
     assert cal.not_before(dt.datetime(2025, 1, 5, 9, tzinfo=ZoneInfo("Asia/Riyadh")), 14,
                           "calendar_days").date() == dt.date(2025, 1, 19)
+
+
+def test_compensation_and_notes_name_facts_and_channels_in_arabic():
+    from policykit.case import case_from_document
+    from policykit.engine import evaluate
+    from policykit.source import Document
+
+    events = [{"type": "request_received", "at": "2025-03-02T09:00:00+03:00", "channel": "social_media"},
+              {"type": "request_completed", "at": "2025-04-03"}]
+    case = case_from_document(Document({"case_id": "W-2", "events": events}, "case.yaml", {}), "harif")
+    verdict = evaluate(case.policy, case, "2025-03-10")
+    assert not LATIN.search(verdict.compensation.explanation.ar), verdict.compensation.explanation.ar
+    assert "«ثبوت تسبب الجمعية في الضرر»" in verdict.compensation.explanation.ar
+    for note in verdict.notes:
+        assert not LATIN.search(note.message.ar), note.message.ar
+    assert any("الأحداث رقم ١" in n.message.ar for n in verdict.notes)
