@@ -183,3 +183,13 @@ def test_no_false_misspellings_in_the_five(five):
     flagged = {(f.policy, f.text) for f in five if f.code == "misspelling"}
     assert ("suqya", "والتي") not in flagged and ("suqya", "علاقتنا") not in flagged
     assert ("saddad", "معاملته") not in flagged
+
+
+def test_a_source_that_cannot_be_read_is_said(tmp_path):
+    policy = tmp_path / "nosrc.yaml"
+    policy.write_text("id: nosrc\naudience: beneficiaries\nassociation:\n  name: {ar: جمعية, en: An association}\n"
+                      "document:\n  source_file: nowhere/none.ar.txt\n  title: {ar: سياسة, en: Policy}\n",
+                      encoding="utf-8")
+    found = [f for f in lint_policy(policy, peers=[]) if f.code == "source-unread"]
+    assert len(found) == 1 and "nowhere/none.ar.txt" in found[0].message
+    assert "source-unread" not in codes(lint_policy(CLEAN, peers=[]))

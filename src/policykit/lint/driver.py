@@ -60,6 +60,7 @@ class LintContext:
     template: Template | None = None
     lexicon: Lexicon | None = None
     family: tuple[str, ...] = ()
+    source_path: Path | None = None
 
 
 def lint_policy(ref: str | os.PathLike, peers: list[Policy] | None = None) -> list[LintFinding]:
@@ -89,17 +90,19 @@ def lint_policy(ref: str | os.PathLike, peers: list[Policy] | None = None) -> li
 def _context(policy: Policy, document: Document, peers: list[Policy], base: Path) -> LintContext:
     """The context of one policy: its source's outline and the template of its peers' documents (and its
     own, when it is one of them)."""
-    source = read_outline(source_path(policy, base), policy.id)
+    path = source_path(policy, base)
+    source = read_outline(path, policy.id)
     known = bundled_outlines()
     outlines = [known[p.id] for p in peers if p.id in known]
     if source is None:
-        return LintContext(policy, document, tuple(peers))
+        return LintContext(policy, document, tuple(peers), source_path=path)
     names = tuple(o.name for o in outlines)
     own = policy.id in known and known[policy.id].lines == source.lines
     template = (bundled_template(tuple(sorted((*names, policy.id)))) if own
                 else template_of(outlines + [source]) if outlines else None)
     family = tuple(template.names) if template else ()
-    return LintContext(policy, document, tuple(peers), source, template, lexicon(outlines + [source]), family)
+    return LintContext(policy, document, tuple(peers), source, template, lexicon(outlines + [source]), family,
+                       path)
 
 
 def _citing(data: Any, line: int, path: tuple = ()) -> tuple:

@@ -19,6 +19,16 @@ AUDIENCE_ROOTS = ("مستفيد", "مستخدم", "عضو", "اعضاء", "مس�
 BROKEN_PAGE = "خطأ"
 
 
+@rule("source-unread", "warning", "The policy's source document could not be read, so the rules that read "
+      "its text did not run.")
+def source_unread(ctx) -> Iterator[Problem]:
+    """`document.source_file` not found (from the working directory or the policy's folder), or not a document."""
+    if ctx.source is None:
+        yield Problem(f"the source document {ctx.policy.document.source_file} was not found or is not a policy "
+                      "document (more than 5000 lines, not UTF-8): misspellings, terms, the table of contents and "
+                      "the template's sections were not checked", ("document", "source_file"))
+
+
 def _is_audience(folded: str) -> bool:
     return any(root in folded for root in AUDIENCE_ROOTS)
 
