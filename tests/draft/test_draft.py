@@ -151,6 +151,7 @@ def test_cli_writes_the_draft_or_prints_it(tmp_path):
     target = tmp_path / "alnoor.yaml"
     code, _, err = _cli("draft", str(FIXTURES / "alnoor.ar.txt"), "--id", "alnoor", "--out", str(target))
     assert code == 0 and target.is_file() and "wrote" in err
+    _assert_faithful(target, FIXTURES / "alnoor.ar.txt")
     code, out, _ = _cli("draft", str(FIXTURES / "alnoor.ar.txt"), "--id", "alnoor")
     assert code == 0 and out.startswith("# Draft policy") and "id: alnoor" in out
 
@@ -179,5 +180,6 @@ def test_a_run_on_line_does_not_make_drafting_slow(tmp_path):
     source.write_text("سياسة تنظيم العلاقة مع المستفيدين\n\n" + "المقابلة والاتصالات الهاتفية " * 20000 + "\n",
                       encoding="utf-8")
     started = time.monotonic()
-    _draft(source, "runon", tmp_path)
+    path = _draft(source, "runon", tmp_path)
     assert time.monotonic() - started < 60
+    _assert_faithful(path, source)
