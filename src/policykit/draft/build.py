@@ -142,7 +142,7 @@ class _Draft:
             match = self.matches[first.number]
             passage = {"clause": self._clause(key, first, heading)}
             label = match and match.cited[0].data.get("label")
-            passage["label"] = plain(label) if label and field == match.cited[0].field else {
+            passage["label"] = _carried_label(label, match) if label and field == match.cited[0].field else {
                 "ar": section.heading.text.rstrip(" :-") if section.heading else REVIEW, "en": EN_REVIEW}
             self.data["document"][field] = passage
             for line in rest:
@@ -211,7 +211,7 @@ class _Draft:
             label = CHANNELS.get(channel, {"ar": _short(line.text), "en": EN_REVIEW})
             item = {"id": channel, "label": {"ar": label["ar"], "en": label["en"]}, **item}
         elif cited is not None:
-            item = {"id": self._unique(cited.data["id"]), "label": plain(cited.data["label"])}
+            item = {"id": self._unique(cited.data["id"]), "label": _carried_label(cited.data["label"], match)}
             for key in ("events", "machine_checkable", "period"):
                 if key in cited.data:
                     item[key] = plain(cited.data[key])
@@ -356,6 +356,14 @@ class _Draft:
         for parent, key in _string_slots(self.data):
             if any(normalise(q) not in source for _, q in arabic_quotations(parent[key])):
                 parent[key] = f"{REVIEW}." if key == "note" else _short(parent[key])
+
+
+def _carried_label(label: dict, match: Match) -> dict:
+    """A known element's label for this one: as it is where the two clauses say the same words, else with
+    its English marked (it renders the other document's Arabic, which may say more or less)."""
+    if match.score >= 1.0:
+        return plain(label)
+    return {"ar": label["ar"], "en": f"{label['en']} ({REVIEW}: worded after {match.policy.id}'s clause)"}
 
 
 def _span(first: Line, last: Line) -> Line:
