@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -96,10 +97,15 @@ def test_comparison_doc_is_current():
     spec.loader.exec_module(generate)
     assert generate.COMPARISON.read_text(encoding="utf-8") == generate.comparison_markdown(), \
         "docs/comparison.md is stale: run python tests/reports/generate_docs.py"
-    assert generate.LINT_REPORT.read_text(encoding="utf-8") == generate.lint_report_markdown(), \
-        "docs/lint-report.md is stale: run python tests/reports/generate_docs.py"
     assert generate.TEMPLATE.read_text(encoding="utf-8") == generate.template_markdown(), \
         "docs/template.md is stale: run python tests/reports/generate_docs.py"
+    from policykit.template.spelling import dictionary
+
+    if not dictionary():  # the committed report is made with the `spelling` extra (part of `all`)
+        assert os.environ.get("CI") != "true", "pyspellchecker (the `spelling` extra) is missing in CI"
+        pytest.skip("docs/lint-report.md needs pyspellchecker: pip install 'policykit[spelling]'")
+    assert generate.LINT_REPORT.read_text(encoding="utf-8") == generate.lint_report_markdown(), \
+        "docs/lint-report.md is stale: run python tests/reports/generate_docs.py"
 
 
 def test_diff_of_a_policy_with_itself_is_empty(five):
