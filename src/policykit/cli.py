@@ -20,6 +20,7 @@ COMMANDS = {
     "compare": "compare",
     "diff": "diff",
     "lint": "lint",
+    "draft": "draft",
     "batch": "batch",
     "report": "report",
     "serve": "serve",

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from .records import model_name
 from .verdict import ClauseRef, CompensationResult, Text
+from .vocabulary import FACTS
 
 if TYPE_CHECKING:
     from .model import Compensation, Condition
@@ -49,6 +50,8 @@ def assess(compensation: Compensation | None, facts: Mapping[str, bool | None]) 
     if value is False:
         text = Text.trusted(ar="شروط التعويض غير متحققة.", en="The compensation conditions do not hold.")
         return CompensationResult.trusted(status="not_eligible", clauses=clauses, explanation=text)
-    text = Text.trusted(ar=f"لا يمكن الحكم قبل معرفة: {'، '.join(unknown)}.",
+    # Arabic names the facts by their words, not their ids
+    named = "، ".join(f"«{FACTS[f]['ar']}»" if f in FACTS else f for f in unknown)
+    text = Text.trusted(ar=f"لا يمكن الحكم قبل معرفة: {named}.",
                 en=f"Cannot decide until these facts are known: {', '.join(unknown)}.")
     return CompensationResult.trusted(status="undetermined", unknown_facts=unknown, clauses=clauses, explanation=text)

@@ -106,21 +106,36 @@ class _Cited:
     reason: str | None
 
 
-def source_path(policy: Policy) -> Path:
-    """The copy of the policy's source document."""
-    return sources_dir() / Path(policy.document.source_file).name
+def source_path(policy: Policy, base: Path | None = None) -> Path:
+    """The policy's source document: a bundled copy (`docs/sources/<name>`), else the path as given, read
+    from `base` (the policy file's folder) when relative and not found from the working directory."""
+    given = Path(policy.document.source_file)
+    if given.is_absolute():
+        return given
+    bundled = sources_dir() / given.name
+    if given.parent.as_posix() == "docs/sources" and bundled.is_file():
+        return bundled
+    if base is not None and not given.is_file() and (Path(base) / given).is_file():
+        return Path(base) / given
+    return given
 
 
-def source_lines(policy: Policy) -> list[str]:
+def source_lines(policy: Policy, base: Path | None = None) -> list[str]:
     """The source document's lines, numbered from 1 at index 0."""
-    return source_path(policy).read_text(encoding="utf-8").split("\n")
+    return source_path(policy, base).read_text(encoding="utf-8").split("\n")
 
 
-def coverage(policy_or_id: Policy | str) -> CoverageReport:
-    """The clause-coverage report of a policy (bundled id, path, or loaded Policy)."""
-    policy = policy_or_id if isinstance(policy_or_id, Policy) else load_policy(policy_or_id)
+def coverage(policy_or_id: Policy | str, base: Path | None = None) -> CoverageReport:
+    """The clause-coverage report of a policy (bundled id, path, or loaded Policy; `base`: where a relative
+    source file is read from, by default the policy file's folder)."""
+    if isinstance(policy_or_id, Policy):
+        policy = policy_or_id
+    else:
+        policy = load_policy(policy_or_id)
+        if base is None and Path(str(policy_or_id)).suffix in (".yaml", ".yml", ".json"):
+            base = Path(str(policy_or_id)).resolve().parent
     data = policy.model_dump(mode="json", by_alias=True, exclude_none=True)
-    lines = source_lines(policy)
+    lines = source_lines(policy, base)
     cited = list(_cited(data, ""))
     cited_paths = {f"{c.path}.text_ar" for c in cited}
     whole_strings: dict[str, str] = {}

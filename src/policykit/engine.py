@@ -9,6 +9,7 @@ from .calendar import WorkCalendar
 from .case import Case
 from .compensation import assess
 from .config import AtRisk, load_settings
+from .counting import arabic_digits
 from .findings_text import event_label
 from .rules import CompiledPolicy, Context, Outcome, compile_policy
 from .timeparse import iso, parse_instant, zone
@@ -109,12 +110,13 @@ def notes(policy: Policy, case: Case, as_of: dt.datetime) -> list[Note]:
             if policy.channels and value not in offered:
                 ar, en = CHANNELS.get(value, {"ar": value, "en": value}).values()
                 out.append(Note.trusted(code="channel-not-offered", event_index=event.index, message=Text.trusted(
-                    ar=f"القناة «{ar}» ({value}) ليست من قنوات هذه السياسة.",
+                    ar=f"القناة «{ar}» ليست من قنوات هذه السياسة.",
                     en=f"The channel '{en}' ({value}) is not one this policy offers.")))
     later = sorted(e.index for e in case.events if e.at > as_of)
     if later:
         listed = ", ".join(f"#{i}" for i in later)
+        numbers = "، ".join(arabic_digits(i) for i in later)
         out.append(Note.trusted(code="events-after-as-of", event_index=later[0], message=Text.trusted(
-            ar=f"أحداث بعد لحظة التقييم لم تُحتسب: {listed}.",
+            ar=f"أحداث بعد لحظة التقييم لم تُحتسب (الأحداث رقم {numbers}).",
             en=f"Events after as_of were not taken into account: {listed}.")))
     return out

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+from .counting import arabic_digits, count
 from .verdict import Text
-from .vocabulary import EVENTS
+from .vocabulary import CHANNELS, EVENTS
 
-_UNITS = {
-    "working_days": ("يوم عمل", "working day(s)"),
-    "calendar_days": ("يوم", "calendar day(s)"),
-}
+# the attributes a sentence may name, by their Arabic words (never the English id inside Arabic)
+ATTRIBUTES = {"channel": ("القناة", "channel"), "agreed_channel": ("الوسيلة المتفق عليها للتواصل", "agreed channel"),
+              "outcome": ("نتيجة الطلب", "outcome")}
+_MISSING = re.compile(r"^(?P<event>[a-z][a-z0-9_]*)\.(?P<attr>[a-z][a-z0-9_]*) \(event #(?P<index>\d+)\)$")
 
 
 def event_label(event: str, extra: dict[str, dict[str, str]] | None = None) -> tuple[str, str]:
@@ -28,9 +30,20 @@ def when(instant: dt.datetime | None, tz: dt.tzinfo) -> str:
     return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def unit(name: str) -> tuple[str, str]:
-    """(ar, en) name of a period unit."""
-    return _UNITS.get(name, (name, name))
+def channel_label(channel: str) -> tuple[str, str]:
+    """(ar, en) label of a channel id (the id itself for one the vocabulary lacks)."""
+    found = CHANNELS.get(channel)
+    return (found["ar"], found["en"]) if found else (channel, channel)
+
+
+def attribute_label(name: str) -> tuple[str, str]:
+    """(ar, en) words for an event attribute."""
+    return ATTRIBUTES.get(name, (name, name))
+
+
+def counted(number: int, unit_name: str) -> tuple[str, str]:
+    """(ar, en) `number` of a period unit, the noun agreeing with the count."""
+    return count(number, unit_name, "ar"), count(number, unit_name, "en")
 
 
 def text(ar: str, en: str) -> Text:
@@ -45,10 +58,24 @@ def not_triggered(trigger: tuple[str, str]) -> Text:
 
 
 def unknown(what: list[str]) -> Text:
-    """A needed attribute is missing."""
-    listed = "، ".join(what)
+    """A needed attribute is missing; in Arabic the attribute and event by their words, not their ids."""
+    listed = "، ".join(_missing_ar(item) for item in what)
     return text(f"لا يمكن الحكم: بيانات ناقصة ({listed}).",
                 f"Cannot decide: missing data ({', '.join(what)}).")
+
+
+def missing_words(item: str, lang: str) -> str:
+    """One `would_decide` entry for a reader: in Arabic by the attribute's and event's words."""
+    return _missing_ar(item) if lang == "ar" else item
+
+
+def _missing_ar(item: str) -> str:
+    """`decision_notified.outcome (event #6)` as «نتيجة الطلب» في «إبلاغ المستفيد بالقبول أو الرفض» (الحدث رقم ٦)."""
+    found = _MISSING.match(item)
+    if not found:
+        return item
+    return (f"«{attribute_label(found['attr'])[0]}» في «{event_label(found['event'])[0]}» "
+            f"(الحدث رقم {arabic_digits(int(found['index']))})")
 
 
 def deadline_met(ful: tuple[str, str], at: str, due: str) -> Text:
@@ -59,16 +86,16 @@ def deadline_met(ful: tuple[str, str], at: str, due: str) -> Text:
 
 def deadline_late(ful: tuple[str, str], at: str, due: str, late: int, unit_name: str) -> Text:
     """Fulfilled after the due."""
-    ar_unit, en_unit = unit(unit_name)
-    return text(f"تم «{ful[0]}» في {at} بعد انتهاء المهلة {due} بـ {late} {ar_unit}.",
-                f"'{ful[1]}' at {at}, {late} {en_unit} after the due {due}.")
+    ar_late, en_late = counted(late, unit_name)
+    return text(f"تم «{ful[0]}» في {at} بعد انتهاء المهلة في {due}، والتأخير: {ar_late}.",
+                f"'{ful[1]}' at {at}, {en_late} after the due {due}.")
 
 
 def deadline_overdue(ful: tuple[str, str], due: str, late: int, unit_name: str) -> Text:
     """Not fulfilled and the due has passed."""
-    ar_unit, en_unit = unit(unit_name)
-    return text(f"لم يتم «{ful[0]}» وقد انتهت المهلة في {due} (متأخر {late} {ar_unit}).",
-                f"'{ful[1]}' has not happened and the due {due} has passed ({late} {en_unit} late).")
+    ar_late, en_late = counted(late, unit_name)
+    return text(f"لم يتم «{ful[0]}» وقد انتهت المهلة في {due} (التأخير: {ar_late}).",
+                f"'{ful[1]}' has not happened and the due {due} has passed ({en_late} late).")
 
 
 def closed_unfulfilled(ful: tuple[str, str], closed_at: str) -> Text:
@@ -129,16 +156,19 @@ def obligation_missed_before(req: tuple[str, str], before: tuple[str, str], at: 
 
 def channel_met(channel: str) -> Text:
     """Channel as agreed."""
-    return text(f"استُخدمت القناة المتفق عليها ({channel}).", f"The agreed channel ({channel}) was used.")
+    ar, _ = channel_label(channel)
+    return text(f"استُخدمت الوسيلة المتفق عليها («{ar}»).", f"The agreed channel ({channel}) was used.")
 
 
 def channel_breached(used: str, agreed: str) -> Text:
     """Channel differs from the agreed one."""
-    return text(f"استُخدمت القناة {used} بدل القناة المتفق عليها {agreed}.",
+    used_ar, agreed_ar = channel_label(used)[0], channel_label(agreed)[0]
+    return text(f"استُخدمت وسيلة «{used_ar}» بدل الوسيلة المتفق عليها «{agreed_ar}».",
                 f"Channel {used} was used instead of the agreed {agreed}.")
 
 
 def nothing_agreed(ref: tuple[str, str], attribute: str) -> Text:
     """No reference value recorded."""
-    return text(f"لم تُسجَّل قيمة «{attribute}» عند «{ref[0]}»، فلا تنطبق القاعدة.",
+    ar, en = attribute_label(attribute)
+    return text(f"لم تُسجَّل «{ar}» عند «{ref[0]}»، فلا تنطبق القاعدة.",
                 f"No '{attribute}' was recorded at '{ref[1]}', so the rule does not apply.")

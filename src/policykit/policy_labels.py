@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .counting import count
+from .findings_text import attribute_label
 from .model import ChannelRule, DeadlineRule, EventPattern, ObligationRule, OrderRule, Rule
 from .vocabulary import EVENTS
 
@@ -50,7 +52,33 @@ WORDS: dict[str, dict[str, str]] = {
     "all": {"ar": "جميع ما يلي", "en": "all of"},
     "any": {"ar": "أحد ما يلي", "en": "any of"},
     "not": {"ar": "ليس", "en": "not"},
+    "timezone": {"ar": "التوقيت", "en": "Time zone"},
+    "hijri": {"ar": "هـ", "en": "(Hijri)"},
+    "english_notes": {"ar": "الملاحظات التفسيرية مدونة في العرض الإنجليزي للسياسة.",
+                      "en": ""},
 }
+# contact fields, weekdays, calendars and rule kinds as an Arabic reader expects them
+CONTACT_KINDS: dict[str, dict[str, str]] = {
+    "phone": {"ar": "الهاتف", "en": "phone"}, "fax": {"ar": "الفاكس", "en": "fax"},
+    "email": {"ar": "البريد الإلكتروني", "en": "email"}, "website": {"ar": "الموقع الإلكتروني", "en": "website"},
+    "address": {"ar": "العنوان", "en": "address"},
+}
+WEEKDAYS: dict[str, dict[str, str]] = {
+    "sun": {"ar": "الأحد", "en": "sun"}, "mon": {"ar": "الاثنين", "en": "mon"}, "tue": {"ar": "الثلاثاء", "en": "tue"},
+    "wed": {"ar": "الأربعاء", "en": "wed"}, "thu": {"ar": "الخميس", "en": "thu"}, "fri": {"ar": "الجمعة", "en": "fri"},
+    "sat": {"ar": "السبت", "en": "sat"},
+}
+HOLIDAYS: dict[str, dict[str, str]] = {
+    "SA": {"ar": "المملكة العربية السعودية", "en": "SA"},
+    "none": {"ar": "لا عطل", "en": "none"},
+}
+TIMEZONES: dict[str, str] = {"Asia/Riyadh": "توقيت الرياض"}
+RULE_KINDS: dict[str, dict[str, str]] = {
+    "deadline": {"ar": "مهلة", "en": "deadline"}, "order": {"ar": "ترتيب", "en": "order"},
+    "obligation": {"ar": "التزام", "en": "obligation"}, "channel": {"ar": "وسيلة التواصل", "en": "channel"},
+}
+VALUES: dict[str, dict[str, str]] = {"approved": {"ar": "القبول", "en": "approved"},
+                                     "rejected": {"ar": "الرفض", "en": "rejected"}}
 
 
 
@@ -62,13 +90,12 @@ def event_label(event_id: str, lang: str) -> str:
 def describe_rule(rule: Rule, lang: str) -> str:
     """One sentence saying what a rule requires, in `lang`."""
     if isinstance(rule, DeadlineRule):
-        unit = {"calendar_days": {"ar": "يوماً", "en": "calendar days"},
-                "working_days": {"ar": "يوم عمل", "en": "working days"}}[rule.period.unit][lang]
+        period = count(rule.period.amount, rule.period.unit, lang)
         if lang == "ar":
-            return (f"«{_pattern(rule.fulfilled_by, lang)}» خلال {rule.period.amount} {unit} "
+            return (f"«{_pattern(rule.fulfilled_by, lang)}» خلال {period} "
                     f"من «{_pattern(rule.trigger, lang)}» — النص: «{rule.as_written}»")
         readings = "; ".join(f"{name}: {r.bound or 'no bound'} ({r.note})" for name, r in rule.readings.items())
-        return (f"{_pattern(rule.fulfilled_by, lang)} within {rule.period.amount} {unit} of "
+        return (f"{_pattern(rule.fulfilled_by, lang)} within {period} of "
                 f"{_pattern(rule.trigger, lang)}. As written: «{rule.as_written}» (bound as written: "
                 f"{rule.bound_as_written}). Readings — {readings}; default: {rule.default_reading}.")
     if isinstance(rule, OrderRule):
@@ -82,13 +109,16 @@ def describe_rule(rule: Rule, lang: str) -> str:
         return f"when {_pattern(rule.when, lang)}, {_pattern(rule.require, lang)} is owed{before}"
     if isinstance(rule, ChannelRule):
         if lang == "ar":
-            return (f"«{_pattern(rule.event, lang)}» عبر {rule.attribute} المسجل في "
-                    f"«{event_label(rule.must_equal_event, lang)}» ({rule.must_equal_attribute})")
+            return (f"«{_pattern(rule.event, lang)}» عبر «{attribute_label(rule.must_equal_attribute)[0]}» "
+                    f"المسجلة عند «{event_label(rule.must_equal_event, lang)}»، إن سُجّلت")
         return (f"{_pattern(rule.event, lang)} uses the {rule.attribute} equal to the {rule.must_equal_attribute} "
                 f"recorded at {event_label(rule.must_equal_event, lang)}, when one was recorded")
     raise TypeError(type(rule).__name__)
 
 
 def _pattern(pattern: EventPattern, lang: str) -> str:
-    where = ", ".join(f"{k}={v}" for k, v in pattern.where.items())
+    if lang == "ar":
+        where = "، ".join(f"{attribute_label(k)[0]}: {VALUES.get(v, {}).get('ar', v)}" for k, v in pattern.where.items())
+    else:
+        where = ", ".join(f"{k}={v}" for k, v in pattern.where.items())
     return event_label(pattern.event, lang) + (f" ({where})" if where else "")

@@ -13,9 +13,11 @@ from rich.markup import escape
 from rich.text import Text
 from rich.tree import Tree
 
+from .counting import arabic_digits
 from .model import AllCondition, AnyCondition, Clause, Condition, FactCondition, Item, NotCondition, Policy
 from .neutralise import terminal
-from .policy_labels import HEADINGS, WORDS, describe_rule, event_label
+from .policy_labels import (CONTACT_KINDS, HEADINGS, HOLIDAYS, RULE_KINDS, TIMEZONES, WEEKDAYS, WORDS,
+                            describe_rule, event_label)
 from .vocabulary import CHANNELS, FACTS
 
 FORMATS = ("text", "json", "yaml")
@@ -77,6 +79,20 @@ class _PolicyText:
                                     break_long_words=False, break_on_hyphens=False)
             self.console.print(Text(wrapped), soft_wrap=True)
 
+    @property
+    def ar(self) -> bool:
+        """Arabic output: no English ids, notes or terms in it."""
+        return self.lang == "ar"
+
+    def note(self, text: str | None, indent: int) -> None:
+        """An interpretive note (written in English): shown in English output only."""
+        if text and not self.ar:
+            self.line(f"※ {text}", indent)
+
+    def ident(self, item_id: str) -> str:
+        """`  <id>` in English output, nothing in Arabic (the labels say it)."""
+        return "" if self.ar else f"  <{item_id}>"
+
     def label(self, item: Any) -> str:
         return getattr(item.label, self.lang) if getattr(item, "label", None) else ""
 
@@ -91,10 +107,9 @@ class _PolicyText:
         mark = "" if item.machine_checkable or not checkable_matters else f"  ({self.w('not_checkable')})"
         self.line(f"• [{item.clause.ref}] {self.label(item)}{extra}{mark}", 2)
         self.clause(item.clause)
-        if item.reading:
+        if item.reading and not self.ar:
             self.line(f"{self.w('reading')}: {item.reading}", 4)
-        if item.note:
-            self.line(f"※ {item.note}", 4)
+        self.note(item.note, 4)
 
     # --- sections ------------------------------------------------------------------------------
 
@@ -103,22 +118,24 @@ class _PolicyText:
         self.console.print(f"[bold]{escape(getattr(p.association.name, self.lang))}[/bold]")
         self.line(getattr(p.document.title, self.lang))
         when = f" · {self.w('effective_from')} {p.effective_from}" if p.effective_from else ""
-        self.line(f"{p.id} · {self.w('version')} {p.version}{when} · {self.w('audience')}: {self.w(p.audience)}")
+        ident = "" if self.ar else f"{p.id} · "
+        self.line(f"{ident}{self.w('version')} {p.version}{when} · {self.w('audience')}: {self.w(p.audience)}")
+        if self.ar:
+            self.line(self.w("english_notes"))
 
     def _association(self) -> None:
         a = self.policy.association
         self.heading("association")
         other = "en" if self.lang == "ar" else "ar"
-        self.line(f"{getattr(a.name, self.lang)} — {getattr(a.name, other)}", 2)
+        self.line(a.name.ar if self.ar else f"{getattr(a.name, self.lang)} — {getattr(a.name, other)}", 2)
         if a.short_name:
             self.line(f"{getattr(a.short_name, self.lang)}", 2)
         if a.registration:
             self.line(f"{self.w('registration')}: {a.registration.number} "
                       f"({getattr(a.registration.authority, self.lang)})", 2)
         for contact in a.contacts:
-            self.line(f"{contact.kind}: {contact.value}", 2)
-        if a.note:
-            self.line(f"※ {a.note}", 2)
+            self.line(f"{CONTACT_KINDS[contact.kind][self.lang]}: {contact.value}", 2)
+        self.note(a.note, 2)
 
     def _approval(self) -> None:
         ap = self.policy.approval
@@ -128,19 +145,18 @@ class _PolicyText:
             return
         parts = [getattr(ap.body, self.lang) if ap.body else "", ap.meeting or "", ap.session or ""]
         self.line(" · ".join(x for x in parts if x), 2)
-        dates = [d for d in (ap.date_as_written, ap.date_hijri and f"{ap.date_hijri} (Hijri)",
+        dates = [d for d in (ap.date_as_written, ap.date_hijri and f"{ap.date_hijri} {self.w('hijri')}",
                              ap.date_gregorian and f"{ap.date_gregorian}",
                              ap.year_gregorian and str(ap.year_gregorian)) if d]
         incomplete = "" if ap.complete else f" ({self.w('incomplete')})"
         self.line(" · ".join(dates) + incomplete, 2)
         self.clause(ap.clause, 2, quote=True)
-        if ap.note:
-            self.line(f"※ {ap.note}", 2)
+        self.note(ap.note, 2)
 
     def _document(self) -> None:
         d = self.policy.document
         self.heading("document")
-        self.line(f"{d.title.ar} — {d.title.en}", 2)
+        self.line(d.title.ar if self.ar else f"{d.title.ar} — {d.title.en}", 2)
         for key, passages in (("preamble", d.preamble), ("scope", (d.scope,) if d.scope else ()),
                               ("general_goal", (d.general_goal,) if d.general_goal else ())):
             for passage in passages:
@@ -151,25 +167,25 @@ class _PolicyText:
             self.line(self.w("detailed_goals") + ":", 2)
             for goal in d.detailed_goals:
                 self.item(goal)
-        if d.note:
-            self.line(f"※ {d.note}", 2)
+        self.note(d.note, 2)
 
     def _calendar(self) -> None:
         c = self.policy.calendar
         self.heading("calendar")
-        self.line(f"{c.timezone} · {self.w('work_week')}: {', '.join(c.work_week)} · "
-                  f"{self.w('holidays')}: {c.holidays}", 2)
+        zone = TIMEZONES.get(c.timezone, c.timezone) if self.ar else c.timezone
+        days = ("، " if self.ar else ", ").join(WEEKDAYS[d][self.lang] for d in c.work_week)
+        self.line(f"{self.w('timezone')}: {zone} · {self.w('work_week')}: {days} · "
+                  f"{self.w('holidays')}: {HOLIDAYS[c.holidays][self.lang]}", 2)
         if c.extra_closures:
             self.line(", ".join(str(d) for d in c.extra_closures), 2)
-        if c.note:
-            self.line(f"※ {c.note}", 2)
+        self.note(c.note, 2)
 
     def _channels(self) -> None:
         if not self.policy.channels:
             return
         self.heading("channels", self.policy.channels_section_ar)
         for channel in self.policy.channels:
-            self.item(channel, f"  <{channel.id}>")
+            self.item(channel, self.ident(channel.id))
 
     def _items_sections(self) -> None:
         p = self.policy
@@ -185,8 +201,9 @@ class _PolicyText:
             return
         self.heading("steps", self.policy.steps_section_ar)
         for number, step in enumerate(self.policy.steps, start=1):
-            events = ", ".join(f"{event_label(e, self.lang)} <{e}>" for e in step.events)
-            self.item(step, f"  ({number})", checkable_matters=True)
+            events = ("، " if self.ar else ", ").join(f"{event_label(e, self.lang)}{self.ident(e).replace('  ', ' ')}"
+                                                     for e in step.events)
+            self.item(step, f"  ({arabic_digits(number) if self.ar else number})", checkable_matters=True)
             if events:
                 self.line(f"{self.w('events')}: {events}", 4)
 
@@ -195,11 +212,12 @@ class _PolicyText:
             return
         self.heading("rules")
         for rule in self.policy.rules:
-            self.line(f"• {rule.id} ({rule.kind}) [{rule.clause.ref}] {getattr(rule.label, self.lang)}", 2)
+            ident = "" if self.ar else f"{rule.id} "
+            self.line(f"• {ident}({RULE_KINDS[rule.kind][self.lang]}) [{rule.clause.ref}] "
+                      f"{getattr(rule.label, self.lang)}", 2)
             self.line(describe_rule(rule, self.lang), 4)
             self.clause(rule.clause, 4, quote=True)
-            if rule.note:
-                self.line(f"※ {rule.note}", 4)
+            self.note(rule.note, 4)
 
     def _compensation(self) -> None:
         comp = self.policy.compensation
@@ -216,13 +234,12 @@ class _PolicyText:
             for item in comp.procedure:
                 self.item(item, checkable_matters=True)
         for text in (comp.reading, comp.note):
-            if text:
-                self.line(f"※ {text}", 2)
+            self.note(text, 2)
 
     def _condition_tree(self, cond: Condition, tree: Tree) -> None:
         if isinstance(cond, FactCondition):
             ref = f" [{cond.clause_ref}]" if cond.clause_ref else ""
-            tree.add(escape(f"{FACTS.get(cond.fact, {}).get(self.lang, cond.fact)} <{cond.fact}>{ref}"))
+            tree.add(escape(f"{FACTS.get(cond.fact, {}).get(self.lang, cond.fact)}{self.ident(cond.fact)}{ref}"))
         elif isinstance(cond, (AllCondition, AnyCondition)):
             key = "all" if isinstance(cond, AllCondition) else "any"
             branch = tree.add(self.w(key))
@@ -236,16 +253,15 @@ class _PolicyText:
         if c is None:
             return
         self.heading("complaints", c.section_ar)
-        names = ", ".join(CHANNELS.get(cid, {}).get(self.lang, cid) for cid in c.channels)
+        names = ("، " if self.ar else ", ").join(CHANNELS.get(cid, {}).get(self.lang, cid) for cid in c.channels)
         self.line(f"{HEADINGS['channels'][self.lang]}: {names}", 2)
         if c.handler:
             self.line(f"{self.w('handler')}: {getattr(c.handler, self.lang)}", 2)
         for item in c.items:
             self.item(item, checkable_matters=True)
-        if c.unspecified:
+        if c.unspecified and not self.ar:
             self.line(f"{self.w('unspecified')}: " + "; ".join(c.unspecified), 2)
-        if c.note:
-            self.line(f"※ {c.note}", 2)
+        self.note(c.note, 2)
 
     def _more_sections(self) -> None:
         p = self.policy
@@ -269,5 +285,5 @@ class _PolicyText:
             return
         self.heading("not_encoded")
         for entry in self.policy.not_encoded:
-            self.line(f"• [{entry.ref}] {entry.reason}", 2)
+            self.line(f"• [{entry.ref}]" + ("" if self.ar else f" {entry.reason}"), 2)
             self.line(f"«{entry.text_ar}»", 4)

@@ -32,7 +32,7 @@ EVENTS: dict[str, dict[str, str]] = {
     "registration_completed": {"ar": "استكمال إجراءات التسجيل", "en": "Registration completed"},
     "service_delivered": {"ar": "تقديم الخدمة", "en": "Service delivered"},
     "complaint_received": {"ar": "استقبال الشكوى", "en": "Complaint received"},
-    "complaint_resolved": {"ar": "تسوية الشكوى", "en": "Complaint resolved"},
+    "complaint_resolved": {"ar": "البت في الشكوى", "en": "Complaint decided"},
     "case_closed": {"ar": "إغلاق الحالة", "en": "Case closed"},
 }
 

@@ -26,3 +26,31 @@ def test_worked_example(tmp_path, monkeypatch):
     monkeypatch.setattr(coverage_module, "sources_dir", lambda: tmp_path)
     report = coverage(policy)
     assert report.complete and len(report.lines) == 4
+
+
+def test_the_worked_example_starts_with_a_draft_that_finds_the_deadline(tmp_path, monkeypatch):
+    """Step 1 of the worked example: `policykit draft` on the four-line document gives what the guide says."""
+    from policykit.draft import draft_file
+
+    document = blocks("text")[0]
+    assert "policykit draft docs/sources/albir.ar.txt --id albir --out policies/albir.yaml" in blocks("sh")[0]
+    (tmp_path / "docs" / "sources").mkdir(parents=True)
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "docs" / "sources" / "albir.ar.txt").write_text(document, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    draft = load_policy_file(draft_file("docs/sources/albir.ar.txt", "albir", "policies/albir.yaml"))
+    deadline = draft.rule("respond_within_10_working_days")
+    assert (deadline.period.amount, deadline.period.unit, deadline.bound_as_written) == (10, "working_days", "at_most")
+    assert deadline.as_written == "خلال عشرة أيام عمل من اكتمال الطلب" and deadline.trigger.event == "request_completed"
+    assert [(c.id, c.clause.ref) for c in draft.channels] == [("interview", "أ-١"), ("channel_2", "أ-٢")]
+    assert "needs review" in draft.channels[1].note
+    reviewed = load_policy_file(_write_reviewed(tmp_path))
+    assert reviewed.rule("decide_within_10_working_days").as_written == deadline.as_written
+    report = coverage(draft)
+    assert report.complete and len(report.lines) == 4
+
+
+def _write_reviewed(tmp_path):
+    path = tmp_path / "reviewed.yaml"
+    path.write_text(blocks("yaml")[0], encoding="utf-8")
+    return path

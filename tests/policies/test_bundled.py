@@ -13,7 +13,7 @@ FIVE = ["green_energy", "saddad", "khairat_albaha", "harif", "suqya"]
 FOUR = ["green_energy", "saddad", "khairat_albaha", "suqya"]
 FOUR_RULES = ["respond_within_two_weeks", "verify_before_committee", "declaration_before_committee",
               "social_researcher_before_committee", "inform_before_decision", "registration_after_completion",
-              "service_after_approval"]
+              "registration_before_service", "service_after_approval"]
 HARIF_RULES = ["respond_within_15_working_days", "verify_before_committee", "declaration_before_committee",
                "inform_before_decision", "decision_via_agreed_channel"]
 
@@ -33,7 +33,7 @@ def test_loads_with_its_own_source(pid):
 
 
 @pytest.mark.parametrize("pid", FOUR)
-def test_four_carry_the_seven_rules(pid):
+def test_four_carry_the_eight_rules(pid):
     policy = load_policy(pid)
     assert [r.id for r in policy.rules] == FOUR_RULES
     deadline = policy.rule("respond_within_two_weeks")
@@ -53,8 +53,13 @@ def test_four_carry_the_seven_rules(pid):
     service = policy.rule("service_after_approval")
     assert service.when.event == "decision_notified" and service.when.where == {"outcome": "approved"}
     assert service.require.event == "service_delivered"
-    registration = policy.rule("registration_after_completion")
-    assert (registration.when.event, registration.require.event) == ("request_completed", "registration_completed")
+    # issue 13: registration is checked in order (after completion, before the service), never owed by a
+    # completed request alone, so a rejected request owes none
+    for rule_id, first, then in (("registration_after_completion", "request_completed", "registration_completed"),
+                                 ("registration_before_service", "registration_completed", "service_delivered")):
+        rule = policy.rule(rule_id)
+        assert isinstance(rule, OrderRule) and (rule.first.event, rule.then.event) == (first, then)
+        assert rule.clause.ref == "التعامل-٦"
     for rule_id, first, then in (("verify_before_committee", "data_verified", "referred_to_committee"),
                                  ("declaration_before_committee", "declaration_signed", "referred_to_committee"),
                                  ("inform_before_decision", "applicant_informed", "decision_notified")):
@@ -87,6 +92,25 @@ def test_harif_rules_and_clauses():
         "decision_notified", "channel", "request_received", "agreed_channel")
     assert channel.clause.ref == harif.rule("inform_before_decision").clause.ref == "ت-٥"
     assert not any(r.id == "social_researcher_before_committee" for r in harif.rules)
+    # issue 13: ت-٢ (the only «يجب») and ت-٣ are checked where a machine can
+    for rule_id, ref, first in (("requirements_before_committee", "ت-٢", "requirements_explained"),
+                                ("completion_before_committee", "ت-٣", "request_completed")):
+        rule = harif.rule(rule_id)
+        assert isinstance(rule, OrderRule) and rule.clause.ref == ref
+        assert (rule.first.event, rule.then.event) == (first, "referred_to_committee")
+    complaints = harif.rule("resolve_complaints")
+    assert complaints.require.event == "complaint_resolved" and not complaints.require.where
+
+
+@pytest.mark.parametrize("pid", FOUR)
+def test_equivalent_steps_share_ids_with_harif(pid):
+    """Issue 13: the same handling step has the same id in harif and in the four, so compare/diff line them up."""
+    harif = {s.id: s.clause.ref for s in load_policy("harif").steps}
+    four = {s.id: s.clause.ref for s in load_policy(pid).steps}
+    shared = {"receive_courteously": ("ت-١", "التعامل-١"), "verify_submitted_data": ("ت-٣", "التعامل-٢"),
+              "sign_data_declaration": ("ت-٤", "التعامل-٤"), "inform_of_committee_and_answer": ("ت-٥", "التعامل-٥")}
+    for step_id, (in_harif, in_four) in shared.items():
+        assert (harif[step_id], four[step_id]) == (in_harif, in_four)
 
 
 def test_harif_compensation_tree():
@@ -171,3 +195,24 @@ def test_steps_map_to_known_events(pid):
     from policykit.vocabulary import EVENTS
     for step in load_policy(pid).steps:
         assert step.events and set(step.events) <= set(EVENTS)
+
+
+def _labelled_clauses(policy):
+    """(English label, Arabic clause) of every item with both."""
+    for group in (policy.document.detailed_goals, policy.service_practices, policy.steps, policy.tools, policy.rules):
+        for item in group:
+            yield item.label.en, item.clause.text_ar
+
+
+@pytest.mark.parametrize("pid, arabic, wrong", [
+    ("khairat_albaha", r"(?:عضو|اعضاء|أعضاء|للأعضاء|لأعضاء)", r"\b(?:users?|beneficiar(?:y|ies))\b"),
+    ("suqya", r"مستفيد", r"\busers?\b"),
+])
+def test_english_labels_render_their_own_arabic(pid, arabic, wrong):
+    """Issue 13: where a clause speaks of members (or beneficiaries), its English does not say user/beneficiary."""
+    import re
+
+    bad = [(en, ar) for en, ar in _labelled_clauses(load_policy(pid))
+           if re.search(arabic, ar) and not re.search(r"مستخدم", ar) and re.search(wrong, en, re.I)
+           and not (pid == "khairat_albaha" and re.search(r"مستفيد", ar))]
+    assert not bad, bad

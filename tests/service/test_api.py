@@ -89,7 +89,8 @@ def test_compare_diff_lint(api):
     changed = api.post("/v1/diff", json={"a": "saddad", "b": "harif"}).json()
     assert changed["a"] == "saddad" and changed["b"] == "harif" and changed["changes"]
     found = api.get("/v1/lint").json()
-    assert found and {"policy", "code", "severity", "message", "file", "line"} == set(found[0])
+    assert found and {"policy", "code", "severity", "message", "file", "line", "source_line", "text",
+                      "suggestion"} == set(found[0])
     assert all(not item["file"].startswith("/") for item in found)  # no server path
 
 

@@ -10,10 +10,14 @@ SEVERITIES = ("error", "warning", "info")
 
 @dataclass(frozen=True)
 class Problem:
-    """What a rule yields: a message and the data path (in the policy file) it is about."""
+    """What a rule yields: a message, the data path (in the policy file) it is about, and where the source
+    document says it: its line, the exact text and the suggested correction."""
 
     message: str
     path: tuple = ()
+    source_line: int | None = None
+    text: str | None = None
+    suggestion: str | None = None
 
 
 @dataclass(frozen=True)

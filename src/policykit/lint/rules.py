@@ -9,6 +9,7 @@ from typing import Any, Iterator
 from hijridate import Gregorian, Hijri
 
 from ..compare import SECTION_PRESENCE
+from ..counting import arabic_digits
 from ..model import DeadlineRule
 from .registry import RULES, Problem, rule
 
@@ -48,24 +49,44 @@ def clause_texts(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
 
 @rule("approval-date-mismatch", "error", "The Hijri and the Gregorian approval dates are not the same day.")
 def approval_date_mismatch(ctx) -> Iterator[Problem]:
-    """Hijri date converted with hijridate (Umm al-Qura) must equal the Gregorian one."""
+    """Hijri date converted with hijridate (Umm al-Qura) must equal the Gregorian one; the likely slip named."""
     approval = ctx.policy.approval
     if not approval or not approval.date_hijri or not approval.date_gregorian:
         return
     year, month, day = (int(part) for part in approval.date_hijri.split("-"))
+    where = _clause_line(approval.clause)
     try:
         hijri_as_gregorian = Hijri(year, month, day).to_gregorian()
     except (OverflowError, ValueError) as exc:
         yield Problem(f"Hijri approval date {approval.date_hijri} is not a valid Umm al-Qura date ({exc})",
-                      ("approval", "date_hijri"))
+                      ("approval", "date_hijri"), where, approval.date_as_written)
         return
     gregorian = approval.date_gregorian
     if dt.date(hijri_as_gregorian.year, hijri_as_gregorian.month, hijri_as_gregorian.day) != gregorian:
         back = Gregorian(gregorian.year, gregorian.month, gregorian.day).to_hijri()
+        slip = _likely_slip((year, month, day), (back.year, back.month, back.day))
         yield Problem(
             f"approval dates disagree: {approval.date_hijri} AH (Umm al-Qura) is {hijri_as_gregorian.isoformat()}, "
-            f"but the document gives {gregorian.isoformat()}, which is {back.isoformat()} AH "
-            f"(as written: «{approval.date_as_written}»)", ("approval", "date_hijri"))
+            f"but the document gives {gregorian.isoformat()}, which is {back.isoformat()} AH"
+            + (f"; likely slip: {slip}" if slip else ""), ("approval", "date_hijri"), where,
+            approval.date_as_written,
+            f"{arabic_digits(back.day)} / {arabic_digits(back.month)} / {arabic_digits(back.year)} هـ "
+            f"الموافق {arabic_digits(gregorian.day)} / {arabic_digits(gregorian.month)} / "
+            f"{arabic_digits(gregorian.year)} م")
+
+
+def _likely_slip(written: tuple[int, int, int], right: tuple[int, int, int]) -> str | None:
+    """The one part of a Hijri date written wrong (month ١ for ٦), when only one part is."""
+    names = ("year", "month", "day")
+    wrong = [i for i in range(3) if written[i] != right[i]]
+    if len(wrong) != 1:
+        return None
+    i = wrong[0]
+    return f"the Hijri {names[i]} written {arabic_digits(written[i])} for {arabic_digits(right[i])}"
+
+
+def _clause_line(clause) -> int | None:
+    return clause.line if clause is not None else None
 
 
 @rule("approval-date-missing", "warning", "No approval date, or an incomplete one.")
@@ -73,15 +94,17 @@ def approval_date_missing(ctx) -> Iterator[Problem]:
     """No approval at all, no usable date, or a date the document leaves partly blank."""
     approval = ctx.policy.approval
     if approval is None:
-        yield Problem("the document states no board approval (no body, meeting or date)", ("id",))
+        yield Problem("the document states no board approval (no body, meeting or date)", ("id",),
+                      suggestion="اعتمد مجلس الإدارة هذه السياسة في اجتماعه (…) المنعقد بتاريخ … هـ الموافق … م")
         return
+    where, written = _clause_line(approval.clause), approval.date_as_written
     if not (approval.date_hijri or approval.date_gregorian):
-        written = f" (as written: «{approval.date_as_written}»)" if approval.date_as_written else ""
         kind = "only a year" if approval.year_gregorian else "no complete date"
-        yield Problem(f"the approval gives {kind}{written}", ("approval",))
+        yield Problem(f"the approval gives {kind}" + (f" (as written: «{written}»)" if written else ""),
+                      ("approval",), where, written, "the day, month and year of the meeting, Hijri and Gregorian")
     elif not approval.complete:
-        yield Problem(f"the approval date is incomplete (as written: «{approval.date_as_written}»)",
-                      ("approval", "date_as_written"))
+        yield Problem(f"the approval date is incomplete (as written: «{written}»)", ("approval", "date_as_written"),
+                      where, written, "the day, month and year of the meeting, Hijri and Gregorian")
 
 
 @rule("ambiguous-deadline-bound", "error",
@@ -97,10 +120,12 @@ def ambiguous_deadline_bound(ctx) -> Iterator[Problem]:
             yield Problem(
                 f"rule {item.id} (clause {item.clause.ref}, source line {item.clause.line}) is written «{item.as_written}»: "
                 f"a minimum, not a maximum; the default reading '{item.default_reading}' treats it as {bound}",
-                ("rules", index, "as_written"))
+                ("rules", index, "as_written"), item.clause.line, item.as_written,
+                item.as_written.replace(MINIMUM_BOUND, "لا تتجاوز"))
 
 
-@rule("section-missing", "warning", "A section that other bundled policies have and this one lacks.")
+@rule("section-missing", "warning",
+      "A section that other bundled policies have and this one lacks, or one of the shared template's it lacks.")
 def section_missing(ctx) -> Iterator[Problem]:
     """Sections some bundled peer has and this policy lacks."""
     for name, (english, arabic, has) in SECTION_PRESENCE.items():
@@ -108,7 +133,11 @@ def section_missing(ctx) -> Iterator[Problem]:
             continue
         holders = [peer.id for peer in ctx.peers if has(peer)]
         if holders:
-            yield Problem(f"no {english.lower()} section («{arabic}»); present in {', '.join(holders)}", ("id",))
+            yield Problem(f"no {english.lower()} section («{arabic}»); present in {', '.join(holders)}", ("id",),
+                          suggestion=f"{arabic}:")
+    from .source_rules import template_sections_missing
+
+    yield from template_sections_missing(ctx)
 
 
 @rule("unspecified-period", "warning", "A duty with no period where one is needed.")
@@ -152,18 +181,35 @@ def copied_title(ctx) -> Iterator[Problem]:
         named = match.group(0)
         if title_words[:2] != named.split()[:2]:
             yield Problem(f"the approval sentence (source line {approval.clause.line}) approves «{named}…», "
-                          f"not this policy «{ctx.policy.document.title.ar}»", ("approval", "clause", "text_ar"))
+                          f"not this policy «{ctx.policy.document.title.ar}»", ("approval", "clause", "text_ar"),
+                          approval.clause.line, named, ctx.policy.document.title.ar)
 
 
 @rule("audience-mismatch", "info", "Wording that addresses a different audience than the policy's.")
 def audience_mismatch(ctx) -> Iterator[Problem]:
-    """Clauses using a word for another audience (user, member, beneficiary) than the policy's."""
+    """How many lines of the source (headings included, the table of contents not) use a word for another
+    audience (user, member, beneficiary) than the policy's; each line counted once."""
     words = AUDIENCE_WORDS.get(ctx.policy.audience, {})
+    lines = _text_lines(ctx)
     for term, pattern in words.items():
-        hits = [(path, text) for path, text in clause_texts(ctx.document.data) if pattern.search(text)]
+        hits = [(number, text) for number, text in lines if pattern.search(text)]
         if hits:
-            yield Problem(f"the policy addresses {ctx.policy.audience.replace('_', ' ')} but {len(hits)} clause(s) "
-                          f"say {term}, first: «{_shorten(hits[0][1])}»", hits[0][0])
+            yield Problem(f"the policy addresses {ctx.policy.audience.replace('_', ' ')} but {len(hits)} line(s) "
+                          f"say {term}, first: «{_shorten(hits[0][1])}»", (), hits[0][0],
+                          pattern.search(hits[0][1]).group(0))
+
+
+def _text_lines(ctx) -> list[tuple[int, str]]:
+    """(line, text) of the source's title, headings and body, not its table of contents; without a source,
+    the distinct clause texts of the policy file (by line)."""
+    if ctx.source is not None:
+        toc = {e.line.number for e in ctx.source.toc} | ({ctx.source.toc_title.number} if ctx.source.toc_title else set())
+        return [(line.number, line.text) for line in ctx.source.lines if line.number not in toc]
+    seen: dict[str, int] = {}
+    for path, text in clause_texts(ctx.document.data):
+        if path[:1] != ("not_encoded",):
+            seen.setdefault(text, ctx.document.span(path).line)
+    return [(line, text) for text, line in seen.items()]
 
 
 def _rule_events(policy) -> Iterator[str]:
@@ -188,3 +234,6 @@ def _condition_facts(condition) -> Iterator[str]:
 def _shorten(text: str, limit: int = 70) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+from . import source_rules  # noqa: E402,F401  (registers the rules that read the source document)

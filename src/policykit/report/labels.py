@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from ..counting import NOUNS, count
 from ..vocabulary import CHANNELS, EVENTS, FACTS
 
+# a finding's status describes its rule («القاعدة», feminine), the case's its file («الحالة», feminine)
 STATUS = {
-    "met": {"ar": "مستوفى", "en": "met"},
+    "met": {"ar": "مستوفاة", "en": "met"},
     "breached": {"ar": "مخالفة", "en": "breached"},
     "pending": {"ar": "قيد الانتظار", "en": "pending"},
-    "not_applicable": {"ar": "لا ينطبق", "en": "not applicable"},
-    "undetermined": {"ar": "غير محسوم", "en": "undetermined"},
+    "not_applicable": {"ar": "لا تنطبق", "en": "not applicable"},
+    "undetermined": {"ar": "غير محسومة", "en": "undetermined"},
     "compliant": {"ar": "ملتزمة", "en": "compliant"},
     "non_compliant": {"ar": "غير ملتزمة", "en": "non-compliant"},
     "in_progress": {"ar": "قيد المعالجة", "en": "in progress"},
@@ -23,11 +25,6 @@ KIND = {
     "order": {"ar": "ترتيب", "en": "order"},
     "obligation": {"ar": "التزام", "en": "obligation"},
     "channel": {"ar": "قناة", "en": "channel"},
-}
-
-UNIT = {
-    "working_days": {"ar": "يوم عمل", "en": "working days"},
-    "calendar_days": {"ar": "يوم", "en": "calendar days"},
 }
 
 READING = {
@@ -53,7 +50,10 @@ WORDS = {
     "due": {"ar": "الموعد النهائي", "en": "Due"},
     "fulfilled_at": {"ar": "تاريخ الوفاء", "en": "Fulfilled"},
     "late_by": {"ar": "التأخير", "en": "Late by"},
-    "explanation": {"ar": "التفسير", "en": "Explanation"},
+    # «التعليل» (the grounds of the finding): «التفسير» would be read as an interpretation, «القراءة»
+    "explanation": {"ar": "التعليل", "en": "Explanation"},
+    "decided_at": {"ar": "تاريخ الحدث الحاسم", "en": "Decided by the event at"},
+    "earlier_event": {"ar": "تاريخ الحدث السابق", "en": "Earlier event"},
     "would_decide": {"ar": "ما يحسم الأمر", "en": "Would decide it"},
     "required_actions": {"ar": "الإجراءات المطلوبة", "en": "Required actions"},
     "none_required": {"ar": "لا توجد إجراءات مطلوبة", "en": "No action required"},
@@ -70,13 +70,27 @@ WORDS = {
 }
 
 
+# a unit's name as a column heading or after a figure ("late by: 3 | unit: working days"), from the count nouns
+UNIT = {key: {"ar": noun.hundreds, "en": noun.en_many} for key, noun in NOUNS.items()}
+
+def join(items, lang: str) -> str:
+    """Items listed with the language's comma («،» in Arabic)."""
+    return ("، " if lang == "ar" else ", ").join(items)
+
+
 def word(key: str, lang: str) -> str:
     """A report word in `lang`."""
     return WORDS[key][lang]
 
 
-def status(value: str, lang: str) -> str:
-    """A finding, case or compensation status in `lang`."""
+# compensation («التعويض») is masculine: its undetermined status agrees with it
+COMPENSATION_STATUS = {"undetermined": {"ar": "غير محسوم", "en": "undetermined"}}
+
+
+def status(value: str, lang: str, of: str = "finding") -> str:
+    """A finding, case or compensation (`of`) status in `lang`, agreeing with what it describes."""
+    if of == "compensation" and value in COMPENSATION_STATUS:
+        return COMPENSATION_STATUS[value][lang]
     return STATUS.get(value, {}).get(lang, value)
 
 
@@ -100,13 +114,18 @@ def late_by(value: dict[str, int] | None, lang: str) -> str:
 
 
 def amount(n: int, unit: str, lang: str) -> str:
-    """A number of days in words; Arabic takes the plural from 3 to 10."""
-    if lang == "ar":
-        noun = {1: "يوم", 2: "يوما"}.get(n, "أيام" if 3 <= n <= 10 else "يوم")
-        if unit == "working_days":
-            return f"{n} {noun} عمل"
-        return f"{n} {'يومان' if n == 2 else noun}"
-    return f"{n} {UNIT.get(unit, {}).get('en', unit)}"
+    """A number of days in words, the noun agreeing with the count (policykit.counting)."""
+    return count(n, unit, lang) if unit in NOUNS else f"{n} {unit}"
+
+
+def fulfilled_word(kind_name: str, lang: str) -> str:
+    """What a finding's `fulfilled_at` is: for an order or channel rule the event that decided it."""
+    return word("decided_at" if kind_name in ("order", "channel") else "fulfilled_at", lang)
+
+
+def trigger_word(kind_name: str, lang: str) -> str:
+    """What a finding's `trigger_at` is: for an order rule the earlier event, else where the time runs from."""
+    return word("earlier_event" if kind_name in ("order", "channel") else "trigger_at", lang)
 
 
 def event(event_id: str, policy=None, lang: str = "en") -> str:

@@ -34,23 +34,25 @@ def render(verdict, policy, lang: str) -> str:
     for finding in view.findings:
         if finding.status in ("met", "not_applicable"):
             continue
-        lines += ["", f"**{cell(finding.label)}** — {cell(finding.status_label)} (`{finding.rule}`)", ""]
+        ident = "" if lang == "ar" else f" (`{finding.rule}`)"  # Arabic names the rule by its label only
+        lines += ["", f"**{cell(finding.label)}** — {cell(finding.status_label)}{ident}", ""]
         lines.append(f"- {cell(w('explanation'))}: {cell(finding.explanation)}")
         if finding.reading:
             lines.append(f"- {cell(w('reading'))}: {cell(finding.reading)}")
         if finding.would_decide:
-            lines.append(f"- {cell(w('would_decide'))}: {cell(', '.join(finding.would_decide))}")
+            lines.append(f"- {cell(w('would_decide'))}: {cell(labels.join(finding.would_decide, lang))}")
         lines += ["", f"> {cell(w('clause'))} {cell(finding.clause_ref)}: «{cell(finding.clause_text_ar)}»"]
     lines += ["", f"### {w('required_actions')}", ""]
     if view.actions:
         lines += table([w("event"), w("due"), w("rule"), w("clause")],
-                       [[a.label + (f" ({w('at_risk')})" if a.at_risk else ""), a.due, a.rule, a.clause_ref]
+                       [[a.label + (f" ({w('at_risk')})" if a.at_risk else ""), a.due,
+                         a.rule_label if lang == "ar" else a.rule, a.clause_ref]
                         for a in view.actions])
     else:
         lines.append(cell(w("none_required")))
     lines += ["", f"### {w('compensation')}", "", f"{_mark(view.compensation_status)} {cell(view.compensation_label)}"]
     if view.compensation_unknown:
-        lines += ["", f"{cell(w('unknown_facts'))}: {cell(', '.join(view.compensation_unknown))}"]
+        lines += ["", f"{cell(w('unknown_facts'))}: {cell(labels.join(view.compensation_unknown, lang))}"]
     if view.notes:
         lines += ["", f"### {w('notes')}", ""] + [f"- {cell(note)}" for note in view.notes]
     return "\n".join(lines) + "\n"

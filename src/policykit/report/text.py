@@ -66,7 +66,7 @@ def render(verdict, policy, lang: str, *, colour: bool | None = None, width: int
     compensation = Text(f"{w('compensation')}: ")
     compensation.append(view.compensation_label, style=STYLE.get(view.compensation_status, ""))
     if view.compensation_unknown:
-        compensation.append(f" — {w('unknown_facts')}: {', '.join(view.compensation_unknown)}")
+        compensation.append(f" — {w('unknown_facts')}: {labels.join(view.compensation_unknown, lang)}")
     console.print(compensation)
     for note in view.notes:
         console.print(f"{w('notes')}: {note}", markup=False)
@@ -106,9 +106,9 @@ def _print_details(console: Console, view, lang: str) -> None:
         console.print(head)
         lines = [f"{w('explanation')}: {finding.explanation}"]
         if finding.fulfilled_at:
-            lines.append(f"{w('fulfilled_at')}: {finding.fulfilled_at}")
+            lines.append(f"{finding.fulfilled_word}: {finding.fulfilled_at}")
         if finding.would_decide:
-            lines.append(f"{w('would_decide')}: {', '.join(finding.would_decide)}")
+            lines.append(f"{w('would_decide')}: {labels.join(finding.would_decide, lang)}")
         lines.append(f"{w('clause')} {finding.clause_ref}: «{finding.clause_text_ar}»")
         for line in lines:
             console.print(Padding(Text(line), (0, 0, 0, 2)))

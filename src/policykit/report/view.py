@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from . import labels
+from ..findings_text import missing_words
 from .dates import compact_instant, format_instant
 
 
@@ -28,6 +29,9 @@ class FindingView:
     explanation: str
     would_decide: list[str] = field(default_factory=list)
     due_compact: str = ""
+    # what the two dates are for this kind of rule (an order rule's is the event that decided it)
+    trigger_word: str = ""
+    fulfilled_word: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class ActionView:
     rule: str
     clause_ref: str
     at_risk: bool
+    rule_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ def build_view(verdict, policy, lang: str) -> VerdictView:
         findings=[_finding(f, lang) for f in verdict.findings],
         actions=[_action(a, policy, lang) for a in verdict.required_actions],
         compensation_status=compensation.status,
-        compensation_label=labels.status(compensation.status, lang),
+        compensation_label=labels.status(compensation.status, lang, "compensation"),
         compensation_unknown=[labels.fact(f, policy, lang) for f in compensation.unknown_facts],
         compensation_explanation=getattr(compensation.explanation, lang) if compensation.explanation else "",
         notes=[getattr(note.message, lang) for note in verdict.notes],
@@ -123,8 +128,10 @@ def _finding(finding, lang: str) -> FindingView:
         late_by=labels.late_by(finding.late_by, lang),
         reading=labels.reading(finding.reading, lang),
         explanation=getattr(finding.explanation, lang),
-        would_decide=list(finding.would_decide),
+        would_decide=[missing_words(item, lang) for item in finding.would_decide],
         due_compact=compact_instant(finding.due),
+        trigger_word=labels.trigger_word(finding.kind, lang),
+        fulfilled_word=labels.fulfilled_word(finding.kind, lang),
     )
 
 
@@ -137,6 +144,7 @@ def _action(action, policy, lang: str) -> ActionView:
         rule=action.rule,
         clause_ref=action.clause.ref,
         at_risk=action.at_risk,
+        rule_label=_rule_label(action.rule, policy, lang),
     )
 
 
@@ -150,3 +158,11 @@ def cleaned(value, clean):
         return dataclasses.replace(value, **{f.name: cleaned(getattr(value, f.name), clean)
                                              for f in dataclasses.fields(value) if f.init})
     return value
+
+
+def _rule_label(rule_id: str, policy, lang: str) -> str:
+    """A rule's label in `lang` (its id when the policy does not have it)."""
+    try:
+        return getattr(policy.rule(rule_id).label, lang)
+    except (KeyError, AttributeError):
+        return rule_id

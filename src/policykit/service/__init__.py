@@ -1,4 +1,4 @@
-"""The decision service (SPEC §11): an HTTP API for systems and a web page for officers, on FastAPI."""
+"""The decision service: an HTTP API for systems and a web page for officers, on FastAPI."""
 
 from __future__ import annotations
 

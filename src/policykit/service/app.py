@@ -86,7 +86,7 @@ def create_app(settings: ServiceSettings | None = None) -> Any:
 
     app = FastAPI(title="policykit decision service", version=__version__, lifespan=lifespan,
                   default_response_class=JSON, docs_url="/docs", redoc_url=None,
-                  description="Checks cases against associations' service policies (SPEC §11). Every /v1/ "
+                  description="Checks cases against associations' service policies. Every /v1/ "
                               "request needs `Authorization: Bearer <token>`. Errors are "
                               "`{\"errors\": [{code, message, path, line, col}]}`; no personal value is ever "
                               "echoed.")
@@ -123,7 +123,7 @@ def routes(app: FastAPI, service: Service) -> None:
     @app.post("/v1/check", response_model=models.DecidedVerdict, responses=ERRORS, openapi_extra=CHECK_EXTRA,
               tags=["check"])
     async def check(request: Request):
-        """Judge one case (SPEC §3, JSON or YAML): the verdict (SPEC §7) with `decision_id` and `provenance`."""
+        """Judge one case (a case file as JSON or YAML): the verdict with `decision_id` and `provenance`."""
         # the query is read here rather than declared as parameters: FastAPI's parameter solving is a third of
         # this endpoint's own time (the parameters are documented in CHECK_EXTRA all the same)
         query = request.query_params
@@ -223,7 +223,7 @@ def routes(app: FastAPI, service: Service) -> None:
                                                                   "description": "the audit report"}},
              tags=["batch"], response_class=JSON)
     async def batch_report(job: str, lang: str = Query("ar", pattern="^(ar|en)$")):
-        """The audit report (SPEC §13) of a finished job; 404 until the job is done or while policykit has no
+        """The audit report of a finished job; 404 until the job is done or while policykit has no
         audit renderer."""
         from starlette.responses import HTMLResponse
 

@@ -69,7 +69,7 @@ class PolicySummary(BaseModel):
 
 
 class CaseEvent(BaseModel):
-    """An event of a case (SPEC §2–§3): `type` and `at`, plus the type's attributes."""
+    """An event of a case: `type` and `at`, plus the type's attributes."""
 
     model_config = ConfigDict(extra="allow")
     type: str
@@ -77,7 +77,7 @@ class CaseEvent(BaseModel):
 
 
 class CaseBody(Strict):
-    """A case (SPEC §3) as JSON (YAML is read too); `policy` is a bundled policy id, never a path."""
+    """A case as JSON (YAML is read too); `policy` is a bundled policy id, never a path."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_CASE]})
     case_id: str
@@ -100,7 +100,7 @@ class Provenance:
 
 @_result
 class DecidedVerdict(Verdict):
-    """A verdict (SPEC §7) with its decision id (in the decision log) and provenance."""
+    """A verdict with its decision id (in the decision log) and provenance."""
 
     decision_id: str
     provenance: Provenance
@@ -183,7 +183,7 @@ class Passed(Strict):
 
 @_result
 class CaseAction(RequiredAction):
-    """A required action (SPEC §9) of one open case."""
+    """A required action of one open case."""
 
     case_id: str
 
