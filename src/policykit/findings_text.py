@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from .counting import arabic_digits, count
+from .timeparse import clock
 from .verdict import Text
 from .vocabulary import CHANNELS, EVENTS
 
@@ -24,10 +25,11 @@ def event_label(event: str, extra: dict[str, dict[str, str]] | None = None) -> t
 
 
 def when(instant: dt.datetime | None, tz: dt.tzinfo) -> str:
-    """A local instant as `YYYY-MM-DD HH:MM` for prose."""
+    """A local instant as `YYYY-MM-DD HH:MM` for prose (seconds and their fraction when it has a fraction)."""
     if instant is None:
         return "-"
-    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    local = instant.astimezone(tz)
+    return f"{local:%Y-%m-%d} {clock(local)}"
 
 
 def channel_label(channel: str) -> tuple[str, str]:

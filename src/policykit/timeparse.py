@@ -125,5 +125,14 @@ def start_of_day(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
 
 
 def iso(instant: dt.datetime, tz: dt.tzinfo) -> str:
-    """ISO 8601 in `tz` with its offset, whole seconds (e.g. 2025-03-24T23:59:59+03:00)."""
-    return instant.astimezone(tz).isoformat(timespec="seconds")
+    """ISO 8601 in `tz` with its offset (e.g. 2025-03-24T23:59:59+03:00); fractions of a second are kept when
+    there are any (2025-03-24T23:59:59.500000+03:00), so a printed instant never contradicts its status (SPEC §4)."""
+    return instant.astimezone(tz).isoformat()
+
+
+def clock(instant: dt.datetime) -> str:
+    """The time of day for prose: `HH:MM`, or `HH:MM:SS.ffffff` when the instant has a fraction of a second (an
+    event within a due's last second would otherwise print like the due beside `breached`)."""
+    if instant.microsecond:
+        return instant.strftime("%H:%M:%S.%f")
+    return instant.strftime("%H:%M")

@@ -3,34 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
 import numpy as np
 
 from ..calendar import WorkCalendar
-from ..timeparse import zone
+from ..timeparse import MIN_YEAR
+from .zone_np import ZoneColumns, zone_columns
 
 DAY = 86_400
 SECOND = 1_000_000
 _NUMPY_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-@functools.lru_cache(maxsize=32)
-def fixed_offset_seconds(timezone: str) -> int | None:
-    """The zone's UTC offset in seconds when it never changes (1990–2060), else None."""
-    tz = zone(timezone)
-    offsets = {dt.datetime(year, month, 15, 12, tzinfo=dt.timezone.utc).astimezone(tz).utcoffset()
-               for year in range(1990, 2061) for month in (1, 4, 7, 10)}
-    if len(offsets) != 1:
-        return None
-    return int(offsets.pop().total_seconds())
-
-
 class NumpyCalendar:
-    """Due-date arithmetic of WorkCalendar over arrays of UTC microseconds (fixed-offset zones)."""
+    """Due-date arithmetic of WorkCalendar over arrays of UTC microseconds, in the zone as the tz database has it."""
 
-    def __init__(self, calendar: WorkCalendar, offset: int, first_year: int, last_year: int) -> None:
-        self.offset = offset
+    def __init__(self, calendar: WorkCalendar, first_year: int, last_year: int) -> None:
+        self.zone: ZoneColumns = zone_columns(calendar.timezone)
         closed = set()
         for year in range(first_year, last_year + 1):
             closed |= calendar.holidays_in(year)
@@ -40,23 +29,24 @@ class NumpyCalendar:
         self.calendar = calendar
 
     @classmethod
-    def for_range(cls, calendar: WorkCalendar, offset: int, first_us: int, last_us: int) -> "NumpyCalendar":
+    def for_range(cls, calendar: WorkCalendar, first_us: int, last_us: int) -> "NumpyCalendar":
         """A calendar covering the data's years with room for dues long after them."""
-        first = dt.datetime.fromtimestamp(first_us / SECOND, dt.timezone.utc).year - 1
-        last = dt.datetime.fromtimestamp(last_us / SECOND, dt.timezone.utc).year + 12
-        return cls(calendar, offset, max(first, 1971), last)
+        epoch = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+        first = (epoch + dt.timedelta(microseconds=int(first_us))).year - 1
+        last = (epoch + dt.timedelta(microseconds=int(last_us))).year + 12
+        return cls(calendar, max(first, MIN_YEAR), last)
 
     def local_day(self, micros: np.ndarray) -> np.ndarray:
         """Local calendar dates (datetime64[D]) of instants."""
-        return ((micros // SECOND + self.offset) // DAY).astype("datetime64[D]")
+        return self.zone.local_day(micros)
 
     def end_of(self, day: np.ndarray) -> np.ndarray:
         """23:59:59 local of each date, as UTC microseconds."""
-        return (day.astype(np.int64) * DAY + DAY - 1 - self.offset) * SECOND
+        return self.zone.at_local(day, (DAY - 1) * SECOND)
 
     def start_of(self, day: np.ndarray) -> np.ndarray:
         """00:00 local of each date, as UTC microseconds."""
-        return (day.astype(np.int64) * DAY - self.offset) * SECOND
+        return self.zone.at_local(day, 0)
 
     def working_days_after(self, day: np.ndarray, n: int) -> np.ndarray:
         """The Nth working day after each date (the date itself never counts)."""

@@ -12,11 +12,13 @@ import pyarrow as pa
 from ..compensation import assess
 from ..config import load_settings
 from ..rules import ChannelCheck, DeadlineCheck, Matcher, ObligationCheck, OrderCheck, compile_policy
-from .calendar_np import NumpyCalendar, fixed_offset_seconds
+from .calendar_np import NumpyCalendar
 from .columns import LINE, TYPE
 from .normalize import AT_US
 from .findings_np import BREACHED, MET, NONE, PENDING, SECOND, UNDETERMINED, RuleResult, assemble, count
 from .tabular import rows_table, verdict_row
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 class Partition:
     """A grouped partition as numpy arrays, with first-occurrence queries per case."""
@@ -177,19 +179,17 @@ def _channel(check: ChannelCheck, p: Partition) -> RuleResult:
 
 def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, rejects) -> pa.Table | None:
     """Tabular verdicts of a grouped partition, or None when this policy needs the reference path throughout."""
-    offset = fixed_offset_seconds(policy.calendar.timezone)
-    if offset is None or len(policy.versions) > 1:
+    if len(policy.versions) > 1:
         return None
     settings = load_settings()
     reading = job.reading if job.reading is not None else settings.reading
     compiled = compile_policy(policy, reading)
     as_of = dt.datetime.fromisoformat(job.as_of)
-    as_of_us = int(as_of.timestamp()) * SECOND + as_of.microsecond
+    as_of_us = (as_of - _EPOCH) // dt.timedelta(microseconds=1)  # exact, before 1970 too
     p = Partition(table, bounds, as_of_us)
     if p.groups == 0:
         return rows_table([], policy.calendar.timezone)
-    cal = NumpyCalendar.for_range(compiled.calendar, offset, p.at.min(initial=as_of_us), max(p.at.max(initial=0),
-                                                                                               as_of_us))
+    cal = NumpyCalendar.for_range(compiled.calendar, p.at.min(initial=as_of_us), max(p.at.max(initial=0), as_of_us))
     results = []
     for check in compiled.rules:
         if isinstance(check, DeadlineCheck):
@@ -207,7 +207,7 @@ def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, r
     fast = ~fallback
     used = sorted({c.reading for c in compiled.rules if isinstance(c, DeadlineCheck)})
     verdict_reading = reading or (used[0] if len(used) == 1 else None)
-    fast_table = assemble(policy, compiled, p, results, compensation, fast, cal, as_of, as_of_us, offset,
+    fast_table = assemble(policy, compiled, p, results, compensation, fast, cal, as_of, as_of_us,
                            verdict_reading, settings)
     count(stats, results, fast, compiled, cal)
     stats.events = table.num_rows

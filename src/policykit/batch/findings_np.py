@@ -72,9 +72,9 @@ def case_status(statuses: np.ndarray) -> np.ndarray:
 
 
 def _instants(micros: np.ndarray, tz: str) -> pa.Array:
-    """Typed timestamps (whole seconds, as verdicts print them) in the policy's zone; NONE becomes null."""
+    """Typed timestamps (microseconds: instants keep their precision, SPEC §4) in the policy's zone; NONE is null."""
     mask = micros == NONE
-    return pa.array(np.where(mask, 0, micros // SECOND), pa.timestamp("s", tz=tz), mask=mask)
+    return pa.array(np.where(mask, 0, micros), pa.timestamp("us", tz=tz), mask=mask)
 
 
 def _constant(values: list, count: int) -> pa.Array:
@@ -98,8 +98,8 @@ def _coded(codes: np.ndarray, labels: list, mask: np.ndarray | None = None) -> p
     return pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string()))
 
 
-def assemble(policy, compiled, p, results, compensation, fast, cal, as_of, as_of_us, offset,
-              verdict_reading, settings) -> pa.Table:
+def assemble(policy, compiled, p, results, compensation, fast, cal, as_of, as_of_us,
+             verdict_reading, settings) -> pa.Table:
     """The fast-path cases as a table in `tabular.schema`: findings and required actions nested."""
     idx = np.flatnonzero(fast)
     g, rules = len(idx), len(results)
@@ -131,7 +131,7 @@ def assemble(policy, compiled, p, results, compensation, fast, cal, as_of, as_of
     unknown_lists = pa.array([comp_table[c][1] for c in combos], pa.list_(CATEGORY))
     comp_unknown = unknown_lists.take(pa.array(combo_index))
     version = policy.versions[0]
-    as_of_column = pa.array(np.full(g, as_of_us // SECOND), pa.timestamp("s", tz=tz))
+    as_of_column = pa.array(np.full(g, as_of_us), pa.timestamp("us", tz=tz))
     case_ids = p.table.column(CASE_ID).take(pa.array(p.starts[idx]))
     return pa.Table.from_arrays([
         case_ids.combine_chunks() if isinstance(case_ids, pa.ChunkedArray) else case_ids,

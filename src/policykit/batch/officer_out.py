@@ -98,5 +98,6 @@ class ExcelCsvVerdicts:
 
 def _text(value) -> object:
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")  # the form Excel reads as a date in every locale
+        # the form Excel reads as a date in every locale; a fraction of a second is kept when there is one
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f" if value.microsecond else "%Y-%m-%d %H:%M:%S")
     return _cell(value)

@@ -19,7 +19,7 @@ CATEGORY = pa.dictionary(pa.int32(), pa.string())  # repeated labels: a few byte
 
 def finding_type(tz: str) -> pa.StructType:
     """A finding's decision data; instants are typed timestamps in the policy's zone."""
-    ts = pa.timestamp("s", tz=tz)
+    ts = pa.timestamp("us", tz=tz)
     return pa.struct([("rule", CATEGORY), ("kind", CATEGORY), ("status", CATEGORY),
                       ("trigger_at", ts), ("due", ts), ("fulfilled_at", ts), ("not_before", ts),
                       ("late_by", pa.int64()), ("late_unit", CATEGORY), ("reading", CATEGORY)])
@@ -27,14 +27,14 @@ def finding_type(tz: str) -> pa.StructType:
 
 def action_type(tz: str) -> pa.StructType:
     """A required action: the event expected, its due, the rule, whether it is at risk."""
-    return pa.struct([("event", CATEGORY), ("due", pa.timestamp("s", tz=tz)), ("rule", CATEGORY),
+    return pa.struct([("event", CATEGORY), ("due", pa.timestamp("us", tz=tz)), ("rule", CATEGORY),
                       ("at_risk", pa.bool_())])
 
 
 def schema(tz: str) -> pa.Schema:
     """One row per case; findings and required actions nested."""
     return pa.schema([("case_id", pa.string()), ("status", CATEGORY), ("policy", CATEGORY),
-                      ("policy_version", CATEGORY), ("as_of", pa.timestamp("s", tz=tz)), ("reading", CATEGORY),
+                      ("policy_version", CATEGORY), ("as_of", pa.timestamp("us", tz=tz)), ("reading", CATEGORY),
                       ("compensation", CATEGORY), ("compensation_unknown_facts", pa.list_(CATEGORY)),
                       ("findings", pa.list_(finding_type(tz))), ("required_actions", pa.list_(action_type(tz)))])
 
@@ -67,7 +67,7 @@ def rows_table(rows: list[dict], tz: str) -> pa.Table:
 
 
 def _text(value):
-    return value.isoformat(timespec="seconds") if isinstance(value, dt.datetime) else value
+    return value.isoformat() if isinstance(value, dt.datetime) else value  # fractions kept when there are any
 
 
 def flatten(table: pa.Table, rule_ids: list[str]) -> pa.Table:

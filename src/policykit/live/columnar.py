@@ -31,13 +31,10 @@ class ColumnarSession(LiveSession):
     """A live session whose open cases are rows of arrays (live.book) judged a whole post_many at a time."""
 
     def _setup(self) -> None:
-        from ..batch.calendar_np import fixed_offset_seconds
-
         compiled = self._single
         self.rule_ids = [check.rule.id for check in compiled.rules]
         self.patterns = Patterns()
-        self.judges_of = vector_judges(compiled, self.patterns,
-                                       Dues(compiled.calendar, fixed_offset_seconds(self.policy.calendar.timezone)))
+        self.judges_of = vector_judges(compiled, self.patterns, Dues(compiled.calendar))
         self.book = CaseBook(len(self.rule_ids))
         self.shapes: list[Shape | None] = [None]  # code 0: padding, no event
         self._shape_codes: dict[tuple, int] = {}

@@ -244,12 +244,12 @@ class Dues:
     """Due instants (µs) of periods after trigger instants: the calendar's own answer per local date (a due depends
     on the trigger's date only), remembered per date."""
 
-    def __init__(self, calendar, offset_seconds: int | None) -> None:
+    def __init__(self, calendar) -> None:
+        from ..batch.zone_np import zone_columns
+
         self.calendar, self.tz = calendar, calendar.tz
-        self.offset = offset_seconds  # the zone's fixed UTC offset between 1990 and 2060, else None
+        self.zone = zone_columns(calendar.timezone)  # local dates from the tz database, as calendar.local_date
         self._known: dict[tuple, int] = {}
-        self._fixed = (_micros(dt.datetime(1990, 1, 2, tzinfo=dt.timezone.utc)),
-                       _micros(dt.datetime(2060, 12, 30, tzinfo=dt.timezone.utc)))
 
     def due(self, triggers: np.ndarray, wanted: np.ndarray, amount: int, unit: str) -> np.ndarray:
         """calendar.due of each wanted trigger (NO_DUE elsewhere)."""
@@ -266,11 +266,7 @@ class Dues:
         if not wanted.any():
             return out
         chosen = triggers[wanted]
-        if self.offset is not None and chosen.min() >= self._fixed[0] and chosen.max() <= self._fixed[1]:
-            days = (chosen // 1_000_000 + self.offset) // 86_400  # local dates as day numbers (fixed offset)
-        else:
-            days = np.array([(_EPOCH + dt.timedelta(microseconds=int(us))).astimezone(self.tz).date().toordinal()
-                             - 719_163 for us in chosen.tolist()], dtype=np.int64)
+        days = self.zone.local_day(chosen).astype(np.int64)  # local dates as day numbers
         unique, inverse = np.unique(days, return_inverse=True)
         known = self._known
         values = []

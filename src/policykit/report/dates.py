@@ -6,6 +6,8 @@ import datetime as dt
 import functools
 from hijridate import Gregorian
 
+from ..timeparse import clock
+
 GREGORIAN_MONTHS = {
     "ar": ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر",
            "نوفمبر", "ديسمبر"),
@@ -55,8 +57,7 @@ def format_instant(text: str | None, lang: str) -> str:
     moment = parse_instant(text)
     if moment is None:
         return ""
-    clock = moment.strftime("%H:%M")
-    return f"{both_dates(moment.date(), lang)} {clock}"
+    return f"{both_dates(moment.date(), lang)} {clock(moment)}"
 
 
 def short_date(day: dt.date) -> str:
