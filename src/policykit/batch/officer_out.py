@@ -19,6 +19,7 @@ from ..report.officer_labels import export_word
 
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet; more findings continue on a second findings sheet
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
+FRACTION_FORMAT = "yyyy-mm-dd hh:mm:ss.000"  # an instant with a fraction of a second shows it (SPEC §4)
 
 
 def _cell(value):
@@ -55,7 +56,7 @@ class XlsxVerdicts:
         for value in values:
             cell = WriteOnlyCell(sheet, value=_cell(value))
             if isinstance(value, dt.datetime):
-                cell.number_format = DATE_FORMAT
+                cell.number_format = FRACTION_FORMAT if value.microsecond else DATE_FORMAT
             cells.append(cell)
         return cells
 

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..timeparse import MAX_YEAR, MIN_YEAR, TimeFormatError, parse_instant, zone
+from .zone_np import zone_columns
 
 # Forms Arrow parses exactly as datetime.fromisoformat does; anything else (Hijri, odd forms) goes row by row.
 _WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
@@ -43,15 +44,12 @@ def to_utc_micros(column: pa.Array, timezone: str, date_format: str | None = Non
     with_offset = pc.fill_null(pc.match_substring_regex(stripped, _WITH_OFFSET), False).to_numpy(zero_copy_only=False)
     local = pc.fill_null(pc.match_substring_regex(stripped, _LOCAL), False).to_numpy(zero_copy_only=False)
     _fill(micros, valid, stripped, with_offset, lambda a: pc.cast(a, pa.timestamp("us", tz="UTC")))
-    _fill(micros, valid, stripped, local,
-          lambda a: pc.assume_timezone(pc.cast(a, pa.timestamp("us")), timezone, ambiguous="earliest",
-                                       nonexistent="earliest"))
+    _fill(micros, valid, stripped, local, lambda a: _wall_to_utc(pc.cast(a, pa.timestamp("us")), timezone))
     declared = np.zeros(n, dtype=bool)
     if date_format and "%z" not in date_format.lower():
         before = valid.copy()
         _fill(micros, valid, stripped, ~valid,
-              lambda a: pc.assume_timezone(pc.strptime(a, format=date_format, unit="us", error_is_null=True),
-                                           timezone, ambiguous="earliest", nonexistent="earliest"))
+              lambda a: _wall_to_utc(pc.strptime(a, format=date_format, unit="us", error_is_null=True), timezone))
         declared = valid & ~before
     # times within a day of the bounds (an offset is under a day) or beyond go to the row-by-row parser, which
     # judges them by the year of their own offset as in a case file: 2200-12-31T23:00-05:00 is in, 2201 in UTC;
@@ -103,7 +101,14 @@ def _from_timestamps(column: pa.Array, timezone: str) -> tuple[np.ndarray, np.nd
     problems += [(int(row), OUT_OF_RANGE) for row in np.nonzero(present & ~valid)[0]]
     micros = np.where(valid, values, 0) * per_unit
     if column.type.tz is None:
-        local = pc.assume_timezone(pa.array(micros, pa.timestamp("us")), timezone, ambiguous="earliest",
-                                   nonexistent="earliest")
-        micros = local.cast(pa.int64()).to_numpy(zero_copy_only=False).astype(np.int64)
+        micros = zone_columns(timezone).to_utc(micros)
     return micros, valid, problems
+
+
+def _wall_to_utc(wall: pa.Array, timezone: str) -> pa.Array:
+    """UTC µs (int64) of naive wall-clock timestamps, read in the zone as a case file's local time is read: by
+    zoneinfo (the tz database, fold 0), not by Arrow's own zone rules, which differ past 2037 and in gaps."""
+    values = wall.cast(pa.int64())
+    missing = values.is_null().to_numpy(zero_copy_only=False)
+    utc = zone_columns(timezone).to_utc(values.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64))
+    return pa.array(utc, pa.int64(), mask=missing)

@@ -8,7 +8,7 @@ import functools
 
 import numpy as np
 
-from ..timeparse import zone
+from ..timeparse import MAX_YEAR, MIN_YEAR, zone
 
 DAY_US = 86_400 * 1_000_000
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -16,6 +16,9 @@ _NAIVE_EPOCH = dt.datetime(1970, 1, 1)
 _US = dt.timedelta(microseconds=1)
 _MIXED = np.iinfo(np.int64).min  # a day whose offset changes within it: its rows are converted one by one
 _DENSE_SPAN = 8192  # days: a column spanning fewer is looked up by day index, with no sort
+# days outside the years instants may have get offset 0 (such rows are refused by the callers' range checks)
+_FIRST_DAY = (dt.date(MIN_YEAR - 1, 1, 1) - dt.date(1970, 1, 1)).days
+_LAST_DAY = (dt.date(MAX_YEAR + 1, 12, 31) - dt.date(1970, 1, 1)).days
 
 
 class ZoneColumns:
@@ -73,12 +76,16 @@ class ZoneColumns:
 
     def _utc_day_offset(self, day: int) -> int:
         """The offset through UTC day `day`, or _MIXED when it differs at the day's two ends."""
+        if not _FIRST_DAY <= day <= _LAST_DAY:
+            return 0
         start, end = (_EPOCH + dt.timedelta(days=d) for d in (day, day + 1))
         first = start.astimezone(self.tz).utcoffset() // _US
         return first if end.astimezone(self.tz).utcoffset() // _US == first else _MIXED
 
     def _local_day_offset(self, day: int) -> int:
         """The offset through local day `day` (its midnight and the next, fold 0), or _MIXED when they differ."""
+        if not _FIRST_DAY <= day <= _LAST_DAY:
+            return 0
         start, end = ((_NAIVE_EPOCH + dt.timedelta(days=d)).replace(tzinfo=self.tz) for d in (day, day + 1))
         first = start.utcoffset() // _US
         return first if end.utcoffset() // _US == first else _MIXED
