@@ -107,6 +107,7 @@ def _deadline(check: DeadlineCheck, p: Partition, cal: NumpyCalendar, as_of_us: 
         # a closed case stops the clock: lateness runs to the closure, not to as_of (as rules.py)
         stop = np.where(has_closed, p.at_of(closed), as_of_us)
         overdue = triggered & ~has_done & (stop > due)
+        r.overdue = overdue & ~has_closed  # still owed: SPEC §9
         r.status[met] = MET
         r.status[late | overdue] = BREACHED
         r.fulfilled[has_done & triggered] = done_at[has_done & triggered]
@@ -133,6 +134,10 @@ def _order(check: OrderCheck, p: Partition) -> RuleResult:
     r.status[in_order] = MET
     r.trigger[in_order] = p.at_of(first)[in_order]
     r.fulfilled[happened] = p.at_of(then)[happened]
+    # neither step yet on an open case: the earlier one is owed before the later (SPEC §9)
+    closed = p.first(p.is_type("case_closed") & p.seen) != NONE
+    r.status[~happened & ~closed & (first == NONE)] = PENDING
+    r.expects, r.before = check.first.event, check.then.event
     return r
 
 

@@ -26,9 +26,10 @@ def finding_type(tz: str) -> pa.StructType:
 
 
 def action_type(tz: str) -> pa.StructType:
-    """A required action: the event expected, its due, the rule, whether it is at risk."""
+    """A required action (SPEC §9): the event expected, its due, the rule, whether it is at risk, whether it is
+    overdue, and for an order rule's step the later event it must come before."""
     return pa.struct([("event", CATEGORY), ("due", pa.timestamp("s", tz=tz)), ("rule", CATEGORY),
-                      ("at_risk", pa.bool_())])
+                      ("at_risk", pa.bool_()), ("overdue", pa.bool_()), ("before", CATEGORY)])
 
 
 def schema(tz: str) -> pa.Schema:
@@ -57,8 +58,8 @@ def verdict_row(verdict: Verdict) -> dict:
             "compensation": verdict.compensation.status,
             "compensation_unknown_facts": list(verdict.compensation.unknown_facts),
             "findings": findings,
-            "required_actions": [{"event": a.event, "due": _instant(a.due), "rule": a.rule, "at_risk": a.at_risk}
-                                 for a in verdict.required_actions]}
+            "required_actions": [{"event": a.event, "due": _instant(a.due), "rule": a.rule, "at_risk": a.at_risk,
+                                  "overdue": a.overdue, "before": a.before} for a in verdict.required_actions]}
 
 
 def rows_table(rows: list[dict], tz: str) -> pa.Table:
