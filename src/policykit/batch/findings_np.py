@@ -10,7 +10,7 @@ import pyarrow as pa
 from ..rules import DeadlineCheck
 from .calendar_np import NumpyCalendar
 from .columns import CASE_ID
-from .tabular import CATEGORY, action_type, finding_type, schema
+from .tabular import CATEGORY, INCOMPLETE, action_type, finding_type, schema
 
 NONE = np.iinfo(np.int64).max
 STATUS = np.array(["met", "breached", "pending", "not_applicable", "undetermined"], dtype=object)
@@ -140,7 +140,7 @@ def assemble(policy, compiled, p, results, compensation, fast, cal, as_of, as_of
         _coded(_case_status_codes(status_codes.T), CASE_STATUS),
         _constant([version.id], g), _constant([version.version], g), as_of_column,
         _constant([verdict_reading], g), comp_status, comp_unknown,
-        finding_lists, actions], schema=schema(tz))
+        finding_lists, actions, pa.nulls(g, INCOMPLETE)], schema=schema(tz))
 
 
 def _actions(compiled, results, idx, cal: NumpyCalendar, as_of_us: int, tz: str, settings) -> pa.Array:

@@ -37,7 +37,12 @@ def schema(tz: str) -> pa.Schema:
     return pa.schema([("case_id", pa.string()), ("status", CATEGORY), ("policy", CATEGORY),
                       ("policy_version", CATEGORY), ("as_of", pa.timestamp("s", tz=tz)), ("reading", CATEGORY),
                       ("compensation", CATEGORY), ("compensation_unknown_facts", pa.list_(CATEGORY)),
-                      ("findings", pa.list_(finding_type(tz))), ("required_actions", pa.list_(action_type(tz)))])
+                      ("findings", pa.list_(finding_type(tz))), ("required_actions", pa.list_(action_type(tz))),
+                      ("incomplete", INCOMPLETE)])
+
+
+# SPEC §10: a case with rejected rows, listed with their number (null when none was rejected)
+INCOMPLETE = pa.struct([("rejected_rows", pa.int64())])
 
 
 def _instant(text: str | None):
@@ -80,6 +85,7 @@ def flatten(table: pa.Table, rule_ids: list[str]) -> pa.Table:
         for field in FINDING_FIELDS:
             out[f"{rule}.{field}"] = []
     out["required_actions"] = []
+    out["incomplete.rejected_rows"] = []
     for row in rows:
         # the case id is the one free text of a row: neutralised so a spreadsheet never runs it as a formula
         out["case_id"].append(csv_cell(row["case_id"]))
@@ -94,4 +100,5 @@ def flatten(table: pa.Table, rule_ids: list[str]) -> pa.Table:
         actions = [{k: _text(v) for k, v in action.items()} for action in row["required_actions"]]
         out["required_actions"].append(json.dumps(actions, ensure_ascii=False)
                                        if row["required_actions"] else None)
+        out["incomplete.rejected_rows"].append((row.get("incomplete") or {}).get("rejected_rows"))
     return pa.table(out)
