@@ -73,20 +73,23 @@ def version_for(policy: Policy, case: Case, as_of: dt.datetime | str) -> Policy:
 
 def required_actions(outcomes: list[Outcome], compiled: CompiledPolicy, as_of: dt.datetime,
                      at_risk: AtRisk) -> list[RequiredAction]:
-    """One action per pending finding, sorted by due (open-ended last), then rule id."""
+    """SPEC §9: one action per obligation still owed (pending, or a deadline overdue with its event not yet
+    happened); overdue first, then by due (open-ended last), then rule id."""
     tz = compiled.calendar.tz
-    actions: list[tuple[dt.datetime, str, RequiredAction]] = []
+    actions: list[tuple[bool, dt.datetime, str, RequiredAction]] = []
     for outcome in outcomes:
-        if outcome.finding.status != "pending" or outcome.expects is None:
+        if outcome.expects is None or not (outcome.finding.status == "pending" or outcome.overdue):
             continue
         finding = outcome.finding
         ar, en = event_label(outcome.expects, compiled.labels)
-        actions.append((outcome.due or _OPEN_ENDED, finding.rule, RequiredAction.trusted(
+        actions.append((not outcome.overdue, outcome.due or _OPEN_ENDED, finding.rule, RequiredAction.trusted(
             event=outcome.expects, due=iso(outcome.due, tz) if outcome.due else None, rule=finding.rule,
             label=Text.trusted(ar=f"{ar} — {finding.label.ar}", en=f"{en} — {finding.label.en}"),
             clause=ClauseRef.trusted(ref=finding.clause.ref, text_ar=finding.clause.text_ar),
-            at_risk=is_at_risk(outcome.trigger, outcome.due, as_of, compiled.calendar, at_risk))))
-    return [action for _, _, action in sorted(actions, key=lambda item: (item[0], item[1]))]
+            overdue=outcome.overdue, before=outcome.before,
+            at_risk=not outcome.overdue and is_at_risk(outcome.trigger, outcome.due, as_of, compiled.calendar,
+                                                       at_risk))))
+    return [action for *_, action in sorted(actions, key=lambda item: item[:3])]
 
 
 def is_at_risk(trigger: dt.datetime | None, due: dt.datetime | None, as_of: dt.datetime,

@@ -113,6 +113,11 @@ def waiting(ful: tuple[str, str], due: str | None) -> Text:
     return text(f"بانتظار «{ful[0]}» حتى {due}.", f"Waiting for '{ful[1]}' until {due}.")
 
 
+def waiting_before(first: tuple[str, str], then: tuple[str, str]) -> Text:
+    """An order rule's earlier step is owed: neither it nor the later step has happened yet."""
+    return text(f"بانتظار «{first[0]}» قبل «{then[0]}».", f"Waiting for '{first[1]}' before '{then[1]}'.")
+
+
 def too_early(ful: tuple[str, str], at: str, not_before: str) -> Text:
     """Literal at-least reading: fulfilled before the minimum period ended."""
     return text(f"تم «{ful[0]}» في {at} قبل اكتمال المدة الدنيا (لا قبل {not_before}) وفق القراءة الحرفية.",

@@ -27,6 +27,10 @@ class Outcome:
     expects: str | None = None
     trigger: dt.datetime | None = None
     due: dt.datetime | None = None
+    overdue: bool = False
+    """A deadline whose due passed at as_of without its event, on an open case: still owed (SPEC §9)."""
+    before: str | None = None
+    """For an order rule's pending step: the later event it must come before."""
 
 
 class CompiledRule(Protocol):
@@ -102,7 +106,8 @@ class DeadlineCheck:
                 late = ctx.calendar.late_by(due, stop, period.unit)
                 text = say.deadline_overdue(label, ctx.show(due), late, period.unit)
                 return Outcome(_finding(rule, ctx, "breached", text, late_by={period.unit: late},
-                                        evidence=_evidence(start, closed), **common))
+                                        evidence=_evidence(start, closed), **common),
+                               expects=self.fulfilled_by.event, trigger=start.at, due=due, overdue=closed is None)
         elif self.bound == "at_least":
             earliest = common["not_before"] = ctx.calendar.not_before(start.at, period.amount, period.unit)
             if done is not None:
@@ -136,7 +141,7 @@ class DeadlineCheck:
 
 @dataclass(frozen=True)
 class OrderCheck:
-    """`first` must have occurred before the first `then`; silent until `then` happens."""
+    """`first` must have occurred before the first `then`; while neither has, on an open case, `first` is owed."""
 
     rule: OrderRule
     first: Matcher
@@ -146,11 +151,13 @@ class OrderCheck:
         """Judge the order on one case."""
         rule = self.rule
         then = ctx.find(self.then)
+        labels = ctx.label(self.first.event), ctx.label(self.then.event)
+        if not then.unknown and then.event is None:
+            return self._awaited(ctx, labels)
         absent = _not_started(rule, ctx, self.then, then)
         if absent is not None:
             return absent
         first = ctx.find(self.first, before=then.position)
-        labels = ctx.label(self.first.event), ctx.label(self.then.event)
         if first.event is not None:
             return Outcome(_finding(rule, ctx, "met", say.in_order(*labels), trigger_at=first.event.at,
                                     fulfilled_at=then.event.at, evidence=_evidence(first.event, then.event)))
@@ -160,6 +167,21 @@ class OrderCheck:
         later = ctx.find(self.first, after=then.position).event
         return Outcome(_finding(rule, ctx, "breached", say.out_of_order(*labels, later=later is not None),
                                 fulfilled_at=then.event.at, evidence=_evidence(then.event, later)))
+
+    def _awaited(self, ctx: Context, labels: tuple[tuple[str, str], tuple[str, str]]) -> Outcome:
+        """`then` has not happened: the earlier step is owed while the case is open and it has not happened
+        either (SPEC §9); otherwise nothing is owed."""
+        rule = self.rule
+        first = ctx.find(self.first)
+        if first.event is None and first.unknown:
+            return Outcome(_finding(rule, ctx, "undetermined", say.unknown(list(first.unknown)),
+                                    would_decide=list(first.unknown)))
+        closed = ctx.closed_after(-1)
+        if first.event is not None or closed is not None:
+            return Outcome(_finding(rule, ctx, "not_applicable", say.not_triggered(labels[1]),
+                                    evidence=_evidence(closed)))
+        return Outcome(_finding(rule, ctx, "pending", say.waiting_before(*labels)),
+                       expects=self.first.event, before=self.then.event)
 
 
 @dataclass(frozen=True)

@@ -99,10 +99,16 @@ class RequiredAction(Out):
 
     event: str
     due: str | None
+    """The due instant; for an overdue action the due that passed; null when open-ended."""
     rule: str
     label: Text
     clause: ClauseRef
+    overdue: bool = False
+    """The due passed at as_of and the event has not happened: still owed."""
     at_risk: bool = False
+    """Pending and inside the warning window (never for an action without a due, nor an overdue one)."""
+    before: str | None = None
+    """For an order rule: the later event type this step must come before."""
 
 
 @_result

@@ -105,7 +105,13 @@ def test_bad_rows_go_to_rejects_with_line_and_reason(tmp_path):
     assert "no attribute 'outcome'" in by_line[7] and "not true/false" in by_line[8]
     assert "columns" in by_line[9]
     assert "rejected rows: 7" in err and "ignored unknown columns: note" in err
-    assert [json.loads(l)["case_id"] for l in out.splitlines()] == ["H1"]
+    # SPEC §10: a case with rejected rows is listed, incomplete and undetermined, H2's rows all rejected too; a
+    # row without a case id (5) or that the reader could not split into columns (9) belongs to no case
+    verdicts = {v["case_id"]: v for v in map(json.loads, out.splitlines())}
+    assert list(verdicts) == ["H1", "H2"]
+    assert verdicts["H1"]["incomplete"] == {"rejected_rows": 2} and verdicts["H1"]["status"] == "undetermined"
+    assert verdicts["H2"]["incomplete"] == {"rejected_rows": 3} and verdicts["H2"]["status"] == "undetermined"
+    assert verdicts["H1"]["findings"][0]["status"] == "pending"  # its findings on the remaining rows are kept
 
 
 def test_contradicting_facts_and_missing_outcomes_use_the_reference_path(tmp_path):

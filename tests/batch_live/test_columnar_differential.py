@@ -28,6 +28,9 @@ def test_fast_path_equals_reference(tmp_path, loggen, policy, as_of):
     assert fast_rows.keys() == slow_rows.keys()
     for case_id, expected in slow_rows.items():
         assert fast_rows[case_id] == expected, case_id
+    # the SPEC §9 actions are compared too: overdue deadlines and the order rules' owed steps occur
+    actions = [a for row in slow_rows.values() for a in row["required_actions"]]
+    assert any(a["overdue"] for a in actions) and any(a["before"] for a in actions)
     assert fast.stats.by_status == slow.stats.by_status
     assert fast.stats.breached_rules == slow.stats.breached_rules
     assert fast.stats.lateness == slow.stats.lateness

@@ -103,12 +103,19 @@ def test_reading_from_the_environment_is_the_one_evaluate_uses(monkeypatch):
 def test_post_reports_changes_and_advance_reports_passed_deadlines():
     session = LiveSession("harif", now="2025-03-01")
     first = session.post("H1", {"type": "request_completed", "at": "2025-03-02T09:00"})
-    assert first.findings == [{"rule": "respond_within_15_working_days", "from": None, "to": "pending",
-                               "due": "2025-03-23T23:59:59+03:00"}]
+    assert first.findings[0] == {"rule": "respond_within_15_working_days", "from": None, "to": "pending",
+                                 "due": "2025-03-23T23:59:59+03:00"}
     assert first.new_actions[0]["event"] == "decision_notified"
+    # SPEC §9: the order rules' earlier steps are owed from the case's first event on
+    assert {"event": "applicant_informed", "rule": "inform_before_decision", "due": None} in first.new_actions
     assert session.advance("2025-03-23T23:59:59+03:00") == []
     passed = session.advance("2025-03-24T00:00:00+03:00")
     assert [(c.case_id, c.findings[0]["to"]) for c in passed] == [("H1", "breached")]
+    # the decision is still owed, now overdue (SPEC §9), and the verdict lists it first
+    assert passed[0].new_actions == [{"event": "decision_notified", "rule": "respond_within_15_working_days",
+                                      "due": "2025-03-23T23:59:59+03:00", "overdue": True}]
+    action = session.verdict("H1").required_actions[0]
+    assert (action.event, action.overdue, action.due) == ("decision_notified", True, "2025-03-23T23:59:59+03:00")
     again = session.post("H1", {"type": "request_completed", "at": "2025-03-02T09:00"})
     assert again.duplicate and not again.findings
 

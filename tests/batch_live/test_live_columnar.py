@@ -259,7 +259,8 @@ def test_a_post_many_returns_a_read_only_sequence_of_changes_built_when_read():
     reference = LiveSession("harif", now="2025-03-01", judges="reference")
     items = [("A", {"type": "request_completed", "at": "2025-03-02T09:00"}),
              ("A", {"type": "request_completed", "at": "2025-03-02T09:00"}),  # a duplicate
-             ("B", {"type": "applicant_informed", "at": "2025-03-02T10:00", "id": "b1"})]
+             # a case opened and closed at once owes nothing (SPEC §9): no finding changes
+             ("B", {"type": "case_closed", "at": "2025-03-02T10:00", "id": "b1"})]
     changes = session.post_many(items)
     expected = [reference.post(*item) for item in items]
     assert isinstance(changes, Sequence) and len(changes) == 3
@@ -282,7 +283,7 @@ def test_changed_gives_the_changes_with_findings_in_order(judges):
     session = LiveSession("harif", now="2025-03-01", judges=judges)
     changes = session.post_many([("A", {"type": "request_completed", "at": "2025-03-02T09:00"}),
                                  ("A", {"type": "request_completed", "at": "2025-03-02T09:00"}),
-                                 ("B", {"type": "applicant_informed", "at": "2025-03-02T10:00"}),
+                                 ("B", {"type": "case_closed", "at": "2025-03-02T10:00"}),
                                  ("C", {"type": "request_completed", "at": "2025-03-03T09:00"})])
     assert isinstance(changes, PostedChanges if judges == "columnar" else ChangeList)
     assert changes.changed() == [c for c in changes if c.findings or c.new_actions]

@@ -24,7 +24,11 @@ def test_deadline_met_breached_pending(mini, make_case):
     late = evaluate(mini, make_case(mini, base), "2025-03-26T00:00:00+03:00")
     assert finding(late, "respond_within_15_working_days").status == "breached"
     assert finding(late, "respond_within_15_working_days").late_by == {"working_days": 1}
-    assert late.required_actions == []
+    # SPEC §9: the answer is still owed, now overdue, listed first; before the fix the to-do list was empty
+    overdue = late.required_actions[0]
+    assert (overdue.event, overdue.overdue, overdue.at_risk, overdue.due) == (
+        "decision_notified", True, False, "2025-03-25T23:59:59+03:00")
+    assert not any(a.overdue for a in late.required_actions[1:])
     met = make_case(mini, base + [("decision_notified", "2025-03-25T23:59:59+03:00", {"outcome": "approved"})])
     assert finding(evaluate(mini, met, AS_OF), "respond_within_15_working_days").status == "met"
 

@@ -59,7 +59,7 @@ def test_batch_summary_in_arabic(tmp_path):
     out, err = io.StringIO(), io.StringIO()
     assert main(["batch", str(log), "--policy", "harif", "--as-of", "2025-04-01", "--lang", "ar",
                  "--out", str(tmp_path / "v.parquet")], out, err) == 0
-    assert "الحالات حسب الوضع: ملتزمة 1" in err.getvalue() and "كُتبت الأحكام في" in err.getvalue()
+    assert "الحالات حسب الوضع: قيد المعالجة 1" in err.getvalue() and "كُتبت الأحكام في" in err.getvalue()
 
 
 def test_a_table_keeps_its_columns_and_each_arabic_run_reads_right():

@@ -49,9 +49,14 @@ def test_bad_csv_rows_are_rejected_with_their_physical_line(pk, tmp_path):
     for (_, reason), (_, wanted) in zip(got, expected):
         assert reason.startswith(wanted)
     verdicts = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert sorted(v["case_id"] for v in verdicts) == ["G-1", "G-2"]
+    # SPEC §10: a rejected row whose case id was read lists its case, incomplete; rows the reader could not split
+    # or decode, and rows without a case id, belong to no case
+    incomplete = [f"B-{n}" for n in range(1, 8)]
+    assert sorted(v["case_id"] for v in verdicts) == sorted(["G-1", "G-2", *incomplete])
+    assert all(v["incomplete"] == {"rejected_rows": 1} and v["status"] == "undetermined"
+               for v in verdicts if v["case_id"] in incomplete)
     counts = json.loads(summary.read_text(encoding="utf-8"))
-    assert counts["rejected_rows"] == len(expected)
+    assert counts["rejected_rows"] == len(expected) and counts["incomplete_cases"] == len(incomplete)
     dropped_by_reader = sum(1 for _, r in CSV_ROWS if r and (r.startswith("expected") or "UTF-8" in r))
     assert counts["rows_read"] + dropped_by_reader == len(CSV_ROWS)
 
@@ -75,7 +80,7 @@ def test_bad_jsonl_lines_are_rejected_and_good_ones_judged(pk, tmp_path):
     with open(rejects, encoding="utf-8", newline="") as handle:
         assert [int(row["line"]) for row in csv.DictReader(handle)] == [2, 3, 4, 5]
     judged = [json.loads(x)["case_id"] for x in (tmp_path / "o.jsonl").read_text().splitlines()]
-    assert sorted(judged) == ["G-1", "G-2"]
+    assert sorted(judged) == ["B-2", "G-1", "G-2"]  # B-2's row was read, its channel rejected (SPEC §10)
 
 
 def test_a_truncated_xes_log_is_one_located_error(pk, tmp_path):

@@ -129,7 +129,8 @@ def test_a_deeply_nested_jsonl_value_is_a_rejected_row(pk, tmp_path, depth):
                    + deep + "}\n" + json.dumps({"case_id": "A", "type": "request_completed", "at": "2025-03-03"})
                    + "\n")
     run, rows = _batch(pk, tmp_path, log)
-    assert run.code == 2 and rows == [(1, "a value is nested deeper than 64 levels")], run.err
+    # a breach outranks rejected rows in the exit code (SPEC §10); the reader rejects the line before its case id
+    assert run.code == 1 and rows == [(1, "a value is nested deeper than 64 levels")], run.err
 
 
 def test_an_over_long_csv_field_is_one_rejected_row(pk, tmp_path):
@@ -142,7 +143,7 @@ def test_an_over_long_csv_field_is_one_rejected_row(pk, tmp_path):
         handle.write("A,request_completed,2025-03-03," + "z" * (3 << 19) + "\r\n")  # 1.5 MiB: still read
         handle.write("C,request_received,2025-03-02," + "y" * (3 << 20))  # the last line, without a break
     run, rows = _batch(pk, tmp_path, log)
-    assert run.code == 2, run.err
+    assert run.code == 1, run.err  # A is breached: that outranks the rejected rows (SPEC §10)
     assert [line for line, _ in rows] == [3, 5] and all(r.startswith("line longer than") for _, r in rows)
     verdicts = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [v["case_id"] for v in verdicts] == ["A"] and verdicts[0]["status"] == "non_compliant"
@@ -172,7 +173,7 @@ def test_misplaced_xes_events_are_rejected_at_their_line(pk, tmp_path):
     log = tmp_path / "log.xes"
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     run, rows = _batch(pk, tmp_path, log)
-    assert run.code == 2, run.err
+    assert run.code == 1, run.err  # T-1 is breached: that outranks the rejected rows (SPEC §10)
     assert [line for line, _ in rows] == [3, 7, 12, 14]
     verdicts = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert {v["case_id"] for v in verdicts} == {"T-1"}  # T-3 has no events of its own

@@ -4,6 +4,7 @@ One Spark session for the module (~5 s to start, about 15 s for the module in al
 from __future__ import annotations
 
 import shutil
+import sys
 
 import pytest
 
@@ -21,7 +22,9 @@ def spark():
 
     session = (SparkSession.builder.master("local[2]").appName("policykit-tests")
                .config("spark.sql.shuffle.partitions", "3").config("spark.ui.enabled", "false")
-               .config("spark.driver.memory", "512m").getOrCreate())
+               .config("spark.driver.memory", "512m")
+               # the workers run this interpreter (the one with policykit and pyarrow), whatever is first on PATH
+               .config("spark.pyspark.python", sys.executable).getOrCreate())
     yield session
     session.stop()
 

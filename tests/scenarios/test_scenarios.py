@@ -21,7 +21,7 @@ SCENARIO_KEYS = {"description", "as_of", "reading", "case", "expect"}
 EXPECT_KEYS = {"status", "policy_version", "reading", "findings", "required_actions", "compensation", "notes", "error"}
 FINDING_KEYS = {"status", "due", "trigger_at", "fulfilled_at", "late_by", "reading", "not_before", "would_decide",
                 "evidence"}
-ACTION_KEYS = {"event", "due", "rule", "at_risk"}
+ACTION_KEYS = {"event", "due", "rule", "at_risk", "overdue", "before"}
 COMPENSATION_KEYS = {"status", "unknown_facts"}
 ERROR_KEYS = {"code", "line", "col"}
 

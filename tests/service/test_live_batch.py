@@ -264,3 +264,21 @@ def test_an_unknown_job_is_404_and_its_report_seam(api):
     # the audit report of the finished job: one self-contained page with its charts
     assert report.status_code == 200, report.text
     assert report.headers["content-type"].startswith("text/html") and "<svg" in report.text
+
+
+def test_a_finished_job_gives_its_excel_verdicts(api):
+    openpyxl = pytest.importorskip("openpyxl")
+    import io
+
+    job = api.post("/v1/batch", params={"policy": "harif", "as_of": "2025-04-20"}, content=csv_bytes()).json()
+    done = wait_done(api, job["job"])
+    answer = api.get(f"/v1/batch/{job['job']}/verdicts.xlsx", params={"lang": "en"})
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
+    book = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)
+    cases, findings = book.worksheets[:2]
+    rows = list(cases.iter_rows(min_row=2, values_only=True))
+    assert sorted(r[0] for r in rows) == sorted(v["case_id"] for v in done["verdicts"])
+    assert len(list(findings.iter_rows(min_row=2))) == sum(len(v["findings"]) for v in done["verdicts"])
+    assert api.get(f"/v1/batch/{job['job']}/verdicts.xlsx").content[:2] == b"PK"  # Arabic, made once and kept
+    assert api.get("/v1/batch/0123/verdicts.xlsx").status_code == 404

@@ -14,7 +14,8 @@ from ..config import load_settings
 from ..rules import ChannelCheck, DeadlineCheck, Matcher, ObligationCheck, OrderCheck, compile_policy
 from .calendar_np import NumpyCalendar
 from .columns import LINE, TYPE
-from .normalize import AT_US
+from .normalize import AT_US, REJECTED
+from .reference import rejected_counts
 from .findings_np import BREACHED, MET, NONE, PENDING, SECOND, UNDETERMINED, RuleResult, assemble, count
 from .tabular import rows_table, verdict_row
 
@@ -32,7 +33,8 @@ class Partition:
         self.gid = np.repeat(np.arange(self.groups), np.diff(bounds))
         self.pos = np.arange(self.n) - self.starts[self.gid]
         self.at = table.column(AT_US).to_numpy()
-        self.seen = self.at <= as_of_us
+        self.placeholder = table.column(REJECTED).to_numpy(zero_copy_only=False)
+        self.seen = (self.at <= as_of_us) & ~self.placeholder
         types = table.column(TYPE).combine_chunks().dictionary_encode()
         self._type_codes = types.indices.to_numpy(zero_copy_only=False)
         self._type_index = {v: i for i, v in enumerate(types.dictionary.to_pylist())}
@@ -109,6 +111,7 @@ def _deadline(check: DeadlineCheck, p: Partition, cal: NumpyCalendar, as_of_us: 
         # a closed case stops the clock: lateness runs to the closure, not to as_of (as rules.py)
         stop = np.where(has_closed, p.at_of(closed), as_of_us)
         overdue = triggered & ~has_done & (stop > due)
+        r.overdue = overdue & ~has_closed  # still owed: SPEC §9
         r.status[met] = MET
         r.status[late | overdue] = BREACHED
         r.fulfilled[has_done & triggered] = done_at[has_done & triggered]
@@ -135,6 +138,10 @@ def _order(check: OrderCheck, p: Partition) -> RuleResult:
     r.status[in_order] = MET
     r.trigger[in_order] = p.at_of(first)[in_order]
     r.fulfilled[happened] = p.at_of(then)[happened]
+    # neither step yet on an open case: the earlier one is owed before the later (SPEC §9)
+    closed = p.first(p.is_type("case_closed") & p.seen) != NONE
+    r.status[~happened & ~closed & (first == NONE)] = PENDING
+    r.expects, r.before = check.first.event, check.then.event
     return r
 
 
@@ -189,7 +196,8 @@ def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, r
     p = Partition(table, bounds, as_of_us)
     if p.groups == 0:
         return rows_table([], policy.calendar.timezone)
-    cal = NumpyCalendar.for_range(compiled.calendar, p.at.min(initial=as_of_us), max(p.at.max(initial=0), as_of_us))
+    events = p.at[~p.placeholder]  # rejected rows kept for their case (SPEC §10) are no events
+    cal = NumpyCalendar.for_range(compiled.calendar, events.min(initial=as_of_us), max(events.max(initial=0), as_of_us))
     results = []
     for check in compiled.rules:
         if isinstance(check, DeadlineCheck):
@@ -203,22 +211,24 @@ def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, r
         else:
             return None
     compensation, contradicted = _compensation(policy, p, job.facts)
-    fallback = p.unknown | contradicted
+    rejected = rejected_counts(table, bounds)
+    fallback = p.unknown | contradicted | (rejected > 0)  # incomplete cases (SPEC §10) take the reference path
     fast = ~fallback
     used = sorted({c.reading for c in compiled.rules if isinstance(c, DeadlineCheck)})
     verdict_reading = reading or (used[0] if len(used) == 1 else None)
     fast_table = assemble(policy, compiled, p, results, compensation, fast, cal, as_of, as_of_us,
                            verdict_reading, settings)
     count(stats, results, fast, compiled, cal)
-    stats.events = table.num_rows
+    stats.events = table.num_rows - int(rejected.sum())
     if not fallback.any():
         return fast_table
-    from .reference import cases_of, judge
+    from .reference import cases_of, judge, mark_incomplete
 
     slow_rows = []
-    for verdict, bad in judge(policy, cases_of(table, bounds, job.attributes, job.facts, np.flatnonzero(fallback)),
-                              as_of, job.reading):
-        row = verdict_row(verdict)
+    slow = np.flatnonzero(fallback)
+    for count_rejected, (verdict, bad) in zip(rejected[slow].tolist(), judge(
+            policy, cases_of(table, bounds, job.attributes, job.facts, slow), as_of, job.reading)):
+        row = mark_incomplete(verdict_row(verdict), count_rejected)
         slow_rows.append(row)
         stats.add_verdict_row(row)
         rejects.extend(bad)

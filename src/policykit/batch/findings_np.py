@@ -10,7 +10,7 @@ import pyarrow as pa
 from ..rules import DeadlineCheck
 from .calendar_np import NumpyCalendar
 from .columns import CASE_ID
-from .tabular import CATEGORY, action_type, finding_type, schema
+from .tabular import CATEGORY, INCOMPLETE, action_type, finding_type, schema
 
 NONE = np.iinfo(np.int64).max
 STATUS = np.array(["met", "breached", "pending", "not_applicable", "undetermined"], dtype=object)
@@ -29,6 +29,8 @@ class RuleResult:
         self.not_before = np.full(groups, NONE)
         self.late = np.full(groups, -1)
         self.expects: str | None = None
+        self.overdue = np.zeros(groups, dtype=bool)  # breached by time alone, the event still owed (SPEC §9)
+        self.before: str | None = None  # an order rule's later event, for its pending step's action
 
 
 def count(stats, results: list[RuleResult], fast: np.ndarray, compiled, cal: NumpyCalendar) -> None:
@@ -138,45 +140,60 @@ def assemble(policy, compiled, p, results, compensation, fast, cal, as_of, as_of
         _coded(_case_status_codes(status_codes.T), CASE_STATUS),
         _constant([version.id], g), _constant([version.version], g), as_of_column,
         _constant([verdict_reading], g), comp_status, comp_unknown,
-        finding_lists, actions], schema=schema(tz))
+        finding_lists, actions, pa.nulls(g, INCOMPLETE)], schema=schema(tz))
 
 
 def _actions(compiled, results, idx, cal: NumpyCalendar, as_of_us: int, tz: str, settings) -> pa.Array:
-    """Required actions of pending findings, sorted by due (open-ended last) then rule id."""
+    """SPEC §9 required actions: pending findings and overdue deadlines; overdue first, then by due (open-ended
+    last), then rule id."""
     g = len(idx)
-    case_parts, due_parts, rule_parts, event_parts, risk_parts = [], [], [], [], []
+    case_parts, due_parts, rule_parts, event_parts, risk_parts, overdue_parts, before_parts = ([] for _ in range(7))
     at_risk = settings.at_risk
     for check, r in zip(compiled.rules, results):
         if r.expects is None:
             continue
-        pending = np.flatnonzero(r.status[idx] == PENDING)
-        if not len(pending):
+        overdue = r.overdue[idx]
+        owed = np.flatnonzero((r.status[idx] == PENDING) | overdue)
+        if not len(owed):
             continue
-        due = r.due[idx][pending]
-        trigger = r.trigger[idx][pending]
-        has_due = due != NONE
-        risk = np.zeros(len(pending), dtype=bool)
+        overdue = overdue[owed]
+        due = r.due[idx][owed]
+        trigger = r.trigger[idx][owed]
+        has_due = (due != NONE) & ~overdue
+        risk = np.zeros(len(owed), dtype=bool)
         if has_due.any():
             d, t = due[has_due], trigger[has_due]
             window = (d - t) / SECOND
             by_fraction = (window > 0) & ((d - as_of_us) / SECOND <= at_risk.fraction * window)
             left = cal.working_days_left(np.full(len(d), as_of_us), d)
             risk[has_due] = by_fraction | (left <= at_risk.working_days)
-        case_parts.append(pending)
+        case_parts.append(owed)
         due_parts.append(due)
-        rule_parts.append(np.full(len(pending), check.rule.id, dtype=object))
-        event_parts.append(np.full(len(pending), r.expects, dtype=object))
+        rule_parts.append(np.full(len(owed), check.rule.id, dtype=object))
+        event_parts.append(np.full(len(owed), r.expects, dtype=object))
         risk_parts.append(risk)
+        overdue_parts.append(overdue)
+        before_parts.append(np.full(len(owed), r.before, dtype=object))
     if not case_parts:
         return pa.ListArray.from_arrays(pa.array(np.zeros(g + 1, np.int32)), pa.array([], action_type(tz)))
     case = np.concatenate(case_parts)
     due = np.concatenate(due_parts)
     rule = np.concatenate(rule_parts)
+    overdue = np.concatenate(overdue_parts)
     rule_rank = np.unique(rule, return_inverse=True)[1]
-    order = np.lexsort((rule_rank, due, case))
-    case, due, rule = case[order], due[order], rule[order]
+    order = np.lexsort((rule_rank, due, ~overdue, case))
+    case, due, rule, overdue = case[order], due[order], rule[order], overdue[order]
     event, risk = np.concatenate(event_parts)[order], np.concatenate(risk_parts)[order]
+    before = np.concatenate(before_parts)[order]
     values = pa.StructArray.from_arrays([_categories(event), _instants(due, tz), _categories(rule),
-                                         pa.array(risk, pa.bool_())], fields=list(action_type(tz)))
+                                         pa.array(risk, pa.bool_()), pa.array(overdue, pa.bool_()),
+                                         _optional_categories(before)], fields=list(action_type(tz)))
     offsets = np.r_[0, np.cumsum(np.bincount(case, minlength=g))].astype(np.int32)
     return pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
+def _optional_categories(values: np.ndarray) -> pa.Array:
+    """A dictionary column from an object array of a few distinct strings, None where absent."""
+    missing = np.equal(values, None)
+    labels, codes = np.unique(np.where(missing, "", values).astype(str), return_inverse=True)
+    return _coded(codes, labels.tolist(), mask=missing)

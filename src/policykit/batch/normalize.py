@@ -15,6 +15,9 @@ from .columns import AT, CASE_ID, LINE, TYPE, LogColumns, parse_fact
 from .timestamps import to_utc_micros
 
 AT_US = "at_us"
+REJECTED = "rejected"
+# the instant of a rejected row kept for its case (SPEC §10): after every event, so never seen as of any as_of
+NOT_AN_EVENT = np.iinfo(np.int64).max
 Reject = tuple[int, str]
 
 
@@ -29,7 +32,7 @@ class LogShape:
     def schema(self) -> pa.Schema:
         """The schema of normalised batches."""
         fields = [pa.field(LINE, pa.int64()), pa.field(CASE_ID, pa.string()), pa.field(TYPE, pa.string()),
-                  pa.field(AT_US, pa.int64())]
+                  pa.field(AT_US, pa.int64()), pa.field(REJECTED, pa.bool_())]
         fields += [pa.field(a, pa.string()) for a in self.columns.attributes]
         fields += [pa.field(f, pa.bool_()) for f in self.columns.facts]
         return pa.schema(fields)
@@ -47,7 +50,10 @@ def _string(batch: pa.RecordBatch, name: str) -> pa.Array:
 
 
 def normalise(batch: pa.RecordBatch, shape: LogShape) -> tuple[pa.RecordBatch, list[Reject]]:
-    """The valid rows of `batch` in the normalised schema, and (line, reason) for each rejected row."""
+    """The rows of `batch` in the normalised schema, and (line, reason) for each rejected row.
+
+    A rejected row whose case id is readable stays, as a placeholder (`rejected` true, no type, attributes or facts,
+    instant NOT_AN_EVENT), so that its case is listed as incomplete (SPEC §10); one without a case id is dropped."""
     n = batch.num_rows
     lines = batch.column(LINE).to_numpy()
     reasons: dict[int, str] = {}
@@ -72,14 +78,20 @@ def normalise(batch: pa.RecordBatch, shape: LogShape) -> tuple[pa.RecordBatch, l
         reasons.setdefault(row, reason)
     attributes = [_attribute(batch, name, kind, kind_np, shape, reject) for name in shape.columns.attributes]
     facts = [_fact(batch, name, reject) for name in shape.columns.facts]
-    keep = np.ones(n, dtype=bool)
+    rejected = np.zeros(n, dtype=bool)
     if reasons:
-        keep[list(reasons)] = False
+        rejected[list(reasons)] = True
     rejects = [(int(lines[row]), reason) for row, reason in sorted(reasons.items())]
-    mask = pa.array(keep)
-    arrays = [batch.column(LINE), case_id, kind, pa.array(at_us), *attributes, *facts]
+    flags = pa.array(rejected)
+    if rejected.any():
+        at_us = np.where(rejected, NOT_AN_EVENT, at_us)
+        kind = pc.if_else(flags, pa.scalar("", pa.string()), kind)
+        attributes = [pc.if_else(flags, pa.scalar(None, a.type), a) for a in attributes]
+        facts = [pc.if_else(flags, pa.scalar(None, f.type), f) for f in facts]
+    arrays = [batch.column(LINE), case_id, kind, pa.array(at_us, pa.int64()), flags, *attributes, *facts]
     out = pa.RecordBatch.from_arrays(arrays, schema=shape.schema())
-    return (out if keep.all() else out.filter(mask)), rejects
+    unattributed = rejected & missing
+    return (out if not unattributed.any() else out.filter(pa.array(~unattributed))), rejects
 
 
 class _Suggestions:

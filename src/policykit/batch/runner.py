@@ -64,18 +64,27 @@ def _policy(ref):
 
 def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object, Stats, list[tuple[int, str]]]:
     """Judge the grouped cases of `table`: (JSONL text or tabular Arrow table, stats, rejected rows)."""
-    from .reference import cases_of, judge
+    import json
+
+    from .reference import cases_of, judge, mark_incomplete, rejected_counts
     from .tabular import rows_table, verdict_row
 
     policy = _policy(job.policy)
     as_of = dt.datetime.fromisoformat(job.as_of)
-    stats = Stats(events=table.num_rows, largest_case=int(np.diff(bounds).max()) if len(bounds) > 1 else 0)
+    counts = rejected_counts(table, bounds).tolist()
+    stats = Stats(events=table.num_rows - sum(counts),
+                  largest_case=int(np.diff(bounds).max()) if len(bounds) > 1 else 0)
     rejects: list[tuple[int, str]] = []
     if job.out_format == "jsonl":
         lines = []
-        for verdict, bad in judge(policy, cases_of(table, bounds, job.attributes, job.facts), as_of, job.reading):
-            lines.append(verdict.to_json_line() + "\n")
-            stats.add_verdict_row(verdict_row(verdict))
+        for rejected, (verdict, bad) in zip(counts, judge(policy, cases_of(table, bounds, job.attributes,
+                                                                            job.facts), as_of, job.reading)):
+            if rejected:  # SPEC §10: listed, marked incomplete, undetermined
+                lines.append(json.dumps(mark_incomplete(verdict.to_json_dict(), rejected), ensure_ascii=False)
+                             + "\n")
+            else:
+                lines.append(verdict.to_json_line() + "\n")
+            stats.add_verdict_row(mark_incomplete(verdict_row(verdict), rejected))
             rejects.extend(bad)
         stats.fallback_cases = stats.cases
         return "".join(lines), stats, rejects
@@ -86,8 +95,9 @@ def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object
         if result is not None:
             return result, stats, rejects
     rows = []
-    for verdict, bad in judge(policy, cases_of(table, bounds, job.attributes, job.facts), as_of, job.reading):
-        row = verdict_row(verdict)
+    for rejected, (verdict, bad) in zip(counts, judge(policy, cases_of(table, bounds, job.attributes, job.facts),
+                                                      as_of, job.reading)):
+        row = mark_incomplete(verdict_row(verdict), rejected)
         rows.append(row)
         stats.add_verdict_row(row)
         rejects.extend(bad)

@@ -20,11 +20,13 @@ class Stats:
     lateness: dict[str, Counter] = field(default_factory=dict)
     fallback_cases: int = 0
     largest_case: int = 0  # events of the largest case (checked against the events-per-case limit)
+    incomplete_cases: int = 0  # cases with rejected rows (SPEC §10)
 
     def add_verdict_row(self, row: dict) -> None:
         """Count one tabular verdict row."""
         self.cases += 1
         self.by_status[row["status"]] += 1
+        self.incomplete_cases += bool(row.get("incomplete"))
         for finding in row["findings"]:
             if finding["status"] == "breached":
                 self.breached_rules[finding["rule"]] += 1
@@ -40,6 +42,7 @@ class Stats:
         for unit, counts in other.lateness.items():
             self.lateness.setdefault(unit, Counter()).update(counts)
         self.fallback_cases += other.fallback_cases
+        self.incomplete_cases += other.incomplete_cases
         self.largest_case = max(self.largest_case, other.largest_case)
 
 
@@ -86,7 +89,8 @@ class Summary:
                 "cases_by_status": dict(sorted(s.by_status.items())),
                 "most_breached_rules": s.breached_rules.most_common(5),
                 "median_lateness": {unit: median(c) for unit, c in sorted(s.lateness.items())},
-                "rejected_rows": self.rejected, "rejects_file": self.rejects_path,
+                "rejected_rows": self.rejected, "incomplete_cases": s.incomplete_cases,
+                "rejects_file": self.rejects_path,
                 "unknown_columns": self._unknown()[0], "unknown_columns_not_shown": len(self._unknown()[1]),
                 "seconds": round(self.seconds, 3),
                 "events_per_second": round(self.rows_read / self.seconds) if self.seconds else None,
@@ -117,6 +121,8 @@ class Summary:
                          "not named: not plain identifiers, they may be personal data")
         if self.rejected:
             lines.append(p["rejected"].format(n=self.rejected, path=self.rejects_path))
+        if d["incomplete_cases"]:
+            lines.append(p["incomplete"].format(n=d["incomplete_cases"]))
         if self.out:
             lines.append(p["out"].format(out=self.out))
         if self.report:

@@ -26,9 +26,10 @@ def finding_type(tz: str) -> pa.StructType:
 
 
 def action_type(tz: str) -> pa.StructType:
-    """A required action: the event expected, its due, the rule, whether it is at risk."""
+    """A required action (SPEC §9): the event expected, its due, the rule, whether it is at risk, whether it is
+    overdue, and for an order rule's step the later event it must come before."""
     return pa.struct([("event", CATEGORY), ("due", pa.timestamp("us", tz=tz)), ("rule", CATEGORY),
-                      ("at_risk", pa.bool_())])
+                      ("at_risk", pa.bool_()), ("overdue", pa.bool_()), ("before", CATEGORY)])
 
 
 def schema(tz: str) -> pa.Schema:
@@ -36,7 +37,12 @@ def schema(tz: str) -> pa.Schema:
     return pa.schema([("case_id", pa.string()), ("status", CATEGORY), ("policy", CATEGORY),
                       ("policy_version", CATEGORY), ("as_of", pa.timestamp("us", tz=tz)), ("reading", CATEGORY),
                       ("compensation", CATEGORY), ("compensation_unknown_facts", pa.list_(CATEGORY)),
-                      ("findings", pa.list_(finding_type(tz))), ("required_actions", pa.list_(action_type(tz)))])
+                      ("findings", pa.list_(finding_type(tz))), ("required_actions", pa.list_(action_type(tz))),
+                      ("incomplete", INCOMPLETE)])
+
+
+# SPEC §10: a case with rejected rows, listed with their number (null when none was rejected)
+INCOMPLETE = pa.struct([("rejected_rows", pa.int64())])
 
 
 def _instant(text: str | None):
@@ -57,8 +63,8 @@ def verdict_row(verdict: Verdict) -> dict:
             "compensation": verdict.compensation.status,
             "compensation_unknown_facts": list(verdict.compensation.unknown_facts),
             "findings": findings,
-            "required_actions": [{"event": a.event, "due": _instant(a.due), "rule": a.rule, "at_risk": a.at_risk}
-                                 for a in verdict.required_actions]}
+            "required_actions": [{"event": a.event, "due": _instant(a.due), "rule": a.rule, "at_risk": a.at_risk,
+                                  "overdue": a.overdue, "before": a.before} for a in verdict.required_actions]}
 
 
 def rows_table(rows: list[dict], tz: str) -> pa.Table:
@@ -79,6 +85,7 @@ def flatten(table: pa.Table, rule_ids: list[str]) -> pa.Table:
         for field in FINDING_FIELDS:
             out[f"{rule}.{field}"] = []
     out["required_actions"] = []
+    out["incomplete.rejected_rows"] = []
     for row in rows:
         # the case id is the one free text of a row: neutralised so a spreadsheet never runs it as a formula
         out["case_id"].append(csv_cell(row["case_id"]))
@@ -93,4 +100,5 @@ def flatten(table: pa.Table, rule_ids: list[str]) -> pa.Table:
         actions = [{k: _text(v) for k, v in action.items()} for action in row["required_actions"]]
         out["required_actions"].append(json.dumps(actions, ensure_ascii=False)
                                        if row["required_actions"] else None)
+        out["incomplete.rejected_rows"].append((row.get("incomplete") or {}).get("rejected_rows"))
     return pa.table(out)

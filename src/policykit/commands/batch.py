@@ -40,7 +40,7 @@ def register(subparsers, name: str) -> None:
 
 
 def run(args, out, err) -> int:
-    """Exit 2 when rows were rejected, else 1 when any case is breached, else 0."""
+    """SPEC §10: exit 1 when any case is breached, else 2 when any row was rejected, else 0."""
     try:
         import numpy  # noqa: F401
         import pyarrow  # noqa: F401
@@ -75,9 +75,9 @@ def run(args, out, err) -> int:
     err.write(terminal_text(summary.render(args.lang), err))
     if args.summary_json:
         write_atomic(args.summary_json, json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
-    if summary.rejected:
-        return 2
-    return 1 if summary.stats.by_status.get("non_compliant") else 0
+    if summary.stats.by_status.get("non_compliant"):
+        return 1
+    return 2 if summary.rejected else 0
 
 
 def log_options(args):

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..case import Case, Event
 from ..engine import evaluate
+from ..rules import OrderCheck
 from ..timeparse import MAX_YEAR, MIN_YEAR, iso
 from ..verdict import Verdict
 from .book import CaseBook
@@ -18,7 +19,7 @@ from .changes import CODE_BITS, CODE_MASK, Change, PostedChanges
 from .intake import Shape, content_id, micros
 from .session import LiveSession
 from .state import stored_rows
-from .vector import NO_DUE, NONE, NOT_APPLICABLE, PENDING, STATUS, Dues, Patterns, vector_judges
+from .vector import BREACHED, NO_DUE, NONE, NOT_APPLICABLE, PENDING, STATUS, Dues, Patterns, vector_judges
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _US = dt.timedelta(microseconds=1)
@@ -39,6 +40,9 @@ class ColumnarSession(LiveSession):
         self.shapes: list[Shape | None] = [None]  # code 0: padding, no event
         self._shape_codes: dict[tuple, int] = {}
         self._affected = np.zeros((1, len(self.rule_ids)), dtype=bool)
+        # rules every case's first event must judge whatever it is: order rules owe their earlier step from then
+        self._opening = np.array([i for i, check in enumerate(compiled.rules) if isinstance(check, OrderCheck)],
+                                 dtype=np.int64)
         self._kinds = self._texts = np.array([None], dtype=object)
         self._bare: dict[str, Shape] = {}  # the shape of an event with a type and an instant only, by type
         self._closed: set[str] = set()
@@ -248,12 +252,18 @@ class ColumnarSession(LiveSession):
             if len(restored):  # judged on what they held, so that each change reported is its event's alone
                 self._rejudge(rows[restored], arrivals[restored], now_before[restored], None)
             new = stale[arrivals[stale] == 0]
-            if len(new):  # rules a first event cannot match are not_applicable, and not reported as a change
-                untouched = ~self._affected[codes[new]]
-                book.status[rows[new]] = np.where(untouched, NOT_APPLICABLE, NONE)
-                book.due[rows[new]] = NO_DUE
-            book.stale[rows[stale]] = False
+        else:
+            new = stale
         affected = self._affected[codes]
+        if len(new):
+            # rules a first event cannot match are not_applicable, and not reported as a change; but an order
+            # rule's earlier step is owed from a case's first event on (SPEC §9), so order rules are judged
+            affected = affected.copy()
+            affected[new[:, None], self._opening] = True
+            book.status[rows[new]] = np.where(affected[new], NONE, NOT_APPLICABLE)
+            book.due[rows[new]] = NO_DUE
+        if len(stale):
+            book.stale[rows[stale]] = False
         status, due = self._judge(rows, arrivals + 1, now_after, None, affected)
         found: list[tuple[np.ndarray, ...]] = []
         for rule in range(len(self.rule_ids)):
@@ -320,6 +330,9 @@ class ColumnarSession(LiveSession):
         change.findings.append({"rule": rule_id, "from": STATUS[before], "to": STATUS[status], "due": due_text})
         if status == PENDING and expected and before != PENDING:
             change.new_actions.append({"event": expected, "rule": rule_id, "due": due_text})
+        elif status == BREACHED and before == PENDING and expected and due != NO_DUE:
+            # only advance() reports here: the due passed with the event still owed, overdue (SPEC §9)
+            change.new_actions.append({"event": expected, "rule": rule_id, "due": due_text, "overdue": True})
 
     def _due_string(self, due: int) -> str:
         text = self._due_strings.get(due)

@@ -124,11 +124,17 @@ def _order(check: OrderCheck) -> FastJudge:
     then_type, then_where = check.then.event, check.then.where
 
     def judge(cols, now):
-        then, unknown = find(cols, then_type, then_where, 0, len(cols.types))
+        count = len(cols.types)
+        then, unknown = find(cols, then_type, then_where, 0, count)
         if unknown:
             return "undetermined", None, None
-        if then < 0:
-            return "not_applicable", None, None
+        if then < 0:  # neither step yet on an open case: the earlier one is owed (SPEC §9)
+            first, unknown = find(cols, first_type, first_where, 0, count)
+            if first < 0 and unknown:
+                return "undetermined", None, None
+            if first >= 0 or closed_after(cols, -1) >= 0:
+                return "not_applicable", None, None
+            return "pending", None, first_type
         first, unknown = find(cols, first_type, first_where, 0, then)
         if first >= 0:
             return "met", None, None

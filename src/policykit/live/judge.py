@@ -76,8 +76,13 @@ def _order(check: OrderCheck, ctx: Context) -> Judgement:
     then = ctx.find(check.then)
     if then.unknown:
         return "undetermined", None, None
-    if then.event is None:
-        return "not_applicable", None, None
+    if then.event is None:  # neither step yet on an open case: the earlier one is owed (SPEC §9)
+        first = ctx.find(check.first)
+        if first.event is None and first.unknown:
+            return "undetermined", None, None
+        if first.event is not None or ctx.closed_after(-1) is not None:
+            return "not_applicable", None, None
+        return "pending", None, check.first.event
     first = ctx.find(check.first, before=then.position)
     if first.event is not None:
         return "met", None, None

@@ -8,7 +8,7 @@ from typing import Iterable
 
 from ..case import Case
 from ..engine import evaluate
-from ..rules import CompiledPolicy, compile_policy
+from ..rules import CompiledPolicy, OrderCheck, compile_policy
 from ..verdict import Verdict
 from .fastjudge import FAST_KINDS, context_judge, fast_judge
 from .intake import content_id, micros as _micros, shown_attrs
@@ -30,6 +30,8 @@ class PerCaseSession(LiveSession):
         self._dues: list[tuple[int, str, str]] = []
         self._plans: dict[int, tuple[CompiledPolicy, list]] = {}
         # judgement of every rule on a case where none of its patterns matched, when all kinds are known ones
+        self._opening = frozenset(check.rule.id for check in self._single.rules
+                                  if isinstance(check, OrderCheck)) if self._single is not None else frozenset()
         self._untouched = ({check.rule.id: ("not_applicable", None, None) for check in self._single.rules}
                            if self._single is not None and self.judges == "fast" and
                            all(isinstance(check, FAST_KINDS) for check in self._single.rules) else None)
@@ -132,9 +134,11 @@ class PerCaseSession(LiveSession):
             # a new case's first event: every rule it cannot match is not_applicable (no pattern found)
             first = shape.first_plan
             if first is None:
-                first = shape.first_plan = (self._slice(self._plan(self._single), shape.affected),
+                # order rules owe their earlier step from a case's first event on (SPEC §9): always judged
+                judged_now = shape.affected | self._opening
+                first = shape.first_plan = (self._slice(self._plan(self._single), judged_now),
                                             {rule_id: judged for rule_id, judged in self._untouched.items()
-                                             if rule_id not in shape.affected})
+                                             if rule_id not in judged_now})
             state.judged.update(first[1])
             self._run(case_id, state, first[0], change)
         else:
@@ -177,7 +181,7 @@ class PerCaseSession(LiveSession):
             if held is None:
                 continue
             change = out.setdefault(case_id, Change(case_id))
-            self._rejudge(case_id, held, {rule_id}, change)
+            self._rejudge(case_id, held, {rule_id}, change, passing=True)
         return [c for c in out.values() if c.findings]
 
     # --- results --------------------------------------------------------------------------------------------
@@ -230,7 +234,7 @@ class PerCaseSession(LiveSession):
         return [step for step in plan if step[0] in rule_ids]
 
     def _rejudge(self, case_id: str, state: CaseState, rule_ids: set[str] | frozenset[str] | None,
-                 change: Change) -> None:
+                 change: Change, passing: bool = False) -> None:
         """Re-judge the rules that may have changed (and any not judged yet), with policykit.rules' semantics."""
         ats = state.columns.ats
         if self._single is not None:
@@ -242,9 +246,9 @@ class PerCaseSession(LiveSession):
         plan = self._plan(compiled)
         if rule_ids is not None:
             plan = [step for step in plan if step[0] in rule_ids or step[0] not in state.judged]
-        self._run(case_id, state, plan, change)
+        self._run(case_id, state, plan, change, passing)
 
-    def _run(self, case_id: str, state: CaseState, plan: list, change: Change) -> None:
+    def _run(self, case_id: str, state: CaseState, plan: list, change: Change, passing: bool = False) -> None:
         """Judge each rule of `plan` on the case now; record what changed in `change`."""
         now, judged = self.now, state.judged
         seen = state.columns
@@ -270,6 +274,9 @@ class PerCaseSession(LiveSession):
                                     "due": due_text})
             if status == "pending" and expects and (before is None or before[0] != "pending"):
                 change.new_actions.append({"event": expects, "rule": rule_id, "due": due_text})
+            elif passing and status == "breached" and before is not None and before[0] == "pending" and before[2]:
+                # the due passed with the event still owed: it stays on the to-do list, overdue (SPEC §9)
+                change.new_actions.append({"event": before[2], "rule": rule_id, "due": due_text, "overdue": True})
         state.stale = False
 
     def _restore_event(self, state: CaseState, event_id: str | None, kind: str, at_us: int,

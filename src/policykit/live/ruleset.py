@@ -32,8 +32,8 @@ def rule_roles(policy: Policy) -> list[tuple[str, str, Matcher]]:
             for role, pattern in patterns.items():
                 matcher = Matcher(pattern) if isinstance(pattern, str) else Matcher.of(pattern)
                 roles.append((rule.id, role, matcher))
-            # case_closed decides obligations and deadlines that are still waiting
-            if isinstance(rule, (DeadlineRule, ObligationRule)):
+            # case_closed decides obligations, deadlines and order steps that are still waiting
+            if isinstance(rule, (DeadlineRule, ObligationRule, OrderRule)):
                 roles.append((rule.id, "closed", Matcher("case_closed")))
     return roles
 

@@ -143,7 +143,7 @@ def vector_judges(compiled: CompiledPolicy, patterns: Patterns,
         if isinstance(check, DeadlineCheck):
             out.append((check.rule.id, _deadline(check, patterns, closed, dues), check.fulfilled_by.event))
         elif isinstance(check, OrderCheck):
-            out.append((check.rule.id, _order(check, patterns), None))
+            out.append((check.rule.id, _order(check, patterns, closed), check.first.event))
         elif isinstance(check, ObligationCheck):
             out.append((check.rule.id, _obligation(check, patterns, closed), check.require.event))
         elif isinstance(check, ChannelCheck):
@@ -189,15 +189,21 @@ def _deadline(check: DeadlineCheck, patterns: Patterns, closed: int, dues: "Dues
     return judge
 
 
-def _order(check: OrderCheck, patterns: Patterns) -> VectorJudge:
+def _order(check: OrderCheck, patterns: Patterns, closed: int) -> VectorJudge:
     first_key = patterns.pattern(check.first.event, check.first.where)
     then_key = patterns.pattern(check.then.event, check.then.where)
 
     def judge(b: Block) -> Judged:
         then, unknown = b.find(b.matches(patterns, then_key))
-        first, first_unknown = b.find(b.matches(patterns, first_key), hi=np.maximum(then, 0))
-        status = _select([unknown, then < 0, first >= 0, first_unknown],
-                         [UNDETERMINED, NOT_APPLICABLE, MET, UNDETERMINED], BREACHED)
+        # before the later step, the earlier one anywhere (neither yet on an open case: it is owed, SPEC §9)
+        limit = np.where(then >= 0, then, b.shapes.shape[1])
+        first, first_unknown = b.find(b.matches(patterns, first_key), hi=limit)
+        closing = b.find(b.matches(patterns, closed))[0]
+        waiting = then < 0
+        status = _select([unknown, waiting & (first >= 0), waiting & first_unknown, waiting & (closing >= 0), waiting,
+                          first >= 0, first_unknown],
+                         [UNDETERMINED, NOT_APPLICABLE, UNDETERMINED, NOT_APPLICABLE, PENDING, MET, UNDETERMINED],
+                         BREACHED)
         return status, np.full(len(then), NO_DUE, dtype=np.int64)
     return judge
 

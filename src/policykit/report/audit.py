@@ -108,7 +108,8 @@ def row_from_json(verdict: dict) -> dict:
             "as_of": instant(verdict["as_of"]), "compensation": verdict["compensation"]["status"],
             "findings": findings, "incomplete": verdict.get("incomplete"),
             "required_actions": [{"event": a["event"], "due": instant(a.get("due")), "rule": a["rule"],
-                                  "at_risk": a.get("at_risk", False)} for a in verdict["required_actions"]]}
+                                  "at_risk": a.get("at_risk", False), "overdue": a.get("overdue", False),
+                                  "before": a.get("before")} for a in verdict["required_actions"]]}
 
 
 def collect(verdicts: Any) -> AuditData:

@@ -59,6 +59,8 @@ WORDS = {
     "none_required": {"ar": "لا توجد إجراءات مطلوبة", "en": "No action required"},
     "event": {"ar": "الحدث", "en": "Event"},
     "at_risk": {"ar": "مهدد بالتأخر", "en": "at risk"},
+    "overdue": {"ar": "فات موعده", "en": "OVERDUE"},
+    "before_step": {"ar": "قبل", "en": "before"},
     "compensation": {"ar": "التعويض", "en": "Compensation"},
     "unknown_facts": {"ar": "وقائع غير معروفة", "en": "Unknown facts"},
     "notes": {"ar": "ملاحظات", "en": "Notes"},

@@ -45,7 +45,7 @@ def render(verdict, policy, lang: str) -> str:
     lines += ["", f"### {w('required_actions')}", ""]
     if view.actions:
         lines += table([w("event"), w("due"), w("rule"), w("clause")],
-                       [[a.label + (f" ({w('at_risk')})" if a.at_risk else ""), a.due,
+                       [[a.label + (f" {a.flags(lang)}" if a.flags(lang) else ""), a.due,
                          a.rule_label if lang == "ar" else a.rule, a.clause_ref]
                         for a in view.actions])
     else:

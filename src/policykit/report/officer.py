@@ -91,9 +91,12 @@ class OfficerTables:
         what = labels.event(action["event"], self.policy, self.lang)
         due = action.get("due")
         if due is None:
-            return what, None, ""
+            before = action.get("before")
+            flag = f"{export_word('before_event', self.lang)} {labels.event(before, self.policy, self.lang)}" \
+                if before else ""
+            return what, None, flag
         flag = ""
-        if as_of is not None and due < as_of:
+        if action.get("overdue") or (as_of is not None and due < as_of):
             flag = export_word("overdue", self.lang)
         elif action.get("at_risk"):
             flag = labels.word("at_risk", self.lang)

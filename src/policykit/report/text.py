@@ -121,7 +121,9 @@ def _print_actions(console: Console, view, lang: str) -> None:
         return
     console.print(Text(w("required_actions"), style="bold"))
     for action in view.actions:
-        line = Text(f"  → {action.label} — {w('due')}: {action.due}")
-        if action.at_risk:
-            line.append(f" ({w('at_risk')})", style="bold red")
+        line = Text(f"  → {action.label}" + (f" — {w('due')}: {action.due}" if action.due else ""))
+        if action.overdue or action.at_risk:
+            line.append(f" ({w('overdue' if action.overdue else 'at_risk')})", style="bold red")
+        if action.before_label:
+            line.append(f" ({w('before_step')} {action.before_label})")
         console.print(line)

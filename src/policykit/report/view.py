@@ -46,6 +46,20 @@ class ActionView:
     clause_ref: str
     at_risk: bool
     rule_label: str = ""
+    overdue: bool = False
+    before_label: str = ""
+    """For an order rule's step: the label of the later event it must come before."""
+
+    def flags(self, lang: str) -> str:
+        """The action's markers as text: overdue or at risk, and the step it must come before."""
+        marks = []
+        if self.overdue:
+            marks.append(f"({labels.word('overdue', lang)})")
+        elif self.at_risk:
+            marks.append(f"({labels.word('at_risk', lang)})")
+        if self.before_label:
+            marks.append(f"({labels.word('before_step', lang)} {self.before_label})")
+        return " ".join(marks)
 
 
 @dataclass(frozen=True)
@@ -145,6 +159,8 @@ def _action(action, policy, lang: str) -> ActionView:
         clause_ref=action.clause.ref,
         at_risk=action.at_risk,
         rule_label=_rule_label(action.rule, policy, lang),
+        overdue=action.overdue,
+        before_label=labels.event(action.before, policy, lang) if action.before else "",
     )
 
 

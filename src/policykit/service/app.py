@@ -7,6 +7,7 @@ from typing import Any
 
 import anyio
 from fastapi import FastAPI, Query, Request
+from starlette.responses import Response
 
 from .. import __version__
 from ..diagnostics import PolicykitError
@@ -18,6 +19,8 @@ from .guard import Guard
 from .jobs import JobRunner, audit_report_html, format_of
 from .responses import JSON, RawJSON
 from .sessions import SessionHub
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 from .settings import ServiceSettings
 
 # bodies up to this size are judged on the event loop: at most some 200 events, a few milliseconds, well inside
@@ -218,6 +221,18 @@ def routes(app: FastAPI, service: Service) -> None:
     async def batch_job(job: str):
         """A job's progress; once done its summary and verdict rows (the JSONL rows of `batch`)."""
         return JSON(service.jobs.get(job).to_dict())
+
+    @app.get("/v1/batch/{job}/verdicts.xlsx", responses={**ERRORS, 200: {"content": {XLSX: {}},
+                                                                         "description": "the Excel verdicts"}},
+             tags=["batch"], response_class=JSON)
+    async def batch_workbook(job: str, lang: str = Query("ar", pattern="^(ar|en)$")):
+        """The Excel verdicts of a finished job: one row per case and one per finding, labels in `lang`; 404
+        until the job is done."""
+        data = await service.work(service.jobs.workbook, service.jobs.get(job), lang)
+        if data is None:
+            raise ServiceError.of(404, "not-available", "no Excel verdicts for this job (not done)")
+        return Response(data, media_type=XLSX, headers={
+            "Content-Disposition": f'attachment; filename="verdicts-{job[:8]}.xlsx"'})
 
     @app.get("/v1/batch/{job}/report", responses={**ERRORS, 200: {"content": {"text/html": {}},
                                                                   "description": "the audit report"}},

@@ -72,6 +72,9 @@ class Job:
         self.summary: dict | None = None
         self.verdicts: list[dict] = []
         self.errors: list[dict] = []
+        self.log: Path | None = None  # the upload, kept while the job is, for its Excel verdicts
+        self.settings: tuple = ()  # (as_of, reading) it was judged with
+        self.workbooks: dict[str, bytes] = {}  # the Excel verdicts by language, made when first asked for
 
     def to_dict(self) -> dict:
         """The job as GET /v1/batch/{job} answers it."""
@@ -100,10 +103,12 @@ class JobRunner:
         folder.mkdir()
         log = folder / f"upload.{fmt}"
         log.write_bytes(body)
+        job.log, job.settings = log, (as_of, reading)
         with self._lock:
             self.jobs[job.id] = job
             while len(self.jobs) > KEEP_JOBS:
-                self.jobs.pop(next(iter(self.jobs)))
+                old = self.jobs.pop(next(iter(self.jobs)))
+                shutil.rmtree(self.root / old.id, ignore_errors=True)
         self._pool.submit(self._run, job, log, as_of, reading)
         return job
 
@@ -136,7 +141,28 @@ class JobRunner:
                            "is a bug in policykit, not in your export", "path": None, "line": None, "col": None}]
             job.state = "failed"
         finally:
-            shutil.rmtree(log.parent, ignore_errors=True)
+            for made in (out, log.with_name("rejects.csv")):
+                made.unlink(missing_ok=True)
+            if job.state != "done":
+                shutil.rmtree(log.parent, ignore_errors=True)
+
+    def workbook(self, job: Job, lang: str) -> bytes | None:
+        """The Excel verdicts of a finished job (cases and findings sheets, labels in `lang`); None until done.
+
+        Made from the kept upload by the batch runner itself the first time they are asked for, then kept."""
+        if job.state != "done" or job.log is None:
+            return None
+        with self._lock:
+            if lang not in job.workbooks:
+                from ..batch.runner import run_batch
+
+                as_of, reading = job.settings
+                out = job.log.with_name(f"verdicts.{lang}.xlsx")
+                run_batch(job.log, job.policy_id, as_of, reading=reading, out=str(out), lang=lang,
+                          rejects_path=str(job.log.with_name("rejects.xlsx.csv")), workers=1)
+                job.workbooks[lang] = out.read_bytes()
+                out.unlink()
+            return job.workbooks[lang]
 
     def close(self) -> None:
         """Stop taking jobs and remove their files."""

@@ -143,7 +143,7 @@ def routes(app: FastAPI, service) -> None:
         state = found.to_dict()
         return page("job", lang, job=state, status_label=lambda value: status(value, lang),
                     verdicts=verdict_rows(state.get("verdicts") or [], lang),
-                    audit=audit_report_html(found, lang) is not None)
+                    audit=found.state == "done")
 
     @app.get("/page/batch/{job}/verdicts.jsonl", include_in_schema=False)
     async def batch_verdicts(job: str):
@@ -154,6 +154,19 @@ def routes(app: FastAPI, service) -> None:
         lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in found.verdicts)
         return Response(lines, media_type="application/jsonl", headers={
             "Content-Disposition": f'attachment; filename="verdicts-{found.id[:8]}.jsonl"'})
+
+    @app.get("/page/batch/{job}/verdicts.xlsx", include_in_schema=False)
+    async def batch_workbook(job: str, lang: str | None = None):
+        try:
+            found = service.jobs.get(job)
+        except ServiceError as exc:
+            return Response(json.dumps(error_body(exc.error)), status_code=404, media_type="application/json")
+        data = await service.work(service.jobs.workbook, found, lang_of(lang))
+        if data is None:
+            return page("problem", lang_of(lang), 404, errors=[{"code": "not-available", "message": words(
+                lang_of(lang))["audit_missing"], "path": None, "line": None, "col": None}])
+        return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="verdicts-{found.id[:8]}.xlsx"'})
 
     @app.get("/page/batch/{job}/report", response_class=HTMLResponse, include_in_schema=False)
     async def batch_audit(job: str, lang: str | None = None):

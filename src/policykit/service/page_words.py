@@ -52,6 +52,7 @@ WORDS: dict[str, dict[str, str]] = {
     "verdicts": {"ar": "الأحكام", "en": "Verdicts"},
     "download_jsonl": {"ar": "تنزيل الأحكام (JSONL)", "en": "Download the verdicts (JSONL)"},
     "audit_report": {"ar": "تقرير التدقيق", "en": "Audit report"},
+    "download_xlsx": {"ar": "تنزيل الأحكام بصيغة Excel", "en": "Download the verdicts as Excel"},
     "audit_missing": {"ar": "تقرير التدقيق غير متاح في هذا الإصدار بعد.",
                       "en": "The audit report is not available in this version yet."},
     "breached_rules": {"ar": "القواعد المخالفة", "en": "Breached rules"},

@@ -53,9 +53,14 @@ class SessionHub:
         self._held: dict[str, Held] = {}
 
     def store_for(self, name: str):
-        """What LiveSession(store=...) is given for session `name`: its SQLite file, or the PostgreSQL URL
-        (the PostgreSQL live store keeps sessions apart by the URL the operator passes)."""
-        return self.store if self.postgres else str(self.root / f"session-{name}.sqlite")
+        """What LiveSession(store=...) is given for session `name`: its SQLite file, or a PostgreSQL store in the
+        session's own schema of the operator's database (so that service processes sharing the database share
+        each session, and sessions stay apart)."""
+        if not self.postgres:
+            return str(self.root / f"session-{name}.sqlite")
+        from ..live.pgstore import PostgresStore
+
+        return PostgresStore(self.store, namespace=pg_schema(name))
 
     def put(self, name: str, policy_id: object) -> tuple[Held, bool]:
         """The session `name`, created with `policy_id` when new; True when it was created."""
@@ -124,3 +129,14 @@ def check_name(name: str) -> None:
 def unknown_session() -> ServiceError:
     """The 404 of a session name that is not known."""
     return ServiceError.of(404, "unknown-session", "no session with this name")
+
+
+def pg_schema(name: str) -> str:
+    """The PostgreSQL schema of session `name`: `session_<name>`, or a digest of a name too long for an identifier
+    (PostgreSQL cuts identifiers at 63 bytes, which would let two long names share a schema)."""
+    import hashlib
+
+    schema = f"session_{name}"
+    if len(schema.encode("utf-8")) <= 63:
+        return schema
+    return "session_" + hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()

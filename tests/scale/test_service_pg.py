@@ -1,0 +1,87 @@
+"""Two `policykit serve` processes on one PostgreSQL store (a throwaway cluster, see conftest.postgres_url): each
+sees the events the other acknowledged, and an event posted to both is stored once."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+from .conftest import needed
+
+TOKEN = "a-token-of-the-two-processes-test"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve(tmp_path, name: str, url: str):
+    """A `policykit serve` child process on a free loopback port, its own working directory; (process, base URL)."""
+    import httpx
+
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "tokens").write_text(TOKEN + "\n", encoding="utf-8")
+    port = _free_port()
+    child = subprocess.Popen([sys.executable, "-m", "policykit", "serve", "--port", str(port), "--store", url,
+                              "--tokens", "tokens", "--no-decision-log"], cwd=folder,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=dict(os.environ))
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            raise RuntimeError(f"serve exited: {child.stderr.read().decode()[-400:]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return child, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    child.kill()
+    raise RuntimeError("serve did not start")
+
+
+def test_two_service_processes_share_one_postgres_store(postgres_url, tmp_path):
+    needed("fastapi")
+    import httpx
+
+    session = "shared_" + uuid.uuid4().hex[:8]
+    first, a_url = _serve(tmp_path, "a", postgres_url)
+    second, b_url = _serve(tmp_path, "b", postgres_url)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        with httpx.Client(base_url=a_url, headers=auth, timeout=30) as a, \
+                httpx.Client(base_url=b_url, headers=auth, timeout=30) as b:
+            for client in (a, b):
+                assert client.put(f"/v1/sessions/{session}", json={"policy": "harif"}).status_code in (200, 201)
+            events = [{"case_id": "H-1", "id": "e1", "type": "request_received", "at": "2025-03-02T09:00:00+03:00",
+                       "channel": "phone"},
+                      {"case_id": "H-1", "id": "e2", "type": "request_completed", "at": "2025-03-04T10:00:00+03:00"}]
+            posted = a.post(f"/v1/sessions/{session}/events", json={"events": events})
+            assert posted.status_code == 200, posted.text
+            assert [e["duplicate"] for e in posted.json()] == [False, False]
+            # B sees what A acknowledged: the case, its events and the deadline they started
+            seen = b.get(f"/v1/sessions/{session}/cases/H-1")
+            assert seen.status_code == 200, seen.text
+            deadline = [f for f in seen.json()["findings"] if f["kind"] == "deadline"]
+            assert deadline and deadline[0]["trigger_at"].startswith("2025-03-04")
+            # the same event posted to B is a duplicate: stored once
+            again = b.post(f"/v1/sessions/{session}/events", json={"events": events[1:]})
+            assert again.status_code == 200 and again.json()[0]["duplicate"] is True, again.text
+            # and an event B takes, A sees
+            decision = {"case_id": "H-1", "id": "e3", "type": "decision_notified", "at": "2025-03-05T10:00:00+03:00",
+                        "outcome": "approved", "channel": "phone"}
+            assert b.post(f"/v1/sessions/{session}/events", json={"events": [decision]}).json()[0]["duplicate"] is False
+            judged = a.get(f"/v1/sessions/{session}/cases/H-1").json()
+            assert any(f["kind"] == "deadline" and f["status"] == "met" for f in judged["findings"]), judged
+    finally:
+        for child in (first, second):
+            child.terminate()
+            child.wait(timeout=30)
