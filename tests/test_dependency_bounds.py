@@ -35,4 +35,4 @@ def test_no_upper_pins():
 
 def test_ci_runs_the_suite_on_the_lower_bounds():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert ".ci/lower_bounds.py" in ci and '-c "$lower.txt" ".[all,test]"' in ci and '"$lower/bin/python" -m pytest' in ci
+    assert ".ci/lower_bounds.py" in ci and '-c "$lower.txt" ".[all,test]"' in ci and '. "$lower/bin/activate"\npython -m pytest' in ci
