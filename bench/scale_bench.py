@@ -87,7 +87,7 @@ def bench_spark(parts: Path, rows: int, workers: int, out: Path) -> int:
     return cases
 
 
-def bench_dask(parts: Path, rows: int, workers: int, out: Path) -> int:
+def bench_dask(parts: Path, rows: int, workers: int, out: Path, memory: str = "8GiB") -> int:
     """Dask on a LocalCluster of `workers` single-threaded worker processes, split files to Parquet verdicts."""
     import dask.dataframe as dd
     from dask.distributed import Client, LocalCluster
@@ -95,7 +95,7 @@ def bench_dask(parts: Path, rows: int, workers: int, out: Path) -> int:
     from policykit.dask import judge
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      memory_limit="2GiB") as cluster, Client(cluster):
+                      memory_limit=memory) as cluster, Client(cluster):
         started = time.perf_counter()
         ddf = dd.read_parquet(str(parts))
         judge(ddf, "harif", AS_OF, npartitions=4 * workers).to_parquet(str(out), write_index=False)
@@ -108,7 +108,7 @@ def bench_dask(parts: Path, rows: int, workers: int, out: Path) -> int:
     return cases
 
 
-def engines(events: int, workers: list[int], files: int, which: list[str]) -> None:
+def engines(events: int, workers: list[int], files: int, which: list[str], dask_memory: str = "8GiB") -> None:
     with tempfile.TemporaryDirectory(prefix="policykit-scale-") as base:
         base = Path(base)
         whole, parts, rows = make_log(events, files, base)
@@ -119,7 +119,7 @@ def engines(events: int, workers: list[int], files: int, which: list[str]) -> No
             if "spark" in which:
                 counts.add(bench_spark(parts, rows, n, base / f"spark-{n}"))
             if "dask" in which:
-                counts.add(bench_dask(parts, rows, n, base / f"dask-{n}"))
+                counts.add(bench_dask(parts, rows, n, base / f"dask-{n}", dask_memory))
         if len(counts) != 1:
             raise SystemExit(f"the engines found different numbers of cases: {sorted(counts)}")
 
@@ -245,12 +245,15 @@ def main(argv: list[str] | None = None) -> int:
     eng.add_argument("--workers", default="1,2")
     eng.add_argument("--files", type=int, default=8)
     eng.add_argument("--only", default="batch,spark,dask")
+    eng.add_argument("--dask-memory", default="8GiB", help="memory_limit of each Dask worker (a 10^7 shuffle "
+                     "needs several GiB)")
     st = sub.add_parser("store", help="live sessions on SQLite and PostgreSQL")
     st.add_argument("events", type=float)
     st.add_argument("--pg", default=os.environ.get("POLICYKIT_BENCH_PG"))
     args = parser.parse_args(argv)
     if args.what == "engines":
-        engines(int(args.events), [int(w) for w in args.workers.split(",")], args.files, args.only.split(","))
+        engines(int(args.events), [int(w) for w in args.workers.split(",")], args.files, args.only.split(","),
+                args.dask_memory)
     else:
         stores(int(args.events), args.pg)
     return 0
