@@ -11,16 +11,17 @@ from .compensation import assess
 from .config import AtRisk, load_settings
 from .counting import arabic_digits
 from .findings_text import event_label
-from .rules import CompiledPolicy, Context, Outcome, compile_policy
+from .judge.compiled import CompiledPolicy, compile_policy
+from .judge.scalar import Outcome, judge
+from .judge.status import action_order, at_risk as in_warning_window, case_status
+from .judge.table import micros
+from .matching import Context
 from .timeparse import iso, parse_instant, zone
-from .verdict import ClauseRef, Note, RequiredAction, Text, Verdict, case_status
+from .verdict import ClauseRef, Note, RequiredAction, Text, Verdict
 from .vocabulary import CHANNEL_ATTRIBUTES, CHANNELS
 
 if TYPE_CHECKING:  # only read: a policy record (policykit.records) serves as well
     from .model import Policy
-
-_OPEN_ENDED = dt.datetime(9999, 12, 31, tzinfo=dt.timezone.utc)
-
 
 def evaluate(policy: Policy, case: Case, as_of: dt.datetime | str, reading: str | None = None, *,
              at_risk: AtRisk | None = None) -> Verdict:
@@ -39,7 +40,7 @@ def evaluate(policy: Policy, case: Case, as_of: dt.datetime | str, reading: str 
     instant = as_instant(as_of, calendar.tz)
     seen = tuple(e for e in case.events if e.at <= instant)
     ctx = Context(seen, instant, calendar, compiled.labels)
-    outcomes = [rule.check(ctx) for rule in compiled.rules]
+    outcomes = [judge(rule, ctx) for rule in compiled.rules]
     findings = [o.finding for o in outcomes]
     used = sorted({f.reading for f in findings if f.reading})
     return Verdict.trusted(
@@ -74,33 +75,32 @@ def version_for(policy: Policy, case: Case, as_of: dt.datetime | str) -> Policy:
 def required_actions(outcomes: list[Outcome], compiled: CompiledPolicy, as_of: dt.datetime,
                      at_risk: AtRisk) -> list[RequiredAction]:
     """SPEC §9: one action per obligation still owed (pending, or a deadline overdue with its event not yet
-    happened); overdue first, then by due (open-ended last), then rule id."""
+    happened), in policykit.judge.status's order."""
     tz = compiled.calendar.tz
-    actions: list[tuple[bool, dt.datetime, str, RequiredAction]] = []
+    actions: list[tuple[tuple, RequiredAction]] = []
     for outcome in outcomes:
         if outcome.expects is None or not (outcome.finding.status == "pending" or outcome.overdue):
             continue
         finding = outcome.finding
         ar, en = event_label(outcome.expects, compiled.labels)
-        actions.append((not outcome.overdue, outcome.due or _OPEN_ENDED, finding.rule, RequiredAction.trusted(
+        actions.append((action_order(outcome.overdue, micros(outcome.due) if outcome.due else None, finding.rule),
+                        RequiredAction.trusted(
             event=outcome.expects, due=iso(outcome.due, tz) if outcome.due else None, rule=finding.rule,
             label=Text.trusted(ar=f"{ar} — {finding.label.ar}", en=f"{en} — {finding.label.en}"),
             clause=ClauseRef.trusted(ref=finding.clause.ref, text_ar=finding.clause.text_ar),
             overdue=outcome.overdue, before=outcome.before,
             at_risk=not outcome.overdue and is_at_risk(outcome.trigger, outcome.due, as_of, compiled.calendar,
                                                        at_risk))))
-    return [action for *_, action in sorted(actions, key=lambda item: item[:3])]
+    return [action for _, action in sorted(actions, key=lambda item: item[0])]
 
 
 def is_at_risk(trigger: dt.datetime | None, due: dt.datetime | None, as_of: dt.datetime,
                calendar: WorkCalendar, at_risk: AtRisk) -> bool:
-    """In the last `fraction` of the trigger→due window, or within its last `working_days` working days."""
+    """SPEC §9's warning window (policykit.judge.status.at_risk) for one action; never without a due."""
     if due is None or trigger is None:
         return False
-    window = (due - trigger).total_seconds()
-    if window > 0 and (due - as_of).total_seconds() <= at_risk.fraction * window:
-        return True
-    return calendar.working_days_left(as_of, due) <= at_risk.working_days
+    return bool(in_warning_window(micros(trigger), micros(due), micros(as_of), calendar.working_days_left(as_of, due),
+                                  at_risk.fraction, at_risk.working_days))
 
 
 def notes(policy: Policy, case: Case, as_of: dt.datetime) -> list[Note]:

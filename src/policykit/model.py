@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
@@ -187,47 +188,31 @@ class RuleBase(Frozen):
     note: str | None = None
 
 
-class DeadlineRule(RuleBase):
-    """The fulfilling event must come within (or, read literally, not before) a period after the trigger."""
+def _rule_models() -> dict[str, type]:
+    """Each registered kind's model, built on the types above (a kind defines its model with its decision)."""
+    from .judge.kinds import KINDS
 
-    kind: Literal["deadline"] = "deadline"
-    trigger: Pattern
-    fulfilled_by: Pattern
-    period: Period
-    as_written: str = Field(description="The deadline phrase, verbatim.")
-    bound_as_written: Bound
-    readings: dict[ReadingName, Reading]
-    default_reading: ReadingName = "intended"
-
-
-class OrderRule(RuleBase):
-    """`first` must have occurred before `then` occurs."""
-
-    kind: Literal["order"] = "order"
-    first: Pattern
-    then: Pattern
+    built = {}
+    for name, kind in KINDS.items():
+        model = _BUILT.get(name)
+        if model is None:
+            model = _BUILT[name] = kind.define_model(sys.modules[__name__])
+            # importable (and so picklable) from here, whatever function made it
+            model.__module__, model.__qualname__ = __name__, model.__name__
+            globals()[model.__name__] = model
+        built[name] = model
+    return built
 
 
-class ObligationRule(RuleBase):
-    """Once `when` occurs, `require` is owed (before `before`, if given); case_closed ends the wait."""
-
-    kind: Literal["obligation"] = "obligation"
-    when: Pattern
-    require: Pattern
-    before: Pattern | None = None
+def _rule_union(models: dict[str, type]):
+    return Annotated[Union[tuple(models.values())], Field(discriminator="kind")]
 
 
-class ChannelRule(RuleBase):
-    """An event must use the channel recorded on an earlier event (e.g. the agreed channel)."""
-
-    kind: Literal["channel"] = "channel"
-    event: Pattern
-    attribute: Id = "channel"
-    must_equal_event: Id
-    must_equal_attribute: Id
-
-
-Rule = Annotated[Union[DeadlineRule, OrderRule, ObligationRule, ChannelRule], Field(discriminator="kind")]
+_BUILT: dict[str, type] = {}
+_MODELS = _rule_models()
+DeadlineRule, OrderRule, ObligationRule, ChannelRule = (_MODELS[name] for name in
+                                                         ("deadline", "order", "obligation", "channel"))
+Rule = _rule_union(_MODELS)
 
 
 # --- compensation ------------------------------------------------------------------------------
@@ -340,3 +325,10 @@ class Policy(PolicyLookup, Frozen):
     # the versions before this one; not including itself keeps == and pickling free of cycles
     _earlier: tuple["Policy", ...] = PrivateAttr(default=())
 
+
+
+def rebuild_rules() -> None:
+    """Take in kinds registered since import (policykit.judge.kinds.register): the rule union and the policy."""
+    global Rule
+    Rule = _rule_union(_rule_models())
+    Policy.model_rebuild(force=True)

@@ -1,10 +1,11 @@
-"""The fast live path (post_many in batches, fastjudge closures, per-shape plans) reports exactly what the reference
-path (post() one event at a time, live.judge on a Context) reports: same Change lists, same advance() results,
-same judgements, verdicts and store rows."""
+"""LiveSession (post_many in batches, each kind's decision table over columns) reports exactly what the reference
+session of the tests (post() one event at a time, the scalar backend on a Context) reports: same Change lists, same
+advance() results, same judgements, verdicts and store rows — policies with several versions included."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 from pathlib import Path
 
@@ -17,6 +18,19 @@ from policykit.live import LiveSession
 from policykit.live.intake import content_id, micros, shown_attrs
 from policykit.live.store import SqliteStore
 from policykit.loader import load_policy
+
+
+def _sibling(name: str):
+    """A module of this folder (tests import in importlib mode, so siblings are loaded by path)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"_live_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+ReferenceSession = _sibling("reference_session").ReferenceSession
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUS3 = dt.timezone(dt.timedelta(hours=3))
@@ -80,23 +94,23 @@ def scripts(draw, start: dt.datetime):
     return steps
 
 
-def _run(policy, start, reading, steps, fast: bool | str, store=None):
-    judges = fast if isinstance(fast, str) else "fast" if fast else "reference"
-    session = LiveSession(policy, store=store, now=start, reading=reading, judges=judges)
+def _run(policy, start, reading, steps, fast: bool, store=None):
+    kind = LiveSession if fast else ReferenceSession
+    session = kind(policy, store=store, now=start, reading=reading)
     out = []
     for step in steps:
         if step[0] == "restart":
             if store is not None:
                 now = session.now
                 session.shutdown()
-                session = LiveSession(policy, store=store, now=start, reading=reading, judges=judges)
+                session = kind(policy, store=store, now=start, reading=reading)
                 out.append(session.now == now)
         elif step[0] == "close":
             out.append(session.close(step[1]).model_dump() if step[1] in session.cases else None)
         elif step[0] == "advance":
             target = max(session.now, start + dt.timedelta(hours=step[1]))
             out.append([c.to_dict() for c in session.advance(target)])
-        elif judges != "reference":
+        elif fast:
             out.append([c.to_dict() for c in session.post_many(step[1])])
         else:
             out.append([session.post(*item).to_dict() for item in step[1]])
@@ -108,66 +122,46 @@ def _run(policy, start, reading, steps, fast: bool | str, store=None):
 
 
 @pytest.mark.parametrize("policy_id,start,reading", POLICIES)
-def test_fast_batches_report_what_one_by_one_reference_posts_report(policy_id, start, reading):
+def test_batches_report_what_one_by_one_reference_posts_report(policy_id, start, reading):
     policy = load_policy(policy_id)
 
-    @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=int(os.environ.get("PK_EXAMPLES", 60)), deadline=None,
+              suppress_health_check=[HealthCheck.too_slow])
     @given(scripts(start))
     def check(steps):
-        assert _run(policy, start, reading, steps, fast=True) == _run(policy, start, reading, steps, fast=False)
+        assert _run(policy, start, reading, steps, True) == _run(policy, start, reading, steps, False)
 
     check()
 
 
-@pytest.mark.parametrize("policy_id,start,reading", POLICIES[:3])
-def test_columnar_batches_report_what_one_by_one_reference_posts_report(policy_id, start, reading):
-    policy = load_policy(policy_id)
-
-    @settings(max_examples=int(__import__("os").environ.get("PK_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(scripts(start))
-    def check(steps):
-        assert _run(policy, start, reading, steps, "columnar") == _run(policy, start, reading, steps, False)
-
-    check()
-
-
-def test_columnar_is_the_default_where_it_applies_and_refused_where_it_does_not():
-    from policykit.live.columnar import ColumnarSession
-    from policykit.live.percase import PerCaseSession
-
-    assert type(LiveSession("harif", now="2025-01-01")) is ColumnarSession
+def test_one_session_class_for_every_policy():
     mini = str(ROOT / "tests" / "fixtures" / "policies" / "mini.yaml")  # two versions
-    assert type(LiveSession(mini, now="2025-01-01")) is PerCaseSession
-    assert type(LiveSession("harif", judges="fast")) is PerCaseSession
-    with pytest.raises(ValueError, match="one policy version"):
-        LiveSession(mini, judges="columnar")
-    with pytest.raises(ValueError, match="judges must be one of"):
-        LiveSession("harif", judges="quick")
+    assert type(LiveSession("harif", now="2025-01-01")) is type(LiveSession(mini, now="2025-01-01")) is LiveSession
+    with pytest.raises(TypeError):
+        LiveSession("harif", judges="fast")  # one way of judging: the parameter is gone
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(steps=scripts(POLICIES[0][1]))
-def test_fast_columnar_and_reference_stores_hold_the_same_rows_and_restart_alike(tmp_path_factory, steps):
+def test_session_and_reference_stores_hold_the_same_rows_and_restart_alike(tmp_path_factory, steps):
     policy, start = load_policy("harif"), POLICIES[0][1]
     folder = tmp_path_factory.mktemp("stores")
     reference = _run(policy, start, None, steps, False, folder / "reference.sqlite")
-    assert _run(policy, start, None, steps, True, folder / "fast.sqlite") == reference
-    assert _run(policy, start, None, steps, "columnar", folder / "columnar.sqlite") == reference
+    assert _run(policy, start, None, steps, True, folder / "session.sqlite") == reference
     rows = []
-    for name in ("fast", "columnar", "reference"):
+    for name in ("session", "reference"):
         store = SqliteStore(folder / f"{name}.sqlite")
         events = list(store.load())
         store.close()  # held by one connection at a time
         with sqlite3.connect(folder / f"{name}.sqlite") as db:
             rows.append((events, db.execute("SELECT * FROM facts ORDER BY case_id, fact").fetchall(),
                          db.execute("SELECT * FROM closed ORDER BY case_id").fetchall()))
-    assert rows[0] == rows[2] and rows[1] == rows[2]
+    assert rows[0] == rows[1]
 
 
-@pytest.mark.parametrize("judges", ["columnar", "fast"])
-def test_a_batch_with_one_bad_event_takes_nothing_even_after_the_fast_path_warmed_up(tmp_path, judges):
-    session = LiveSession("harif", store=tmp_path / "live.sqlite", now="2025-03-01", judges=judges)
+def test_a_batch_with_one_bad_event_takes_nothing_even_after_the_fast_path_warmed_up(tmp_path):
+    session = LiveSession("harif", store=tmp_path / "live.sqlite", now="2025-03-01")
     session.post_many([("H1", {"type": "request_completed", "at": "2025-03-02T09:00"})])
     good = {"type": "decision_notified", "at": "2025-03-03T09:00", "channel": "phone"}
     for bad, code in [({"type": "decision_notified", "at": "2025-03-03T09:00", "channel": "pigeon"}, "unknown-channel"),

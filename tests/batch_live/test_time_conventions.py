@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from policykit.batch.runner import run_batch
 from policykit.case import case_from_data
 from policykit.engine import evaluate
-from policykit.live.session import LiveSession
+from policykit.live import LiveSession
 from policykit.loader import load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +76,7 @@ def _batch(tmp_path: Path, log: Path, policy_ref: str, as_of: str, fmt: str, fas
 
 
 def _live(policy, cases, as_of) -> dict:
-    session = LiveSession(policy, judges="columnar")
+    session = LiveSession(policy)
     dues = {}
     for case_id, events in sorted(cases.items()):
         for kind, at in sorted(events, key=lambda e: _instant(e[1])):

@@ -6,7 +6,7 @@ import pytest
 
 from policykit.config import AtRisk
 from policykit.engine import evaluate
-from policykit.rules import compile_policy
+from policykit.judge.compiled import compile_policy
 
 AS_OF = "2025-06-30T00:00:00+03:00"
 

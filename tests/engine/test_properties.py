@@ -12,7 +12,7 @@ from policykit.verdict import Verdict
 from policykit.engine import evaluate
 from policykit.loader import load_policy
 from policykit.records import record_of
-from policykit.rules import _COMPILED
+from policykit.judge.compiled import _COMPILED
 
 CAL = WorkCalendar()
 TZ = CAL.tz

@@ -23,7 +23,6 @@ from policykit.limits import Limits  # noqa: E402
 from policykit.live import LiveSession  # noqa: E402
 from policykit.live.store import MemoryStore, SqliteStore, Store  # noqa: E402
 
-JUDGES = ["columnar", "fast", "reference"]
 NOW = "2025-03-01T08:00:00+03:00"
 FIRST = ("H1", {"type": "request_completed", "at": "2025-03-01T09:00:00+03:00", "id": "e1"})
 SECOND = ("H1", {"type": "applicant_informed", "at": "2025-03-01T10:00:00+03:00", "id": "e2"})
@@ -86,10 +85,9 @@ def _stored(path) -> list[tuple[str, str | None]]:
 # --- 1. a failed store write acknowledges nothing -------------------------------------------------------------
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-@pytest.mark.parametrize("judges", JUDGES)
-def test_a_failed_write_takes_nothing_and_the_resend_is_new_and_survives_restart(tmp_path, judges, fault):
+def test_a_failed_write_takes_nothing_and_the_resend_is_new_and_survives_restart(tmp_path, fault):
     path = tmp_path / "live.sqlite"
-    session = LiveSession("harif", store=path, now=NOW, judges=judges)
+    session = LiveSession("harif", store=path, now=NOW)
     session.post(*FIRST)
     session.close("H1")  # a closed case: the failed post below reopens it, which must be undone too
     session.post(*NEW_CASE)
@@ -114,14 +112,13 @@ def test_a_failed_write_takes_nothing_and_the_resend_is_new_and_survives_restart
     assert session.post(*SECOND).duplicate
     session.shutdown()
     assert sorted(_stored(path)) == [("H1", "e1"), ("H1", "e2"), ("H2", "e3"), ("H2", "e5"), ("H3", LONG)]
-    restarted = LiveSession("harif", store=path, judges=judges)
+    restarted = LiveSession("harif", store=path)
     assert set(restarted.cases) == {"H1", "H2", "H3"} and len(restarted.cases["H1"].events) == 2
     restarted.shutdown()
 
 
-@pytest.mark.parametrize("judges", JUDGES)
-def test_shutdown_works_while_the_store_is_still_failing(tmp_path, judges):
-    session = LiveSession("harif", store=tmp_path / "live.sqlite", now=NOW, judges=judges)
+def test_shutdown_works_while_the_store_is_still_failing(tmp_path):
+    session = LiveSession("harif", store=tmp_path / "live.sqlite", now=NOW)
     session.post(*FIRST)
     _read_only(session)
     with pytest.raises(PolicykitError):
@@ -132,19 +129,18 @@ def test_shutdown_works_while_the_store_is_still_failing(tmp_path, judges):
 
 # --- 2. one session per store ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("judges", JUDGES)
-def test_a_second_opener_in_this_process_is_refused_until_the_first_shuts_down(tmp_path, judges):
+def test_a_second_opener_in_this_process_is_refused_until_the_first_shuts_down(tmp_path):
     path = tmp_path / "live.sqlite"
-    first = LiveSession("harif", store=path, now=NOW, judges=judges)
+    first = LiveSession("harif", store=path, now=NOW)
     first.post(*FIRST)
     with pytest.raises(PolicykitError) as info:
-        LiveSession("harif", store=path, judges=judges)
+        LiveSession("harif", store=path)
     assert info.value.first.code == "store-locked" and info.value.first.span.file == str(path)
     with pytest.raises(sqlite3.OperationalError, match="locked"):  # any other client too
         sqlite3.connect(path, timeout=0).execute("SELECT * FROM batches").fetchall()
     first.post(*SECOND)  # the holder is unaffected
     first.shutdown()
-    second = LiveSession("harif", store=path, judges=judges)
+    second = LiveSession("harif", store=path)
     assert len(second.cases["H1"].events) == 2
     second.shutdown()
 
@@ -194,11 +190,10 @@ def test_another_process_is_refused_and_a_killed_holder_releases_the_store(tmp_p
     assert _stored(path) == [("H1", "e1")]
 
 
-@pytest.mark.parametrize("judges", JUDGES)
-def test_restore_takes_an_event_stored_twice_once(tmp_path, judges):
+def test_restore_takes_an_event_stored_twice_once(tmp_path):
     """Two writers (before stores were held) could store one event twice: restore and reopening take it once."""
     path = tmp_path / "live.sqlite"
-    session = LiveSession("harif", store=path, now=NOW, judges=judges)
+    session = LiveSession("harif", store=path, now=NOW)
     session.post_many([FIRST, SECOND, NEW_CASE])
     session.close("H2")
     session.shutdown()
@@ -209,7 +204,7 @@ def test_restore_takes_an_event_stored_twice_once(tmp_path, judges):
     db.execute("UPDATE closed SET events=?", (closed[:-1] + ", " + closed[1:],))  # its copy twice, too
     db.commit()
     db.close()
-    restarted = LiveSession("harif", store=path, judges=judges)
+    restarted = LiveSession("harif", store=path)
     assert len(restarted.cases["H1"].events) == 2
     assert restarted.post(*SECOND).duplicate
     restarted.post("H2", {"type": "applicant_informed", "at": "2025-03-01T13:00:00+03:00"})  # reopens H2
@@ -219,9 +214,8 @@ def test_restore_takes_an_event_stored_twice_once(tmp_path, judges):
 
 # --- 3. an event far ahead of the clock -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("judges", JUDGES)
-def test_an_event_more_than_the_tolerance_ahead_is_refused_and_changes_nothing(tmp_path, judges):
-    session = LiveSession("harif", store=tmp_path / "live.sqlite", now=NOW, judges=judges)
+def test_an_event_more_than_the_tolerance_ahead_is_refused_and_changes_nothing(tmp_path):
+    session = LiveSession("harif", store=tmp_path / "live.sqlite", now=NOW)
     session.post_many([FIRST, NEW_CASE])
     before = _state(session)
     far = ("H1", {"type": "applicant_informed", "at": "2026-03-01T10:00:00+03:00", "id": "typo"})
@@ -237,30 +231,28 @@ def test_an_event_more_than_the_tolerance_ahead_is_refused_and_changes_nothing(t
     assert _stored(tmp_path / "live.sqlite") == [("H1", "e1"), ("H2", "e3")]
 
 
-@pytest.mark.parametrize("judges", JUDGES)
-def test_the_tolerance_is_exact_configurable_and_follows_the_clock(judges, monkeypatch):
-    session = LiveSession("harif", now=NOW, judges=judges)
+def test_the_tolerance_is_exact_configurable_and_follows_the_clock(monkeypatch):
+    session = LiveSession("harif", now=NOW)
     assert not session.post("H1", {"type": "request_completed", "at": "2025-03-02T08:00:00+03:00"}).duplicate
     with pytest.raises(PolicykitError):  # one microsecond past a day after the clock (now the event's instant)
         session.post("H1", {"type": "applicant_informed", "at": "2025-03-03T08:00:00.000001+03:00"})
     session.advance("2025-04-01")  # advance() moves the clock, and the window with it
     session.post("H1", {"type": "applicant_informed", "at": "2025-04-02T00:00:00+03:00"})
-    short = LiveSession("harif", now=NOW, judges=judges, future_tolerance=dt.timedelta(hours=1))
+    short = LiveSession("harif", now=NOW, future_tolerance=dt.timedelta(hours=1))
     with pytest.raises(PolicykitError) as info:
         short.post(*SECOND)
     assert "more than 1 hour after" in str(info.value)
     monkeypatch.setenv("POLICYKIT_MAX_EVENT_LEAD_SECONDS", str(400 * 86_400))
-    LiveSession("harif", now=NOW, judges=judges).post("H1", {"type": "request_completed", "at": "2026-03-01"})
+    LiveSession("harif", now=NOW).post("H1", {"type": "request_completed", "at": "2026-03-01"})
     with pytest.raises(ValueError):
-        LiveSession("harif", judges=judges, future_tolerance=-dt.timedelta(1))
+        LiveSession("harif", future_tolerance=-dt.timedelta(1))
 
 
-@pytest.mark.parametrize("judges", JUDGES)
-def test_a_replay_takes_any_gap_until_the_present_is_known(tmp_path, judges):
+def test_a_replay_takes_any_gap_until_the_present_is_known(tmp_path):
     """Without `now` or `advance()` the session is a replay (its clock starts at its first event, SPEC §11): a
     case's weeks-long history is taken; from the first advance() on, the guard holds, also after a restart."""
     path = tmp_path / "live.sqlite"
-    session = LiveSession("harif", store=path, judges=judges)  # no now: no clock yet
+    session = LiveSession("harif", store=path)  # no now: no clock yet
     session.post_many([("H1", {"type": "request_received", "at": "2031-05-01T09:00", "channel": "phone"}),
                        ("H1", {"type": "request_completed", "at": "2031-05-04T09:00"}),
                        ("H2", {"type": "request_completed", "at": "2031-06-20T09:00"})])
@@ -270,7 +262,7 @@ def test_a_replay_takes_any_gap_until_the_present_is_known(tmp_path, judges):
         session.post("H1", {"type": "applicant_informed", "at": "2031-06-23T09:00"})
     assert info.value.first.code == "event-too-far-ahead"
     session.shutdown()
-    restarted = LiveSession("harif", store=path, judges=judges, now="2031-06-21T10:00")
+    restarted = LiveSession("harif", store=path, now="2031-06-21T10:00")
     with pytest.raises(PolicykitError) as info:
         restarted.post("H1", {"type": "applicant_informed", "at": "2031-06-23T09:00"})
     assert info.value.first.code == "event-too-far-ahead"
@@ -280,9 +272,8 @@ def test_a_replay_takes_any_gap_until_the_present_is_known(tmp_path, judges):
 
 # --- 4. events per case ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("judges", JUDGES)
-def test_the_events_per_case_limit_applies_to_posts(tmp_path, judges):
-    session = LiveSession("harif", store=tmp_path / "live.sqlite", now=NOW, judges=judges,
+def test_the_events_per_case_limit_applies_to_posts(tmp_path):
+    session = LiveSession("harif", store=tmp_path / "live.sqlite", now=NOW,
                           limits=Limits(max_events_per_case=3))
     session.post_many([FIRST, SECOND])
     event = {"type": "applicant_informed", "at": "2025-03-01T10:30:00+03:00"}
@@ -345,11 +336,10 @@ def _corrupted(tmp_path, how: str):
 @pytest.mark.parametrize("how", ["not a database", "truncated pages", "instants cut short",
                                  "a column of the wrong size", "attributes not JSON", "a closed copy not JSON",
                                  "a wrong table"])
-@pytest.mark.parametrize("judges", JUDGES)
-def test_a_corrupt_store_is_store_corrupt_naming_the_file(tmp_path, how, judges):
+def test_a_corrupt_store_is_store_corrupt_naming_the_file(tmp_path, how):
     path = _corrupted(tmp_path, how)
     with pytest.raises(PolicykitError) as info:
-        session = LiveSession("harif", store=path, judges=judges)
+        session = LiveSession("harif", store=path)
         session.post("H2", {"type": "applicant_informed", "at": "2025-03-01T13:00:00+03:00"})  # reads the copy
     assert info.value.first.code == "store-corrupt" and info.value.first.span.file == str(path)
     assert len(str(info.value).splitlines()) == 1

@@ -1,6 +1,6 @@
-"""The columnar fast path: every rule kind as comparisons of first-occurrence positions and numpy business-day
-arithmetic over a whole partition.  Cases it cannot decide exactly (missing pattern attributes, contradicting
-facts) are sent to `evaluate()`; a differential test holds it equal to `evaluate()` case by case."""
+"""Batch's backend: each rule kind's decision table (policykit.judge) run over a whole partition, its queries
+answered with first-occurrence positions and numpy business-day arithmetic; the scenario corpus and the
+differential tests hold it equal to `evaluate()` case by case."""
 
 from __future__ import annotations
 
@@ -11,13 +11,15 @@ import pyarrow as pa
 
 from ..compensation import assess
 from ..config import load_settings
-from ..rules import ChannelCheck, DeadlineCheck, Matcher, ObligationCheck, OrderCheck, compile_policy
+from ..judge import columns
+from ..judge.compiled import compile_policy
+from ..matching import Matcher
 from .calendar_np import NumpyCalendar
 from .columns import LINE, TYPE
 from .normalize import AT_US, REJECTED
 from .reference import rejected_counts
-from .findings_np import BREACHED, MET, NONE, PENDING, SECOND, UNDETERMINED, RuleResult, assemble, count
-from .tabular import rows_table, verdict_row
+from .findings_np import NONE, RuleResult, assemble, count
+from .tabular import rows_table
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -39,7 +41,6 @@ class Partition:
         self._type_codes = types.indices.to_numpy(zero_copy_only=False)
         self._type_index = {v: i for i, v in enumerate(types.dictionary.to_pylist())}
         self._columns: dict[str, np.ndarray] = {}
-        self.unknown = np.zeros(self.groups, dtype=bool)
 
     def column(self, name: str) -> np.ndarray:
         """An attribute column as an object array (None where absent)."""
@@ -52,16 +53,15 @@ class Partition:
         code = self._type_index.get(event)
         return np.zeros(self.n, bool) if code is None else self._type_codes == code
 
-    def matches(self, matcher: Matcher) -> np.ndarray:
-        """Seen rows matching `matcher`; cases with a row that lacks a needed attribute are marked unknown."""
+    def candidates(self, matcher: Matcher) -> tuple[np.ndarray, np.ndarray]:
+        """Seen rows matching `matcher`, and seen rows of its type lacking an attribute it needs (undecidable)."""
         rows = self.is_type(matcher.event) & self.seen
+        maybe = np.zeros(self.n, dtype=bool)
         for name, value in matcher.where:
             values = self.column(name)
-            missing = rows & np.equal(values, None)
-            if missing.any():
-                self.unknown[self.gid[missing]] = True
+            maybe |= rows & np.equal(values, None)
             rows = rows & (values == value)
-        return rows
+        return rows, maybe
 
     def first(self, rows: np.ndarray, after: np.ndarray | None = None,
               before: np.ndarray | None = None) -> np.ndarray:
@@ -89,175 +89,191 @@ class Partition:
         return out
 
 
-def _deadline(check: DeadlineCheck, p: Partition, cal: NumpyCalendar, as_of_us: int) -> RuleResult:
-    r = RuleResult(p.groups)
-    trig = p.first(p.matches(check.trigger))
-    triggered = trig != NONE
-    tpos = p.position(trig)
-    done = p.first(p.matches(check.fulfilled_by), after=tpos)
-    closed = p.first(p.is_type("case_closed") & p.seen, after=tpos)
-    start, done_at = p.at_of(trig), p.at_of(done)
-    has_done, has_closed = done != NONE, closed != NONE
-    r.trigger[triggered] = start[triggered]
-    period = check.rule.period
-    r.expects = check.fulfilled_by.event
-    r.status[triggered] = PENDING
-    r.status[triggered & ~has_done & has_closed] = BREACHED
-    if check.bound == "at_most":
-        due = cal.due(np.where(triggered, start, 0), period.amount, period.unit)
-        r.due[triggered] = due[triggered]
-        met = triggered & has_done & (done_at <= due)
-        late = triggered & has_done & ~met
-        # a closed case stops the clock: lateness runs to the closure, not to as_of (as rules.py)
-        stop = np.where(has_closed, p.at_of(closed), as_of_us)
-        overdue = triggered & ~has_done & (stop > due)
-        r.overdue = overdue & ~has_closed  # still owed: SPEC §9
-        r.status[met] = MET
-        r.status[late | overdue] = BREACHED
-        r.fulfilled[has_done & triggered] = done_at[has_done & triggered]
-        r.late[late] = cal.late_by(due[late], done_at[late], period.unit)
-        r.late[overdue] = cal.late_by(due[overdue], stop[overdue], period.unit)
-        return r
-    r.fulfilled[has_done & triggered] = done_at[has_done & triggered]
-    if check.bound == "at_least":
-        earliest = cal.not_before(np.where(triggered, start, 0), period.amount, period.unit)
-        r.not_before[triggered] = earliest[triggered]
-        r.status[triggered & has_done] = np.where(done_at < earliest, BREACHED, MET)[triggered & has_done]
-    else:
-        r.status[triggered & has_done] = MET
+class Hits:
+    """Per case, the first row matching a pattern in a range (NONE: none), and whether an undecidable row came
+    before it."""
+
+    __slots__ = ("row", "unknown", "found", "absent", "known", "position", "at")
+
+    def __init__(self, p: Partition, row: np.ndarray, unknown: np.ndarray) -> None:
+        self.row, self.unknown = row, unknown
+        self.found = row != NONE
+        self.absent, self.known = ~self.found, ~unknown
+        self.position = p.position(row)
+        self.at = p.at_of(row)
+
+
+class PartitionQuery:
+    """The questions a kind's decision table asks (policykit.judge), answered for every case of a partition."""
+
+    def __init__(self, p: Partition, cal: NumpyCalendar, as_of_us: int) -> None:
+        self.p, self.cal, self.now = p, cal, as_of_us
+        self._nothing = Hits(p, np.full(p.groups, NONE), np.zeros(p.groups, dtype=bool))
+        self._found: dict[tuple, Hits] = {}
+
+    def find(self, matcher: Matcher, after: Hits | None = None, before: Hits | None = None) -> Hits:
+        """Per case, the first row matching `matcher` after `after` (none after an absent one), before `before`."""
+        key = (matcher, id(after), id(before))
+        known = self._found.get(key)
+        if known is None:
+            p = self.p
+            rows, maybe = p.candidates(matcher)
+            lo = after.position if after is not None else None
+            hi = np.where(before.found, before.position, NONE) if before is not None else None
+            first = p.first(rows, lo, hi)
+            blocked = p.first(maybe, lo, hi) < first if maybe.any() else np.zeros(p.groups, dtype=bool)
+            known = self._found[key] = Hits(p, first, blocked)
+        return known
+
+    def closed(self, after: Hits | None = None) -> Hits:
+        """Per case, the first case_closed after `after`."""
+        return self.find(_CLOSED, after)
+
+    def nothing(self) -> Hits:
+        return self._nothing
+
+    def due(self, hit: Hits, amount: int, unit: str) -> np.ndarray:
+        return np.where(hit.found, self.cal.due(np.where(hit.found, hit.at, 0), amount, unit), NONE)
+
+    def not_before(self, hit: Hits, amount: int, unit: str) -> np.ndarray:
+        return np.where(hit.found, self.cal.not_before(np.where(hit.found, hit.at, 0), amount, unit), NONE)
+
+    def late_by(self, due: np.ndarray, at: np.ndarray, unit: str) -> np.ndarray:
+        """Units late where `at` is after `due` (both present), else -1."""
+        late = (due != NONE) & (at != NONE) & (at > due)
+        out = np.full(len(due), -1, dtype=np.int64)
+        if late.any():
+            out[late] = self.cal.late_by(due[late], at[late], unit)
+        return out
+
+    @staticmethod
+    def pick(condition, then, otherwise):
+        return np.where(condition, then, otherwise)
+
+    def value(self, hit: Hits, attribute: str) -> np.ndarray:
+        """An attribute of each case's hit (None where absent)."""
+        out = np.full(self.p.groups, None, dtype=object)
+        out[hit.found] = self.p.column(attribute)[hit.row[hit.found]]
+        return out
+
+    @staticmethod
+    def none(values: np.ndarray) -> np.ndarray:
+        return np.equal(values, None)
+
+    @staticmethod
+    def missing(hit: Hits) -> None:
+        return None  # what would decide is told by the scalar backend (policykit.judge.scalar)
+
+    lacking = staticmethod(lambda hit, event_type, attribute: None)
+
+
+_CLOSED = Matcher("case_closed")
+
+
+def _judged(compiled_rule, q: PartitionQuery, groups: int) -> RuleResult:
+    """One rule's findings over the partition: its kind's decision table run on columns."""
+    branches = compiled_rule.kind.decide(compiled_rule, q)
+    chosen = columns.chosen_branches(branches, groups)
+    r = RuleResult(groups)
+    r.status = columns.statuses(branches, chosen)
+    found = columns.fields(branches, chosen)
+    r.trigger, r.due, r.fulfilled, r.not_before, r.late = (found[name] for name in (*columns.INSTANT_FIELDS, "late"))
+    r.unit = found["unit"]
+    r.action_due = columns.dues(branches, chosen)
+    r.overdue = columns.overdue(branches, chosen)
+    r.owing = columns.owing(branches, chosen)
+    r.expects, r.before = columns.owes(branches)
     return r
 
 
-def _order(check: OrderCheck, p: Partition) -> RuleResult:
-    r = RuleResult(p.groups)
-    then = p.first(p.matches(check.then))
-    happened = then != NONE
-    first = p.first(p.matches(check.first), before=p.position(then))
-    in_order = happened & (first != NONE)
-    r.status[happened] = BREACHED
-    r.status[in_order] = MET
-    r.trigger[in_order] = p.at_of(first)[in_order]
-    r.fulfilled[happened] = p.at_of(then)[happened]
-    # neither step yet on an open case: the earlier one is owed before the later (SPEC §9)
-    closed = p.first(p.is_type("case_closed") & p.seen) != NONE
-    r.status[~happened & ~closed & (first == NONE)] = PENDING
-    r.expects, r.before = check.first.event, check.then.event
-    return r
-
-
-def _obligation(check: ObligationCheck, p: Partition) -> RuleResult:
-    r = RuleResult(p.groups)
-    cond = p.first(p.matches(check.when))
-    arisen = cond != NONE
-    cpos = p.position(cond)
-    done = p.first(p.matches(check.require), after=cpos)
-    limit = p.first(p.matches(check.before), after=cpos) if check.before else np.full(p.groups, NONE)
-    closed = p.first(p.is_type("case_closed") & p.seen, after=cpos)
-    has_done, has_limit = done != NONE, limit != NONE
-    met = arisen & has_done & (~has_limit | (done < limit))
-    r.expects = check.require.event
-    r.trigger[arisen] = p.at_of(cond)[arisen]
-    r.status[arisen] = PENDING
-    r.status[arisen & (closed != NONE)] = BREACHED
-    r.status[arisen & has_limit] = BREACHED
-    r.status[met] = MET
-    with_done = arisen & has_done & (met | has_limit)
-    r.fulfilled[with_done] = p.at_of(done)[with_done]
-    return r
-
-
-def _channel(check: ChannelCheck, p: Partition) -> RuleResult:
-    r = RuleResult(p.groups)
-    rule = check.rule
-    hit = p.first(p.matches(check.event))
-    ref = p.first(p.is_type(rule.must_equal_event) & p.seen)
-    agreed = np.full(p.groups, None, dtype=object)
-    has_ref = ref != NONE
-    agreed[has_ref] = p.column(rule.must_equal_attribute)[ref[has_ref]]
-    used = np.full(p.groups, None, dtype=object)
-    has_hit = hit != NONE
-    used[has_hit] = p.column(rule.attribute)[hit[has_hit]]
-    applies = has_hit & np.not_equal(agreed, None)
-    r.status[applies] = np.where(np.equal(used, None), UNDETERMINED, np.where(used == agreed, MET, BREACHED))[applies]
-    r.trigger[applies] = p.at_of(ref)[applies]
-    r.fulfilled[applies] = p.at_of(hit)[applies]
-    return r
-
-
-def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, rejects) -> pa.Table | None:
-    """Tabular verdicts of a grouped partition, or None when this policy needs the reference path throughout."""
-    if len(policy.versions) > 1:
-        return None
-    settings = load_settings()
-    reading = job.reading if job.reading is not None else settings.reading
-    compiled = compile_policy(policy, reading)
+def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, rejects) -> pa.Table:
+    """Tabular verdicts of a grouped partition: each version's cases (by the local date of their first event)
+    judged by policykit.judge's decision tables over columns, in the partition's case order."""
     as_of = dt.datetime.fromisoformat(job.as_of)
     as_of_us = (as_of - _EPOCH) // dt.timedelta(microseconds=1)  # exact, before 1970 too
-    p = Partition(table, bounds, as_of_us)
-    if p.groups == 0:
+    rejected = rejected_counts(table, bounds)
+    stats.events = table.num_rows - int(rejected.sum())
+    if len(bounds) < 2:
         return rows_table([], policy.calendar.timezone)
+    versions = _versions(policy, table, bounds, as_of_us)
+    if len(policy.versions) == 1 or (versions == versions[0]).all():
+        return _judge_version(policy.versions[int(versions[0])], table, bounds, rejected, job, stats, rejects,
+                              as_of, as_of_us)
+    parts, order = [], []
+    for number in np.unique(versions).tolist():
+        groups = np.flatnonzero(versions == number)
+        rows = np.concatenate([np.arange(bounds[g], bounds[g + 1]) for g in groups])
+        sizes = np.diff(bounds)[groups]
+        parts.append(_judge_version(policy.versions[number], table.take(pa.array(rows)),
+                                    np.r_[0, np.cumsum(sizes)], rejected[groups], job, stats, rejects, as_of,
+                                    as_of_us))
+        order.append(groups)
+    return pa.concat_tables(parts).take(pa.array(np.argsort(np.concatenate(order), kind="stable")))
+
+
+def _versions(policy, table: pa.Table, bounds: np.ndarray, as_of_us: int) -> np.ndarray:
+    """Per case, the number of the version in force on the local date of its first event (of as_of without)."""
+    if len(policy.versions) == 1:
+        return np.zeros(len(bounds) - 1, dtype=np.int64)
+    from .zone_np import zone_columns
+
+    at = table.column(AT_US).to_numpy()
+    placeholder = table.column(REJECTED).to_numpy(zero_copy_only=False)
+    first = np.minimum.reduceat(np.where(placeholder, NONE, at), bounds[:-1])
+    first = np.where(first == NONE, as_of_us, first)
+    days = zone_columns(policy.calendar.timezone).local_day(first).astype("datetime64[D]")
+    starts = [np.datetime64(v.effective_from, "D") if v.effective_from else None for v in policy.versions]
+    out = np.zeros(len(first), dtype=np.int64)
+    for number, start in enumerate(starts):  # the latest version whose effective_from is not after the date
+        if number:
+            out[days >= start if start is not None else slice(None)] = number
+    return out
+
+
+def _judge_version(version, table: pa.Table, bounds: np.ndarray, rejected: np.ndarray, job, stats, rejects,
+                   as_of: dt.datetime, as_of_us: int) -> pa.Table:
+    """The verdicts of cases all judged under one policy version."""
+    settings = load_settings()
+    reading = job.reading if job.reading is not None else settings.reading
+    compiled = compile_policy(version, reading)
+    p = Partition(table, bounds, as_of_us)
     events = p.at[~p.placeholder]  # rejected rows kept for their case (SPEC §10) are no events
     cal = NumpyCalendar.for_range(compiled.calendar, events.min(initial=as_of_us), max(events.max(initial=0), as_of_us))
-    results = []
-    for check in compiled.rules:
-        if isinstance(check, DeadlineCheck):
-            results.append(_deadline(check, p, cal, as_of_us))
-        elif isinstance(check, OrderCheck):
-            results.append(_order(check, p))
-        elif isinstance(check, ObligationCheck):
-            results.append(_obligation(check, p))
-        elif isinstance(check, ChannelCheck):
-            results.append(_channel(check, p))
-        else:
-            return None
-    compensation, contradicted = _compensation(policy, p, job.facts)
-    rejected = rejected_counts(table, bounds)
-    fallback = p.unknown | contradicted | (rejected > 0)  # incomplete cases (SPEC §10) take the reference path
-    fast = ~fallback
-    used = sorted({c.reading for c in compiled.rules if isinstance(c, DeadlineCheck)})
+    q = PartitionQuery(p, cal, as_of_us)
+    results = [_judged(rule, q, p.groups) for rule in compiled.rules]
+    compensation, contradictions = _compensation(version, p, job.facts)
+    rejects.extend(contradictions)
+    used = sorted({r.reading for r in compiled.rules if r.reading})
     verdict_reading = reading or (used[0] if len(used) == 1 else None)
-    fast_table = assemble(policy, compiled, p, results, compensation, fast, cal, as_of, as_of_us,
-                           verdict_reading, settings)
-    count(stats, results, fast, compiled, cal)
-    stats.events = table.num_rows - int(rejected.sum())
-    if not fallback.any():
-        return fast_table
-    from .reference import cases_of, judge, mark_incomplete
-
-    slow_rows = []
-    slow = np.flatnonzero(fallback)
-    for count_rejected, (verdict, bad) in zip(rejected[slow].tolist(), judge(
-            policy, cases_of(table, bounds, job.attributes, job.facts, slow), as_of, job.reading)):
-        row = mark_incomplete(verdict_row(verdict), count_rejected)
-        slow_rows.append(row)
-        stats.add_verdict_row(row)
-        rejects.extend(bad)
-    stats.fallback_cases += len(slow_rows)
-    return pa.concat_tables([fast_table, rows_table(slow_rows, policy.calendar.timezone)])
+    out = assemble(version, compiled, p, results, compensation, rejected, cal, as_of_us, verdict_reading, settings)
+    count(stats, results, out, compiled)
+    return out
 
 
 def _compensation(policy, p: Partition, facts: tuple[str, ...]):
-    """Per case (status, unknown facts) via `assess` on each distinct combination of facts; contradicting cases."""
-    contradicted = np.zeros(p.groups, dtype=bool)
+    """Per case (status, unknown facts) via `assess` on each distinct combination of facts, and the rows whose
+    fact contradicts the case's first value (rejected, as the reference path rejects them)."""
     codes = np.zeros(p.groups, dtype=np.int64)
     names = list(facts)
-    for k, fact in enumerate(names):
+    line = p.table.column(LINE).to_numpy()
+    contradictions: list[tuple[int, int, str]] = []
+    for fact in names:
         column = p.table.column(fact)
         if column.null_count == len(column):
             codes = codes * 3
             continue
         values = column.cast(pa.int64()).fill_null(-1).to_numpy()
-        line = p.table.column(LINE).to_numpy()
         # the case's value is its first non-empty cell in file order; another value later is a contradiction
-        known = values >= 0
+        known = (values >= 0) & ~p.placeholder
         first_line = np.where(known, line, NONE)
         first = np.minimum.reduceat(first_line, p.starts)
         chosen = np.full(p.groups, -1)
         hit = known & (line == first[p.gid])
         chosen[p.gid[hit]] = values[hit]
-        lo = np.maximum.reduceat(np.where(known, values, -1), p.starts)
-        hi_min = np.minimum.reduceat(np.where(known, values, 2), p.starts)
-        contradicted |= (lo >= 0) & (hi_min != lo)
+        against = known & (values != chosen[p.gid])
+        for row_line in line[against].tolist():
+            contradictions.append((row_line, len(contradictions), f"fact '{fact}' contradicts an earlier row of "
+                                                                  "this case"))
         codes = codes * 3 + (chosen + 1)
     table: dict[int, tuple[str, list[str]]] = {}
     for code in np.unique(codes).tolist():
@@ -269,6 +285,5 @@ def _compensation(policy, p: Partition, facts: tuple[str, ...]):
         facts_map = {n: (None if d == 0 else d == 2) for n, d in zip(names, digits) if d != 0}
         result = assess(policy.compensation, facts_map)
         table[code] = (result.status, list(result.unknown_facts))
-    return (codes, table), contradicted
-
-
+    # in file order, a row's facts in their column order (as the reference path reports them)
+    return (codes, table), [(row_line, text) for row_line, _, text in sorted(contradictions)]

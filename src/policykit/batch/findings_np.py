@@ -7,70 +7,50 @@ from collections import Counter
 import numpy as np
 import pyarrow as pa
 
-from ..rules import DeadlineCheck
+from ..judge.status import BREACHED, CASE_STATUSES, NO_INSTANT, NOT_APPLICABLE, STATUSES, \
+    at_risk as in_warning_window, case_status_codes
 from .calendar_np import NumpyCalendar
 from .columns import CASE_ID
 from .tabular import CATEGORY, INCOMPLETE, action_type, finding_type, schema
 
-NONE = np.iinfo(np.int64).max
-STATUS = np.array(["met", "breached", "pending", "not_applicable", "undetermined"], dtype=object)
-MET, BREACHED, PENDING, NA, UNDETERMINED = range(5)
-SECOND = 1_000_000
+NONE = NO_INSTANT
 
 
 class RuleResult:
-    """Column arrays of one rule's findings over a partition."""
+    """Column arrays of one rule's findings over a partition (policykit.judge.status codes; instants in µs)."""
 
     def __init__(self, groups: int) -> None:
-        self.status = np.full(groups, NA, dtype=np.int8)
+        self.status = np.full(groups, NOT_APPLICABLE, dtype=np.int8)
         self.trigger = np.full(groups, NONE)
         self.due = np.full(groups, NONE)
         self.fulfilled = np.full(groups, NONE)
         self.not_before = np.full(groups, NONE)
         self.late = np.full(groups, -1)
+        self.unit: str | None = None
+        self.action_due = np.full(groups, NONE)  # the due of the rule's action, where one is owed
+        self.owing = np.zeros(groups, dtype=bool)  # the case's to-do list has this rule's action (SPEC §9)
+        self.overdue = np.zeros(groups, dtype=bool)  # breached by time alone, the event still owed
         self.expects: str | None = None
-        self.overdue = np.zeros(groups, dtype=bool)  # breached by time alone, the event still owed (SPEC §9)
         self.before: str | None = None  # an order rule's later event, for its pending step's action
 
 
-def count(stats, results: list[RuleResult], fast: np.ndarray, compiled, cal: NumpyCalendar) -> None:
-    """Add the fast-path cases' statuses, breached rules and lateness to `stats`."""
-    statuses = np.stack([r.status for r in results])[:, fast] if results else np.zeros((0, fast.sum()))
-    statuses_by_case = case_status(statuses)
-    stats.cases += int(fast.sum())
-    for name, number in zip(*np.unique(statuses_by_case, return_counts=True)):
+def count(stats, results: list[RuleResult], table: pa.Table, compiled) -> None:
+    """Add the cases' statuses, incomplete cases, breached rules and lateness to `stats`."""
+    stats.cases += table.num_rows
+    for name, number in zip(*np.unique(table.column("status").to_numpy(zero_copy_only=False).astype(str),
+                                       return_counts=True)):
         stats.by_status[str(name)] += int(number)
-    for check, r in zip(compiled.rules, results):
-        breached = (r.status == BREACHED) & fast
+    stats.incomplete_cases += table.num_rows - table.column("incomplete").null_count
+    for rule, r in zip(compiled.rules, results):
+        breached = r.status == BREACHED
         if breached.any():
-            stats.breached_rules[check.rule.id] += int(breached.sum())
+            stats.breached_rules[rule.rule.id] += int(breached.sum())
         late = breached & (r.late >= 0)
-        if late.any() and isinstance(check, DeadlineCheck):
+        if late.any() and r.unit:
             values, counts = np.unique(r.late[late], return_counts=True)
-            bucket = stats.lateness.setdefault(check.rule.period.unit, Counter())
+            bucket = stats.lateness.setdefault(r.unit, Counter())
             for v, c in zip(values.tolist(), counts.tolist()):
                 bucket[v] += c
-
-
-CASE_STATUS = ["compliant", "in_progress", "undetermined", "non_compliant"]
-
-
-def _case_status_codes(statuses: np.ndarray) -> np.ndarray:
-    """SPEC §7 precedence over a (rules, cases) array, as indices into CASE_STATUS."""
-    out = np.zeros(statuses.shape[1], dtype=np.int8)
-    out[(statuses == PENDING).any(axis=0)] = 1
-    out[(statuses == UNDETERMINED).any(axis=0)] = 2
-    out[(statuses == BREACHED).any(axis=0)] = 3
-    return out
-
-
-def case_status(statuses: np.ndarray) -> np.ndarray:
-    """SPEC §7 precedence over a (rules, cases) array of status codes."""
-    out = np.full(statuses.shape[1], "compliant", dtype=object)
-    out[(statuses == PENDING).any(axis=0)] = "in_progress"
-    out[(statuses == UNDETERMINED).any(axis=0)] = "undetermined"
-    out[(statuses == BREACHED).any(axis=0)] = "non_compliant"
-    return out
 
 
 def _instants(micros: np.ndarray, tz: str) -> pa.Array:
@@ -100,47 +80,50 @@ def _coded(codes: np.ndarray, labels: list, mask: np.ndarray | None = None) -> p
     return pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string()))
 
 
-def assemble(policy, compiled, p, results, compensation, fast, cal, as_of, as_of_us,
-             verdict_reading, settings) -> pa.Table:
-    """The fast-path cases as a table in `tabular.schema`: findings and required actions nested."""
-    idx = np.flatnonzero(fast)
-    g, rules = len(idx), len(results)
+def assemble(policy, compiled, p, results, compensation, rejected, cal, as_of_us, verdict_reading,
+             settings) -> pa.Table:
+    """The cases as a table in `tabular.schema`: findings and required actions nested; a case with rejected rows
+    is marked incomplete and undetermined (SPEC §10)."""
+    g, rules = p.groups, len(results)
     tz = policy.calendar.timezone
-    flat = lambda attr: np.stack([getattr(r, attr)[idx] for r in results], axis=1).ravel()  # noqa: E731
-    status_codes = np.stack([r.status[idx] for r in results], axis=1)
-    late = flat("late")
-    units = np.array([c.rule.period.unit if isinstance(c, DeadlineCheck) else None for c in compiled.rules],
-                     dtype=object)
+    flat = lambda attr: np.stack([getattr(r, attr) for r in results], axis=1).ravel()  # noqa: E731
+    status_codes = np.stack([r.status for r in results], axis=1) if rules else np.zeros((g, 0), np.int8)
+    late = flat("late") if rules else np.zeros(0, np.int64)
+    units = [r.unit for r in results]
     has_late = late >= 0
     unit_names = sorted({u for u in units if u})
-    unit_codes = np.tile(np.array([unit_names.index(u) if u else 0 for u in units]), g)
+    unit_codes = np.tile(np.array([unit_names.index(u) if u else 0 for u in units], dtype=np.int64), g)
     findings = pa.StructArray.from_arrays([
-        _constant([c.rule.id for c in compiled.rules], g),
-        _constant([c.rule.kind for c in compiled.rules], g),
-        _coded(status_codes.ravel(), list(STATUS)),
+        _constant([r.rule.id for r in compiled.rules], g),
+        _constant([r.rule.kind for r in compiled.rules], g),
+        _coded(status_codes.ravel() - 1, list(STATUSES)),
         _instants(flat("trigger"), tz), _instants(flat("due"), tz), _instants(flat("fulfilled"), tz),
         _instants(flat("not_before"), tz),
         pa.array(late, pa.int64(), mask=~has_late),
         _coded(unit_codes, unit_names or [""], mask=~has_late),
-        _constant([c.reading if isinstance(c, DeadlineCheck) else None for c in compiled.rules], g),
+        _constant([r.kind.constant(r).get("reading") for r in compiled.rules], g),
     ], fields=list(finding_type(tz)))
     finding_lists = pa.ListArray.from_arrays(pa.array(np.arange(0, g * rules + 1, rules, dtype=np.int32)), findings)
-    actions = _actions(compiled, results, idx, cal, as_of_us, tz, settings)
+    actions = _actions(compiled, results, np.arange(g), cal, as_of_us, tz, settings)
     codes, comp_table = compensation
     combos = sorted(comp_table)
-    combo_index = np.searchsorted(np.array(combos), codes[idx])
+    combo_index = np.searchsorted(np.array(combos), codes)
     comp_status = _coded(combo_index, [comp_table[c][0] for c in combos])
     unknown_lists = pa.array([comp_table[c][1] for c in combos], pa.list_(CATEGORY))
     comp_unknown = unknown_lists.take(pa.array(combo_index))
-    version = policy.versions[0]
+    case_codes = case_status_codes(status_codes.T)
+    incomplete = rejected > 0
+    case_codes[incomplete] = CASE_STATUSES.index("undetermined")
     as_of_column = pa.array(np.full(g, as_of_us), pa.timestamp("us", tz=tz))
-    case_ids = p.table.column(CASE_ID).take(pa.array(p.starts[idx]))
+    case_ids = p.table.column(CASE_ID).take(pa.array(p.starts))
+    marks = pa.StructArray.from_arrays([pa.array(rejected, pa.int64())], fields=list(INCOMPLETE),
+                                       mask=pa.array(~incomplete))
     return pa.Table.from_arrays([
         case_ids.combine_chunks() if isinstance(case_ids, pa.ChunkedArray) else case_ids,
-        _coded(_case_status_codes(status_codes.T), CASE_STATUS),
-        _constant([version.id], g), _constant([version.version], g), as_of_column,
+        _coded(case_codes, list(CASE_STATUSES)),
+        _constant([policy.id], g), _constant([policy.version], g), as_of_column,
         _constant([verdict_reading], g), comp_status, comp_unknown,
-        finding_lists, actions, pa.nulls(g, INCOMPLETE)], schema=schema(tz))
+        finding_lists, actions, marks], schema=schema(tz))
 
 
 def _actions(compiled, results, idx, cal: NumpyCalendar, as_of_us: int, tz: str, settings) -> pa.Array:
@@ -149,27 +132,24 @@ def _actions(compiled, results, idx, cal: NumpyCalendar, as_of_us: int, tz: str,
     g = len(idx)
     case_parts, due_parts, rule_parts, event_parts, risk_parts, overdue_parts, before_parts = ([] for _ in range(7))
     at_risk = settings.at_risk
-    for check, r in zip(compiled.rules, results):
+    for rule, r in zip(compiled.rules, results):
         if r.expects is None:
             continue
-        overdue = r.overdue[idx]
-        owed = np.flatnonzero((r.status[idx] == PENDING) | overdue)
+        owed = np.flatnonzero(r.owing[idx])
         if not len(owed):
             continue
-        overdue = overdue[owed]
-        due = r.due[idx][owed]
+        overdue = r.overdue[idx][owed]
+        due = r.action_due[idx][owed]
         trigger = r.trigger[idx][owed]
         has_due = (due != NONE) & ~overdue
         risk = np.zeros(len(owed), dtype=bool)
         if has_due.any():
             d, t = due[has_due], trigger[has_due]
-            window = (d - t) / SECOND
-            by_fraction = (window > 0) & ((d - as_of_us) / SECOND <= at_risk.fraction * window)
             left = cal.working_days_left(np.full(len(d), as_of_us), d)
-            risk[has_due] = by_fraction | (left <= at_risk.working_days)
+            risk[has_due] = in_warning_window(t, d, as_of_us, left, at_risk.fraction, at_risk.working_days)
         case_parts.append(owed)
         due_parts.append(due)
-        rule_parts.append(np.full(len(owed), check.rule.id, dtype=object))
+        rule_parts.append(np.full(len(owed), rule.rule.id, dtype=object))
         event_parts.append(np.full(len(owed), r.expects, dtype=object))
         risk_parts.append(risk)
         overdue_parts.append(overdue)

@@ -91,9 +91,7 @@ def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object
     if job.fast:
         from .columnar import columnar_verdicts
 
-        result = columnar_verdicts(policy, table, bounds, job, stats, rejects)
-        if result is not None:
-            return result, stats, rejects
+        return columnar_verdicts(policy, table, bounds, job, stats, rejects), stats, rejects
     rows = []
     for rejected, (verdict, bad) in zip(counts, judge(policy, cases_of(table, bounds, job.attributes, job.facts),
                                                       as_of, job.reading)):

@@ -1,4 +1,4 @@
-"""Live sessions: events fed as they happen, judged by rules compiled into a durable-rules ruleset."""
+"""Live sessions: events fed as they happen, classified by a durable-rules ruleset, judged over columns."""
 
 from __future__ import annotations
 
@@ -18,6 +18,6 @@ if importlib.util.find_spec("durable") is None:
                                         "a C compiler)") from None
 
 from .changes import Change, ChangeList, PostedChanges  # noqa: E402
-from .session import LiveSession  # noqa: E402
+from .columnar import LiveSession  # noqa: E402
 
 __all__ = ["Change", "ChangeList", "LiveSession", "PostedChanges"]

@@ -1,5 +1,5 @@
-"""The columnar live session: each post_many checks its events one by one, then judges all of them at once with
-numpy (live.vector), reporting per event exactly what the per-case session reports."""
+"""LiveSession: each post_many checks its events one by one, then judges all of them at once with numpy
+(live.vector runs each rule kind's decision table over the posted cases' event columns)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ import numpy as np
 
 from ..case import Case, Event
 from ..engine import evaluate
-from ..rules import OrderCheck
+from ..judge.compiled import compile_policy
 from ..timeparse import MAX_YEAR, MIN_YEAR, iso
 from ..verdict import Verdict
 from .book import CaseBook
 from .changes import CODE_BITS, CODE_MASK, Change, PostedChanges
 from .intake import Shape, content_id, micros
-from .session import LiveSession
-from .state import stored_rows
-from .vector import BREACHED, NO_DUE, NONE, NOT_APPLICABLE, PENDING, STATUS, Dues, Patterns, vector_judges
+from .store import stored_rows
+from .session import SessionCore
+from .vector import BREACHED, LATEST, NO_DUE, NONE, NOT_APPLICABLE, PENDING, STATUS, Dues, Patterns, vector_judges
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _US = dt.timedelta(microseconds=1)
@@ -28,21 +28,43 @@ _SURELY_IN_RANGE = ((dt.datetime(MIN_YEAR, 1, 2, tzinfo=dt.timezone.utc) - _EPOC
                     (dt.datetime(MAX_YEAR, 12, 30, tzinfo=dt.timezone.utc) - _EPOCH) // _US)
 
 
-class ColumnarSession(LiveSession):
-    """A live session whose open cases are rows of arrays (live.book) judged a whole post_many at a time."""
+class LiveSession(SessionCore):
+    """A streaming evaluation of many open cases against one policy, with an injected clock.
+
+    Open cases are rows of arrays (live.book) judged a whole post_many at a time; a policy with several versions
+    judges each case under the version in force on the local date of its first event, as `evaluate()` does.
+    """ + SessionCore.__doc__.split("\n\n", 1)[1]
 
     def _setup(self) -> None:
-        compiled = self._single
-        self.rule_ids = [check.rule.id for check in compiled.rules]
+        self.versions = [compile_policy(version, self.reading) for version in self.policy.versions]
+        # every version's rules share the judged-state columns, by rule id
+        self.rule_ids = list(dict.fromkeys(rule.rule.id for version in self.versions for rule in version.rules))
+        column = {rule_id: index for index, rule_id in enumerate(self.rule_ids)}
         self.patterns = Patterns()
-        self.judges_of = vector_judges(compiled, self.patterns, Dues(compiled.calendar))
+        self.judges_of: list[list[tuple[int, object]]] = []
+        self.expects: list[str | None] = [None] * len(self.rule_ids)
+        opening = set()
+        for compiled in self.versions:
+            judges = []
+            for rule, (rule_id, judge, expects) in zip(compiled.rules, vector_judges(
+                    compiled, self.patterns, Dues(compiled.calendar))):
+                judges.append((column[rule_id], judge))
+                self.expects[column[rule_id]] = self.expects[column[rule_id]] or expects
+                if rule.kind.opening:
+                    opening.add(column[rule_id])
+            self.judges_of.append(judges)
+        # each version's first local day (days since 1970-01-01), for choosing a case's version by its first event
+        self._start_days = np.array([(v.effective_from - dt.date(1970, 1, 1)).days if v.effective_from else
+                                     np.iinfo(np.int64).min for v in self.policy.versions], dtype=np.int64)
+        from ..batch.zone_np import zone_columns
+
+        self.zone = zone_columns(self.policy.calendar.timezone)
         self.book = CaseBook(len(self.rule_ids))
         self.shapes: list[Shape | None] = [None]  # code 0: padding, no event
         self._shape_codes: dict[tuple, int] = {}
         self._affected = np.zeros((1, len(self.rule_ids)), dtype=bool)
         # rules every case's first event must judge whatever it is: order rules owe their earlier step from then
-        self._opening = np.array([i for i, check in enumerate(compiled.rules) if isinstance(check, OrderCheck)],
-                                 dtype=np.int64)
+        self._opening = np.array(sorted(opening), dtype=np.int64)
         self._kinds = self._texts = np.array([None], dtype=object)
         self._bare: dict[str, Shape] = {}  # the shape of an event with a type and an instant only, by type
         self._closed: set[str] = set()
@@ -307,7 +329,7 @@ class ColumnarSession(LiveSession):
         positions, rules, befores, statuses, dues = (np.concatenate(column) for column in zip(*found))
         order = np.lexsort((rules, positions))
         items = changes.taken()[positions[order]] if changes.duplicates else positions[order]
-        expects = [expected for _, _, expected in self.judges_of]
+        expects = self.expects
         rule_ids, texts, text_of = self.rule_ids, self._due_strings, self._due_string
         findings, actions_of = changes.findings, changes.actions
         previous, listed, actions = -1, [], []
@@ -347,22 +369,36 @@ class ColumnarSession(LiveSession):
         """(status, due) of each rule (columns) on each row's first `limits` arrivals at its `now`; with `wanted`
         (rows × rules), only where it is true (elsewhere NONE)."""
         count = len(self.rule_ids)
-        status = np.zeros((len(rows), count), dtype=np.int8)
+        status = np.zeros((len(rows), count), dtype=np.int8)  # NONE: a rule of another version
         due = np.full((len(rows), count), NO_DUE, dtype=np.int64)
-        chosen = range(count) if rules is None else rules
+        chosen = None if rules is None else set(rules)
         self.patterns.grow(self.shapes)
         for positions, block in self.book.blocks(rows, limits, now):
-            for rule in chosen:
-                judge = self.judges_of[rule][1]
-                if wanted is None:
-                    status[positions, rule], due[positions, rule] = judge(block)
-                    continue
-                some = np.nonzero(wanted[positions, rule])[0]
-                if len(some) == len(positions):
-                    status[positions, rule], due[positions, rule] = judge(block)
-                elif len(some):
-                    status[positions[some], rule], due[positions[some], rule] = judge(block.rows(some))
+            for version, picked in self._by_version(block):
+                part = block if picked is None else block.rows(picked)
+                at = positions if picked is None else positions[picked]
+                for rule, judge in self.judges_of[version]:
+                    if chosen is not None and rule not in chosen:
+                        continue
+                    if wanted is None:
+                        status[at, rule], due[at, rule] = judge(part)
+                        continue
+                    some = np.nonzero(wanted[at, rule])[0]
+                    if len(some) == len(at):
+                        status[at, rule], due[at, rule] = judge(part)
+                    elif len(some):
+                        status[at[some], rule], due[at[some], rule] = judge(part.rows(some))
         return status, due
+
+    def _by_version(self, block):
+        """(version number, rows of the block judged under it; None: all) — a case is judged under the version in
+        force on the local date of its first event (of its clock, before it has any)."""
+        if len(self.versions) == 1:
+            return [(0, None)]
+        first = np.where(block.ats[:, 0] == LATEST, block.now, block.ats[:, 0])
+        day = self.zone.local_day(first).astype(np.int64)
+        number = np.maximum(np.searchsorted(self._start_days, day, side="right") - 1, 0)
+        return [(int(v), np.flatnonzero(number == v)) for v in np.unique(number).tolist()]
 
     def _rejudge(self, rows: np.ndarray, limits: np.ndarray, now: np.ndarray, rules: list[int] | None) -> None:
         """Judge rows anew and keep the result without reporting it (a restored or reopened case)."""
@@ -413,7 +449,7 @@ class ColumnarSession(LiveSession):
                                   np.full(len(held), limit, dtype=np.int64), sorted({rule for _, rule in pairs}))
         where = {case_id: position for position, case_id in enumerate(held)}
         out: dict[str, Change] = {}
-        expects = [expected for _, _, expected in self.judges_of]
+        expects = self.expects
         for case_id, rule in pairs:
             position = where[case_id]
             row = int(held_rows[position])
@@ -556,7 +592,7 @@ class HeldCase:
 class HeldCases(Mapping):
     """The session's held cases by id (built on demand)."""
 
-    def __init__(self, session: ColumnarSession) -> None:
+    def __init__(self, session: LiveSession) -> None:
         self._session = session
 
     def __getitem__(self, case_id: str) -> HeldCase:

@@ -27,19 +27,17 @@ def micros(instant: dt.datetime) -> int:
 
 
 class Shape:
-    """What follows from an event's type and attributes alone: the rules it can change, its id text, and the
-    session's judging plans for it (filled in by the session on first use)."""
+    """What follows from an event's type and attributes alone: the rules it can change, its id text, and its
+    number in the session (its row in the pattern tables)."""
 
-    __slots__ = ("kind", "affected", "shown", "attrs", "stored", "plan", "first_plan", "code")
+    __slots__ = ("kind", "affected", "shown", "attrs", "stored", "code")
 
     def __init__(self, kind: str, affected: frozenset[str], shown: str, attrs: dict) -> None:
         self.kind, self.affected, self.shown = kind, affected, shown  # shown: the attributes as the id writes them
         # one read-only mapping shared by every event of this shape: 10^5 cases hold ~10^6 events
         self.attrs = MappingProxyType(dict(attrs))
         self.stored = json.dumps(dict(attrs), ensure_ascii=False) if attrs else None  # as the store keeps them
-        self.plan: list | None = None
-        self.first_plan: tuple | None = None
-        self.code = 0  # the columnar session's number for this shape (0: none given yet)
+        self.code = 0  # the session's number for this shape (0: none given yet)
 
 
 _BLAKE2B_12 = hashlib.blake2b(digest_size=12)

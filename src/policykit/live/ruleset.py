@@ -6,34 +6,23 @@ import itertools
 import uuid
 from typing import Iterable
 
-from ..model import ChannelRule, DeadlineRule, ObligationRule, OrderRule, Policy
-from ..rules import Matcher
+from ..judge.kinds import kind_of
+from ..matching import Matcher
+from ..model import Policy
 
 PROBE_SID = "policykit-probe"
 _counter = itertools.count()
 
 
 def rule_roles(policy: Policy) -> list[tuple[str, str, Matcher]]:
-    """(rule id, role, matcher) for every event pattern of every rule of every version."""
+    """(rule id, role, matcher) for every event pattern of every rule of every version, as its kind names them;
+    case_closed too for the kinds a closure can decide."""
     roles = []
     for version in policy.versions:
         for rule in version.rules:
-            if isinstance(rule, DeadlineRule):
-                patterns = {"trigger": rule.trigger, "fulfilled_by": rule.fulfilled_by}
-            elif isinstance(rule, OrderRule):
-                patterns = {"first": rule.first, "then": rule.then}
-            elif isinstance(rule, ObligationRule):
-                patterns = {"when": rule.when, "require": rule.require, **({"before": rule.before}
-                                                                            if rule.before else {})}
-            elif isinstance(rule, ChannelRule):
-                patterns = {"event": rule.event, "reference": rule.must_equal_event}
-            else:
-                continue
-            for role, pattern in patterns.items():
-                matcher = Matcher(pattern) if isinstance(pattern, str) else Matcher.of(pattern)
-                roles.append((rule.id, role, matcher))
-            # case_closed decides obligations, deadlines and order steps that are still waiting
-            if isinstance(rule, (DeadlineRule, ObligationRule, OrderRule)):
+            kind = kind_of(rule)
+            roles.extend((rule.id, role, matcher) for role, matcher in kind.patterns(rule).items())
+            if kind.closing:
                 roles.append((rule.id, "closed", Matcher("case_closed")))
     return roles
 
@@ -58,6 +47,9 @@ class DurableClassifier:
                 for attribute, value in matcher.where:
                     condition = condition & (getattr(m, attribute) == value)
                 when_all(condition)(self._action(rule_id, role))
+                # an event of the type lacking an attribute the pattern needs: the rule may become undetermined
+                for attribute, _ in matcher.where:
+                    when_all((m.type == matcher.event) & -getattr(m, attribute))(self._action(rule_id, role))
             # every fact matches something, so its session state exists and can be deleted (durable-rules
             # crashes deleting the state of a fact nothing matched)
             when_all(+m.type)(self._action("", "any"))
@@ -70,8 +62,8 @@ class DurableClassifier:
         return record
 
     def classify(self, event_type: str, attrs: dict[str, str]) -> frozenset[tuple[str, str]]:
-        """The (rule id, role) pairs an event's pattern matches; attributes a rule needs but the event lacks also
-        count (the rule must then be re-judged: it may become undetermined)."""
+        """The (rule id, role) pairs whose pattern an event matches, or could match (it lacks an attribute the
+        pattern needs: the rule must be re-judged, it may become undetermined) — the ruleset's answer alone."""
         key = (event_type, *[attrs.get(k) for k in self._key_order])
         cached = self._cache.get(key)
         if cached is not None:
@@ -86,11 +78,7 @@ class DurableClassifier:
             pass
         finally:
             self.host.delete_state(self.name, PROBE_SID)
-        hits = {hit for hit in self._hits if hit[0]}
-        for rule_id, role, matcher in self.roles:
-            if matcher.event == event_type and any(attrs.get(name) is None for name, _ in matcher.where):
-                hits.add((rule_id, role))
-        result = frozenset(hits)
+        result = frozenset(hit for hit in self._hits if hit[0])
         self._cache[key] = result
         return result
 

@@ -1,4 +1,4 @@
-"""LiveSession: feed events as they happen, learn what changed, advance an injected clock past deadlines."""
+"""What a live session does besides judging: intake, the store (written first), the clock and its guard."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from ..engine import as_instant
 from ..limits import Limits, current as current_limits
 from ..loader import load_policy
 from ..model import Policy
-from ..rules import compile_policy
 from ..timeparse import iso, zone
 from .changes import Change
 from .intake import Intake, micros
@@ -20,16 +19,10 @@ from .ruleset import DurableClassifier
 from .store import Store, open_store
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-JUDGES = ("columnar", "fast", "reference")
 
 
-class LiveSession:
-    """A streaming evaluation of many open cases against one policy, with an injected clock.
-
-    `judges` chooses how rules are judged, with the same results: "columnar" (the default where it applies: one
-    policy version, the four built-in rule kinds) judges every event of a post_many at once with numpy;
-    "fast" judges case by case (the default otherwise); "reference" one event at a time on a Context, the path
-    the others are tested against.  `LiveSession(...)` returns the subclass doing the chosen judging.
+class SessionCore:
+    """The plumbing of policykit.live.LiveSession (intake, store, clock); the judging is LiveSession's.
 
     `store`: None (nothing kept), a path (a SQLite file, held by this session alone until `shutdown()`) or a
     live.store.Store.  `future_tolerance`: how far an event may lie after the session's clock (default
@@ -37,35 +30,13 @@ class LiveSession:
     mistyped year cannot move the clock and breach every pending deadline.  The tolerance guards a clock
     that was set from outside — `now=` or an `advance()` — since only then does the session know the present;
     a session driven by its events alone (a replay: its clock starts at the first event and follows the
-    latest, SPEC §11) takes gaps of any length, until its first `advance()`.  `limits`: the bounds in force (default
+    latest) takes gaps of any length, until its first `advance()`.  `limits`: the bounds in force (default
     `limits.current()`); `max_events_per_case` bounds each case's events."""
 
-    def __new__(cls, policy: Policy | str, store: Any = None, now: dt.datetime | str | None = None,
-                reading: str | None = None, judges: str | None = None, future_tolerance: dt.timedelta | None = None,
-                limits: Limits | None = None) -> "LiveSession":
-        if cls is not LiveSession:
-            return super().__new__(cls)
-        loaded = policy if isinstance(policy, Policy) else load_policy(policy)
-        if judges is None:
-            judges = "columnar" if columnar_applies(loaded) else "fast"
-        if judges not in JUDGES:
-            raise ValueError(f"judges must be one of {JUDGES}, not {judges!r}")
-        if judges == "columnar":
-            if not columnar_applies(loaded):
-                raise ValueError(f"judges='columnar' needs one policy version and the built-in rule kinds; "
-                                 f"policy '{loaded.id}' has {len(loaded.versions)} versions")
-            from .columnar import ColumnarSession as chosen
-        else:
-            from .percase import PerCaseSession as chosen
-        session = super().__new__(chosen)
-        session._loaded = loaded
-        return session
-
     def __init__(self, policy: Policy | str, store: Any = None, now: dt.datetime | str | None = None,
-                 reading: str | None = None, judges: str | None = None, future_tolerance: dt.timedelta | None = None,
+                 reading: str | None = None, future_tolerance: dt.timedelta | None = None,
                  limits: Limits | None = None) -> None:
-        loaded = getattr(self, "_loaded", None)
-        self.policy = loaded if loaded is not None else policy if isinstance(policy, Policy) else load_policy(policy)
+        self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
         self.tz = zone(self.policy.calendar.timezone)
         self.now = instant_of(now, self.tz, "now") if now is not None else _EPOCH
         self.clock_started = now is not None  # else at the first advance, stored event or posted event
@@ -82,8 +53,6 @@ class LiveSession:
 
             reading = load_settings().reading  # as evaluate() would resolve it
         self.reading = reading
-        self.judges = judges or ("columnar" if type(self).__name__ == "ColumnarSession" else "fast")
-        self._single = compile_policy(self.policy, reading) if len(self.policy.versions) == 1 else None
         self.classifier = DurableClassifier(self.policy)
         self.intake = Intake(self.policy, self.tz, self.classifier)
         self.vocab = self.intake.vocab
@@ -223,20 +192,6 @@ class LiveSession:
                 self._due_texts.clear()
             known = self._due_texts[due] = (micros(due), iso(due, self.tz))
         return known
-
-
-def columnar_applies(policy: Policy) -> bool:
-    """Whether the columnar judging covers a policy: one version, only the four built-in rule kinds."""
-    if len(policy.versions) != 1:
-        return False
-    from ..model import ChannelRule, DeadlineRule, ObligationRule, OrderRule
-
-    try:
-        import numpy  # noqa: F401  (the columnar judging's one extra need)
-    except ImportError:
-        return False
-    return all(isinstance(rule, (DeadlineRule, OrderRule, ObligationRule, ChannelRule))
-               for rule in policy.versions[0].rules)
 
 
 def _duration(span: dt.timedelta) -> str:

@@ -395,3 +395,18 @@ def open_store(store: "str | Path | Store | None") -> Store:
 
         return PostgresStore(store)
     return SqliteStore(store)
+
+
+def stored_rows(case_id: str, event_ids: list, events: list[Event]) -> list[tuple]:
+    """A case's events as the store keeps them, in arrival order (`event_ids` in that order, `events` any); an
+    event posted without an id is stored without one (its content stands for it)."""
+    from .intake import content_id, micros, shown_attrs  # intake reads the store's layout: imported late
+
+    rows = []
+    for event_id, event in zip(event_ids, sorted(events, key=lambda event: event.index)):
+        at_us = micros(event.at)
+        if type(event_id) is not str or event_id == content_id(event.type, at_us, shown_attrs(event.attrs)):
+            event_id = None
+        rows.append((case_id, event_id, event.type, at_us,
+                     json.dumps(dict(event.attrs), ensure_ascii=False) if event.attrs else None))
+    return rows

@@ -1,5 +1,5 @@
-"""The four rule kinds judged for many cases at once, on blocks of event columns: live.fastjudge's statuses,
-branch for branch, with numpy (tests/batch_live/test_live_columnar.py holds the two equal)."""
+"""A live session's backend: each rule kind's decision table (policykit.judge) run for many cases at once, on
+blocks of event columns (one row per case)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import Callable
 
 import numpy as np
 
-from ..rules import ChannelCheck, CompiledPolicy, DeadlineCheck, ObligationCheck, OrderCheck
-
-# status codes of the judged-state arrays; NONE: never judged
-NONE, NOT_APPLICABLE, UNDETERMINED, PENDING, MET, BREACHED = range(6)
-STATUS = (None, "not_applicable", "undetermined", "pending", "met", "breached")
-NO_DUE = np.iinfo(np.int64).min
+from ..judge import columns
+from ..judge.compiled import CompiledPolicy
+from ..judge.scalar import ScalarQuery
+from ..judge.status import BREACHED, MET, NAMES as STATUS, NO_INSTANT as NO_DUE, NOT_APPLICABLE, NOT_JUDGED as NONE, \
+    PENDING, UNDETERMINED  # noqa: F401  (the session reads them from here)
+from ..matching import Context, Matcher
 LATEST = np.iinfo(np.int64).max  # the instant of a padding cell: sorts after every event
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _DAY_US = 86_400_000_000
@@ -45,7 +45,7 @@ class Block:
 
     def find(self, m: tuple[np.ndarray, np.ndarray | None], lo: np.ndarray | None = None,
              hi: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(first match in [lo, hi) or -1, whether an undecidable cell came before it): fastjudge.find per row."""
+        """(first match in [lo, hi) or -1, whether an undecidable cell came before it), per row."""
         hit, maybe = m  # shared by every find on this block: never changed in place
         if lo is not None or hi is not None:
             inside = self._cols >= lo[:, None] if lo is not None else None
@@ -119,7 +119,7 @@ def _index_of(items: list, item) -> int:
 
 
 def _match(shape, event_type: str, where: tuple) -> int:
-    """fastjudge.find's view of one event: 1 matches, 2 undecidable (a needed attribute missing), 0 not."""
+    """One event against a pattern: 1 matches, 2 undecidable (a needed attribute missing), 0 not."""
     if shape.kind != event_type:
         return 0
     for name, value in where:
@@ -134,115 +134,115 @@ def _match(shape, event_type: str, where: tuple) -> int:
 VectorJudge = Callable[[Block], Judged]
 
 
+class BlockHits:
+    """Per row, the first cell matching a pattern in a range (-1: none), and whether an undecidable cell came
+    before it."""
+
+    __slots__ = ("position", "unknown", "found", "absent", "known", "at")
+
+    def __init__(self, block: Block, position: np.ndarray, unknown: np.ndarray) -> None:
+        self.position, self.unknown = position, unknown
+        self.found = position >= 0
+        self.absent, self.known = ~self.found, ~unknown
+        self.at = np.where(self.found, block.at(position), NO_DUE)
+
+
+class BlockQuery:
+    """The questions a kind's decision table asks (policykit.judge), answered for every row of a block."""
+
+    def __init__(self, block: Block, patterns: "Patterns", dues: "Dues") -> None:
+        self.block, self.patterns, self.dues = block, patterns, dues
+        self.now = block.now
+        self._width = block.shapes.shape[1]
+
+    def find(self, matcher: Matcher, after: BlockHits | None = None, before: BlockHits | None = None) -> BlockHits:
+        """Per row, the first cell matching `matcher` after `after` (none after an absent one), before `before`."""
+        b = self.block
+        lo = after.position + 1 if after is not None else None
+        hi = np.where(before.found, before.position, self._width) if before is not None else None
+        position, unknown = b.find(b.matches(self.patterns, self.patterns.pattern(matcher.event, matcher.where)),
+                                   lo=lo, hi=hi)
+        if after is not None:
+            position, unknown = np.where(after.found, position, -1), unknown & after.found
+        return BlockHits(b, position, unknown)
+
+    def closed(self, after: BlockHits | None = None) -> BlockHits:
+        return self.find(_CLOSED, after)
+
+    def nothing(self) -> BlockHits:
+        rows = len(self.now)
+        return BlockHits(self.block, np.full(rows, -1), np.zeros(rows, dtype=bool))
+
+    def due(self, hit: BlockHits, amount: int, unit: str) -> np.ndarray:
+        return self.dues.due(hit.at, hit.found, amount, unit)
+
+    def not_before(self, hit: BlockHits, amount: int, unit: str) -> np.ndarray:
+        return self.dues.not_before(hit.at, hit.found, amount, unit)
+
+    @staticmethod
+    def pick(condition, then, otherwise):
+        return np.where(condition, then, otherwise)
+
+    def value(self, hit: BlockHits, attribute: str) -> np.ndarray:
+        """Each row's hit's attribute as a value code (-1: absent)."""
+        codes = self.patterns.values[self.patterns.attribute(attribute)][self.block.shape_at(hit.position)]
+        return np.where(hit.found, codes, -1)
+
+    @staticmethod
+    def none(values: np.ndarray) -> np.ndarray:
+        return values < 0
+
+    # a live session reports statuses and dues: what a finding's fields and explanation need is not asked here
+    late_by = missing = lacking = staticmethod(lambda *args: None)
+
+
+_CLOSED = Matcher("case_closed")
+
+
+def register_patterns(compiled: CompiledPolicy, patterns: "Patterns") -> None:
+    """Every pattern and compared attribute the rules' tables look at, known before the first block is judged."""
+    patterns.pattern("case_closed", ())
+    for rule in compiled.rules:
+        for matcher in rule.patterns.values():
+            patterns.pattern(matcher.event, matcher.where)
+    empty = Context((), dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc), compiled.calendar, compiled.labels)
+    recorder = _Recorder(ScalarQuery(empty), patterns)
+    for rule in compiled.rules:
+        rule.kind.decide(rule, recorder)
+
+
+class _Recorder:
+    """A scalar query that also registers the attributes a table compares (channel values)."""
+
+    def __init__(self, q: ScalarQuery, patterns: "Patterns") -> None:
+        self._q, self._patterns = q, patterns
+
+    def value(self, hit, attribute: str):
+        self._patterns.attribute(attribute)
+        return self._q.value(hit, attribute)
+
+    def __getattr__(self, name: str):
+        return getattr(self._q, name)
+
+
 def vector_judges(compiled: CompiledPolicy, patterns: Patterns,
                   dues: "Dues") -> list[tuple[str, VectorJudge, str | None]]:
-    """(rule id, judge, event a pending finding expects) for each rule; None when a kind has no vector judge."""
-    closed = patterns.pattern("case_closed", ())
+    """(rule id, judge, event a pending finding expects) for each rule."""
+    register_patterns(compiled, patterns)
+    empty = ScalarQuery(Context((), dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc), compiled.calendar,
+                                compiled.labels))
     out = []
-    for check in compiled.rules:
-        if isinstance(check, DeadlineCheck):
-            out.append((check.rule.id, _deadline(check, patterns, closed, dues), check.fulfilled_by.event))
-        elif isinstance(check, OrderCheck):
-            out.append((check.rule.id, _order(check, patterns, closed), check.first.event))
-        elif isinstance(check, ObligationCheck):
-            out.append((check.rule.id, _obligation(check, patterns, closed), check.require.event))
-        elif isinstance(check, ChannelCheck):
-            out.append((check.rule.id, _channel(check, patterns), None))
-        else:
-            raise TypeError(f"no vector judge for {type(check).__name__}")
+    for rule in compiled.rules:
+        expects, _ = columns.owes(rule.kind.decide(rule, empty))
+        out.append((rule.rule.id, _judge(rule, patterns, dues), expects))
     return out
 
 
-def _select(conditions: list, codes: list, default: int) -> np.ndarray:
-    return np.select(conditions, [np.int8(code) for code in codes], np.int8(default)).astype(np.int8)
-
-
-def _deadline(check: DeadlineCheck, patterns: Patterns, closed: int, dues: "Dues") -> VectorJudge:
-    trigger = patterns.pattern(check.trigger.event, check.trigger.where)
-    done_key = patterns.pattern(check.fulfilled_by.event, check.fulfilled_by.where)
-    amount, unit, bound = check.rule.period.amount, check.rule.period.unit, check.bound
-
+def _judge(rule, patterns: Patterns, dues: "Dues") -> VectorJudge:
     def judge(b: Block) -> Judged:
-        start, unknown = b.find(b.matches(patterns, trigger))
-        after = start + 1
-        done, done_unknown = b.find(b.matches(patterns, done_key), lo=after)
-        closing = b.find(b.matches(patterns, closed), lo=after)[0]
-        started = start >= 0
-        has_done, has_closed = done >= 0, closing >= 0
-        done_at = b.at(done)
-        no_due = np.full(len(start), NO_DUE, dtype=np.int64)
-        if bound == "at_most":
-            judged = started & ~unknown & ~done_unknown
-            due = dues.due(b.at(start), judged, amount, unit)
-            stop = np.where(has_closed, b.at(closing), b.now)
-            status = _select([unknown, ~started, done_unknown, has_done & (done_at <= due), has_done, stop > due,
-                              has_closed], [UNDETERMINED, NOT_APPLICABLE, UNDETERMINED, MET, BREACHED, BREACHED,
-                                            BREACHED], PENDING)
-            return status, np.where(judged, due, no_due)
-        early = np.zeros(len(start), dtype=bool)
-        if bound == "at_least":
-            earliest = dues.not_before(b.at(start), started & ~unknown & ~done_unknown & has_done, amount, unit)
-            early = has_done & (done_at < earliest)
-        status = _select([unknown, ~started, done_unknown, early, has_done, has_closed],
-                         [UNDETERMINED, NOT_APPLICABLE, UNDETERMINED, BREACHED, MET, BREACHED], PENDING)
-        return status, no_due
-    return judge
-
-
-def _order(check: OrderCheck, patterns: Patterns, closed: int) -> VectorJudge:
-    first_key = patterns.pattern(check.first.event, check.first.where)
-    then_key = patterns.pattern(check.then.event, check.then.where)
-
-    def judge(b: Block) -> Judged:
-        then, unknown = b.find(b.matches(patterns, then_key))
-        # before the later step, the earlier one anywhere (neither yet on an open case: it is owed, SPEC §9)
-        limit = np.where(then >= 0, then, b.shapes.shape[1])
-        first, first_unknown = b.find(b.matches(patterns, first_key), hi=limit)
-        closing = b.find(b.matches(patterns, closed))[0]
-        waiting = then < 0
-        status = _select([unknown, waiting & (first >= 0), waiting & first_unknown, waiting & (closing >= 0), waiting,
-                          first >= 0, first_unknown],
-                         [UNDETERMINED, NOT_APPLICABLE, UNDETERMINED, NOT_APPLICABLE, PENDING, MET, UNDETERMINED],
-                         BREACHED)
-        return status, np.full(len(then), NO_DUE, dtype=np.int64)
-    return judge
-
-
-def _obligation(check: ObligationCheck, patterns: Patterns, closed: int) -> VectorJudge:
-    when_key = patterns.pattern(check.when.event, check.when.where)
-    require_key = patterns.pattern(check.require.event, check.require.where)
-    before_key = patterns.pattern(check.before.event, check.before.where) if check.before is not None else None
-
-    def judge(b: Block) -> Judged:
-        start, unknown = b.find(b.matches(patterns, when_key))
-        after = start + 1
-        done, done_unknown = b.find(b.matches(patterns, require_key), lo=after)
-        if before_key is not None:
-            limit = b.find(b.matches(patterns, before_key), lo=after)[0]
-        else:
-            limit = np.full(len(start), -1)
-        closing = b.find(b.matches(patterns, closed), lo=after)[0]
-        status = _select([unknown, start < 0, (done >= 0) & ((limit < 0) | (done < limit)), done_unknown,
-                          (limit >= 0) | (closing >= 0)],
-                         [UNDETERMINED, NOT_APPLICABLE, MET, UNDETERMINED, BREACHED], PENDING)
-        return status, np.full(len(start), NO_DUE, dtype=np.int64)
-    return judge
-
-
-def _channel(check: ChannelCheck, patterns: Patterns) -> VectorJudge:
-    rule = check.rule
-    event_key = patterns.pattern(check.event.event, check.event.where)
-    reference_key = patterns.pattern(rule.must_equal_event, ())
-    agreed_key, used_key = patterns.attribute(rule.must_equal_attribute), patterns.attribute(rule.attribute)
-
-    def judge(b: Block) -> Judged:
-        hit, unknown = b.find(b.matches(patterns, event_key))
-        reference = b.find(b.matches(patterns, reference_key))[0]
-        agreed = np.where(reference >= 0, patterns.values[agreed_key][b.shape_at(reference)], -1)
-        used = patterns.values[used_key][b.shape_at(hit)]
-        status = _select([unknown, hit < 0, agreed < 0, used < 0, used == agreed],
-                         [UNDETERMINED, NOT_APPLICABLE, NOT_APPLICABLE, UNDETERMINED, MET], BREACHED)
-        return status, np.full(len(hit), NO_DUE, dtype=np.int64)
+        branches = rule.kind.decide(rule, BlockQuery(b, patterns, dues))
+        chosen = columns.chosen_branches(branches, len(b.now))
+        return columns.statuses(branches, chosen), columns.dues(branches, chosen)
     return judge
 
 

@@ -1,40 +1,87 @@
-"""The per-case live session: each event re-judges the rules it can change on its own case's event columns."""
+"""The reference live session of the tests: the protocol of policykit.live.LiveSession (what each post and
+advance reports) kept per case and per event, each rule judged by the scalar backend (policykit.judge.scalar) on
+a Context.  tests/batch_live/test_live_fast.py holds LiveSession equal to it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import heapq
-from typing import Iterable
+from typing import Iterable, Mapping
 
-from ..case import Case
-from ..engine import evaluate
-from ..rules import CompiledPolicy, OrderCheck, compile_policy
-from ..verdict import Verdict
-from .fastjudge import FAST_KINDS, context_judge, fast_judge
-from .intake import content_id, micros as _micros, shown_attrs
-from .changes import Change, ChangeList
-from .session import LiveSession
-from .state import CaseState, stored_rows
+from policykit.case import Case, Event
+from policykit.engine import evaluate
+from policykit.judge.compiled import CompiledPolicy, compile_policy
+from policykit.judge.scalar import ScalarQuery
+from policykit.judge.status import NAMES, NO_INSTANT, PENDING
+from policykit.judge.table import instant
+from policykit.live.changes import Change, ChangeList
+from policykit.live.intake import content_id, micros as _micros, shown_attrs
+from policykit.live.session import SessionCore
+from policykit.live.store import stored_rows
+from policykit.matching import Context
+from policykit.verdict import Verdict
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
-class PerCaseSession(LiveSession):
-    """A live session judging one case at a time: live.fastjudge closures over each case's event columns
-    (`judges="fast"`, used for policies with several versions or rule kinds without a vector judge), or
-    live.judge on a Context per rule (`judges="reference"`, the slower path the others are tested against)."""
+def judged(rule, ctx: Context) -> tuple[str, dt.datetime | None, str | None]:
+    """(status, due, event expected while pending) of one rule: the first branch of its table that holds."""
+    for branch in rule.kind.decide(rule, ScalarQuery(ctx)):
+        if branch.when:
+            break
+    due = None if branch.due is None or branch.due == NO_INSTANT else instant(branch.due)
+    return NAMES[branch.status], due, branch.owes if branch.status == PENDING else None
+
+
+class Columns:
+    """A case's events in time order (ties in arrival order); `order` is each event's arrival index."""
+
+    def __init__(self) -> None:
+        self.types: list[str] = []
+        self.ats: list[dt.datetime] = []
+        self.attrs: list[Mapping[str, str]] = []
+        self.order: list[int] = []
+
+    def add(self, event_type: str, at: dt.datetime, attrs: Mapping[str, str]) -> None:
+        """Insert an arrival at its place in time (after any event at the same instant)."""
+        position = len(self.ats)
+        while position and self.ats[position - 1] > at:
+            position -= 1
+        self.types.insert(position, event_type)
+        self.ats.insert(position, at)
+        self.attrs.insert(position, attrs)
+        self.order.insert(position, len(self.order))
+
+    def events(self, now: dt.datetime | None = None) -> list[Event]:
+        """The events (those at or before `now`) as Event objects, in time order."""
+        return [Event(index, event_type, at, attrs)
+                for event_type, at, attrs, index in zip(self.types, self.ats, self.attrs, self.order)
+                if now is None or at <= now]
+
+
+class CaseState:
+    """A case's events, facts, acknowledged ids and the last judgement of each rule."""
+
+    def __init__(self) -> None:
+        self.columns = Columns()
+        self.facts: dict[str, bool | None] = {}
+        self.event_ids: dict[str, None] = {}
+        self.judged: dict[str, tuple[str, dt.datetime | None, str | None]] = {}
+        self.stale = True
+
+    @property
+    def events(self) -> list[Event]:
+        return self.columns.events()
+
+
+class ReferenceSession(SessionCore):
+    """One event at a time: the rules it can change re-judged on its own case (all of them on a case's first
+    event or after a restore)."""
 
     def _setup(self) -> None:
         self.cases: dict[str, CaseState] = {}
         self._closed: set[str] = set()
         self._dues: list[tuple[int, str, str]] = []
-        self._plans: dict[int, tuple[CompiledPolicy, list]] = {}
-        # judgement of every rule on a case where none of its patterns matched, when all kinds are known ones
-        self._opening = frozenset(check.rule.id for check in self._single.rules
-                                  if isinstance(check, OrderCheck)) if self._single is not None else frozenset()
-        self._untouched = ({check.rule.id: ("not_applicable", None, None) for check in self._single.rules}
-                           if self._single is not None and self.judges == "fast" and
-                           all(isinstance(check, FAST_KINDS) for check in self._single.rules) else None)
         self._restore()
 
     # --- feeding --------------------------------------------------------------------------------------------
@@ -122,27 +169,7 @@ class PerCaseSession(LiveSession):
         if at > self.now:
             self.now = at  # an event has happened, so the clock is at least at its instant
         change = Change(case_id, event_id, False, [], [])
-        if self._single is None:
-            self._rejudge(case_id, state, None if state.stale else shape.affected, change)
-        elif not state.stale:
-            plan = shape.plan
-            if plan is None:
-                plan = shape.plan = self._slice(self._plan(self._single), shape.affected)
-            if plan:
-                self._run(case_id, state, plan, change)
-        elif len(columns.types) == 1 and not state.judged and self._untouched is not None:
-            # a new case's first event: every rule it cannot match is not_applicable (no pattern found)
-            first = shape.first_plan
-            if first is None:
-                # order rules owe their earlier step from a case's first event on (SPEC §9): always judged
-                judged_now = shape.affected | self._opening
-                first = shape.first_plan = (self._slice(self._plan(self._single), judged_now),
-                                            {rule_id: judged for rule_id, judged in self._untouched.items()
-                                             if rule_id not in judged_now})
-            state.judged.update(first[1])
-            self._run(case_id, state, first[0], change)
-        else:
-            self._rejudge(case_id, state, None, change)
+        self._rejudge(case_id, state, None if state.stale else shape.affected, change)
         return change
 
     def _fresh(self, case_id: str) -> tuple[CaseState, dt.datetime | None]:
@@ -220,46 +247,29 @@ class PerCaseSession(LiveSession):
     def _case(self, case_id: str, state: CaseState) -> Case:
         return Case(case_id=case_id, events=tuple(state.events), facts=dict(state.facts))
 
-    def _plan(self, compiled: CompiledPolicy) -> list:
-        """(rule id, judge) for every rule of a compiled version, built once per version."""
-        cached = self._plans.get(id(compiled))
-        if cached is None or cached[0] is not compiled:
-            make = fast_judge if self.judges == "fast" else context_judge
-            cached = self._plans[id(compiled)] = (compiled, [(check.rule.id, make(check, compiled))
-                                                             for check in compiled.rules])
-        return cached[1]
-
-    @staticmethod
-    def _slice(plan: list, rule_ids: frozenset[str] | set[str]) -> list:
-        return [step for step in plan if step[0] in rule_ids]
-
     def _rejudge(self, case_id: str, state: CaseState, rule_ids: set[str] | frozenset[str] | None,
                  change: Change, passing: bool = False) -> None:
         """Re-judge the rules that may have changed (and any not judged yet), with policykit.rules' semantics."""
         ats = state.columns.ats
-        if self._single is not None:
-            compiled = self._single
-        else:
-            version = self.policy.in_force_on(ats[0].astimezone(self.tz).date() if ats else
-                                              self.now.astimezone(self.tz).date())
-            compiled = compile_policy(version, self.reading)
-        plan = self._plan(compiled)
-        if rule_ids is not None:
-            plan = [step for step in plan if step[0] in rule_ids or step[0] not in state.judged]
-        self._run(case_id, state, plan, change, passing)
+        version = self.policy.in_force_on(ats[0].astimezone(self.tz).date() if ats else
+                                          self.now.astimezone(self.tz).date())
+        compiled: CompiledPolicy = compile_policy(version, self.reading)
+        plan = [rule for rule in compiled.rules if rule_ids is None or rule.rule.id in rule_ids or
+                rule.rule.id not in state.judged]
+        self._run(case_id, state, plan, change, compiled, passing)
 
-    def _run(self, case_id: str, state: CaseState, plan: list, change: Change, passing: bool = False) -> None:
+    def _run(self, case_id: str, state: CaseState, plan: list, change: Change, compiled: CompiledPolicy,
+             passing: bool = False) -> None:
         """Judge each rule of `plan` on the case now; record what changed in `change`."""
-        now, judged = self.now, state.judged
-        seen = state.columns
-        if seen.ats and seen.ats[-1] > now:
-            seen = seen.until(now)
+        now, judgements = self.now, state.judged
+        ctx = Context(state.columns.events(now), now, compiled.calendar, compiled.labels)
         due_texts, dues, push = self._due_texts, self._dues, heapq.heappush
-        for rule_id, judge in plan:
-            judgement = judge(seen, now)
+        for rule in plan:
+            rule_id = rule.rule.id
+            judgement = judged(rule, ctx)
             status, due, expects = judgement
-            before = judged.get(rule_id)
-            judged[rule_id] = judgement
+            before = judgements.get(rule_id)
+            judgements[rule_id] = judgement
             if due is not None:
                 due_us, due_text = due_texts.get(due) or self._due_text(due)
                 if status == "pending":

@@ -1,0 +1,66 @@
+"""The obligation kind: once `when` occurs, `require` is owed (before `before`, when given)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from .. import findings_text as say
+from .status import BREACHED, MET, NOT_APPLICABLE, PENDING, UNDETERMINED
+from .table import Branch, Compiled, Kind, unknown
+
+
+class Obligation(Kind):
+    """A duty a condition gives rise to, with no period; case_closed (or the `before` event) ends the wait."""
+
+    name = "obligation"
+    label = {"ar": "التزام", "en": "obligation"}
+    roles = ("when", "require", "before")
+    marks = ("when", "require")
+
+    @staticmethod
+    def define_model(base):
+        """The rule's pydantic model (built by policykit.model, which holds the base types)."""
+        class ObligationRule(base.RuleBase):
+            """Once `when` occurs, `require` is owed (before `before`, if given); case_closed ends the wait."""
+
+            kind: Literal["obligation"] = "obligation"
+            when: base.Pattern
+            require: base.Pattern
+            before: base.Pattern | None = None
+        return ObligationRule
+
+    def decide(self, r: Compiled, q) -> list[Branch]:
+        """Undecidable or absent condition; met in time; undecidable; missed before the limit; closed; pending."""
+        wanted = r["require"]
+        cond = q.find(r["when"])
+        done = q.find(wanted, after=cond)
+        limit = q.find(r["before"], after=cond) if r.has("before") else q.nothing()
+        closed = q.closed(after=cond)
+        timed = lambda: {"trigger_at": cond.at}  # noqa: E731
+        return [
+            Branch(cond.unknown, UNDETERMINED, unknown, lambda: {"would_decide": q.missing(cond)}),
+            Branch(cond.absent, NOT_APPLICABLE, lambda s: say.not_triggered(s.label(r["when"]))),
+            Branch(done.found & (limit.absent | (done.position < limit.position)), MET,
+                   lambda s: say.obligation_met(s.label(wanted), s.show("fulfilled_at")),
+                   lambda: {**timed(), "fulfilled_at": done.at, "evidence": (cond, done)}),
+            Branch(done.unknown, UNDETERMINED, unknown,
+                   lambda: {**timed(), "would_decide": q.missing(done), "evidence": (cond,)}),
+            Branch(limit.found, BREACHED,
+                   lambda s: say.obligation_missed_before(s.label(wanted), s.label(r["before"]), s.show("limit_at")),
+                   lambda: {**timed(), "fulfilled_at": done.at, "evidence": (cond, limit, done),
+                            "limit_at": limit.at}),
+            Branch(closed.found, BREACHED, lambda s: say.closed_unfulfilled(s.label(wanted), s.show("closed_at")),
+                   lambda: {**timed(), "evidence": (cond, closed), "closed_at": closed.at}),
+            Branch(True, PENDING, lambda s: say.waiting(s.label(wanted), None),
+                   lambda: {**timed(), "evidence": (cond,)}, owes=wanted.event),
+        ]
+
+    def describe(self, rule, lang, pattern, event) -> str:
+        """'when X, Y is owed (before Z)'."""
+        before = f" {'قبل' if lang == 'ar' else 'before'} «{pattern(rule.before, lang)}»" if rule.before else ""
+        if lang == "ar":
+            return f"عند «{pattern(rule.when, lang)}» يلزم «{pattern(rule.require, lang)}»{before}"
+        return f"when {pattern(rule.when, lang)}, {pattern(rule.require, lang)} is owed{before}"
+
+
+OBLIGATION = Obligation()
