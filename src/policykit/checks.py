@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from .diagnostics import Diagnostic, Path, did_you_mean
-from .model import (AllCondition, AnyCondition, ChannelRule, Condition, DeadlineRule, EventPattern,
-                    FactCondition, NotCondition, ObligationRule, OrderRule, Policy)
+from .judge.kinds import KINDS
+from .model import (AllCondition, AnyCondition, Condition, DeadlineRule, EventPattern, FactCondition, NotCondition,
+                    Policy)
 from .source import Document
 from .vocabulary import CHANNELS, EVENTS, FACTS
 
@@ -75,24 +76,20 @@ def _unique_ids(policy: Policy) -> Found:
             seen.add(item_id)
 
 
-_PATTERN_FIELDS = {
-    DeadlineRule: ("trigger", "fulfilled_by"),
-    OrderRule: ("first", "then"),
-    ObligationRule: ("when", "require", "before"),
-    ChannelRule: ("event",),
-}
-
-
 def _patterns(policy: Policy) -> Iterator[tuple[EventPattern, Path]]:
+    """Every event a rule names — its kind's pattern roles and bare event references — with its path."""
     for index, rule in indexed(policy.rules):
-        base: Path = ("rules", index)
-        for name in _PATTERN_FIELDS.get(type(rule), ()):
+        kind = KINDS.get(getattr(rule, "kind", None))
+        if kind is None:
+            continue
+        for name in kind.roles:
             pattern = getattr(rule, name, None)
             if pattern is not None:
-                yield pattern, (*base, name)
-        target = getattr(rule, "must_equal_event", None)
-        if isinstance(rule, ChannelRule) and target is not None:
-            yield EventPattern(event=target), (*base, "must_equal_event")
+                yield pattern, ("rules", index, name)
+        for name in kind.references:
+            target = getattr(rule, name, None)
+            if target is not None:
+                yield EventPattern(event=target), ("rules", index, name)
 
 
 def _event_refs(policy: Policy) -> Found:

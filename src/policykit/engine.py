@@ -105,21 +105,38 @@ def is_at_risk(trigger: dt.datetime | None, due: dt.datetime | None, as_of: dt.d
 
 def notes(policy: Policy, case: Case, as_of: dt.datetime) -> list[Note]:
     """Observations that do not change the status: channels the policy does not offer, events after as_of."""
-    offered = {c.id for c in policy.channels} | {d.id for d in policy.extra_channels}
+    offered = offered_channels(policy)
     out: list[Note] = []
     for event in case.events:  # in time order, so that notes do not depend on how the file was ordered
         for name in sorted(CHANNEL_ATTRIBUTES & set(event.attrs)):
             value = event.attrs[name]
-            if policy.channels and value not in offered:
-                ar, en = CHANNELS.get(value, {"ar": value, "en": value}).values()
-                out.append(Note.trusted(code="channel-not-offered", event_index=event.index, message=Text.trusted(
-                    ar=f"القناة «{ar}» ليست من قنوات هذه السياسة.",
-                    en=f"The channel '{en}' ({value}) is not one this policy offers.")))
+            if offered and value not in offered:
+                out.append(channel_note(event.index, value))
     later = sorted(e.index for e in case.events if e.at > as_of)
     if later:
-        listed = ", ".join(f"#{i}" for i in later)
-        numbers = "، ".join(arabic_digits(i) for i in later)
-        out.append(Note.trusted(code="events-after-as-of", event_index=later[0], message=Text.trusted(
-            ar=f"أحداث بعد لحظة التقييم لم تُحتسب (الأحداث رقم {numbers}).",
-            en=f"Events after as_of were not taken into account: {listed}.")))
+        out.append(later_note(later))
     return out
+
+
+def offered_channels(policy: Policy) -> set[str]:
+    """The channels a policy offers (none listed: every channel is accepted, and no note is made)."""
+    if not policy.channels:
+        return set()
+    return {c.id for c in policy.channels} | {d.id for d in policy.extra_channels}
+
+
+def channel_note(event_index: int, value: str) -> Note:
+    """The note of an event whose channel the policy does not offer."""
+    ar, en = CHANNELS.get(value, {"ar": value, "en": value}).values()
+    return Note.trusted(code="channel-not-offered", event_index=event_index, message=Text.trusted(
+        ar=f"القناة «{ar}» ليست من قنوات هذه السياسة.",
+        en=f"The channel '{en}' ({value}) is not one this policy offers."))
+
+
+def later_note(later: list[int]) -> Note:
+    """The note listing events after as_of (by index), which the verdict does not take into account."""
+    listed = ", ".join(f"#{i}" for i in later)
+    numbers = "، ".join(arabic_digits(i) for i in later)
+    return Note.trusted(code="events-after-as-of", event_index=later[0], message=Text.trusted(
+        ar=f"أحداث بعد لحظة التقييم لم تُحتسب (الأحداث رقم {numbers}).",
+        en=f"Events after as_of were not taken into account: {listed}."))

@@ -328,7 +328,18 @@ class Policy(PolicyLookup, Frozen):
 
 
 def rebuild_rules() -> None:
-    """Take in kinds registered since import (policykit.judge.kinds.register): the rule union and the policy."""
+    """Follow the registry of kinds (policykit.judge.kinds.registered): the rule union and the policy."""
     global Rule
     Rule = _rule_union(_rule_models())
+    # the field's annotation was resolved when the class was made: point it at the new union, then rebuild
+    Policy.model_fields["rules"].annotation = tuple[Rule, ...]
     Policy.model_rebuild(force=True)
+    for name in [name for name in _BUILT if name not in _MODELS]:  # a kind no longer registered
+        if name not in _registered_names():
+            globals().pop(_BUILT.pop(name).__name__, None)
+
+
+def _registered_names() -> set[str]:
+    from .judge.kinds import KINDS
+
+    return set(KINDS)

@@ -160,9 +160,13 @@ def _entry(path: str) -> FsPath | None:
 
 
 def _runtime() -> list:
-    """What must match for an entry to be read back: the format, our version, Python's, the model and record code."""
+    """What must match for an entry to be read back: the format, our version, Python's, the model and record code,
+    and the rule kinds registered with the files defining them (each kind defines its rule's model)."""
+    from .judge.kinds import KINDS
+
+    kinds = [[name, digest(type(kind).decide.__code__.co_filename)] for name, kind in sorted(KINDS.items())]
     return [_FORMAT, __version__, list(sys.version_info[:2]), digest(str(_HERE / "model.py")),
-            digest(str(_HERE / "records.py"))]
+            digest(str(_HERE / "records.py")), kinds]
 
 
 def digest(file: str) -> str | None:

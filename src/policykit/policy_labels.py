@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .counting import count
 from .findings_text import attribute_label
-from .model import ChannelRule, DeadlineRule, EventPattern, ObligationRule, OrderRule, Rule
+from .judge.kinds import kind_of
+from .model import EventPattern, Rule
 from .vocabulary import EVENTS
 
 HEADINGS: dict[str, dict[str, str]] = {
@@ -73,10 +73,6 @@ HOLIDAYS: dict[str, dict[str, str]] = {
     "none": {"ar": "لا عطل", "en": "none"},
 }
 TIMEZONES: dict[str, str] = {"Asia/Riyadh": "توقيت الرياض"}
-RULE_KINDS: dict[str, dict[str, str]] = {
-    "deadline": {"ar": "مهلة", "en": "deadline"}, "order": {"ar": "ترتيب", "en": "order"},
-    "obligation": {"ar": "التزام", "en": "obligation"}, "channel": {"ar": "وسيلة التواصل", "en": "channel"},
-}
 VALUES: dict[str, dict[str, str]] = {"approved": {"ar": "القبول", "en": "approved"},
                                      "rejected": {"ar": "الرفض", "en": "rejected"}}
 
@@ -87,33 +83,14 @@ def event_label(event_id: str, lang: str) -> str:
     return EVENTS.get(event_id, {}).get(lang, event_id)
 
 
+def kind_label(rule, lang: str) -> str:
+    """The name of a rule's kind in `lang`, as the kind names itself (policykit.judge)."""
+    return kind_of(rule).label[lang]
+
+
 def describe_rule(rule: Rule, lang: str) -> str:
-    """One sentence saying what a rule requires, in `lang`."""
-    if isinstance(rule, DeadlineRule):
-        period = count(rule.period.amount, rule.period.unit, lang)
-        if lang == "ar":
-            return (f"«{_pattern(rule.fulfilled_by, lang)}» خلال {period} "
-                    f"من «{_pattern(rule.trigger, lang)}» — النص: «{rule.as_written}»")
-        readings = "; ".join(f"{name}: {r.bound or 'no bound'} ({r.note})" for name, r in rule.readings.items())
-        return (f"{_pattern(rule.fulfilled_by, lang)} within {period} of "
-                f"{_pattern(rule.trigger, lang)}. As written: «{rule.as_written}» (bound as written: "
-                f"{rule.bound_as_written}). Readings — {readings}; default: {rule.default_reading}.")
-    if isinstance(rule, OrderRule):
-        if lang == "ar":
-            return f"«{_pattern(rule.first, lang)}» قبل «{_pattern(rule.then, lang)}»"
-        return f"{_pattern(rule.first, lang)} before {_pattern(rule.then, lang)}"
-    if isinstance(rule, ObligationRule):
-        before = f" {'قبل' if lang == 'ar' else 'before'} «{_pattern(rule.before, lang)}»" if rule.before else ""
-        if lang == "ar":
-            return f"عند «{_pattern(rule.when, lang)}» يلزم «{_pattern(rule.require, lang)}»{before}"
-        return f"when {_pattern(rule.when, lang)}, {_pattern(rule.require, lang)} is owed{before}"
-    if isinstance(rule, ChannelRule):
-        if lang == "ar":
-            return (f"«{_pattern(rule.event, lang)}» عبر «{attribute_label(rule.must_equal_attribute)[0]}» "
-                    f"المسجلة عند «{event_label(rule.must_equal_event, lang)}»، إن سُجّلت")
-        return (f"{_pattern(rule.event, lang)} uses the {rule.attribute} equal to the {rule.must_equal_attribute} "
-                f"recorded at {event_label(rule.must_equal_event, lang)}, when one was recorded")
-    raise TypeError(type(rule).__name__)
+    """One sentence saying what a rule requires, in `lang` (the kind's own sentence)."""
+    return kind_of(rule).describe(rule, lang, _pattern, event_label)
 
 
 def _pattern(pattern: EventPattern, lang: str) -> str:

@@ -16,8 +16,8 @@ from rich.tree import Tree
 from .counting import arabic_digits
 from .model import AllCondition, AnyCondition, Clause, Condition, FactCondition, Item, NotCondition, Policy
 from .neutralise import terminal
-from .policy_labels import (CONTACT_KINDS, HEADINGS, HOLIDAYS, RULE_KINDS, TIMEZONES, WEEKDAYS, WORDS,
-                            describe_rule, event_label)
+from .policy_labels import (CONTACT_KINDS, HEADINGS, HOLIDAYS, TIMEZONES, WEEKDAYS, WORDS, describe_rule,
+                            event_label, kind_label)
 from .vocabulary import CHANNELS, FACTS
 
 FORMATS = ("text", "json", "yaml")
@@ -213,7 +213,7 @@ class _PolicyText:
         self.heading("rules")
         for rule in self.policy.rules:
             ident = "" if self.ar else f"{rule.id} "
-            self.line(f"• {ident}({RULE_KINDS[rule.kind][self.lang]}) [{rule.clause.ref}] "
+            self.line(f"• {ident}({kind_label(rule, self.lang)}) [{rule.clause.ref}] "
                       f"{getattr(rule.label, self.lang)}", 2)
             self.line(describe_rule(rule, self.lang), 4)
             self.clause(rule.clause, 4, quote=True)

@@ -99,7 +99,9 @@ def _data_path(loc: Iterable[Any], data: Any) -> Path:
 
 
 def _is_branch_tag(part: str) -> bool:
-    return part[:1].isupper() or "[" in part or part in {"deadline", "order", "obligation", "channel"}
+    from .judge.kinds import KINDS
+
+    return part[:1].isupper() or "[" in part or part in KINDS
 
 
 def _prune_union_noise(errors: list[dict], start: int = 0) -> list[dict]:

@@ -48,3 +48,20 @@ def test_readings_agree(tmp_path, loggen, reading):
     statuses = {f["status"] for row in fast_rows.values() for f in row["findings"]
                 if f["rule"] == "respond_within_two_weeks"}
     assert "breached" in statuses and "met" in statuses
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_jsonl_from_the_columns_is_what_evaluate_writes(tmp_path, loggen, policy):
+    """JSONL (check's verdict JSON: explanations, clauses, actions, notes) through the columns equals
+    evaluate()'s, line for line; few cases need evaluate() itself (undetermined findings, notes)."""
+    log = tmp_path / "log.parquet"
+    loggen.write(loggen.generate(3000, policy, seed=7 + len(policy), shuffle=True), log)
+    fast_out, slow_out = tmp_path / "fast.jsonl", tmp_path / "slow.jsonl"
+    fast = run_batch(log, policy, "2025-06-01", out=str(fast_out), workers=1, fast=True)
+    run_batch(log, policy, "2025-06-01", out=str(slow_out), workers=1, fast=False)
+    assert fast.stats.fallback_cases == 0
+    fast_lines = sorted(fast_out.read_text(encoding="utf-8").splitlines())
+    slow_lines = sorted(slow_out.read_text(encoding="utf-8").splitlines())
+    assert len(fast_lines) == len(slow_lines) > 100
+    for got, expected in zip(fast_lines, slow_lines):
+        assert got == expected

@@ -58,7 +58,7 @@ def make_verdict(status_of_deadline: str = "breached", *, with_action: bool = Tr
             label=Text(ar="تسوية الشكوى <b>", en="Settle the complaint <b>"),
             clause=ClauseRef(ref="ج-١", text_ar="تسهيل عملية تبليغ الشكوى"), at_risk=True))
     statuses = [deadline.status, order.status, channel.status, obligation.status]
-    from policykit.verdict import case_status
+    from policykit.judge.status import case_status
     return Verdict(
         case_id="H-2025-0042", policy="harif_like", policy_version="1", as_of="2025-04-10T00:00:00+03:00",
         reading="intended", status=case_status(statuses), findings=[deadline, order, channel, obligation],

@@ -176,7 +176,8 @@ def _judged(compiled_rule, q: PartitionQuery, groups: int) -> RuleResult:
     chosen = columns.chosen_branches(branches, groups)
     r = RuleResult(groups)
     r.status = columns.statuses(branches, chosen)
-    found = columns.fields(branches, chosen)
+    r.rule, r.branches, r.chosen, r.made = compiled_rule, branches, chosen, columns.made(branches)
+    found = columns.fields(r.made, chosen)
     r.trigger, r.due, r.fulfilled, r.not_before, r.late = (found[name] for name in (*columns.INSTANT_FIELDS, "late"))
     r.unit = found["unit"]
     r.action_due = columns.dues(branches, chosen)
@@ -186,29 +187,37 @@ def _judged(compiled_rule, q: PartitionQuery, groups: int) -> RuleResult:
     return r
 
 
-def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, rejects) -> pa.Table:
-    """Tabular verdicts of a grouped partition: each version's cases (by the local date of their first event)
-    judged by policykit.judge's decision tables over columns, in the partition's case order."""
+def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, rejects) -> pa.Table | str:
+    """The verdicts of a grouped partition — a table in the tabular layout, or for JSONL output the verdict
+    JSON lines — each version's cases (by the local date of their first event) judged by policykit.judge's
+    decision tables over columns, in the partition's case order."""
     as_of = dt.datetime.fromisoformat(job.as_of)
     as_of_us = (as_of - _EPOCH) // dt.timedelta(microseconds=1)  # exact, before 1970 too
     rejected = rejected_counts(table, bounds)
     stats.events = table.num_rows - int(rejected.sum())
+    jsonl = job.out_format == "jsonl"
     if len(bounds) < 2:
-        return rows_table([], policy.calendar.timezone)
+        return "" if jsonl else rows_table([], policy.calendar.timezone)
     versions = _versions(policy, table, bounds, as_of_us)
     if len(policy.versions) == 1 or (versions == versions[0]).all():
-        return _judge_version(policy.versions[int(versions[0])], table, bounds, rejected, job, stats, rejects,
-                              as_of, as_of_us)
-    parts, order = [], []
+        out, lines = _judge_version(policy.versions[int(versions[0])], table, bounds, rejected, job, stats,
+                                    rejects, as_of, as_of_us)
+        return "".join(lines) if jsonl else out
+    parts, texts, order = [], [], []
     for number in np.unique(versions).tolist():
         groups = np.flatnonzero(versions == number)
         rows = np.concatenate([np.arange(bounds[g], bounds[g + 1]) for g in groups])
         sizes = np.diff(bounds)[groups]
-        parts.append(_judge_version(policy.versions[number], table.take(pa.array(rows)),
+        out, lines = _judge_version(policy.versions[number], table.take(pa.array(rows)),
                                     np.r_[0, np.cumsum(sizes)], rejected[groups], job, stats, rejects, as_of,
-                                    as_of_us))
+                                    as_of_us)
+        parts.append(out)
+        texts.extend(lines or ())
         order.append(groups)
-    return pa.concat_tables(parts).take(pa.array(np.argsort(np.concatenate(order), kind="stable")))
+    back = np.argsort(np.concatenate(order), kind="stable")
+    if jsonl:
+        return "".join(texts[i] for i in back.tolist())
+    return pa.concat_tables(parts).take(pa.array(back))
 
 
 def _versions(policy, table: pa.Table, bounds: np.ndarray, as_of_us: int) -> np.ndarray:
@@ -231,8 +240,8 @@ def _versions(policy, table: pa.Table, bounds: np.ndarray, as_of_us: int) -> np.
 
 
 def _judge_version(version, table: pa.Table, bounds: np.ndarray, rejected: np.ndarray, job, stats, rejects,
-                   as_of: dt.datetime, as_of_us: int) -> pa.Table:
-    """The verdicts of cases all judged under one policy version."""
+                   as_of: dt.datetime, as_of_us: int) -> tuple[pa.Table, list[str] | None]:
+    """The verdicts of cases all judged under one policy version: the table, and for JSONL output the lines."""
     settings = load_settings()
     reading = job.reading if job.reading is not None else settings.reading
     compiled = compile_policy(version, reading)
@@ -247,7 +256,12 @@ def _judge_version(version, table: pa.Table, bounds: np.ndarray, rejected: np.nd
     verdict_reading = reading or (used[0] if len(used) == 1 else None)
     out = assemble(version, compiled, p, results, compensation, rejected, cal, as_of_us, verdict_reading, settings)
     count(stats, results, out, compiled)
-    return out
+    if job.out_format != "jsonl":
+        return out, None
+    from .verdicts_json import json_lines
+
+    return out, json_lines(version, compiled, p, results, compensation, rejected, as_of, job, settings,
+                           verdict_reading)
 
 
 def _compensation(policy, p: Partition, facts: tuple[str, ...]):

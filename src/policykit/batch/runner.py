@@ -64,10 +64,9 @@ def _policy(ref):
 
 def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object, Stats, list[tuple[int, str]]]:
     """Judge the grouped cases of `table`: (JSONL text or tabular Arrow table, stats, rejected rows)."""
-    import json
-
     from .reference import cases_of, judge, mark_incomplete, rejected_counts
     from .tabular import rows_table, verdict_row
+    from .verdicts_json import verdict_line
 
     policy = _policy(job.policy)
     as_of = dt.datetime.fromisoformat(job.as_of)
@@ -75,23 +74,20 @@ def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object
     stats = Stats(events=table.num_rows - sum(counts),
                   largest_case=int(np.diff(bounds).max()) if len(bounds) > 1 else 0)
     rejects: list[tuple[int, str]] = []
-    if job.out_format == "jsonl":
-        lines = []
-        for rejected, (verdict, bad) in zip(counts, judge(policy, cases_of(table, bounds, job.attributes,
-                                                                            job.facts), as_of, job.reading)):
-            if rejected:  # SPEC §10: listed, marked incomplete, undetermined
-                lines.append(json.dumps(mark_incomplete(verdict.to_json_dict(), rejected), ensure_ascii=False)
-                             + "\n")
-            else:
-                lines.append(verdict.to_json_line() + "\n")
-            stats.add_verdict_row(mark_incomplete(verdict_row(verdict), rejected))
-            rejects.extend(bad)
-        stats.fallback_cases = stats.cases
-        return "".join(lines), stats, rejects
     if job.fast:
         from .columnar import columnar_verdicts
 
         return columnar_verdicts(policy, table, bounds, job, stats, rejects), stats, rejects
+    # the reference path (fast=False, for the tests): evaluate() on each case
+    if job.out_format == "jsonl":
+        lines = []
+        for rejected, (verdict, bad) in zip(counts, judge(policy, cases_of(table, bounds, job.attributes,
+                                                                            job.facts), as_of, job.reading)):
+            lines.append(verdict_line(verdict, rejected))
+            stats.add_verdict_row(mark_incomplete(verdict_row(verdict), rejected))
+            rejects.extend(bad)
+        stats.fallback_cases = stats.cases
+        return "".join(lines), stats, rejects
     rows = []
     for rejected, (verdict, bad) in zip(counts, judge(policy, cases_of(table, bounds, job.attributes, job.facts),
                                                       as_of, job.reading)):

@@ -54,11 +54,21 @@ def owing(branches: list, chosen: np.ndarray) -> np.ndarray:
                              for branch in branches], False, bool)
 
 
-def fields(branches: list, chosen: np.ndarray) -> dict[str, np.ndarray]:
+def made(branches: list) -> list[dict]:
+    """Each branch's fields over every case (arrays, or values the same for all)."""
+    return [branch.fields() if branch.fields is not None else {} for branch in branches]
+
+
+def fields(made: list[dict], chosen: np.ndarray) -> dict[str, np.ndarray]:
     """The instants (µs, NO_INSTANT absent) and lateness (-1 absent) of each case's finding."""
-    made = [branch.fields() if branch.fields is not None else {} for branch in branches]
     out = {name: per_case(chosen, [f.get(name) for f in made], NO_INSTANT, np.int64) for name in INSTANT_FIELDS}
     out["late"] = per_case(chosen, [f.get("late") for f in made], -1, np.int64)
     units = {f["unit"] for f in made if "unit" in f}
     out["unit"] = units.pop() if units else None
     return out
+
+
+def case_fields(made: list[dict], branch: int, case: int) -> dict:
+    """One case's fields from its branch's: its element of each array (hits stay hits, read by the caller)."""
+    return {name: value[case] if isinstance(value, np.ndarray) and value.ndim else value
+            for name, value in made[branch].items()}

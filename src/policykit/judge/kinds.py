@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from .channel import CHANNEL
 from .deadline import DEADLINE
 from .obligation import OBLIGATION
@@ -11,9 +14,20 @@ from .table import Kind
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (DEADLINE, ORDER, OBLIGATION, CHANNEL)}
 
 
-def register(kind: Kind) -> None:
-    """Add a kind (a test-only one, say): policies may then use it once policykit.model is rebuilt with it."""
+@contextmanager
+def registered(kind: Kind) -> Iterator[Kind]:
+    """A kind defined outside this package (a test-only one, say) known to every path while the block runs:
+    policies may use it, and the policy model is rebuilt with it (and without it after)."""
     KINDS[kind.name] = kind
+    _rebuild()
+    try:
+        yield kind
+    finally:
+        del KINDS[kind.name]
+        _rebuild()
+
+
+def _rebuild() -> None:
     import sys
 
     model = sys.modules.get("policykit.model")

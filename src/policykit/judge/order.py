@@ -16,7 +16,6 @@ class Order(Kind):
     label = {"ar": "ترتيب", "en": "order"}
     roles = ("first", "then")
     marks = ("first", "then")
-    opening = True
 
     @staticmethod
     def define_model(base):

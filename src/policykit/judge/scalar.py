@@ -137,27 +137,42 @@ def judge(r: Compiled, ctx: Context) -> Outcome:
         if branch.when:
             break
     fields = branch.fields() if branch.fields is not None else {}
-    return Outcome(finding(r, ctx, branch.status, fields, branch.explain), branch.owes,
-                   instant(fields.get("trigger_at")), instant(branch.due), bool(branch.overdue), branch.before)
+    evidence = sorted({hit.event.index for hit in fields.get("evidence", ()) if hit.event is not None})
+    return Outcome(finding(r, ctx.calendar.tz, ctx.labels, branch.status, fields, branch.explain, evidence),
+                   branch.owes, instant(fields.get("trigger_at")), instant(branch.due), bool(branch.overdue),
+                   branch.before)
 
 
-def finding(r: Compiled, ctx: Context, status: int, fields: dict, explain) -> Finding:
-    """A Finding from a branch's status and fields (instants in µs), explained in both languages."""
-    tz = ctx.calendar.tz
+def finding(r: Compiled, tz: dt.tzinfo, labels: dict, status: int, fields: dict, explain,
+            evidence: list[int], shown=None) -> Finding:
+    """A Finding from a branch's status and fields (instants in µs), explained in both languages; every
+    backend writes its findings here (`shown`: how an instant in µs reads as ISO 8601, remembered by a caller
+    writing many)."""
     extra = dict(r.kind.constant(r))
     for name in _INSTANTS:
         value = fields.get(name)
         if value is not None and value != NO_INSTANT:
-            extra[name] = iso(instant(value), tz)
-    if "late" in fields:
+            extra[name] = shown(value) if shown is not None else iso(instant(value), tz)
+    if fields.get("late", -1) is not None and fields.get("late", -1) >= 0:
         extra["late_by"] = {fields["unit"]: int(fields["late"])}
-    hits = fields.get("evidence")
-    if hits:
-        extra["evidence"] = sorted({h.event.index for h in hits if h.event is not None})
+    if evidence:
+        extra["evidence"] = evidence
     if fields.get("would_decide"):
         extra["would_decide"] = list(fields["would_decide"])
-    rule = r.rule
-    return Finding.trusted(rule=rule.id, kind=rule.kind, status=NAMES[status],
-                           label=Text.trusted(ar=rule.label.ar, en=rule.label.en),
-                           clause=ClauseRef.trusted(ref=rule.clause.ref, text_ar=rule.clause.text_ar),
-                           explanation=explain(Shown(fields, ctx.labels, tz)), **extra)
+    label, clause = _texts(r.rule)
+    return Finding(rule=r.rule.id, kind=r.rule.kind, status=NAMES[status], label=label, clause=clause,
+                   explanation=explain(Shown(fields, labels, tz)), **extra)
+
+
+_TEXTS: dict[int, tuple] = {}
+
+
+def _texts(rule) -> tuple[Text, ClauseRef]:
+    """A rule's label and clause as result objects, made once per rule (they are immutable)."""
+    known = _TEXTS.get(id(rule))
+    if known is None or known[0] is not rule:
+        if len(_TEXTS) > 4096:
+            _TEXTS.clear()
+        known = _TEXTS[id(rule)] = (rule, Text.trusted(ar=rule.label.ar, en=rule.label.en),
+                                    ClauseRef.trusted(ref=rule.clause.ref, text_ar=rule.clause.text_ar))
+    return known[1], known[2]

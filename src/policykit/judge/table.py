@@ -4,12 +4,13 @@ that its explanations read."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
 from .. import findings_text as say
 from ..matching import Matcher
 from ..verdict import Text
+from .status import NO_INSTANT
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,6 @@ class Kind:
     """The roles whose events a finding's trigger_at and fulfilled_at are (a timeline marks them)."""
     closing: ClassVar[bool] = True
     """Whether case_closed can decide the rule (a live session re-judges it on closure)."""
-    opening: ClassVar[bool] = False
-    """Whether a case's first event must judge the rule whatever that event is (an order rule owes its earlier
-    step from then on)."""
 
     def compile(self, rule, reading: str | None) -> Compiled:
         """The rule with its matchers; kinds with readings override."""
@@ -106,14 +104,13 @@ class Kind:
         raise NotImplementedError
 
 
-@dataclass
 class Shown:
     """One finding's fields as its explanation reads them: labels, instants for prose, counts."""
 
-    fields: dict
-    labels: dict[str, dict[str, str]]
-    tz: dt.tzinfo
-    values: dict = field(default_factory=dict)
+    __slots__ = ("fields", "labels", "tz")
+
+    def __init__(self, fields: dict, labels: dict[str, dict[str, str]], tz: dt.tzinfo) -> None:
+        self.fields, self.labels, self.tz = fields, labels, tz
 
     def __getattr__(self, name: str):
         try:
@@ -140,8 +137,6 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 def instant(micros: int | None) -> dt.datetime | None:
     """An instant in µs (NO_INSTANT or None: absent) as an aware UTC datetime."""
-    from .status import NO_INSTANT
-
     if micros is None or micros == NO_INSTANT:
         return None
     return _EPOCH + dt.timedelta(microseconds=int(micros))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .vector import LATEST, NO_DUE, NONE, Block
+from ..judge.status import NOT_JUDGED as NONE
+from .vector import LATEST, NO_DUE, Block
 
 WIDTH_KEPT = 64  # events per case held in the matrices; a case's later ones go to its own overflow arrays
 _CELLS = 1 << 21  # cells per judged block: bounds the memory of a post_many of any size

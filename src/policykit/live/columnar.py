@@ -19,7 +19,8 @@ from .changes import CODE_BITS, CODE_MASK, Change, PostedChanges
 from .intake import Shape, content_id, micros
 from .store import stored_rows
 from .session import SessionCore
-from .vector import BREACHED, LATEST, NO_DUE, NONE, NOT_APPLICABLE, PENDING, STATUS, Dues, Patterns, vector_judges
+from ..judge.status import BREACHED, NAMES as STATUS, NOT_APPLICABLE, NOT_JUDGED as NONE, PENDING
+from .vector import LATEST, NO_DUE, Dues, Patterns, vector_judges
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _US = dt.timedelta(microseconds=1)
@@ -46,11 +47,11 @@ class LiveSession(SessionCore):
         opening = set()
         for compiled in self.versions:
             judges = []
-            for rule, (rule_id, judge, expects) in zip(compiled.rules, vector_judges(
-                    compiled, self.patterns, Dues(compiled.calendar))):
+            for rule_id, judge, expects, judged_first in vector_judges(compiled, self.patterns,
+                                                                       Dues(compiled.calendar)):
                 judges.append((column[rule_id], judge))
                 self.expects[column[rule_id]] = self.expects[column[rule_id]] or expects
-                if rule.kind.opening:
+                if judged_first:
                     opening.add(column[rule_id])
             self.judges_of.append(judges)
         # each version's first local day (days since 1970-01-01), for choosing a case's version by its first event
@@ -63,7 +64,7 @@ class LiveSession(SessionCore):
         self.shapes: list[Shape | None] = [None]  # code 0: padding, no event
         self._shape_codes: dict[tuple, int] = {}
         self._affected = np.zeros((1, len(self.rule_ids)), dtype=bool)
-        # rules every case's first event must judge whatever it is: order rules owe their earlier step from then
+        # rules every case's first event must judge whatever it is (see vector_judges)
         self._opening = np.array(sorted(opening), dtype=np.int64)
         self._kinds = self._texts = np.array([None], dtype=object)
         self._bare: dict[str, Shape] = {}  # the shape of an event with a type and an instant only, by type

@@ -12,9 +12,12 @@ import json
 import sqlite3
 from array import array
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from ..diagnostics import PolicykitError, Span
+
+if TYPE_CHECKING:
+    from ..case import Event
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -11,8 +11,7 @@ import numpy as np
 from ..judge import columns
 from ..judge.compiled import CompiledPolicy
 from ..judge.scalar import ScalarQuery
-from ..judge.status import BREACHED, MET, NAMES as STATUS, NO_INSTANT as NO_DUE, NOT_APPLICABLE, NOT_JUDGED as NONE, \
-    PENDING, UNDETERMINED  # noqa: F401  (the session reads them from here)
+from ..judge.status import NO_INSTANT as NO_DUE, NOT_APPLICABLE
 from ..matching import Context, Matcher
 LATEST = np.iinfo(np.int64).max  # the instant of a padding cell: sorts after every event
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -226,15 +225,19 @@ class _Recorder:
 
 
 def vector_judges(compiled: CompiledPolicy, patterns: Patterns,
-                  dues: "Dues") -> list[tuple[str, VectorJudge, str | None]]:
-    """(rule id, judge, event a pending finding expects) for each rule."""
+                  dues: "Dues") -> list[tuple[str, VectorJudge, str | None, bool]]:
+    """(rule id, judge, event a pending finding expects, whether a case's first event must judge it) for each
+    rule: the last is true for a rule that is not `not_applicable` on a case none of whose events it matches (an
+    order rule owes its earlier step from the first event on), found by running its table on no event."""
     register_patterns(compiled, patterns)
     empty = ScalarQuery(Context((), dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc), compiled.calendar,
                                 compiled.labels))
     out = []
     for rule in compiled.rules:
-        expects, _ = columns.owes(rule.kind.decide(rule, empty))
-        out.append((rule.rule.id, _judge(rule, patterns, dues), expects))
+        branches = rule.kind.decide(rule, empty)
+        expects, _ = columns.owes(branches)
+        untouched = next(branch.status for branch in branches if branch.when)
+        out.append((rule.rule.id, _judge(rule, patterns, dues), expects, untouched != NOT_APPLICABLE))
     return out
 
 

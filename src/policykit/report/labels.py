@@ -20,13 +20,6 @@ STATUS = {
     "not_covered": {"ar": "السياسة لا تتناول التعويض", "en": "not covered by the policy"},
 }
 
-KIND = {
-    "deadline": {"ar": "مهلة", "en": "deadline"},
-    "order": {"ar": "ترتيب", "en": "order"},
-    "obligation": {"ar": "التزام", "en": "obligation"},
-    "channel": {"ar": "قناة", "en": "channel"},
-}
-
 READING = {
     "intended": {"ar": "القراءة المقصودة", "en": "intended reading"},
     "literal": {"ar": "القراءة الحرفية", "en": "literal reading"},
@@ -97,8 +90,11 @@ def status(value: str, lang: str, of: str = "finding") -> str:
 
 
 def kind(value: str, lang: str) -> str:
-    """A rule kind in `lang`."""
-    return KIND.get(value, {}).get(lang, value)
+    """A rule kind in `lang`, as the kind names itself (policykit.judge)."""
+    from ..judge.kinds import KINDS
+
+    found = KINDS.get(value)
+    return found.label[lang] if found is not None else value
 
 
 def reading(value: str | None, lang: str) -> str:

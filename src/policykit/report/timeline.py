@@ -121,17 +121,15 @@ def _marks(finding, policy) -> list[Mark]:
 
 
 def _events_of(rule_id: str, policy) -> tuple[str | None, str | None]:
-    """The events behind a finding's trigger_at and fulfilled_at, as each rule kind names them."""
+    """The events behind a finding's trigger_at and fulfilled_at, as the rule's kind names them."""
+    from ..judge.kinds import KINDS
+
     try:
         rule = policy.rule(rule_id)
     except (KeyError, AttributeError):
         return None, None
-    if rule.kind == "channel":
-        return rule.must_equal_event, rule.event.event
-    start, fulfil = {"deadline": ("trigger", "fulfilled_by"), "obligation": ("when", "require"),
-                     "order": ("first", "then")}.get(rule.kind, (None, None))
-    return (getattr(getattr(rule, start, None), "event", None) if start else None,
-            getattr(getattr(rule, fulfil, None), "event", None) if fulfil else None)
+    kind = KINDS.get(getattr(rule, "kind", None))
+    return kind.mark_events(rule) if kind is not None else (None, None)
 
 
 class _Axis:
