@@ -5,31 +5,21 @@ roles, its labels, its sentence and its decision table.  Every path — evaluate
 
 from __future__ import annotations
 
-from typing import Literal
-
 from policykit.judge.status import BREACHED, MET, UNDETERMINED
 from policykit.judge.table import Branch, Compiled, Kind, unknown
 from policykit.verdict import Text
 
 
-class Never(Kind):
-    """`event` must not occur on the case."""
+class Never(Kind, name="never", label=("حظر", "never"), model="NeverRule"):
+    """`event` must not occur."""
 
-    name = "never"
-    label = {"ar": "حظر", "en": "never"}
     roles = ("event",)
     marks = (None, "event")
     closing = False
 
-    @staticmethod
-    def define_model(base):
-        """The rule's pydantic model, on policykit.model's base types."""
-        class NeverRule(base.RuleBase):
-            """`event` must not occur."""
-
-            kind: Literal["never"] = "never"
-            event: base.Pattern
-        return NeverRule
+    def fields(self, base) -> dict:
+        """The event that must not happen."""
+        return {"event": base.Pattern}
 
     def decide(self, r: Compiled, q) -> list[Branch]:
         """Undecidable, happened (breached), or not (met)."""

@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from .. import findings_text as say
 from .status import BREACHED, MET, NOT_APPLICABLE, UNDETERMINED
 from .table import Branch, Compiled, Kind, unknown
 
 
-class Channel(Kind):
-    """The agreed channel (e.g. the means of contact the beneficiary chose) used for a later event."""
+class Channel(Kind, name="channel", label=("وسيلة التواصل", "channel"), model="ChannelRule"):
+    """An event must use the channel recorded on an earlier event (e.g. the agreed channel).
 
-    name = "channel"
-    label = {"ar": "وسيلة التواصل", "en": "channel"}
+    The means of contact the beneficiary chose, used for a later event."""
+
     roles = ("event",)
     references = ("must_equal_event",)
     marks = ("must_equal_event", "event")
     closing = False
 
-    @staticmethod
-    def define_model(base):
-        """The rule's pydantic model (built by policykit.model, which holds the base types)."""
-        class ChannelRule(base.RuleBase):
-            """An event must use the channel recorded on an earlier event (e.g. the agreed channel)."""
-
-            kind: Literal["channel"] = "channel"
-            event: base.Pattern
-            attribute: base.Id = "channel"
-            must_equal_event: base.Id
-            must_equal_attribute: base.Id
-        return ChannelRule
+    def fields(self, base) -> dict:
+        """The event, its attribute, and where the agreed value is recorded."""
+        return {"event": base.Pattern, "attribute": (base.Id, "channel"), "must_equal_event": base.Id,
+                "must_equal_attribute": base.Id}
 
     def decide(self, r: Compiled, q) -> list[Branch]:
         """Undecidable or absent event; nothing agreed; channel unrecorded; as agreed; another channel."""

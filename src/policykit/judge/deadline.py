@@ -2,37 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from .. import findings_text as say
 from ..counting import count
 from .status import BREACHED, MET, NOT_APPLICABLE, PENDING, UNDETERMINED
 from .table import Branch, Compiled, Kind, unknown
 
 
-class Deadline(Kind):
-    """A response deadline (SPEC §5): counted from `trigger`, met by `fulfilled_by`, read intended or literal."""
+class Deadline(Kind, name="deadline", label=("مهلة", "deadline"), model="DeadlineRule"):
+    """The fulfilling event must come within (or, read literally, not before) a period after the trigger.
 
-    name = "deadline"
-    label = {"ar": "مهلة", "en": "deadline"}
+    A response deadline: counted from `trigger`, met by `fulfilled_by`, read intended or literal."""
+
     roles = ("trigger", "fulfilled_by")
     marks = ("trigger", "fulfilled_by")
 
-    @staticmethod
-    def define_model(base):
-        """The rule's pydantic model (built by policykit.model, which holds the base types)."""
-        class DeadlineRule(base.RuleBase):
-            """The fulfilling event must come within (or, read literally, not before) a period after the trigger."""
-
-            kind: Literal["deadline"] = "deadline"
-            trigger: base.Pattern
-            fulfilled_by: base.Pattern
-            period: base.Period
-            as_written: str = base.Field(description="The deadline phrase, verbatim.")
-            bound_as_written: base.Bound
-            readings: dict[base.ReadingName, base.Reading]
-            default_reading: base.ReadingName = "intended"
-        return DeadlineRule
+    def fields(self, base) -> dict:
+        """Its patterns, its period, its words as written and its two readings."""
+        return {"trigger": base.Pattern, "fulfilled_by": base.Pattern, "period": base.Period,
+                "as_written": (str, base.Field(description="The deadline phrase, verbatim.")),
+                "bound_as_written": base.Bound, "readings": dict[base.ReadingName, base.Reading],
+                "default_reading": (base.ReadingName, "intended")}
 
     def compile(self, rule, reading: str | None) -> Compiled:
         """Under `reading` (or the rule's default): the bound that reading gives."""

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from .. import findings_text as say
 from .status import BREACHED, MET, NOT_APPLICABLE, PENDING, UNDETERMINED
 from .table import Branch, Compiled, Kind, unknown
 
 
-class Obligation(Kind):
-    """A duty a condition gives rise to, with no period; case_closed (or the `before` event) ends the wait."""
+class Obligation(Kind, name="obligation", label=("التزام", "obligation"), model="ObligationRule"):
+    """Once `when` occurs, `require` is owed (before `before`, if given); case_closed ends the wait.
 
-    name = "obligation"
-    label = {"ar": "التزام", "en": "obligation"}
+    A duty a condition gives rise to, with no period of its own."""
+
     roles = ("when", "require", "before")
     marks = ("when", "require")
 
-    @staticmethod
-    def define_model(base):
-        """The rule's pydantic model (built by policykit.model, which holds the base types)."""
-        class ObligationRule(base.RuleBase):
-            """Once `when` occurs, `require` is owed (before `before`, if given); case_closed ends the wait."""
-
-            kind: Literal["obligation"] = "obligation"
-            when: base.Pattern
-            require: base.Pattern
-            before: base.Pattern | None = None
-        return ObligationRule
+    def fields(self, base) -> dict:
+        """The condition, the duty and the optional limit."""
+        return {"when": base.Pattern, "require": base.Pattern, "before": (base.Pattern | None, None)}
 
     def decide(self, r: Compiled, q) -> list[Branch]:
         """Undecidable or absent condition; met in time; undecidable; missed before the limit; closed; pending."""

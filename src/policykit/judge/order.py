@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from .. import findings_text as say
 from .status import BREACHED, MET, NOT_APPLICABLE, PENDING, UNDETERMINED
 from .table import Branch, Compiled, Kind, unknown
 
 
-class Order(Kind):
-    """Two steps in order; while neither has happened on an open case, the earlier one is owed (SPEC §9)."""
+class Order(Kind, name="order", label=("ترتيب", "order"), model="OrderRule"):
+    """`first` must have occurred before `then` occurs.
 
-    name = "order"
-    label = {"ar": "ترتيب", "en": "order"}
+    While neither step has happened on an open case, the earlier one is owed."""
+
     roles = ("first", "then")
     marks = ("first", "then")
 
-    @staticmethod
-    def define_model(base):
-        """The rule's pydantic model (built by policykit.model, which holds the base types)."""
-        class OrderRule(base.RuleBase):
-            """`first` must have occurred before `then` occurs."""
-
-            kind: Literal["order"] = "order"
-            first: base.Pattern
-            then: base.Pattern
-        return OrderRule
+    def fields(self, base) -> dict:
+        """The two steps."""
+        return {"first": base.Pattern, "then": base.Pattern}
 
     def decide(self, r: Compiled, q) -> list[Branch]:
         """Awaited (neither step yet), undecidable, in order, out of order."""

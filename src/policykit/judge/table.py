@@ -60,7 +60,6 @@ class Kind:
     Everything that lists kinds (validation, labels, timelines, live roles) reads these attributes."""
 
     name: ClassVar[str]
-    model: ClassVar[type]
     label: ClassVar[dict[str, str]]
     roles: ClassVar[tuple[str, ...]]
     """The model fields holding event patterns, in the order they are looked at."""
@@ -70,6 +69,28 @@ class Kind:
     """The roles whose events a finding's trigger_at and fulfilled_at are (a timeline marks them)."""
     closing: ClassVar[bool] = True
     """Whether case_closed can decide the rule (a live session re-judges it on closure)."""
+    model_name: ClassVar[str]
+    model_doc: ClassVar[str]
+
+    def __init_subclass__(cls, name: str = "", label: tuple[str, str] = ("", ""), model: str = "", **rest) -> None:
+        """A kind's identity, given with its class: `class Deadline(Kind, name=..., label=(ar, en), model=...)`;
+        its model's docstring is the first paragraph of the class's."""
+        super().__init_subclass__(**rest)
+        cls.name, cls.label, cls.model_name = name, {"ar": label[0], "en": label[1]}, model
+        cls.model_doc = (cls.__doc__ or "").split("\n\n")[0]
+
+    def fields(self, base) -> dict:
+        """The rule's own model fields (besides id, label, clause, note and kind), on policykit.model's types."""
+        raise NotImplementedError
+
+    def define_model(self, base) -> type:
+        """The rule's pydantic model: RuleBase, the `kind` tag, then the kind's fields."""
+        from typing import Literal
+
+        from pydantic import create_model
+
+        return create_model(self.model_name, __base__=base.RuleBase, __doc__=self.model_doc,
+                            kind=(Literal[self.name], self.name), **self.fields(base))
 
     def compile(self, rule, reading: str | None) -> Compiled:
         """The rule with its matchers; kinds with readings override."""
