@@ -89,8 +89,10 @@ class Kind:
 
         from pydantic import create_model
 
+        fields = {name: spec if isinstance(spec, tuple) else (spec, ...)  # a bare type: a required field
+                  for name, spec in self.fields(base).items()}
         return create_model(self.model_name, __base__=base.RuleBase, __doc__=self.model_doc,
-                            kind=(Literal[self.name], self.name), **self.fields(base))
+                            kind=(Literal[self.name], self.name), **fields)
 
     def compile(self, rule, reading: str | None) -> Compiled:
         """The rule with its matchers; kinds with readings override."""
