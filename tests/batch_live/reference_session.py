@@ -22,6 +22,7 @@ from policykit.matching import Context
 from policykit.verdict import Verdict
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_DAWN = dt.datetime(1, 1, 2, tzinfo=dt.timezone.utc)
 
 
 def judged(rule, ctx: Context) -> tuple[str, dt.datetime | None, str | None]:
@@ -145,6 +146,8 @@ class ReferenceSession(SessionCore):
             self._closed.discard(case_id)
             if latest is not None and latest > self.now:
                 self.now = latest
+        if rows and not self.clock_started:
+            self.now = _DAWN  # a clock not started starts at the first event, whenever it is
         if rows:
             self.clock_started = True
         changes = ChangeList()
@@ -235,7 +238,19 @@ class ReferenceSession(SessionCore):
         state = self.cases[case_id]
         if state.stale:
             self._rejudge(case_id, state, None, Change(case_id))
-        return {rule_id: judged[0] for rule_id, judged in state.judged.items()}
+        out = {rule_id: judgement[0] for rule_id, judgement in state.judged.items()}
+        passed = {rule_id for rule_id, (status, due, _) in state.judged.items()
+                  if status == "pending" and due is not None and due < self.now}
+        if passed:  # a due the clock has gone past: judged as things stand now (advance() still reports it)
+            ats = state.columns.ats
+            version = self.policy.in_force_on(ats[0].astimezone(self.tz).date() if ats else
+                                              self.now.astimezone(self.tz).date())
+            compiled = compile_policy(version, self.reading)
+            ctx = Context(state.columns.events(self.now), self.now, compiled.calendar, compiled.labels)
+            for rule in compiled.rules:
+                if rule.rule.id in passed:
+                    out[rule.rule.id] = judged(rule, ctx)[0]
+        return out
 
     @property
     def open_cases(self) -> int:

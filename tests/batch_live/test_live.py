@@ -228,3 +228,33 @@ def test_clock_values_that_are_not_instants_or_go_back_are_input_errors():
         session.advance("2025-03-01")
     assert info.value.first.code == "clock-went-back"
 
+
+
+def test_a_replay_clock_starts_at_its_first_event_even_before_1970():
+    """SPEC §11: without now=, the clock starts at the first event — a 1940 case is not judged at 1970."""
+    from policykit.live import LiveSession
+
+    session = LiveSession("harif")
+    session.post_many([("OLD", {"type": "request_completed", "at": "1940-01-07T10:00"})])
+    assert session.now.year == 1940
+    assert session.judgement("OLD")["respond_within_15_working_days"] == "pending"
+    passed = session.advance("1940-03-01")  # not "before the session's clock"
+    assert [f["to"] for c in passed for f in c.findings if f["rule"] == "respond_within_15_working_days"] == \
+        ["breached"]
+
+
+def test_judgement_follows_a_clock_a_later_post_moved_past_a_due():
+    """A post of another case moves a replay's clock past a due: judgement() says what verdict() says, and
+    advance() still reports the due passing."""
+    from policykit.live import LiveSession
+
+    session = LiveSession("harif")
+    session.post("A", {"type": "request_completed", "at": "2025-03-05T10:00"})
+    session.post("B", {"type": "request_received", "at": "2025-05-01T10:00"})  # the clock passes A's due
+    statuses = {f.rule: f.status for f in session.verdict("A").findings}
+    assert session.judgement("A") == {rule: status for rule, status in statuses.items()
+                                      if rule in session.judgement("A")}
+    assert session.judgement("A")["respond_within_15_working_days"] == "breached"
+    reported = session.advance("2025-05-01T10:00")
+    assert [(c.case_id, f["rule"], f["to"]) for c in reported for f in c.findings] == \
+        [("A", "respond_within_15_working_days", "breached")]

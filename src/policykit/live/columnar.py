@@ -237,8 +237,8 @@ class LiveSession(SessionCore):
         for case_id, facts in facts_taken:
             book.facts.setdefault(case_id, {}).update(facts)
         if rows:
-            self.clock_started = True
             self._judge_posted(row_numbers, shape_codes, instants, changes)
+            self.clock_started = True
         return changes
 
     def _check_sizes(self, rows: np.ndarray) -> None:
@@ -266,7 +266,9 @@ class LiveSession(SessionCore):
         """Judge each posted event's rules on its case as it stood just after it, at the clock of that moment."""
         book = self.book
         arrivals, by_row, starts = book.append(rows, codes, ats)  # by_row: grouped by case, in arrival order
-        clock = np.maximum.accumulate(np.concatenate([[self.now_us], ats]))
+        # the clock each event finds; a clock not started yet starts at the first event, whenever it is (SPEC §11)
+        start = self.now_us if self.clock_started else np.iinfo(np.int64).min
+        clock = np.maximum.accumulate(np.concatenate([[start], ats]))
         now_after, now_before = clock[1:], clock[:-1]
         first = np.sort(by_row[starts])
         stale = first[book.stale[rows[first]]]
@@ -412,7 +414,8 @@ class LiveSession(SessionCore):
         book.stale[rows] = False
 
     def _set_clock(self, now_us: int) -> None:
-        if now_us > self.now_us:
+        """Move the clock forward to `now_us` (or to it at once, when it has not started)."""
+        if now_us > self.now_us or not self.clock_started:
             self.now_us = now_us
             self.now = _EPOCH + dt.timedelta(microseconds=now_us)
 
@@ -498,8 +501,14 @@ class LiveSession(SessionCore):
         row = book.index[case_id]
         if book.stale[row]:
             self._rejudge(np.array([row]), book.counts[[row]], np.array([self.now_us]), None)
-        return {rule_id: STATUS[code] for rule_id, code in zip(self.rule_ids, book.status[row].tolist())
-                if code != NONE}
+        codes = book.status[row].copy()
+        # a due the clock has gone past (a later post moved it) is judged as things stand now; advance() is
+        # still what reports it passing
+        passed = np.flatnonzero((codes == PENDING) & (book.due[row] != NO_DUE) & (book.due[row] < self.now_us))
+        if len(passed):
+            status, _ = self._judge(np.array([row]), book.counts[[row]], np.array([self.now_us]), passed.tolist())
+            codes[passed] = status[0, passed]
+        return {rule_id: STATUS[code] for rule_id, code in zip(self.rule_ids, codes.tolist()) if code != NONE}
 
     @property
     def open_cases(self) -> int:
