@@ -1,0 +1,166 @@
+"""Shared helpers for the path-equality tests: one case judged by evaluate, batch and live, compared field by field.
+
+Only public entry points are used (`engine.evaluate`, `batch.judge_table`, the CLI, `live.LiveSession`), so that
+these tests hold the paths to one meaning whatever the judging core looks like inside.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any, Iterable
+
+import pyarrow as pa
+import pytest
+
+from policykit.case import Case
+from policykit.config import AtRisk
+from policykit.engine import evaluate
+from policykit.verdict import Verdict
+
+ACTION_FIELDS = ("event", "due", "rule", "overdue", "at_risk", "before")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def replays_need_no_tolerance():
+    """A clocked session (`now=` the first event) takes a case's later events weeks ahead of its clock: the live
+    lead tolerance (one day by default, tested in tests/robustness) is lifted for these replays."""
+    import os
+
+    before = os.environ.get("POLICYKIT_MAX_EVENT_LEAD_SECONDS")
+    os.environ["POLICYKIT_MAX_EVENT_LEAD_SECONDS"] = str(400 * 365 * 86_400)
+    yield
+    if before is None:
+        del os.environ["POLICYKIT_MAX_EVENT_LEAD_SECONDS"]
+    else:
+        os.environ["POLICYKIT_MAX_EVENT_LEAD_SECONDS"] = before
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    """An instant from ISO text (evaluate's JSON) or an aware datetime (Parquet): compared as instants."""
+    if value is None:
+        return None
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _finding(f: dict) -> dict:
+    late = f.get("late_by")
+    if late is not None and not isinstance(late, dict):  # the table form: amount and unit in two columns
+        late = {f["late_unit"]: late}
+    return {"kind": f["kind"], "status": f["status"], "due": _instant(f["due"]),
+            "trigger_at": _instant(f["trigger_at"]), "fulfilled_at": _instant(f["fulfilled_at"]),
+            "not_before": _instant(f["not_before"]), "late_by": late, "reading": f["reading"]}
+
+
+def _action(a: dict) -> dict:
+    return {k: _instant(a[k]) if k == "due" else a[k] for k in ACTION_FIELDS}
+
+
+def verdict_view(verdict: Verdict) -> dict:
+    """What every path must agree on, from an evaluate() verdict."""
+    data = verdict.to_json_dict()
+    return {"status": data["status"], "policy": data["policy"], "policy_version": data["policy_version"],
+            "as_of": _instant(data["as_of"]), "reading": data["reading"],
+            "rules": [f["rule"] for f in data["findings"]],
+            "findings": {f["rule"]: _finding(f) for f in data["findings"]},
+            "required_actions": [_action(a) for a in data["required_actions"]],
+            "compensation": {"status": verdict.compensation.status,
+                             "unknown_facts": list(verdict.compensation.unknown_facts)}}
+
+
+def row_view(row: dict) -> dict:
+    """The same view of one judge_table / Parquet row."""
+    return {"status": row["status"], "policy": row["policy"], "policy_version": row["policy_version"],
+            "as_of": row["as_of"], "reading": row["reading"],
+            "rules": [f["rule"] for f in row["findings"]],
+            "findings": {f["rule"]: _finding(f) for f in row["findings"]},
+            "required_actions": [_action(a) for a in row["required_actions"]],
+            "compensation": {"status": row["compensation"],
+                             "unknown_facts": list(row["compensation_unknown_facts"] or [])}}
+
+
+def statuses(view: dict) -> dict[str, str]:
+    """rule id -> finding status, the form LiveSession.judgement() answers in."""
+    return {rule: f["status"] for rule, f in view["findings"].items()}
+
+
+def differences(expected: Any, got: Any, where: str = "") -> list[tuple[str, Any, Any]]:
+    """(dotted field, expected, got) for every leaf where two views differ."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        out = []
+        for key in list(expected) + [k for k in got if k not in expected]:
+            out += differences(expected.get(key, "<absent>"), got.get(key, "<absent>"),
+                               f"{where}.{key}" if where else str(key))
+        return out
+    if isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got) and where != "rules":
+        return [d for i, (x, y) in enumerate(zip(expected, got)) for d in differences(x, y, f"{where}[{i}]")]
+    return [] if expected == got else [(where, expected, got)]
+
+
+def log_table(case_id: str, events: Iterable[dict], facts: dict[str, bool | None] | None = None) -> pa.Table:
+    """A batch log of one case: case_id, type, at, one column per attribute used, one per fact (on every row).
+
+    `events` are mappings as a case file writes them ({type, at, attribute: value...}); `at` stays text, so
+    batch parses the very spelling the case file has (offsets, bare dates, Hijri)."""
+    events = list(events)
+    facts = facts or {}
+    attributes = sorted({k for e in events for k in e if k not in ("type", "at")})
+    columns: dict[str, pa.Array] = {
+        "case_id": pa.array([case_id] * len(events), pa.string()),
+        "type": pa.array([e["type"] for e in events], pa.string()),
+        "at": pa.array([str(e["at"]) for e in events], pa.string())}
+    for name in attributes:
+        columns[name] = pa.array([None if e.get(name) is None else str(e[name]) for e in events], pa.string())
+    for name, value in facts.items():
+        columns[name] = pa.array([value] * len(events), pa.bool_())
+    return pa.table(columns)
+
+
+def live_event(case: Case, event, raw: list[dict] | None) -> dict:
+    """The event as posted to a LiveSession: the case file's own mapping when there is one (its `at` text
+    as written), else the parsed event; with an id, so two identical events of a case stay two."""
+    if raw is not None:
+        posted = {k: str(v) for k, v in raw[event.index].items()}
+    else:
+        posted = {"type": event.type, "at": event.at.isoformat(), **event.attrs}
+    posted["id"] = f"{case.case_id}#{event.index}"
+    return posted
+
+
+def live_differences(policy, case: Case, as_of: str, reading: str | None, expected: dict,
+                     raw: list[dict] | None = None) -> list[tuple[str, str, Any, Any]]:
+    """(path, field, expected, got) of the two live replays against evaluate's view at `as_of`.
+
+    live_replay: a session without a clock, the case's events up to `as_of` posted one at a time in time order;
+    after each post `judgement()` must equal evaluate() on the events posted so far at the session's clock
+    (`live_step`); then `advance(as_of)`, and `judgement()` and `verdict()` must equal evaluate at `as_of`.
+    live_clocked: a session whose clock is injected (`now=` the first event), every event in one post_many,
+    then advance(as_of); `judgement()` must equal evaluate's finding statuses.
+    Events after `as_of` are not posted: a session takes an event as having happened (its clock follows it),
+    where evaluate counts only the events up to `as_of` (and notes the others)."""
+    from policykit.live import LiveSession
+
+    instant = expected["as_of"]
+    seen = [e for e in case.events if e.at <= instant]
+    out: list[tuple[str, str, Any, Any]] = []
+    if not seen:
+        return out
+    facts = dict(case.facts) or None
+    session = LiveSession(policy, reading=reading)
+    for n, event in enumerate(seen, 1):
+        session.post(case.case_id, live_event(case, event, raw), facts)
+        prefix = dataclasses.replace(case, events=tuple(seen[:n]))
+        step = statuses(verdict_view(evaluate(policy, prefix, session.now, reading, at_risk=AtRisk())))
+        out += [("live_step", f"after event {n}: {f}", e, g)
+                for f, e, g in differences(step, session.judgement(case.case_id))]
+    session.advance(instant)
+    out += [("live_replay", f"judgement.{f}", e, g)
+            for f, e, g in differences(statuses(expected), session.judgement(case.case_id))]
+    out += [("live_replay", f"verdict.{f}", e, g)
+            for f, e, g in differences(expected, verdict_view(session.verdict(case.case_id)))]
+    clocked = LiveSession(policy, now=seen[0].at, reading=reading)
+    clocked.post_many([(case.case_id, live_event(case, e, raw), facts) for e in seen])
+    clocked.advance(instant)
+    out += [("live_clocked", f"judgement.{f}", e, g)
+            for f, e, g in differences(statuses(expected), clocked.judgement(case.case_id))]
+    return out
