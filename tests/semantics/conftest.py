@@ -15,6 +15,7 @@ import pytest
 
 from policykit.case import Case
 from policykit.config import AtRisk
+from policykit.diagnostics import PolicykitError
 from policykit.engine import evaluate
 from policykit.verdict import Verdict
 
@@ -146,6 +147,27 @@ def live_differences(policy, case: Case, as_of: str, reading: str | None, expect
     if not seen:
         return out
     facts = dict(case.facts) or None
+    try:
+        out += _replayed(policy, case, seen, instant, reading, expected, raw, facts)
+    except PolicykitError as exc:  # a path that refuses a case the reference judges differs from it
+        out.append(("live_replay", "error", None, exc.first.code))
+    try:
+        clocked = LiveSession(policy, now=seen[0].at, reading=reading)
+        clocked.post_many([(case.case_id, live_event(case, e, raw), facts) for e in seen])
+        clocked.advance(instant)
+        out += [("live_clocked", f"judgement.{f}", e, g)
+                for f, e, g in differences(statuses(expected), clocked.judgement(case.case_id))]
+    except PolicykitError as exc:
+        out.append(("live_clocked", "error", None, exc.first.code))
+    return out
+
+
+def _replayed(policy, case: Case, seen: list, instant: dt.datetime, reading: str | None, expected: dict,
+              raw: list[dict] | None, facts: dict | None) -> list[tuple[str, str, Any, Any]]:
+    """The live_step and live_replay comparisons (see live_differences)."""
+    from policykit.live import LiveSession
+
+    out: list[tuple[str, str, Any, Any]] = []
     session = LiveSession(policy, reading=reading)
     for n, event in enumerate(seen, 1):
         session.post(case.case_id, live_event(case, event, raw), facts)
@@ -158,9 +180,4 @@ def live_differences(policy, case: Case, as_of: str, reading: str | None, expect
             for f, e, g in differences(statuses(expected), session.judgement(case.case_id))]
     out += [("live_replay", f"verdict.{f}", e, g)
             for f, e, g in differences(expected, verdict_view(session.verdict(case.case_id)))]
-    clocked = LiveSession(policy, now=seen[0].at, reading=reading)
-    clocked.post_many([(case.case_id, live_event(case, e, raw), facts) for e in seen])
-    clocked.advance(instant)
-    out += [("live_clocked", f"judgement.{f}", e, g)
-            for f, e, g in differences(statuses(expected), clocked.judgement(case.case_id))]
     return out
