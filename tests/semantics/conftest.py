@@ -201,3 +201,34 @@ def _replayed(policy, case: Case, seen: list, instant: dt.datetime, reading: str
     out += [("live_replay", f"verdict.{f}", e, g)
             for f, e, g in differences(expected, verdict_view(session.verdict(case.case_id)))]
     return out
+
+
+def cli_differences(case: dict, policy_ref: str, as_of: str, reading: str | None,
+                    tmp_path: Path) -> list[tuple[str, str, Any, Any]]:
+    """`policykit batch LOG --out v.jsonl` against `policykit check CASE --format json`, key by key (exit codes
+    too), for one case as a case file writes it."""
+    import io
+    import json
+
+    from policykit.cli import main
+
+    case_file = tmp_path / "case.json"
+    case_file.write_text(json.dumps(case, default=str, ensure_ascii=False), encoding="utf-8")
+    common = ["--policy", policy_ref, "--as-of", as_of] + (["--reading", reading] if reading else [])
+    out, err = io.StringIO(), io.StringIO()
+    check_code = main(["check", str(case_file), *common, "--format", "json"], out, err)
+    assert check_code in (0, 1), err.getvalue()
+    checked = json.loads(out.getvalue())
+    log = tmp_path / "log.jsonl"
+    with log.open("w", encoding="utf-8") as handle:
+        for event in case["events"]:
+            row = {"case_id": case["case_id"], **{k: str(v) for k, v in event.items()}, **(case.get("facts") or {})}
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    verdicts = tmp_path / "v.jsonl"
+    err = io.StringIO()
+    batch_code = main(["batch", str(log), *common, "--out", str(verdicts)], io.StringIO(), err)
+    lines = [json.loads(line) for line in verdicts.read_text(encoding="utf-8").splitlines()]
+    found = [("cli_jsonl", "exit code", check_code, batch_code)] if batch_code != check_code else []
+    if len(lines) != 1:
+        return found + [("cli_jsonl", "lines", 1, len(lines))]
+    return found + [("cli_jsonl", field, want, got) for field, want, got in differences(checked, lines[0])]

@@ -23,19 +23,17 @@ and so does a listed one that no longer occurs (delete its entry: the file shoul
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
 
 from policykit.case import case_from_document
-from policykit.cli import main
 from policykit.config import AtRisk
 from policykit.engine import evaluate
 from policykit.source import Document, load_file
 
-from .conftest import differences, live_differences, log_table, row_view, verdict_view
+from .conftest import cli_differences, differences, live_differences, log_table, row_view, verdict_view
 
 HERE = Path(__file__).parent
 SCENARIO_DIR = HERE.parent / "scenarios"
@@ -65,33 +63,6 @@ def _scenario(path: Path):
     return scenario, case
 
 
-def _cli(scenario: dict, policy_ref: str, tmp_path: Path) -> list[tuple[str, str, object, object]]:
-    """`policykit batch --out v.jsonl` against `policykit check --format json`, key by key."""
-    case = scenario["case"]
-    case_file = tmp_path / "case.json"
-    case_file.write_text(json.dumps(case, default=str, ensure_ascii=False), encoding="utf-8")
-    common = ["--policy", policy_ref, "--as-of", str(scenario["as_of"])]
-    if scenario.get("reading"):
-        common += ["--reading", scenario["reading"]]
-    out, err = io.StringIO(), io.StringIO()
-    check_code = main(["check", str(case_file), *common, "--format", "json"], out, err)
-    assert check_code in (0, 1), err.getvalue()
-    checked = json.loads(out.getvalue())
-    log = tmp_path / "log.jsonl"
-    with log.open("w", encoding="utf-8") as handle:
-        for event in case["events"]:
-            row = {"case_id": case["case_id"], **{k: str(v) for k, v in event.items()}, **(case.get("facts") or {})}
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    verdicts = tmp_path / "v.jsonl"
-    err = io.StringIO()
-    batch_code = main(["batch", str(log), *common, "--out", str(verdicts)], io.StringIO(), err)
-    lines = [json.loads(line) for line in verdicts.read_text(encoding="utf-8").splitlines()]
-    found = [("cli_jsonl", "exit code", check_code, batch_code)] if batch_code != check_code else []
-    if len(lines) != 1:
-        return found + [("cli_jsonl", "lines", 1, len(lines))]
-    return found + [("cli_jsonl", field, want, got) for field, want, got in differences(checked, lines[0])]
-
-
 def _all_differences(path: Path, tmp_path: Path) -> list[tuple[str, str, object, object]]:
     from policykit.batch import judge_table
 
@@ -105,7 +76,8 @@ def _all_differences(path: Path, tmp_path: Path) -> list[tuple[str, str, object,
         found.append(("batch", "rows", 1, len(rows)))
     else:
         found += [("batch", f, e, g) for f, e, g in differences(expected, row_view(rows[0]))]
-    found += _cli(scenario, scenario["case"].get("policy", path.parent.name), tmp_path)
+    found += cli_differences(scenario["case"], scenario["case"].get("policy", path.parent.name),
+                             str(scenario["as_of"]), reading, tmp_path)
     found += live_differences(policy, case, as_of, reading, expected, raw)
     return found
 

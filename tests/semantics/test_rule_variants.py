@@ -35,7 +35,7 @@ from policykit.engine import evaluate
 from policykit.loader import load_policy
 from policykit.source import load_file
 
-from .conftest import POST_PASSES_NO_DUE, differences, live_differences, log_table, row_view, verdict_view
+from .conftest import POST_PASSES_NO_DUE, cli_differences, differences, live_differences, log_table, row_view, verdict_view
 
 EXCEPTIONS = Path(__file__).with_name("path_exceptions.yaml")
 START = dt.datetime(2025, 2, 2, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))  # a Sunday
@@ -135,18 +135,28 @@ def variants(draw) -> dict:
                                           "final_ruling_issued")
                  if (value := draw(st.sampled_from([True, False, None, "absent"]))) != "absent"}
         cases.append({"case_id": f"V{n}", "events": events, "facts": facts if spec["compensation"] else {}})
-    as_of = START + dt.timedelta(hours=draw(st.integers(0, 24 * 70)))
+    as_of = (START + dt.timedelta(hours=draw(st.integers(0, 24 * 70)))).isoformat()
+    timed = [e["at"] for c in cases for e in c["events"] if "T" in e["at"] and "+" in e["at"]]
+    if timed and draw(st.integers(0, 4)) == 0:
+        as_of = draw(st.sampled_from(timed))  # as_of at an event's very instant: that event counts
     return {"spec": spec, "reading": draw(st.sampled_from([None, "intended", "literal"])),
-            "as_of": as_of.isoformat(), "cases": cases}
+            "as_of": as_of, "cases": cases}
 
 
 def _event(draw, index: int) -> dict:
     kind = draw(st.sampled_from(TYPES))
     # hours on a coarse grid make ties in time and dues met or missed by a whole day; a few exact ends of days
     at = START + dt.timedelta(hours=draw(st.integers(0, 24 * 60)))
-    if draw(st.integers(0, 5)) == 0:
+    shape = draw(st.integers(0, 9))
+    if shape == 0:
         at = at.replace(hour=23, minute=59, second=59)
+    elif shape == 1:  # sub-second precision, kept by every path (SPEC §4)
+        at = at.replace(hour=23, minute=59, second=59, microsecond=draw(st.sampled_from([1, 500_000, 999_999])))
     event = {"type": kind, "at": at.isoformat()}
+    if shape == 2:  # a bare date: the start of that local day
+        event["at"] = at.date().isoformat()
+    elif shape == 3:  # local time without an offset
+        event["at"] = at.replace(tzinfo=None).isoformat()
     if kind in ("request_received", "decision_notified", "complaint_received"):
         channel = draw(st.sampled_from(CHANNELS + [None]))
         if channel is not None or kind == "request_received":
@@ -286,9 +296,12 @@ def _listed_variants() -> list[dict]:
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
-def test_explicit_variants_agree_on_every_path(name, policy_dir):
+def test_explicit_variants_agree_on_every_path(name, policy_dir, tmp_path):
     world = EXAMPLES[name]
     found = judge_everywhere(world, policy_dir, strict=True)
+    case = world["cases"][0]
+    found += [(case["case_id"], *d) for d in cli_differences(case, str(policy_dir / f"{world['spec']['name']}.yaml"),
+                                                             world["as_of"], world["reading"], tmp_path)]
     assert not found, f"{name}\n" + _report(found)
 
 
