@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import pyarrow as pa
-import pytest
 
 from policykit.case import Case
 from policykit.config import AtRisk
@@ -24,19 +23,9 @@ EXCEPTIONS = Path(__file__).with_name("path_exceptions.yaml")
 ACTION_FIELDS = ("event", "due", "rule", "overdue", "at_risk", "before")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def replays_need_no_tolerance():
-    """A clocked session (`now=` the first event) takes a case's later events weeks ahead of its clock: the live
-    lead tolerance (one day by default, tested in tests/robustness) is lifted for these replays."""
-    import os
-
-    before = os.environ.get("POLICYKIT_MAX_EVENT_LEAD_SECONDS")
-    os.environ["POLICYKIT_MAX_EVENT_LEAD_SECONDS"] = str(400 * 365 * 86_400)
-    yield
-    if before is None:
-        del os.environ["POLICYKIT_MAX_EVENT_LEAD_SECONDS"]
-    else:
-        os.environ["POLICYKIT_MAX_EVENT_LEAD_SECONDS"] = before
+# A clocked replay (`now=` the first event) takes a case's later events weeks ahead of its clock: the live
+# lead tolerance (one day by default, tested in tests/robustness) is lifted for these replays.
+REPLAY_TOLERANCE = dt.timedelta(days=400 * 365)
 
 
 def _instant(value: Any) -> dt.datetime | None:
@@ -170,7 +159,7 @@ def live_differences(policy, case: Case, as_of: str, reading: str | None, expect
     except PolicykitError as exc:  # a path that refuses a case the reference judges differs from it
         out.append(("live_replay", "error", None, exc.first.code))
     try:
-        clocked = LiveSession(policy, now=seen[0].at, reading=reading)
+        clocked = LiveSession(policy, now=seen[0].at, reading=reading, future_tolerance=REPLAY_TOLERANCE)
         clocked.post_many([(case.case_id, live_event(case, e, raw), facts) for e in seen])
         clocked.advance(instant)
         out += [("live_clocked", f"judgement.{f}", e, g)
@@ -186,7 +175,7 @@ def _replayed(policy, case: Case, seen: list, instant: dt.datetime, reading: str
     from policykit.live import LiveSession
 
     out: list[tuple[str, str, Any, Any]] = []
-    session = LiveSession(policy, reading=reading)
+    session = LiveSession(policy, reading=reading, future_tolerance=REPLAY_TOLERANCE)
     for n, event in enumerate(seen, 1):
         session.post(case.case_id, live_event(case, event, raw), facts)
         if settle:

@@ -35,7 +35,8 @@ from policykit.engine import evaluate
 from policykit.loader import load_policy
 from policykit.source import load_file
 
-from .conftest import POST_PASSES_NO_DUE, cli_differences, differences, live_differences, log_table, row_view, verdict_view
+from .conftest import (POST_PASSES_NO_DUE, cli_differences, differences, live_differences, log_table, row_view,
+                       verdict_view)
 
 EXCEPTIONS = Path(__file__).with_name("path_exceptions.yaml")
 START = dt.datetime(2025, 2, 2, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))  # a Sunday
@@ -81,7 +82,8 @@ def policy_document(spec: dict) -> dict:
            "rules": rules}
     if spec["compensation"]:
         doc["compensation"] = {
-            "section_ar": "التعويض", "conditions": [{"id": "harm", "label": _label("Harm"), "clause": _clause("ث-١")}],
+            "section_ar": "التعويض",
+            "conditions": [{"id": "harm", "label": _label("Harm"), "clause": _clause("ث-١")}],
             "condition": {"all": [{"fact": "association_caused_harm"},
                                   {"any": [{"fact": "investigation_minutes_approved"},
                                            {"fact": "final_ruling_issued"}]}]}}
