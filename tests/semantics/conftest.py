@@ -192,32 +192,70 @@ def _replayed(policy, case: Case, seen: list, instant: dt.datetime, reading: str
     return out
 
 
-def cli_differences(case: dict, policy_ref: str, as_of: str, reading: str | None,
-                    tmp_path: Path) -> list[tuple[str, str, Any, Any]]:
-    """`policykit batch LOG --out v.jsonl` against `policykit check CASE --format json`, key by key (exit codes
-    too), for one case as a case file writes it."""
+def cli_differences(cases: list[dict], policy_ref: str, as_of: str, reading: str | None,
+                    tmp_path: Path) -> list[tuple[str, str, str, Any, Any]]:
+    """(case id, "cli_jsonl", field, check's value, batch's value): `policykit batch LOG --out v.jsonl` on one
+    log of all `cases` against `policykit check CASE --format json` on each case file, key by key; batch's exit
+    code against the worst of check's."""
     import io
     import json
 
     from policykit.cli import main
 
-    case_file = tmp_path / "case.json"
-    case_file.write_text(json.dumps(case, default=str, ensure_ascii=False), encoding="utf-8")
     common = ["--policy", policy_ref, "--as-of", as_of] + (["--reading", reading] if reading else [])
-    out, err = io.StringIO(), io.StringIO()
-    check_code = main(["check", str(case_file), *common, "--format", "json"], out, err)
-    assert check_code in (0, 1), err.getvalue()
-    checked = json.loads(out.getvalue())
+    checked, codes = {}, []
+    for n, case in enumerate(cases):
+        case_file = tmp_path / f"case{n}.json"
+        case_file.write_text(json.dumps(case, default=str, ensure_ascii=False), encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+        codes.append(main(["check", str(case_file), *common, "--format", "json"], out, err))
+        assert codes[-1] in (0, 1), err.getvalue()
+        checked[case["case_id"]] = json.loads(out.getvalue())
     log = tmp_path / "log.jsonl"
     with log.open("w", encoding="utf-8") as handle:
-        for event in case["events"]:
-            row = {"case_id": case["case_id"], **{k: str(v) for k, v in event.items()}, **(case.get("facts") or {})}
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        for case in cases:
+            for event in case["events"]:
+                row = {"case_id": case["case_id"], **{k: str(v) for k, v in event.items()},
+                       **(case.get("facts") or {})}
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     verdicts = tmp_path / "v.jsonl"
     err = io.StringIO()
     batch_code = main(["batch", str(log), *common, "--out", str(verdicts)], io.StringIO(), err)
-    lines = [json.loads(line) for line in verdicts.read_text(encoding="utf-8").splitlines()]
-    found = [("cli_jsonl", "exit code", check_code, batch_code)] if batch_code != check_code else []
-    if len(lines) != 1:
-        return found + [("cli_jsonl", "lines", 1, len(lines))]
-    return found + [("cli_jsonl", field, want, got) for field, want, got in differences(checked, lines[0])]
+    lines = {v["case_id"]: v for v in map(json.loads, verdicts.read_text(encoding="utf-8").splitlines())}
+    found = [("*", "cli_jsonl", "exit code", max(codes), batch_code)] if batch_code != max(codes) else []
+    for case_id, want in checked.items():
+        if not any(c["events"] for c in cases if c["case_id"] == case_id):
+            continue  # a case with no events has no row in a log
+        if case_id not in lines:
+            found.append((case_id, "cli_jsonl", "line", "a line", None))
+            continue
+        found += [(case_id, "cli_jsonl", field, w, g) for field, w, g in differences(want, lines.pop(case_id))]
+    found += [(case_id, "cli_jsonl", "line", None, "a line") for case_id in lines]
+    return found
+
+
+def shared_session_differences(policy, cases: list[Case], as_of: str, reading: str | None,
+                               expected: dict[str, dict]) -> list[tuple[str, str, str, Any, Any]]:
+    """(case id, "live_shared", field, evaluate's, live's): one clocked session for all `cases`, their events up
+    to `as_of` posted in one post_many in time order across cases (ties: case order, then file order), then
+    advance(as_of); each case's judgement() and verdict() against evaluate at `as_of`."""
+    from policykit.live import LiveSession
+
+    posted = []
+    for case in cases:
+        instant = expected[case.case_id]["as_of"]
+        posted += [(e.at, n, e.index, case, e) for n, e in enumerate(case.events) if e.at <= instant]
+    if not posted:
+        return []
+    posted.sort(key=lambda item: item[:3])
+    found: list[tuple[str, str, str, Any, Any]] = []
+    session = LiveSession(policy, now=posted[0][0], reading=reading, future_tolerance=REPLAY_TOLERANCE)
+    session.post_many([(case.case_id, live_event(case, e, None), dict(case.facts) or None)
+                       for _, _, _, case, e in posted])
+    session.advance(as_of)
+    for case_id in dict.fromkeys(case.case_id for *_, case, _ in posted):
+        found += [(case_id, "live_shared", f"judgement.{f}", e, g)
+                  for f, e, g in differences(statuses(expected[case_id]), session.judgement(case_id))]
+        found += [(case_id, "live_shared", f"verdict.{f}", e, g)
+                  for f, e, g in differences(expected[case_id], verdict_view(session.verdict(case_id)))]
+    return found

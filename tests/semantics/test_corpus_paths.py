@@ -76,8 +76,8 @@ def _all_differences(path: Path, tmp_path: Path) -> list[tuple[str, str, object,
         found.append(("batch", "rows", 1, len(rows)))
     else:
         found += [("batch", f, e, g) for f, e, g in differences(expected, row_view(rows[0]))]
-    found += cli_differences(scenario["case"], scenario["case"].get("policy", path.parent.name),
-                             str(scenario["as_of"]), reading, tmp_path)
+    found += [d[1:] for d in cli_differences([scenario["case"]], scenario["case"].get("policy", path.parent.name),
+                                             str(scenario["as_of"]), reading, tmp_path)]
     found += live_differences(policy, case, as_of, reading, expected, raw)
     return found
 

@@ -36,7 +36,7 @@ from policykit.loader import load_policy
 from policykit.source import load_file
 
 from .conftest import (POST_PASSES_NO_DUE, cli_differences, differences, live_differences, log_table, row_view,
-                       verdict_view)
+                       shared_session_differences, verdict_view)
 
 EXCEPTIONS = Path(__file__).with_name("path_exceptions.yaml")
 START = dt.datetime(2025, 2, 2, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))  # a Sunday
@@ -185,9 +185,10 @@ def policy_dir(tmp_path_factory):
         os.environ["POLICYKIT_CACHE_DIR"] = before
 
 
-def judge_everywhere(world: dict, root: Path, strict: bool | None = None) -> list[tuple[str, str, str, object, object]]:
+def judge_everywhere(world: dict, root: Path, strict: bool | None = None,
+                     cli: Path | None = None) -> list[tuple[str, str, str, object, object]]:
     """(case id, path, field, evaluate's value, the path's value) for every difference in one world
-    (`strict`: see conftest.live_differences)."""
+    (`strict`: see conftest.live_differences; `cli`: a directory for the CLI comparison, None to skip it)."""
     from policykit.batch import judge_table
 
     spec = world["spec"]
@@ -196,12 +197,16 @@ def judge_everywhere(world: dict, root: Path, strict: bool | None = None) -> lis
     policy = load_policy(path)
     as_of, reading = world["as_of"], world["reading"]
     found = []
-    expected = {}
+    expected, cases = {}, []
     for data in world["cases"]:
         case = case_from_data(data, policy)
+        cases.append(case)
         expected[case.case_id] = verdict_view(evaluate(policy, case, as_of, reading, at_risk=AtRisk()))
         found += [(case.case_id, *d) for d in live_differences(policy, case, as_of, reading,
                                                                 expected[case.case_id], data["events"], strict)]
+    found += shared_session_differences(policy, cases, as_of, reading, expected)
+    if cli is not None:
+        found += cli_differences(world["cases"], str(path), as_of, reading, cli)
     tables = [log_table(d["case_id"], d["events"], d["facts"]) for d in world["cases"] if d["events"]]
     rows = {}
     if tables:
@@ -226,8 +231,8 @@ def _report(found) -> str:
           derandomize=os.environ.get("PK_VARIANT_RANDOM") is None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(world=variants())
-def test_generated_variants_agree_on_every_path(world, policy_dir):
-    found = judge_everywhere(world, policy_dir)
+def test_generated_variants_agree_on_every_path(world, policy_dir, tmp_path):
+    found = judge_everywhere(world, policy_dir, cli=tmp_path)
     assert not found, f"variant {world!r}\n" + _report(found)
 
 
@@ -300,10 +305,7 @@ def _listed_variants() -> list[dict]:
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_explicit_variants_agree_on_every_path(name, policy_dir, tmp_path):
     world = EXAMPLES[name]
-    found = judge_everywhere(world, policy_dir, strict=True)
-    case = world["cases"][0]
-    found += [(case["case_id"], *d) for d in cli_differences(case, str(policy_dir / f"{world['spec']['name']}.yaml"),
-                                                             world["as_of"], world["reading"], tmp_path)]
+    found = judge_everywhere(world, policy_dir, strict=True, cli=tmp_path)
     assert not found, f"{name}\n" + _report(found)
 
 
