@@ -9,12 +9,18 @@ mini.yaml) into a temporary directory and loads them with `policykit.loader.load
   for; its trigger and fulfilling event with and without `where` attributes;
 - an order rule and an obligation rule (with and without `before`), patterns with and without `where`;
 - the channel rule, compensation, and a second policy version in force from 1 March 2025;
+- the configured warning window (POLICYKIT_AT_RISK_FRACTION / _WORKING_DAYS), which evaluate is given and
+  the other paths read;
 
 then a few cases of random events (attributes that a `where` needs sometimes missing: undetermined; ties in
-time; `case_closed` at random points; events after `as_of`), judged at one `as_of` by every path and compared
-field by field (conftest.differences): statuses, dues, trigger and fulfilment instants, lateness, readings,
-required actions and compensation.  Known differences are listed under `variants:` in path_exceptions.yaml
-by the name of an explicit example below.  The run is derandomized, so CI sees the same examples every time.
+time; `case_closed` at random points; events after `as_of`; instants with fractions of a second, bare dates,
+local times without offset; `as_of` at an event's very instant), judged at one `as_of` by every path and
+compared field by field (conftest.differences): statuses, dues, trigger and fulfilment instants, lateness,
+readings, required actions and compensation.  The paths: judge_table on one log of all the cases; `policykit
+batch --out v.jsonl` on it against `policykit check --format json` per case; per case the live replays of
+conftest.live_differences; and one clocked session shared by all the cases (live_shared).  Known differences are listed under `variants:` in path_exceptions.yaml
+by the name of an explicit example below.  The run is derandomized, so CI sees the same examples every time;
+PK_VARIANT_EXAMPLES=2000 PK_VARIANT_RANDOM=1 (with --hypothesis-seed=N) hunts further, by hand.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -141,8 +148,10 @@ def variants(draw) -> dict:
     timed = [e["at"] for c in cases for e in c["events"] if "T" in e["at"] and "+" in e["at"]]
     if timed and draw(st.integers(0, 4)) == 0:
         as_of = draw(st.sampled_from(timed))  # as_of at an event's very instant: that event counts
+    # the warning window as configured (POLICYKIT_AT_RISK_*): evaluate is given it, the other paths read it
+    at_risk = draw(st.sampled_from([None, (0.0, 0), (0.5, 0), (1.0, 0), (0.0, 5), (0.2, 2)]))
     return {"spec": spec, "reading": draw(st.sampled_from([None, "intended", "literal"])),
-            "as_of": as_of, "cases": cases}
+            "as_of": as_of, "cases": cases, "at_risk": at_risk}
 
 
 def _event(draw, index: int) -> dict:
@@ -189,19 +198,43 @@ def judge_everywhere(world: dict, root: Path, strict: bool | None = None,
                      cli: Path | None = None) -> list[tuple[str, str, str, object, object]]:
     """(case id, path, field, evaluate's value, the path's value) for every difference in one world
     (`strict`: see conftest.live_differences; `cli`: a directory for the CLI comparison, None to skip it)."""
-    from policykit.batch import judge_table
-
     spec = world["spec"]
     path = root / f"{spec['name']}.yaml"
     path.write_text(yaml.safe_dump(policy_document(spec), allow_unicode=True, sort_keys=False), encoding="utf-8")
     policy = load_policy(path)
     as_of, reading = world["as_of"], world["reading"]
+    with configured_at_risk(world.get("at_risk")) as at_risk:
+        return _judged_everywhere(world, path, policy, as_of, reading, at_risk, strict, cli)
+
+
+@contextmanager
+def configured_at_risk(window: tuple[float, int] | None):
+    """The at-risk window configured through the environment for the duration (None: the default)."""
+    names = ("POLICYKIT_AT_RISK_FRACTION", "POLICYKIT_AT_RISK_WORKING_DAYS")
+    before = {name: os.environ.get(name) for name in names}
+    try:
+        if window is not None:
+            for name, value in zip(names, window):
+                os.environ[name] = str(value)
+        yield AtRisk(*window) if window is not None else AtRisk()
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _judged_everywhere(world, path, policy, as_of, reading, at_risk, strict, cli):
+    """judge_everywhere with the policy loaded and the warning window configured."""
+    from policykit.batch import judge_table
+
     found = []
     expected, cases = {}, []
     for data in world["cases"]:
         case = case_from_data(data, policy)
         cases.append(case)
-        expected[case.case_id] = verdict_view(evaluate(policy, case, as_of, reading, at_risk=AtRisk()))
+        expected[case.case_id] = verdict_view(evaluate(policy, case, as_of, reading, at_risk=at_risk))
         found += [(case.case_id, *d) for d in live_differences(policy, case, as_of, reading,
                                                                 expected[case.case_id], data["events"], strict)]
     found += shared_session_differences(policy, cases, as_of, reading, expected)
