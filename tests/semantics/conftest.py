@@ -235,10 +235,12 @@ def cli_differences(cases: list[dict], policy_ref: str, as_of: str, reading: str
 
 
 def shared_session_differences(policy, cases: list[Case], as_of: str, reading: str | None,
-                               expected: dict[str, dict]) -> list[tuple[str, str, str, Any, Any]]:
+                               expected: dict[str, dict], late: bool = False) -> list[tuple[str, str, str, Any, Any]]:
     """(case id, "live_shared", field, evaluate's, live's): one clocked session for all `cases`, their events up
     to `as_of` posted in one post_many in time order across cases (ties: case order, then file order), then
-    advance(as_of); each case's judgement() and verdict() against evaluate at `as_of`."""
+    advance(as_of); each case's judgement() and verdict() against evaluate at `as_of`.  `late`
+    ("live_late"): the clock is first advanced to `as_of` and the events then arrive newest first, each
+    after the session has seen later ones."""
     from policykit.live import LiveSession
 
     posted = []
@@ -249,13 +251,17 @@ def shared_session_differences(policy, cases: list[Case], as_of: str, reading: s
         return []
     posted.sort(key=lambda item: item[:3])
     found: list[tuple[str, str, str, Any, Any]] = []
+    name = "live_late" if late else "live_shared"
     session = LiveSession(policy, now=posted[0][0], reading=reading, future_tolerance=REPLAY_TOLERANCE)
+    if late:
+        session.advance(as_of)
+        posted.reverse()
     session.post_many([(case.case_id, live_event(case, e, None), dict(case.facts) or None)
                        for _, _, _, case, e in posted])
     session.advance(as_of)
     for case_id in dict.fromkeys(case.case_id for *_, case, _ in posted):
-        found += [(case_id, "live_shared", f"judgement.{f}", e, g)
+        found += [(case_id, name, f"judgement.{f}", e, g)
                   for f, e, g in differences(statuses(expected[case_id]), session.judgement(case_id))]
-        found += [(case_id, "live_shared", f"verdict.{f}", e, g)
+        found += [(case_id, name, f"verdict.{f}", e, g)
                   for f, e, g in differences(expected[case_id], verdict_view(session.verdict(case_id)))]
     return found

@@ -18,7 +18,8 @@ local times without offset; `as_of` at an event's very instant), judged at one `
 compared field by field (conftest.differences): statuses, dues, trigger and fulfilment instants, lateness,
 readings, required actions and compensation.  The paths: judge_table on one log of all the cases; `policykit
 batch --out v.jsonl` on it against `policykit check --format json` per case; per case the live replays of
-conftest.live_differences; and one clocked session shared by all the cases (live_shared).  Known differences are listed under `variants:` in path_exceptions.yaml
+conftest.live_differences; and one clocked session shared by all the cases, fed in time order
+(live_shared) or newest first after the clock reached `as_of` (live_late).  Known differences are listed under `variants:` in path_exceptions.yaml
 by the name of an explicit example below.  The run is derandomized, so CI sees the same examples every time;
 PK_VARIANT_EXAMPLES=2000 PK_VARIANT_RANDOM=1 (with --hypothesis-seed=N) hunts further, by hand.
 """
@@ -238,6 +239,7 @@ def _judged_everywhere(world, path, policy, as_of, reading, at_risk, strict, cli
         found += [(case.case_id, *d) for d in live_differences(policy, case, as_of, reading,
                                                                 expected[case.case_id], data["events"], strict)]
     found += shared_session_differences(policy, cases, as_of, reading, expected)
+    found += shared_session_differences(policy, cases, as_of, reading, expected, late=True)
     if cli is not None:
         found += cli_differences(world["cases"], str(path), as_of, reading, cli)
     tables = [log_table(d["case_id"], d["events"], d["facts"]) for d in world["cases"] if d["events"]]
