@@ -19,8 +19,10 @@ compared field by field (conftest.differences): statuses, dues, trigger and fulf
 readings, required actions and compensation.  The paths: judge_table on one log of all the cases; `policykit
 batch --out v.jsonl` on it against `policykit check --format json` per case; per case the live replays of
 conftest.live_differences; and one clocked session shared by all the cases, fed in time order
-(live_shared) or newest first after the clock reached `as_of` (live_late).  Known differences are listed under `variants:` in path_exceptions.yaml
-by the name of an explicit example below.  The run is derandomized, so CI sees the same examples every time;
+(live_shared) or newest first after the clock reached `as_of` (live_late).
+
+Known differences are listed under `variants:` in path_exceptions.yaml by the name of an explicit example
+below.  The run is derandomized, so CI sees the same examples every time;
 PK_VARIANT_EXAMPLES=2000 PK_VARIANT_RANDOM=1 (with --hypothesis-seed=N) hunts further, by hand.
 """
 
