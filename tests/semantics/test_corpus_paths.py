@@ -78,7 +78,8 @@ def _all_differences(path: Path, tmp_path: Path) -> list[tuple[str, str, object,
         found += [("batch", f, e, g) for f, e, g in differences(expected, row_view(rows[0]))]
     found += [d[1:] for d in cli_differences([scenario["case"]], scenario["case"].get("policy", path.parent.name),
                                              str(scenario["as_of"]), reading, tmp_path)]
-    found += live_differences(policy, case, as_of, reading, expected, raw)
+    # strictly, even while POST_PASSES_NO_DUE is listed: no scenario posts an unrelated event after a due
+    found += live_differences(policy, case, as_of, reading, expected, raw, strict=True)
     return found
 
 
