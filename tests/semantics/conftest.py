@@ -194,9 +194,10 @@ def _replayed(policy, case: Case, seen: list, instant: dt.datetime, reading: str
 
 def cli_differences(cases: list[dict], policy_ref: str, as_of: str, reading: str | None,
                     tmp_path: Path) -> list[tuple[str, str, str, Any, Any]]:
-    """(case id, "cli_jsonl", field, check's value, batch's value): `policykit batch LOG --out v.jsonl` on one
-    log of all `cases` against `policykit check CASE --format json` on each case file, key by key; batch's exit
-    code against the worst of check's."""
+    """(case id, path, field, check's value, batch's value): `policykit batch LOG --out v.jsonl` on one log of
+    all `cases` against `policykit check CASE --format json` on each case file, key by key, and batch's exit
+    code against the worst of check's (cli_jsonl); `--out v.parquet`'s rows against check's verdicts
+    (cli_parquet)."""
     import io
     import json
 
@@ -231,6 +232,17 @@ def cli_differences(cases: list[dict], policy_ref: str, as_of: str, reading: str
             continue
         found += [(case_id, "cli_jsonl", field, w, g) for field, w, g in differences(want, lines.pop(case_id))]
     found += [(case_id, "cli_jsonl", "line", None, "a line") for case_id in lines]
+    # `--out v.parquet`: its rows against check's verdicts, in the view judge_table rows are compared in
+    import pyarrow.parquet as pq
+
+    table = tmp_path / "v.parquet"
+    main(["batch", str(log), *common, "--out", str(table)], io.StringIO(), io.StringIO())
+    rows = {r["case_id"]: r for r in pq.read_table(table).to_pylist()}
+    for case_id, want in checked.items():
+        if case_id in rows:
+            found += [(case_id, "cli_parquet", field, w, g) for field, w, g in
+                      differences(verdict_view(Verdict.model_validate(want)), row_view(rows.pop(case_id)))]
+    found += [(case_id, "cli_parquet", "row", None, "a row") for case_id in rows]
     return found
 
 

@@ -9,7 +9,7 @@ and a `reading`.  Its case is judged by `engine.evaluate` (the reference) and th
   required actions (event, due, rule, overdue, at_risk, before) and compensation (status, unknown facts);
 - `cli_jsonl`: `policykit batch LOG --out v.jsonl` on the same log as a JSONL file; its one line must equal the
   JSON of `policykit check CASE --format json` on the case file, key for key (labels, clauses, explanations,
-  notes included);
+  notes included), and the exit codes must agree; `cli_parquet`: `--out v.parquet`, its row as `batch`'s;
 - `live_step`, `live_replay`, `live_clocked`: `LiveSession` replays (see conftest.live_differences): statuses
   after every event, then statuses and the whole verdict at `as_of`, with and without an injected clock.
 
@@ -38,7 +38,7 @@ from .conftest import cli_differences, differences, live_differences, log_table,
 HERE = Path(__file__).parent
 SCENARIO_DIR = HERE.parent / "scenarios"
 EXCEPTIONS = HERE / "path_exceptions.yaml"
-PATHS = {"batch", "cli_jsonl", "live_step", "live_replay", "live_clocked"}
+PATHS = {"batch", "cli_jsonl", "cli_parquet", "live_step", "live_replay", "live_clocked"}
 
 
 def _judged(path: Path) -> bool:
