@@ -13,7 +13,8 @@ and a `reading`.  Its case is judged by `engine.evaluate` (the reference) and th
 - `live_step`, `live_replay`, `live_clocked`: `LiveSession` replays (see conftest.live_differences): statuses
   after every event, then statuses and the whole verdict at `as_of`, with and without an injected clock.
 
-Scenarios whose `expect` is an `error` are input errors, refused before any path judges: not run here.
+Scenarios whose `expect` is an `error` are input errors: `check` refuses them, batch rejects the bad row and
+lists the case incomplete (SPEC §10), live refuses the post (test_rejected_input_is_refused_on_every_path).
 Events after `as_of` go to evaluate and batch (which leave them out and note them), not to live (a session
 takes a posted event as having happened).
 
@@ -23,12 +24,14 @@ and so does a listed one that no longer occurs (delete its entry: the file shoul
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 
 from policykit.case import case_from_document
+from policykit.cli import main
 from policykit.config import AtRisk
 from policykit.engine import evaluate
 from policykit.source import Document, load_file
@@ -117,3 +120,35 @@ def test_a_difference_is_caught(tmp_path: Path) -> None:
     assert differences(view, view) == []
     changed = dict(view, required_actions=[dict(view["required_actions"][0], overdue=False)])
     assert differences(view, changed) == [("required_actions[0].overdue", True, False)]
+
+
+REFUSED = [p for p in sorted(SCENARIO_DIR.glob("*/*.yaml")) if not _judged(p)]
+
+
+@pytest.mark.parametrize("path", REFUSED, ids=[f"{p.parent.name}/{p.stem}" for p in REFUSED])
+def test_rejected_input_is_refused_on_every_path(path: Path, tmp_path: Path) -> None:
+    """A scenario whose expect is an error: `check` refuses the case with that code (exit 2); batch rejects the
+    bad row and lists the case incomplete and undetermined (SPEC §10, exit 2); a live post_many of the events
+    raises the same code and takes none of them."""
+    from policykit.batch import judge_table
+    from policykit.diagnostics import PolicykitError
+    from policykit.live import LiveSession
+
+    scenario = load_file(path).data
+    code, case, policy = scenario["expect"]["error"]["code"], scenario["case"], path.parent.name
+    case_file = tmp_path / "case.json"
+    case_file.write_text(json.dumps(case, default=str, ensure_ascii=False), encoding="utf-8")
+    err = io.StringIO()
+    assert main(["check", str(case_file), "--policy", policy, "--as-of", str(scenario["as_of"])],
+                io.StringIO(), err) == 2
+    assert f": {code}: " in err.getvalue()
+    rejects: list = []
+    rows = judge_table(log_table(case["case_id"], case["events"]), policy, scenario["as_of"],
+                       rejects=rejects).to_pylist()
+    assert len(rejects) == 1
+    assert [(r["case_id"], r["status"], r["incomplete"]) for r in rows] == [
+        (case["case_id"], "undetermined", {"rejected_rows": 1})]
+    session = LiveSession(policy)
+    with pytest.raises(PolicykitError) as caught:
+        session.post_many([(case["case_id"], {k: str(v) for k, v in e.items()}) for e in case["events"]])
+    assert caught.value.first.code == code and session.open_cases == 0
