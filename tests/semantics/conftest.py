@@ -252,7 +252,8 @@ def shared_session_differences(policy, cases: list[Case], as_of: str, reading: s
     to `as_of` posted in one post_many in time order across cases (ties: case order, then file order), then
     advance(as_of); each case's judgement() and verdict() against evaluate at `as_of`.  `late`
     ("live_late"): the clock is first advanced to `as_of` and the events then arrive newest first, each
-    after the session has seen later ones."""
+    after the session has seen later ones (ties in time still in file order: a session orders them as they
+    arrive)."""
     from policykit.live import LiveSession
 
     posted = []
@@ -267,7 +268,8 @@ def shared_session_differences(policy, cases: list[Case], as_of: str, reading: s
     session = LiveSession(policy, now=posted[0][0], reading=reading, future_tolerance=REPLAY_TOLERANCE)
     if late:
         session.advance(as_of)
-        posted.reverse()
+        # newest first; events at one instant still in file order, which is a session's order for ties
+        posted.sort(key=lambda item: (-item[0].timestamp(), item[1], item[2]))
     session.post_many([(case.case_id, live_event(case, e, None), dict(case.facts) or None)
                        for _, _, _, case, e in posted])
     session.advance(as_of)
