@@ -249,7 +249,7 @@ def cli_differences(cases: list[dict], policy_ref: str, as_of: str, reading: str
 def shared_session_differences(policy, cases: list[Case], as_of: str, reading: str | None,
                                expected: dict[str, dict], late: bool = False) -> list[tuple[str, str, str, Any, Any]]:
     """(case id, "live_shared", field, evaluate's, live's): one clocked session for all `cases`, their events up
-    to `as_of` posted in one post_many in time order across cases (ties: case order, then file order), then
+    to `as_of` posted in one post_many in time order across cases (ties in file order), then
     advance(as_of); each case's judgement() and verdict() against evaluate at `as_of`.  `late`
     ("live_late"): the clock is first advanced to `as_of` and the events then arrive newest first, each
     after the session has seen later ones (ties in time still in file order: a session orders them as they
