@@ -168,12 +168,20 @@ class ReferenceSession(SessionCore):
         if state.stale and columns.types:
             # a case restored from the store: judge what it had, so the change reported is this event's alone
             self._rejudge(case_id, state, None, Change(case_id))
+        before = self._version(state)
         columns.add(kind, at, attrs)
         if at > self.now:
             self.now = at  # an event has happened, so the clock is at least at its instant
         change = Change(case_id, event_id, False, [], [])
-        self._rejudge(case_id, state, None if state.stale else shape.affected, change)
+        # a late event that changes the version in force: the case is judged whole under the other version
+        whole = state.stale or (before is not None and self._version(state) is not before)
+        self._rejudge(case_id, state, None if whole else shape.affected, change)
         return change
+
+    def _version(self, state: CaseState):
+        """The version in force on the local date of the case's first event (None without events)."""
+        ats = state.columns.ats
+        return self.policy.in_force_on(ats[0].astimezone(self.tz).date()) if ats else None
 
     def _fresh(self, case_id: str) -> tuple[CaseState, dt.datetime | None]:
         """A state for a case not held, not yet held either: a closed case's comes with its stored history and

@@ -127,9 +127,9 @@ def listed_variant(name: str) -> bool:
     return any(entry.get("name") == name for entry in data.get("variants") or [])
 
 
-# A post that moves a replay's clock past a due does not pass it (only advance() does), while verdict() at
-# that clock does: listed in path_exceptions.yaml; while it is, live_step settles the clock (advance to the
-# clock it is at) before comparing.  Delete the entry once posts pass dues, and live_step compares strictly.
+# A post that moved a replay's clock past a due once left judgement() behind verdict() at that clock; were it
+# listed in path_exceptions.yaml again, live_step would settle the clock (advance to the clock it is at) before
+# comparing.  It is not: live_step compares strictly.
 POST_PASSES_NO_DUE = "post_moving_the_clock_passes_no_due"
 
 

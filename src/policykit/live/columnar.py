@@ -66,6 +66,10 @@ class LiveSession(SessionCore):
         self._affected = np.zeros((1, len(self.rule_ids)), dtype=bool)
         # rules every case's first event must judge whatever it is (see vector_judges)
         self._opening = np.array(sorted(opening), dtype=np.int64)
+        # per version, which of the shared rule columns are its rules; per row, its earliest instant (versions)
+        self._in_version = np.array([[rule_id in {r.rule.id for r in compiled.rules} for rule_id in self.rule_ids]
+                                     for compiled in self.versions], dtype=bool)
+        self._earliest: dict[int, int] = {}
         self._kinds = self._texts = np.array([None], dtype=object)
         self._bare: dict[str, Shape] = {}  # the shape of an event with a type and an instant only, by type
         self._closed: set[str] = set()
@@ -280,12 +284,15 @@ class LiveSession(SessionCore):
         else:
             new = stale
         affected = self._affected[codes]
+        if len(self.versions) > 1:
+            affected = self._version_moves(rows, ats, by_row, starts, affected)
         if len(new):
             # rules a first event cannot match are not_applicable, and not reported as a change; but an order
             # rule's earlier step is owed from a case's first event on (SPEC §9), so order rules are judged
             affected = affected.copy()
             affected[new[:, None], self._opening] = True
-            book.status[rows[new]] = np.where(affected[new], NONE, NOT_APPLICABLE)
+            outside = ~self._in_version[self._version_numbers(ats[new])]  # another version's rules: not judged
+            book.status[rows[new]] = np.where(affected[new], NONE, np.where(outside, NONE, NOT_APPLICABLE))
             book.due[rows[new]] = NO_DUE
         if len(stale):
             book.stale[rows[stale]] = False
@@ -398,10 +405,33 @@ class LiveSession(SessionCore):
         force on the local date of its first event (of its clock, before it has any)."""
         if len(self.versions) == 1:
             return [(0, None)]
-        first = np.where(block.ats[:, 0] == LATEST, block.now, block.ats[:, 0])
-        day = self.zone.local_day(first).astype(np.int64)
-        number = np.maximum(np.searchsorted(self._start_days, day, side="right") - 1, 0)
+        number = self._version_numbers(np.where(block.ats[:, 0] == LATEST, block.now, block.ats[:, 0]))
         return [(int(v), np.flatnonzero(number == v)) for v in np.unique(number).tolist()]
+
+    def _version_numbers(self, instants: np.ndarray) -> np.ndarray:
+        """The number of the version in force on each instant's local date."""
+        day = self.zone.local_day(instants).astype(np.int64)
+        return np.maximum(np.searchsorted(self._start_days, day, side="right") - 1, 0)
+
+    def _version_moves(self, rows: np.ndarray, ats: np.ndarray, by_row: np.ndarray, starts: np.ndarray,
+                       affected: np.ndarray) -> np.ndarray:
+        """`affected`, with every rule of the case for an event earlier than all its case held that changes the
+        version in force (a late arrival): the case is then judged whole under the other version."""
+        earliest = self._earliest
+        moved = []
+        for position in by_row.tolist():  # grouped by case, in arrival order: a running minimum per case
+            row, at = int(rows[position]), int(ats[position])
+            before = earliest.get(row)
+            if before is None or at < before:
+                earliest[row] = at
+                if before is not None and self._version_numbers(np.array([at]))[0] != \
+                        self._version_numbers(np.array([before]))[0]:
+                    moved.append(position)
+        if not moved:
+            return affected
+        affected = affected.copy()
+        affected[moved] = True
+        return affected
 
     def _rejudge(self, rows: np.ndarray, limits: np.ndarray, now: np.ndarray, rules: list[int] | None) -> None:
         """Judge rows anew and keep the result without reporting it (a restored or reopened case)."""
@@ -549,6 +579,8 @@ class LiveSession(SessionCore):
                 continue  # stored twice (two writers before a store was held by one session): taken once
             ids[key] = None
             book.stale[row] = True
+            if at_us < self._earliest.get(row, at_us + 1):
+                self._earliest[row] = at_us
             rows.append(row)
             codes.append(code_of(shape))
             ats.append(at_us)
