@@ -4,7 +4,7 @@ at_risk, overdue, before).  Instants are compared as µs since the epoch, so zon
 
 from __future__ import annotations
 
-from harif import FIELDS, RULES
+from .harif import FIELDS, RULES
 
 FINDING = ["status", "trigger_at", "due", "fulfilled_at", "late_by"]
 ACTION = ["event", "due", "rule", "at_risk", "overdue", "before"]

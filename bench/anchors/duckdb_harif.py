@@ -3,7 +3,7 @@ per case its status, each rule's status, trigger, due, fulfilment and lateness, 
 
 from __future__ import annotations
 
-from harif import (AT_RISK_FRACTION, AT_RISK_WORKING_DAYS, CHANNEL, DEADLINE, FIELDS, OBLIGATION, ORDERS, RULES,
+from .harif import (AT_RISK_FRACTION, AT_RISK_WORKING_DAYS, CHANNEL, DEADLINE, FIELDS, OBLIGATION, ORDERS, RULES,
                    PERIOD_WORKING_DAYS, TZ, UNDATED_ACTIONS, ZONE, as_of_instant, calendar_rows, calendar_years)
 
 # An event is keyed by (at, row in the file): "first" and "after" follow time, and the file's order for ties.

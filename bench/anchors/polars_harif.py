@@ -5,25 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from harif import (AT_RISK_FRACTION, AT_RISK_WORKING_DAYS, CHANNEL, DEADLINE, FIELDS, OBLIGATION, ORDERS, RULES,
+from .harif import (AT_RISK_FRACTION, AT_RISK_WORKING_DAYS, CHANNEL, DEADLINE, FIELDS, OBLIGATION, ORDERS, RULES,
                    PERIOD_WORKING_DAYS, TZ, UNDATED_ACTIONS, ZONE, as_of_instant, calendar_rows, calendar_years)
 
 US = ("us", "UTC")
-
-
-def _first(pl, type_: str, column: str = "pos"):
-    """The first (in time, then file order) event of a type, or one of its columns."""
-    return pl.col(column).filter(pl.col("type") == type_).first()
-
-
-def _after(pl, type_: str, earlier: str):
-    """The position of the first event of `type_` after the first `earlier` event."""
-    return pl.col("pos").filter((pl.col("type") == type_) & (pl.col("pos") > _first(pl, earlier))).first()
-
-
-def _at_after(pl, type_: str, earlier: str):
-    """The instant of that event."""
-    return pl.col("at").filter(pl.col("pos") == _after(pl, type_, earlier)).first()
 
 
 def query(log: str, as_of: dt.datetime, cal, today_cum: int, today_working: int):
@@ -39,22 +24,31 @@ def query(log: str, as_of: dt.datetime, cal, today_cum: int, today_working: int)
                       # events after as_of count for nothing
                       type=pl.when(pl.col("at").dt.convert_time_zone("UTC") <= now)
                       .then(pl.col("type").cast(pl.String)))
-              .sort("at", "row")  # a tie in time keeps the file's order
-              .with_row_index("pos"))
-    per_case = events.group_by("case_id").agg(
-        *[_first(pl, t).alias(t) for t in types],
-        *[_first(pl, t, "at").alias(f"{t}@") for t in types],
-        agreed=_first(pl, "request_received", "agreed_channel"),
-        used=_first(pl, "decision_notified", "channel"),
-        # the first decision and closure after the first completion; resolution and closure after the complaint
-        answer=_after(pl, "decision_notified", "request_completed"),
-        closed_after_completion=_after(pl, "case_closed", "request_completed"),
-        resolved=_after(pl, "complaint_resolved", "complaint_received"),
-        closed_after_complaint=_after(pl, "case_closed", "complaint_received"),
-        **{"answer@": _at_after(pl, "decision_notified", "request_completed"),
-           "closed_after_completion@": _at_after(pl, "case_closed", "request_completed"),
-           "resolved@": _at_after(pl, "complaint_resolved", "complaint_received")},
-    )
+              .sort("at", "row")  # a tie in time keeps the file's order: positions follow (time, file order)
+              .with_row_index("pos")
+              .collect().lazy())  # read and sorted once, for the four aggregations below
+    is_ = lambda t: pl.col("type") == t  # noqa: E731
+    # per case, the position and instant of the first event of each type (the least position has the least instant)
+    firsts = (events.select("case_id", *[pl.when(is_(t)).then(pl.col("pos")).alias(t) for t in types],
+                            *[pl.when(is_(t)).then(pl.col("at")).alias(f"{t}@") for t in types])
+              .group_by("case_id").agg(pl.all().min()))
+    # the agreed channel recorded at the first reception, the channel of the first decision (a group keeps its
+    # rows' order, so the first row of a type is its first event)
+    agreed = events.filter(is_("request_received")).group_by("case_id").agg(agreed=pl.col("agreed_channel").first())
+    used = events.filter(is_("decision_notified")).group_by("case_id").agg(used=pl.col("channel").first())
+    # the first decision and closure after the first completion; the resolution and closure after the complaint
+    after = {"answer": ("decision_notified", "request_completed"),
+             "closed_after_completion": ("case_closed", "request_completed"),
+             "resolved": ("complaint_resolved", "complaint_received"),
+             "closed_after_complaint": ("case_closed", "complaint_received")}
+    hit = lambda t, earlier: is_(t) & (pl.col("pos") > pl.col(earlier))  # noqa: E731
+    later = (events.filter(pl.col("type").is_in(["decision_notified", "case_closed", "complaint_resolved"]))
+             .join(firsts.select("case_id", "request_completed", "complaint_received"), on="case_id")
+             .select("case_id", *[pl.when(hit(t, e)).then(pl.col("pos")).alias(n) for n, (t, e) in after.items()],
+                     *[pl.when(hit(t, e)).then(pl.col("at")).alias(f"{n}@") for n, (t, e) in after.items()])
+             .group_by("case_id").agg(pl.all().min()))
+    per_case = (firsts.join(agreed, on="case_id", how="left").join(used, on="case_id", how="left")
+                .join(later, on="case_id", how="left"))
     calendar = cal.lazy()
     workdays = calendar.filter("working").select(due_day="day", due_cum="cum")
     local = lambda c: pl.col(c).dt.convert_time_zone(ZONE).dt.date()  # noqa: E731
@@ -73,9 +67,10 @@ def query(log: str, as_of: dt.datetime, cal, today_cum: int, today_working: int)
                    on="stop_day", how="left")
              .with_columns(due=(pl.col("due_day").cast(pl.Datetime("us")) + pl.duration(hours=23, minutes=59, seconds=59))
                            .dt.replace_time_zone(ZONE).dt.convert_time_zone("UTC")))
-    return dated.select("case_id", *_findings(pl, now)).select(
-        "case_id", _case_status(pl), *[f"{r}.{f}" for r in RULES for f in FIELDS[r]],
-        _actions(pl, now, today_cum, today_working))
+    judged = dated.select("case_id", *_findings(pl, now))
+    actions = _actions(pl, judged, now, today_cum, today_working)
+    return (judged.select("case_id", _case_status(pl), *[f"{r}.{f}" for r in RULES for f in FIELDS[r]])
+            .join(actions, on="case_id", how="left", maintain_order="left"))
 
 
 def _findings(pl, now):
@@ -136,31 +131,25 @@ def _case_status(pl):
             .otherwise(pl.lit("compliant")).alias("status"))
 
 
-def _action(pl, when, event: str, rule: str, due=None, at_risk=None, overdue=None, before: str | None = None):
-    none_due = pl.lit(None, dtype=pl.Datetime(*US))
-    return pl.when(when).then(pl.struct(
-        event=pl.lit(event), due=none_due if due is None else due, rule=pl.lit(rule),
-        at_risk=pl.lit(False) if at_risk is None else at_risk, overdue=pl.lit(False) if overdue is None else overdue,
-        before=pl.lit(before, dtype=pl.String)))
-
-
-def _actions(pl, now, today_cum: int, today_working: int):
-    """SPEC §9's to-do list, in its order (the deadline's action first: it is the only one with a due)."""
+def _actions(pl, judged, now, today_cum: int, today_working: int):
+    """SPEC §9's to-do list per case, in its order (overdue first, then by due, open-ended last, then rule id):
+    one row per owed action, gathered into a list per case (cases owing nothing get none)."""
     due, overdue = pl.col("due"), pl.col("overdue")
     window = (due - pl.col("trigger")).dt.total_microseconds()
     left = (due - now).dt.total_microseconds()
-    # working days left, counting today and the due day
-    working_left = pl.col("due_cum") - today_cum + today_working
+    working_left = pl.col("due_cum") - today_cum + today_working  # counting today and the due day
     at_risk = ~overdue & (((window > 0) & (left <= AT_RISK_FRACTION * window)) | (working_left <= AT_RISK_WORKING_DAYS))
-    actions = [_action(pl, (pl.col(f"{DEADLINE}.status") == "pending") | overdue, "decision_notified", DEADLINE,
-                       due, at_risk, overdue)]
-    for rule in UNDATED_ACTIONS:
-        if rule == OBLIGATION:
-            actions.append(_action(pl, pl.col(f"{rule}.status") == "pending", "complaint_resolved", rule))
-        else:
-            first, then = ORDERS[rule]
-            actions.append(_action(pl, pl.col(f"{rule}.status") == "pending", first, rule, before=then))
-    return pl.concat_list(actions).list.drop_nulls().alias("required_actions")
+    no_due = pl.lit(None, dtype=pl.Datetime(*US))
+    owed = [judged.filter((pl.col(f"{DEADLINE}.status") == "pending") | overdue).select(
+        "case_id", rank=pl.lit(0, dtype=pl.Int8), event=pl.lit("decision_notified"), due=due,
+        rule=pl.lit(DEADLINE), at_risk=at_risk, overdue=overdue, before=pl.lit(None, dtype=pl.String))]
+    for rank, rule in enumerate(UNDATED_ACTIONS, 1):  # the deadline's is the only action with a due: it comes first
+        event, before = ("complaint_resolved", None) if rule == OBLIGATION else ORDERS[rule]
+        owed.append(judged.filter(pl.col(f"{rule}.status") == "pending").select(
+            "case_id", rank=pl.lit(rank, dtype=pl.Int8), event=pl.lit(event), due=no_due, rule=pl.lit(rule),
+            at_risk=pl.lit(False), overdue=pl.lit(False), before=pl.lit(before, dtype=pl.String)))
+    return pl.concat(owed).group_by("case_id").agg(
+        required_actions=pl.struct("event", "due", "rule", "at_risk", "overdue", "before").sort_by("rank"))
 
 
 def judge(log: str, out: str, as_of_text: str) -> int:
@@ -172,5 +161,6 @@ def judge(log: str, out: str, as_of_text: str) -> int:
     cal = pl.DataFrame(calendar_rows(*calendar_years(bounds["first"][0], bounds["last"][0], as_of)),
                        schema={"day": pl.Date, "working": pl.Boolean, "cum": pl.Int32})
     today = cal.filter(pl.col("day") == as_of.astimezone(TZ).date())
-    query(log, as_of, cal, today["cum"][0], int(today["working"][0])).sink_parquet(out)
-    return pl.scan_parquet(out).select(pl.len()).collect().item()
+    verdicts = query(log, as_of, cal, today["cum"][0], int(today["working"][0])).collect(engine="in-memory")
+    verdicts.write_parquet(out)
+    return verdicts.height
