@@ -1,5 +1,5 @@
 """Run one hand-written anchor as its own process: `python bench/run_anchor.py duckdb|polars LOG.parquet OUT.parquet
---as-of T`; prints {"cases": N, "seconds": S} (S: the judging alone, from the log read to the Parquet written)."""
+--as-of T`; prints {"cases": N, "seconds": S} (S: from the engine's import to the Parquet written)."""
 
 from __future__ import annotations
 

@@ -3,8 +3,9 @@ per case its status, each rule's status, trigger, due, fulfilment and lateness, 
 
 from __future__ import annotations
 
-from .harif import (AT_RISK_FRACTION, AT_RISK_WORKING_DAYS, CHANNEL, DEADLINE, FIELDS, OBLIGATION, ORDERS, RULES,
-                   PERIOD_WORKING_DAYS, TZ, UNDATED_ACTIONS, ZONE, as_of_instant, calendar_rows, calendar_years)
+from .harif import (AT_RISK_FRACTION, AT_RISK_WORKING_DAYS, CHANNEL, DEADLINE, FIELDS, FIRSTS, OBLIGATION, ORDERS,
+                    RULES, PERIOD_WORKING_DAYS, TZ, UNDATED_ACTIONS, ZONE, as_of_instant, calendar_rows,
+                    calendar_years)
 
 # An event is keyed by (at, row in the file): "first" and "after" follow time, and the file's order for ties.
 EVENTS = """
@@ -36,9 +37,7 @@ def _local_date(expr: str) -> str:
 
 def query() -> str:
     """The whole query: events, first occurrences per case, the later events that answer them, the findings."""
-    types = sorted({t for pair in ORDERS.values() for t in pair} |
-                   {"request_received", "decision_notified", "complaint_received", "case_closed"})
-    firsts = ",\n    ".join(FIRST.format(t) for t in types)
+    firsts = ",\n    ".join(FIRST.format(t) for t in FIRSTS)
     orders = ",".join(_order(rule, first, then) for rule, (first, then) in ORDERS.items())
     statuses = [f'"{rule}.status"' for rule in RULES]
     actions = ", ".join(f'"{rule}.action"' for rule in UNDATED_ACTIONS)
@@ -127,7 +126,7 @@ FROM judged
 """
 
 
-def judge(log: str, out: str, as_of_text: str, threads: int | None = None) -> int:
+def judge(log: str, out: str, as_of_text: str) -> int:
     """Judge every case of the Parquet `log` as of `as_of_text` and write one row per case to `out`."""
     import duckdb
     import pyarrow as pa
@@ -135,12 +134,9 @@ def judge(log: str, out: str, as_of_text: str, threads: int | None = None) -> in
     as_of = as_of_instant(as_of_text)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    if threads:
-        con.execute(f"SET threads = {int(threads)}")
     first, last = con.execute('SELECT min("at"), max("at") FROM read_parquet($log)', {"log": log}).fetchall()[0]
     years = calendar_years(first, last, as_of)
-    cal = pa.table(calendar_rows(*years))  # noqa: F841 - DuckDB reads the Python variable `cal` by name
-    con.register("cal", cal)
+    con.register("cal", pa.table(calendar_rows(*years)))  # the working-day table the query joins
     today = as_of.astimezone(TZ).date()
     row = con.execute("SELECT cum, working FROM cal WHERE day = $d", {"d": today}).fetchall()[0]
     params = {"log": log, "as_of": as_of, "today_cum": row[0], "today_working": int(row[1])}

@@ -24,6 +24,9 @@ ORDERS = {
     "completion_before_committee": ("request_completed", "referred_to_committee"),
 }
 RULES = [DEADLINE, *ORDERS, CHANNEL, OBLIGATION]
+# the event types whose first occurrence per case the rules read
+FIRSTS = sorted({t for pair in ORDERS.values() for t in pair} |
+                {"request_received", "decision_notified", "complaint_received", "case_closed"})
 # The to-do list's order (SPEC §9: overdue first, then by due, open-ended last, then rule id) is fixed for harif:
 # only the deadline's action has a due, so it comes first, then the open-ended ones by rule id.
 UNDATED_ACTIONS = sorted([*ORDERS, OBLIGATION])

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .harif import (AT_RISK_FRACTION, AT_RISK_WORKING_DAYS, CHANNEL, DEADLINE, FIELDS, OBLIGATION, ORDERS, RULES,
-                   PERIOD_WORKING_DAYS, TZ, UNDATED_ACTIONS, ZONE, as_of_instant, calendar_rows, calendar_years)
+from .harif import (AT_RISK_FRACTION, AT_RISK_WORKING_DAYS, CHANNEL, DEADLINE, FIELDS, FIRSTS, OBLIGATION, ORDERS,
+                    RULES, PERIOD_WORKING_DAYS, TZ, UNDATED_ACTIONS, ZONE, as_of_instant, calendar_rows,
+                    calendar_years)
 
 US = ("us", "UTC")
 
@@ -16,8 +17,6 @@ def query(log: str, as_of: dt.datetime, cal, today_cum: int, today_working: int)
     import polars as pl
 
     now = pl.lit(as_of.astimezone(dt.timezone.utc)).cast(pl.Datetime(*US))
-    types = sorted({t for pair in ORDERS.values() for t in pair} |
-                   {"request_received", "decision_notified", "complaint_received", "case_closed"})
     events = (pl.scan_parquet(log).with_row_index("row")
               .select("case_id", "row", "channel", "agreed_channel",
                       pl.col("at").dt.convert_time_zone("UTC").cast(pl.Datetime(*US)),
@@ -29,8 +28,8 @@ def query(log: str, as_of: dt.datetime, cal, today_cum: int, today_working: int)
               .collect().lazy())  # read and sorted once, for the four aggregations below
     is_ = lambda t: pl.col("type") == t  # noqa: E731
     # per case, the position and instant of the first event of each type (the least position has the least instant)
-    firsts = (events.select("case_id", *[pl.when(is_(t)).then(pl.col("pos")).alias(t) for t in types],
-                            *[pl.when(is_(t)).then(pl.col("at")).alias(f"{t}@") for t in types])
+    firsts = (events.select("case_id", *[pl.when(is_(t)).then(pl.col("pos")).alias(t) for t in FIRSTS],
+                            *[pl.when(is_(t)).then(pl.col("at")).alias(f"{t}@") for t in FIRSTS])
               .group_by("case_id").agg(pl.all().min()))
     # the agreed channel recorded at the first reception, the channel of the first decision (a group keeps its
     # rows' order, so the first row of a type is its first event)
@@ -65,7 +64,8 @@ def query(log: str, as_of: dt.datetime, cal, today_cum: int, today_working: int)
                    on="answer_day", how="left")
              .join(calendar.select(stop_day="day", stop_cum=pl.col("cum") + (~pl.col("working")).cast(pl.Int32)),
                    on="stop_day", how="left")
-             .with_columns(due=(pl.col("due_day").cast(pl.Datetime("us")) + pl.duration(hours=23, minutes=59, seconds=59))
+             .with_columns(due=(pl.col("due_day").cast(pl.Datetime("us"))
+                                + pl.duration(hours=23, minutes=59, seconds=59))
                            .dt.replace_time_zone(ZONE).dt.convert_time_zone("UTC")))
     judged = dated.select("case_id", *_findings(pl, now))
     actions = _actions(pl, judged, now, today_cum, today_working)

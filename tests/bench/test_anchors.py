@@ -56,7 +56,8 @@ def _awkward(table):
     # a decision or referral at the very instant of the row before it (same case: the log is grouped)
     same_case = np.r_[False, table["case_id"].to_numpy(zero_copy_only=False)[1:] ==
                       table["case_id"].to_numpy(zero_copy_only=False)[:-1]]
-    tie = same_case & np.isin(types, ["decision_notified", "referred_to_committee", "case_closed"]) & (rng.random(n) < 0.3)
+    tied_types = np.isin(types, ["decision_notified", "referred_to_committee", "case_closed"])
+    tie = same_case & tied_types & (rng.random(n) < 0.3)
     at[tie] = np.r_[at[:1], at[:-1]][tie]
     channel[(types == "decision_notified") & (rng.random(n) < 0.1)] = None
     table = table.set_column(table.schema.get_field_index("at"), "at", pa.array(at, pa.timestamp("ms", tz="UTC")))
@@ -68,7 +69,8 @@ def _awkward(table):
     later = pc.add(again["at"].cast(pa.int64()), pa.scalar(86_400_000, pa.int64())).cast(pa.timestamp("ms", tz="UTC"))
     again = again.set_column(again.schema.get_field_index("at"), "at", later)
     # closures: some right after reception (before any completion), some a day after completion
-    starts = table.filter(pc.is_in(table["type"].cast(pa.string()), pa.array(["request_received", "request_completed"])))
+    starts = table.filter(pc.is_in(table["type"].cast(pa.string()),
+                                   pa.array(["request_received", "request_completed"])))
     closes = starts.filter(pa.array(rng.random(starts.num_rows) < 0.08))
     closes = closes.set_column(closes.schema.get_field_index("type"), "type",
                                pa.array(["case_closed"] * closes.num_rows, pa.string()).dictionary_encode())
@@ -112,8 +114,8 @@ def test_anchors_agree_with_batch(anchors, logs, which, as_of, tmp_path):
 
 
 def test_the_logs_reach_every_branch(anchors, logs, tmp_path):
-    """The awkward log, at the three instants, gives each rule its statuses (undetermined channels, closures before the due, pending
-    obligations), so the agreement above is not on easy cases only."""
+    """The awkward log, at the three instants, gives each rule its statuses (undetermined channels, closures
+    before the due, pending obligations), so the agreement above is not on easy cases only."""
     import polars as pl
 
     frames = []
