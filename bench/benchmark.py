@@ -1,8 +1,9 @@
 """The benchmark: on the same generated harif logs, in one run, time `policykit batch` end to end (process start
-to Parquet written), durable-rules and pm4py's Declare checker, `policykit check` of one case, and a live
+to Parquet written) interleaved with the hand-written DuckDB and Polars anchors (bench/anchors, checked to agree
+with batch case by case), durable-rules and pm4py's Declare checker, `policykit check` of one case, and a live
 session with 10^5 open cases; print events/s, peak memory (whole process tree) and ratios.
 
-    python bench/benchmark.py [--sizes 1e4,1e5,1e6,1e7] [--peer-max 1e6] [--json docs/performance.json]
+    python bench/benchmark.py [--sizes 1e4,1e5,1e6,1e7] [--peer-max 1e6] [--anchor-max 1e7] [--json out.json]
 """
 
 from __future__ import annotations
@@ -78,19 +79,62 @@ def generate(size: int, workdir: Path) -> Path:
     return path
 
 
+ANCHORS = ("duckdb", "polars")
+
+
+def anchors_available() -> list[str]:
+    """The anchors whose engine is installed (the `anchors` extra)."""
+    import importlib.util
+
+    return [name for name in ANCHORS if importlib.util.find_spec(name) is not None]
+
+
+def _command(engine: str, log: Path, out: Path) -> list[str]:
+    if engine == "batch":
+        return [sys.executable, "-m", "policykit", "batch", str(log), "--policy", "harif", "--as-of", AS_OF,
+                "--out", str(out)]
+    return [sys.executable, str(BENCH / "run_anchor.py"), engine, str(log), str(out), "--as-of", AS_OF]
+
+
+def bench_interleaved(log: Path, workdir: Path, events: int, repeat: int, engines: list[str]) -> dict:
+    """`policykit batch` and the anchors end to end, each in its own process (start-up counted), `repeat` rounds
+    interleaved (batch, duckdb, polars, batch, …) so a busy minute hurts all alike; the median wall of each, and
+    the peak memory of its whole process tree."""
+    runs: dict[str, list[dict]] = {engine: [] for engine in ["batch", *engines]}
+    for _ in range(repeat):
+        for engine in runs:
+            result = measure(_command(engine, log, workdir / f"verdicts-{engine}.parquet"))
+            if result["code"] not in ((0, 1) if engine == "batch" else (0,)):
+                raise SystemExit(f"{engine} failed: {result['stderr'][-2000:]}")
+            runs[engine].append(result)
+    out = {}
+    for engine, results in runs.items():
+        wall = statistics.median(r["wall"] for r in results)
+        out[engine] = {"wall": wall, "events_per_second": events / wall,
+                       "peak_bytes": max(r["peak_bytes"] for r in results), "runs": len(results),
+                       "walls": [r["wall"] for r in results], "output": str(workdir / f"verdicts-{engine}.parquet")}
+    return out
+
+
 def bench_batch(log: Path, workdir: Path, events: int, repeat: int) -> dict:
     """`policykit batch` end to end, median of `repeat` runs."""
-    runs = []
-    for _ in range(repeat):
-        out = workdir / "verdicts.parquet"
-        result = measure([sys.executable, "-m", "policykit", "batch", str(log), "--policy", "harif", "--as-of", AS_OF,
-                          "--out", str(out)])
-        if result["code"] not in (0, 1):
-            raise SystemExit(f"policykit batch failed: {result['stderr']}")
-        runs.append(result)
-    wall = statistics.median(r["wall"] for r in runs)
-    return {"wall": wall, "events_per_second": events / wall, "peak_bytes": max(r["peak_bytes"] for r in runs),
-            "runs": len(runs)}
+    return bench_interleaved(log, workdir, events, repeat, [])["batch"]
+
+
+def agree_and_ratios(row: dict, engines: list[str]) -> None:
+    """Check each anchor's verdicts against batch's, case by case; record the time ratios only where they agree."""
+    sys.path.insert(0, str(BENCH))
+    from anchors.agreement import compare
+
+    batch = row["batch"]
+    for engine in engines:
+        anchor = row[engine]
+        report = compare(batch["output"], anchor["output"])
+        anchor["agreement"] = report
+        if report["agree"]:
+            anchor["batch_time_over_anchor_time"] = batch["wall"] / anchor["wall"]
+        else:  # a faster answer that differs is no comparison
+            anchor["batch_time_over_anchor_time"] = None
 
 
 def bench_peer(which: str, log: Path, events: int) -> dict:
@@ -186,8 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1e4,1e5,1e6,1e7", help="log sizes; empty: no batch runs")
     parser.add_argument("--peer-max", type=float, default=1e6, help="largest log the (slow) peers are run on")
+    parser.add_argument("--anchor-max", type=float, default=1e7,
+                        help="largest log the DuckDB/Polars anchors are run on (0: none; needs the anchors extra)")
     parser.add_argument("--live-cases", type=float, default=1e5, help="open cases of the live run; 0: no live run")
-    parser.add_argument("--check-runs", type=int, default=20)
+    parser.add_argument("--check-runs", type=int, default=20, help="0: no check runs")
     parser.add_argument("--repeat", type=int, default=0,
                         help="batch runs per size (default: 3 up to 10^6, else 1) and live runs per store (default 3)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/policykit-bench"))
@@ -200,18 +246,25 @@ def main(argv: list[str] | None = None) -> int:
     results = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                            "load_average_at_start": os.getloadavg(), "cpu_probe_seconds_at_start": cpu_probe()},
                "sizes": []}
+    installed = anchors_available()
+    if args.anchor_max and len(installed) < len(ANCHORS):
+        print(f"anchors not run (pip install '.[anchors]'): {', '.join(set(ANCHORS) - set(installed))} missing")
     for size in sizes:
         log = generate(size, args.workdir)
         events = pq.ParquetFile(log).metadata.num_rows
         repeat = args.repeat or (3 if events <= 1_000_000 else 1)
-        row = {"events": events, "batch": bench_batch(log, args.workdir, events, repeat)}
+        engines = installed if size <= args.anchor_max else []
+        row = {"events": events, "load_average": os.getloadavg(),
+               **bench_interleaved(log, args.workdir, events, repeat, engines)}
+        agree_and_ratios(row, engines)
         if size <= args.peer_max:
             row["durable_rules"] = bench_peer("durable", log, events)
             row["pm4py_declare"] = bench_peer("pm4py", log, events)
         results["sizes"].append(row)
         _print_row(row)
-    results["check"] = check = bench_check(args.check_runs, args.workdir)
-    print(f"policykit check, one case: median {check['median_ms']:.0f} ms JSON, {check['text_median_ms']:.0f} ms "
+    results["check"] = check = bench_check(args.check_runs, args.workdir) if args.check_runs else None
+    if check:
+        print(f"policykit check, one case: median {check['median_ms']:.0f} ms JSON, {check['text_median_ms']:.0f} ms "
           f"text (min {check['min_ms']:.0f} ms, cold {check['cold_ms']:.0f} ms, bare interpreter "
           f"{check['interpreter_ms']:.0f} ms) over {check['runs']} runs")
     results["live"] = bench_live(int(args.live_cases), args.workdir, args.repeat or 3) if args.live_cases else []
@@ -232,6 +285,13 @@ def _print_row(row: dict) -> None:
     batch = row["batch"]
     line = (f"{row['events']:>10,} events | policykit batch {batch['events_per_second']:>12,.0f} ev/s "
             f"{batch['peak_bytes'] / 2**20:>7,.0f} MiB")
+    for name in ANCHORS:
+        anchor = row.get(name)
+        if anchor:
+            ratio = anchor["batch_time_over_anchor_time"]
+            line += (f" | {name} {anchor['events_per_second']:>10,.0f} ev/s {anchor['peak_bytes'] / 2**20:>6,.0f} MiB "
+                     + (f"(batch time / {name} time {ratio:.2f})" if ratio is not None else
+                        f"(DISAGREES with batch: {anchor['agreement']['differences']}; no ratio)"))
     for name in ("durable_rules", "pm4py_declare"):
         peer = row.get(name)
         if peer and "error" not in peer:
@@ -239,7 +299,8 @@ def _print_row(row: dict) -> None:
                      f"(x{batch['events_per_second'] / peer['events_per_second']:.1f})")
         elif peer:
             line += f" | {name} error"
-    print(line, flush=True)
+    load = row.get("load_average")
+    print(line + (f" | load {load[0]:.1f}" if load else ""), flush=True)
 
 
 if __name__ == "__main__":

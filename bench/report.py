@@ -27,25 +27,11 @@ def tables(results: dict) -> str:
                 cells += ["–", "–"]
                 ratios.append("–")
         lines.append("| " + " | ".join(cells + ratios) + " |")
-    check = results["check"]
-    lines += ["", f"`policykit check` of one case: median **{check['median_ms']:.0f} ms** wall with `--format json`, "
-                  f"{check.get('text_median_ms', float('nan')):.0f} ms with the default text report "
-                  f"(min {check['min_ms']:.0f} ms, {check['runs']} runs each, warm cache; the first, cold run "
-                  f"{check.get('cold_ms', float('nan')):.0f} ms; the bare interpreter starts in "
-                  f"{check.get('interpreter_ms', float('nan')):.0f} ms).", "",
-              "| slowest imports on the check path | cumulative ms |", "|---|---:|"]
-    lines += [f"| `{i['module']}` | {i['cumulative_ms']:.0f} |" for i in check["slowest_imports"]]
-    lines += ["", "| live session | events posted | open cases | events/s (median) | every run, events/s | peak MiB | "
-                  "advance() to 2026-06-01 |", "|---|---:|---:|---:|---:|---:|---:|"]
-    for live in results["live"]:
-        if "error" in live:
-            lines.append(f"| {live['store']} | error | | | | | |")
-            continue
-        lines.append(f"| {Path(live['store']).name} | {live['events']:,} | {live['open_cases']:,} | "
-                     f"{live['events_per_second']:,.0f} | "
-                     f"{', '.join(f'{run:,.0f}' for run in live.get('runs_events_per_second', []))} | "
-                     f"{live['peak_bytes'] / MIB:,.0f} | "
-                     f"{live['advance_seconds']:.1f} s, {live['deadlines_passed']:,} cases changed |")
+    lines += ["", anchor_tables(results)]
+    check = results.get("check")
+    if check:
+        lines += _check_lines(check)
+    lines += _live_lines(results.get("live") or [])
     machine = results["machine"]
     lines += ["", f"Machine: {machine['cpus']} cores, Python {machine['python']}; load average "
                   f"{machine['load_average_at_start'][0]:.1f} at the start, {machine['load_average_at_end'][0]:.1f} "
@@ -54,6 +40,73 @@ def tables(results: dict) -> str:
                   f"{machine['cpu_probe_seconds_at_end']:.2f} s at the end (the machine's speed drifts)"
                   if "cpu_probe_seconds_at_start" in machine else "") + "."]
     return "\n".join(lines)
+
+
+ANCHORS = {"duckdb": "DuckDB", "polars": "Polars"}
+
+
+def anchor_tables(results: dict) -> str:
+    """policykit batch beside the hand-written anchors, measured interleaved: the scale curve (wall, events/s, peak
+    memory, time ratio, agreement), then the fixed cost (the 10^4 run) and the marginal rate between the two
+    largest logs."""
+    lines = ["| events | load | batch s | events/s | peak MiB | " + " | ".join(
+        f"{name} s | events/s | peak MiB | batch time ÷ {name} time | agrees" for name in ANCHORS.values()) + " |",
+        "|---:|---:|" + "---:|" * 3 + "---:|---:|---:|---:|:---|" * len(ANCHORS)]
+    for row in results["sizes"]:
+        batch = row["batch"]
+        cells = [f"{row['events']:,}", f"{row.get('load_average', [float('nan')])[0]:.1f}", f"{batch['wall']:.2f}",
+                 f"{batch['events_per_second']:,.0f}", f"{batch['peak_bytes'] / MIB:,.0f}"]
+        for key in ANCHORS:
+            anchor = row.get(key)
+            if not anchor:
+                cells += ["–"] * 5
+                continue
+            agreement = anchor["agreement"]
+            ratio = anchor["batch_time_over_anchor_time"]
+            cells += [f"{anchor['wall']:.2f}", f"{anchor['events_per_second']:,.0f}",
+                      f"{anchor['peak_bytes'] / MIB:,.0f}", "–" if ratio is None else f"{ratio:.2f}",
+                      f"yes, {agreement['cases']:,} cases" if agreement["agree"] else
+                      f"**no**: {agreement['differences']}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    sizes = [row for row in results["sizes"] if "batch" in row]
+    if len(sizes) >= 2:
+        small, big, bigger = sizes[0], sizes[-2], sizes[-1]
+        lines += ["", f"| engine | wall at {small['events']:,} events (≈ fixed cost: start-up, imports, calendar) | "
+                      f"marginal events/s from {big['events']:,} to {bigger['events']:,} |", "|---|---:|---:|"]
+        for key, name in {"batch": "policykit batch", **ANCHORS}.items():
+            if key in small and key in bigger and key in big:
+                extra = bigger[key]["wall"] - big[key]["wall"]
+                rate = (bigger["events"] - big["events"]) / extra if extra > 0 else float("nan")
+                lines.append(f"| {name} | {small[key]['wall']:.2f} s | {rate:,.0f} |")
+    return "\n".join(lines)
+
+
+def _check_lines(check: dict) -> list[str]:
+    lines = ["", f"`policykit check` of one case: median **{check['median_ms']:.0f} ms** wall with `--format json`, "
+                  f"{check.get('text_median_ms', float('nan')):.0f} ms with the default text report "
+                  f"(min {check['min_ms']:.0f} ms, {check['runs']} runs each, warm cache; the first, cold run "
+                  f"{check.get('cold_ms', float('nan')):.0f} ms; the bare interpreter starts in "
+                  f"{check.get('interpreter_ms', float('nan')):.0f} ms).", "",
+              "| slowest imports on the check path | cumulative ms |", "|---|---:|"]
+    lines += [f"| `{i['module']}` | {i['cumulative_ms']:.0f} |" for i in check["slowest_imports"]]
+    return lines
+
+
+def _live_lines(live_runs: list[dict]) -> list[str]:
+    if not live_runs:
+        return []
+    lines = ["", "| live session | events posted | open cases | events/s (median) | every run, events/s | peak MiB | "
+                  "advance() to 2026-06-01 |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for live in live_runs:
+        if "error" in live:
+            lines.append(f"| {live['store']} | error | | | | | |")
+            continue
+        lines.append(f"| {Path(live['store']).name} | {live['events']:,} | {live['open_cases']:,} | "
+                     f"{live['events_per_second']:,.0f} | "
+                     f"{', '.join(f'{run:,.0f}' for run in live.get('runs_events_per_second', []))} | "
+                     f"{live['peak_bytes'] / MIB:,.0f} | "
+                     f"{live['advance_seconds']:.1f} s, {live['deadlines_passed']:,} cases changed |")
+    return lines
 
 
 if __name__ == "__main__":
