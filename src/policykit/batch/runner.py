@@ -158,6 +158,9 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
 
     `options` say how to read an export as it arrives: encoding, sheet, column headers, date form."""
     started = time.perf_counter()
+    from .parallel_parquet import steady_allocation
+
+    steady_allocation()  # before the workers fork: they inherit it
     progress = progress or NoProgress()
     log = Path(log)
     fmt = out_format(out)

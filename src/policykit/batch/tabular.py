@@ -41,6 +41,12 @@ def schema(tz: str) -> pa.Schema:
                       ("incomplete", INCOMPLETE)])
 
 
+# the Parquet leaf columns holding labels (written with dictionary pages)
+DICTIONARY_LEAVES = ("status", "policy", "policy_version", "reading", "compensation",
+                     "compensation_unknown_facts.list.element",
+                     *(f"findings.list.element.{name}" for name in ("rule", "kind", "status", "late_unit", "reading")),
+                     *(f"required_actions.list.element.{name}" for name in ("event", "rule", "before")))
+
 # SPEC §10: a case with rejected rows, listed with their number (null when none was rejected)
 INCOMPLETE = pa.struct([("rejected_rows", pa.int64())])
 
