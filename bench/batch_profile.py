@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -23,7 +24,12 @@ def run(src: str, log: Path, out: Path, workers: int | None) -> dict:
            "--out", str(out)]
     if workers:
         cmd += ["--workers", str(workers)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = measure(cmd, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of the whole tree (the workers are reaped by the batch process): steadier than wall time on
+    # a shared machine
+    result["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result["code"] not in (0, 1):  # 1: some case is non-compliant
         raise SystemExit(f"{src}: exit {result['code']}: {result['stderr'][-2000:]}")
     return result
@@ -45,7 +51,7 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 r = run(src, args.log, out, args.workers)
                 rows[src].append(r)
-                print(f"{src}: {r['wall']:.2f} s, peak {r['peak_bytes'] / 2**20:.0f} MiB (load {load:.2f})",
+                print(f"{src}: {r['wall']:.2f} s, cpu {r['cpu']:.2f} s, peak {r['peak_bytes'] / 2**20:.0f} MiB (load {load:.2f})",
                       flush=True)
                 out.unlink()
     events = None
@@ -56,11 +62,14 @@ def main() -> None:
     except Exception:  # noqa: BLE001  (a CSV log: rates are not printed)
         pass
     base = statistics.median(r["wall"] for r in rows[args.srcs[0]])
+    base_cpu = statistics.median(r["cpu"] for r in rows[args.srcs[0]])
     for src, results in rows.items():
         wall = statistics.median(r["wall"] for r in results)
+        cpu = statistics.median(r["cpu"] for r in results)
         peak = max(r["peak_bytes"] for r in results) / 2**20
         rate = f", {events / wall / 1e6:.2f} M events/s" if events else ""
-        print(f"median {src}: {wall:.2f} s{rate}, max peak {peak:.0f} MiB, {base / wall:.2f}x the first")
+        print(f"median {src}: {wall:.2f} s{rate}, cpu {cpu:.2f} s, max peak {peak:.0f} MiB, "
+              f"{base / wall:.2f}x the first (wall), {base_cpu / cpu:.2f}x (cpu)")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from .columns import CASE_ID
 from .output import spool
+from .process_setup import give_back_memory
 from .partition import hash_ids
 from .readers import parquet_batches
 from .summary import Stats
@@ -88,34 +89,17 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
         return result
     # the last chunk grouped_chunks yields is exactly the last case: the tail
     result.tail = previous
+    # the edges as copies: a slice would be pickled back with the whole row group's buffers
+    result.head, result.tail = (None if t is None else _copied(t) for t in (result.head, result.tail))
     spooled = spool(result.payloads, prefix=f"policykit-rg{index}-")
     result.payloads = [spooled] if spooled else []
     give_back_memory()
     return result
 
 
-def steady_allocation() -> None:
-    """Keep numpy's large temporaries in the heap (glibc otherwise maps and unmaps each one, and every page of
-    every temporary faults in afresh: a third of the rule queries' time); `give_back_memory` still trims."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 1 << 28)  # M_MMAP_THRESHOLD: 256 MiB
-        libc.mallopt(-1, 1 << 29)  # M_TRIM_THRESHOLD: 512 MiB
-    except (OSError, AttributeError):
-        pass
-
-
-def give_back_memory() -> None:
-    """Return freed memory to the system between row groups, so peak memory stays near the working set."""
-    pa.default_memory_pool().release_unused()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+def _copied(table: pa.Table) -> pa.Table:
+    """The rows of `table` in buffers of their own."""
+    return table.take(pa.array(np.arange(table.num_rows)))
 
 
 def run_row_groups(run, sink) -> None:

@@ -112,7 +112,8 @@ def _judge_chunk(raw: pa.Table, job: Job, shape: LogShape):
 def _judge_partition(path: Path, job: Job):
     """Judge one partition file in slices of whole cases (bounded memory); payloads spooled to a temp file."""
     from .output import spool
-    from .parallel_parquet import SUB_CHUNK_ROWS, give_back_memory
+    from .parallel_parquet import SUB_CHUNK_ROWS
+    from .process_setup import give_back_memory
 
     table, bounds = load_grouped(path)
     payloads, stats, rejects = [], Stats(), []
@@ -158,9 +159,9 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
 
     `options` say how to read an export as it arrives: encoding, sheet, column headers, date form."""
     started = time.perf_counter()
-    from .parallel_parquet import steady_allocation
+    from .process_setup import steady_allocation
 
-    steady_allocation()  # before the workers fork: they inherit it
+    steady_allocation()
     progress = progress or NoProgress()
     log = Path(log)
     fmt = out_format(out)
@@ -364,7 +365,9 @@ class _Run:
             from concurrent.futures import ProcessPoolExecutor
 
             context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            from .process_setup import worker_init
+
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=worker_init)
         return self.pool
 
     def close(self) -> None:
