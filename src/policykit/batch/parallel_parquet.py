@@ -62,17 +62,29 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
             result.rows += batch.num_rows
             yield batch
 
-    def judge(chunk: pa.Table) -> None:
-        result.hashes = np.concatenate([result.hashes, hash_ids(pc.unique(trimmed_ids(chunk)))])
-        payload, stats, bad = _judge_chunk(chunk, job, shape)
+    def judge(chunk: pa.Table, ids: pa.Array | None = None, codes: np.ndarray | None = None) -> None:
+        ids = pc.unique(trimmed_ids(chunk)) if ids is None else ids
+        result.hashes = np.concatenate([result.hashes, hash_ids(ids)])
+        payload, stats, bad = _judge_chunk(chunk, job, shape, codes)
         if payload is not None:
             result.payloads.append(payload)
         result.stats.merge(stats)
         result.rejects.extend(bad)
 
+    read = batches()
+    first = next(read, None)
+    second = next(read, None) if first is not None else None
+    if first is not None and second is None:  # the row group in one batch (the usual size): one pass over ids
+        try:
+            _judge_whole(pa.Table.from_batches([first]), result, judge)
+        except NotGrouped:
+            result.grouped = False
+            return result
+        return _finish(result, index)
     previous: pa.Table | None = None
     try:
-        for chunk in grouped_chunks(batches(), remember=False):  # ids are checked by hash, across groups
+        for chunk in grouped_chunks(iter([b for b in (first, second) if b is not None] + list(read)),
+                                    remember=False):  # ids are checked by hash, across groups
             if result.head is None:
                 codes = pc.dictionary_encode(trimmed_ids(chunk)).indices.to_numpy()
                 boundary = np.flatnonzero(codes[1:] != codes[:-1])
@@ -89,6 +101,31 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
         return result
     # the last chunk grouped_chunks yields is exactly the last case: the tail
     result.tail = previous
+    return _finish(result, index)
+
+
+def _judge_whole(table: pa.Table, result: RowGroupResult, judge) -> None:
+    """A row group read whole: its first and last case kept as edges, the cases between judged; NotGrouped
+    when a case's rows are not together.  The ids are trimmed and encoded once, for all of it."""
+    from .grouping import NotGrouped
+
+    encoded = pc.dictionary_encode(trimmed_ids(table))  # the dictionary in order of first appearance
+    codes = encoded.indices.to_numpy()
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, np.int64)
+    if len(starts) != len(encoded.dictionary):
+        raise NotGrouped()
+    if len(starts) <= 1:
+        result.head = table if table.num_rows else None  # one case: it may go on in the next group
+        return
+    first, last = int(starts[1]), int(starts[-1])
+    result.head, result.tail = table.slice(0, first), table.slice(last)
+    if last > first:
+        # case k has code k: the middle cases are the dictionary's entries 1 .. cases-2
+        judge(table.slice(first, last - first), encoded.dictionary.slice(1, len(starts) - 2), codes[first:last] - 1)
+
+
+def _finish(result: RowGroupResult, index: int) -> RowGroupResult:
+    """A row group's result made ready to send back: edges copied, payloads spooled, memory returned."""
     # the edges as copies: a slice would be pickled back with the whole row group's buffers
     result.head, result.tail = (None if t is None else _copied(t) for t in (result.head, result.tail))
     spooled = spool(result.payloads, prefix=f"policykit-rg{index}-")

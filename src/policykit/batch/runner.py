@@ -99,13 +99,16 @@ def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object
     return rows_table(rows, policy.calendar.timezone), stats, rejects
 
 
-def _judge_chunk(raw: pa.Table, job: Job, shape: LogShape):
+def _judge_chunk(raw: pa.Table, job: Job, shape: LogShape, codes: np.ndarray | None = None):
     """Normalise, group and judge raw rows of whole cases (with a `line` column): (payload, stats, rejects).
-    Every batch path (streamed chunks, row groups, their edges) and `judge_table` go through here."""
+    Every batch path (streamed chunks, row groups, their edges) and `judge_table` go through here; `codes`, when
+    the caller has them, number each row's case (trimmed id) in order of first appearance."""
     if raw.num_rows == 0:
         return None, Stats(), []
     batch, bad = normalise(raw.combine_chunks().to_batches()[0], shape)
-    payload, stats, more = judge_grouped(*group(pa.Table.from_batches([batch])), job)
+    if codes is not None and batch.num_rows != len(codes):
+        codes = None  # rows without a case id were dropped
+    payload, stats, more = judge_grouped(*group(pa.Table.from_batches([batch]), codes), job)
     return payload, stats, bad + more
 
 
