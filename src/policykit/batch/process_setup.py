@@ -32,21 +32,13 @@ def give_back_memory() -> None:
 
 
 def arrow_without_pandas() -> None:
-    """Make pyarrow's first conversion from numpy in this process not import pandas (half a second of start-up
-    per process, for nothing a batch uses): pyarrow looks for pandas once and remembers it absent.
+    """Keep pyarrow from importing pandas in this process (half a second of start-up per process, for nothing a
+    batch uses: pyarrow looks for it on its first conversions).
 
-    Only for processes that are a batch run and nothing else (the CLI command, the pool's workers): pyarrow will
-    not convert pandas objects there.  A process that has imported pandas already is left as it is."""
-    if "pandas" in sys.modules:
-        return
-    import numpy as np
-    import pyarrow as pa
-
-    sys.meta_path.insert(0, _NoPandas)  # `import pandas` fails while pyarrow looks
-    try:
-        pa.array(np.zeros(1))
-    finally:
-        sys.meta_path.remove(_NoPandas)
+    Only for processes that are a batch run and nothing else (the CLI command, the pool's workers): pandas cannot
+    be imported there afterwards.  A process that has imported pandas already is left as it is."""
+    if "pandas" not in sys.modules and _NoPandas not in sys.meta_path:
+        sys.meta_path.insert(0, _NoPandas)
 
 
 class _NoPandas:

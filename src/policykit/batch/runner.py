@@ -136,6 +136,20 @@ def _judge_partition(path: Path, job: Job):
     return spooled, stats, rejects
 
 
+def _warm(policy, job: Job) -> None:
+    """What each worker would do first, done once before they fork (they inherit it): the policy loaded, its
+    versions compiled, the judging modules imported."""
+    _POLICIES[job.policy] = policy
+    if job.fast:
+        from ..config import load_settings
+        from ..judge.compiled import compile_policy
+        from . import columnar  # noqa: F401  (imported for the workers)
+
+        chosen = job.reading if job.reading is not None else load_settings().reading
+        for version in policy.versions:
+            compile_policy(version, chosen)
+
+
 def plan(policy, policy_ref, as_of: dt.datetime | str, reading: str | None, fmt: str,
          fast: bool = True, date_format: str | None = None) -> tuple[LogShape, Job]:
     """The normalised log's shape and the workers' job for a policy (`policy_ref`: what workers load, or the
@@ -178,6 +192,7 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     policy = load_policy(policy_ref)
     options = options or LogOptions()
     shape, job = plan(policy, str(policy_ref), as_of, reading, fmt, fast, options.date_format)
+    _warm(policy, job)
     limits.check_batch_bytes(log.stat().st_size, Span(str(log)))
     workers = max(1, workers or os.cpu_count() or 1)
     policy_facts = tuple(d.id for d in policy.facts)
