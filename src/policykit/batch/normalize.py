@@ -65,8 +65,8 @@ def normalise(batch: pa.RecordBatch, shape: LogShape) -> tuple[pa.RecordBatch, l
     case_id = pc.utf8_trim_whitespace(_string(batch, CASE_ID))
     missing = pc.fill_null(pc.equal(case_id, ""), True).to_numpy(zero_copy_only=False)
     reject(np.nonzero(missing)[0], "missing case_id")
-    kind = pc.utf8_trim_whitespace(_string(batch, TYPE))
-    known = pc.fill_null(pc.is_in(kind, pa.array(sorted(shape.vocab.events))), False).to_numpy(zero_copy_only=False)
+    kind, kind_in = _types(batch)
+    known = kind_in(shape.vocab.events)
     kind_np = _Lazy(kind)
     suggest = _Suggestions(shape.vocab.events)
     reject(np.nonzero(~known)[0], lambda r: "missing type" if kind_np[r] in (None, "") else
@@ -76,7 +76,7 @@ def normalise(batch: pa.RecordBatch, shape: LogShape) -> tuple[pa.RecordBatch, l
         shape.date_format)
     for row, reason in at_problems:
         reasons.setdefault(row, reason)
-    attributes = [_attribute(batch, name, kind, kind_np, shape, reject) for name in shape.columns.attributes]
+    attributes = [_attribute(batch, name, kind_in, kind_np, shape, reject) for name in shape.columns.attributes]
     facts = [_fact(batch, name, reject) for name in shape.columns.facts]
     rejected = np.zeros(n, dtype=bool)
     if reasons:
@@ -120,7 +120,25 @@ class _Lazy:
         return self.column[row].as_py()
 
 
-def _attribute(batch: pa.RecordBatch, name: str, kind: pa.Array, kind_np: _Lazy, shape: LogShape,
+def _types(batch: pa.RecordBatch):
+    """The trimmed `type` column, and a test of it against a set of types (False where absent) that looks at each
+    distinct type once: the column as read from Parquet is dictionary-encoded, else it is encoded here."""
+    column = batch.column(TYPE) if TYPE in batch.schema.names else pa.nulls(batch.num_rows, pa.string())
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(_string(batch, TYPE))
+    values = pc.utf8_trim_whitespace(_string(pa.RecordBatch.from_arrays([column.dictionary], [TYPE]), TYPE))
+    codes = column.indices.cast(pa.int64()).fill_null(-1).to_numpy(zero_copy_only=False)
+    kind = values.take(column.indices)
+    names = values.to_pylist()
+
+    def kind_in(types) -> np.ndarray:
+        wanted = set(types)
+        return np.array([v in wanted for v in names] + [False], dtype=bool)[codes]  # code -1 (absent): False
+
+    return kind, kind_in
+
+
+def _attribute(batch: pa.RecordBatch, name: str, kind_in, kind_np: _Lazy, shape: LogShape,
                reject) -> pa.Array:
     values = pc.utf8_trim_whitespace(_string(batch, name))
     values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
@@ -130,8 +148,7 @@ def _attribute(batch: pa.RecordBatch, name: str, kind: pa.Array, kind_np: _Lazy,
     allowed_types = [t for t, attrs in EVENT_ATTRIBUTES.items() if name in attrs]
     if name == "channel":
         allowed_types += [e for e in shape.vocab.events if e not in EVENTS]
-    allowed = pc.fill_null(pc.is_in(kind, pa.array(allowed_types, pa.string())), False).to_numpy(
-        zero_copy_only=False)
+    allowed = kind_in(allowed_types)
     reject(np.nonzero(present & ~allowed)[0], lambda r: f"event {shown(kind_np[r])} has no attribute {shown(name)}")
     if name in CHANNEL_ATTRIBUTES:
         choices = sorted(shape.vocab.channels)
