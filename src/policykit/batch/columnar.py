@@ -103,16 +103,12 @@ class Partition:
     def position(self, first: np.ndarray) -> np.ndarray:
         """Positions within the case of first-occurrence rows (NONE stays NONE)."""
         found = first != NONE
-        out = np.full(len(first), NONE)
-        out[found] = first[found] - self.starts[found]
-        return out
+        return np.where(found, first - self.starts, NONE)
 
     def at_of(self, first: np.ndarray) -> np.ndarray:
         """Instants (µs) of first-occurrence rows (NONE stays NONE)."""
-        out = np.full(len(first), NONE)
         found = first != NONE
-        out[found] = self.at[first[found]]
-        return out
+        return np.where(found, self.at[np.where(found, first, 0)], NONE)
 
 
 _NO_ROWS = np.zeros(0, dtype=np.int64)
@@ -130,16 +126,27 @@ def _encoded(column) -> tuple[list, np.ndarray]:
 
 class Hits:
     """Per case, the first row matching a pattern in a range (NONE: none), and whether an undecidable row came
-    before it."""
+    before it; positions and instants worked out when first asked for (many hits need neither)."""
 
-    __slots__ = ("row", "unknown", "found", "absent", "known", "position", "at")
+    __slots__ = ("p", "row", "unknown", "found", "absent", "known", "_position", "_at")
 
     def __init__(self, p: Partition, row: np.ndarray, unknown: np.ndarray) -> None:
-        self.row, self.unknown = row, unknown
+        self.p, self.row, self.unknown = p, row, unknown
         self.found = row != NONE
         self.absent, self.known = ~self.found, ~unknown
-        self.position = p.position(row)
-        self.at = p.at_of(row)
+        self._position = self._at = None
+
+    @property
+    def position(self) -> np.ndarray:
+        if self._position is None:
+            self._position = self.p.position(self.row)
+        return self._position
+
+    @property
+    def at(self) -> np.ndarray:
+        if self._at is None:
+            self._at = self.p.at_of(self.row)
+        return self._at
 
 
 class PartitionQuery:
