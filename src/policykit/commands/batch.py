@@ -68,9 +68,6 @@ def run(args, out, err) -> int:
                    "--report": args.report},
                   inputs=(args.log, policy_file(args.policy)))
     as_of = args.as_of or dt.datetime.now(dt.timezone.utc)
-    from ..batch.process_setup import arrow_without_pandas
-
-    arrow_without_pandas()  # this process is the batch run: pyarrow need not import pandas
     summary = run_batch(args.log, args.policy, as_of, reading=args.reading, out=args.out, stdout=out,
                         rejects_path=args.rejects, workers=args.workers, log_format=args.log_format,
                         fast=not args.no_fast_path, progress=progress_for(err), options=options,
