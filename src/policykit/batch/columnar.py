@@ -117,7 +117,12 @@ _NO_ROWS = np.zeros(0, dtype=np.int64)
 def _encoded(column) -> tuple[list, np.ndarray]:
     """A string column's distinct values (None among them when a row is null) and each row's code into them."""
     if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
+        column = column.chunk(0) if column.num_chunks == 1 else pa.concat_arrays(
+            [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in column.chunks])
+    if pa.types.is_dictionary(column.type) and column.null_count == 0:
+        labels = column.dictionary.to_pylist()
+        if len(set(labels)) == len(labels):  # normalise's type column: its codes as they are
+            return labels, column.indices.to_numpy().astype(np.int64)
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
     encoded = pc.dictionary_encode(column, null_encoding="encode")

@@ -94,6 +94,8 @@ class Partitioner:
         """Route each row of `batch` to its partition."""
         if batch.num_rows == 0:
             return
+        batch = pa.RecordBatch.from_arrays([c.cast(f.type) for c, f in zip(batch.columns, self.schema)],
+                                           schema=self.schema)
         if self.count == 1:
             self.writers[0].write_batch(batch)
             self.rows[0] += batch.num_rows

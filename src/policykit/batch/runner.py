@@ -338,7 +338,7 @@ class _Run:
     def partitioned(self, sink: OutputSink) -> None:
         """Hash-partition the log into temp files, then judge each partition."""
         count = partition_count(self.estimated, self.workers)
-        self.partitioner = Partitioner(count, self.shape.schema())
+        self.partitioner = Partitioner(count, self.shape.stored_schema())
         for batch in self._batches("partitioning (log not grouped by case)"):
             self.partitioner.add(batch)
         paths = self.partitioner.finish()
