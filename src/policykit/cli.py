@@ -120,8 +120,12 @@ def entry() -> None:
     sixth of a `policykit check`; the output is flushed first, so nothing is lost.
     """
     argv = sys.argv[1:]
-    code = main(argv)
     command = next((a for a in argv if not a.startswith("-")), None)
+    if command == "batch":  # this process is the batch run and nothing else: pyarrow need not import pandas
+        from .batch.process_setup import arrow_without_pandas
+
+        arrow_without_pandas()
+    code = main(argv)
     if command not in _FAST_EXIT or os.environ.get("POLICYKIT_DEBUG"):
         raise SystemExit(code)
     try:

@@ -31,6 +31,21 @@ def test_row_groups_equal_reference(tmp_path, loggen, row_group_size):
     assert _tabular(tmp_path / "p.parquet") == expected
 
 
+@pytest.mark.parametrize("batch_rows", [64, 1000])
+def test_row_groups_read_in_several_batches(tmp_path, loggen, monkeypatch, batch_rows):
+    """A row group larger than one read (the bounded-memory path) gives what one read of it gives."""
+    from policykit.batch import parallel_parquet
+
+    table = loggen.generate(4000, "harif", seed=5)
+    log = tmp_path / "log.parquet"
+    pq.write_table(table, log, row_group_size=1500)
+    whole = run_batch(log, "harif", AS_OF, out=str(tmp_path / "w.parquet"), workers=2)
+    monkeypatch.setattr(parallel_parquet, "SUB_CHUNK_ROWS", batch_rows)  # the workers fork with it
+    batched = run_batch(log, "harif", AS_OF, out=str(tmp_path / "b.parquet"), workers=2)
+    assert batched.stats.by_status == whole.stats.by_status and batched.stats.cases == whole.stats.cases > 300
+    assert _tabular(tmp_path / "b.parquet") == _tabular(tmp_path / "w.parquet")
+
+
 def test_a_case_spanning_many_row_groups(tmp_path):
     rows = [{"case_id": "LONG", "type": "request_received", "at": f"2025-03-{d:02d}T10:00:00+03:00"}
             for d in range(1, 29)]

@@ -15,6 +15,9 @@ SECOND = 1_000_000
 _NUMPY_WEEK = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+_BUILT: dict[tuple[int, int, int], "NumpyCalendar"] = {}
+
+
 class NumpyCalendar:
     """Due-date arithmetic of WorkCalendar over arrays of UTC microseconds, in the zone as the tz database has it."""
 
@@ -34,7 +37,13 @@ class NumpyCalendar:
         epoch = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
         first = (epoch + dt.timedelta(microseconds=int(first_us))).year - 1
         last = (epoch + dt.timedelta(microseconds=int(last_us))).year + 12
-        return cls(calendar, max(first, MIN_YEAR), last)
+        key = (id(calendar), max(first, MIN_YEAR), last)
+        known = _BUILT.get(key)
+        if known is None or known.calendar is not calendar:  # each partition of a run covers the same years
+            if len(_BUILT) > 64:
+                _BUILT.clear()
+            known = _BUILT[key] = cls(calendar, key[1], last)
+        return known
 
     def local_day(self, micros: np.ndarray) -> np.ndarray:
         """Local calendar dates (datetime64[D]) of instants."""

@@ -8,6 +8,7 @@ import datetime as dt
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..compensation import assess
 from ..config import load_settings
@@ -24,7 +25,10 @@ from .tabular import rows_table
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 class Partition:
-    """A grouped partition as numpy arrays, with first-occurrence queries per case."""
+    """A grouped partition as numpy arrays, with first-occurrence queries per case.
+
+    Queries work on the sorted row numbers of one event type (a few per case), never on masks over every row;
+    attributes are compared as dictionary codes, not as Python strings."""
 
     def __init__(self, table: pa.Table, bounds: np.ndarray, as_of_us: int) -> None:
         self.table = table
@@ -37,9 +41,15 @@ class Partition:
         self.at = table.column(AT_US).to_numpy()
         self.placeholder = table.column(REJECTED).to_numpy(zero_copy_only=False)
         self.seen = (self.at <= as_of_us) & ~self.placeholder
-        types = table.column(TYPE).combine_chunks().dictionary_encode()
-        self._type_codes = types.indices.to_numpy(zero_copy_only=False)
-        self._type_index = {v: i for i, v in enumerate(types.dictionary.to_pylist())}
+        types, codes = _encoded(table.column(TYPE))
+        # the seen rows of each type in row order: a stable sort of the codes, cut where they change
+        seen_rows = np.flatnonzero(self.seen)
+        seen_codes = codes[seen_rows].astype(np.int16 if len(types) < 2**15 else np.int64)  # int16: a radix sort
+        order = seen_rows[np.argsort(seen_codes, kind="stable")]
+        ends = np.cumsum(np.bincount(seen_codes, minlength=len(types)))
+        self._type_rows = {name: order[end - count:end]
+                           for name, end, count in zip(types, ends.tolist(), np.diff(np.r_[0, ends]).tolist())}
+        self._codes: dict[str, tuple[dict, np.ndarray, np.ndarray]] = {}
         self._columns: dict[str, np.ndarray] = {}
 
     def column(self, name: str) -> np.ndarray:
@@ -48,59 +58,100 @@ class Partition:
             self._columns[name] = np.asarray(self.table.column(name).to_numpy(zero_copy_only=False), dtype=object)
         return self._columns[name]
 
-    def is_type(self, event: str) -> np.ndarray:
-        """Rows of this event type."""
-        code = self._type_index.get(event)
-        return np.zeros(self.n, bool) if code is None else self._type_codes == code
+    def codes(self, name: str) -> tuple[dict, np.ndarray, np.ndarray, int]:
+        """An attribute column as codes: the code of each value, the codes, the values by code as an object array
+        (None for the code of absent values), and that code (-1 when no value is absent)."""
+        if name not in self._codes:
+            labels, codes = _encoded(self.table.column(name))
+            absent = labels.index(None) if None in labels else -1
+            self._codes[name] = ({v: i for i, v in enumerate(labels) if v is not None}, codes,
+                                 np.array(labels + [None], dtype=object), absent)
+        return self._codes[name]
 
     def candidates(self, matcher: Matcher) -> tuple[np.ndarray, np.ndarray]:
-        """Seen rows matching `matcher`, and seen rows of its type lacking an attribute it needs (undecidable)."""
-        rows = self.is_type(matcher.event) & self.seen
-        maybe = np.zeros(self.n, dtype=bool)
+        """Row numbers of seen rows matching `matcher`, and of seen rows of its type lacking an attribute it needs
+        (undecidable); both ascending."""
+        rows = self._type_rows.get(matcher.event, _NO_ROWS)
+        maybe = []
         for name, value in matcher.where:
-            values = self.column(name)
-            maybe |= rows & np.equal(values, None)
-            rows = rows & (values == value)
-        return rows, maybe
+            index, codes, _, absent = self.codes(name)
+            mine = codes[rows]
+            maybe.append(rows[mine == absent])
+            rows = rows[mine == index.get(value, -2)]
+        undecidable = maybe[0] if len(maybe) == 1 else np.unique(np.concatenate(maybe)) if maybe else _NO_ROWS
+        return rows, undecidable
 
     def first(self, rows: np.ndarray, after: np.ndarray | None = None,
               before: np.ndarray | None = None) -> np.ndarray:
-        """Per case, the global row index of the first row in `rows` strictly between positions; NONE if none."""
-        cond = rows
-        if after is not None:
-            cond = cond & (self.pos > after[self.gid])
-        if before is not None:
-            cond = cond & (self.pos < before[self.gid])
-        idx = np.where(cond, np.arange(self.n), NONE)
-        return np.minimum.reduceat(idx, self.starts) if self.n else np.zeros(0, np.int64)
+        """Per case, the global row index of the first of `rows` (ascending row numbers) strictly between
+        positions; NONE if none."""
+        group = self.gid[rows]
+        if after is not None or before is not None:
+            keep = np.ones(len(rows), dtype=bool)
+            pos = self.pos[rows]
+            if after is not None:
+                keep &= pos > after[group]
+            if before is not None:
+                keep &= pos < before[group]
+            rows, group = rows[keep], group[keep]
+        out = np.full(self.groups, NONE)
+        if len(rows):
+            lead = np.r_[True, group[1:] != group[:-1]]
+            out[group[lead]] = rows[lead]
+        return out
 
     def position(self, first: np.ndarray) -> np.ndarray:
         """Positions within the case of first-occurrence rows (NONE stays NONE)."""
         found = first != NONE
-        out = np.full(len(first), NONE)
-        out[found] = first[found] - self.starts[found]
-        return out
+        return np.where(found, first - self.starts, NONE)
 
     def at_of(self, first: np.ndarray) -> np.ndarray:
         """Instants (µs) of first-occurrence rows (NONE stays NONE)."""
-        out = np.full(len(first), NONE)
         found = first != NONE
-        out[found] = self.at[first[found]]
-        return out
+        return np.where(found, self.at[np.where(found, first, 0)], NONE)
+
+
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+
+
+def _encoded(column) -> tuple[list, np.ndarray]:
+    """A string column's distinct values (None among them when a row is null) and each row's code into them."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.chunk(0) if column.num_chunks == 1 else pa.concat_arrays(
+            [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in column.chunks])
+    if pa.types.is_dictionary(column.type) and column.null_count == 0:
+        labels = column.dictionary.to_pylist()
+        if len(set(labels)) == len(labels):  # normalise's type column: its codes as they are
+            return labels, column.indices.to_numpy().astype(np.int64)
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    encoded = pc.dictionary_encode(column, null_encoding="encode")
+    return encoded.dictionary.to_pylist(), encoded.indices.to_numpy()
 
 
 class Hits:
     """Per case, the first row matching a pattern in a range (NONE: none), and whether an undecidable row came
-    before it."""
+    before it; positions and instants worked out when first asked for (many hits need neither)."""
 
-    __slots__ = ("row", "unknown", "found", "absent", "known", "position", "at")
+    __slots__ = ("p", "row", "unknown", "found", "absent", "known", "_position", "_at")
 
     def __init__(self, p: Partition, row: np.ndarray, unknown: np.ndarray) -> None:
-        self.row, self.unknown = row, unknown
+        self.p, self.row, self.unknown = p, row, unknown
         self.found = row != NONE
         self.absent, self.known = ~self.found, ~unknown
-        self.position = p.position(row)
-        self.at = p.at_of(row)
+        self._position = self._at = None
+
+    @property
+    def position(self) -> np.ndarray:
+        if self._position is None:
+            self._position = self.p.position(self.row)
+        return self._position
+
+    @property
+    def at(self) -> np.ndarray:
+        if self._at is None:
+            self._at = self.p.at_of(self.row)
+        return self._at
 
 
 class PartitionQuery:
@@ -121,7 +172,7 @@ class PartitionQuery:
             lo = after.position if after is not None else None
             hi = np.where(before.found, before.position, NONE) if before is not None else None
             first = p.first(rows, lo, hi)
-            blocked = p.first(maybe, lo, hi) < first if maybe.any() else np.zeros(p.groups, dtype=bool)
+            blocked = p.first(maybe, lo, hi) < first if len(maybe) else np.zeros(p.groups, dtype=bool)
             known = self._found[key] = Hits(p, first, blocked)
         return known
 
@@ -152,9 +203,8 @@ class PartitionQuery:
 
     def value(self, hit: Hits, attribute: str) -> np.ndarray:
         """An attribute of each case's hit (None where absent)."""
-        out = np.full(self.p.groups, None, dtype=object)
-        out[hit.found] = self.p.column(attribute)[hit.row[hit.found]]
-        return out
+        _, codes, values, _ = self.p.codes(attribute)
+        return values[np.where(hit.found, codes[np.where(hit.found, hit.row, 0)], -1)]  # values[-1] is None
 
     @staticmethod
     def none(values: np.ndarray) -> np.ndarray:

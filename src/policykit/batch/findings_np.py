@@ -37,9 +37,11 @@ class RuleResult:
 def count(stats, results: list[RuleResult], table: pa.Table, compiled) -> None:
     """Add the cases' statuses, incomplete cases, breached rules and lateness to `stats`."""
     stats.cases += table.num_rows
-    for name, number in zip(*np.unique(table.column("status").to_numpy(zero_copy_only=False).astype(str),
-                                       return_counts=True)):
-        stats.by_status[str(name)] += int(number)
+    status = table.column("status").combine_chunks()  # assemble's codes into CASE_STATUSES: counted as integers
+    numbers = np.bincount(status.indices.to_numpy(), minlength=len(status.dictionary))
+    for name, number in zip(status.dictionary.to_pylist(), numbers.tolist()):
+        if number:
+            stats.by_status[name] += number
     stats.incomplete_cases += table.num_rows - table.column("incomplete").null_count
     for rule, r in zip(compiled.rules, results):
         breached = r.status == BREACHED
@@ -66,12 +68,6 @@ def _constant(values: list, count: int) -> pa.Array:
     missing = np.array([v is None for v in values])
     return pa.DictionaryArray.from_arrays(pa.array(np.tile(codes, count), mask=np.tile(missing, count)),
                                           pa.array(labels, pa.string()))
-
-
-def _categories(values: np.ndarray) -> pa.Array:
-    """A dictionary column from an object array of a few distinct strings."""
-    labels, codes = np.unique(values.astype(str), return_inverse=True)
-    return _coded(codes, labels.tolist())
 
 
 def _coded(codes: np.ndarray, labels: list, mask: np.ndarray | None = None) -> pa.Array:
@@ -130,11 +126,13 @@ def _actions(compiled, results, idx, cal: NumpyCalendar, as_of_us: int, tz: str,
     """SPEC §9 required actions: pending findings and overdue deadlines; overdue first, then by due (open-ended
     last), then rule id."""
     g = len(idx)
-    case_parts, due_parts, rule_parts, event_parts, risk_parts, overdue_parts, before_parts = ([] for _ in range(7))
+    case_parts, due_parts, rule_parts, risk_parts, overdue_parts = ([] for _ in range(5))
     at_risk = settings.at_risk
-    for rule, r in zip(compiled.rules, results):
-        if r.expects is None:
-            continue
+    owing = [(k, rule, r) for k, (rule, r) in enumerate(zip(compiled.rules, results)) if r.expects is not None]
+    # each owing rule by its number: the rule id's rank orders ties, its event and later event are labels by number
+    rank = np.argsort(np.argsort(np.array([rule.rule.id for _, rule, _ in owing], dtype=object), kind="stable"),
+                      kind="stable") if owing else np.zeros(0, np.int64)
+    for number, (k, rule, r) in enumerate(owing):
         owed = np.flatnonzero(r.owing[idx])
         if not len(owed):
             continue
@@ -149,31 +147,30 @@ def _actions(compiled, results, idx, cal: NumpyCalendar, as_of_us: int, tz: str,
             risk[has_due] = in_warning_window(t, d, as_of_us, left, at_risk.fraction, at_risk.working_days)
         case_parts.append(owed)
         due_parts.append(due)
-        rule_parts.append(np.full(len(owed), rule.rule.id, dtype=object))
-        event_parts.append(np.full(len(owed), r.expects, dtype=object))
+        rule_parts.append(np.full(len(owed), number, dtype=np.int64))
         risk_parts.append(risk)
         overdue_parts.append(overdue)
-        before_parts.append(np.full(len(owed), r.before, dtype=object))
     if not case_parts:
         return pa.ListArray.from_arrays(pa.array(np.zeros(g + 1, np.int32)), pa.array([], action_type(tz)))
     case = np.concatenate(case_parts)
     due = np.concatenate(due_parts)
     rule = np.concatenate(rule_parts)
     overdue = np.concatenate(overdue_parts)
-    rule_rank = np.unique(rule, return_inverse=True)[1]
-    order = np.lexsort((rule_rank, due, ~overdue, case))
+    order = np.lexsort((rank[rule], due, ~overdue, case))
     case, due, rule, overdue = case[order], due[order], rule[order], overdue[order]
-    event, risk = np.concatenate(event_parts)[order], np.concatenate(risk_parts)[order]
-    before = np.concatenate(before_parts)[order]
-    values = pa.StructArray.from_arrays([_categories(event), _instants(due, tz), _categories(rule),
+    risk = np.concatenate(risk_parts)[order]
+    values = pa.StructArray.from_arrays([_labels(rule, [r.expects for _, _, r in owing]), _instants(due, tz),
+                                         _labels(rule, [rule.rule.id for _, rule, _ in owing]),
                                          pa.array(risk, pa.bool_()), pa.array(overdue, pa.bool_()),
-                                         _optional_categories(before)], fields=list(action_type(tz)))
+                                         _labels(rule, [r.before for _, _, r in owing])],
+                                        fields=list(action_type(tz)))
     offsets = np.r_[0, np.cumsum(np.bincount(case, minlength=g))].astype(np.int32)
     return pa.ListArray.from_arrays(pa.array(offsets), values)
 
 
-def _optional_categories(values: np.ndarray) -> pa.Array:
-    """A dictionary column from an object array of a few distinct strings, None where absent."""
-    missing = np.equal(values, None)
-    labels, codes = np.unique(np.where(missing, "", values).astype(str), return_inverse=True)
-    return _coded(codes, labels.tolist(), mask=missing)
+def _labels(numbers: np.ndarray, labels: list) -> pa.Array:
+    """A dictionary column of `labels[number]` for each number (null where the label is None)."""
+    distinct = list(dict.fromkeys(v for v in labels if v is not None))
+    codes = np.array([distinct.index(v) if v is not None else 0 for v in labels], dtype=np.int32)
+    missing = np.array([v is None for v in labels])
+    return _coded(codes[numbers], distinct or [""], mask=missing[numbers] if missing.any() else None)

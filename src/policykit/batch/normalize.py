@@ -15,6 +15,7 @@ from .columns import AT, CASE_ID, LINE, TYPE, LogColumns, parse_fact
 from .timestamps import to_utc_micros
 
 AT_US = "at_us"
+TYPES = pa.dictionary(pa.int32(), pa.string())
 REJECTED = "rejected"
 # the instant of a rejected row kept for its case (SPEC §10): after every event, so never seen as of any as_of
 NOT_AN_EVENT = np.iinfo(np.int64).max
@@ -29,9 +30,14 @@ class LogShape:
     vocab: Vocabulary
     date_format: str | None = None  # a declared strptime form for `at` (SPEC §12), tried after ISO 8601
 
+    def stored_schema(self) -> pa.Schema:
+        """The schema of normalised rows in a partition file (the type as text: each batch's own dictionary
+        would not carry over)."""
+        return pa.schema([pa.field(TYPE, pa.string()) if f.name == TYPE else f for f in self.schema()])
+
     def schema(self) -> pa.Schema:
-        """The schema of normalised batches."""
-        fields = [pa.field(LINE, pa.int64()), pa.field(CASE_ID, pa.string()), pa.field(TYPE, pa.string()),
+        """The schema of normalised batches (the type dictionary-encoded: judged by its codes)."""
+        fields = [pa.field(LINE, pa.int64()), pa.field(CASE_ID, pa.string()), pa.field(TYPE, TYPES),
                   pa.field(AT_US, pa.int64()), pa.field(REJECTED, pa.bool_())]
         fields += [pa.field(a, pa.string()) for a in self.columns.attributes]
         fields += [pa.field(f, pa.bool_()) for f in self.columns.facts]
@@ -65,8 +71,8 @@ def normalise(batch: pa.RecordBatch, shape: LogShape) -> tuple[pa.RecordBatch, l
     case_id = pc.utf8_trim_whitespace(_string(batch, CASE_ID))
     missing = pc.fill_null(pc.equal(case_id, ""), True).to_numpy(zero_copy_only=False)
     reject(np.nonzero(missing)[0], "missing case_id")
-    kind = pc.utf8_trim_whitespace(_string(batch, TYPE))
-    known = pc.fill_null(pc.is_in(kind, pa.array(sorted(shape.vocab.events))), False).to_numpy(zero_copy_only=False)
+    kind, kind_in, kind_codes, kind_names = _types(batch)
+    known = kind_in(shape.vocab.events)
     kind_np = _Lazy(kind)
     suggest = _Suggestions(shape.vocab.events)
     reject(np.nonzero(~known)[0], lambda r: "missing type" if kind_np[r] in (None, "") else
@@ -76,7 +82,7 @@ def normalise(batch: pa.RecordBatch, shape: LogShape) -> tuple[pa.RecordBatch, l
         shape.date_format)
     for row, reason in at_problems:
         reasons.setdefault(row, reason)
-    attributes = [_attribute(batch, name, kind, kind_np, shape, reject) for name in shape.columns.attributes]
+    attributes = [_attribute(batch, name, kind_in, kind_np, shape, reject) for name in shape.columns.attributes]
     facts = [_fact(batch, name, reject) for name in shape.columns.facts]
     rejected = np.zeros(n, dtype=bool)
     if reasons:
@@ -85,7 +91,7 @@ def normalise(batch: pa.RecordBatch, shape: LogShape) -> tuple[pa.RecordBatch, l
     flags = pa.array(rejected)
     if rejected.any():
         at_us = np.where(rejected, NOT_AN_EVENT, at_us)
-        kind = pc.if_else(flags, pa.scalar("", pa.string()), kind)
+        kind = _blanked(kind_codes, kind_names, rejected)
         attributes = [pc.if_else(flags, pa.scalar(None, a.type), a) for a in attributes]
         facts = [pc.if_else(flags, pa.scalar(None, f.type), f) for f in facts]
     arrays = [batch.column(LINE), case_id, kind, pa.array(at_us, pa.int64()), flags, *attributes, *facts]
@@ -120,7 +126,41 @@ class _Lazy:
         return self.column[row].as_py()
 
 
-def _attribute(batch: pa.RecordBatch, name: str, kind: pa.Array, kind_np: _Lazy, shape: LogShape,
+def _types(batch: pa.RecordBatch):
+    """The trimmed `type` column, dictionary-encoded (the column as Parquet stores it, else encoded here; values
+    equal once trimmed share one code), its codes (-1 where absent) and a test of it against a set of types
+    (False where absent) that looks at each distinct type once."""
+    column = batch.column(TYPE) if TYPE in batch.schema.names else pa.nulls(batch.num_rows, pa.string())
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(_string(batch, TYPE))
+    trimmed = pc.utf8_trim_whitespace(_string(pa.RecordBatch.from_arrays([column.dictionary], [TYPE]), TYPE))
+    unique = pc.dictionary_encode(trimmed)
+    remap = np.r_[unique.indices.cast(pa.int64()).fill_null(-1).to_numpy(zero_copy_only=False), -1]
+    codes = remap[column.indices.cast(pa.int64()).fill_null(-1).to_numpy(zero_copy_only=False)]  # -1: absent
+    names = unique.dictionary.to_pylist()
+    kind = _coded(codes, unique.dictionary)
+
+    def kind_in(types) -> np.ndarray:
+        wanted = set(types)
+        return np.array([v in wanted for v in names] + [False], dtype=bool)[codes]  # code -1 (absent): False
+
+    return kind, kind_in, codes, names
+
+
+def _coded(codes: np.ndarray, labels: pa.Array) -> pa.DictionaryArray:
+    """The type column from codes into `labels` (-1: null)."""
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=codes < 0), labels)
+
+
+def _blanked(codes: np.ndarray, names: list, rows: np.ndarray) -> pa.DictionaryArray:
+    """The type column with `rows` (rejected placeholders) given the empty type."""
+    if "" not in names:
+        names = [*names, ""]
+    codes = np.where(rows, names.index(""), codes)
+    return _coded(codes, pa.array(names, pa.string()))
+
+
+def _attribute(batch: pa.RecordBatch, name: str, kind_in, kind_np: _Lazy, shape: LogShape,
                reject) -> pa.Array:
     values = pc.utf8_trim_whitespace(_string(batch, name))
     values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
@@ -130,8 +170,7 @@ def _attribute(batch: pa.RecordBatch, name: str, kind: pa.Array, kind_np: _Lazy,
     allowed_types = [t for t, attrs in EVENT_ATTRIBUTES.items() if name in attrs]
     if name == "channel":
         allowed_types += [e for e in shape.vocab.events if e not in EVENTS]
-    allowed = pc.fill_null(pc.is_in(kind, pa.array(allowed_types, pa.string())), False).to_numpy(
-        zero_copy_only=False)
+    allowed = kind_in(allowed_types)
     reject(np.nonzero(present & ~allowed)[0], lambda r: f"event {shown(kind_np[r])} has no attribute {shown(name)}")
     if name in CHANNEL_ATTRIBUTES:
         choices = sorted(shape.vocab.channels)

@@ -15,11 +15,14 @@ import pyarrow.compute as pc
 
 from .columns import CASE_ID
 from .output import spool
+from .process_setup import give_back_memory
 from .partition import hash_ids
 from .readers import parquet_batches
 from .summary import Stats
 
-SUB_CHUNK_ROWS = 65_536
+# rows judged in one call: large enough that the per-call work of the rule queries is small against the per-row
+# work, small enough that a worker's arrays stay a few tens of MB
+SUB_CHUNK_ROWS = 262_144
 
 
 @dataclass
@@ -59,17 +62,29 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
             result.rows += batch.num_rows
             yield batch
 
-    def judge(chunk: pa.Table) -> None:
-        result.hashes = np.concatenate([result.hashes, hash_ids(pc.unique(trimmed_ids(chunk)))])
-        payload, stats, bad = _judge_chunk(chunk, job, shape)
+    def judge(chunk: pa.Table, ids: pa.Array | None = None, codes: np.ndarray | None = None) -> None:
+        ids = pc.unique(trimmed_ids(chunk)) if ids is None else ids
+        result.hashes = np.concatenate([result.hashes, hash_ids(ids)])
+        payload, stats, bad = _judge_chunk(chunk, job, shape, codes)
         if payload is not None:
             result.payloads.append(payload)
         result.stats.merge(stats)
         result.rejects.extend(bad)
 
+    read = batches()
+    first = next(read, None)
+    second = next(read, None) if first is not None else None
+    if first is not None and second is None:  # the row group in one batch (the usual size): one pass over ids
+        try:
+            _judge_whole(pa.Table.from_batches([first]), result, judge)
+        except NotGrouped:
+            result.grouped = False
+            return result
+        return _finish(result, index)
     previous: pa.Table | None = None
     try:
-        for chunk in grouped_chunks(batches(), remember=False):  # ids are checked by hash, across groups
+        for chunk in grouped_chunks(iter([b for b in (first, second) if b is not None] + list(read)),
+                                    remember=False):  # ids are checked by hash, across groups
             if result.head is None:
                 codes = pc.dictionary_encode(trimmed_ids(chunk)).indices.to_numpy()
                 boundary = np.flatnonzero(codes[1:] != codes[:-1])
@@ -86,21 +101,42 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
         return result
     # the last chunk grouped_chunks yields is exactly the last case: the tail
     result.tail = previous
+    return _finish(result, index)
+
+
+def _judge_whole(table: pa.Table, result: RowGroupResult, judge) -> None:
+    """A row group read whole: its first and last case kept as edges, the cases between judged; NotGrouped
+    when a case's rows are not together.  The ids are trimmed and encoded once, for all of it."""
+    from .grouping import NotGrouped
+
+    encoded = pc.dictionary_encode(trimmed_ids(table))  # the dictionary in order of first appearance
+    codes = encoded.indices.to_numpy()
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.zeros(0, np.int64)
+    if len(starts) != len(encoded.dictionary):
+        raise NotGrouped()
+    if len(starts) <= 1:
+        result.head = table if table.num_rows else None  # one case: it may go on in the next group
+        return
+    first, last = int(starts[1]), int(starts[-1])
+    result.head, result.tail = table.slice(0, first), table.slice(last)
+    if last > first:
+        # case k has code k: the middle cases are the dictionary's entries 1 .. cases-2
+        judge(table.slice(first, last - first), encoded.dictionary.slice(1, len(starts) - 2), codes[first:last] - 1)
+
+
+def _finish(result: RowGroupResult, index: int) -> RowGroupResult:
+    """A row group's result made ready to send back: edges copied, payloads spooled, memory returned."""
+    # the edges as copies: a slice would be pickled back with the whole row group's buffers
+    result.head, result.tail = (None if t is None else _copied(t) for t in (result.head, result.tail))
     spooled = spool(result.payloads, prefix=f"policykit-rg{index}-")
     result.payloads = [spooled] if spooled else []
     give_back_memory()
     return result
 
 
-def give_back_memory() -> None:
-    """Return freed memory to the system between row groups, so peak memory stays near the working set."""
-    pa.default_memory_pool().release_unused()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+def _copied(table: pa.Table) -> pa.Table:
+    """The rows of `table` in buffers of their own."""
+    return table.take(pa.array(np.arange(table.num_rows)))
 
 
 def run_row_groups(run, sink) -> None:
@@ -120,7 +156,7 @@ def run_row_groups(run, sink) -> None:
     pool = run._pool()
     submit = lambda i: pool.submit(judge_row_group, str(run.log), i, int(firsts[i]), columns,  # noqa: E731
                                    run.job, run.shape)
-    in_flight = run.workers
+    in_flight = 2 * run.workers  # a worker done early starts the next group while the parent writes
     futures = deque(submit(i) for i in range(min(in_flight, meta.num_row_groups)))
     next_group = len(futures)
     hashes, edge_ids = [], []

@@ -94,6 +94,8 @@ class Partitioner:
         """Route each row of `batch` to its partition."""
         if batch.num_rows == 0:
             return
+        batch = pa.RecordBatch.from_arrays([c.cast(f.type) for c, f in zip(batch.columns, self.schema)],
+                                           schema=self.schema)
         if self.count == 1:
             self.writers[0].write_batch(batch)
             self.rows[0] += batch.num_rows
@@ -127,11 +129,13 @@ def load_grouped(path: Path) -> tuple[pa.Table, np.ndarray]:
     return group(table)
 
 
-def group(table: pa.Table) -> tuple[pa.Table, np.ndarray]:
-    """`table` sorted by (case in order of first appearance, at, line) and the start offset of each case."""
+def group(table: pa.Table, codes: np.ndarray | None = None) -> tuple[pa.Table, np.ndarray]:
+    """`table` sorted by (case in order of first appearance, at, line) and the start offset of each case;
+    `codes`: each row's case number in order of first appearance, when the caller knows them."""
     from .reference import case_bounds
 
-    codes = pc.dictionary_encode(table.column(CASE_ID).combine_chunks()).indices.to_numpy()
+    if codes is None:
+        codes = pc.dictionary_encode(table.column(CASE_ID).combine_chunks()).indices.to_numpy()
     at = table.column(AT_US).to_numpy()
     if len(codes) > 1:
         step_code, step_at = np.diff(codes), np.diff(at)

@@ -99,20 +99,24 @@ def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object
     return rows_table(rows, policy.calendar.timezone), stats, rejects
 
 
-def _judge_chunk(raw: pa.Table, job: Job, shape: LogShape):
+def _judge_chunk(raw: pa.Table, job: Job, shape: LogShape, codes: np.ndarray | None = None):
     """Normalise, group and judge raw rows of whole cases (with a `line` column): (payload, stats, rejects).
-    Every batch path (streamed chunks, row groups, their edges) and `judge_table` go through here."""
+    Every batch path (streamed chunks, row groups, their edges) and `judge_table` go through here; `codes`, when
+    the caller has them, number each row's case (trimmed id) in order of first appearance."""
     if raw.num_rows == 0:
         return None, Stats(), []
     batch, bad = normalise(raw.combine_chunks().to_batches()[0], shape)
-    payload, stats, more = judge_grouped(*group(pa.Table.from_batches([batch])), job)
+    if codes is not None and batch.num_rows != len(codes):
+        codes = None  # rows without a case id were dropped
+    payload, stats, more = judge_grouped(*group(pa.Table.from_batches([batch]), codes), job)
     return payload, stats, bad + more
 
 
 def _judge_partition(path: Path, job: Job):
     """Judge one partition file in slices of whole cases (bounded memory); payloads spooled to a temp file."""
     from .output import spool
-    from .parallel_parquet import SUB_CHUNK_ROWS, give_back_memory
+    from .parallel_parquet import SUB_CHUNK_ROWS
+    from .process_setup import give_back_memory
 
     table, bounds = load_grouped(path)
     payloads, stats, rejects = [], Stats(), []
@@ -130,6 +134,20 @@ def _judge_partition(path: Path, job: Job):
     spooled = spool(payloads)
     give_back_memory()
     return spooled, stats, rejects
+
+
+def _warm(policy, job: Job) -> None:
+    """What each worker would do first, done once before they fork (they inherit it): the policy loaded, its
+    versions compiled, the judging modules imported."""
+    _POLICIES[job.policy] = policy
+    if job.fast:
+        from ..config import load_settings
+        from ..judge.compiled import compile_policy
+        from . import columnar  # noqa: F401  (imported for the workers)
+
+        chosen = job.reading if job.reading is not None else load_settings().reading
+        for version in policy.versions:
+            compile_policy(version, chosen)
 
 
 def plan(policy, policy_ref, as_of: dt.datetime | str, reading: str | None, fmt: str,
@@ -158,6 +176,9 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
 
     `options` say how to read an export as it arrives: encoding, sheet, column headers, date form."""
     started = time.perf_counter()
+    from .process_setup import steady_allocation
+
+    steady_allocation()
     progress = progress or NoProgress()
     log = Path(log)
     fmt = out_format(out)
@@ -171,6 +192,7 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     policy = load_policy(policy_ref)
     options = options or LogOptions()
     shape, job = plan(policy, str(policy_ref), as_of, reading, fmt, fast, options.date_format)
+    _warm(policy, job)
     limits.check_batch_bytes(log.stat().st_size, Span(str(log)))
     workers = max(1, workers or os.cpu_count() or 1)
     policy_facts = tuple(d.id for d in policy.facts)
@@ -316,7 +338,7 @@ class _Run:
     def partitioned(self, sink: OutputSink) -> None:
         """Hash-partition the log into temp files, then judge each partition."""
         count = partition_count(self.estimated, self.workers)
-        self.partitioner = Partitioner(count, self.shape.schema())
+        self.partitioner = Partitioner(count, self.shape.stored_schema())
         for batch in self._batches("partitioning (log not grouped by case)"):
             self.partitioner.add(batch)
         paths = self.partitioner.finish()
@@ -361,7 +383,9 @@ class _Run:
             from concurrent.futures import ProcessPoolExecutor
 
             context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            from .process_setup import worker_init
+
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=worker_init)
         return self.pool
 
     def close(self) -> None:

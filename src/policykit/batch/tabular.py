@@ -41,6 +41,12 @@ def schema(tz: str) -> pa.Schema:
                       ("incomplete", INCOMPLETE)])
 
 
+# the Parquet leaf columns holding labels (written with dictionary pages)
+DICTIONARY_LEAVES = ("status", "policy", "policy_version", "reading", "compensation",
+                     "compensation_unknown_facts.list.element",
+                     *(f"findings.list.element.{name}" for name in ("rule", "kind", "status", "late_unit", "reading")),
+                     *(f"required_actions.list.element.{name}" for name in ("event", "rule", "before")))
+
 # SPEC §10: a case with rejected rows, listed with their number (null when none was rejected)
 INCOMPLETE = pa.struct([("rejected_rows", pa.int64())])
 
@@ -77,28 +83,27 @@ def _text(value):
 
 
 def flatten(table: pa.Table, rule_ids: list[str]) -> pa.Table:
-    """The CSV form: nested findings become `<rule>.<field>` columns, lists become `;`-joined text."""
-    rows = table.to_pylist()
-    out: dict[str, list] = {name: [] for name in ("case_id", "status", "policy", "policy_version", "as_of",
-                                                  "reading", "compensation", "compensation_unknown_facts")}
-    for rule in rule_ids:
-        for field in FINDING_FIELDS:
-            out[f"{rule}.{field}"] = []
-    out["required_actions"] = []
-    out["incomplete.rejected_rows"] = []
-    for row in rows:
-        # the case id is the one free text of a row: neutralised so a spreadsheet never runs it as a formula
-        out["case_id"].append(csv_cell(row["case_id"]))
-        for name in ("status", "policy", "policy_version", "as_of", "reading", "compensation"):
-            out[name].append(_text(row[name]))
-        out["compensation_unknown_facts"].append(";".join(row["compensation_unknown_facts"] or []))
-        by_rule = {f["rule"]: f for f in row["findings"]}
-        for rule in rule_ids:
-            finding = by_rule.get(rule, {})
-            for field in FINDING_FIELDS:
-                out[f"{rule}.{field}"].append(_text(finding.get(field)))
-        actions = [{k: _text(v) for k, v in action.items()} for action in row["required_actions"]]
-        out["required_actions"].append(json.dumps(actions, ensure_ascii=False)
-                                       if row["required_actions"] else None)
-        out["incomplete.rejected_rows"].append((row.get("incomplete") or {}).get("rejected_rows"))
+    """The CSV form: nested findings become `<rule>.<field>` columns, lists become `;`-joined text.
+
+    Built column by column in Arrow (instants written as `datetime.isoformat` writes them); only the rows holding
+    a to-do list or a case id that needs neutralising go through Python."""
+    from .flat_columns import actions_text, case_ids, instants_text, joined, rule_columns
+
+    table = table.combine_chunks()
+    tz = table.schema.field("as_of").type.tz
+    out: dict[str, pa.Array] = {"case_id": case_ids(table.column("case_id").chunk(0) if table.num_rows else
+                                                    pa.array([], pa.string()))}
+    for name in ("status", "policy", "policy_version", "as_of", "reading", "compensation"):
+        column = _column(table, name)
+        out[name] = instants_text(column, tz) if name == "as_of" else column.cast(pa.string())
+    out["compensation_unknown_facts"] = joined(_column(table, "compensation_unknown_facts"))
+    out.update(rule_columns(_column(table, "findings"), rule_ids, FINDING_FIELDS, TIME_FIELDS, tz))
+    out["required_actions"] = actions_text(_column(table, "required_actions"), _text)
+    out["incomplete.rejected_rows"] = _column(table, "incomplete").flatten()[0]
     return pa.table(out)
+
+
+def _column(table: pa.Table, name: str) -> pa.Array:
+    column = table.column(name)
+    return column.chunk(0) if column.num_chunks == 1 else pa.concat_arrays(column.chunks) if column.num_chunks \
+        else pa.array([], column.type)
