@@ -226,7 +226,7 @@ def _judged(compiled_rule, q: PartitionQuery, groups: int) -> RuleResult:
     chosen = columns.chosen_branches(branches, groups)
     r = RuleResult(groups)
     r.status = columns.statuses(branches, chosen)
-    r.rule, r.branches, r.chosen, r.made = compiled_rule, branches, chosen, columns.made(branches)
+    r.rule, r.branches, r.chosen, r.made = compiled_rule, branches, chosen, columns.made(branches, chosen)
     found = columns.fields(r.made, chosen)
     r.trigger, r.due, r.fulfilled, r.not_before, r.late = (found[name] for name in (*columns.INSTANT_FIELDS, "late"))
     r.unit = found["unit"]

@@ -54,9 +54,12 @@ def owing(branches: list, chosen: np.ndarray) -> np.ndarray:
                              for branch in branches], False, bool)
 
 
-def made(branches: list) -> list[dict]:
-    """Each branch's fields over every case (arrays, or values the same for all)."""
-    return [branch.fields() if branch.fields is not None else {} for branch in branches]
+def made(branches: list, chosen: np.ndarray) -> list[dict]:
+    """Each branch's fields over every case (arrays, or values the same for all); a branch no case took has
+    none (its lateness and dues are not worked out)."""
+    taken = np.bincount(chosen, minlength=len(branches))
+    return [branch.fields() if branch.fields is not None and taken[index] else {}
+            for index, branch in enumerate(branches)]
 
 
 def fields(made: list[dict], chosen: np.ndarray) -> dict[str, np.ndarray]:
