@@ -132,7 +132,7 @@ def test_an_unwritable_cache_only_costs_speed(tmp_path, monkeypatch):
     loader._loaded.clear()
 
 
-HEAVY = ("pydantic", "policykit.model", "rich", "numpy", "pyarrow", "jinja2", "pandas")
+HEAVY = ("pydantic", "policykit.model", "rich", "numpy", "pyarrow", "jinja2", "pandas", "orjson")
 
 
 def test_check_from_a_warm_cache_imports_nothing_heavy(tmp_path):
