@@ -22,11 +22,12 @@ class Block:
     """Event columns of R cases (one row each), in time order, ties in arrival order; padding cells have shape 0
     and instant LATEST.  `now` is each row's clock."""
 
-    __slots__ = ("shapes", "ats", "now", "_patterns", "_cols", "_rows")
+    __slots__ = ("shapes", "ats", "now", "_patterns", "_firsts", "_cols", "_rows")
 
     def __init__(self, shapes: np.ndarray, ats: np.ndarray, now: np.ndarray) -> None:
         self.shapes, self.ats, self.now = shapes, ats, now
         self._patterns: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
+        self._firsts: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
         self._cols = np.arange(shapes.shape[1])
         self._rows = np.arange(shapes.shape[0])
 
@@ -41,6 +42,20 @@ class Block:
             maybe = patterns.maybe[key]
             found = self._patterns[key] = (patterns.hits[key][self.shapes],
                                            maybe[self.shapes] if maybe is not None else None)
+        return found
+
+    def first(self, patterns: "Patterns", key: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per row, a pattern's first match (-1: none) and first undecidable cell (the width: none; None when no
+        shape is undecidable for it), remembered for every rule that asks."""
+        found = self._firsts.get(key)
+        if found is None:
+            hit, maybe = self.matches(patterns, key)
+            first = hit.argmax(axis=1)  # 0 where a row has no match: told apart by the cell itself
+            early = None
+            if maybe is not None:
+                early = maybe.argmax(axis=1)
+                early = np.where(maybe[self._rows, early], early, hit.shape[1])
+            found = self._firsts[key] = (np.where(hit[self._rows, first], first, -1), early)
         return found
 
     def find(self, m: tuple[np.ndarray, np.ndarray | None], lo: np.ndarray | None = None,
@@ -179,8 +194,16 @@ class BlockQuery:
         b = self.block
         lo = after.position + 1 if after is not None else None
         hi = np.where(before.found, before.position, self._width) if before is not None else None
-        position, unknown = b.find(b.matches(self.patterns, self.patterns.pattern(matcher.event, matcher.where)),
-                                   lo=lo, hi=hi)
+        key = self.patterns.pattern(matcher.event, matcher.where)
+        if after is None:  # from the first cell: the pattern's first match and first undecidable cell, shared
+            first, early = b.first(self.patterns, key)
+            found = first >= 0
+            if hi is not None:
+                found &= first < hi
+            limit = np.where(found, first, self._width if hi is None else hi)
+            position = np.where(found, first, -1) if hi is not None else first
+            return BlockHits(b, position, early < limit if early is not None else np.zeros(len(first), dtype=bool))
+        position, unknown = b.find(b.matches(self.patterns, key), lo=lo, hi=hi)
         if after is not None:
             position, unknown = np.where(after.found, position, -1), unknown & after.found
         return BlockHits(b, position, unknown)
