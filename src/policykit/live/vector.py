@@ -40,8 +40,9 @@ class Block:
         found = self._patterns.get(key)
         if found is None:
             maybe = patterns.maybe[key]
-            found = self._patterns[key] = (patterns.hits[key][self.shapes],
-                                           maybe[self.shapes] if maybe is not None else None)
+            # take(), not indexing: about twice as fast for a small table and a large matrix of codes
+            found = self._patterns[key] = (patterns.hits[key].take(self.shapes),
+                                           maybe.take(self.shapes) if maybe is not None else None)
         return found
 
     def first(self, patterns: "Patterns", key: int) -> tuple[np.ndarray, np.ndarray | None]:
