@@ -342,19 +342,8 @@ class LiveSession(SessionCore):
         texts, text_of = self._due_strings, self._due_string
         due_texts = np.array([None if due == NO_DUE else texts.get(due) or text_of(due) for due in moments.tolist()],
                              dtype=object)[where].tolist()
-        findings, actions_of = changes.findings, changes.actions
-        previous, listed, actions = -1, [], []
-        for item, kind, due_text in zip(items.tolist(), kinds.tolist(), due_texts):
-            rule_id, before, status, owed = said[kind]
-            if item != previous:  # the first finding of this event
-                previous = item
-                listed = findings[item] = []
-                actions = None
-            listed.append({"rule": rule_id, "from": before, "to": status, "due": due_text})
-            if owed is not None:
-                if actions is None:
-                    actions = actions_of[item] = []
-                actions.append({"event": owed, "rule": rule_id, "due": due_text})
+        changed, first = np.unique(items, return_index=True)  # items ascending: each event's first finding
+        changes.set_findings(changed.tolist(), first.tolist() + [len(items)], kinds.tolist(), due_texts, said)
 
     def _said(self) -> list[tuple]:
         """Per (rule, from, to) number: the rule id, the two status names and the event a new action owes (a
