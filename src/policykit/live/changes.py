@@ -120,7 +120,7 @@ class PostedChanges(Sequence):
     built when read (a session returns one per event, and most events change nothing)."""
 
     __slots__ = ("case_ids", "keys", "duplicates", "shapes", "changed_at", "_bounds", "_kinds", "_dues", "_said",
-                 "_taken")
+                 "_built", "_taken")
 
     def __init__(self, case_ids: list[str], keys: list, duplicates: list[int], shapes: list) -> None:
         self.case_ids, self.keys, self.duplicates, self.shapes = case_ids, keys, duplicates, shapes
@@ -129,6 +129,7 @@ class PostedChanges(Sequence):
         self._kinds: list[int] = []
         self._dues: list[str | None] = []
         self._said: list[tuple] = []
+        self._built: list[tuple[list[dict], list[dict]]] | None = None
         self._taken: "np.ndarray | None" = None
 
     def set_findings(self, positions: list[int], bounds: list[int], kinds: list[int], dues: list,
@@ -139,15 +140,25 @@ class PostedChanges(Sequence):
         self._bounds, self._kinds, self._dues, self._said = bounds, kinds, dues, said
 
     def lists(self, number: int) -> tuple[list[dict], list[dict]]:
-        """(findings, new actions) of the `number`th event that changed something, in rule order."""
-        begin, end = self._bounds[number], self._bounds[number + 1]
-        said, findings, actions = self._said, [], []
-        for kind, due in zip(self._kinds[begin:end], self._dues[begin:end]):
-            rule_id, before, status, owed = said[kind]
-            findings.append({"rule": rule_id, "from": before, "to": status, "due": due})
-            if owed is not None:
-                actions.append({"event": owed, "rule": rule_id, "due": due})
-        return findings, actions
+        """(findings, new actions) of the `number`th event that changed something, in rule order.  The first read
+        builds every event's at once, the collector paused (built one by one, from a reader's loop, the lists
+        would set off the collections that walk everything the process holds)."""
+        if self._built is None:
+            with collector_paused():
+                self._built = self._build()
+        return self._built[number]
+
+    def _build(self) -> list[tuple[list[dict], list[dict]]]:
+        said, kinds, dues, bounds, built = self._said, self._kinds, self._dues, self._bounds, []
+        for begin, end in zip(bounds, bounds[1:]):
+            findings, actions = [], []
+            for kind, due in zip(kinds[begin:end], dues[begin:end]):
+                rule_id, before, status, owed = said[kind]
+                findings.append({"rule": rule_id, "from": before, "to": status, "due": due})
+                if owed is not None:
+                    actions.append({"event": owed, "rule": rule_id, "due": due})
+            built.append((findings, actions))
+        return built
 
     def taken(self) -> "np.ndarray":
         """Positions of the events taken (not duplicates)."""
