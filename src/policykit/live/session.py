@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Sequence
 
