@@ -152,8 +152,9 @@ class Verdict(Out):
     def to_json_line(self) -> str:
         """The SPEC §7 JSON object as one line of compact text (`json.dumps(to_json_dict(), separators=(",", ":"),
         ensure_ascii=False)`, without the copy; orjson writes it when installed, the batch extra has it)."""
-        if _orjson is not None:
-            return _orjson.dumps(self).decode()
+        encoder = _orjson if _orjson is not _NOT_LOADED else _load_orjson()
+        if encoder is not None:
+            return encoder.dumps(self).decode()
         return _LINE_ENCODER.encode(self)
 
 
@@ -163,10 +164,19 @@ def _fields(value: Out) -> dict:
 
 
 _LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_fields)
-try:  # encodes the result dataclasses as _LINE_ENCODER does, several times faster (tests compare the two)
-    import orjson as _orjson
-except ImportError:
-    _orjson = None
+_NOT_LOADED = object()
+_orjson = _NOT_LOADED  # imported at the first JSON line (batch, the service), not by `check` (uuid, platform: 2 ms)
+
+
+def _load_orjson():
+    """orjson, which encodes the result dataclasses as _LINE_ENCODER does, several times faster (tests compare the
+    two); None when not installed."""
+    global _orjson
+    try:
+        import orjson as _orjson
+    except ImportError:
+        _orjson = None
+    return _orjson
 
 
 def _plain(value):

@@ -286,3 +286,19 @@ def test_changed_gives_the_changes_with_findings_in_order(columnar):
     assert isinstance(changes, PostedChanges if columnar else ChangeList)
     assert changes.changed() == [c for c in changes if c.findings or c.new_actions]
     assert [c.case_id for c in changes.changed()] == ["A", "C"]
+
+
+def test_findings_built_when_read_still_say_what_their_post_changed():
+    """A posted event's findings are built from its post_many's own columns when first read: reading them after
+    later posts and advances gives what the reference session reported at the time."""
+    events = [("A", {"type": "request_completed", "at": "2025-03-02T09:00"}),
+              ("B", {"type": "request_received", "at": "2025-03-02T09:30", "channel": "website"}),
+              ("A", {"type": "decision_notified", "at": "2025-03-20T10:00", "channel": "email"})]
+    session, reference = LiveSession("harif", now="2025-03-01"), ReferenceSession("harif", now="2025-03-01")
+    first, expected = session.post_many(events[:2]), [c.to_dict() for c in reference.post_many(events[:2])]
+    kept = first.changed()
+    session.post_many(events[2:])
+    session.advance("2025-06-01")
+    assert [c.to_dict() for c in first] == expected
+    assert [c.to_dict() for c in kept] == [c for c in expected if c["findings"] or c["new_actions"]]
+    assert kept[0].findings == first[0].findings == expected[0]["findings"]

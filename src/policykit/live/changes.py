@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterator
 
 from .intake import content_id
@@ -14,21 +16,66 @@ CODE_BITS = 20  # a content key packs an instant (µs) and a shape code below 2*
 CODE_MASK = (1 << CODE_BITS) - 1
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused for a block that makes many objects and no cycles: with 10^5 cases
+    held, each of its passes walks the session's objects (and the caller's), which cost more than building them."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 class Change:
     """What one post (or advance) changed on one case.
 
     An event posted without an id is known by its content (type, instant, attributes); its id text
     (live.intake.content_id) is made when `event_id` is first read."""
 
-    __slots__ = ("case_id", "_event_id", "duplicate", "findings", "new_actions", "_shapes")
+    __slots__ = ("case_id", "_event_id", "duplicate", "_findings", "_new_actions", "_shapes", "_posted", "_index")
 
     def __init__(self, case_id: str, event_id: "str | int | tuple | None" = None, duplicate: bool = False,
                  findings: list[dict] | None = None, new_actions: list[dict] | None = None,
-                 shapes: list | None = None) -> None:
+                 shapes: list | None = None, posted: "PostedChanges | None" = None, index: int = 0) -> None:
         self.case_id, self._event_id, self.duplicate = case_id, event_id, duplicate
-        self.findings: list[dict] = [] if findings is None else findings
-        self.new_actions: list[dict] = [] if new_actions is None else new_actions
+        self._posted, self._index = posted, index  # where its findings are, until they are read
+        self._findings = [] if findings is None and posted is None else findings
+        self._new_actions = [] if new_actions is None and posted is None else new_actions
         self._shapes = shapes  # a columnar session's shapes, which an int content key is read with
+
+    @property
+    def findings(self) -> list[dict]:
+        """Each rule whose judgement moved: {rule, from, to, due}."""
+        if self._posted is not None:
+            self._read()
+        return self._findings
+
+    @findings.setter
+    def findings(self, value: list[dict]) -> None:
+        self._findings = value
+
+    @property
+    def new_actions(self) -> list[dict]:
+        """The actions that became required: {event, rule, due} (and overdue, from advance())."""
+        if self._posted is not None:
+            self._read()
+        return self._new_actions
+
+    @new_actions.setter
+    def new_actions(self, value: list[dict]) -> None:
+        self._new_actions = value
+
+    def _read(self) -> None:
+        """The findings and actions of a posted event, built from its post_many's columns."""
+        findings, actions = self._posted.lists(self._index)
+        if self._findings is None:
+            self._findings = findings
+        if self._new_actions is None:
+            self._new_actions = actions
+        self._posted = None
 
     @property
     def event_id(self) -> str | None:
@@ -72,13 +119,46 @@ class PostedChanges(Sequence):
     """What a post_many changed, one Change per event posted, in order: a read-only sequence whose Changes are
     built when read (a session returns one per event, and most events change nothing)."""
 
-    __slots__ = ("case_ids", "keys", "duplicates", "shapes", "findings", "actions", "_taken")
+    __slots__ = ("case_ids", "keys", "duplicates", "shapes", "changed_at", "_bounds", "_kinds", "_dues", "_said",
+                 "_built", "_taken")
 
     def __init__(self, case_ids: list[str], keys: list, duplicates: list[int], shapes: list) -> None:
         self.case_ids, self.keys, self.duplicates, self.shapes = case_ids, keys, duplicates, shapes
-        self.findings: dict[int, list[dict]] = {}
-        self.actions: dict[int, list[dict]] = {}
+        self.changed_at: dict[int, int] = {}  # position of an event that changed something: its number among them
+        self._bounds: list[int] = [0]
+        self._kinds: list[int] = []
+        self._dues: list[str | None] = []
+        self._said: list[tuple] = []
+        self._built: list[tuple[list[dict], list[dict]]] | None = None
         self._taken: "np.ndarray | None" = None
+
+    def set_findings(self, positions: list[int], bounds: list[int], kinds: list[int], dues: list,
+                     said: list[tuple]) -> None:
+        """The findings of the events at `positions` (ascending): event i's are numbers bounds[i]:bounds[i+1] of
+        `kinds` (an index in `said`: rule id, from, to, event a new action owes or None) and `dues` (texts)."""
+        self.changed_at = dict(zip(positions, range(len(positions))))
+        self._bounds, self._kinds, self._dues, self._said = bounds, kinds, dues, said
+
+    def lists(self, number: int) -> tuple[list[dict], list[dict]]:
+        """(findings, new actions) of the `number`th event that changed something, in rule order.  The first read
+        builds every event's at once, the collector paused (built one by one, from a reader's loop, the lists
+        would set off the collections that walk everything the process holds)."""
+        if self._built is None:
+            with collector_paused():
+                self._built = self._build()
+        return self._built[number]
+
+    def _build(self) -> list[tuple[list[dict], list[dict]]]:
+        said, kinds, dues, bounds, built = self._said, self._kinds, self._dues, self._bounds, []
+        for begin, end in zip(bounds, bounds[1:]):
+            findings, actions = [], []
+            for kind, due in zip(kinds[begin:end], dues[begin:end]):
+                rule_id, before, status, owed = said[kind]
+                findings.append({"rule": rule_id, "from": before, "to": status, "due": due})
+                if owed is not None:
+                    actions.append({"event": owed, "rule": rule_id, "due": due})
+            built.append((findings, actions))
+        return built
 
     def taken(self) -> "np.ndarray":
         """Positions of the events taken (not duplicates)."""
@@ -100,19 +180,25 @@ class PostedChanges(Sequence):
             position += len(self)
         if not 0 <= position < len(self):
             raise IndexError("change index out of range")
-        return Change(self.case_ids[position], self.keys[position], position in self.duplicates,
-                      self.findings.get(position, []), self.actions.get(position, []), self.shapes)
+        return self._change(position, position in self.duplicates)
+
+    def _change(self, position: int, duplicate: bool) -> Change:
+        number = self.changed_at.get(position)
+        return Change(self.case_ids[position], self.keys[position], duplicate, shapes=self.shapes,
+                      posted=self if number is not None else None, index=number or 0)
 
     def changed(self) -> list[Change]:
-        """The Changes with findings (or new actions), in order: only these are built."""
-        return [Change(self.case_ids[position], self.keys[position], False, found,
-                       self.actions.get(position, []), self.shapes) for position, found in self.findings.items()]
+        """The Changes with findings (or new actions), in order: only these are built (the collector paused),
+        their findings when read."""
+        case_ids, keys, shapes = self.case_ids, self.keys, self.shapes
+        with collector_paused():
+            return [Change(case_ids[position], keys[position], False, shapes=shapes, posted=self, index=number)
+                    for position, number in self.changed_at.items()]
 
     def __iter__(self) -> Iterator[Change]:
-        duplicates, findings, actions, shapes = set(self.duplicates), self.findings, self.actions, self.shapes
-        for position, (case_id, key) in enumerate(zip(self.case_ids, self.keys)):
-            yield Change(case_id, key, position in duplicates, findings.get(position, []),
-                         actions.get(position, []), shapes)
+        duplicates = set(self.duplicates)
+        for position in range(len(self.keys)):
+            yield self._change(position, position in duplicates)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and list(self) == list(other)

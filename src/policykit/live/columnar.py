@@ -75,6 +75,7 @@ class LiveSession(SessionCore):
         self._closed: set[str] = set()
         self._dues: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (due µs, row, rule) awaiting advance()
         self._due_strings: dict[int, str] = {}
+        self._findings_said: list[tuple] | None = None
         self.now_us = micros(self.now)
         self._restore()
 
@@ -156,11 +157,15 @@ class LiveSession(SessionCore):
                                 if shape is not None:
                                     bare[kind] = shape
                         else:
-                            rest = event.copy()  # the attributes in posted order, as Intake keys its shapes
-                            rest.pop("type", None)
-                            rest.pop("at", None)
-                            given = rest.pop("id", None)
-                            shape = shapes.get((kind, tuple(rest.items())))
+                            # the type and instant first, then attributes, as most posts give them: found only
+                            # if the first two keys are those (no shape's attributes hold a type, instant or id)
+                            shape = shapes.get((kind, tuple(event.items())[2:]))
+                            if shape is None:
+                                rest = event.copy()  # the attributes in posted order, as Intake keys its shapes
+                                rest.pop("type", None)
+                                rest.pop("at", None)
+                                given = rest.pop("id", None)
+                                shape = shapes.get((kind, tuple(rest.items())))
                     except TypeError:  # an unhashable value: Intake.check explains
                         shape = None
                     if shape is not None and type(at) is str:
@@ -339,22 +344,25 @@ class LiveSession(SessionCore):
         positions, rules, befores, statuses, dues = (np.concatenate(column) for column in zip(*found))
         order = np.lexsort((rules, positions))
         items = changes.taken()[positions[order]] if changes.duplicates else positions[order]
-        expects = self.expects
-        rule_ids, texts, text_of = self.rule_ids, self._due_strings, self._due_string
-        findings, actions_of = changes.findings, changes.actions
-        previous, listed, actions = -1, [], []
-        for item, rule, before, status, due in zip(items.tolist(), rules[order].tolist(), befores[order].tolist(),
-                                                   statuses[order].tolist(), dues[order].tolist()):
-            if item != previous:  # the first finding of this event
-                previous = item
-                listed = findings[item] = []
-                actions = None
-            due_text = None if due == NO_DUE else texts.get(due) or text_of(due)
-            listed.append({"rule": rule_ids[rule], "from": STATUS[before], "to": STATUS[status], "due": due_text})
-            if status == PENDING and before != PENDING and expects[rule]:
-                if actions is None:
-                    actions = actions_of[item] = []
-                actions.append({"event": expects[rule], "rule": rule_ids[rule], "due": due_text})
+        # one number per (rule, from, to), read in a table of what its finding says and the action it owes
+        kinds = (rules[order].astype(np.int64) * len(STATUS) + befores[order]) * len(STATUS) + statuses[order]
+        said = self._said()
+        moments, where = np.unique(dues[order], return_inverse=True)  # each due written once
+        texts, text_of = self._due_strings, self._due_string
+        due_texts = np.array([None if due == NO_DUE else texts.get(due) or text_of(due) for due in moments.tolist()],
+                             dtype=object)[where].tolist()
+        changed, first = np.unique(items, return_index=True)  # items ascending: each event's first finding
+        changes.set_findings(changed.tolist(), first.tolist() + [len(items)], kinds.tolist(), due_texts, said)
+
+    def _said(self) -> list[tuple]:
+        """Per (rule, from, to) number: the rule id, the two status names and the event a new action owes (a
+        finding turning pending owes its rule's expected event), else None."""
+        if self._findings_said is None:
+            self._findings_said = [(rule_id, STATUS[before], STATUS[status],
+                                    expected if status == PENDING and before != PENDING and expected else None)
+                                   for rule_id, expected in zip(self.rule_ids, self.expects)
+                                   for before in range(len(STATUS)) for status in range(len(STATUS))]
+        return self._findings_said
 
     def _finding(self, change: Change, rule: int, before: int, status: int, due: int, expected: str | None) -> None:
         due_text = None if due == NO_DUE else self._due_string(due)
@@ -393,9 +401,12 @@ class LiveSession(SessionCore):
                     if wanted is None:
                         status[at, rule], due[at, rule] = judge(part)
                         continue
-                    some = np.nonzero(wanted[at, rule])[0]
+                    some = np.flatnonzero(wanted[at, rule])
                     if len(some) == len(at):
                         status[at, rule], due[at, rule] = judge(part)
+                    elif len(some) * 4 > len(at):  # the whole block, whose matches the rules share, is cheaper
+                        judged, dues = judge(part)
+                        status[at[some], rule], due[at[some], rule] = judged[some], dues[some]
                     elif len(some):
                         status[at[some], rule], due[at[some], rule] = judge(part.rows(some))
         return status, due

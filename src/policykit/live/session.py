@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -13,7 +12,7 @@ from ..limits import Limits, current as current_limits
 from ..loader import load_policy
 from ..model import Policy
 from ..timeparse import iso, zone
-from .changes import Change
+from .changes import Change, collector_paused
 from .intake import Intake, micros
 from .ruleset import DurableClassifier
 from .store import Store, open_store
@@ -87,13 +86,8 @@ class SessionCore:
         Every event is checked before any is applied: a bad one raises PolicykitError and none is taken.
         The cyclic garbage collector is paused meanwhile (nothing here makes cycles; with 10^5 cases held, its
         passes over the session's objects cost as much as the judging)."""
-        paused = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             return self._synced(self._post_many, True)(items)
-        finally:
-            if paused:
-                gc.enable()
 
     def _post_many(self, items: Iterable[tuple]) -> Sequence[Change]:
         raise NotImplementedError

@@ -22,12 +22,14 @@ class Block:
     """Event columns of R cases (one row each), in time order, ties in arrival order; padding cells have shape 0
     and instant LATEST.  `now` is each row's clock."""
 
-    __slots__ = ("shapes", "ats", "now", "_patterns", "_cols")
+    __slots__ = ("shapes", "ats", "now", "_patterns", "_firsts", "_cols", "_rows")
 
     def __init__(self, shapes: np.ndarray, ats: np.ndarray, now: np.ndarray) -> None:
         self.shapes, self.ats, self.now = shapes, ats, now
         self._patterns: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
+        self._firsts: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
         self._cols = np.arange(shapes.shape[1])
+        self._rows = np.arange(shapes.shape[0])
 
     def rows(self, chosen: np.ndarray) -> "Block":
         """The block of some of these rows."""
@@ -38,8 +40,23 @@ class Block:
         found = self._patterns.get(key)
         if found is None:
             maybe = patterns.maybe[key]
-            found = self._patterns[key] = (patterns.hits[key][self.shapes],
-                                           maybe[self.shapes] if maybe is not None else None)
+            # take(), not indexing: about twice as fast for a small table and a large matrix of codes
+            found = self._patterns[key] = (patterns.hits[key].take(self.shapes),
+                                           maybe.take(self.shapes) if maybe is not None else None)
+        return found
+
+    def first(self, patterns: "Patterns", key: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per row, a pattern's first match (-1: none) and first undecidable cell (the width: none; None when no
+        shape is undecidable for it), remembered for every rule that asks."""
+        found = self._firsts.get(key)
+        if found is None:
+            hit, maybe = self.matches(patterns, key)
+            first = hit.argmax(axis=1)  # 0 where a row has no match: told apart by the cell itself
+            early = None
+            if maybe is not None:
+                early = maybe.argmax(axis=1)
+                early = np.where(maybe[self._rows, early], early, hit.shape[1])
+            found = self._firsts[key] = (np.where(hit[self._rows, first], first, -1), early)
         return found
 
     def find(self, m: tuple[np.ndarray, np.ndarray | None], lo: np.ndarray | None = None,
@@ -54,21 +71,22 @@ class Block:
             hit = hit & inside
             if maybe is not None:
                 maybe = maybe & inside
-        found = hit.any(axis=1)
-        position = np.where(found, hit.argmax(axis=1), -1)
-        if maybe is None or not maybe.any():
+        first = hit.argmax(axis=1)  # 0 where a row has no match: told apart by the cell itself
+        found = hit[self._rows, first]
+        position = np.where(found, first, -1)
+        if maybe is None:
             return position, np.zeros(len(position), dtype=bool)
-        limit = np.where(found, position, hit.shape[1])
-        return position, (maybe & (self._cols < limit[:, None])).any(axis=1)
+        limit = np.where(found, first, hit.shape[1])
+        early = maybe.argmax(axis=1)  # the first undecidable cell, if any, must come before the match
+        return position, maybe[self._rows, early] & (early < limit)
 
     def at(self, position: np.ndarray) -> np.ndarray:
         """The instant at each row's position (any value where the position is -1)."""
-        return np.take_along_axis(self.ats, np.maximum(position, 0)[:, None], axis=1)[:, 0]
+        return self.ats[self._rows, np.maximum(position, 0)]
 
     def shape_at(self, position: np.ndarray) -> np.ndarray:
         """The shape code at each row's position, 0 where the position is -1."""
-        codes = np.take_along_axis(self.shapes, np.maximum(position, 0)[:, None], axis=1)[:, 0]
-        return np.where(position >= 0, codes, 0)
+        return np.where(position >= 0, self.shapes[self._rows, np.maximum(position, 0)], 0)
 
 
 Judged = tuple[np.ndarray, np.ndarray]  # status codes, dues (µs, NO_DUE)
@@ -137,13 +155,31 @@ class BlockHits:
     """Per row, the first cell matching a pattern in a range (-1: none), and whether an undecidable cell came
     before it."""
 
-    __slots__ = ("position", "unknown", "found", "absent", "known", "at")
+    __slots__ = ("position", "unknown", "found", "_block", "_absent", "_known", "_at")
 
     def __init__(self, block: Block, position: np.ndarray, unknown: np.ndarray) -> None:
-        self.position, self.unknown = position, unknown
+        self.position, self.unknown, self._block = position, unknown, block
         self.found = position >= 0
-        self.absent, self.known = ~self.found, ~unknown
-        self.at = np.where(self.found, block.at(position), NO_DUE)
+        self._absent = self._known = self._at = None  # made when a table asks (most ask few of them)
+
+    @property
+    def absent(self) -> np.ndarray:
+        if self._absent is None:
+            self._absent = ~self.found
+        return self._absent
+
+    @property
+    def known(self) -> np.ndarray:
+        if self._known is None:
+            self._known = ~self.unknown
+        return self._known
+
+    @property
+    def at(self) -> np.ndarray:
+        """The instant of each row's hit (NO_DUE where none)."""
+        if self._at is None:
+            self._at = np.where(self.found, self._block.at(self.position), NO_DUE)
+        return self._at
 
 
 class BlockQuery:
@@ -159,8 +195,16 @@ class BlockQuery:
         b = self.block
         lo = after.position + 1 if after is not None else None
         hi = np.where(before.found, before.position, self._width) if before is not None else None
-        position, unknown = b.find(b.matches(self.patterns, self.patterns.pattern(matcher.event, matcher.where)),
-                                   lo=lo, hi=hi)
+        key = self.patterns.pattern(matcher.event, matcher.where)
+        if after is None:  # from the first cell: the pattern's first match and first undecidable cell, shared
+            first, early = b.first(self.patterns, key)
+            found = first >= 0
+            if hi is not None:
+                found &= first < hi
+            limit = np.where(found, first, self._width if hi is None else hi)
+            position = np.where(found, first, -1) if hi is not None else first
+            return BlockHits(b, position, early < limit if early is not None else np.zeros(len(first), dtype=bool))
+        position, unknown = b.find(b.matches(self.patterns, key), lo=lo, hi=hi)
         if after is not None:
             position, unknown = np.where(after.found, position, -1), unknown & after.found
         return BlockHits(b, position, unknown)
