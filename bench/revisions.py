@@ -28,7 +28,7 @@ def one_run(src: Path, size: str, workdir: Path) -> dict:
         out = Path(handle.name)
     env = {**os.environ, "PYTHONPATH": str(src)}
     subprocess.run([sys.executable, str(BENCH / "benchmark.py"), "--sizes", size, "--peer-max", "0",
-                    "--live-cases", "1e5", "--check-runs", "10", "--repeat", "1", "--workdir", str(workdir),
+                    "--live-cases", "1e5", "--check-runs", "10", "--repeat", "1", "--anchor-max", "0", "--workdir", str(workdir),
                     "--json", str(out)], check=True, env=env, stdout=subprocess.DEVNULL)
     data = json.loads(out.read_text(encoding="utf-8"))
     out.unlink()
