@@ -39,6 +39,10 @@ def _instant(value) -> dt.datetime | None:
     return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
 
 
+def _utc(instant: dt.datetime | None) -> dt.datetime | None:
+    return instant.astimezone(dt.timezone.utc) if instant is not None else None
+
+
 def _reference(policy, cases, as_of) -> dict:
     """(status, due, fulfilled_at) of the deadline per case from evaluate()."""
     out = {}
@@ -66,7 +70,9 @@ def _batch(tmp_path: Path, log: Path, policy_ref: str, as_of: str, fmt: str, fas
     elif fmt == "parquet":
         for row in pq.read_table(out).to_pylist():
             f = next(f for f in row["findings"] if f["rule"] == RULE)
-            found[row["case_id"]] = (f["status"], f["due"], f["fulfilled_at"], f["fulfilled_at"])
+            # in UTC: an instant of a repeated hour in the zone (a fall-back) never equals one of another zone
+            # (PEP 495), so the zone's own datetimes are compared as instants
+            found[row["case_id"]] = (f["status"], _utc(f["due"]), _utc(f["fulfilled_at"]), f["fulfilled_at"])
     elif fmt == "csv":
         with out.open(encoding="utf-8") as handle:
             for row in csv.DictReader(handle):
