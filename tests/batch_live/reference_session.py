@@ -19,6 +19,7 @@ from policykit.live.intake import content_id, micros as _micros, shown_attrs
 from policykit.live.session import SessionCore
 from policykit.live.store import stored_rows
 from policykit.matching import Context
+from policykit.timeparse import iso
 from policykit.verdict import Verdict
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -79,7 +80,15 @@ class ReferenceSession(SessionCore):
     """One event at a time: the rules it can change re-judged on its own case (all of them on a case's first
     event or after a restore)."""
 
+    def _due_text(self, due: dt.datetime) -> tuple[int, str]:
+        """A due's microseconds and ISO text, remembered."""
+        known = self._due_texts.get(due)
+        if known is None:
+            known = self._due_texts[due] = (_micros(due), iso(due, self.tz))
+        return known
+
     def _setup(self) -> None:
+        self._due_texts: dict[dt.datetime, tuple[int, str]] = {}
         self.cases: dict[str, CaseState] = {}
         self._closed: set[str] = set()
         self._dues: list[tuple[int, str, str]] = []

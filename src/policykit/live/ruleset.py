@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from typing import Iterable
 
 from ..judge.kinds import kind_of
 from ..matching import Matcher
@@ -85,8 +84,3 @@ class DurableClassifier:
     def affected(self, event_type: str, attrs: dict[str, str]) -> set[str]:
         """Ids of the rules whose judgement an event can change."""
         return {rule_id for rule_id, _ in self.classify(event_type, attrs)}
-
-
-def all_rule_ids(roles: Iterable[tuple[str, str, Matcher]]) -> list[str]:
-    """Rule ids in first-seen order."""
-    return list(dict.fromkeys(rule_id for rule_id, _, _ in roles))

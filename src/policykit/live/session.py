@@ -13,7 +13,7 @@ from ..loader import load_policy
 from ..model import Policy
 from ..timeparse import iso, zone
 from .changes import Change, collector_paused
-from .intake import Intake, micros
+from .intake import Intake
 from .ruleset import DurableClassifier
 from .store import Store, open_store
 
@@ -58,7 +58,6 @@ class SessionCore:
         self.store = open_store(store)
         try:
             self.store.check_policy(self.policy.id)
-            self._due_texts: dict[dt.datetime, tuple[int, str]] = {}
             self._setup()
             self._shared = getattr(self.store, "shared", False)
             if self._shared:
@@ -178,14 +177,6 @@ class SessionCore:
         """Commit and release the store."""
         self.store.close()
 
-    def _due_text(self, due: dt.datetime) -> tuple[int, str]:
-        """A due's microseconds and ISO text, remembered (a policy's dues fall on few distinct instants)."""
-        known = self._due_texts.get(due)
-        if known is None:
-            if len(self._due_texts) > 100_000:
-                self._due_texts.clear()
-            known = self._due_texts[due] = (micros(due), iso(due, self.tz))
-        return known
 
 
 def _duration(span: dt.timedelta) -> str:
