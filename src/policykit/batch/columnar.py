@@ -314,6 +314,16 @@ def _judge_version(version, table: pa.Table, bounds: np.ndarray, rejected: np.nd
                            verdict_reading)
 
 
+def _facts_of(code: int, names: list[str]) -> dict[str, bool | None]:
+    """The facts behind a combination code (base 3 per fact, in `names` order: unknown, false, true)."""
+    digits = []
+    for _ in names:
+        digits.append(code % 3)
+        code //= 3
+    digits.reverse()
+    return {name: d == 2 for name, d in zip(names, digits) if d != 0}
+
+
 def _compensation(policy, p: Partition, facts: tuple[str, ...]):
     """Per case (status, unknown facts) via `assess` on each distinct combination of facts, and the rows whose
     fact contradicts the case's first value (rejected, as the reference path rejects them)."""
@@ -339,15 +349,6 @@ def _compensation(policy, p: Partition, facts: tuple[str, ...]):
             contradictions.append((row_line, len(contradictions), f"fact '{fact}' contradicts an earlier row of "
                                                                   "this case"))
         codes = codes * 3 + (chosen + 1)
-    table: dict[int, tuple[str, list[str]]] = {}
-    for code in np.unique(codes).tolist():
-        digits, rest = [], code
-        for _ in names:
-            digits.append(rest % 3)
-            rest //= 3
-        digits.reverse()
-        facts_map = {n: (None if d == 0 else d == 2) for n, d in zip(names, digits) if d != 0}
-        result = assess(policy.compensation, facts_map)
-        table[code] = (result.status, list(result.unknown_facts))
+    table = {code: assess(policy.compensation, _facts_of(code, names)) for code in np.unique(codes).tolist()}
     # in file order, a row's facts in their column order (as the reference path reports them)
     return (codes, table), [(row_line, text) for row_line, _, text in sorted(contradictions)]

@@ -104,8 +104,8 @@ def assemble(policy, compiled, p, results, compensation, rejected, cal, as_of_us
     codes, comp_table = compensation
     combos = sorted(comp_table)
     combo_index = np.searchsorted(np.array(combos), codes)
-    comp_status = _coded(combo_index, [comp_table[c][0] for c in combos])
-    unknown_lists = pa.array([comp_table[c][1] for c in combos], pa.list_(CATEGORY))
+    comp_status = _coded(combo_index, [comp_table[c].status for c in combos])
+    unknown_lists = pa.array([list(comp_table[c].unknown_facts) for c in combos], pa.list_(CATEGORY))
     comp_unknown = unknown_lists.take(pa.array(combo_index))
     case_codes = case_status_codes(status_codes.T)
     incomplete = rejected > 0

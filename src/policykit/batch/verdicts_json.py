@@ -9,7 +9,6 @@ import json
 
 import numpy as np
 
-from ..compensation import assess
 from ..engine import channel_note, later_note, offered_channels, required_actions
 from ..judge import columns
 from ..judge.scalar import Outcome, finding
@@ -30,7 +29,6 @@ def json_lines(version, compiled, p, results, compensation, rejected: np.ndarray
     `evaluate()` whole, since what would decide it names the events the columns do not keep."""
     tz = compiled.calendar.tz
     codes, combos = compensation
-    assessed = {code: assess(version.compensation, _facts(code, job.facts)) for code in combos}
     event_index = _event_index(p)
     noted = _noted(version, p, as_of)
     statuses = np.stack([r.status for r in results]) if results else np.zeros((0, p.groups), np.int8)
@@ -66,7 +64,7 @@ def json_lines(version, compiled, p, results, compensation, rejected: np.ndarray
             case_id=case_ids[g], policy=version.id, policy_version=version.version, as_of=as_of_text,
             reading=verdict_reading, status=case_status([f.status for f in found]), findings=found,
             required_actions=required_actions(outcomes, compiled, as_of, settings.at_risk),
-            compensation=assessed[int(codes[g])], notes=_notes(version, p, g, event_index, as_of) if noted[g] else [])
+            compensation=combos[int(codes[g])], notes=_notes(version, p, g, event_index, as_of) if noted[g] else [])
         lines[g] = verdict_line(verdict, int(rejected[g]))
     slow = np.flatnonzero(scalar)
     if len(slow):
@@ -116,16 +114,6 @@ def _notes(version, p, g: int, event_index: np.ndarray, as_of: dt.datetime) -> l
     if later:
         out.append(later_note(sorted(later)))
     return out
-
-
-def _facts(code: int, names: tuple[str, ...]) -> dict:
-    """The facts behind a combination code of batch.columnar._compensation (base 3: unknown, false, true)."""
-    digits = []
-    for _ in names:
-        digits.append(code % 3)
-        code //= 3
-    digits.reverse()
-    return {name: (None if d == 0 else d == 2) for name, d in zip(names, digits) if d != 0}
 
 
 def _event_index(p) -> np.ndarray:

@@ -153,8 +153,9 @@ def finding(r: Compiled, tz: dt.tzinfo, labels: dict, status: int, fields: dict,
         value = fields.get(name)
         if value is not None and value != NO_INSTANT:
             extra[name] = shown(value) if shown is not None else iso(instant(value), tz)
-    if fields.get("late", -1) is not None and fields.get("late", -1) >= 0:
-        extra["late_by"] = {fields["unit"]: int(fields["late"])}
+    late = fields.get("late")
+    if late is not None and late >= 0:  # the columns mark "not late" with -1
+        extra["late_by"] = {fields["unit"]: int(late)}
     if evidence:
         extra["evidence"] = evidence
     if fields.get("would_decide"):
