@@ -80,3 +80,69 @@ def test_jsonl_verdicts_from_row_groups_equal_single_process(tmp_path, loggen):
     read = lambda p: {v["case_id"]: v for v in map(json.loads, p.read_text(encoding="utf-8").splitlines())}  # noqa
     assert read(tmp_path / "two.jsonl") == read(tmp_path / "one.jsonl")
     assert len(read(tmp_path / "one.jsonl")) > 300
+
+
+def _cases_moved(table: pa.Table, order: np.ndarray) -> pa.Table:
+    """The log with its cases (kept whole, each in its time order) in the order `order` of the sorted ids."""
+    ids = np.array(table.column("case_id").to_pylist())
+    distinct = np.unique(ids)
+    rank = {case: k for k, case in enumerate(distinct[order])}
+    return table.take(pa.array(np.argsort([rank[i] for i in ids], kind="stable")))
+
+
+@pytest.mark.parametrize("how", ["reversed", "shuffled"])
+def test_a_grouped_log_not_sorted_by_id_is_judged_without_partitioning(tmp_path, loggen, monkeypatch, how):
+    """Sorted ids prove the grouping by their order alone; other grouped logs are proved by hashing the ids."""
+    from policykit.batch import runner
+
+    table = loggen.generate(6000, "harif", seed=12)
+    cases = len(set(table.column("case_id").to_pylist()))
+    order = np.arange(cases)[::-1] if how == "reversed" else np.random.default_rng(3).permutation(cases)
+    log = tmp_path / "log.parquet"
+    pq.write_table(_cases_moved(table, order), log, row_group_size=2000)
+    run_batch(log, "harif", AS_OF, out=str(tmp_path / "r.parquet"), workers=1, fast=False)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a grouped log was partitioned")
+
+    monkeypatch.setattr(runner, "Partitioner", refused)
+    run_batch(log, "harif", AS_OF, out=str(tmp_path / "p.parquet"), workers=2)
+    assert _tabular(tmp_path / "p.parquet") == _tabular(tmp_path / "r.parquet")
+
+
+@pytest.mark.parametrize("where", ["first", "middle"])
+def test_an_id_seen_again_in_a_sorted_log_is_partitioned(tmp_path, loggen, where):
+    """A log sorted by id but for one case whose rows are split (some moved to the end): not grouped, however
+    ordered the rest is; the verdicts are the reference's, that case judged whole."""
+    table = loggen.generate(6000, "harif", seed=13)
+    ids = table.column("case_id").to_pylist()
+    distinct = sorted(set(ids))
+    moved = distinct[1] if where == "first" else distinct[len(distinct) // 2]
+    rows = [k for k, case in enumerate(ids) if case == moved]
+    assert len(rows) >= 2
+    keep = [k for k in range(len(ids)) if k != rows[-1]]
+    log = tmp_path / "log.parquet"
+    pq.write_table(table.take(pa.array(keep + [rows[-1]])), log, row_group_size=2000)
+    summary = run_batch(log, "harif", AS_OF, out=str(tmp_path / "p.parquet"), workers=2)
+    run_batch(log, "harif", AS_OF, out=str(tmp_path / "r.parquet"), workers=1, fast=False)
+    assert summary.rows_read == table.num_rows
+    assert _tabular(tmp_path / "p.parquet") == _tabular(tmp_path / "r.parquet")
+
+
+def test_a_log_sorted_by_id_is_proved_grouped_without_hashing(tmp_path, loggen, monkeypatch):
+    """The generated logs are sorted by id, as exports usually are: no id is hashed to prove them grouped."""
+    from policykit.batch import parallel_parquet
+
+    table = loggen.generate(6000, "harif", seed=14)
+    ids = table.column("case_id").to_pylist()
+    assert ids == sorted(ids)
+    log = tmp_path / "log.parquet"
+    pq.write_table(table, log, row_group_size=2000)
+    run_batch(log, "harif", AS_OF, out=str(tmp_path / "r.parquet"), workers=1, fast=False)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("ids hashed")
+
+    monkeypatch.setattr(parallel_parquet, "hash_ids", refused)  # the workers fork with it
+    run_batch(log, "harif", AS_OF, out=str(tmp_path / "p.parquet"), workers=2)
+    assert _tabular(tmp_path / "p.parquet") == _tabular(tmp_path / "r.parquet")

@@ -12,6 +12,7 @@ from ..judge.status import BREACHED, CASE_STATUSES, NO_INSTANT, NOT_APPLICABLE, 
 from .calendar_np import NumpyCalendar
 from .columns import CASE_ID
 from .tabular import CATEGORY, INCOMPLETE, action_type, finding_type, schema
+from . import arrow_np
 
 NONE = NO_INSTANT
 
@@ -58,7 +59,7 @@ def count(stats, results: list[RuleResult], table: pa.Table, compiled) -> None:
 def _instants(micros: np.ndarray, tz: str) -> pa.Array:
     """Typed timestamps (microseconds: instants keep their precision, SPEC §4) in the policy's zone; NONE is null."""
     mask = micros == NONE
-    return pa.array(np.where(mask, 0, micros), pa.timestamp("us", tz=tz), mask=mask)
+    return arrow_np.array(np.where(mask, 0, micros), pa.timestamp("us", tz=tz), mask=mask)
 
 
 def _constant(values: list, count: int) -> pa.Array:
@@ -66,13 +67,14 @@ def _constant(values: list, count: int) -> pa.Array:
     labels = list(dict.fromkeys(v for v in values if v is not None))
     codes = np.array([labels.index(v) if v is not None else 0 for v in values], dtype=np.int32)
     missing = np.array([v is None for v in values])
-    return pa.DictionaryArray.from_arrays(pa.array(np.tile(codes, count), mask=np.tile(missing, count)),
+    return pa.DictionaryArray.from_arrays(arrow_np.array(np.tile(codes, count), pa.int32(),
+                                                         mask=np.tile(missing, count) if missing.any() else None),
                                           pa.array(labels, pa.string()))
 
 
 def _coded(codes: np.ndarray, labels: list, mask: np.ndarray | None = None) -> pa.Array:
     """String column from small integer codes into `labels`."""
-    indices = pa.array(codes.astype(np.int32), mask=mask)
+    indices = arrow_np.array(codes, pa.int32(), mask=mask)
     return pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string()))
 
 
@@ -95,25 +97,26 @@ def assemble(policy, compiled, p, results, compensation, rejected, cal, as_of_us
         _coded(status_codes.ravel() - 1, list(STATUSES)),
         _instants(flat("trigger"), tz), _instants(flat("due"), tz), _instants(flat("fulfilled"), tz),
         _instants(flat("not_before"), tz),
-        pa.array(late, pa.int64(), mask=~has_late),
+        arrow_np.array(late, pa.int64(), mask=~has_late),
         _coded(unit_codes, unit_names or [""], mask=~has_late),
         _constant([r.kind.constant(r).get("reading") for r in compiled.rules], g),
     ], fields=list(finding_type(tz)))
-    finding_lists = pa.ListArray.from_arrays(pa.array(np.arange(0, g * rules + 1, rules, dtype=np.int32)), findings)
+    finding_lists = pa.ListArray.from_arrays(arrow_np.array(np.arange(0, g * rules + 1, rules), pa.int32()),
+                                             findings)
     actions = _actions(compiled, results, np.arange(g), cal, as_of_us, tz, settings)
     codes, comp_table = compensation
     combos = sorted(comp_table)
     combo_index = np.searchsorted(np.array(combos), codes)
     comp_status = _coded(combo_index, [comp_table[c].status for c in combos])
     unknown_lists = pa.array([list(comp_table[c].unknown_facts) for c in combos], pa.list_(CATEGORY))
-    comp_unknown = unknown_lists.take(pa.array(combo_index))
+    comp_unknown = unknown_lists.take(arrow_np.indices(combo_index))
     case_codes = case_status_codes(status_codes.T)
     incomplete = rejected > 0
     case_codes[incomplete] = CASE_STATUSES.index("undetermined")
-    as_of_column = pa.array(np.full(g, as_of_us), pa.timestamp("us", tz=tz))
-    case_ids = p.table.column(CASE_ID).take(pa.array(p.starts))
-    marks = pa.StructArray.from_arrays([pa.array(rejected, pa.int64())], fields=list(INCOMPLETE),
-                                       mask=pa.array(~incomplete))
+    as_of_column = arrow_np.array(np.full(g, as_of_us), pa.timestamp("us", tz=tz))
+    case_ids = p.table.column(CASE_ID).take(arrow_np.indices(p.starts))
+    marks = pa.StructArray.from_arrays([arrow_np.array(rejected, pa.int64())], fields=list(INCOMPLETE),
+                                       mask=arrow_np.array(~incomplete, pa.bool_()))
     return pa.Table.from_arrays([
         case_ids.combine_chunks() if isinstance(case_ids, pa.ChunkedArray) else case_ids,
         _coded(case_codes, list(CASE_STATUSES)),
@@ -161,11 +164,11 @@ def _actions(compiled, results, idx, cal: NumpyCalendar, as_of_us: int, tz: str,
     risk = np.concatenate(risk_parts)[order]
     values = pa.StructArray.from_arrays([_labels(rule, [r.expects for _, _, r in owing]), _instants(due, tz),
                                          _labels(rule, [rule.rule.id for _, rule, _ in owing]),
-                                         pa.array(risk, pa.bool_()), pa.array(overdue, pa.bool_()),
+                                         arrow_np.array(risk, pa.bool_()), arrow_np.array(overdue, pa.bool_()),
                                          _labels(rule, [r.before for _, _, r in owing])],
                                         fields=list(action_type(tz)))
     offsets = np.r_[0, np.cumsum(np.bincount(case, minlength=g))].astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), values)
+    return pa.ListArray.from_arrays(arrow_np.array(offsets, pa.int32()), values)
 
 
 def _labels(numbers: np.ndarray, labels: list) -> pa.Array:

@@ -13,6 +13,7 @@ from ..diagnostics import did_you_mean, shown
 from ..vocabulary import CHANNEL_ATTRIBUTES, EVENT_ATTRIBUTES, EVENTS
 from .columns import AT, CASE_ID, LINE, TYPE, LogColumns, parse_fact
 from .timestamps import to_utc_micros
+from . import arrow_np
 
 AT_US = "at_us"
 TYPES = pa.dictionary(pa.int32(), pa.string())
@@ -88,7 +89,7 @@ def normalise(batch: pa.RecordBatch, shape: LogShape) -> tuple[pa.RecordBatch, l
     if reasons:
         rejected[list(reasons)] = True
     rejects = [(int(lines[row]), reason) for row, reason in sorted(reasons.items())]
-    flags = pa.array(rejected)
+    flags = arrow_np.array(rejected, pa.bool_())
     if rejected.any():
         at_us = np.where(rejected, NOT_AN_EVENT, at_us)
         kind = _blanked(kind_codes, kind_names, rejected)
@@ -97,7 +98,7 @@ def normalise(batch: pa.RecordBatch, shape: LogShape) -> tuple[pa.RecordBatch, l
     arrays = [batch.column(LINE), case_id, kind, pa.array(at_us, pa.int64()), flags, *attributes, *facts]
     out = pa.RecordBatch.from_arrays(arrays, schema=shape.schema())
     unattributed = rejected & missing
-    return (out if not unattributed.any() else out.filter(pa.array(~unattributed))), rejects
+    return (out if not unattributed.any() else out.filter(arrow_np.array(~unattributed, pa.bool_()))), rejects
 
 
 class _Suggestions:
@@ -149,7 +150,7 @@ def _types(batch: pa.RecordBatch):
 
 def _coded(codes: np.ndarray, labels: pa.Array) -> pa.DictionaryArray:
     """The type column from codes into `labels` (-1: null)."""
-    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=codes < 0), labels)
+    return pa.DictionaryArray.from_arrays(arrow_np.array(codes, pa.int32(), mask=codes < 0), labels)
 
 
 def _blanked(codes: np.ndarray, names: list, rows: np.ndarray) -> pa.DictionaryArray:

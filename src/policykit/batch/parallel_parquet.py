@@ -2,7 +2,8 @@
 
 Each worker reads its row group, judges the cases wholly inside it and hands back, unjudged, the rows of its
 first and last case (they may continue across the row-group boundary); the parent stitches those edges.  Ids are
-checked for uniqueness across row groups at the end: a log that proves not grouped is re-done by partitioning."""
+checked for uniqueness across row groups at the end, by their order when they ascend (a log sorted by case, as
+exports usually are), else by hashing them: a log that proves not grouped is re-done by partitioning."""
 
 from __future__ import annotations
 
@@ -19,10 +20,14 @@ from .process_setup import give_back_memory
 from .partition import hash_ids
 from .readers import parquet_batches
 from .summary import Stats
+from . import arrow_np
 
 # rows judged in one call: large enough that the per-call work of the rule queries is small against the per-row
 # work, small enough that a worker's arrays stay a few tens of MB
 SUB_CHUNK_ROWS = 262_144
+# a run of ids in ascending order at least this long is not hashed: the order proves it unique (shorter runs are
+# hashed as well, so that a log grouped but not sorted, with a few sorted by chance, still needs no partitioning)
+SORTED_RUN = 64
 
 
 @dataclass
@@ -35,6 +40,8 @@ class RowGroupResult:
     head: pa.Table | None = None
     tail: pa.Table | None = None
     hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    runs: list = field(default_factory=list)  # (first, last) id of each judged slice whose ids ascend
+    unhashed: bool = False  # some slice was proved unique by its order alone, not hashed
     rows: int = 0
     grouped: bool = True
 
@@ -64,7 +71,13 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
 
     def judge(chunk: pa.Table, ids: pa.Array | None = None, codes: np.ndarray | None = None) -> None:
         ids = pc.unique(trimmed_ids(chunk)) if ids is None else ids
-        result.hashes = np.concatenate([result.hashes, hash_ids(ids)])
+        ascending = len(ids) < 2 or pc.all(pc.less(ids.slice(0, len(ids) - 1), ids.slice(1))).as_py()
+        if len(ids):
+            result.runs.append((ids[0].as_py(), ids[len(ids) - 1].as_py()) if ascending else None)
+        if ascending and len(ids) >= SORTED_RUN:
+            result.unhashed = True
+        else:
+            result.hashes = np.concatenate([result.hashes, hash_ids(ids)])
         payload, stats, bad = _judge_chunk(chunk, job, shape, codes)
         if payload is not None:
             result.payloads.append(payload)
@@ -136,7 +149,7 @@ def _finish(result: RowGroupResult, index: int) -> RowGroupResult:
 
 def _copied(table: pa.Table) -> pa.Table:
     """The rows of `table` in buffers of their own."""
-    return table.take(pa.array(np.arange(table.num_rows)))
+    return table.take(arrow_np.indices(np.arange(table.num_rows)))
 
 
 def run_row_groups(run, sink) -> None:
@@ -160,6 +173,8 @@ def run_row_groups(run, sink) -> None:
     futures = deque(submit(i) for i in range(min(in_flight, meta.num_row_groups)))
     next_group = len(futures)
     hashes, edge_ids = [], []
+    chain: list = []  # in file order, each edge case's id and each judged slice's ascending run (None: not)
+    unhashed = False
     carry: pa.Table | None = None
     carry_id: str | None = None
 
@@ -184,9 +199,14 @@ def run_row_groups(run, sink) -> None:
         run.stats.merge(result.stats)
         run.rejects.extend(result.rejects)
         hashes.append(result.hashes)
+        unhashed |= result.unhashed
         if result.head is None:
+            chain.extend(result.runs)
             continue
         head_id = trimmed_ids(result.head.slice(0, 1))[0].as_py()
+        if not chain or chain[-1] != (head_id, head_id):  # else the case goes on from the group before
+            chain.append((head_id, head_id))
+        chain.extend(result.runs)
         if carry is not None and head_id == carry_id:
             merged = pa.concat_tables([carry, result.head])
         else:
@@ -201,6 +221,7 @@ def run_row_groups(run, sink) -> None:
         edge_ids.append(head_id)
         carry = result.tail
         carry_id = trimmed_ids(result.tail.slice(0, 1))[0].as_py()
+        chain.append((carry_id, carry_id))
     if carry is not None:
         judge_edge(carry)
         edge_ids.append(carry_id)
@@ -211,6 +232,10 @@ def run_row_groups(run, sink) -> None:
             sink.write(payload)
         run.stats.merge(stats)
         run.rejects.extend(bad)
+    if all(link is not None for link in chain) and all(a[1] < b[0] for a, b in zip(chain, chain[1:])):
+        return  # every id after the one before: each case's rows are together (the usual export, sorted by id)
+    if unhashed:
+        raise NotGrouped()  # sorted runs beside unsorted ones (a partly sorted log): proved by partitioning
     every = np.concatenate(hashes + [hash_ids(pa.array(edge_ids, pa.string()))])
     # sort and compare neighbours: np.unique hashes when nearly all values differ, 15x slower here (1.5 s per 10^6)
     every.sort()

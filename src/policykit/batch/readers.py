@@ -94,7 +94,7 @@ def column_names(path: str | os.PathLike, fmt: str | None = None, dialect: CsvDi
 def _with_lines(batch: pa.RecordBatch, first_line: int, step: int = 1) -> pa.RecordBatch:
     import numpy as np
 
-    lines = pa.array(np.arange(first_line, first_line + step * batch.num_rows, step, dtype=np.int64))
+    lines = pa.array(np.arange(first_line, first_line + step * batch.num_rows, step, dtype=np.int64), pa.int64())
     return _numbered(lines, batch.columns, batch.schema.names)
 
 
@@ -111,7 +111,7 @@ def _with_physical_lines(batch: pa.RecordBatch, first_line: int, skipped: list[i
     lines = np.arange(first_line, first_line + batch.num_rows, dtype=np.int64)
     for line in sorted(x for x in skipped if x >= first_line):
         lines[lines >= line] += 1
-    return pa.RecordBatch.from_arrays([pa.array(lines), *batch.columns], names=[LINE, *batch.schema.names])
+    return pa.RecordBatch.from_arrays([pa.array(lines, pa.int64()), *batch.columns], names=[LINE, *batch.schema.names])
 
 
 def _as_text(batch: pa.RecordBatch, reject: RejectSink) -> pa.RecordBatch:

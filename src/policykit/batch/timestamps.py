@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 
 from ..timeparse import MAX_YEAR, MIN_YEAR, TimeFormatError, parse_instant, zone
 from .zone_np import zone_columns
+from . import arrow_np
 
 # Forms Arrow parses exactly as datetime.fromisoformat does; anything else (Hijri, odd forms) goes row by row.
 _WITH_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$"
@@ -111,4 +112,4 @@ def _wall_to_utc(wall: pa.Array, timezone: str) -> pa.Array:
     values = wall.cast(pa.int64())
     missing = values.is_null().to_numpy(zero_copy_only=False)
     utc = zone_columns(timezone).to_utc(values.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64))
-    return pa.array(utc, pa.int64(), mask=missing)
+    return arrow_np.array(utc, pa.int64(), mask=missing)

@@ -22,6 +22,12 @@ def statuses(branches: list, chosen: np.ndarray) -> np.ndarray:
 
 def per_case(chosen: np.ndarray, values: list, default, dtype) -> np.ndarray:
     """Each case's value from its branch: `values[i]` (a scalar, an array, or None for `default`) for branch i."""
+    if not any(isinstance(value, np.ndarray) and value.ndim for value in values):
+        # values the same for all of a branch's cases (most branches): one lookup by branch, none when all agree
+        scalars = [default if value is None else value for value in values]
+        if all(value == scalars[0] for value in scalars):
+            return np.full(len(chosen), scalars[0], dtype=dtype)
+        return np.array(scalars, dtype=dtype)[chosen]
     out = np.full(len(chosen), default, dtype=dtype)
     for index, value in enumerate(values):
         if value is None:
