@@ -19,7 +19,7 @@ from .calendar_np import NumpyCalendar
 from .columns import LINE, TYPE
 from .normalize import AT_US, REJECTED
 from .reference import rejected_counts
-from .findings_np import NONE, RuleResult, assemble, count
+from .findings_np import NONE, ActionRows, RuleResult, assemble, count
 from .tabular import rows_table
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -304,14 +304,15 @@ def _judge_version(version, table: pa.Table, bounds: np.ndarray, rejected: np.nd
     rejects.extend(contradictions)
     used = sorted({r.reading for r in compiled.rules if r.reading})
     verdict_reading = reading or (used[0] if len(used) == 1 else None)
-    out = assemble(version, compiled, p, results, compensation, rejected, cal, as_of_us, verdict_reading, settings)
+    actions = ActionRows(compiled, results, p.groups, cal, as_of_us, settings)
+    out = assemble(version, compiled, p, results, compensation, rejected, as_of_us, verdict_reading, actions)
     count(stats, results, out, compiled)
     if job.out_format != "jsonl":
         return out, None
     from .verdicts_json import json_lines
 
     return out, json_lines(version, compiled, p, results, compensation, rejected, as_of, job, settings,
-                           verdict_reading)
+                           verdict_reading, actions)
 
 
 def _facts_of(code: int, names: list[str]) -> dict[str, bool | None]:

@@ -1,0 +1,164 @@
+"""Each case's finding of one rule as JSON text, from the branch the columns chose: per branch and per value of
+what its explanation reads (lateness, channels), the finding made once by `judge.scalar.finding` with marker
+instants and evidence, then filled case by case with the instants' ISO 8601 and prose texts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..judge.columns import INSTANT_FIELDS
+from ..judge.scalar import finding
+from ..judge.status import NO_INSTANT
+from ..judge.table import instant, prose
+from ..timeparse import iso
+from ..verdict import json_text
+from .json_template import SAFE, Instant, Template, TemplateView, Untemplatable, whole
+
+
+class Texts:
+    """The texts of instants (µs) and of evidence lists, each worked out once per partition."""
+
+    def __init__(self, tz) -> None:
+        self.tz = tz
+        self._iso: dict[int, str] = {}
+        self._prose: dict[int, str] = {}
+        self._evidence: dict[tuple, str] = {}
+
+    def iso(self, micros: int) -> str:
+        """ISO 8601 of an instant, bare (as `finding` wants it)."""
+        text = self._iso.get(micros)
+        if text is None:
+            text = self._iso[micros] = iso(instant(micros), self.tz)
+        return text
+
+    def quoted(self, micros: int) -> str:
+        """The JSON string of an instant's ISO 8601 text."""
+        return self._checked(f'"{self.iso(micros)}"', 1)
+
+    def prose(self, micros: int) -> str:
+        """An instant as explanations show it (the text inside a JSON string)."""
+        text = self._prose.get(micros)
+        if text is None:
+            text = self._prose[micros] = self._checked(prose(micros, self.tz))
+        return text
+
+    def evidence(self, indices: tuple) -> str:
+        """The JSON list of the distinct event indices among `indices` (-1: none), ascending."""
+        text = self._evidence.get(indices)
+        if text is None:
+            text = self._evidence[indices] = json_text(sorted({i for i in indices if i >= 0}))
+        return text
+
+    @staticmethod
+    def _checked(text: str, quotes: int = 0) -> str:
+        # a text put into JSON as it is must need no escaping (instants never do; checked all the same)
+        if not SAFE.fullmatch(text, quotes, len(text) - quotes):
+            raise Untemplatable("an instant's text needs escaping")
+        return text
+
+
+def _values(value, cases: np.ndarray) -> list:
+    """A field's value for each of `cases`: its elements when it is an array over cases, else itself."""
+    if isinstance(value, np.ndarray) and value.ndim:
+        return value[cases].tolist()
+    return [value] * len(cases)
+
+
+class BranchTexts:
+    """The findings of one branch of a rule: templates by what varies besides instants and evidence."""
+
+    def __init__(self, r, number: int, compiled, texts: Texts, reference) -> None:
+        self.r, self.number, self.branch, self.made = r, number, r.branches[number], r.made[number]
+        self.compiled, self.texts, self.reference = compiled, texts, reference
+        self.instants = [name for name in self.made if name in INSTANT_FIELDS]
+        self.templates: dict[tuple, Template | None] = {}
+
+    @property
+    def others(self) -> list[str]:
+        """The fields whose values are part of a template (all but instants and evidence)."""
+        return [name for name in self.made if name not in self.instants and name != "evidence"]
+
+    def findings(self, cases: np.ndarray) -> list[str | None]:
+        """The finding JSON of each case (None: a case whose template could not be made)."""
+        while True:
+            try:
+                return self._findings(cases)
+            except _Discovered:  # an explanation shows an instant not yet known as one: start over with it
+                self.templates.clear()
+
+    def _findings(self, cases: np.ndarray) -> list[str | None]:
+        columns = [[value not in (None, NO_INSTANT) for value in _values(self.made[name], cases)]
+                   for name in self.instants] + [_values(self.made[name], cases) for name in self.others]
+        try:
+            keys = list(zip(*columns)) if columns else [()] * len(cases)
+            groups: dict[tuple, list[int]] = {}
+            for i, key in enumerate(keys):
+                groups.setdefault(key, []).append(i)
+        except TypeError:  # a value that cannot be a key (a list): every case object by object
+            return [None] * len(cases)
+        out: list[str | None] = [None] * len(cases)
+        for key, where in groups.items():
+            if key not in self.templates:
+                self.templates[key] = self._template(key, int(cases[where[0]]))
+            template = self.templates[key]
+            if template is None:
+                continue
+            chosen = cases[where]
+            try:
+                filled = [template.fill(holes) for holes in zip(*self._holes(template, chosen))] \
+                    if template.holes else [template.fill(())] * len(where)
+            except Untemplatable:
+                continue
+            for i, text in zip(where, filled):
+                out[i] = text
+        return out
+
+    def _holes(self, template: Template, cases: np.ndarray) -> list[list[str]]:
+        """Each hole's text for each case, in the template's hole order."""
+        texts, made, columns = self.texts, self.made, {}
+        for hole in dict.fromkeys(template.holes):
+            if hole == "evidence":
+                columns[hole] = self._evidence(cases)
+                continue
+            form, name = hole.split(":", 1)
+            values = _values(made[name], cases)
+            columns[hole] = [texts.quoted(v) for v in values] if form == "iso" else [texts.prose(v) for v in values]
+        return [columns[hole] for hole in template.holes]
+
+    def _evidence(self, cases: np.ndarray) -> list[str]:
+        """Each case's evidence list, from its hits' rows (event indices, absent hits left out)."""
+        index = self.reference.event_index
+        rows = np.stack([hit.row[cases] for hit in self.made["evidence"]], axis=1)
+        found = rows != NO_INSTANT
+        indices = np.where(found, index[np.where(found, rows, 0)], -1)
+        return [self.texts.evidence(t) for t in map(tuple, indices.tolist())]
+
+    def _template(self, key: tuple, case: int) -> Template | None:
+        """The template of the findings with these values (made from `case`'s), or None when it cannot be made or
+        does not give `case`'s finding as the object path writes it."""
+        r, branch = self.r, self.branch
+        present = dict(zip(self.instants, key))
+        fields = {name: Instant(name) if present[name] else NO_INSTANT for name in self.instants}
+        fields.update(zip(self.others, key[len(self.instants):]))
+        shown: set[str] = set()
+        try:
+            made = finding(r.rule, self.compiled.calendar.tz, self.compiled.labels, branch.status, fields,
+                           branch.explain, whole("evidence") if "evidence" in self.made else [], Instant.iso,
+                           lambda f, labels, tz: TemplateView(f, labels, tz, shown))
+            template = Template(json_text(made))
+        except (Untemplatable, AttributeError, TypeError, ValueError):
+            return None
+        new = [name for name in shown if name in self.made and name not in self.instants and name != "evidence"]
+        if new:
+            self.instants += new
+            raise _Discovered
+        try:
+            filled = template.fill(tuple(zip(*self._holes(template, np.array([case]))))[0]) if template.holes \
+                else template.fill(())
+        except Untemplatable:
+            return None
+        return template if filled == self.reference.finding_text(r, self.number, case) else None
+
+
+class _Discovered(Exception):
+    """A template showed instants the branch did not know as instants."""
