@@ -164,6 +164,14 @@ def json_text(value) -> str:
     return _LINE_ENCODER.encode(value)
 
 
+def json_bytes(value) -> bytes:
+    """`json_text(value)` encoded in UTF-8."""
+    encoder = _orjson if _orjson is not _NOT_LOADED else _load_orjson()
+    if encoder is not None:
+        return encoder.dumps(value)
+    return _LINE_ENCODER.encode(value).encode()
+
+
 def _fields(value: Out) -> dict:
     """One result object as a dict of its fields; the C encoder walks the lists and the nested results."""
     return {name: getattr(value, name) for name in _field_names(type(value))}

@@ -11,50 +11,41 @@ from ..judge.scalar import finding
 from ..judge.status import NO_INSTANT
 from ..judge.table import instant, prose
 from ..timeparse import iso
-from ..verdict import json_text
+from ..verdict import json_bytes, json_text
 from .json_template import SAFE, Instant, Template, TemplateView, Untemplatable, whole
 
 
+class Memo(dict):
+    """A dict that works out a missing value with `make` (and keeps it): `memo[key]`."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        value = self[key] = self.make(key)
+        return value
+
+
 class Texts:
-    """The texts of instants (µs) and of evidence lists, each worked out once per partition."""
+    """The texts of instants (µs) and of evidence lists, each worked out once per partition: `iso` as `finding`
+    wants it; the JSON (UTF-8) of `quoted` ISO 8601, `prose` as explanations show it, and `evidence` lists."""
 
     def __init__(self, tz) -> None:
-        self.tz = tz
-        self._iso: dict[int, str] = {}
-        self._prose: dict[int, str] = {}
-        self._evidence: dict[tuple, str] = {}
+        self.iso = Memo(lambda micros: iso(instant(micros), tz))
+        self.quoted = Memo(lambda micros: _checked(f'"{self.iso[micros]}"', 1))
+        self.prose = Memo(lambda micros: _checked(prose(micros, tz)))
+        # the distinct event indices of a tuple (-1: none), ascending
+        self.evidence = Memo(lambda indices: json_bytes(sorted({i for i in indices if i >= 0})))
 
-    def iso(self, micros: int) -> str:
-        """ISO 8601 of an instant, bare (as `finding` wants it)."""
-        text = self._iso.get(micros)
-        if text is None:
-            text = self._iso[micros] = iso(instant(micros), self.tz)
-        return text
 
-    def quoted(self, micros: int) -> str:
-        """The JSON string of an instant's ISO 8601 text."""
-        return self._checked(f'"{self.iso(micros)}"', 1)
-
-    def prose(self, micros: int) -> str:
-        """An instant as explanations show it (the text inside a JSON string)."""
-        text = self._prose.get(micros)
-        if text is None:
-            text = self._prose[micros] = self._checked(prose(micros, self.tz))
-        return text
-
-    def evidence(self, indices: tuple) -> str:
-        """The JSON list of the distinct event indices among `indices` (-1: none), ascending."""
-        text = self._evidence.get(indices)
-        if text is None:
-            text = self._evidence[indices] = json_text(sorted({i for i in indices if i >= 0}))
-        return text
-
-    @staticmethod
-    def _checked(text: str, quotes: int = 0) -> str:
-        # a text put into JSON as it is must need no escaping (instants never do; checked all the same)
-        if not SAFE.fullmatch(text, quotes, len(text) - quotes):
-            raise Untemplatable("an instant's text needs escaping")
-        return text
+def _checked(text: str, quotes: int = 0) -> bytes:
+    """A text put into JSON as it is: it must need no escaping (instants never do; checked all the same)."""
+    if not SAFE.fullmatch(text, quotes, len(text) - quotes):
+        raise Untemplatable("an instant's text needs escaping")
+    return text.encode()
 
 
 def _values(value, cases: np.ndarray) -> list:
@@ -78,15 +69,15 @@ class BranchTexts:
         """The fields whose values are part of a template (all but instants and evidence)."""
         return [name for name in self.made if name not in self.instants and name != "evidence"]
 
-    def findings(self, cases: np.ndarray) -> list[str | None]:
-        """The finding JSON of each case (None: a case whose template could not be made)."""
+    def findings(self, cases: np.ndarray) -> list[bytes | None]:
+        """The finding JSON (UTF-8) of each case (None: a case whose template could not be made)."""
         while True:
             try:
                 return self._findings(cases)
             except _Discovered:  # an explanation shows an instant not yet known as one: start over with it
                 self.templates.clear()
 
-    def _findings(self, cases: np.ndarray) -> list[str | None]:
+    def _findings(self, cases: np.ndarray) -> list[bytes | None]:
         columns = [[value not in (None, NO_INSTANT) for value in _values(self.made[name], cases)]
                    for name in self.instants] + [_values(self.made[name], cases) for name in self.others]
         try:
@@ -96,7 +87,7 @@ class BranchTexts:
                 groups.setdefault(key, []).append(i)
         except TypeError:  # a value that cannot be a key (a list): every case object by object
             return [None] * len(cases)
-        out: list[str | None] = [None] * len(cases)
+        out: list[bytes | None] = [None] * len(cases)
         for key, where in groups.items():
             if key not in self.templates:
                 self.templates[key] = self._template(key, int(cases[where[0]]))
@@ -113,7 +104,7 @@ class BranchTexts:
                 out[i] = text
         return out
 
-    def _holes(self, template: Template, cases: np.ndarray) -> list[list[str]]:
+    def _holes(self, template: Template, cases: np.ndarray) -> list[list[bytes]]:
         """Each hole's text for each case, in the template's hole order."""
         texts, made, columns = self.texts, self.made, {}
         for hole in dict.fromkeys(template.holes):
@@ -122,16 +113,16 @@ class BranchTexts:
                 continue
             form, name = hole.split(":", 1)
             values = _values(made[name], cases)
-            columns[hole] = [texts.quoted(v) for v in values] if form == "iso" else [texts.prose(v) for v in values]
+            columns[hole] = list(map((texts.quoted if form == "iso" else texts.prose).__getitem__, values))
         return [columns[hole] for hole in template.holes]
 
-    def _evidence(self, cases: np.ndarray) -> list[str]:
+    def _evidence(self, cases: np.ndarray) -> list[bytes]:
         """Each case's evidence list, from its hits' rows (event indices, absent hits left out)."""
         index = self.reference.event_index
         rows = np.stack([hit.row[cases] for hit in self.made["evidence"]], axis=1)
         found = rows != NO_INSTANT
         indices = np.where(found, index[np.where(found, rows, 0)], -1)
-        return [self.texts.evidence(t) for t in map(tuple, indices.tolist())]
+        return list(map(self.texts.evidence.__getitem__, map(tuple, indices.tolist())))
 
     def _template(self, key: tuple, case: int) -> Template | None:
         """The template of the findings with these values (made from `case`'s), or None when it cannot be made or
@@ -157,7 +148,7 @@ class BranchTexts:
                 else template.fill(())
         except Untemplatable:
             return None
-        return template if filled == self.reference.finding_text(r, self.number, case) else None
+        return template if filled == self.reference.finding_text(r, self.number, case).encode() else None
 
 
 class _Discovered(Exception):

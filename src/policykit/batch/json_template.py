@@ -32,7 +32,8 @@ def inside(name: str) -> str:
 
 
 class Template:
-    """JSON text cut at its holes: `fill` puts one case's hole texts (JSON values, or string contents) back."""
+    """JSON text cut at its holes: `fill` puts one case's hole texts (JSON values, or string contents; UTF-8)
+    back, giving the UTF-8 text."""
 
     __slots__ = ("holes", "_format")
 
@@ -43,9 +44,9 @@ class Template:
             raise Untemplatable("a marker did not come back whole")
         self.holes = tuple(a if a is not None else b for a, b in zip(pieces[1::3], pieces[2::3]))
         """The holes in text order (a hole may come back more than once)."""
-        self._format = "%s".join(piece.replace("%", "%%") for piece in constants)
+        self._format = "%s".join(piece.replace("%", "%%") for piece in constants).encode()
 
-    def fill(self, texts: tuple) -> str:
+    def fill(self, texts: tuple) -> bytes:
         """The text with each hole's text (in `holes` order) in its place."""
         return self._format % texts
 

@@ -3,6 +3,7 @@ officer's forms (`.xlsx`, `--excel` CSV: labelled, see officer_out)."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
@@ -27,7 +28,7 @@ def out_format(out: str | None) -> str:
 
 
 class Spooled(str):
-    """A temp file holding judged payloads (JSONL text or an Arrow stream), written by a worker."""
+    """A temp file holding judged payloads (JSONL text in UTF-8 or an Arrow stream), written by a worker."""
 
 
 def spool(payloads: list, prefix: str = "policykit-part-") -> "Spooled | None":
@@ -35,8 +36,8 @@ def spool(payloads: list, prefix: str = "policykit-part-") -> "Spooled | None":
     if not payloads:
         return None
     handle, name = tempfile.mkstemp(prefix=prefix, suffix=".part")
-    if isinstance(payloads[0], str):
-        with open(handle, "w", encoding="utf-8") as sink:
+    if isinstance(payloads[0], bytes):
+        with open(handle, "wb") as sink:
             sink.writelines(payloads)
     else:
         with open(handle, "wb") as sink, pa.ipc.new_stream(sink, payloads[0].schema) as writer:
@@ -62,8 +63,9 @@ class OutputSink:
         # the output file is written under a temporary name and takes its own only when complete (commit)
         self.file = AtomicFile(self.out) if self.out else None
         if self.fmt == "jsonl":
-            # to stdout through a temp file, so that a log found ungrouped half-way can start over
-            self.handle = self.file.open("w") if self.file else tempfile.TemporaryFile("w+", encoding="utf-8")
+            # to stdout through a temp file, so that a log found ungrouped half-way can start over; the verdicts
+            # come as UTF-8 and are copied as they are
+            self.handle = self.file.open("wb") if self.file else tempfile.TemporaryFile("w+b")
         elif self.fmt == "xlsx":
             from .officer_out import XlsxVerdicts
 
@@ -91,7 +93,7 @@ class OutputSink:
         if isinstance(payload, Spooled):
             try:
                 if self.fmt == "jsonl":
-                    with open(payload, encoding="utf-8") as source:
+                    with open(payload, "rb") as source:
                         if self.observer is not None:
                             for line in source:
                                 self.observer(line)
@@ -130,7 +132,15 @@ class OutputSink:
         try:
             if self.fmt == "jsonl" and not self.out and self.handle is not None:
                 self.handle.seek(0)
-                shutil.copyfileobj(self.handle, self.stdout)
+                binary = getattr(self.stdout, "buffer", None)
+                if binary is not None:
+                    self.stdout.flush()
+                    shutil.copyfileobj(self.handle, binary)
+                    binary.flush()
+                else:  # a text stream only (a StringIO)
+                    text = io.TextIOWrapper(self.handle, encoding="utf-8")
+                    shutil.copyfileobj(text, self.stdout)
+                    text.detach()  # the handle is closed with the sink
         except BaseException:
             self.discard()
             raise

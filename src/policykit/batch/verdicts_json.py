@@ -16,7 +16,7 @@ from ..judge.scalar import Outcome, finding, rule_texts
 from ..judge.status import CASE_STATUSES, NO_INSTANT, UNDETERMINED, case_status, case_status_codes
 from ..judge.table import instant
 from ..timeparse import iso
-from ..verdict import Verdict, json_text
+from ..verdict import Verdict, json_bytes, json_text
 from ..vocabulary import CHANNEL_ATTRIBUTES
 from .columns import CASE_ID, LINE
 from .finding_texts import BranchTexts, Texts
@@ -28,8 +28,8 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def json_lines(version, compiled, p, results, compensation, rejected: np.ndarray, as_of: dt.datetime, job,
-               settings, verdict_reading, actions: ActionRows) -> list[str]:
-    """Each case's verdict JSON line (SPEC §7, §10): from templates filled case by case (policykit.batch.
+               settings, verdict_reading, actions: ActionRows) -> list[bytes]:
+    """Each case's verdict JSON line (SPEC §7, §10) in UTF-8: from templates filled case by case (policykit.batch.
     finding_texts), a case no template serves from its result objects, and a case with an undetermined finding
     by `evaluate()` whole, since what would decide it names the events the columns do not keep."""
     tz = compiled.calendar.tz
@@ -38,7 +38,7 @@ def json_lines(version, compiled, p, results, compensation, rejected: np.ndarray
     texts = Texts(tz)
     objects = _Objects(version, compiled, p, results, compensation, rejected, as_of, settings, verdict_reading,
                        texts)
-    lines: list[str | None] = [None] * p.groups
+    lines: list[bytes | None] = [None] * p.groups
     candidates = np.flatnonzero(~scalar & (rejected == 0))
     head = _head(version, objects.as_of_text, verdict_reading)
     findings = [_rule_texts(r, candidates, compiled, texts, objects) for r in results] if head else []
@@ -47,37 +47,40 @@ def json_lines(version, compiled, p, results, compensation, rejected: np.ndarray
         served &= np.not_equal(column, None)
     templated = candidates[served]
     if head is not None and len(templated):
-        holes = {"case_id": [json_text(case) for case in np.asarray(objects.case_ids, dtype=object)[templated]],
+        holes = {"case_id": list(map(json_bytes, np.asarray(objects.case_ids, dtype=object)[templated].tolist())),
                  "status": [_STATUS_TEXTS[code] for code in case_status_codes(statuses[:, templated]).tolist()],
-                 "findings": ["[" + ",".join(row) + "]" for row in zip(*(c[served].tolist() for c in findings))]
-                 if findings else ["[]"] * len(templated),
+                 "findings": [b"[" + b",".join(row) + b"]" for row in zip(*(c[served].tolist() for c in findings))]
+                 if findings else [b"[]"] * len(templated),
                  "required_actions": _action_lists(actions, templated, compiled, texts),
                  "compensation": _compensation_texts(compensation, templated),
-                 "notes": [json_text(objects.notes(g)) if objects.noted[g] else "[]" for g in templated.tolist()]}
+                 "notes": [json_bytes(objects.notes(g)) if objects.noted[g] else b"[]" for g in templated.tolist()]}
+        fill = head.fill
         for g, holes_of in zip(templated.tolist(), zip(*(holes[hole] for hole in head.holes))):
             if None not in holes_of:  # else (an action no template serves) from the objects, below
-                lines[g] = head.fill(holes_of) + "\n"
+                lines[g] = fill(holes_of)
     for g in np.flatnonzero(~scalar).tolist():
         if lines[g] is None:
-            lines[g] = objects.line(g)
+            lines[g] = objects.line(g).encode()
     slow = np.flatnonzero(scalar)
     if len(slow):
         for g, (verdict, _) in zip(slow.tolist(), judge(version, cases_of(p.table, p.bounds, job.attributes,
                                                                             job.facts, slow), as_of, job.reading)):
-            lines[g] = verdict_line(verdict, int(rejected[g]))
+            lines[g] = verdict_line(verdict, int(rejected[g])).encode()
     return lines
 
 
-_STATUS_TEXTS = [json_text(name) for name in CASE_STATUSES]
+_STATUS_TEXTS = [json_bytes(name) for name in CASE_STATUSES]
 
 
 def _head(version, as_of_text: str, reading) -> Template | None:
-    """The verdict line's template: its constant fields, with holes for the rest (None: none can be made)."""
+    """The verdict line's template (with its newline): its constant fields, with holes for the rest (None: none
+    can be made)."""
     try:
         return Template(json_text(Verdict.trusted(
             case_id=whole("case_id"), policy=version.id, policy_version=version.version, as_of=as_of_text,
             reading=reading, status=whole("status"), findings=whole("findings"),
-            required_actions=whole("required_actions"), compensation=whole("compensation"), notes=whole("notes"))))
+            required_actions=whole("required_actions"), compensation=whole("compensation"),
+            notes=whole("notes"))) + "\n")
     except Untemplatable:
         return None
 
@@ -93,11 +96,11 @@ def _rule_texts(r, cases: np.ndarray, compiled, texts: Texts, objects) -> np.nda
     return out
 
 
-def _action_lists(actions: ActionRows, cases: np.ndarray, compiled, texts: Texts) -> list[str | None]:
+def _action_lists(actions: ActionRows, cases: np.ndarray, compiled, texts: Texts) -> list[bytes | None]:
     """Each case's to-do list as JSON: an action's text from `engine.action` once per rule, lateness and risk,
     with the due filled in (None: a list with an action no template serves)."""
     templates: dict[tuple, Template | None] = {}
-    items: list[str | None] = []
+    items: list[bytes | None] = []
     for number, overdue, risk, due in zip(actions.rule.tolist(), actions.overdue.tolist(), actions.risk.tolist(),
                                           actions.due.tolist()):
         dated = due != NO_INSTANT
@@ -114,21 +117,21 @@ def _action_lists(actions: ActionRows, cases: np.ndarray, compiled, texts: Texts
                 templates[key] = None
         template = templates[key]
         try:
-            items.append(None if template is None else template.fill((texts.quoted(due),) if dated else ()))
+            items.append(None if template is None else template.fill((texts.quoted[due],) if dated else ()))
         except Untemplatable:
             items.append(None)
     offsets = actions.offsets.tolist()
-    out: list[str | None] = []
+    out: list[bytes | None] = []
     for g in cases.tolist():
         mine = items[offsets[g]:offsets[g + 1]]
-        out.append("[]" if not mine else None if None in mine else "[" + ",".join(mine) + "]")
+        out.append(b"[]" if not mine else None if None in mine else b"[" + b",".join(mine) + b"]")
     return out
 
 
-def _compensation_texts(compensation, cases: np.ndarray) -> list[str]:
+def _compensation_texts(compensation, cases: np.ndarray) -> list[bytes]:
     """Each case's compensation JSON, one text per combination of facts."""
     codes, combos = compensation
-    known = {code: json_text(result) for code, result in combos.items()}
+    known = {code: json_bytes(result) for code, result in combos.items()}
     return [known[code] for code in codes[cases].tolist()]
 
 
@@ -189,7 +192,7 @@ def _outcome(r, branch: int, g: int, fields: dict, event_index: np.ndarray, comp
     due = chosen.due[g] if isinstance(chosen.due, np.ndarray) else chosen.due
     overdue = chosen.overdue[g] if isinstance(chosen.overdue, np.ndarray) else chosen.overdue
     made = finding(r.rule, compiled.calendar.tz, compiled.labels, chosen.status, fields, chosen.explain, evidence,
-                   texts.iso)
+                   texts.iso.__getitem__)
     if chosen.owes is None:  # the instants only serve the to-do list
         return Outcome(made)
     return Outcome(made, chosen.owes, instant(fields.get("trigger_at")), instant(due), bool(overdue), chosen.before)
