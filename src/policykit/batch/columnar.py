@@ -239,7 +239,7 @@ def _judged(compiled_rule, q: PartitionQuery, groups: int) -> RuleResult:
 
 def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, rejects) -> pa.Table | str:
     """The verdicts of a grouped partition — a table in the tabular layout, or for JSONL output the verdict
-    JSON lines in UTF-8 — each version's cases (by the local date of their first event) judged by policykit.judge's
+    JSON lines in UTF-8, a list — each version's cases (by the local date of their first event) judged by policykit.judge's
     decision tables over columns, in the partition's case order."""
     as_of = dt.datetime.fromisoformat(job.as_of)
     as_of_us = (as_of - _EPOCH) // dt.timedelta(microseconds=1)  # exact, before 1970 too
@@ -247,12 +247,12 @@ def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, r
     stats.events = table.num_rows - int(rejected.sum())
     jsonl = job.out_format == "jsonl"
     if len(bounds) < 2:
-        return b"" if jsonl else rows_table([], policy.calendar.timezone)
+        return [] if jsonl else rows_table([], policy.calendar.timezone)
     versions = _versions(policy, table, bounds, as_of_us)
     if len(policy.versions) == 1 or (versions == versions[0]).all():
         out, lines = _judge_version(policy.versions[int(versions[0])], table, bounds, rejected, job, stats,
                                     rejects, as_of, as_of_us)
-        return b"".join(lines) if jsonl else out
+        return lines if jsonl else out
     parts, texts, order = [], [], []
     for number in np.unique(versions).tolist():
         groups = np.flatnonzero(versions == number)
@@ -266,7 +266,7 @@ def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, r
         order.append(groups)
     back = np.argsort(np.concatenate(order), kind="stable")
     if jsonl:
-        return b"".join(texts[i] for i in back.tolist())
+        return [texts[i] for i in back.tolist()]
     return pa.concat_tables(parts).take(pa.array(back))
 
 

@@ -4,6 +4,8 @@ instants and evidence, then filled case by case with the instants' ISO 8601 and 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..judge.columns import INSTANT_FIELDS
@@ -35,17 +37,19 @@ class Texts:
 
     def __init__(self, tz) -> None:
         self.iso = Memo(lambda micros: iso(instant(micros), tz))
-        self.quoted = Memo(lambda micros: _checked(f'"{self.iso[micros]}"', 1))
-        self.prose = Memo(lambda micros: _checked(prose(micros, tz)))
+        self.quoted = Memo(lambda micros: f'"{iso(instant(micros), tz)}"'.encode())
+        self.prose = Memo(lambda micros: prose(micros, tz).encode())
         # the distinct event indices of a tuple (-1: none), ascending
         self.evidence = Memo(lambda indices: json_bytes(sorted({i for i in indices if i >= 0})))
 
+    def safe(self) -> bool:
+        """Whether every instant's text went into JSON as it is rightly: none needs escaping (they never do;
+        checked all the same, once for all of them)."""
+        return bool(_QUOTED.fullmatch(b"".join(self.quoted.values()))
+                    and SAFE.fullmatch(b"".join(self.prose.values())))
 
-def _checked(text: str, quotes: int = 0) -> bytes:
-    """A text put into JSON as it is: it must need no escaping (instants never do; checked all the same)."""
-    if not SAFE.fullmatch(text, quotes, len(text) - quotes):
-        raise Untemplatable("an instant's text needs escaping")
-    return text.encode()
+
+_QUOTED = re.compile(b'(?:"%s")*' % SAFE.pattern)
 
 
 def _values(value, cases: np.ndarray) -> list:

@@ -14,7 +14,7 @@ _WHOLE, _INSIDE = "\ue000{}\ue001", "\ue002{}\ue003"
 _MARKS = re.compile('"\ue000([^\ue001"]*)\ue001"|\ue002([^\ue003]*)\ue003')
 _STRAY = re.compile("[\ue000-\ue003]")
 # what a hole may be filled with inside a JSON string without escaping: printable ASCII but quote and backslash
-SAFE = re.compile(r'[ !#-\[\]-~]*')
+SAFE = re.compile(rb'[ !#-\[\]-~]*')
 
 
 class Untemplatable(Exception):
@@ -35,16 +35,38 @@ class Template:
     """JSON text cut at its holes: `fill` puts one case's hole texts (JSON values, or string contents; UTF-8)
     back, giving the UTF-8 text."""
 
-    __slots__ = ("holes", "_format")
+    __slots__ = ("holes", "_constants", "_format")
 
     def __init__(self, text: str) -> None:
         pieces = _MARKS.split(text)
         constants = pieces[0::3]
         if any(_STRAY.search(piece) for piece in constants):
             raise Untemplatable("a marker did not come back whole")
-        self.holes = tuple(a if a is not None else b for a, b in zip(pieces[1::3], pieces[2::3]))
+        self._set(constants, [a if a is not None else b for a, b in zip(pieces[1::3], pieces[2::3])])
+
+    def _set(self, constants: list[str], holes: list[str]) -> None:
+        self._constants = constants
+        self.holes = tuple(holes)
         """The holes in text order (a hole may come back more than once)."""
         self._format = "%s".join(piece.replace("%", "%%") for piece in constants).encode()
+
+    def spread(self, hole: str, count: int) -> "Template":
+        """This template with the JSON list hole `hole` made a list of `count` holes, `(hole, i)` (each one
+        item's text)."""
+        constants, holes = [self._constants[0]], []
+        for name, after in zip(self.holes, self._constants[1:]):
+            if name != hole:
+                holes.append(name)
+                constants.append(after)
+            elif count:
+                constants[-1] += "["
+                holes += [(hole, i) for i in range(count)]
+                constants += [","] * (count - 1) + ["]" + after]
+            else:
+                constants[-1] += "[]" + after
+        spread = Template.__new__(Template)
+        spread._set(constants, holes)
+        return spread
 
     def fill(self, texts: tuple) -> bytes:
         """The text with each hole's text (in `holes` order) in its place."""

@@ -28,7 +28,7 @@ def out_format(out: str | None) -> str:
 
 
 class Spooled(str):
-    """A temp file holding judged payloads (JSONL text in UTF-8 or an Arrow stream), written by a worker."""
+    """A temp file holding judged payloads (JSONL lines in UTF-8 or an Arrow stream), written by a worker."""
 
 
 def spool(payloads: list, prefix: str = "policykit-part-") -> "Spooled | None":
@@ -36,9 +36,10 @@ def spool(payloads: list, prefix: str = "policykit-part-") -> "Spooled | None":
     if not payloads:
         return None
     handle, name = tempfile.mkstemp(prefix=prefix, suffix=".part")
-    if isinstance(payloads[0], bytes):
+    if isinstance(payloads[0], list):  # JSONL lines
         with open(handle, "wb") as sink:
-            sink.writelines(payloads)
+            for lines in payloads:
+                sink.writelines(lines)
     else:
         with open(handle, "wb") as sink, pa.ipc.new_stream(sink, payloads[0].schema) as writer:
             for table in payloads:
@@ -98,7 +99,7 @@ class OutputSink:
                             for line in source:
                                 self.observer(line)
                             source.seek(0)
-                        shutil.copyfileobj(source, self.handle)
+                        _copy(source, self.handle)
                 else:
                     with pa.memory_map(payload) as source:
                         for batch in pa.ipc.open_stream(source):
@@ -110,7 +111,7 @@ class OutputSink:
         if self.observer is not None:
             self.observer(payload)
         if self.fmt == "jsonl":
-            self.handle.write(payload)
+            self.handle.writelines(payload)
         elif self.writer is not None:  # Parquet and the officer's forms
             self.writer.write_table(payload)
         else:
@@ -169,6 +170,27 @@ class OutputSink:
                 file.commit()  # it closes the handle it opened
             elif file is not None:
                 file.discard()
+
+
+def _copy(source, target) -> None:
+    """The rest of file `source` appended to file `target` (written in order, at its end), in the kernel where
+    it can (os.sendfile)."""
+    target.flush()
+    start = source.tell()
+    sendfile = getattr(os, "sendfile", None)
+    if sendfile is not None:
+        try:
+            end = os.fstat(source.fileno()).st_size
+            while start < end:
+                sent = sendfile(target.fileno(), source.fileno(), start, min(end - start, 1 << 30))
+                if not sent:
+                    break
+                start += sent
+        except (OSError, io.UnsupportedOperation):
+            pass  # what could not be sent is copied below
+        target.seek(0, os.SEEK_END)  # the file object learns where the kernel left it
+    source.seek(start)
+    shutil.copyfileobj(source, target)
 
 
 def default_rejects(log: Path, out: str | None) -> Path:

@@ -40,7 +40,7 @@ def json_lines(version, compiled, p, results, compensation, rejected: np.ndarray
                        texts)
     lines: list[bytes | None] = [None] * p.groups
     candidates = np.flatnonzero(~scalar & (rejected == 0))
-    head = _head(version, objects.as_of_text, verdict_reading)
+    head = _head(version, objects.as_of_text, verdict_reading, len(results))
     findings = [_rule_texts(r, candidates, compiled, texts, objects) for r in results] if head else []
     served = np.ones(len(candidates), dtype=bool)
     for column in findings:
@@ -49,8 +49,7 @@ def json_lines(version, compiled, p, results, compensation, rejected: np.ndarray
     if head is not None and len(templated):
         holes = {"case_id": list(map(json_bytes, np.asarray(objects.case_ids, dtype=object)[templated].tolist())),
                  "status": [_STATUS_TEXTS[code] for code in case_status_codes(statuses[:, templated]).tolist()],
-                 "findings": [b"[" + b",".join(row) + b"]" for row in zip(*(c[served].tolist() for c in findings))]
-                 if findings else [b"[]"] * len(templated),
+                 **{("findings", k): column[served].tolist() for k, column in enumerate(findings)},
                  "required_actions": _action_lists(actions, templated, compiled, texts),
                  "compensation": _compensation_texts(compensation, templated),
                  "notes": [json_bytes(objects.notes(g)) if objects.noted[g] else b"[]" for g in templated.tolist()]}
@@ -58,6 +57,8 @@ def json_lines(version, compiled, p, results, compensation, rejected: np.ndarray
         for g, holes_of in zip(templated.tolist(), zip(*(holes[hole] for hole in head.holes))):
             if None not in holes_of:  # else (an action no template serves) from the objects, below
                 lines[g] = fill(holes_of)
+        if not texts.safe():
+            lines = [None] * p.groups
     for g in np.flatnonzero(~scalar).tolist():
         if lines[g] is None:
             lines[g] = objects.line(g).encode()
@@ -72,15 +73,15 @@ def json_lines(version, compiled, p, results, compensation, rejected: np.ndarray
 _STATUS_TEXTS = [json_bytes(name) for name in CASE_STATUSES]
 
 
-def _head(version, as_of_text: str, reading) -> Template | None:
-    """The verdict line's template (with its newline): its constant fields, with holes for the rest (None: none
-    can be made)."""
+def _head(version, as_of_text: str, reading, rules: int) -> Template | None:
+    """The verdict line's template (with its newline): its constant fields, with holes for the rest, one for
+    each of the `rules` findings (None: none can be made)."""
     try:
         return Template(json_text(Verdict.trusted(
             case_id=whole("case_id"), policy=version.id, policy_version=version.version, as_of=as_of_text,
             reading=reading, status=whole("status"), findings=whole("findings"),
             required_actions=whole("required_actions"), compensation=whole("compensation"),
-            notes=whole("notes"))) + "\n")
+            notes=whole("notes"))) + "\n").spread("findings", rules)
     except Untemplatable:
         return None
 
