@@ -126,7 +126,9 @@ class BranchTexts:
         rows = np.stack([hit.row[cases] for hit in self.made["evidence"]], axis=1)
         found = rows != NO_INSTANT
         indices = np.where(found, index[np.where(found, rows, 0)], -1)
-        return list(map(self.texts.evidence.__getitem__, map(tuple, indices.tolist())))
+        distinct, inverse = np.unique(indices, axis=0, return_inverse=True)
+        texts = list(map(self.texts.evidence.__getitem__, map(tuple, distinct.tolist())))
+        return [texts[i] for i in inverse.reshape(-1).tolist()]
 
     def _template(self, key: tuple, case: int) -> Template | None:
         """The template of the findings with these values (made from `case`'s), or None when it cannot be made or
