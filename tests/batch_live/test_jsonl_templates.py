@@ -125,3 +125,15 @@ def test_an_explanation_reading_an_instant_itself_is_refused():
     assert view.late == 3 and view.show("due") == inside("prose:due")
     with pytest.raises(Untemplatable):
         view.due  # noqa: B018
+
+
+def test_evidence_of_cases_with_many_events(tmp_path, monkeypatch, loggen):
+    """Event indices too large to pack in one integer: the distinct evidence sets are found row by row."""
+    from policykit.batch import finding_texts
+
+    monkeypatch.setattr(finding_texts, "_PACKED", 1)
+    log = tmp_path / "log.parquet"
+    loggen.write(loggen.generate(600, "harif", seed=11), log)
+    run_batch(log, "harif", "2025-06-01", out=str(tmp_path / "fast.jsonl"), workers=1)
+    run_batch(log, "harif", "2025-06-01", out=str(tmp_path / "slow.jsonl"), workers=1, fast=False)
+    assert (tmp_path / "fast.jsonl").read_bytes() == (tmp_path / "slow.jsonl").read_bytes()

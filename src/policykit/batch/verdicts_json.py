@@ -1,6 +1,8 @@
-"""A partition's verdicts as `policykit check`'s JSON, one line per case, from the decisions the columns made:
-each finding written and explained by the scalar backend's `finding` from its branch and fields, the to-do list,
-compensation and notes by the engine's own functions."""
+"""A partition's verdicts as `policykit check`'s JSON, one line per case in UTF-8, from the decisions the columns
+made: each finding written and explained by the scalar backend's `finding`, once per branch and per value of
+what its explanation reads, then filled case by case (policykit.batch.finding_texts); the to-do list by
+`engine.action`, compensation and notes as the engine makes them, the line from a `Verdict` made once with
+holes.  A case no template serves is written from its result objects, as `evaluate()` would write them."""
 
 from __future__ import annotations
 
@@ -41,22 +43,29 @@ def json_lines(version, compiled, p, results, compensation, rejected: np.ndarray
     lines: list[bytes | None] = [None] * p.groups
     candidates = np.flatnonzero(~scalar & (rejected == 0))
     head = _head(version, objects.as_of_text, verdict_reading, len(results))
-    findings = [_rule_texts(r, candidates, compiled, texts, objects) for r in results] if head else []
-    served = np.ones(len(candidates), dtype=bool)
-    for column in findings:
-        served &= np.not_equal(column, None)
-    templated = candidates[served]
-    if head is not None and len(templated):
-        holes = {"case_id": list(map(json_bytes, np.asarray(objects.case_ids, dtype=object)[templated].tolist())),
-                 "status": [_STATUS_TEXTS[code] for code in case_status_codes(statuses[:, templated]).tolist()],
-                 **{("findings", k): column[served].tolist() for k, column in enumerate(findings)},
-                 "required_actions": _action_lists(actions, templated, compiled, texts),
-                 "compensation": _compensation_texts(compensation, templated),
-                 "notes": [json_bytes(objects.notes(g)) if objects.noted[g] else b"[]" for g in templated.tolist()]}
-        fill = head.fill
-        for g, holes_of in zip(templated.tolist(), zip(*(holes[hole] for hole in head.holes))):
-            if None not in holes_of:  # else (an action no template serves) from the objects, below
-                lines[g] = fill(holes_of)
+    if head is not None and len(candidates):
+        branches: dict[tuple[int, int], BranchTexts] = {}
+        to_do = _action_lists(actions, compiled, texts)
+        codes, combos = compensation
+        known = {code: json_bytes(result) for code, result in combos.items()}
+        # a slice of cases at a time: its findings' texts are dropped once its lines are made
+        for start in range(0, len(candidates), _SLICE):
+            part = candidates[start:start + _SLICE]
+            findings = [_rule_texts(k, r, part, compiled, texts, objects, branches) for k, r in enumerate(results)]
+            served = np.ones(len(part), dtype=bool)
+            for column in findings:
+                served &= np.not_equal(column, None)
+            cases = part[served].tolist()
+            holes = {"case_id": [json_bytes(objects.case_ids[g]) for g in cases],
+                     "status": [_STATUS_TEXTS[code] for code in case_status_codes(statuses[:, part[served]]).tolist()],
+                     **{("findings", k): column[served].tolist() for k, column in enumerate(findings)},
+                     "required_actions": [to_do[g] for g in cases],
+                     "compensation": [known[code] for code in codes[part[served]].tolist()],
+                     "notes": [json_bytes(objects.notes(g)) if objects.noted[g] else b"[]" for g in cases]}
+            fill = head.fill
+            for g, holes_of in zip(cases, zip(*(holes[hole] for hole in head.holes))):
+                if None not in holes_of:  # else (an action no template serves) from the objects, below
+                    lines[g] = fill(holes_of)
         if not texts.safe():
             lines = [None] * p.groups
     for g in np.flatnonzero(~scalar).tolist():
@@ -86,18 +95,25 @@ def _head(version, as_of_text: str, reading, rules: int) -> Template | None:
         return None
 
 
-def _rule_texts(r, cases: np.ndarray, compiled, texts: Texts, objects) -> np.ndarray:
-    """The finding JSON of one rule for each of `cases` (None where no template serves)."""
+_SLICE = 8192
+
+
+def _rule_texts(k: int, r, cases: np.ndarray, compiled, texts: Texts, objects,
+                branches: dict[tuple[int, int], BranchTexts]) -> np.ndarray:
+    """The finding JSON of rule number k for each of `cases` (None where no template serves); `branches` keeps
+    each branch's templates from one slice of cases to the next."""
     out = np.full(len(cases), None, dtype=object)
     chosen = r.chosen[cases]
     for number in np.unique(chosen).tolist():
         where = np.flatnonzero(chosen == number)
-        found = BranchTexts(r, number, compiled, texts, objects).findings(cases[where])
-        out[where] = found
+        made = branches.get((k, number))
+        if made is None:
+            made = branches[(k, number)] = BranchTexts(r, number, compiled, texts, objects)
+        out[where] = made.findings(cases[where])
     return out
 
 
-def _action_lists(actions: ActionRows, cases: np.ndarray, compiled, texts: Texts) -> list[bytes | None]:
+def _action_lists(actions: ActionRows, compiled, texts: Texts) -> list[bytes | None]:
     """Each case's to-do list as JSON: an action's text from `engine.action` once per rule, lateness and risk,
     with the due filled in (None: a list with an action no template serves)."""
     templates: dict[tuple, Template | None] = {}
@@ -123,17 +139,10 @@ def _action_lists(actions: ActionRows, cases: np.ndarray, compiled, texts: Texts
             items.append(None)
     offsets = actions.offsets.tolist()
     out: list[bytes | None] = []
-    for g in cases.tolist():
+    for g in range(len(offsets) - 1):
         mine = items[offsets[g]:offsets[g + 1]]
         out.append(b"[]" if not mine else None if None in mine else b"[" + b",".join(mine) + b"]")
     return out
-
-
-def _compensation_texts(compensation, cases: np.ndarray) -> list[bytes]:
-    """Each case's compensation JSON, one text per combination of facts."""
-    codes, combos = compensation
-    known = {code: json_bytes(result) for code, result in combos.items()}
-    return [known[code] for code in codes[cases].tolist()]
 
 
 class _Objects:
