@@ -62,6 +62,13 @@ def _values(value, cases: np.ndarray) -> list:
     return [value] * len(cases)
 
 
+def _present(value, cases: np.ndarray) -> list[bool]:
+    """Whether an instant field is there for each of `cases`."""
+    if isinstance(value, np.ndarray) and value.ndim:
+        return (value[cases] != NO_INSTANT).tolist()
+    return [value is not None and value != NO_INSTANT] * len(cases)
+
+
 class BranchTexts:
     """The findings of one branch of a rule: templates by what varies besides instants and evidence."""
 
@@ -85,8 +92,8 @@ class BranchTexts:
                 self.templates.clear()
 
     def _findings(self, cases: np.ndarray) -> list[bytes | None]:
-        columns = [[value not in (None, NO_INSTANT) for value in _values(self.made[name], cases)]
-                   for name in self.instants] + [_values(self.made[name], cases) for name in self.others]
+        columns = [_present(self.made[name], cases) for name in self.instants] + \
+            [_values(self.made[name], cases) for name in self.others]
         try:
             keys = list(zip(*columns)) if columns else [()] * len(cases)
             groups: dict[tuple, list[int]] = {}
