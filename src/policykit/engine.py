@@ -82,16 +82,23 @@ def required_actions(outcomes: list[Outcome], compiled: CompiledPolicy, as_of: d
         if outcome.expects is None or not (outcome.finding.status == "pending" or outcome.overdue):
             continue
         finding = outcome.finding
-        ar, en = event_label(outcome.expects, compiled.labels)
         actions.append((action_order(outcome.overdue, micros(outcome.due) if outcome.due else None, finding.rule),
-                        RequiredAction.trusted(
-            event=outcome.expects, due=iso(outcome.due, tz) if outcome.due else None, rule=finding.rule,
-            label=Text.trusted(ar=f"{ar} — {finding.label.ar}", en=f"{en} — {finding.label.en}"),
-            clause=ClauseRef.trusted(ref=finding.clause.ref, text_ar=finding.clause.text_ar),
-            overdue=outcome.overdue, before=outcome.before,
-            at_risk=not outcome.overdue and is_at_risk(outcome.trigger, outcome.due, as_of, compiled.calendar,
-                                                       at_risk))))
-    return [action for _, action in sorted(actions, key=lambda item: item[0])]
+                        action(finding, outcome.expects, iso(outcome.due, tz) if outcome.due else None,
+                               outcome.overdue, outcome.before, compiled.labels,
+                               at_risk=not outcome.overdue and is_at_risk(outcome.trigger, outcome.due, as_of,
+                                                                          compiled.calendar, at_risk))))
+    return [item for _, item in sorted(actions, key=lambda item: item[0])]
+
+
+def action(finding, event: str, due: str | None, overdue: bool, before: str | None, labels: dict,
+           at_risk: bool) -> RequiredAction:
+    """The action owed for `finding` (anything with its rule, label and clause): `event` by `due` (ISO 8601)."""
+    ar, en = event_label(event, labels)
+    return RequiredAction.trusted(
+        event=event, due=due, rule=finding.rule,
+        label=Text.trusted(ar=f"{ar} — {finding.label.ar}", en=f"{en} — {finding.label.en}"),
+        clause=ClauseRef.trusted(ref=finding.clause.ref, text_ar=finding.clause.text_ar),
+        overdue=overdue, before=before, at_risk=at_risk)
 
 
 def is_at_risk(trigger: dt.datetime | None, due: dt.datetime | None, as_of: dt.datetime,

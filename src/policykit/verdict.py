@@ -152,10 +152,24 @@ class Verdict(Out):
     def to_json_line(self) -> str:
         """The SPEC §7 JSON object as one line of compact text (`json.dumps(to_json_dict(), separators=(",", ":"),
         ensure_ascii=False)`, without the copy; orjson writes it when installed, the batch extra has it)."""
-        encoder = _orjson if _orjson is not _NOT_LOADED else _load_orjson()
-        if encoder is not None:
-            return encoder.dumps(self).decode()
-        return _LINE_ENCODER.encode(self)
+        return json_text(self)
+
+
+def json_text(value) -> str:
+    """A result object (or a list of them, or plain JSON data) as compact JSON text, the way `to_json_line`
+    writes it: a verdict line is these texts of its parts, put together in its field order."""
+    encoder = _orjson if _orjson is not _NOT_LOADED else _load_orjson()
+    if encoder is not None:
+        return encoder.dumps(value).decode()
+    return _LINE_ENCODER.encode(value)
+
+
+def json_bytes(value) -> bytes:
+    """`json_text(value)` encoded in UTF-8."""
+    encoder = _orjson if _orjson is not _NOT_LOADED else _load_orjson()
+    if encoder is not None:
+        return encoder.dumps(value)
+    return _LINE_ENCODER.encode(value).encode()
 
 
 def _fields(value: Out) -> dict:

@@ -19,7 +19,7 @@ from .calendar_np import NumpyCalendar
 from .columns import LINE, TYPE
 from .normalize import AT_US, REJECTED
 from .reference import rejected_counts
-from .findings_np import NONE, RuleResult, assemble, count
+from .findings_np import NONE, ActionRows, RuleResult, assemble, count
 from .tabular import rows_table
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -239,7 +239,7 @@ def _judged(compiled_rule, q: PartitionQuery, groups: int) -> RuleResult:
 
 def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, rejects) -> pa.Table | str:
     """The verdicts of a grouped partition — a table in the tabular layout, or for JSONL output the verdict
-    JSON lines — each version's cases (by the local date of their first event) judged by policykit.judge's
+    JSON lines in UTF-8, a list — each version's cases (by the local date of their first event) judged by policykit.judge's
     decision tables over columns, in the partition's case order."""
     as_of = dt.datetime.fromisoformat(job.as_of)
     as_of_us = (as_of - _EPOCH) // dt.timedelta(microseconds=1)  # exact, before 1970 too
@@ -247,12 +247,12 @@ def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, r
     stats.events = table.num_rows - int(rejected.sum())
     jsonl = job.out_format == "jsonl"
     if len(bounds) < 2:
-        return "" if jsonl else rows_table([], policy.calendar.timezone)
+        return [] if jsonl else rows_table([], policy.calendar.timezone)
     versions = _versions(policy, table, bounds, as_of_us)
     if len(policy.versions) == 1 or (versions == versions[0]).all():
         out, lines = _judge_version(policy.versions[int(versions[0])], table, bounds, rejected, job, stats,
                                     rejects, as_of, as_of_us)
-        return "".join(lines) if jsonl else out
+        return lines if jsonl else out
     parts, texts, order = [], [], []
     for number in np.unique(versions).tolist():
         groups = np.flatnonzero(versions == number)
@@ -266,7 +266,7 @@ def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, r
         order.append(groups)
     back = np.argsort(np.concatenate(order), kind="stable")
     if jsonl:
-        return "".join(texts[i] for i in back.tolist())
+        return [texts[i] for i in back.tolist()]
     return pa.concat_tables(parts).take(pa.array(back))
 
 
@@ -304,14 +304,15 @@ def _judge_version(version, table: pa.Table, bounds: np.ndarray, rejected: np.nd
     rejects.extend(contradictions)
     used = sorted({r.reading for r in compiled.rules if r.reading})
     verdict_reading = reading or (used[0] if len(used) == 1 else None)
-    out = assemble(version, compiled, p, results, compensation, rejected, cal, as_of_us, verdict_reading, settings)
+    actions = ActionRows(compiled, results, p.groups, cal, as_of_us, settings)
+    out = assemble(version, compiled, p, results, compensation, rejected, as_of_us, verdict_reading, actions)
     count(stats, results, out, compiled)
     if job.out_format != "jsonl":
         return out, None
     from .verdicts_json import json_lines
 
     return out, json_lines(version, compiled, p, results, compensation, rejected, as_of, job, settings,
-                           verdict_reading)
+                           verdict_reading, actions)
 
 
 def _facts_of(code: int, names: list[str]) -> dict[str, bool | None]:

@@ -78,10 +78,10 @@ def _coded(codes: np.ndarray, labels: list, mask: np.ndarray | None = None) -> p
     return pa.DictionaryArray.from_arrays(indices, pa.array(labels, pa.string()))
 
 
-def assemble(policy, compiled, p, results, compensation, rejected, cal, as_of_us, verdict_reading,
-             settings) -> pa.Table:
-    """The cases as a table in `tabular.schema`: findings and required actions nested; a case with rejected rows
-    is marked incomplete and undetermined (SPEC §10)."""
+def assemble(policy, compiled, p, results, compensation, rejected, as_of_us, verdict_reading,
+             action_rows: ActionRows) -> pa.Table:
+    """The cases as a table in `tabular.schema`: findings and required actions (`action_rows`) nested; a case
+    with rejected rows is marked incomplete and undetermined (SPEC §10)."""
     g, rules = p.groups, len(results)
     tz = policy.calendar.timezone
     flat = lambda attr: np.stack([getattr(r, attr) for r in results], axis=1).ravel()  # noqa: E731
@@ -103,7 +103,7 @@ def assemble(policy, compiled, p, results, compensation, rejected, cal, as_of_us
     ], fields=list(finding_type(tz)))
     finding_lists = pa.ListArray.from_arrays(arrow_np.array(np.arange(0, g * rules + 1, rules), pa.int32()),
                                              findings)
-    actions = _actions(compiled, results, np.arange(g), cal, as_of_us, tz, settings)
+    actions = _actions(action_rows, g, tz)
     codes, comp_table = compensation
     combos = sorted(comp_table)
     combo_index = np.searchsorted(np.array(combos), codes)
@@ -125,50 +125,50 @@ def assemble(policy, compiled, p, results, compensation, rejected, cal, as_of_us
         finding_lists, actions, marks], schema=schema(tz))
 
 
-def _actions(compiled, results, idx, cal: NumpyCalendar, as_of_us: int, tz: str, settings) -> pa.Array:
-    """SPEC §9 required actions: pending findings and overdue deadlines; overdue first, then by due (open-ended
-    last), then rule id."""
-    g = len(idx)
-    case_parts, due_parts, rule_parts, risk_parts, overdue_parts = ([] for _ in range(5))
-    at_risk = settings.at_risk
-    owing = [(k, rule, r) for k, (rule, r) in enumerate(zip(compiled.rules, results)) if r.expects is not None]
-    # each owing rule by its number: the rule id's rank orders ties, its event and later event are labels by number
-    rank = np.argsort(np.argsort(np.array([rule.rule.id for _, rule, _ in owing], dtype=object), kind="stable"),
-                      kind="stable") if owing else np.zeros(0, np.int64)
-    for number, (k, rule, r) in enumerate(owing):
-        owed = np.flatnonzero(r.owing[idx])
-        if not len(owed):
-            continue
-        overdue = r.overdue[idx][owed]
-        due = r.action_due[idx][owed]
-        trigger = r.trigger[idx][owed]
-        has_due = (due != NONE) & ~overdue
-        risk = np.zeros(len(owed), dtype=bool)
-        if has_due.any():
-            d, t = due[has_due], trigger[has_due]
-            left = cal.working_days_left(np.full(len(d), as_of_us), d)
-            risk[has_due] = in_warning_window(t, d, as_of_us, left, at_risk.fraction, at_risk.working_days)
-        case_parts.append(owed)
-        due_parts.append(due)
-        rule_parts.append(np.full(len(owed), number, dtype=np.int64))
-        risk_parts.append(risk)
-        overdue_parts.append(overdue)
-    if not case_parts:
+class ActionRows:
+    """SPEC §9 required actions of a partition's cases as arrays, one row per action, sorted by case then in the
+    to-do list's order (overdue first, then by due, open-ended last, then rule id): `owing` lists the rules
+    that can owe one (compiled rule, result), `rule` numbers into it."""
+
+    def __init__(self, compiled, results, groups: int, cal: NumpyCalendar, as_of_us: int, settings) -> None:
+        parts: list[tuple] = []
+        at_risk = settings.at_risk
+        self.owing = [(rule, r) for rule, r in zip(compiled.rules, results) if r.expects is not None]
+        # each owing rule by its number: the rule id's rank orders ties
+        rank = np.argsort(np.argsort(np.array([rule.rule.id for rule, _ in self.owing], dtype=object),
+                                     kind="stable"), kind="stable") if self.owing else np.zeros(0, np.int64)
+        for number, (_, r) in enumerate(self.owing):
+            owed = np.flatnonzero(r.owing)
+            if not len(owed):
+                continue
+            overdue = r.overdue[owed]
+            due = r.action_due[owed]
+            trigger = r.trigger[owed]
+            has_due = (due != NONE) & ~overdue
+            risk = np.zeros(len(owed), dtype=bool)
+            if has_due.any():
+                d, t = due[has_due], trigger[has_due]
+                left = cal.working_days_left(np.full(len(d), as_of_us), d)
+                risk[has_due] = in_warning_window(t, d, as_of_us, left, at_risk.fraction, at_risk.working_days)
+            parts.append((owed, due, np.full(len(owed), number, dtype=np.int64), risk, overdue))
+        case, due, rule, risk, overdue = (np.concatenate(column) for column in zip(*parts)) if parts else \
+            (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, bool))
+        order = np.lexsort((rank[rule], due, ~overdue, case))
+        self.case, self.due, self.rule, self.risk, self.overdue = (a[order] for a in (case, due, rule, risk, overdue))
+        self.offsets = np.r_[0, np.cumsum(np.bincount(self.case, minlength=groups))]
+
+
+def _actions(rows: ActionRows, g: int, tz: str) -> pa.Array:
+    """The required actions of each case as a list column."""
+    if not len(rows.case):
         return pa.ListArray.from_arrays(pa.array(np.zeros(g + 1, np.int32)), pa.array([], action_type(tz)))
-    case = np.concatenate(case_parts)
-    due = np.concatenate(due_parts)
-    rule = np.concatenate(rule_parts)
-    overdue = np.concatenate(overdue_parts)
-    order = np.lexsort((rank[rule], due, ~overdue, case))
-    case, due, rule, overdue = case[order], due[order], rule[order], overdue[order]
-    risk = np.concatenate(risk_parts)[order]
-    values = pa.StructArray.from_arrays([_labels(rule, [r.expects for _, _, r in owing]), _instants(due, tz),
-                                         _labels(rule, [rule.rule.id for _, rule, _ in owing]),
-                                         arrow_np.array(risk, pa.bool_()), arrow_np.array(overdue, pa.bool_()),
-                                         _labels(rule, [r.before for _, _, r in owing])],
+    owing, rule = rows.owing, rows.rule
+    values = pa.StructArray.from_arrays([_labels(rule, [r.expects for _, r in owing]), _instants(rows.due, tz),
+                                         _labels(rule, [rule.rule.id for rule, _ in owing]),
+                                         arrow_np.array(rows.risk, pa.bool_()), arrow_np.array(rows.overdue, pa.bool_()),
+                                         _labels(rule, [r.before for _, r in owing])],
                                         fields=list(action_type(tz)))
-    offsets = np.r_[0, np.cumsum(np.bincount(case, minlength=g))].astype(np.int32)
-    return pa.ListArray.from_arrays(arrow_np.array(offsets, pa.int32()), values)
+    return pa.ListArray.from_arrays(arrow_np.array(rows.offsets, pa.int32()), values)
 
 
 def _labels(numbers: np.ndarray, labels: list) -> pa.Array:

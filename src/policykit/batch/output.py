@@ -3,6 +3,7 @@ officer's forms (`.xlsx`, `--excel` CSV: labelled, see officer_out)."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
@@ -27,7 +28,7 @@ def out_format(out: str | None) -> str:
 
 
 class Spooled(str):
-    """A temp file holding judged payloads (JSONL text or an Arrow stream), written by a worker."""
+    """A temp file holding judged payloads (JSONL lines in UTF-8 or an Arrow stream), written by a worker."""
 
 
 def spool(payloads: list, prefix: str = "policykit-part-") -> "Spooled | None":
@@ -35,9 +36,10 @@ def spool(payloads: list, prefix: str = "policykit-part-") -> "Spooled | None":
     if not payloads:
         return None
     handle, name = tempfile.mkstemp(prefix=prefix, suffix=".part")
-    if isinstance(payloads[0], str):
-        with open(handle, "w", encoding="utf-8") as sink:
-            sink.writelines(payloads)
+    if isinstance(payloads[0], list):  # JSONL lines
+        with open(handle, "wb") as sink:
+            for lines in payloads:
+                sink.writelines(lines)
     else:
         with open(handle, "wb") as sink, pa.ipc.new_stream(sink, payloads[0].schema) as writer:
             for table in payloads:
@@ -62,8 +64,9 @@ class OutputSink:
         # the output file is written under a temporary name and takes its own only when complete (commit)
         self.file = AtomicFile(self.out) if self.out else None
         if self.fmt == "jsonl":
-            # to stdout through a temp file, so that a log found ungrouped half-way can start over
-            self.handle = self.file.open("w") if self.file else tempfile.TemporaryFile("w+", encoding="utf-8")
+            # to stdout through a temp file, so that a log found ungrouped half-way can start over; the verdicts
+            # come as UTF-8 and are copied as they are
+            self.handle = self.file.open("wb") if self.file else tempfile.TemporaryFile("w+b")
         elif self.fmt == "xlsx":
             from .officer_out import XlsxVerdicts
 
@@ -91,12 +94,12 @@ class OutputSink:
         if isinstance(payload, Spooled):
             try:
                 if self.fmt == "jsonl":
-                    with open(payload, encoding="utf-8") as source:
+                    with open(payload, "rb") as source:
                         if self.observer is not None:
                             for line in source:
                                 self.observer(line)
                             source.seek(0)
-                        shutil.copyfileobj(source, self.handle)
+                        _copy(source, self.handle)
                 else:
                     with pa.memory_map(payload) as source:
                         for batch in pa.ipc.open_stream(source):
@@ -108,7 +111,7 @@ class OutputSink:
         if self.observer is not None:
             self.observer(payload)
         if self.fmt == "jsonl":
-            self.handle.write(payload)
+            self.handle.writelines(payload)
         elif self.writer is not None:  # Parquet and the officer's forms
             self.writer.write_table(payload)
         else:
@@ -130,7 +133,15 @@ class OutputSink:
         try:
             if self.fmt == "jsonl" and not self.out and self.handle is not None:
                 self.handle.seek(0)
-                shutil.copyfileobj(self.handle, self.stdout)
+                binary = getattr(self.stdout, "buffer", None)
+                if binary is not None:
+                    self.stdout.flush()
+                    shutil.copyfileobj(self.handle, binary)
+                    binary.flush()
+                else:  # a text stream only (a StringIO)
+                    text = io.TextIOWrapper(self.handle, encoding="utf-8")
+                    shutil.copyfileobj(text, self.stdout)
+                    text.detach()  # the handle is closed with the sink
         except BaseException:
             self.discard()
             raise
@@ -159,6 +170,27 @@ class OutputSink:
                 file.commit()  # it closes the handle it opened
             elif file is not None:
                 file.discard()
+
+
+def _copy(source, target) -> None:
+    """The rest of file `source` appended to file `target` (written in order, at its end), in the kernel where
+    it can (os.sendfile)."""
+    target.flush()
+    start = source.tell()
+    sendfile = getattr(os, "sendfile", None)
+    if sendfile is not None:
+        try:
+            end = os.fstat(source.fileno()).st_size
+            while start < end:
+                sent = sendfile(target.fileno(), source.fileno(), start, min(end - start, 1 << 30))
+                if not sent:
+                    break
+                start += sent
+        except (OSError, io.UnsupportedOperation):
+            pass  # what could not be sent is copied below
+        target.seek(0, os.SEEK_END)  # the file object learns where the kernel left it
+    source.seek(start)
+    shutil.copyfileobj(source, target)
 
 
 def default_rejects(log: Path, out: str | None) -> Path:

@@ -63,7 +63,8 @@ def _policy(ref):
 
 
 def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object, Stats, list[tuple[int, str]]]:
-    """Judge the grouped cases of `table`: (JSONL text or tabular Arrow table, stats, rejected rows)."""
+    """Judge the grouped cases of `table`: (JSONL lines in UTF-8, a list, or tabular Arrow table, stats,
+    rejected rows)."""
     from .reference import cases_of, judge, mark_incomplete, rejected_counts
     from .tabular import rows_table, verdict_row
     from .verdicts_json import verdict_line
@@ -83,11 +84,11 @@ def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object
         lines = []
         for rejected, (verdict, bad) in zip(counts, judge(policy, cases_of(table, bounds, job.attributes,
                                                                             job.facts), as_of, job.reading)):
-            lines.append(verdict_line(verdict, rejected))
+            lines.append(verdict_line(verdict, rejected).encode())
             stats.add_verdict_row(mark_incomplete(verdict_row(verdict), rejected))
             rejects.extend(bad)
         stats.fallback_cases = stats.cases
-        return "".join(lines), stats, rejects
+        return lines, stats, rejects
     rows = []
     for rejected, (verdict, bad) in zip(counts, judge(policy, cases_of(table, bounds, job.attributes, job.facts),
                                                       as_of, job.reading)):
@@ -234,8 +235,10 @@ def _audit_observer(sink: OutputSink, policy):
     audit = AuditData(tz=policy.calendar.timezone)
 
     def observe(payload) -> None:
-        if isinstance(payload, str):
-            audit.add_json_lines(payload)
+        if isinstance(payload, list):  # JSONL lines
+            audit.add_json_lines(b"".join(payload).decode())
+        elif isinstance(payload, bytes):  # a line of a spooled file
+            audit.add_json_lines(payload.decode())
         else:
             audit.add_table(payload)
 

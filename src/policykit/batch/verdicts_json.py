@@ -1,86 +1,208 @@
-"""A partition's verdicts as `policykit check`'s JSON, one line per case, from the decisions the columns made:
-each finding written and explained by the scalar backend's `finding` from its branch and fields, the to-do list,
-compensation and notes by the engine's own functions."""
+"""A partition's verdicts as `policykit check`'s JSON, one line per case in UTF-8, from the decisions the columns
+made: each finding written and explained by the scalar backend's `finding`, once per branch and per value of
+what its explanation reads, then filled case by case (policykit.batch.finding_texts); the to-do list by
+`engine.action`, compensation and notes as the engine makes them, the line from a `Verdict` made once with
+holes.  A case no template serves is written from its result objects, as `evaluate()` would write them."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from types import SimpleNamespace
 
 import numpy as np
 
-from ..engine import channel_note, later_note, offered_channels, required_actions
+from ..engine import action, channel_note, later_note, offered_channels, required_actions
 from ..judge import columns
-from ..judge.scalar import Outcome, finding
-from ..judge.status import NO_INSTANT, UNDETERMINED, case_status
+from ..judge.scalar import Outcome, finding, rule_texts
+from ..judge.status import CASE_STATUSES, NO_INSTANT, UNDETERMINED, case_status, case_status_codes
 from ..judge.table import instant
 from ..timeparse import iso
-from ..verdict import Verdict
+from ..verdict import Verdict, json_bytes, json_text
 from ..vocabulary import CHANNEL_ATTRIBUTES
 from .columns import CASE_ID, LINE
+from .finding_texts import BranchTexts, Texts
+from .findings_np import ActionRows
+from .json_template import Template, Untemplatable, whole
 from .reference import cases_of, incomplete, judge
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def json_lines(version, compiled, p, results, compensation, rejected: np.ndarray, as_of: dt.datetime, job,
-               settings, verdict_reading) -> list[str]:
-    """Each case's verdict JSON line (SPEC §7, §10); a case with an undetermined finding is judged by
-    `evaluate()` whole, since what would decide it names the events the columns do not keep."""
+               settings, verdict_reading, actions: ActionRows) -> list[bytes]:
+    """Each case's verdict JSON line (SPEC §7, §10) in UTF-8: from templates filled case by case (policykit.batch.
+    finding_texts), a case no template serves from its result objects, and a case with an undetermined finding
+    by `evaluate()` whole, since what would decide it names the events the columns do not keep."""
     tz = compiled.calendar.tz
-    codes, combos = compensation
-    event_index = _event_index(p)
-    noted = _noted(version, p, as_of)
     statuses = np.stack([r.status for r in results]) if results else np.zeros((0, p.groups), np.int8)
     scalar = (statuses == UNDETERMINED).any(axis=0)
-    texts: dict[int, str] = {}
-
-    def shown(micros) -> str:
-        text = texts.get(micros)
-        if text is None:
-            text = texts[micros] = iso(instant(micros), tz)
-        return text
-
-    case_ids = p.table.column(CASE_ID).take(p.starts).to_pylist()
-    as_of_text = iso(as_of, tz)
-    lines: list[str | None] = [None] * p.groups
-    same: dict[tuple[int, int], Outcome] = {}  # the outcome of a branch without fields: one for every case
-    for r in results:
-        r.fixed = [b.fields is None and b.due is None and not isinstance(b.overdue, np.ndarray) for b in r.branches]
+    texts = Texts(tz)
+    objects = _Objects(version, compiled, p, results, compensation, rejected, as_of, settings, verdict_reading,
+                       texts)
+    lines: list[bytes | None] = [None] * p.groups
+    candidates = np.flatnonzero(~scalar & (rejected == 0))
+    head = _head(version, objects.as_of_text, verdict_reading, len(results))
+    if head is not None and len(candidates):
+        branches: dict[tuple[int, int], BranchTexts] = {}
+        to_do = _action_lists(actions, compiled, texts)
+        codes, combos = compensation
+        known = {code: json_bytes(result) for code, result in combos.items()}
+        # a slice of cases at a time: its findings' texts are dropped once its lines are made
+        for start in range(0, len(candidates), _SLICE):
+            part = candidates[start:start + _SLICE]
+            findings = [_rule_texts(k, r, part, compiled, texts, objects, branches) for k, r in enumerate(results)]
+            served = np.ones(len(part), dtype=bool)
+            for column in findings:
+                served &= np.not_equal(column, None)
+            cases = part[served].tolist()
+            holes = {"case_id": [json_bytes(objects.case_ids[g]) for g in cases],
+                     "status": [_STATUS_TEXTS[code] for code in case_status_codes(statuses[:, part[served]]).tolist()],
+                     **{("findings", k): column[served].tolist() for k, column in enumerate(findings)},
+                     "required_actions": [to_do[g] for g in cases],
+                     "compensation": [known[code] for code in codes[part[served]].tolist()],
+                     "notes": [json_bytes(objects.notes(g)) if objects.noted[g] else b"[]" for g in cases]}
+            fill = head.fill
+            for g, holes_of in zip(cases, zip(*(holes[hole] for hole in head.holes))):
+                if None not in holes_of:  # else (an action no template serves) from the objects, below
+                    lines[g] = fill(holes_of)
+        if not texts.safe():
+            lines = [None] * p.groups
     for g in np.flatnonzero(~scalar).tolist():
-        outcomes = []
-        for k, r in enumerate(results):
-            branch = int(r.chosen[g])
-            if r.fixed[branch]:
-                known = same.get((k, branch))
-                if known is None:
-                    known = same[(k, branch)] = _outcome(r, branch, g, {}, event_index, tz, compiled, shown)
-                outcomes.append(known)
-                continue
-            outcomes.append(_outcome(r, branch, g, columns.case_fields(r.made, branch, g), event_index, tz,
-                                     compiled, shown))
-        found = [outcome.finding for outcome in outcomes]
-        verdict = Verdict.trusted(
-            case_id=case_ids[g], policy=version.id, policy_version=version.version, as_of=as_of_text,
-            reading=verdict_reading, status=case_status([f.status for f in found]), findings=found,
-            required_actions=required_actions(outcomes, compiled, as_of, settings.at_risk),
-            compensation=combos[int(codes[g])], notes=_notes(version, p, g, event_index, as_of) if noted[g] else [])
-        lines[g] = verdict_line(verdict, int(rejected[g]))
+        if lines[g] is None:
+            lines[g] = objects.line(g).encode()
     slow = np.flatnonzero(scalar)
     if len(slow):
         for g, (verdict, _) in zip(slow.tolist(), judge(version, cases_of(p.table, p.bounds, job.attributes,
                                                                             job.facts, slow), as_of, job.reading)):
-            lines[g] = verdict_line(verdict, int(rejected[g]))
+            lines[g] = verdict_line(verdict, int(rejected[g])).encode()
     return lines
 
 
-def _outcome(r, branch: int, g: int, fields: dict, event_index: np.ndarray, tz, compiled, shown) -> Outcome:
+_STATUS_TEXTS = [json_bytes(name) for name in CASE_STATUSES]
+
+
+def _head(version, as_of_text: str, reading, rules: int) -> Template | None:
+    """The verdict line's template (with its newline): its constant fields, with holes for the rest, one for
+    each of the `rules` findings (None: none can be made)."""
+    try:
+        return Template(json_text(Verdict.trusted(
+            case_id=whole("case_id"), policy=version.id, policy_version=version.version, as_of=as_of_text,
+            reading=reading, status=whole("status"), findings=whole("findings"),
+            required_actions=whole("required_actions"), compensation=whole("compensation"),
+            notes=whole("notes"))) + "\n").spread("findings", rules)
+    except Untemplatable:
+        return None
+
+
+_SLICE = 8192
+
+
+def _rule_texts(k: int, r, cases: np.ndarray, compiled, texts: Texts, objects,
+                branches: dict[tuple[int, int], BranchTexts]) -> np.ndarray:
+    """The finding JSON of rule number k for each of `cases` (None where no template serves); `branches` keeps
+    each branch's templates from one slice of cases to the next."""
+    out = np.full(len(cases), None, dtype=object)
+    chosen = r.chosen[cases]
+    for number in np.unique(chosen).tolist():
+        where = np.flatnonzero(chosen == number)
+        made = branches.get((k, number))
+        if made is None:
+            made = branches[(k, number)] = BranchTexts(r, number, compiled, texts, objects)
+        out[where] = made.findings(cases[where])
+    return out
+
+
+def _action_lists(actions: ActionRows, compiled, texts: Texts) -> list[bytes | None]:
+    """Each case's to-do list as JSON: an action's text from `engine.action` once per rule, lateness and risk,
+    with the due filled in (None: a list with an action no template serves)."""
+    templates: dict[tuple, Template | None] = {}
+    items: list[bytes | None] = []
+    for number, overdue, risk, due in zip(actions.rule.tolist(), actions.overdue.tolist(), actions.risk.tolist(),
+                                          actions.due.tolist()):
+        dated = due != NO_INSTANT
+        key = (number, overdue, risk, dated)
+        if key not in templates:
+            rule, r = actions.owing[number]
+            label, clause = rule_texts(rule.rule)
+            owner = SimpleNamespace(rule=rule.rule.id, label=label, clause=clause)
+            made = action(owner, r.expects, whole("iso:due") if dated else None, overdue, r.before,
+                          compiled.labels, risk)
+            try:
+                templates[key] = Template(json_text(made))
+            except Untemplatable:
+                templates[key] = None
+        template = templates[key]
+        try:
+            items.append(None if template is None else template.fill((texts.quoted[due],) if dated else ()))
+        except Untemplatable:
+            items.append(None)
+    offsets = actions.offsets.tolist()
+    out: list[bytes | None] = []
+    for g in range(len(offsets) - 1):
+        mine = items[offsets[g]:offsets[g + 1]]
+        out.append(b"[]" if not mine else None if None in mine else b"[" + b",".join(mine) + b"]")
+    return out
+
+
+class _Objects:
+    """The verdict of a case from result objects: `Finding`s by `judge.scalar.finding`, the to-do list by
+    `engine.required_actions` (cases no template serves: rejected rows, a finding whose template cannot be
+    made), and what the templates check their first case against."""
+
+    def __init__(self, version, compiled, p, results, compensation, rejected, as_of, settings, verdict_reading,
+                 texts: Texts) -> None:
+        self.version, self.compiled, self.p, self.results = version, compiled, p, results
+        self.compensation, self.rejected, self.as_of, self.settings = compensation, rejected, as_of, settings
+        self.verdict_reading, self.texts = verdict_reading, texts
+        self.event_index = _event_index(p)
+        self.noted = _noted(version, p, as_of)
+        self.case_ids = p.table.column(CASE_ID).take(p.starts).to_pylist()
+        self.as_of_text = iso(as_of, compiled.calendar.tz)
+        self._same: dict[tuple[int, int], Outcome] = {}  # the outcome of a branch without fields: one for all
+        for r in results:
+            r.fixed = [b.fields is None and b.due is None and not isinstance(b.overdue, np.ndarray)
+                       for b in r.branches]
+
+    def outcome(self, r, number: int, g: int) -> Outcome:
+        """Case g's outcome of rule r, whose branch is `number`."""
+        if r.fixed[number]:
+            key = (id(r), number)
+            known = self._same.get(key)
+            if known is None:
+                known = self._same[key] = _outcome(r, number, g, {}, self.event_index, self.compiled, self.texts)
+            return known
+        return _outcome(r, number, g, columns.case_fields(r.made, number, g), self.event_index, self.compiled,
+                        self.texts)
+
+    def finding_text(self, r, number: int, g: int) -> str:
+        """Case g's finding of rule r as JSON."""
+        return json_text(self.outcome(r, number, g).finding)
+
+    def notes(self, g: int) -> list:
+        return _notes(self.version, self.p, g, self.event_index, self.as_of)
+
+    def line(self, g: int) -> str:
+        """Case g's verdict line."""
+        compiled, version, codes, combos = self.compiled, self.version, *self.compensation
+        outcomes = [self.outcome(r, int(r.chosen[g]), g) for r in self.results]
+        found = [outcome.finding for outcome in outcomes]
+        verdict = Verdict.trusted(
+            case_id=self.case_ids[g], policy=version.id, policy_version=version.version, as_of=self.as_of_text,
+            reading=self.verdict_reading, status=case_status([f.status for f in found]), findings=found,
+            required_actions=required_actions(outcomes, compiled, self.as_of, self.settings.at_risk),
+            compensation=combos[int(codes[g])], notes=self.notes(g) if self.noted[g] else [])
+        return verdict_line(verdict, int(self.rejected[g]))
+
+
+def _outcome(r, branch: int, g: int, fields: dict, event_index: np.ndarray, compiled, texts: Texts) -> Outcome:
     """Case g's finding of one rule (with what its to-do list needs), from its branch and fields."""
     chosen = r.branches[branch]
     evidence = sorted({int(event_index[hit.row[g]]) for hit in fields.get("evidence", ()) if hit.row[g] != NO_INSTANT})
     due = chosen.due[g] if isinstance(chosen.due, np.ndarray) else chosen.due
     overdue = chosen.overdue[g] if isinstance(chosen.overdue, np.ndarray) else chosen.overdue
-    made = finding(r.rule, tz, compiled.labels, chosen.status, fields, chosen.explain, evidence, shown)
+    made = finding(r.rule, compiled.calendar.tz, compiled.labels, chosen.status, fields, chosen.explain, evidence,
+                   texts.iso.__getitem__)
     if chosen.owes is None:  # the instants only serve the to-do list
         return Outcome(made)
     return Outcome(made, chosen.owes, instant(fields.get("trigger_at")), instant(due), bool(overdue), chosen.before)

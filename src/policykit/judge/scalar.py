@@ -144,10 +144,10 @@ def judge(r: Compiled, ctx: Context) -> Outcome:
 
 
 def finding(r: Compiled, tz: dt.tzinfo, labels: dict, status: int, fields: dict, explain,
-            evidence: list[int], shown=None) -> Finding:
+            evidence: list[int], shown=None, view=Shown) -> Finding:
     """A Finding from a branch's status and fields (instants in µs), explained in both languages; every
     backend writes its findings here (`shown`: how an instant in µs reads as ISO 8601, remembered by a caller
-    writing many)."""
+    writing many; `view`: what the explanation reads the fields through, a Shown)."""
     extra = dict(r.kind.constant(r))
     for name in _INSTANTS:
         value = fields.get(name)
@@ -160,15 +160,15 @@ def finding(r: Compiled, tz: dt.tzinfo, labels: dict, status: int, fields: dict,
         extra["evidence"] = evidence
     if fields.get("would_decide"):
         extra["would_decide"] = list(fields["would_decide"])
-    label, clause = _texts(r.rule)
+    label, clause = rule_texts(r.rule)
     return Finding(rule=r.rule.id, kind=r.rule.kind, status=NAMES[status], label=label, clause=clause,
-                   explanation=explain(Shown(fields, labels, tz)), **extra)
+                   explanation=explain(view(fields, labels, tz)), **extra)
 
 
 _TEXTS: dict[int, tuple] = {}
 
 
-def _texts(rule) -> tuple[Text, ClauseRef]:
+def rule_texts(rule) -> tuple[Text, ClauseRef]:
     """A rule's label and clause as result objects, made once per rule (they are immutable)."""
     known = _TEXTS.get(id(rule))
     if known is None or known[0] is not rule:

@@ -148,7 +148,7 @@ class Shown:
 
     def show(self, name: str) -> str | None:
         """An instant field for prose ('-' when absent)."""
-        return say.when(instant(self.fields.get(name)), self.tz)
+        return prose(self.fields.get(name), self.tz)
 
     def missing(self) -> list[str]:
         """What would decide an undetermined finding."""
@@ -163,6 +163,11 @@ def instant(micros: int | None) -> dt.datetime | None:
     if micros is None or micros == NO_INSTANT:
         return None
     return _EPOCH + dt.timedelta(microseconds=int(micros))
+
+
+def prose(micros: int | None, tz: dt.tzinfo) -> str:
+    """An instant in µs as an explanation shows it, local to `tz` ('-' when absent)."""
+    return say.when(instant(micros), tz)
 
 
 def micros(at: dt.datetime) -> int:

@@ -1,0 +1,139 @@
+"""Batch JSONL from templates (policykit.batch.finding_texts, json_template): every line byte for byte
+`Verdict.to_json_line()` of `evaluate()` on the same case, on generated logs of every bundled policy at many
+instants and readings; templates refused (stray markers, a `%` in a label) fall back to the result objects and
+still write the same bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from policykit.batch import verdicts_json
+from policykit.batch.json_template import Instant, Template, TemplateView, Untemplatable, inside, whole
+from policykit.batch.runner import run_batch
+from policykit.case import case_from_data
+from policykit.engine import evaluate
+from policykit.loader import load_policy, policy_file
+from policykit.verdict import json_text
+
+POLICIES = ["harif", "saddad", "green_energy", "khairat_albaha", "suqya"]
+FACTS = ("association_caused_harm", "investigation_minutes_approved")
+
+
+def _cases(table) -> list[dict]:
+    """The log's cases as case data, events in file order (their indices), facts from their first value."""
+    cases: dict[str, dict] = {}
+    for row in table.to_pylist():
+        case = cases.setdefault(row["case_id"], {"case_id": row["case_id"], "events": [], "facts": {}})
+        event = {"type": row["type"], "at": row["at"].isoformat()}
+        event.update({k: row[k] for k in ("channel", "agreed_channel", "outcome") if row.get(k) is not None})
+        case["events"].append(event)
+        for fact in FACTS:
+            if row.get(fact) is not None:
+                case["facts"].setdefault(fact, row[fact])
+    return list(cases.values())
+
+
+def _batch_lines(monkeypatch, log: Path, policy, as_of: str, reading, out: Path) -> tuple[dict[str, str], int]:
+    """Batch's JSONL lines by case id, and how many cases were written from result objects, not templates."""
+    line = verdicts_json._Objects.line
+    objects = []
+
+    def counted(self, g):
+        objects.append(g)
+        return line(self, g)
+
+    monkeypatch.setattr(verdicts_json._Objects, "line", counted)
+    run_batch(log, policy, as_of, reading=reading, out=str(out), workers=1)
+    monkeypatch.undo()
+    lines = out.read_bytes().decode("utf-8").splitlines(keepends=True)
+    return {json.loads(text)["case_id"]: text for text in lines}, len(objects)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(policy=st.sampled_from(POLICIES), seed=st.integers(0, 10**6), events=st.integers(150, 900),
+       as_of=st.datetimes(dt.datetime(2024, 1, 15), dt.datetime(2026, 6, 1)),
+       reading=st.sampled_from([None, "intended", "literal"]), shuffle=st.booleans())
+def test_every_line_is_evaluates_json_line(tmp_path_factory, monkeypatch, loggen, policy, seed, events, as_of,
+                                           reading, shuffle):
+    tmp = tmp_path_factory.mktemp("jsonl")
+    table = loggen.generate(events, policy, seed=seed, shuffle=shuffle)
+    log = tmp / "log.parquet"
+    loggen.write(table, log)
+    when = as_of.replace(microsecond=0).isoformat() + "+03:00"
+    got, objects = _batch_lines(monkeypatch, log, policy, when, reading, tmp / "v.jsonl")
+    loaded = load_policy(policy)
+    cases = _cases(table)
+    assert len(got) == len(cases)
+    for data in cases:
+        expected = evaluate(loaded, case_from_data(data, loaded), when, reading).to_json_line() + "\n"
+        assert got[data["case_id"]] == expected, data["case_id"]
+    assert objects == 0  # every case from templates
+
+
+def _variant(tmp_path: Path, label_en: str, label_ar: str) -> Path:
+    """harif with its first rule's label replaced."""
+    data = yaml.safe_load(Path(policy_file("harif")).read_text(encoding="utf-8"))
+    rules = data["versions"][0]["rules"] if "versions" in data else data["rules"]
+    rules[0]["label"] = {"ar": label_ar, "en": label_en}
+    path = tmp_path / "harif_variant.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("label_en, label_ar, templated", [
+    ("Answer in 15 days: 100% of %s cases %(x)s", "الرد ١٠٠٪ %d", True),  # % is escaped in the format
+    ("A label with a marker \ue000iso:due\ue001 inside", "علامة \ue002prose:due\ue003", False),
+])
+def test_policy_texts_never_break_a_template(tmp_path, monkeypatch, loggen, label_en, label_ar, templated):
+    policy = _variant(tmp_path, label_en, label_ar)
+    log = tmp_path / "log.parquet"
+    loggen.write(loggen.generate(400, "harif", seed=3), log)
+    got, objects = _batch_lines(monkeypatch, log, str(policy), "2025-06-01", None, tmp_path / "fast.jsonl")
+    run_batch(log, str(policy), "2025-06-01", out=str(tmp_path / "slow.jsonl"), workers=1, fast=False)
+    slow = (tmp_path / "slow.jsonl").read_bytes().decode("utf-8").splitlines(keepends=True)
+    assert sorted(got.values()) == sorted(slow) and len(slow) > 20
+    assert (objects == 0) == templated
+
+
+def test_a_template_gives_its_holes_back():
+    template = Template(json_text({"a": whole("x"), "b": f"at {inside('p')} and {inside('p')}", "c": "50%"}))
+    assert template.holes == ("x", "p", "p")
+    assert template.fill((b"[1,2]", b"10:00", b"11:00")) == b'{"a":[1,2],"b":"at 10:00 and 11:00","c":"50%"}'
+    spread = Template(json_text({"f": whole("f"), "g": whole("g")})).spread("f", 2)
+    assert spread.holes == (("f", 0), ("f", 1), "g")
+    assert spread.fill((b"1", b"2", b"3")) == b'{"f":[1,2],"g":3}'
+    assert Template(json_text({"f": whole("f")})).spread("f", 0).fill(()) == b'{"f":[]}'
+
+
+def test_a_marker_that_does_not_come_back_whole_is_refused():
+    with pytest.raises(Untemplatable):
+        Template(json_text({"a": whole("x")[:-1]}))  # cut short, as an explanation slicing a text would
+    with pytest.raises(Untemplatable):
+        Template(json_text({"a": inside("p")[1:]}))
+
+
+def test_an_explanation_reading_an_instant_itself_is_refused():
+    view = TemplateView({"due": Instant("due"), "late": 3}, {}, dt.timezone.utc, set())
+    assert view.late == 3 and view.show("due") == inside("prose:due")
+    with pytest.raises(Untemplatable):
+        view.due  # noqa: B018
+
+
+def test_evidence_of_cases_with_many_events(tmp_path, monkeypatch, loggen):
+    """Event indices too large to pack in one integer: the distinct evidence sets are found row by row."""
+    from policykit.batch import finding_texts
+
+    monkeypatch.setattr(finding_texts, "_PACKED", 1)
+    log = tmp_path / "log.parquet"
+    loggen.write(loggen.generate(600, "harif", seed=11), log)
+    run_batch(log, "harif", "2025-06-01", out=str(tmp_path / "fast.jsonl"), workers=1)
+    run_batch(log, "harif", "2025-06-01", out=str(tmp_path / "slow.jsonl"), workers=1, fast=False)
+    assert (tmp_path / "fast.jsonl").read_bytes() == (tmp_path / "slow.jsonl").read_bytes()
