@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..neutralise import csv_cell
+from . import arrow_np
 from .zone_np import zone_columns
 
 _SECOND = 1_000_000
@@ -41,8 +42,9 @@ def instants_text(column: pa.Array, tz: str) -> pa.Array:
     local = zone_columns(tz).to_local(micros)
     offsets = local - micros
     fraction = local % _SECOND
-    fractions = pc.if_else(pa.array(fraction != 0),
-                           pc.binary_join_element_wise(".", pc.utf8_lpad(pa.array(fraction).cast(pa.string()), 6, "0"),
+    fractions = pc.if_else(arrow_np.array(fraction != 0, pa.bool_()),
+                           pc.binary_join_element_wise(".", pc.utf8_lpad(arrow_np.array(fraction, pa.int64()).cast(
+                               pa.string()), 6, "0"),
                                                        ""), "")
     distinct, index = np.unique(offsets, return_inverse=True)
     zone_text = pa.DictionaryArray.from_arrays(pa.array(index.astype(np.int32)),
@@ -50,7 +52,7 @@ def instants_text(column: pa.Array, tz: str) -> pa.Array:
     text = pc.binary_join_element_wise(_wall_clock(local // _SECOND), fractions, zone_text.cast(pa.string()), "")
     where = np.full(len(column), -1, dtype=np.int64)
     where[rows] = np.arange(len(rows))
-    return text.take(pa.array(np.where(present, where, 0), mask=~present))
+    return text.take(arrow_np.array(np.where(present, where, 0), pa.int64(), mask=~present))
 
 
 def _wall_clock(seconds: np.ndarray) -> pa.Array:
@@ -104,10 +106,10 @@ def rule_columns(findings: pa.Array, rule_ids: list[str], fields: tuple[str, ...
         # each case's row among `mine` (one finding per rule and case): -1 for a case without one
         where = np.full(cases, -1, dtype=np.int64)
         where[parents[mine]] = np.arange(len(mine))
-        taken = pa.array(np.where(where >= 0, where, 0), mask=where < 0)
+        taken = arrow_np.array(np.where(where >= 0, where, 0), pa.int64(), mask=where < 0)
         for name in fields:
             kind = pa.int64() if name == "late_by" else pa.string()
-            out[f"{rule}.{name}"] = texts[name].take(pa.array(mine)).take(taken) if len(mine) else \
+            out[f"{rule}.{name}"] = texts[name].take(arrow_np.indices(mine)).take(taken) if len(mine) else \
                 pa.nulls(cases, kind)
     return out
 
@@ -118,6 +120,6 @@ def actions_text(actions: pa.Array, text) -> pa.Array:
     lengths = pc.list_value_length(actions).fill_null(0).to_numpy(zero_copy_only=False)
     owing = np.flatnonzero(lengths > 0)
     out: list[str | None] = [None] * len(actions)
-    for row, items in zip(owing.tolist(), actions.take(pa.array(owing)).to_pylist()):
+    for row, items in zip(owing.tolist(), actions.take(arrow_np.indices(owing)).to_pylist()):
         out[row] = json.dumps([{k: text(v) for k, v in item.items()} for item in items], ensure_ascii=False)
     return pa.array(out, pa.string())
