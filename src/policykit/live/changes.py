@@ -12,7 +12,10 @@ from .intake import content_id
 if TYPE_CHECKING:
     import numpy as np
 
-CODE_BITS = 20  # a content key packs an instant (µs) and a shape code below 2**CODE_BITS into one int
+# a content key packs an instant (µs) and a shape code below 2**CODE_BITS into one int; instants of the years
+# allowed lie within ±2**53 µs of 1970, so a key fits an int64 and a whole post's are made by numpy at once (a
+# session with more shapes keys the further ones by a tuple)
+CODE_BITS = 10
 CODE_MASK = (1 << CODE_BITS) - 1
 
 
@@ -120,7 +123,7 @@ class PostedChanges(Sequence):
     built when read (a session returns one per event, and most events change nothing)."""
 
     __slots__ = ("case_ids", "keys", "duplicates", "shapes", "changed_at", "_bounds", "_kinds", "_dues", "_said",
-                 "_built", "_taken")
+                 "_built", "_taken", "_changed")
 
     def __init__(self, case_ids: list[str], keys: list, duplicates: list[int], shapes: list) -> None:
         self.case_ids, self.keys, self.duplicates, self.shapes = case_ids, keys, duplicates, shapes
@@ -131,12 +134,14 @@ class PostedChanges(Sequence):
         self._said: list[tuple] = []
         self._built: list[tuple[list[dict], list[dict]]] | None = None
         self._taken: "np.ndarray | None" = None
+        self._changed: list[int] = []  # positions of the events that changed something, ascending
 
     def set_findings(self, positions: list[int], bounds: list[int], kinds: list[int], dues: list,
                      said: list[tuple]) -> None:
         """The findings of the events at `positions` (ascending): event i's are numbers bounds[i]:bounds[i+1] of
         `kinds` (an index in `said`: rule id, from, to, event a new action owes or None) and `dues` (texts)."""
         self.changed_at = dict(zip(positions, range(len(positions))))
+        self._changed = positions
         self._bounds, self._kinds, self._dues, self._said = bounds, kinds, dues, said
 
     def lists(self, number: int) -> tuple[list[dict], list[dict]]:
@@ -187,13 +192,10 @@ class PostedChanges(Sequence):
         return Change(self.case_ids[position], self.keys[position], duplicate, shapes=self.shapes,
                       posted=self if number is not None else None, index=number or 0)
 
-    def changed(self) -> list[Change]:
-        """The Changes with findings (or new actions), in order: only these are built (the collector paused),
-        their findings when read."""
-        case_ids, keys, shapes = self.case_ids, self.keys, self.shapes
-        with collector_paused():
-            return [Change(case_ids[position], keys[position], False, shapes=shapes, posted=self, index=number)
-                    for position, number in self.changed_at.items()]
+    def changed(self) -> "ChangedOnes":
+        """The Changes with findings (or new actions), in order: a read-only sequence, each Change built when
+        read, its findings when those are read."""
+        return ChangedOnes(self)
 
     def __iter__(self) -> Iterator[Change]:
         duplicates = set(self.duplicates)
@@ -205,3 +207,41 @@ class PostedChanges(Sequence):
 
     def __repr__(self) -> str:
         return f"PostedChanges({list(self)!r})"
+
+
+class ChangedOnes(Sequence):
+    """The Changes of a post_many that changed something, in order (PostedChanges.changed): a read-only sequence
+    whose Changes are built when read."""
+
+    __slots__ = ("_posted",)
+
+    def __init__(self, posted: PostedChanges) -> None:
+        self._posted = posted
+
+    def __len__(self) -> int:
+        return len(self._posted._changed)
+
+    def __getitem__(self, number):
+        if isinstance(number, slice):
+            return [self[i] for i in range(*number.indices(len(self)))]
+        positions = self._posted._changed
+        if number < 0:
+            number += len(positions)
+        if not 0 <= number < len(positions):
+            raise IndexError("change index out of range")
+        return self._change(positions[number], number)
+
+    def _change(self, position: int, number: int) -> Change:
+        posted = self._posted  # a change is never a duplicate: a duplicate changes nothing
+        return Change(posted.case_ids[position], posted.keys[position], False, shapes=posted.shapes, posted=posted,
+                      index=number)
+
+    def __iter__(self) -> Iterator[Change]:
+        for number, position in enumerate(self._posted._changed):
+            yield self._change(position, number)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"ChangedOnes({list(self)!r})"

@@ -15,6 +15,7 @@ from ..judge.compiled import compile_policy
 from ..timeparse import MAX_YEAR, MIN_YEAR, iso
 from ..verdict import Verdict
 from .book import CaseBook
+from .bulk import read_post
 from .changes import CODE_BITS, CODE_MASK, Change, PostedChanges
 from .intake import Shape, content_id, micros
 from .store import stored_rows
@@ -103,34 +104,20 @@ class LiveSession(SessionCore):
     # --- feeding --------------------------------------------------------------------------------------------
 
     def _post_many(self, items: Iterable[tuple]) -> "PostedChanges":
-        """Check and take each event in one pass; if one is bad, what the pass took is undone before it raises.
-        The common event (a known shape, an ISO 8601 instant) is read inline; any other goes through
-        Intake.check, which says what is wrong.  The Changes are built when read (PostedChanges)."""
-        book, store, intake, tz = self.book, self.store, self.intake, self.tz
-        index, ids_of, closed = book.index, book.ids, self._closed
-        check, facts_of, shapes, code_of = intake.check, intake.facts, intake._shapes, self._code
-        shapes_of = self.shapes
-        bare = self._bare
-        fromisoformat, low, high, epoch, one_us = dt.datetime.fromisoformat, MIN_YEAR, MAX_YEAR, _EPOCH, _US
-        surely_low, surely_high = _SURELY_IN_RANGE
-        case_ids: list[str] = []
-        keys: list = []
-        duplicates: list[int] = []
-        rows: list[int] = []
-        codes: list[int] = []
-        ats: list[int] = []
-        facts_taken: list[tuple[str, dict]] = []
-        reopened: list[str] = []
+        """Check and take the events; if one is bad, what was taken is undone before it raises.  A post whose
+        events are all of the common form (live.bulk) is read as columns at once; any other is read one event
+        at a time (_take_each).  The Changes are built when read (PostedChanges)."""
+        items = items if type(items) is list else list(items)
+        book, store = self.book, self.store
+        ids_of, closed, shapes_of = book.ids, self._closed, self.shapes
+        taken = _Taken()
         opened_from, clock = len(book.case_of), (self.now, self.now_us)  # a reopened case may move the clock
-        # the clock as each event finds it (None: none yet, the first event sets it), and how far past it an
-        # event may lie
-        latest, lead = (self.now_us if self.clock_started else None), self._lead_us
-        guarded = self.clock_guarded
 
         def undo() -> None:
             """Leave memory as it was before this call: ids, rows opened (reopened cases too), clock."""
-            repeated = set(duplicates)
-            taken_keys = [key for i, key in enumerate(keys) if i not in repeated]
+            repeated = set(taken.duplicates)
+            taken_keys = [key for i, key in enumerate(taken.keys) if i not in repeated]
+            rows = taken.rows.tolist() if isinstance(taken.rows, np.ndarray) else taken.rows
             for row, key in zip(rows, taken_keys):
                 if row < opened_from:
                     del ids_of[row][key]
@@ -138,91 +125,19 @@ class LiveSession(SessionCore):
             self.now, self.now_us = clock
 
         try:
-            for item in items:
-                if len(item) == 2:
-                    case_id, event = item
-                    facts = None
-                else:
-                    case_id, event, facts = item
-                if type(case_id) is not str:
-                    case_id = str(case_id)
-                shape = instant = given = None
-                if type(event) is dict:
-                    kind, at = event.get("type"), event.get("at")
-                    try:
-                        if len(event) == 2:  # a type and an instant: most events
-                            shape = bare.get(kind)
-                            if shape is None:
-                                shape = shapes.get((kind, ()))
-                                if shape is not None:
-                                    bare[kind] = shape
-                        else:
-                            # the type and instant first, then attributes, as most posts give them: found only
-                            # if the first two keys are those (no shape's attributes hold a type, instant or id)
-                            shape = shapes.get((kind, tuple(event.items())[2:]))
-                            if shape is None:
-                                rest = event.copy()  # the attributes in posted order, as Intake keys its shapes
-                                rest.pop("type", None)
-                                rest.pop("at", None)
-                                given = rest.pop("id", None)
-                                shape = shapes.get((kind, tuple(rest.items())))
-                    except TypeError:  # an unhashable value: Intake.check explains
-                        shape = None
-                    if shape is not None and type(at) is str:
-                        try:
-                            instant = fromisoformat(at)
-                        except ValueError:
-                            instant = None
-                if instant is not None:
-                    if instant.tzinfo is None:
-                        instant = instant.replace(tzinfo=tz)
-                    at_us = (instant - epoch) // one_us
-                    # surely inside the years allowed (offsets are under a day), else their exact test
-                    if not surely_low < at_us < surely_high and not low <= instant.year <= high:
-                        instant = None
-                if instant is None:
-                    kind, instant, _, shape = check(case_id, event)
-                    at_us = (instant - epoch) // one_us
-                    given = event.get("id")
-                code = shape.code or code_of(shape)
-                event_id = str(given) if given else None
-                if event_id is None or (len(event_id) == 24 and event_id == content_id(kind, at_us, shape.shown)):
-                    # known by its content (also when its own content id is posted as its id): one int, which
-                    # the garbage collector need not track, unlike a tuple
-                    event_id = (at_us << CODE_BITS) | code if code <= CODE_MASK else (kind, at_us, shape.shown)
-                if facts:
-                    facts = facts_of(case_id, facts)
-                row = index.get(case_id)
-                if row is None:
-                    row = self._open(case_id, closed, reopened)
-                    if latest is not None and self.now_us > latest:  # a reopened case's history
-                        latest = self.now_us
-                ids = ids_of[row]
-                if event_id in ids:
-                    case_ids.append(case_id)
-                    keys.append(event_id)
-                    duplicates.append(len(keys) - 1)
-                    continue
-                if latest is None or at_us > latest:
-                    if guarded and latest is not None and at_us - latest > lead:
-                        raise self._too_far_ahead(case_id, instant, epoch + dt.timedelta(microseconds=latest))
-                    latest = at_us
-                case_ids.append(case_id)
-                keys.append(event_id)
-                ids[event_id] = None
-                if facts:
-                    facts_taken.append((case_id, facts))
-                rows.append(row)
-                codes.append(code)
-                ats.append(at_us)
-            if rows:
-                row_numbers = np.array(rows, dtype=np.int64)
+            if not self._take_columns(items, taken, opened_from):
+                self._take_each(items, taken)
+            row_numbers = np.asarray(taken.rows, dtype=np.int64)
+            if len(row_numbers):
                 self._check_sizes(row_numbers)
         except BaseException:
             undo()
             raise
+        case_ids, keys, duplicates, facts_taken, reopened = (taken.case_ids, taken.keys, taken.duplicates,
+                                                             taken.facts, taken.reopened)
+        rows = len(row_numbers)
         changes = PostedChanges(case_ids, keys, duplicates, shapes_of)
-        instants, shape_codes = np.array(ats, dtype=np.int64), np.array(codes, dtype=np.int32)
+        instants, shape_codes = np.asarray(taken.ats, dtype=np.int64), np.asarray(taken.codes, dtype=np.int32)
         try:
             with self._transaction():  # stored first: memory takes the events only once they are acknowledged
                 for case_id in reopened:
@@ -232,8 +147,8 @@ class LiveSession(SessionCore):
                 if rows and store.path is not None:
                     kinds, texts = self._shape_columns()
                     if duplicates:
-                        taken = changes.taken()
-                        stored_cases, stored_keys = [case_ids[i] for i in taken], [keys[i] for i in taken]
+                        kept = changes.taken()
+                        stored_cases, stored_keys = [case_ids[i] for i in kept], [keys[i] for i in kept]
                     else:
                         stored_cases, stored_keys = case_ids, keys
                     store.add_columns(stored_cases, stored_keys, kinds[shape_codes].tolist(), instants.tobytes(),
@@ -249,6 +164,165 @@ class LiveSession(SessionCore):
             self._judge_posted(row_numbers, shape_codes, instants, changes)
             self.clock_started = True
         return changes
+
+    def _take_columns(self, items: list, taken: "_Taken", opened_from: int) -> bool:
+        """Take a post read as columns (live.bulk) into `taken`; False, with nothing taken, when it is not one
+        (then _take_each reads it): an event not of the common form, a reopened case, an event repeated within
+        the post.  Raises as _take_each would (the caller undoes what was taken)."""
+        read = read_post(items, self.intake, self._bare, self._code, self.zone)
+        if read is None or read.max_code > CODE_MASK:
+            return False
+        book, closed = self.book, self._closed
+        index, ids_of = book.index, book.ids
+        case_ids, count = read.case_ids, len(read.case_ids)
+        # known by their content: one int each, (instant << CODE_BITS) | shape code, as _take_each makes them
+        keys: list = ((read.ats << CODE_BITS) | read.codes).tolist()
+        for position, event_id in read.named:
+            keys[position] = event_id
+        rows = list(map(index.get, case_ids))
+        if None in rows:
+            new = [position for position, row in enumerate(rows) if row is None]
+            if closed and not closed.isdisjoint([case_ids[position] for position in new]):
+                return False  # a closed case comes back with its history: read one event at a time
+            opened = {}
+            for position in new:
+                case_id = case_ids[position]
+                row = opened.get(case_id)
+                if row is None:
+                    row = opened[case_id] = book.open(case_id)
+                rows[position] = row
+        held = list(map(ids_of.__getitem__, rows))
+        repeated = list(map(dict.__contains__, held, keys))  # acknowledged before this post
+        duplicates = [position for position, known in enumerate(repeated) if known] if any(repeated) else []
+        row_numbers, ats, codes = np.array(rows, dtype=np.int64), read.ats, read.codes
+        kept_at = None
+        if duplicates:
+            kept = np.ones(count, dtype=bool)
+            kept[duplicates] = False
+            kept_at = np.flatnonzero(kept)
+            held, keys_kept = [held[i] for i in kept_at.tolist()], [keys[i] for i in kept_at.tolist()]
+            row_numbers, ats, codes = row_numbers[kept], ats[kept], codes[kept]
+        else:
+            keys_kept = keys
+        touched = list({id(ids): ids for ids in held}.values())
+        before = sum(map(len, touched))
+        for ids, key in zip(held, keys_kept):
+            ids[key] = None
+        if sum(map(len, touched)) - before != len(keys_kept):  # an event repeated within the post
+            for ids, key in zip(held, keys_kept):
+                ids.pop(key, None)
+            book.forget(opened_from)
+            return False
+        taken.case_ids, taken.keys, taken.duplicates = list(case_ids), keys, duplicates
+        taken.rows, taken.codes, taken.ats = row_numbers, codes, ats
+        self._guard_clock(ats, case_ids if kept_at is None else [case_ids[i] for i in kept_at.tolist()])
+        return True
+
+    def _guard_clock(self, ats: np.ndarray, case_ids: list[str]) -> None:
+        """Refuse the first event (of those taken, in order) more than the tolerance past the clock it finds."""
+        if not self.clock_guarded or not len(ats) or self._lead_us >= 1 << 62:  # no instant allowed is that far
+            return
+        found = np.maximum.accumulate(np.concatenate([[self.now_us], ats]))[:-1]
+        over = np.flatnonzero(ats - found > self._lead_us)
+        if len(over):
+            first = int(over[0])
+            raise self._too_far_ahead(case_ids[first], _EPOCH + dt.timedelta(microseconds=int(ats[first])),
+                                      _EPOCH + dt.timedelta(microseconds=int(found[first])))
+
+    def _take_each(self, items: list, taken: "_Taken") -> None:
+        """Check and take each event in turn (into `taken`; the caller undoes it if this raises).  The common
+        event (a known shape, an ISO 8601 instant) is read inline; any other goes through Intake.check, which
+        says what is wrong."""
+        book, intake, tz = self.book, self.intake, self.tz
+        index, ids_of, closed = book.index, book.ids, self._closed
+        check, facts_of, shapes, code_of = intake.check, intake.facts, intake._shapes, self._code
+        bare = self._bare
+        fromisoformat, low, high, epoch, one_us = dt.datetime.fromisoformat, MIN_YEAR, MAX_YEAR, _EPOCH, _US
+        surely_low, surely_high = _SURELY_IN_RANGE
+        case_ids, keys, duplicates, rows, codes, ats = (taken.case_ids, taken.keys, taken.duplicates, taken.rows,
+                                                        taken.codes, taken.ats)
+        facts_taken, reopened = taken.facts, taken.reopened
+        # the clock as each event finds it (None: none yet, the first event sets it), and how far past it an
+        # event may lie
+        latest, lead = (self.now_us if self.clock_started else None), self._lead_us
+        guarded = self.clock_guarded
+        for item in items:
+            if len(item) == 2:
+                case_id, event = item
+                facts = None
+            else:
+                case_id, event, facts = item
+            if type(case_id) is not str:
+                case_id = str(case_id)
+            shape = instant = given = None
+            if type(event) is dict:
+                kind, at = event.get("type"), event.get("at")
+                try:
+                    if len(event) == 2:  # a type and an instant: most events
+                        shape = bare.get(kind)
+                        if shape is None:
+                            shape = shapes.get((kind, ()))
+                            if shape is not None:
+                                bare[kind] = shape
+                    else:
+                        # the type and instant first, then attributes, as most posts give them: found only
+                        # if the first two keys are those (no shape's attributes hold a type, instant or id)
+                        shape = shapes.get((kind, tuple(event.items())[2:]))
+                        if shape is None:
+                            rest = event.copy()  # the attributes in posted order, as Intake keys its shapes
+                            rest.pop("type", None)
+                            rest.pop("at", None)
+                            given = rest.pop("id", None)
+                            shape = shapes.get((kind, tuple(rest.items())))
+                except TypeError:  # an unhashable value: Intake.check explains
+                    shape = None
+                if shape is not None and type(at) is str:
+                    try:
+                        instant = fromisoformat(at)
+                    except ValueError:
+                        instant = None
+            if instant is not None:
+                if instant.tzinfo is None:
+                    instant = instant.replace(tzinfo=tz)
+                at_us = (instant - epoch) // one_us
+                # surely inside the years allowed (offsets are under a day), else their exact test
+                if not surely_low < at_us < surely_high and not low <= instant.year <= high:
+                    instant = None
+            if instant is None:
+                kind, instant, _, shape = check(case_id, event)
+                at_us = (instant - epoch) // one_us
+                given = event.get("id")
+            code = shape.code or code_of(shape)
+            event_id = str(given) if given else None
+            if event_id is None or (len(event_id) == 24 and event_id == content_id(kind, at_us, shape.shown)):
+                # known by its content (also when its own content id is posted as its id): one int, which
+                # the garbage collector need not track, unlike a tuple
+                event_id = (at_us << CODE_BITS) | code if code <= CODE_MASK else (kind, at_us, shape.shown)
+            if facts:
+                facts = facts_of(case_id, facts)
+            row = index.get(case_id)
+            if row is None:
+                row = self._open(case_id, closed, reopened)
+                if latest is not None and self.now_us > latest:  # a reopened case's history
+                    latest = self.now_us
+            ids = ids_of[row]
+            if event_id in ids:
+                case_ids.append(case_id)
+                keys.append(event_id)
+                duplicates.append(len(keys) - 1)
+                continue
+            if latest is None or at_us > latest:
+                if guarded and latest is not None and at_us - latest > lead:
+                    raise self._too_far_ahead(case_id, instant, epoch + dt.timedelta(microseconds=latest))
+                latest = at_us
+            case_ids.append(case_id)
+            keys.append(event_id)
+            ids[event_id] = None
+            if facts:
+                facts_taken.append((case_id, facts))
+            rows.append(row)
+            codes.append(code)
+            ats.append(at_us)
 
     def _check_sizes(self, rows: np.ndarray) -> None:
         """Refuse a post that would give a case more events than the limit (one count per case touched)."""
@@ -631,6 +705,19 @@ class LiveSession(SessionCore):
         for case_id, fact, value in self.store.load_facts():
             if case_id in book.index:
                 book.facts.setdefault(case_id, {})[fact] = value
+
+
+class _Taken:
+    """What a post_many takes, before it is stored: per event posted its case id and key, the positions of the
+    duplicates, and per event taken its row, shape code and instant (lists or arrays); facts and reopened cases."""
+
+    __slots__ = ("case_ids", "keys", "duplicates", "rows", "codes", "ats", "facts", "reopened")
+
+    def __init__(self) -> None:
+        self.case_ids, self.keys, self.duplicates = [], [], []
+        self.rows, self.codes, self.ats = [], [], []
+        self.facts: list[tuple[str, dict]] = []
+        self.reopened: list[str] = []
 
 
 class HeldCase:
