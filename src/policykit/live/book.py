@@ -82,8 +82,9 @@ class CaseBook:
 
     def _grow_rows(self, capacity: int) -> None:
         def grown(array: np.ndarray, fill) -> np.ndarray:
-            bigger = np.full((capacity,) + array.shape[1:], fill, dtype=array.dtype)
+            bigger = np.empty((capacity,) + array.shape[1:], dtype=array.dtype)  # each cell written once
             bigger[:len(array)] = array
+            bigger[len(array):] = fill
             return bigger
         self.shapes, self.ats = grown(self.shapes, 0), grown(self.ats, 0)
         self.status, self.due = grown(self.status, NONE), grown(self.due, NO_DUE)

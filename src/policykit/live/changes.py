@@ -122,27 +122,35 @@ class PostedChanges(Sequence):
     """What a post_many changed, one Change per event posted, in order: a read-only sequence whose Changes are
     built when read (a session returns one per event, and most events change nothing)."""
 
-    __slots__ = ("case_ids", "keys", "duplicates", "shapes", "changed_at", "_bounds", "_kinds", "_dues", "_said",
-                 "_built", "_taken", "_changed")
+    __slots__ = ("case_ids", "keys", "duplicates", "shapes", "_changed_at", "_changed", "_first", "_kinds",
+                 "_due_at", "_due_texts", "_said", "_built", "_taken")
 
     def __init__(self, case_ids: list[str], keys: list, duplicates: list[int], shapes: list) -> None:
         self.case_ids, self.keys, self.duplicates, self.shapes = case_ids, keys, duplicates, shapes
-        self.changed_at: dict[int, int] = {}  # position of an event that changed something: its number among them
-        self._bounds: list[int] = [0]
-        self._kinds: list[int] = []
-        self._dues: list[str | None] = []
+        self._changed_at: dict[int, int] | None = None
+        self._changed: "np.ndarray | list[int]" = []  # positions of the events that changed something, ascending
+        self._first = self._kinds = self._due_at = None
+        self._due_texts: list[str | None] = []
         self._said: list[tuple] = []
         self._built: list[tuple[list[dict], list[dict]]] | None = None
         self._taken: "np.ndarray | None" = None
-        self._changed: list[int] = []  # positions of the events that changed something, ascending
 
-    def set_findings(self, positions: list[int], bounds: list[int], kinds: list[int], dues: list,
-                     said: list[tuple]) -> None:
-        """The findings of the events at `positions` (ascending): event i's are numbers bounds[i]:bounds[i+1] of
-        `kinds` (an index in `said`: rule id, from, to, event a new action owes or None) and `dues` (texts)."""
-        self.changed_at = dict(zip(positions, range(len(positions))))
-        self._changed = positions
-        self._bounds, self._kinds, self._dues, self._said = bounds, kinds, dues, said
+    def set_findings(self, positions: "np.ndarray", first: "np.ndarray", kinds: "np.ndarray", due_at: "np.ndarray",
+                     due_texts: list, said: list[tuple]) -> None:
+        """The findings of the events at `positions` (ascending): event i's are numbers first[i]:first[i+1] (the
+        last's run to the end) of `kinds` (an index in `said`: rule id, from, to, event a new action owes or None)
+        and `due_at` (an index in `due_texts`).  Kept as arrays: the lists are made when a reader asks."""
+        self._changed, self._first, self._kinds, self._due_at = positions, first, kinds, due_at
+        self._due_texts, self._said = due_texts, said
+        self._changed_at = None
+
+    @property
+    def changed_at(self) -> dict[int, int]:
+        """Position of each event that changed something: its number among them."""
+        if self._changed_at is None:
+            positions = self._changed.tolist() if not isinstance(self._changed, list) else self._changed
+            self._changed_at = dict(zip(positions, range(len(positions))))
+        return self._changed_at
 
     def lists(self, number: int) -> tuple[list[dict], list[dict]]:
         """(findings, new actions) of the `number`th event that changed something, in rule order.  The first read
@@ -154,7 +162,12 @@ class PostedChanges(Sequence):
         return self._built[number]
 
     def _build(self) -> list[tuple[list[dict], list[dict]]]:
-        said, kinds, dues, bounds, built = self._said, self._kinds, self._dues, self._bounds, []
+        said, built = self._said, []
+        if self._kinds is None:
+            return built
+        kinds, bounds = self._kinds.tolist(), self._first.tolist() + [len(self._kinds)]
+        texts = self._due_texts
+        dues = [texts[at] for at in self._due_at.tolist()]
         for begin, end in zip(bounds, bounds[1:]):
             findings, actions = [], []
             for kind, due in zip(kinds[begin:end], dues[begin:end]):
@@ -229,7 +242,7 @@ class ChangedOnes(Sequence):
             number += len(positions)
         if not 0 <= number < len(positions):
             raise IndexError("change index out of range")
-        return self._change(positions[number], number)
+        return self._change(int(positions[number]), number)
 
     def _change(self, position: int, number: int) -> Change:
         posted = self._posted  # a change is never a duplicate: a duplicate changes nothing
@@ -237,7 +250,8 @@ class ChangedOnes(Sequence):
                       index=number)
 
     def __iter__(self) -> Iterator[Change]:
-        for number, position in enumerate(self._posted._changed):
+        positions = self._posted._changed
+        for number, position in enumerate(positions if isinstance(positions, list) else positions.tolist()):
             yield self._change(position, number)
 
     def __eq__(self, other: object) -> bool:

@@ -416,17 +416,17 @@ class LiveSession(SessionCore):
         if not found:
             return
         positions, rules, befores, statuses, dues = (np.concatenate(column) for column in zip(*found))
-        order = np.lexsort((rules, positions))
+        if not len(positions):
+            return
+        order = np.argsort(positions * len(self.rule_ids) + rules, kind="stable")  # by event, then rule
         items = changes.taken()[positions[order]] if changes.duplicates else positions[order]
         # one number per (rule, from, to), read in a table of what its finding says and the action it owes
         kinds = (rules[order].astype(np.int64) * len(STATUS) + befores[order]) * len(STATUS) + statuses[order]
-        said = self._said()
         moments, where = np.unique(dues[order], return_inverse=True)  # each due written once
         texts, text_of = self._due_strings, self._due_string
-        due_texts = np.array([None if due == NO_DUE else texts.get(due) or text_of(due) for due in moments.tolist()],
-                             dtype=object)[where].tolist()
-        changed, first = np.unique(items, return_index=True)  # items ascending: each event's first finding
-        changes.set_findings(changed.tolist(), first.tolist() + [len(items)], kinds.tolist(), due_texts, said)
+        due_texts = [None if due == NO_DUE else texts.get(due) or text_of(due) for due in moments.tolist()]
+        first = np.flatnonzero(np.concatenate([[True], items[1:] != items[:-1]]))  # each event's first finding
+        changes.set_findings(items[first], first, kinds, where, due_texts, self._said())
 
     def _said(self) -> list[tuple]:
         """Per (rule, from, to) number: the rule id, the two status names and the event a new action owes (a
