@@ -478,7 +478,7 @@ class LiveSession(SessionCore):
                     some = np.flatnonzero(wanted[at, rule])
                     if len(some) == len(at):
                         status[at, rule], due[at, rule] = judge(part)
-                    elif len(some) * 4 > len(at):  # the whole block, whose matches the rules share, is cheaper
+                    elif len(some) * 2 > len(at):  # most rows: the whole block (matches shared) is cheaper
                         judged, dues = judge(part)
                         status[at[some], rule], due[at[some], rule] = judged[some], dues[some]
                     elif len(some):
