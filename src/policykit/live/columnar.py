@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from itertools import repeat
+from operator import itemgetter
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -179,22 +181,19 @@ class LiveSession(SessionCore):
         keys: list = ((read.ats << CODE_BITS) | read.codes).tolist()
         for position, event_id in read.named:
             keys[position] = event_id
-        rows = list(map(index.get, case_ids))
-        if None in rows:
-            new = [position for position, row in enumerate(rows) if row is None]
-            if closed and not closed.isdisjoint([case_ids[position] for position in new]):
+        row_numbers = np.fromiter(map(index.get, case_ids, repeat(-1)), dtype=np.int64, count=count)
+        if row_numbers.min() < 0:
+            new = np.flatnonzero(row_numbers < 0).tolist()
+            new_ids = itemgetter(*new)(case_ids) if len(new) > 1 else (case_ids[new[0]],)
+            opening = list(dict.fromkeys(new_ids))  # in the order they first appear, as _take_each opens them
+            if closed and not closed.isdisjoint(opening):
                 return False  # a closed case comes back with its history: read one event at a time
-            opened = {}
-            for position in new:
-                case_id = case_ids[position]
-                row = opened.get(case_id)
-                if row is None:
-                    row = opened[case_id] = book.open(case_id)
-                rows[position] = row
-        held = list(map(ids_of.__getitem__, rows))
+            book.open_many(opening)
+            row_numbers[new] = np.fromiter(map(index.__getitem__, new_ids), dtype=np.int64, count=len(new))
+        held = list(map(ids_of.__getitem__, row_numbers.tolist()))
         repeated = list(map(dict.__contains__, held, keys))  # acknowledged before this post
         duplicates = [position for position, known in enumerate(repeated) if known] if any(repeated) else []
-        row_numbers, ats, codes = np.array(rows, dtype=np.int64), read.ats, read.codes
+        ats, codes = read.ats, read.codes
         kept_at = None
         if duplicates:
             kept = np.ones(count, dtype=bool)
