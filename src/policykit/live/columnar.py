@@ -375,34 +375,34 @@ class LiveSession(SessionCore):
         if len(stale):
             book.stale[rows[stale]] = False
         status, due = self._judge(rows, arrivals + 1, now_after, None, affected)
-        found: list[tuple[np.ndarray, ...]] = []
-        for rule in range(len(self.rule_ids)):
-            chosen = by_row[affected[by_row, rule]]  # still grouped by case, in arrival order
-            if len(chosen):
-                found.append(self._changes_of_rule(rule, chosen, rows[chosen], status[chosen, rule],
-                                                   due[chosen, rule]))
-        self._report(found, changes)
+        self._report([self._changes(rows, by_row, affected, status, due)], changes)
         if len(now_after):
             self._set_clock(int(now_after[-1]))
 
-    def _changes_of_rule(self, rule: int, positions: np.ndarray, rows: np.ndarray, status: np.ndarray,
-                         due: np.ndarray) -> tuple[np.ndarray, ...]:
-        """For one rule, the events (grouped by case, in arrival order) whose judgement differs from the one
-        before it on the same case."""
+    def _changes(self, rows: np.ndarray, by_row: np.ndarray, affected: np.ndarray, status: np.ndarray,
+                 due: np.ndarray) -> tuple[np.ndarray, ...]:
+        """For every rule at once, the events whose judgement of it differs from the one before it on the same
+        case (each rule's affected events taken grouped by case, in arrival order); the last one kept per case."""
         book = self.book
-        first = np.ones(len(rows), dtype=bool)
-        first[1:] = rows[1:] != rows[:-1]
-        last = np.ones(len(rows), dtype=bool)
+        rule, at = np.nonzero(affected[by_row].T)  # rule by rule, each one's events in by_row's order
+        positions = by_row[at]
+        held, judged, dues = rows[positions], status[positions, rule], due[positions, rule]
+        first = np.ones(len(held), dtype=bool)
+        first[1:] = (held[1:] != held[:-1]) | (rule[1:] != rule[:-1])
+        last = np.ones(len(held), dtype=bool)
         last[:-1] = first[1:]
-        before_status = np.where(first, book.status[rows, rule], np.roll(status, 1))
-        before_due = np.where(first, book.due[rows, rule], np.roll(due, 1))
-        book.status[rows[last], rule] = status[last]
-        book.due[rows[last], rule] = due[last]
-        self._await(rows, rule, status, due)
-        changed = ~((before_status == status) & (before_due == due)) & ~((before_status == NONE) &
-                                                                           (status == NOT_APPLICABLE))
-        where = np.nonzero(changed)[0]
-        return (positions[where], np.full(len(where), rule), before_status[where], status[where], due[where])
+        before_status, before_due = book.status[held, rule], book.due[held, rule]
+        before_status[1:] = np.where(first[1:], before_status[1:], judged[:-1])  # else: the same case's previous
+        before_due[1:] = np.where(first[1:], before_due[1:], dues[:-1])
+        book.status[held[last], rule[last]] = judged[last]
+        book.due[held[last], rule[last]] = dues[last]
+        waiting = (judged == PENDING) & (dues != NO_DUE)
+        if waiting.any():  # remembered for advance() to re-judge once the due passes
+            self._dues.append((dues[waiting], held[waiting], rule[waiting]))
+        changed = ~((before_status == judged) & (before_due == dues)) & ~((before_status == NONE) &
+                                                                          (judged == NOT_APPLICABLE))
+        where = np.flatnonzero(changed)
+        return positions[where], rule[where], before_status[where], judged[where], dues[where]
 
     def _await(self, rows: np.ndarray, rule: int, status: np.ndarray, due: np.ndarray) -> None:
         """Remember the pending judgements with a due, for advance() to re-judge once it passes."""
