@@ -203,7 +203,7 @@ class LiveSession(SessionCore):
             row_numbers, ats, codes = row_numbers[kept], ats[kept], codes[kept]
         else:
             keys_kept = keys
-        touched = list({id(ids): ids for ids in held}.values())
+        touched = list(map(ids_of.__getitem__, np.unique(row_numbers).tolist()))
         before = sum(map(len, touched))
         for ids, key in zip(held, keys_kept):
             ids[key] = None
