@@ -143,7 +143,8 @@ def test_common_posts_are_read_as_columns_and_others_one_event_at_a_time(monkeyp
     monkeypatch.setattr(LiveSession, "_take_each", each)
     session.post_many(_common(20))
     session.post_many([(case_id, dict(event, id=f"e{n}")) for n, (case_id, event) in enumerate(_common(6, 3))])
-    session.post_many(_common(20))  # every one acknowledged already: duplicates, read as columns
+    again = session.post_many(_common(20))  # every one acknowledged already: duplicates, read as columns
+    assert all(change.duplicate for change in again) and len(again.changed()) == 0
     assert taken_each == []
     with_facts = {"association_caused_harm": True}
     session.post_many([("C1", {"type": "request_completed", "at": "2025-03-04T09:00"}, with_facts)])
@@ -167,3 +168,17 @@ def test_an_event_too_far_ahead_is_refused_alike_read_as_columns_or_one_by_one()
         assert session.open_cases == 0 and session.now == dt.datetime(2025, 3, 1, 9, tzinfo=dt.timezone.utc)
         errors.append(str(info.value))
     assert errors[0] == errors[1]
+
+
+@pytest.mark.parametrize("size", [3, 300])  # small posts and large ones keep their acknowledged ids alike
+def test_a_post_sent_again_is_all_duplicates_and_a_larger_one_takes_only_the_new(size):
+    session = LiveSession("harif", now="2025-03-01")
+    events = [(f"C{n % 7}", {"type": "request_completed", "at": f"2025-03-02T09:00:{n % 60:02d}+03:00",
+                             "id": f"e{n}"} if n % 2 else
+               {"type": "data_verified", "at": f"2025-03-02T10:{n % 60:02d}:{n // 60:02d}+03:00"}) for n in range(size)]
+    first = [change.duplicate for change in session.post_many(events)]
+    assert first == [False] * size
+    assert [change.duplicate for change in session.post_many(events)] == [True] * size
+    more = events + [("C0", {"type": "applicant_informed", "at": "2025-03-03T09:00:00+03:00"})]
+    assert [change.duplicate for change in session.post_many(more)] == [True] * size + [False]
+    assert sum(len(session.cases[case_id].events) for case_id in session.cases) == size + 1

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from itertools import repeat
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import is_, is_not, itemgetter
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -191,27 +191,29 @@ class LiveSession(SessionCore):
             book.open_many(opening)
             row_numbers[new] = np.fromiter(map(index.__getitem__, new_ids), dtype=np.int64, count=len(new))
         held = list(map(ids_of.__getitem__, row_numbers.tolist()))
-        repeated = list(map(dict.__contains__, held, keys))  # acknowledged before this post
-        duplicates = [position for position, known in enumerate(repeated) if known] if any(repeated) else []
+        # every key taken in at once, with this post's own mark as its value: setdefault gives back another
+        # value (None, or an earlier post's mark) for an event acknowledged before; an event repeated within the
+        # post shows as the dicts growing by fewer keys than were new
+        mark, touched = object(), list(map(ids_of.__getitem__, np.unique(row_numbers).tolist()))
+        before = sum(map(len, touched))
+        found = list(map(dict.setdefault, held, keys, repeat(mark)))
+        duplicates = list(compress(range(count), map(is_not, found, repeat(mark))))
+        if sum(map(len, touched)) - before != count - len(duplicates):  # repeated within: read one by one
+            for i in compress(range(count), map(is_, found, repeat(mark))):
+                held[i].pop(keys[i], None)
+            book.forget(opened_from)
+            return False
+        if count < 256:  # a small post does not keep its mark alive (a large one's costs nothing per event)
+            for ids, key in zip(held, keys):
+                if ids[key] is mark:
+                    ids[key] = None
         ats, codes = read.ats, read.codes
         kept_at = None
         if duplicates:
             kept = np.ones(count, dtype=bool)
             kept[duplicates] = False
             kept_at = np.flatnonzero(kept)
-            held, keys_kept = [held[i] for i in kept_at.tolist()], [keys[i] for i in kept_at.tolist()]
             row_numbers, ats, codes = row_numbers[kept], ats[kept], codes[kept]
-        else:
-            keys_kept = keys
-        touched = list(map(ids_of.__getitem__, np.unique(row_numbers).tolist()))
-        before = sum(map(len, touched))
-        for ids, key in zip(held, keys_kept):
-            ids[key] = None
-        if sum(map(len, touched)) - before != len(keys_kept):  # an event repeated within the post
-            for ids, key in zip(held, keys_kept):
-                ids.pop(key, None)
-            book.forget(opened_from)
-            return False
         taken.case_ids, taken.keys, taken.duplicates = list(case_ids), keys, duplicates
         taken.rows, taken.codes, taken.ats = row_numbers, codes, ats
         self._guard_clock(ats, case_ids if kept_at is None else [case_ids[i] for i in kept_at.tolist()])
