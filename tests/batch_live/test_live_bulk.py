@@ -15,6 +15,7 @@ from policykit.batch.zone_np import zone_columns
 from policykit.diagnostics import PolicykitError
 from policykit.live import LiveSession
 from policykit.live.changes import CODE_BITS, CODE_MASK
+from policykit.live.bulk import _instant as one_by_one  # fromisoformat, in the years allowed
 from policykit.live.instants import iso_micros
 from policykit.loader import load_policy
 from policykit.timeparse import MAX_YEAR, MIN_YEAR, zone
@@ -39,18 +40,6 @@ FORMS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%SZ"
          "%Y-%m-%d %H:%M:%S", "%Y%m%d"]
 
 
-def _by_fromisoformat(text: str, tz) -> int | None:
-    """What the one-event-at-a-time reading makes of a text: UTC µs, or None when only the case loader can tell."""
-    try:
-        instant = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if not MIN_YEAR <= instant.year <= MAX_YEAR:
-        return None
-    instant = instant if instant.tzinfo else instant.replace(tzinfo=tz)
-    return (instant - _EPOCH) // dt.timedelta(microseconds=1)
-
-
 @st.composite
 def _texts(draw):
     at = draw(st.datetimes(min_value=dt.datetime(1890, 1, 1), max_value=dt.datetime(2210, 12, 31)))
@@ -69,10 +58,20 @@ def test_instants_read_at_once_are_what_fromisoformat_reads(timezone, texts):
     micros, read = iso_micros(texts, zone_columns(timezone))
     for text, value, ok in zip(texts, micros.tolist(), read.tolist()):
         if ok:  # what it reads, it reads exactly; what it leaves, the caller reads one by one
-            assert _by_fromisoformat(text, tz) == value, text
-    plain = [text for text in texts if len(text) in (10, 19, 25) and _by_fromisoformat(text, tz) is not None
-             and text[10:11] in ("", "T")]
-    assert iso_micros(plain, zone_columns(timezone))[1].all() if plain else True  # the common forms are read
+            assert one_by_one(text, tz) == value, text
+
+
+def test_the_plain_forms_are_read_at_once_and_the_others_left_to_the_one_by_one_reading():
+    plain = ["2025-03-02", "2025-03-02T09:00", "2025-03-02T09:00:00", "2025-03-02T06:00:00Z",
+             "2025-03-02T09:00:00+03:00", "2025-03-02T09:00:00.250000", "2025-03-02T06:00:00.250000Z",
+             "2025-03-01T19:30:00.250000-11:30", "2024-02-29T23:59:59-00:00"]
+    other = ["2025-03-02 09:00:00", "20250302", "1446-09-02H", " 2025-03-02", "2025-02-29", "2025-03-02T24:00",
+             "2025-03-02T09:00:00+03:60", "2201-01-01T00:30:00+14:00", "1899-12-31T23:30:00-03:00", "٢٠٢٥-03-02",
+             None, 20250302]
+    tz = zone("Asia/Riyadh")
+    micros, read = iso_micros(plain + other, zone_columns("Asia/Riyadh"))
+    assert read.tolist() == [True] * len(plain) + [False] * len(other)
+    assert micros[:len(plain)].tolist() == [one_by_one(text, tz) for text in plain]
 
 
 def test_a_content_key_of_any_instant_allowed_fits_an_int64():

@@ -34,8 +34,8 @@ def iso_micros(texts: list, zone) -> tuple[np.ndarray, np.ndarray]:
     read = np.zeros(n, dtype=bool)
     try:
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-    except TypeError:  # a value that is not a text: each is looked at by the caller
-        return micros, read
+    except TypeError:  # a value that is not a text: left to the caller, the texts read all the same
+        lengths = np.array([len(text) if type(text) is str else 0 for text in texts], dtype=np.int64)
     for length, form in _FORMS.items():
         where = np.flatnonzero(lengths == length)
         if not len(where):
@@ -46,8 +46,13 @@ def iso_micros(texts: list, zone) -> tuple[np.ndarray, np.ndarray]:
             chosen = itemgetter(*where.tolist())(texts) if len(where) > 1 else (texts[int(where[0])],)
         try:
             raw = "".join(chosen).encode("ascii")
-        except (TypeError, UnicodeEncodeError):  # not all texts, or other digits: one by one
-            continue
+        except (TypeError, UnicodeEncodeError):  # not all texts, or other digits: those left, the rest read
+            plain = np.fromiter((type(text) is str and text.isascii() for text in chosen), dtype=bool,
+                                count=len(where))
+            where = where[plain]
+            if not len(where):
+                continue
+            raw = "".join([text for text, ok in zip(chosen, plain.tolist()) if ok]).encode("ascii")
         cells = np.frombuffer(raw, dtype=np.uint8).reshape(len(where), length)
         values, ok = _read(cells, form)
         micros[where], read[where] = values, ok
