@@ -62,6 +62,17 @@ class CaseBook:
         self.stale[row] = True  # status and due: judged as a whole row before first read (rows are never reused)
         return row
 
+    def open_many(self, case_ids: list[str]) -> None:
+        """New rows for cases not held (distinct ids), in order: as open() on each."""
+        first, end = len(self.case_of), len(self.case_of) + len(case_ids)
+        if end > len(self.stale):
+            self._grow_rows(max(2 * len(self.stale), end))
+        self.index.update(zip(case_ids, range(first, end)))
+        self.case_of.extend(case_ids)
+        self.ids.extend([{} for _ in case_ids])
+        self.counts[first:end] = 0
+        self.stale[first:end] = True
+
     def forget(self, first_row: int) -> None:
         """Rows from `first_row` on were never opened (a post_many that failed part way, or whose store write
         failed): their cases, the facts and overflow a reopened case brought back, and their event counts."""
@@ -82,8 +93,9 @@ class CaseBook:
 
     def _grow_rows(self, capacity: int) -> None:
         def grown(array: np.ndarray, fill) -> np.ndarray:
-            bigger = np.full((capacity,) + array.shape[1:], fill, dtype=array.dtype)
+            bigger = np.empty((capacity,) + array.shape[1:], dtype=array.dtype)  # each cell written once
             bigger[:len(array)] = array
+            bigger[len(array):] = fill
             return bigger
         self.shapes, self.ats = grown(self.shapes, 0), grown(self.ats, 0)
         self.status, self.due = grown(self.status, NONE), grown(self.due, NO_DUE)

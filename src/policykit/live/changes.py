@@ -12,7 +12,10 @@ from .intake import content_id
 if TYPE_CHECKING:
     import numpy as np
 
-CODE_BITS = 20  # a content key packs an instant (µs) and a shape code below 2**CODE_BITS into one int
+# a content key packs an instant (µs) and a shape code below 2**CODE_BITS into one int; instants of the years
+# allowed lie within ±2**53 µs of 1970, so a key fits an int64 and a whole post's are made by numpy at once (a
+# session with more shapes keys the further ones by a tuple)
+CODE_BITS = 10
 CODE_MASK = (1 << CODE_BITS) - 1
 
 
@@ -119,25 +122,35 @@ class PostedChanges(Sequence):
     """What a post_many changed, one Change per event posted, in order: a read-only sequence whose Changes are
     built when read (a session returns one per event, and most events change nothing)."""
 
-    __slots__ = ("case_ids", "keys", "duplicates", "shapes", "changed_at", "_bounds", "_kinds", "_dues", "_said",
-                 "_built", "_taken")
+    __slots__ = ("case_ids", "keys", "duplicates", "shapes", "_changed_at", "_changed", "_first", "_kinds",
+                 "_due_at", "_due_texts", "_said", "_built", "_taken")
 
     def __init__(self, case_ids: list[str], keys: list, duplicates: list[int], shapes: list) -> None:
         self.case_ids, self.keys, self.duplicates, self.shapes = case_ids, keys, duplicates, shapes
-        self.changed_at: dict[int, int] = {}  # position of an event that changed something: its number among them
-        self._bounds: list[int] = [0]
-        self._kinds: list[int] = []
-        self._dues: list[str | None] = []
+        self._changed_at: dict[int, int] | None = None
+        self._changed: "np.ndarray | list[int]" = []  # positions of the events that changed something, ascending
+        self._first = self._kinds = self._due_at = None
+        self._due_texts: list[str | None] = []
         self._said: list[tuple] = []
         self._built: list[tuple[list[dict], list[dict]]] | None = None
         self._taken: "np.ndarray | None" = None
 
-    def set_findings(self, positions: list[int], bounds: list[int], kinds: list[int], dues: list,
-                     said: list[tuple]) -> None:
-        """The findings of the events at `positions` (ascending): event i's are numbers bounds[i]:bounds[i+1] of
-        `kinds` (an index in `said`: rule id, from, to, event a new action owes or None) and `dues` (texts)."""
-        self.changed_at = dict(zip(positions, range(len(positions))))
-        self._bounds, self._kinds, self._dues, self._said = bounds, kinds, dues, said
+    def set_findings(self, positions: "np.ndarray", first: "np.ndarray", kinds: "np.ndarray", due_at: "np.ndarray",
+                     due_texts: list, said: list[tuple]) -> None:
+        """The findings of the events at `positions` (ascending): event i's are numbers first[i]:first[i+1] (the
+        last's run to the end) of `kinds` (an index in `said`: rule id, from, to, event a new action owes or None)
+        and `due_at` (an index in `due_texts`).  Kept as arrays: the lists are made when a reader asks."""
+        self._changed, self._first, self._kinds, self._due_at = positions, first, kinds, due_at
+        self._due_texts, self._said = due_texts, said
+        self._changed_at = None
+
+    @property
+    def changed_at(self) -> dict[int, int]:
+        """Position of each event that changed something: its number among them."""
+        if self._changed_at is None:
+            positions = self._changed.tolist() if not isinstance(self._changed, list) else self._changed
+            self._changed_at = dict(zip(positions, range(len(positions))))
+        return self._changed_at
 
     def lists(self, number: int) -> tuple[list[dict], list[dict]]:
         """(findings, new actions) of the `number`th event that changed something, in rule order.  The first read
@@ -149,7 +162,12 @@ class PostedChanges(Sequence):
         return self._built[number]
 
     def _build(self) -> list[tuple[list[dict], list[dict]]]:
-        said, kinds, dues, bounds, built = self._said, self._kinds, self._dues, self._bounds, []
+        said, built = self._said, []
+        if self._kinds is None:
+            return built
+        kinds, bounds = self._kinds.tolist(), self._first.tolist() + [len(self._kinds)]
+        texts = self._due_texts
+        dues = [texts[at] for at in self._due_at.tolist()]
         for begin, end in zip(bounds, bounds[1:]):
             findings, actions = [], []
             for kind, due in zip(kinds[begin:end], dues[begin:end]):
@@ -187,13 +205,10 @@ class PostedChanges(Sequence):
         return Change(self.case_ids[position], self.keys[position], duplicate, shapes=self.shapes,
                       posted=self if number is not None else None, index=number or 0)
 
-    def changed(self) -> list[Change]:
-        """The Changes with findings (or new actions), in order: only these are built (the collector paused),
-        their findings when read."""
-        case_ids, keys, shapes = self.case_ids, self.keys, self.shapes
-        with collector_paused():
-            return [Change(case_ids[position], keys[position], False, shapes=shapes, posted=self, index=number)
-                    for position, number in self.changed_at.items()]
+    def changed(self) -> "ChangedOnes":
+        """The Changes with findings (or new actions), in order: a read-only sequence, each Change built when
+        read, its findings when those are read."""
+        return ChangedOnes(self)
 
     def __iter__(self) -> Iterator[Change]:
         duplicates = set(self.duplicates)
@@ -205,3 +220,42 @@ class PostedChanges(Sequence):
 
     def __repr__(self) -> str:
         return f"PostedChanges({list(self)!r})"
+
+
+class ChangedOnes(Sequence):
+    """The Changes of a post_many that changed something, in order (PostedChanges.changed): a read-only sequence
+    whose Changes are built when read."""
+
+    __slots__ = ("_posted",)
+
+    def __init__(self, posted: PostedChanges) -> None:
+        self._posted = posted
+
+    def __len__(self) -> int:
+        return len(self._posted._changed)
+
+    def __getitem__(self, number):
+        if isinstance(number, slice):
+            return [self[i] for i in range(*number.indices(len(self)))]
+        positions = self._posted._changed
+        if number < 0:
+            number += len(positions)
+        if not 0 <= number < len(positions):
+            raise IndexError("change index out of range")
+        return self._change(int(positions[number]), number)
+
+    def _change(self, position: int, number: int) -> Change:
+        posted = self._posted  # a change is never a duplicate: a duplicate changes nothing
+        return Change(posted.case_ids[position], posted.keys[position], False, shapes=posted.shapes, posted=posted,
+                      index=number)
+
+    def __iter__(self) -> Iterator[Change]:
+        positions = self._posted._changed
+        for number, position in enumerate(positions if isinstance(positions, list) else positions.tolist()):
+            yield self._change(position, number)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"ChangedOnes({list(self)!r})"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from itertools import compress, repeat
+from operator import is_, is_not, itemgetter
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -15,6 +17,7 @@ from ..judge.compiled import compile_policy
 from ..timeparse import MAX_YEAR, MIN_YEAR, iso
 from ..verdict import Verdict
 from .book import CaseBook
+from .bulk import read_post
 from .changes import CODE_BITS, CODE_MASK, Change, PostedChanges
 from .intake import Shape, content_id, micros
 from .store import stored_rows
@@ -103,34 +106,20 @@ class LiveSession(SessionCore):
     # --- feeding --------------------------------------------------------------------------------------------
 
     def _post_many(self, items: Iterable[tuple]) -> "PostedChanges":
-        """Check and take each event in one pass; if one is bad, what the pass took is undone before it raises.
-        The common event (a known shape, an ISO 8601 instant) is read inline; any other goes through
-        Intake.check, which says what is wrong.  The Changes are built when read (PostedChanges)."""
-        book, store, intake, tz = self.book, self.store, self.intake, self.tz
-        index, ids_of, closed = book.index, book.ids, self._closed
-        check, facts_of, shapes, code_of = intake.check, intake.facts, intake._shapes, self._code
-        shapes_of = self.shapes
-        bare = self._bare
-        fromisoformat, low, high, epoch, one_us = dt.datetime.fromisoformat, MIN_YEAR, MAX_YEAR, _EPOCH, _US
-        surely_low, surely_high = _SURELY_IN_RANGE
-        case_ids: list[str] = []
-        keys: list = []
-        duplicates: list[int] = []
-        rows: list[int] = []
-        codes: list[int] = []
-        ats: list[int] = []
-        facts_taken: list[tuple[str, dict]] = []
-        reopened: list[str] = []
+        """Check and take the events; if one is bad, what was taken is undone before it raises.  A post whose
+        events are all of the common form (live.bulk) is read as columns at once; any other is read one event
+        at a time (_take_each).  The Changes are built when read (PostedChanges)."""
+        items = items if type(items) is list else list(items)
+        book, store = self.book, self.store
+        ids_of, closed, shapes_of = book.ids, self._closed, self.shapes
+        taken = _Taken()
         opened_from, clock = len(book.case_of), (self.now, self.now_us)  # a reopened case may move the clock
-        # the clock as each event finds it (None: none yet, the first event sets it), and how far past it an
-        # event may lie
-        latest, lead = (self.now_us if self.clock_started else None), self._lead_us
-        guarded = self.clock_guarded
 
         def undo() -> None:
             """Leave memory as it was before this call: ids, rows opened (reopened cases too), clock."""
-            repeated = set(duplicates)
-            taken_keys = [key for i, key in enumerate(keys) if i not in repeated]
+            repeated = set(taken.duplicates)
+            taken_keys = [key for i, key in enumerate(taken.keys) if i not in repeated]
+            rows = taken.rows.tolist() if isinstance(taken.rows, np.ndarray) else taken.rows
             for row, key in zip(rows, taken_keys):
                 if row < opened_from:
                     del ids_of[row][key]
@@ -138,91 +127,19 @@ class LiveSession(SessionCore):
             self.now, self.now_us = clock
 
         try:
-            for item in items:
-                if len(item) == 2:
-                    case_id, event = item
-                    facts = None
-                else:
-                    case_id, event, facts = item
-                if type(case_id) is not str:
-                    case_id = str(case_id)
-                shape = instant = given = None
-                if type(event) is dict:
-                    kind, at = event.get("type"), event.get("at")
-                    try:
-                        if len(event) == 2:  # a type and an instant: most events
-                            shape = bare.get(kind)
-                            if shape is None:
-                                shape = shapes.get((kind, ()))
-                                if shape is not None:
-                                    bare[kind] = shape
-                        else:
-                            # the type and instant first, then attributes, as most posts give them: found only
-                            # if the first two keys are those (no shape's attributes hold a type, instant or id)
-                            shape = shapes.get((kind, tuple(event.items())[2:]))
-                            if shape is None:
-                                rest = event.copy()  # the attributes in posted order, as Intake keys its shapes
-                                rest.pop("type", None)
-                                rest.pop("at", None)
-                                given = rest.pop("id", None)
-                                shape = shapes.get((kind, tuple(rest.items())))
-                    except TypeError:  # an unhashable value: Intake.check explains
-                        shape = None
-                    if shape is not None and type(at) is str:
-                        try:
-                            instant = fromisoformat(at)
-                        except ValueError:
-                            instant = None
-                if instant is not None:
-                    if instant.tzinfo is None:
-                        instant = instant.replace(tzinfo=tz)
-                    at_us = (instant - epoch) // one_us
-                    # surely inside the years allowed (offsets are under a day), else their exact test
-                    if not surely_low < at_us < surely_high and not low <= instant.year <= high:
-                        instant = None
-                if instant is None:
-                    kind, instant, _, shape = check(case_id, event)
-                    at_us = (instant - epoch) // one_us
-                    given = event.get("id")
-                code = shape.code or code_of(shape)
-                event_id = str(given) if given else None
-                if event_id is None or (len(event_id) == 24 and event_id == content_id(kind, at_us, shape.shown)):
-                    # known by its content (also when its own content id is posted as its id): one int, which
-                    # the garbage collector need not track, unlike a tuple
-                    event_id = (at_us << CODE_BITS) | code if code <= CODE_MASK else (kind, at_us, shape.shown)
-                if facts:
-                    facts = facts_of(case_id, facts)
-                row = index.get(case_id)
-                if row is None:
-                    row = self._open(case_id, closed, reopened)
-                    if latest is not None and self.now_us > latest:  # a reopened case's history
-                        latest = self.now_us
-                ids = ids_of[row]
-                if event_id in ids:
-                    case_ids.append(case_id)
-                    keys.append(event_id)
-                    duplicates.append(len(keys) - 1)
-                    continue
-                if latest is None or at_us > latest:
-                    if guarded and latest is not None and at_us - latest > lead:
-                        raise self._too_far_ahead(case_id, instant, epoch + dt.timedelta(microseconds=latest))
-                    latest = at_us
-                case_ids.append(case_id)
-                keys.append(event_id)
-                ids[event_id] = None
-                if facts:
-                    facts_taken.append((case_id, facts))
-                rows.append(row)
-                codes.append(code)
-                ats.append(at_us)
-            if rows:
-                row_numbers = np.array(rows, dtype=np.int64)
+            if not self._take_columns(items, taken, opened_from):
+                self._take_each(items, taken)
+            row_numbers = np.asarray(taken.rows, dtype=np.int64)
+            if len(row_numbers):
                 self._check_sizes(row_numbers)
         except BaseException:
             undo()
             raise
+        case_ids, keys, duplicates, facts_taken, reopened = (taken.case_ids, taken.keys, taken.duplicates,
+                                                             taken.facts, taken.reopened)
+        rows = len(row_numbers)
         changes = PostedChanges(case_ids, keys, duplicates, shapes_of)
-        instants, shape_codes = np.array(ats, dtype=np.int64), np.array(codes, dtype=np.int32)
+        instants, shape_codes = np.asarray(taken.ats, dtype=np.int64), np.asarray(taken.codes, dtype=np.int32)
         try:
             with self._transaction():  # stored first: memory takes the events only once they are acknowledged
                 for case_id in reopened:
@@ -232,8 +149,8 @@ class LiveSession(SessionCore):
                 if rows and store.path is not None:
                     kinds, texts = self._shape_columns()
                     if duplicates:
-                        taken = changes.taken()
-                        stored_cases, stored_keys = [case_ids[i] for i in taken], [keys[i] for i in taken]
+                        kept = changes.taken()
+                        stored_cases, stored_keys = [case_ids[i] for i in kept], [keys[i] for i in kept]
                     else:
                         stored_cases, stored_keys = case_ids, keys
                     store.add_columns(stored_cases, stored_keys, kinds[shape_codes].tolist(), instants.tobytes(),
@@ -249,6 +166,164 @@ class LiveSession(SessionCore):
             self._judge_posted(row_numbers, shape_codes, instants, changes)
             self.clock_started = True
         return changes
+
+    def _take_columns(self, items: list, taken: "_Taken", opened_from: int) -> bool:
+        """Take a post read as columns (live.bulk) into `taken`; False, with nothing taken, when it is not one
+        (then _take_each reads it): an event not of the common form, a reopened case, an event repeated within
+        the post.  Raises as _take_each would (the caller undoes what was taken)."""
+        read = read_post(items, self.intake, self._bare, self._code, self.zone)
+        if read is None or read.max_code > CODE_MASK:
+            return False
+        book, closed = self.book, self._closed
+        index, ids_of = book.index, book.ids
+        case_ids, count = read.case_ids, len(read.case_ids)
+        # known by their content: one int each, (instant << CODE_BITS) | shape code, as _take_each makes them
+        keys: list = ((read.ats << CODE_BITS) | read.codes).tolist()
+        for position, event_id in read.named:
+            keys[position] = event_id
+        row_numbers = np.fromiter(map(index.get, case_ids, repeat(-1)), dtype=np.int64, count=count)
+        if row_numbers.min() < 0:
+            new = np.flatnonzero(row_numbers < 0).tolist()
+            new_ids = itemgetter(*new)(case_ids) if len(new) > 1 else (case_ids[new[0]],)
+            opening = list(dict.fromkeys(new_ids))  # in the order they first appear, as _take_each opens them
+            if closed and not closed.isdisjoint(opening):
+                return False  # a closed case comes back with its history: read one event at a time
+            book.open_many(opening)
+            row_numbers[new] = np.fromiter(map(index.__getitem__, new_ids), dtype=np.int64, count=len(new))
+        held = list(map(ids_of.__getitem__, row_numbers.tolist()))
+        # every key taken in at once, with this post's own mark as its value: setdefault gives back another
+        # value (None, or an earlier post's mark) for an event acknowledged before; an event repeated within the
+        # post shows as the dicts growing by fewer keys than were new
+        mark, touched = object(), list(map(ids_of.__getitem__, np.unique(row_numbers).tolist()))
+        before = sum(map(len, touched))
+        found = list(map(dict.setdefault, held, keys, repeat(mark)))
+        duplicates = list(compress(range(count), map(is_not, found, repeat(mark))))
+        if sum(map(len, touched)) - before != count - len(duplicates):  # repeated within: read one by one
+            for i in compress(range(count), map(is_, found, repeat(mark))):
+                held[i].pop(keys[i], None)
+            book.forget(opened_from)
+            return False
+        if count < 256:  # a small post does not keep its mark alive (a large one's costs nothing per event)
+            for ids, key in zip(held, keys):
+                if ids[key] is mark:
+                    ids[key] = None
+        ats, codes = read.ats, read.codes
+        kept_at = None
+        if duplicates:
+            kept = np.ones(count, dtype=bool)
+            kept[duplicates] = False
+            kept_at = np.flatnonzero(kept)
+            row_numbers, ats, codes = row_numbers[kept], ats[kept], codes[kept]
+        taken.case_ids, taken.keys, taken.duplicates = list(case_ids), keys, duplicates
+        taken.rows, taken.codes, taken.ats = row_numbers, codes, ats
+        self._guard_clock(ats, case_ids if kept_at is None else [case_ids[i] for i in kept_at.tolist()])
+        return True
+
+    def _guard_clock(self, ats: np.ndarray, case_ids: list[str]) -> None:
+        """Refuse the first event (of those taken, in order) more than the tolerance past the clock it finds."""
+        if not self.clock_guarded or not len(ats) or self._lead_us >= 1 << 62:  # no instant allowed is that far
+            return
+        found = np.maximum.accumulate(np.concatenate([[self.now_us], ats]))[:-1]
+        over = np.flatnonzero(ats - found > self._lead_us)
+        if len(over):
+            first = int(over[0])
+            raise self._too_far_ahead(case_ids[first], _EPOCH + dt.timedelta(microseconds=int(ats[first])),
+                                      _EPOCH + dt.timedelta(microseconds=int(found[first])))
+
+    def _take_each(self, items: list, taken: "_Taken") -> None:
+        """Check and take each event in turn (into `taken`; the caller undoes it if this raises).  The common
+        event (a known shape, an ISO 8601 instant) is read inline; any other goes through Intake.check, which
+        says what is wrong."""
+        book, intake, tz = self.book, self.intake, self.tz
+        index, ids_of, closed = book.index, book.ids, self._closed
+        check, facts_of, shapes, code_of = intake.check, intake.facts, intake._shapes, self._code
+        bare = self._bare
+        fromisoformat, low, high, epoch, one_us = dt.datetime.fromisoformat, MIN_YEAR, MAX_YEAR, _EPOCH, _US
+        surely_low, surely_high = _SURELY_IN_RANGE
+        case_ids, keys, duplicates, rows, codes, ats = (taken.case_ids, taken.keys, taken.duplicates, taken.rows,
+                                                        taken.codes, taken.ats)
+        facts_taken, reopened = taken.facts, taken.reopened
+        # the clock as each event finds it (None: none yet, the first event sets it), and how far past it an
+        # event may lie
+        latest, lead = (self.now_us if self.clock_started else None), self._lead_us
+        guarded = self.clock_guarded
+        for item in items:
+            if len(item) == 2:
+                case_id, event = item
+                facts = None
+            else:
+                case_id, event, facts = item
+            if type(case_id) is not str:
+                case_id = str(case_id)
+            shape = instant = given = None
+            if type(event) is dict:
+                kind, at = event.get("type"), event.get("at")
+                try:
+                    if len(event) == 2:  # a type and an instant: most events
+                        shape = bare.get(kind)
+                        if shape is None:
+                            shape = shapes.get((kind, ()))
+                            if shape is not None:
+                                bare[kind] = shape
+                    else:
+                        # the type and instant first, then attributes, as most posts give them: found only
+                        # if the first two keys are those (no shape's attributes hold a type, instant or id)
+                        shape = shapes.get((kind, tuple(event.items())[2:]))
+                        if shape is None:
+                            rest = event.copy()  # the attributes in posted order, as Intake keys its shapes
+                            rest.pop("type", None)
+                            rest.pop("at", None)
+                            given = rest.pop("id", None)
+                            shape = shapes.get((kind, tuple(rest.items())))
+                except TypeError:  # an unhashable value: Intake.check explains
+                    shape = None
+                if shape is not None and type(at) is str:
+                    try:
+                        instant = fromisoformat(at)
+                    except ValueError:
+                        instant = None
+            if instant is not None:
+                if instant.tzinfo is None:
+                    instant = instant.replace(tzinfo=tz)
+                at_us = (instant - epoch) // one_us
+                # surely inside the years allowed (offsets are under a day), else their exact test
+                if not surely_low < at_us < surely_high and not low <= instant.year <= high:
+                    instant = None
+            if instant is None:
+                kind, instant, _, shape = check(case_id, event)
+                at_us = (instant - epoch) // one_us
+                given = event.get("id")
+            code = shape.code or code_of(shape)
+            event_id = str(given) if given else None
+            if event_id is None or (len(event_id) == 24 and event_id == content_id(kind, at_us, shape.shown)):
+                # known by its content (also when its own content id is posted as its id): one int, which
+                # the garbage collector need not track, unlike a tuple
+                event_id = (at_us << CODE_BITS) | code if code <= CODE_MASK else (kind, at_us, shape.shown)
+            if facts:
+                facts = facts_of(case_id, facts)
+            row = index.get(case_id)
+            if row is None:
+                row = self._open(case_id, closed, reopened)
+                if latest is not None and self.now_us > latest:  # a reopened case's history
+                    latest = self.now_us
+            ids = ids_of[row]
+            if event_id in ids:
+                case_ids.append(case_id)
+                keys.append(event_id)
+                duplicates.append(len(keys) - 1)
+                continue
+            if latest is None or at_us > latest:
+                if guarded and latest is not None and at_us - latest > lead:
+                    raise self._too_far_ahead(case_id, instant, epoch + dt.timedelta(microseconds=latest))
+                latest = at_us
+            case_ids.append(case_id)
+            keys.append(event_id)
+            ids[event_id] = None
+            if facts:
+                facts_taken.append((case_id, facts))
+            rows.append(row)
+            codes.append(code)
+            ats.append(at_us)
 
     def _check_sizes(self, rows: np.ndarray) -> None:
         """Refuse a post that would give a case more events than the limit (one count per case touched)."""
@@ -302,34 +377,34 @@ class LiveSession(SessionCore):
         if len(stale):
             book.stale[rows[stale]] = False
         status, due = self._judge(rows, arrivals + 1, now_after, None, affected)
-        found: list[tuple[np.ndarray, ...]] = []
-        for rule in range(len(self.rule_ids)):
-            chosen = by_row[affected[by_row, rule]]  # still grouped by case, in arrival order
-            if len(chosen):
-                found.append(self._changes_of_rule(rule, chosen, rows[chosen], status[chosen, rule],
-                                                   due[chosen, rule]))
-        self._report(found, changes)
+        self._report([self._changes(rows, by_row, affected, status, due)], changes)
         if len(now_after):
             self._set_clock(int(now_after[-1]))
 
-    def _changes_of_rule(self, rule: int, positions: np.ndarray, rows: np.ndarray, status: np.ndarray,
-                         due: np.ndarray) -> tuple[np.ndarray, ...]:
-        """For one rule, the events (grouped by case, in arrival order) whose judgement differs from the one
-        before it on the same case."""
+    def _changes(self, rows: np.ndarray, by_row: np.ndarray, affected: np.ndarray, status: np.ndarray,
+                 due: np.ndarray) -> tuple[np.ndarray, ...]:
+        """For every rule at once, the events whose judgement of it differs from the one before it on the same
+        case (each rule's affected events taken grouped by case, in arrival order); the last one kept per case."""
         book = self.book
-        first = np.ones(len(rows), dtype=bool)
-        first[1:] = rows[1:] != rows[:-1]
-        last = np.ones(len(rows), dtype=bool)
+        rule, at = np.nonzero(affected[by_row].T)  # rule by rule, each one's events in by_row's order
+        positions = by_row[at]
+        held, judged, dues = rows[positions], status[positions, rule], due[positions, rule]
+        first = np.ones(len(held), dtype=bool)
+        first[1:] = (held[1:] != held[:-1]) | (rule[1:] != rule[:-1])
+        last = np.ones(len(held), dtype=bool)
         last[:-1] = first[1:]
-        before_status = np.where(first, book.status[rows, rule], np.roll(status, 1))
-        before_due = np.where(first, book.due[rows, rule], np.roll(due, 1))
-        book.status[rows[last], rule] = status[last]
-        book.due[rows[last], rule] = due[last]
-        self._await(rows, rule, status, due)
-        changed = ~((before_status == status) & (before_due == due)) & ~((before_status == NONE) &
-                                                                           (status == NOT_APPLICABLE))
-        where = np.nonzero(changed)[0]
-        return (positions[where], np.full(len(where), rule), before_status[where], status[where], due[where])
+        before_status, before_due = book.status[held, rule], book.due[held, rule]
+        before_status[1:] = np.where(first[1:], before_status[1:], judged[:-1])  # else: the same case's previous
+        before_due[1:] = np.where(first[1:], before_due[1:], dues[:-1])
+        book.status[held[last], rule[last]] = judged[last]
+        book.due[held[last], rule[last]] = dues[last]
+        waiting = (judged == PENDING) & (dues != NO_DUE)
+        if waiting.any():  # remembered for advance() to re-judge once the due passes
+            self._dues.append((dues[waiting], held[waiting], rule[waiting]))
+        changed = ~((before_status == judged) & (before_due == dues)) & ~((before_status == NONE) &
+                                                                          (judged == NOT_APPLICABLE))
+        where = np.flatnonzero(changed)
+        return positions[where], rule[where], before_status[where], judged[where], dues[where]
 
     def _await(self, rows: np.ndarray, rule: int, status: np.ndarray, due: np.ndarray) -> None:
         """Remember the pending judgements with a due, for advance() to re-judge once it passes."""
@@ -342,17 +417,17 @@ class LiveSession(SessionCore):
         if not found:
             return
         positions, rules, befores, statuses, dues = (np.concatenate(column) for column in zip(*found))
-        order = np.lexsort((rules, positions))
+        if not len(positions):
+            return
+        order = np.argsort(positions * len(self.rule_ids) + rules, kind="stable")  # by event, then rule
         items = changes.taken()[positions[order]] if changes.duplicates else positions[order]
         # one number per (rule, from, to), read in a table of what its finding says and the action it owes
         kinds = (rules[order].astype(np.int64) * len(STATUS) + befores[order]) * len(STATUS) + statuses[order]
-        said = self._said()
         moments, where = np.unique(dues[order], return_inverse=True)  # each due written once
         texts, text_of = self._due_strings, self._due_string
-        due_texts = np.array([None if due == NO_DUE else texts.get(due) or text_of(due) for due in moments.tolist()],
-                             dtype=object)[where].tolist()
-        changed, first = np.unique(items, return_index=True)  # items ascending: each event's first finding
-        changes.set_findings(changed.tolist(), first.tolist() + [len(items)], kinds.tolist(), due_texts, said)
+        due_texts = [None if due == NO_DUE else texts.get(due) or text_of(due) for due in moments.tolist()]
+        first = np.flatnonzero(np.concatenate([[True], items[1:] != items[:-1]]))  # each event's first finding
+        changes.set_findings(items[first], first, kinds, where, due_texts, self._said())
 
     def _said(self) -> list[tuple]:
         """Per (rule, from, to) number: the rule id, the two status names and the event a new action owes (a
@@ -404,7 +479,7 @@ class LiveSession(SessionCore):
                     some = np.flatnonzero(wanted[at, rule])
                     if len(some) == len(at):
                         status[at, rule], due[at, rule] = judge(part)
-                    elif len(some) * 4 > len(at):  # the whole block, whose matches the rules share, is cheaper
+                    elif len(some) * 2 > len(at):  # most rows: the whole block (matches shared) is cheaper
                         judged, dues = judge(part)
                         status[at[some], rule], due[at[some], rule] = judged[some], dues[some]
                     elif len(some):
@@ -631,6 +706,19 @@ class LiveSession(SessionCore):
         for case_id, fact, value in self.store.load_facts():
             if case_id in book.index:
                 book.facts.setdefault(case_id, {})[fact] = value
+
+
+class _Taken:
+    """What a post_many takes, before it is stored: per event posted its case id and key, the positions of the
+    duplicates, and per event taken its row, shape code and instant (lists or arrays); facts and reopened cases."""
+
+    __slots__ = ("case_ids", "keys", "duplicates", "rows", "codes", "ats", "facts", "reopened")
+
+    def __init__(self) -> None:
+        self.case_ids, self.keys, self.duplicates = [], [], []
+        self.rows, self.codes, self.ats = [], [], []
+        self.facts: list[tuple[str, dict]] = []
+        self.reopened: list[str] = []
 
 
 class HeldCase:

@@ -240,9 +240,12 @@ class SqliteStore(Store):
         """add_events with the events as columns: instants as int64 bytes (native order), ids that are not
         texts and attributes that are None stored as none."""
         if cases:
+            # most posts carry no id texts at all: their column is the separators alone
+            named = _joined([key if type(key) is str else "" for key in ids]) if str in set(map(type, ids)) else \
+                "\x00" * (len(ids) - 1)
             self._write("INSERT INTO batches (size, cases, ids, types, ats, attrs) VALUES (?, ?, ?, ?, ?, ?)",
-                        (len(cases), _joined(cases), _joined([key if type(key) is str else "" for key in ids]),
-                         _joined(kinds), ats, _joined([text or "" for text in attrs])))
+                        (len(cases), _joined(cases), named, _joined(kinds), ats,
+                         _joined([text or "" for text in attrs])))
 
     def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
         """Record a case's facts in the open transaction."""

@@ -153,14 +153,37 @@ VectorJudge = Callable[[Block], Judged]
 
 class BlockHits:
     """Per row, the first cell matching a pattern in a range (-1: none), and whether an undecidable cell came
-    before it."""
+    before it; with `make`, both are found when first asked (a table may name a search only in what its
+    findings' explanations say, which a live session never asks)."""
 
-    __slots__ = ("position", "unknown", "found", "_block", "_absent", "_known", "_at")
+    __slots__ = ("_position", "_unknown", "_make", "_found", "_block", "_absent", "_known", "_at")
 
-    def __init__(self, block: Block, position: np.ndarray, unknown: np.ndarray) -> None:
-        self.position, self.unknown, self._block = position, unknown, block
-        self.found = position >= 0
-        self._absent = self._known = self._at = None  # made when a table asks (most ask few of them)
+    def __init__(self, block: Block, position: np.ndarray | None = None, unknown: np.ndarray | None = None,
+                 make: Callable[[], tuple[np.ndarray, np.ndarray]] | None = None) -> None:
+        self._position, self._unknown, self._make, self._block = position, unknown, make, block
+        self._found = self._absent = self._known = self._at = None  # made when a table asks (most ask few of them)
+
+    def _made(self) -> None:
+        self._position, self._unknown = self._make()
+        self._make = None
+
+    @property
+    def position(self) -> np.ndarray:
+        if self._make is not None:
+            self._made()
+        return self._position
+
+    @property
+    def unknown(self) -> np.ndarray:
+        if self._make is not None:
+            self._made()
+        return self._unknown
+
+    @property
+    def found(self) -> np.ndarray:
+        if self._found is None:
+            self._found = self.position >= 0
+        return self._found
 
     @property
     def absent(self) -> np.ndarray:
@@ -191,23 +214,25 @@ class BlockQuery:
         self._width = block.shapes.shape[1]
 
     def find(self, matcher: Matcher, after: BlockHits | None = None, before: BlockHits | None = None) -> BlockHits:
-        """Per row, the first cell matching `matcher` after `after` (none after an absent one), before `before`."""
+        """Per row, the first cell matching `matcher` after `after` (none after an absent one), before `before`;
+        searched when first asked."""
+        return BlockHits(self.block, make=lambda: self._find(matcher, after, before))
+
+    def _find(self, matcher: Matcher, after: BlockHits | None, before: BlockHits | None
+              ) -> tuple[np.ndarray, np.ndarray]:
         b = self.block
-        lo = after.position + 1 if after is not None else None
         hi = np.where(before.found, before.position, self._width) if before is not None else None
         key = self.patterns.pattern(matcher.event, matcher.where)
         if after is None:  # from the first cell: the pattern's first match and first undecidable cell, shared
             first, early = b.first(self.patterns, key)
-            found = first >= 0
-            if hi is not None:
-                found &= first < hi
-            limit = np.where(found, first, self._width if hi is None else hi)
-            position = np.where(found, first, -1) if hi is not None else first
-            return BlockHits(b, position, early < limit if early is not None else np.zeros(len(first), dtype=bool))
-        position, unknown = b.find(b.matches(self.patterns, key), lo=lo, hi=hi)
-        if after is not None:
-            position, unknown = np.where(after.found, position, -1), unknown & after.found
-        return BlockHits(b, position, unknown)
+            if hi is None:
+                return first, (early < np.where(first >= 0, first, self._width) if early is not None else
+                               np.zeros(len(first), dtype=bool))
+            found = (first >= 0) & (first < hi)
+            unknown = early < np.where(found, first, hi) if early is not None else np.zeros(len(first), dtype=bool)
+            return np.where(found, first, -1), unknown
+        position, unknown = b.find(b.matches(self.patterns, key), lo=after.position + 1, hi=hi)
+        return np.where(after.found, position, -1), unknown & after.found
 
     def closed(self, after: BlockHits | None = None) -> BlockHits:
         return self.find(_CLOSED, after)
