@@ -38,14 +38,9 @@ def to_utc_micros(column: pa.Array, timezone: str, date_format: str | None = Non
         return _from_timestamps(column, timezone)
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         column = column.cast(pa.string())
-    micros = np.zeros(n, dtype=np.int64)
-    valid = np.zeros(n, dtype=bool)
     problems: list[tuple[int, str]] = []
     stripped = pc.utf8_trim_whitespace(column)
-    with_offset = pc.fill_null(pc.match_substring_regex(stripped, _WITH_OFFSET), False).to_numpy(zero_copy_only=False)
-    local = pc.fill_null(pc.match_substring_regex(stripped, _LOCAL), False).to_numpy(zero_copy_only=False)
-    _fill(micros, valid, stripped, with_offset, lambda a: pc.cast(a, pa.timestamp("us", tz="UTC")))
-    _fill(micros, valid, stripped, local, lambda a: _wall_to_utc(pc.cast(a, pa.timestamp("us")), timezone))
+    micros, valid, plain = _plain(stripped, timezone)
     declared = np.zeros(n, dtype=bool)
     if date_format and "%z" not in date_format.lower():
         before = valid.copy()
@@ -55,8 +50,8 @@ def to_utc_micros(column: pa.Array, timezone: str, date_format: str | None = Non
     # times within a day of the bounds (an offset is under a day) or beyond go to the row-by-row parser, which
     # judges them by the year of their own offset as in a case file: 2200-12-31T23:00-05:00 is in, 2201 in UTC;
     # so does a declared form's year out of range (a Hijri year read by %Y), which the row parser explains
-    valid &= (micros >= _LOW + _DAY) & (micros < _HIGH - _DAY)
-    rest = np.nonzero(~(with_offset | local | declared) | ~valid)[0]
+    valid &= _inside(micros)
+    rest = np.nonzero(~(plain | declared) | ~valid)[0]
     if len(rest):
         tz = zone(timezone)
         texts = column.take(pa.array(rest)).to_pylist()
@@ -72,6 +67,31 @@ def to_utc_micros(column: pa.Array, timezone: str, date_format: str | None = Non
             micros[row] = (instant - _EPOCH) // dt.timedelta(microseconds=1)
             valid[row] = True
     return micros, valid, problems
+
+
+def plain_micros(column: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarray]:
+    """(UTC µs, read) of a string column's plain ISO 8601 texts, read at once as `datetime.fromisoformat` reads
+    them (a wall-clock time in `timezone`); any other text, or a time within a day of the years' bounds, is not
+    read (left to `parse_instant`)."""
+    micros, valid, _ = _plain(column, timezone)
+    return micros, valid & _inside(micros)
+
+
+def _plain(column: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(µs, read, plain form) of each text: Arrow parses the plain forms exactly as fromisoformat does."""
+    n = len(column)
+    micros = np.zeros(n, dtype=np.int64)
+    valid = np.zeros(n, dtype=bool)
+    with_offset = pc.fill_null(pc.match_substring_regex(column, _WITH_OFFSET), False).to_numpy(zero_copy_only=False)
+    local = pc.fill_null(pc.match_substring_regex(column, _LOCAL), False).to_numpy(zero_copy_only=False)
+    _fill(micros, valid, column, with_offset, lambda a: pc.cast(a, pa.timestamp("us", tz="UTC")))
+    _fill(micros, valid, column, local, lambda a: _wall_to_utc(pc.cast(a, pa.timestamp("us")), timezone))
+    return micros, valid, with_offset | local
+
+
+def _inside(micros: np.ndarray) -> np.ndarray:
+    """Instants more than a day inside the years allowed (nearer, their own offset's year decides: row by row)."""
+    return (micros >= _LOW + _DAY) & (micros < _HIGH - _DAY)
 
 
 def _fill(micros: np.ndarray, valid: np.ndarray, column: pa.Array, mask: np.ndarray, convert) -> None:

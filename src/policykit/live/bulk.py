@@ -9,9 +9,10 @@ from itertools import repeat
 from operator import attrgetter
 
 import numpy as np
+import pyarrow as pa
 
 from ..timeparse import MAX_YEAR, MIN_YEAR
-from .instants import iso_micros
+from ..batch.timestamps import plain_micros
 from .intake import content_id
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
@@ -30,19 +31,19 @@ class ReadPost:
         self.case_ids, self.ats, self.codes, self.max_code, self.named = case_ids, ats, codes, max_code, named
 
 
-def read_post(items: list, intake, bare: dict, code_of, zone) -> ReadPost | None:
+def read_post(items: list, intake, bare: dict, code_of, timezone: str) -> ReadPost | None:
     """The post as columns, or None when any item is not of the common form or any event is bad (nothing is
     raised here: reading the post one event at a time raises the first error, in order).  `bare`: the shape of
     an event holding a type and an instant only, by type (filled here too); `code_of`: gives a shape its code."""
     if not items:
         return None
     try:
-        return _read(items, intake, bare, code_of, zone)
+        return _read(items, intake, bare, code_of, timezone)
     except Exception:  # whatever it is, the one-by-one reading meets it at its event and says so
         return None
 
 
-def _read(items: list, intake, bare: dict, code_of, zone) -> ReadPost | None:
+def _read(items: list, intake, bare: dict, code_of, timezone: str) -> ReadPost | None:
     sizes = set(map(len, items))
     if sizes == {2}:
         case_ids, events = zip(*items)
@@ -84,7 +85,8 @@ def _read(items: list, intake, bare: dict, code_of, zone) -> ReadPost | None:
             elif not rest:
                 bare[kind] = shape
             shapes[position] = shape
-    ats, read = iso_micros(texts, zone)
+    # non-texts are not read here (the event's own check says what is wrong with them)
+    ats, read = plain_micros(pa.array([t if type(t) is str else None for t in texts], pa.string()), timezone)
     if by_check or not read.all():
         tz = intake.tz
         for position in np.flatnonzero(~read).tolist():

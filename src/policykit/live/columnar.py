@@ -171,7 +171,7 @@ class LiveSession(SessionCore):
         """Take a post read as columns (live.bulk) into `taken`; False, with nothing taken, when it is not one
         (then _take_each reads it): an event not of the common form, a reopened case, an event repeated within
         the post.  Raises as _take_each would (the caller undoes what was taken)."""
-        read = read_post(items, self.intake, self._bare, self._code, self.zone)
+        read = read_post(items, self.intake, self._bare, self._code, self.policy.calendar.timezone)
         if read is None or read.max_code > CODE_MASK:
             return False
         book, closed = self.book, self._closed
