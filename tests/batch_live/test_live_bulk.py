@@ -191,3 +191,23 @@ def test_a_post_sent_again_is_all_duplicates_and_a_larger_one_takes_only_the_new
     more = events + [("C0", {"type": "applicant_informed", "at": "2025-03-03T09:00:00+03:00"})]
     assert [change.duplicate for change in session.post_many(more)] == [True] * size + [False]
     assert sum(len(session.cases[case_id].events) for case_id in session.cases) == size + 1
+
+
+@pytest.mark.parametrize("bad", [0, 3, 9])
+def test_a_bad_event_of_a_post_is_located_at_its_place_in_the_post(bad):
+    """post_many names the bad item by its index in the post (events[k]), with the field; nothing is taken."""
+    session = LiveSession("harif")
+    items = [(f"C{k}", {"type": "request_received", "at": f"2025-03-02T{8 + k:02d}:00:00+03:00"}) for k in range(10)]
+    items[bad] = (f"C{bad}", {"type": "request_recieved", "at": "2025-03-02T08:00:00+03:00"})
+    with pytest.raises(PolicykitError) as info:
+        session.post_many(items)
+    assert info.value.first.code == "unknown-event"
+    assert info.value.first.path == ("events", bad, "type")
+    assert f"events[{bad}].type" in str(info.value)
+    assert not session.cases
+    good = [(f"C{k}", {"type": "request_received", "at": f"2025-03-02T{8 + k:02d}:00:00+03:00"}) for k in range(10)]
+    good[bad] = (*good[bad], {"association_caused_harm": "maybe"})  # a fact that is not true, false or null
+    with pytest.raises(PolicykitError) as info:
+        session.post_many(good)
+    assert info.value.first.path[:3] == ("events", bad, "facts")
+    assert not session.cases

@@ -12,6 +12,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ..case import Case, Event
+from ..diagnostics import PolicykitError
 from ..engine import evaluate
 from ..judge.compiled import compile_policy
 from ..timeparse import MAX_YEAR, MIN_YEAR, iso
@@ -19,7 +20,7 @@ from ..verdict import Verdict
 from .book import CaseBook
 from .bulk import read_post
 from .changes import CODE_BITS, CODE_MASK, Change, PostedChanges
-from .intake import Shape, content_id, micros
+from .intake import Shape, at_position, content_id, micros
 from .store import stored_rows
 from .session import SessionCore
 from ..judge.status import BREACHED, NAMES as STATUS, NOT_APPLICABLE, NOT_JUDGED as NONE, PENDING
@@ -247,7 +248,7 @@ class LiveSession(SessionCore):
         # event may lie
         latest, lead = (self.now_us if self.clock_started else None), self._lead_us
         guarded = self.clock_guarded
-        for item in items:
+        for position, item in enumerate(items):
             if len(item) == 2:
                 case_id, event = item
                 facts = None
@@ -290,7 +291,10 @@ class LiveSession(SessionCore):
                 if not surely_low < at_us < surely_high and not low <= instant.year <= high:
                     instant = None
             if instant is None:
-                kind, instant, _, shape = check(case_id, event)
+                try:
+                    kind, instant, _, shape = check(case_id, event)
+                except PolicykitError as exc:  # located in the post, not in a one-event case
+                    raise at_position(exc, position) from None
                 at_us = (instant - epoch) // one_us
                 given = event.get("id")
             code = shape.code or code_of(shape)
@@ -300,7 +304,10 @@ class LiveSession(SessionCore):
                 # the garbage collector need not track, unlike a tuple
                 event_id = (at_us << CODE_BITS) | code if code <= CODE_MASK else (kind, at_us, shape.shown)
             if facts:
-                facts = facts_of(case_id, facts)
+                try:
+                    facts = facts_of(case_id, facts)
+                except PolicykitError as exc:
+                    raise at_position(exc, position) from None
             row = index.get(case_id)
             if row is None:
                 row = self._open(case_id, closed, reopened)

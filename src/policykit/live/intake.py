@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..case import Case, Vocabulary, case_from_data
+from ..diagnostics import Diagnostic, PolicykitError
 from ..model import Policy
 from ..timeparse import MAX_YEAR, MIN_YEAR, TimeFormatError, parse_instant
 from ..vocabulary import CHANNEL_ATTRIBUTES, EVENT_ATTRIBUTES, EVENTS
@@ -140,3 +141,12 @@ class Intake:
     def facts(self, case_id: str, facts: dict) -> dict[str, bool | None]:
         """A case's facts, checked by the case loader."""
         return dict(case_from_data({"case_id": case_id, "events": [], "facts": facts}, self.policy).facts)
+
+
+def at_position(error: PolicykitError, position: int, keep_span: bool = True) -> PolicykitError:
+    """The intake's errors (located in a one-event case) located in the posted list instead: `events[position]`."""
+    moved = []
+    for d in error.diagnostics:
+        path = d.path[2:] if d.path[:2] == ("events", 0) else d.path
+        moved.append(Diagnostic(d.code, d.message, d.span if keep_span else None, ("events", position, *path), d.hint))
+    return PolicykitError(moved)

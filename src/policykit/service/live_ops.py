@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..diagnostics import Diagnostic, PolicykitError
+from ..live.intake import at_position
 from ..live.session import instant_of
 from .checking import Decision
 from .decisions import DecisionLog
@@ -30,20 +31,11 @@ def post_events(held: Held, events: list[dict]) -> list[dict]:
         try:
             session.intake.check(case_id, {k: v for k, v in body.items() if k != "id"})
         except PolicykitError as exc:
-            raise at_position(exc, position) from None
+            raise at_position(exc, position, keep_span=False) from None
         items.append((case_id, body))
     changes = session.post_many(items)
     return [{"case_id": change.case_id, "event_id": change.event_id, "duplicate": change.duplicate,
              "changes": change.findings, "new_actions": change.new_actions} for change in changes]
-
-
-def at_position(error: PolicykitError, position: int) -> PolicykitError:
-    """The intake's errors (located in a one-event case) located in the posted list instead."""
-    moved = []
-    for d in error.diagnostics:
-        path = d.path[2:] if d.path[:2] == ("events", 0) else d.path
-        moved.append(Diagnostic(d.code, d.message, None, ("events", position, *path), d.hint))
-    return PolicykitError(moved)
 
 
 def advance(held: Held, now: str) -> list[dict]:
