@@ -18,7 +18,6 @@ from policykit.batch.timestamps import plain_micros
 from policykit.diagnostics import PolicykitError
 from policykit.live import LiveSession
 from policykit.live.changes import CODE_BITS, CODE_MASK
-from policykit.live.bulk import _instant as one_by_one  # fromisoformat, in the years allowed
 from policykit.loader import load_policy
 from policykit.timeparse import MAX_YEAR, MIN_YEAR, zone
 
@@ -50,6 +49,17 @@ def _texts(draw):
         position = draw(st.integers(0, len(text) - 1))
         text = text[:position] + draw(st.sampled_from("0123456789-:T+Z. x٣")) + text[position + 1:]
     return text
+
+
+def one_by_one(text, tz) -> int | None:
+    """UTC µs of a text datetime.fromisoformat reads, in the years allowed (the reference); None for any other."""
+    try:
+        instant = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    if not MIN_YEAR <= instant.year <= MAX_YEAR:
+        return None
+    return ((instant if instant.tzinfo else instant.replace(tzinfo=tz)) - _EPOCH) // dt.timedelta(microseconds=1)
 
 
 def _read(texts: list, timezone: str):

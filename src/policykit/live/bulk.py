@@ -11,7 +11,6 @@ from operator import attrgetter
 import numpy as np
 import pyarrow as pa
 
-from ..timeparse import MAX_YEAR, MIN_YEAR
 from ..batch.timestamps import plain_micros
 from .intake import content_id
 
@@ -88,11 +87,11 @@ def _read(items: list, intake, bare: dict, code_of, timezone: str) -> ReadPost |
     # non-texts are not read here (the event's own check says what is wrong with them)
     ats, read = plain_micros(pa.array([t if type(t) is str else None for t in texts], pa.string()), timezone)
     if by_check or not read.all():
-        tz = intake.tz
         for position in np.flatnonzero(~read).tolist():
             at_us = by_check.get(position)
-            if at_us is None:
-                at_us = _instant(texts[position], tz)
+            if at_us is None and type(texts[position]) is str:
+                instant = intake._instant(texts[position])  # as Intake reads a posted text (Hijri too)
+                at_us = None if instant is None else (instant - _EPOCH) // _US
             if at_us is None:
                 _, instant, _, shapes[position] = intake.check(case_ids[position], events[position])
                 at_us = (instant - _EPOCH) // _US
@@ -112,17 +111,3 @@ def _read(items: list, intake, bare: dict, code_of, timezone: str) -> ReadPost |
             named.append((position, event_id))
     return ReadPost(list(case_ids), ats, codes, int(codes.max()), named)
 
-
-def _instant(text, tz) -> int | None:
-    """UTC µs of a text datetime.fromisoformat reads, in the years allowed; None for any other."""
-    if type(text) is not str:
-        return None
-    try:
-        instant = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if not MIN_YEAR <= instant.year <= MAX_YEAR:
-        return None
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=tz)
-    return (instant - _EPOCH) // _US
