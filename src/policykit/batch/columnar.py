@@ -262,7 +262,8 @@ def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, r
                                     np.r_[0, np.cumsum(sizes)], rejected[groups], job, stats, rejects, as_of,
                                     as_of_us)
         parts.append(out)
-        texts.extend(lines or ())
+        if lines:  # pieces holding runs of lines: one per case, to be put back in case order
+            texts.extend(line + b"\n" for line in b"".join(lines).split(b"\n")[:-1])
         order.append(groups)
     back = np.argsort(np.concatenate(order), kind="stable")
     if jsonl:

@@ -39,6 +39,14 @@ def instants_text(column: pa.Array, tz: str) -> pa.Array:
     present = column.is_valid().to_numpy(zero_copy_only=False)
     rows = np.flatnonzero(present)
     micros = column.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)[rows]
+    text = iso_texts(micros, tz)
+    where = np.full(len(column), -1, dtype=np.int64)
+    where[rows] = np.arange(len(rows))
+    return text.take(arrow_np.array(np.where(present, where, 0), pa.int64(), mask=~present))
+
+
+def iso_texts(micros: np.ndarray, tz: str) -> pa.Array:
+    """UTC instants (µs) as `datetime.isoformat` text in the zone `tz`, as `timeparse.iso` writes them."""
     local = zone_columns(tz).to_local(micros)
     offsets = local - micros
     fraction = local % _SECOND
@@ -49,10 +57,15 @@ def instants_text(column: pa.Array, tz: str) -> pa.Array:
     distinct, index = np.unique(offsets, return_inverse=True)
     zone_text = pa.DictionaryArray.from_arrays(pa.array(index.astype(np.int32)),
                                                pa.array([_offset_text(int(o)) for o in distinct.tolist()], pa.string()))
-    text = pc.binary_join_element_wise(_wall_clock(local // _SECOND), fractions, zone_text.cast(pa.string()), "")
-    where = np.full(len(column), -1, dtype=np.int64)
-    where[rows] = np.arange(len(rows))
-    return text.take(arrow_np.array(np.where(present, where, 0), pa.int64(), mask=~present))
+    return pc.binary_join_element_wise(_wall_clock(local // _SECOND), fractions, zone_text.cast(pa.string()), "")
+
+
+def prose_texts(iso: pa.Array) -> pa.Array:
+    """`iso_texts` as explanations show instants (`findings_text.when`): `YYYY-MM-DD HH:MM`, with the seconds and
+    their fraction when there is one."""
+    fraction = pc.equal(pc.utf8_slice_codeunits(iso, 19, 20), ".")
+    return pc.binary_join_element_wise(pc.utf8_slice_codeunits(iso, 0, 10), pc.if_else(
+        fraction, pc.utf8_slice_codeunits(iso, 11, 26), pc.utf8_slice_codeunits(iso, 11, 16)), " ")
 
 
 def _wall_clock(seconds: np.ndarray) -> pa.Array:

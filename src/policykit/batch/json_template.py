@@ -6,7 +6,12 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from ..judge.table import Shown
+from . import arrow_np
 
 # a marker for a whole JSON value (replaced with its quotes) and one inside a string (an instant in prose):
 # private-use characters, which no policy text is let to hold here (a template with a stray one is refused)
@@ -35,7 +40,7 @@ class Template:
     """JSON text cut at its holes: `fill` puts one case's hole texts (JSON values, or string contents; UTF-8)
     back, giving the UTF-8 text."""
 
-    __slots__ = ("holes", "_constants", "_format")
+    __slots__ = ("holes", "_constants", "_format", "_bytes")
 
     def __init__(self, text: str) -> None:
         pieces = _MARKS.split(text)
@@ -49,6 +54,7 @@ class Template:
         self.holes = tuple(holes)
         """The holes in text order (a hole may come back more than once)."""
         self._format = "%s".join(piece.replace("%", "%%") for piece in constants).encode()
+        self._bytes = [piece.encode() for piece in constants]
 
     def spread(self, hole: str, count: int) -> "Template":
         """This template with the JSON list hole `hole` made a list of `count` holes, `(hole, i)` (each one
@@ -71,6 +77,33 @@ class Template:
     def fill(self, texts: tuple) -> bytes:
         """The text with each hole's text (in `holes` order) in its place."""
         return self._format % texts
+
+
+    def fill_columns(self, columns: list, n: int) -> pa.Array:
+        """The texts of `n` cases at once: each hole's texts a binary column (in `holes` order); null where a
+        hole's text is null."""
+        return fill_many([self], np.zeros(n, dtype=np.int64), columns)
+
+
+def fill_many(templates: list[Template], which: np.ndarray, columns: list) -> pa.Array:
+    """The texts of cases each filling its template, `templates[which[i]]` (templates with the same holes), each
+    hole's texts a binary column over the cases; null where a hole's text is null."""
+    constants = []
+    for place, pieces in enumerate(zip(*(template._bytes for template in templates))):
+        if len(set(pieces)) == 1:
+            constants.append(pa.scalar(pieces[0], pa.binary()))
+        else:
+            constants.append(pa.array(pieces, pa.binary()).take(arrow_np.indices(which)))
+    if not columns:
+        only = constants[0]
+        return only if isinstance(only, pa.Array) else pa.repeat(only, len(which))
+    parts = [constants[0]]
+    for column, after in zip(columns, constants[1:]):
+        parts += [column, after]
+    return pc.binary_join_element_wise(*parts, _NOTHING)
+
+
+_NOTHING = pa.scalar(b"", pa.binary())
 
 
 class Instant:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pyarrow as pa
 
-from ..neutralise import csv_cell
 from ..verdict import Verdict
 
 FINDING_FIELDS = ("status", "trigger_at", "due", "fulfilled_at", "not_before", "late_by")

@@ -11,6 +11,7 @@ import json
 from types import SimpleNamespace
 
 import numpy as np
+import pyarrow as pa
 
 from ..engine import action, channel_note, later_note, offered_channels, required_actions
 from ..judge import columns
@@ -21,62 +22,70 @@ from ..timeparse import iso
 from ..verdict import Verdict, json_bytes, json_text
 from ..vocabulary import CHANNEL_ATTRIBUTES
 from .columns import CASE_ID, LINE
-from .finding_texts import BranchTexts, Texts
+from . import arrow_np
+from .finding_texts import BranchTexts, Texts, placed
 from .findings_np import ActionRows
 from .json_template import Template, Untemplatable, whole
+from .line_runs import LineRuns, quoted_ids
 from .reference import cases_of, incomplete, judge
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def json_lines(version, compiled, p, results, compensation, rejected: np.ndarray, as_of: dt.datetime, job,
-               settings, verdict_reading, actions: ActionRows) -> list[bytes]:
-    """Each case's verdict JSON line (SPEC §7, §10) in UTF-8: from templates filled case by case (policykit.batch.
-    finding_texts), a case no template serves from its result objects, and a case with an undetermined finding
-    by `evaluate()` whole, since what would decide it names the events the columns do not keep."""
+               settings, verdict_reading, actions: ActionRows) -> list:
+    """The cases' verdict JSON lines (SPEC §7, §10) in UTF-8, in case order, as pieces of bytes whose
+    concatenation is the lines (a piece holds one line or a run of them): from templates filled column by column
+    (policykit.batch.finding_texts), a case no template serves from its result objects, and a case with an
+    undetermined finding by `evaluate()` whole, since what would decide it names the events the columns do not
+    keep."""
     tz = compiled.calendar.tz
     statuses = np.stack([r.status for r in results]) if results else np.zeros((0, p.groups), np.int8)
     scalar = (statuses == UNDETERMINED).any(axis=0)
-    texts = Texts(tz)
+    texts = Texts(tz, compiled.calendar.timezone)
     objects = _Objects(version, compiled, p, results, compensation, rejected, as_of, settings, verdict_reading,
                        texts)
     lines: list[bytes | None] = [None] * p.groups
+    runs = LineRuns(p.groups)
     candidates = np.flatnonzero(~scalar & (rejected == 0))
     head = _head(version, objects.as_of_text, verdict_reading, len(results))
     if head is not None and len(candidates):
         branches: dict[tuple[int, int], BranchTexts] = {}
+        texts.learn_results(results, candidates)
         to_do = _action_lists(actions, compiled, texts)
         codes, combos = compensation
         known = {code: json_bytes(result) for code, result in combos.items()}
+        statuses_text = pa.array(_STATUS_TEXTS, pa.binary())
+        ids = quoted_ids(p.table.column(CASE_ID).take(arrow_np.indices(p.starts)), objects.case_ids)
         # a slice of cases at a time: its findings' texts are dropped once its lines are made
         for start in range(0, len(candidates), _SLICE):
             part = candidates[start:start + _SLICE]
             findings = [_rule_texts(k, r, part, compiled, texts, objects, branches) for k, r in enumerate(results)]
             served = np.ones(len(part), dtype=bool)
             for column in findings:
-                served &= np.not_equal(column, None)
-            cases = part[served].tolist()
-            holes = {"case_id": [json_bytes(objects.case_ids[g]) for g in cases],
-                     "status": [_STATUS_TEXTS[code] for code in case_status_codes(statuses[:, part[served]]).tolist()],
-                     **{("findings", k): column[served].tolist() for k, column in enumerate(findings)},
-                     "required_actions": [to_do[g] for g in cases],
-                     "compensation": [known[code] for code in codes[part[served]].tolist()],
-                     "notes": [json_bytes(objects.notes(g)) if objects.noted[g] else b"[]" for g in cases]}
-            fill = head.fill
-            for g, holes_of in zip(cases, zip(*(holes[hole] for hole in head.holes))):
-                if None not in holes_of:  # else (an action no template serves) from the objects, below
-                    lines[g] = fill(holes_of)
+                served &= column.is_valid().to_numpy(zero_copy_only=False)
+            cases = part[served]
+            rows, every = arrow_np.indices(np.flatnonzero(served)), bool(served.all())
+            listed = cases.tolist()
+            holes = {"case_id": ids.take(arrow_np.indices(cases)),
+                     "status": statuses_text.take(arrow_np.indices(case_status_codes(statuses[:, cases]))),
+                     **{("findings", k): column if every else column.take(rows) for k, column in enumerate(findings)},
+                     # None (an action no template serves): the line is null, written from the objects below
+                     "required_actions": pa.array([to_do[g] for g in listed], pa.binary()),
+                     "compensation": pa.array([known[code] for code in codes[cases].tolist()], pa.binary()),
+                     "notes": pa.array([json_bytes(objects.notes(g)) if objects.noted[g] else b"[]" for g in listed],
+                                       pa.binary())}
+            runs.add(cases, head.fill_columns([holes[hole] for hole in head.holes], len(cases)))
         if not texts.safe():
-            lines = [None] * p.groups
-    for g in np.flatnonzero(~scalar).tolist():
-        if lines[g] is None:
-            lines[g] = objects.line(g).encode()
+            runs = LineRuns(p.groups)
+    for g in np.flatnonzero(~scalar & ~runs.made).tolist():
+        lines[g] = objects.line(g).encode()
     slow = np.flatnonzero(scalar)
     if len(slow):
         for g, (verdict, _) in zip(slow.tolist(), judge(version, cases_of(p.table, p.bounds, job.attributes,
                                                                             job.facts, slow), as_of, job.reading)):
             lines[g] = verdict_line(verdict, int(rejected[g])).encode()
-    return lines
+    return runs.pieces(lines)
 
 
 _STATUS_TEXTS = [json_bytes(name) for name in CASE_STATUSES]
@@ -99,18 +108,32 @@ _SLICE = 8192
 
 
 def _rule_texts(k: int, r, cases: np.ndarray, compiled, texts: Texts, objects,
-                branches: dict[tuple[int, int], BranchTexts]) -> np.ndarray:
-    """The finding JSON of rule number k for each of `cases` (None where no template serves); `branches` keeps
-    each branch's templates from one slice of cases to the next."""
-    out = np.full(len(cases), None, dtype=object)
+                branches: dict[tuple[int, int], BranchTexts]) -> pa.Array:
+    """The finding JSON of rule number k for each of `cases`, a binary column (null where no template serves);
+    `branches` keeps each branch's templates from one slice of cases to the next."""
     chosen = r.chosen[cases]
+    pieces, wheres = [], []
     for number in np.unique(chosen).tolist():
         where = np.flatnonzero(chosen == number)
         made = branches.get((k, number))
         if made is None:
-            made = branches[(k, number)] = BranchTexts(r, number, compiled, texts, objects)
-        out[where] = made.findings(cases[where])
-    return out
+            made = branches[(k, number)] = BranchTexts(r, number, compiled, texts, objects, _kept(compiled))
+        pieces.append(made.findings(cases[where]))
+        wheres.append(where)
+    return placed(pieces, wheres, len(cases))
+
+
+_KEPT: dict[int, tuple[object, dict]] = {}
+
+
+def _kept(compiled) -> dict:
+    """The branch templates kept for a compiled policy version, across the partitions a process judges."""
+    known = _KEPT.get(id(compiled))
+    if known is None or known[0] is not compiled:
+        if len(_KEPT) > 64:
+            _KEPT.clear()
+        known = _KEPT[id(compiled)] = (compiled, {})
+    return known[1]
 
 
 def _action_lists(actions: ActionRows, compiled, texts: Texts) -> list[bytes | None]:
@@ -157,6 +180,7 @@ class _Objects:
         self.verdict_reading, self.texts = verdict_reading, texts
         self.event_index = _event_index(p)
         self.noted = _noted(version, p, as_of)
+        self._notes: dict[int, list] | None = None
         self.case_ids = p.table.column(CASE_ID).take(p.starts).to_pylist()
         self.as_of_text = iso(as_of, compiled.calendar.tz)
         self._same: dict[tuple[int, int], Outcome] = {}  # the outcome of a branch without fields: one for all
@@ -180,7 +204,10 @@ class _Objects:
         return json_text(self.outcome(r, number, g).finding)
 
     def notes(self, g: int) -> list:
-        return _notes(self.version, self.p, g, self.event_index, self.as_of)
+        """Case g's notes."""
+        if self._notes is None:
+            self._notes = _all_notes(self.version, self.p, self.event_index, self.as_of)
+        return self._notes.get(g, [])
 
     def line(self, g: int) -> str:
         """Case g's verdict line."""
@@ -218,23 +245,27 @@ def verdict_line(verdict: Verdict, rejected: int) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def _notes(version, p, g: int, event_index: np.ndarray, as_of: dt.datetime) -> list:
-    """A case's notes, as engine.notes writes them, from its rows (in time order)."""
-    offered = offered_channels(version)
-    names = sorted(CHANNEL_ATTRIBUTES & set(p.table.column_names))
-    out, later = [], []
-    as_of_us = (as_of - _EPOCH) // dt.timedelta(microseconds=1)
-    for row in range(int(p.bounds[g]), int(p.bounds[g + 1])):
-        if p.placeholder[row]:
-            continue
-        for name in names:
-            value = p.column(name)[row]
-            if offered and value is not None and value not in offered:
-                out.append(channel_note(int(event_index[row]), value))
-        if p.at[row] > as_of_us:
-            later.append(int(event_index[row]))
-    if later:
-        out.append(later_note(sorted(later)))
+def _all_notes(version, p, event_index: np.ndarray, as_of: dt.datetime) -> dict[int, list]:
+    """Each noted case's notes, as engine.notes writes them, from its rows (in time order): the rows that give
+    one are found in numpy, only those are read one by one."""
+    later = ~p.placeholder & (p.at > (as_of - _EPOCH) // dt.timedelta(microseconds=1))
+    flagged = later.copy()
+    channels = []
+    for name, odd in _odd_channels(version, p):
+        channels.append((p.column(name), odd))
+        flagged |= odd
+    out: dict[int, list] = {}
+    after: dict[int, list[int]] = {}
+    for row in np.flatnonzero(flagged).tolist():
+        g = int(p.gid[row])
+        mine = out.setdefault(g, [])
+        for values, odd in channels:
+            if odd[row]:
+                mine.append(channel_note(int(event_index[row]), values[row]))
+        if later[row]:
+            after.setdefault(g, []).append(int(event_index[row]))
+    for g, indices in after.items():
+        out[g].append(later_note(sorted(indices)))
     return out
 
 
@@ -250,10 +281,20 @@ def _event_index(p) -> np.ndarray:
 def _noted(version, p, as_of: dt.datetime) -> np.ndarray:
     """Cases with a note (a channel the policy does not offer, events after as_of): `engine.notes` writes them."""
     rows = ~p.placeholder & (p.at > (as_of - _EPOCH) // dt.timedelta(microseconds=1))
-    offered = offered_channels(version)
-    if offered:
-        for name in sorted(CHANNEL_ATTRIBUTES & set(p.table.column_names)):
-            values = p.column(name)
-            present = ~np.equal(values, None) & ~p.placeholder
-            rows |= present & ~np.isin(values, list(offered))
+    for _, odd in _odd_channels(version, p):
+        rows |= odd
     return np.bitwise_or.reduceat(rows, p.starts) if p.n else np.zeros(p.groups, dtype=bool)
+
+
+def _odd_channels(version, p) -> list[tuple[str, np.ndarray]]:
+    """Each channel attribute of the log, with its event rows naming a channel the policy does not offer (none
+    when the policy names no channels): each distinct value tested once, by its code."""
+    offered = offered_channels(version)
+    if not offered:
+        return []
+    out = []
+    for name in sorted(CHANNEL_ATTRIBUTES & set(p.table.column_names)):
+        _, codes, labels, _ = p.codes(name)
+        odd = np.array([label is not None and label not in offered for label in labels.tolist()], dtype=bool)
+        out.append((name, odd[codes] & ~p.placeholder))
+    return out
