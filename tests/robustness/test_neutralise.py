@@ -111,6 +111,22 @@ def test_batch_summary_names_plain_columns_only(pk, tmp_path):
     assert data["unknown_columns"] == ["note"] and data["unknown_columns_not_shown"] == 2
 
 
+def test_batch_summary_in_arabic_counts_the_columns_not_named(pk, tmp_path):
+    """With --lang ar the line about the columns not named is Arabic too (it was English whatever --lang), with
+    their count and positions and still without their names."""
+    log = tmp_path / "log.csv"
+    with open(log, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["case_id", "type", "at", "Fatima Nasser 0551234567"])
+        writer.writerow(["C-1", "request_received", "2025-03-02", "y"])
+    run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-03-05", "--out", tmp_path / "o.jsonl",
+                     "--workers", "1", "--lang", "ar")
+    assert run.code == 0, run.err
+    assert "Fatima" not in run.err and "ignored" not in run.err and "column" not in run.err
+    assert "تم تجاهل 1 من الأعمدة غير المعروفة الأخرى (العمود 4)" in run.err
+    assert "قد تكون بيانات شخصية" in run.err
+
+
 def test_a_name_typed_as_a_key_is_not_echoed(pk, tmp_path):
     """The not-shown rule covers keys: neither the message nor the (at …) path repeats the name."""
     path = tmp_path / "case.yaml"

@@ -116,9 +116,9 @@ class Summary:
             where = ""
             if self.header is not None:
                 positions = sorted({i + 1 for i, n in enumerate(self.header) if n in hidden})
-                where = f" (column{'s' if len(positions) > 1 else ''} {', '.join(map(str, positions))})"
-            lines.append(f"ignored {len(hidden)} more unknown column{'s' if len(hidden) > 1 else ''}{where}, "
-                         "not named: not plain identifiers, they may be personal data")
+                where = p["at_many" if len(positions) > 1 else "at_one"].format(
+                    positions=p["sep"].join(map(str, positions)))
+            lines.append(p["hidden"].format(n=len(hidden), s="s" if len(hidden) > 1 else "", where=where))
         if self.rejected:
             lines.append(p["rejected"].format(n=self.rejected, path=self.rejects_path))
         if d["incomplete_cases"]:
