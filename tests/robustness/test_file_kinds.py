@@ -76,6 +76,22 @@ def test_a_fifo_as_a_base_policy_is_refused_not_waited_on(pk, tmp_path):
     _one_line(pk.run_bounded("show", tmp_path / "child.yaml", timeout=30), "not-a-regular-file")
 
 
+@pytest.mark.parametrize("name", ["log.csv", "log.jsonl", "log.parquet"])
+def test_a_fifo_as_the_batch_log_is_refused_as_one(pk, tmp_path, name):
+    """A FIFO log is refused by what it is (it was 'no such log file'), unread, whatever its extension."""
+    os.mkfifo(tmp_path / name)
+    _one_line(pk.run_bounded("batch", tmp_path / name, "--policy", "harif", "--as-of", "2025-06-01", timeout=30),
+              "not-a-regular-file", f"{tmp_path / name}: ")
+
+
+def test_a_symlink_loop_and_a_directory_as_the_batch_log(pk, loop, tmp_path):
+    _one_line(pk.run_bounded("batch", loop, "--policy", "harif", "--as-of", "2025-06-01", timeout=30),
+              "file-unreadable", f"{loop}: ")
+    (tmp_path / "dir.csv").mkdir()
+    _one_line(pk.run_bounded("batch", tmp_path / "dir.csv", "--policy", "harif", "--as-of", "2025-06-01",
+                             timeout=30), "file-not-found", f"{tmp_path / 'dir.csv'}: ")
+
+
 def test_a_device_is_refused_unread(pk):
     """/dev/zero would be read up to the size limit; /dev/tty could wait for a person."""
     _one_line(pk.run_bounded("check", "/dev/zero", timeout=30), "not-a-regular-file", "/dev/zero: ")

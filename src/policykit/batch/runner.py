@@ -24,6 +24,7 @@ from ..diagnostics import PolicykitError, Span
 from .. import limits
 from ..engine import as_instant
 from ..loader import load_policy, policy_file
+from ..source import open_regular
 from ..timeparse import zone
 from ..vocabulary import FACTS
 from .columns import ATTRIBUTES, LINE, REQUIRED, LogColumns, classify
@@ -183,8 +184,9 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     progress = progress or NoProgress()
     log = Path(log)
     fmt = out_format(out)
-    if not log.is_file():
+    if not os.path.lexists(log):
         raise PolicykitError.single("file-not-found", "no such log file", Span(str(log)))
+    os.close(open_regular(str(log)))  # a FIFO, device or directory is refused by what it is, never waited on
     detect_format(log, log_format)
     rejects_file = Path(rejects_path) if rejects_path else default_rejects(log, out)
     # refused before any work: an output that would overwrite the log or the policy, or that cannot be written
