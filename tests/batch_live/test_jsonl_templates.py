@@ -22,6 +22,7 @@ from policykit.engine import evaluate
 from policykit.loader import load_policy, policy_file
 from policykit.verdict import json_text
 
+ROOT = Path(__file__).resolve().parents[2]
 POLICIES = ["harif", "saddad", "green_energy", "khairat_albaha", "suqya"]
 FACTS = ("association_caused_harm", "investigation_minutes_approved")
 
@@ -208,3 +209,79 @@ def test_instant_texts_in_bulk_are_those_made_one_by_one(micros, zone):
     present = values[values != NO_INSTANT]
     assert texts.column(present, "iso").to_pylist() == [f'"{iso(instant(m), tz)}"'.encode() for m in present.tolist()]
     assert texts.safe()
+
+
+def test_a_template_kept_from_an_earlier_run_is_checked_again(tmp_path):
+    """Templates are kept across partitions and runs of one process (the service runs job after job); one whose
+    explanation reads more than its fields (here the as_of, through the query) is checked again against each
+    partition's first case of its key, so a later run with another as_of writes its own text (it kept the first
+    run's)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from policykit.judge.kinds import registered
+    from policykit.judge.status import BREACHED, MET, UNDETERMINED
+    from policykit.judge.table import Branch, Kind, prose, unknown
+    from policykit.verdict import Text
+
+    class NeverBy(Kind, name="never_by", label=("حظر", "never by"), model="NeverByRule"):
+        """`event` must not occur; the explanation says by when."""
+
+        roles = ("event",)
+        marks = (None, "event")
+        closing = False
+
+        def fields(self, base):
+            return {"event": base.Pattern}
+
+        def decide(self, r, q):
+            hit = q.find(r["event"])
+            return [
+                Branch(hit.unknown, UNDETERMINED, unknown, lambda: {"would_decide": q.missing(hit)}),
+                Branch(hit.found, BREACHED, lambda s: Text.trusted(ar="وقع", en="happened."),
+                       lambda: {"fulfilled_at": hit.at, "evidence": (hit,)}),
+                Branch(True, MET, lambda s: Text.trusted(ar="لم يقع", en=f"not by {prose(q.now, s.tz)}.")),
+            ]
+
+        def describe(self, rule, lang, pattern, event):
+            return "never"
+
+    rule = ("  - id: no_complaint_by\n    kind: never_by\n    label: {ar: لا شكوى, en: No complaint}\n"
+            '    clause: {ref: "ج-١", text_ar: "تلقي الشكاوى."}\n    event: complaint_received\n')
+    text = (ROOT / "tests" / "fixtures" / "policies" / "mini.yaml").read_text(encoding="utf-8")
+    policy = tmp_path / "mini_never_by.yaml"
+    policy.write_text(text.replace("rules:\n", "rules:\n" + rule, 1).replace("id: mini\n", "id: mini_never_by\n", 1),
+                      encoding="utf-8")
+    log = tmp_path / "log.parquet"
+    pq.write_table(pa.table({"case_id": ["a", "a", "b", "b"], "type": ["request_received", "request_completed"] * 2,
+                             "at": pa.array([1741000000, 1741003600, 1741100000, 1741103600],
+                                            pa.timestamp("s", tz="UTC"))}), log)
+    with registered(NeverBy()):
+        for as_of in ("2025-04-01", "2025-05-20"):
+            run_batch(log, str(policy), as_of, out=str(tmp_path / "fast.jsonl"), workers=1)
+            run_batch(log, str(policy), as_of, out=str(tmp_path / "slow.jsonl"), workers=1, fast=False)
+            fast = (tmp_path / "fast.jsonl").read_bytes()
+            assert fast == (tmp_path / "slow.jsonl").read_bytes()
+            assert f"not by {as_of} 00:00.".encode() in fast
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "parquet", "csv"])
+def test_a_policy_without_rules(tmp_path, loggen, ext):
+    """A policy with no rules (the model allows it) is judged by the columns as by the reference, in every
+    output (the columns failed on it: nothing to stack)."""
+    import pyarrow.parquet as pq
+
+    data = yaml.safe_load(Path(policy_file("harif")).read_text(encoding="utf-8"))
+    data["rules"], data["id"] = [], "harif_no_rules"
+    policy = tmp_path / "harif_no_rules.yaml"
+    policy.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    log = tmp_path / "log.parquet"
+    loggen.write(loggen.generate(300, "harif", seed=1), log)
+    fast, slow = tmp_path / f"fast.{ext}", tmp_path / f"slow.{ext}"
+    run_batch(log, str(policy), "2025-06-01", out=str(fast), workers=1)
+    run_batch(log, str(policy), "2025-06-01", out=str(slow), workers=1, fast=False)
+    if ext == "parquet":
+        assert pq.read_table(fast).to_pylist() == pq.read_table(slow).to_pylist()
+        assert pq.read_table(fast).num_rows > 20
+    else:
+        assert fast.read_bytes() == slow.read_bytes() and fast.read_bytes().count(b"\n") > 20

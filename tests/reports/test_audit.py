@@ -118,6 +118,20 @@ def test_jsonl_verdicts_give_the_same_figures(verdicts, tmp_path):
                                                                        b.lateness, b.months)
 
 
+def test_a_case_id_holding_a_line_separator_is_one_case(tmp_path):
+    """JSONL keeps U+2028 raw inside a case id; batch --report on JSONL output counts it as one case (the report
+    failed: str.splitlines cut the line in two)."""
+    log = tmp_path / "log.csv"
+    rows = [[("L\u2028x" if row[0] == "L-1" else row[0]), *row[1:]] for row in CASES]
+    with open(log, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+    jsonl = tmp_path / "v.jsonl"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", jsonl, "--workers", "1",
+                       "--report", tmp_path / "r.html")
+    assert code == 1, err
+    assert audit.collect_file(str(jsonl)).cases == 4
+
+
 def test_report_command_errors(tmp_path, verdicts):
     folder, out = verdicts
     code, _, err = cli("report", tmp_path / "none.parquet", "--out", tmp_path / "a.html")

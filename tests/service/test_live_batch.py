@@ -219,6 +219,17 @@ def test_batch_rows_equal_the_batch_command(api, tmp_path):
     assert wait_done(api, job["job"])["verdicts"] == expected
 
 
+def test_a_case_id_holding_a_line_separator_is_one_verdict(api):
+    """JSON keeps U+2028 raw in a line; the job's verdicts are read line by line at "\n" only (the job failed:
+    str.splitlines cut the line in two)."""
+    body = jsonl_bytes().decode("utf-8").replace('"C1"', '"C\u2028x"').encode("utf-8")
+    job = api.post("/v1/batch", params={"policy": "harif", "as_of": "2025-04-20"}, content=body,
+                   headers={"Content-Type": "application/jsonl"}).json()
+    done = wait_done(api, job["job"])
+    assert done["state"] == "done", done
+    assert sorted(row["case_id"] for row in done["verdicts"]) == ["C2", "C\u2028x"]
+
+
 def test_an_xlsx_body_goes_through_the_batch_readers_dispatch(api):
     """An XLSX export (told by its media type or its `PK` start) is handed to the readers as `.xlsx`: whatever
     they make of it (read it, or refuse it), the job says so with a code, never an internal error."""

@@ -237,10 +237,11 @@ def _judged(compiled_rule, q: PartitionQuery, groups: int) -> RuleResult:
     return r
 
 
-def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, rejects) -> pa.Table | str:
+def columnar_verdicts(policy, table: pa.Table, bounds: np.ndarray, job, stats, rejects) -> pa.Table | list:
     """The verdicts of a grouped partition — a table in the tabular layout, or for JSONL output the verdict
-    JSON lines in UTF-8, a list — each version's cases (by the local date of their first event) judged by policykit.judge's
-    decision tables over columns, in the partition's case order."""
+    JSON lines in UTF-8 as a list of byte pieces (their concatenation is the lines) — each version's cases (by the
+    local date of their first event) judged by policykit.judge's decision tables over columns, in the partition's
+    case order."""
     as_of = dt.datetime.fromisoformat(job.as_of)
     as_of_us = (as_of - _EPOCH) // dt.timedelta(microseconds=1)  # exact, before 1970 too
     rejected = rejected_counts(table, bounds)
@@ -291,8 +292,9 @@ def _versions(policy, table: pa.Table, bounds: np.ndarray, as_of_us: int) -> np.
 
 
 def _judge_version(version, table: pa.Table, bounds: np.ndarray, rejected: np.ndarray, job, stats, rejects,
-                   as_of: dt.datetime, as_of_us: int) -> tuple[pa.Table, list[str] | None]:
-    """The verdicts of cases all judged under one policy version: the table, and for JSONL output the lines."""
+                   as_of: dt.datetime, as_of_us: int) -> tuple[pa.Table, list | None]:
+    """The verdicts of cases all judged under one policy version: the table, and for JSONL output the lines (byte
+    pieces, see `columnar_verdicts`)."""
     settings = load_settings()
     reading = job.reading if job.reading is not None else settings.reading
     compiled = compile_policy(version, reading)

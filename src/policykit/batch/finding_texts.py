@@ -52,7 +52,7 @@ class Texts:
     def learn_results(self, results, cases: np.ndarray) -> None:
         """`learn` the instants of each of `cases`' findings (those its branch gave), and the other `…_at`
         instants its branch's explanation may show (a closure's): any left out are learnt when first shown."""
-        parts = [getattr(r, name)[cases] for r in results for name in _RESULT_INSTANTS]
+        parts = [np.zeros(0, dtype=np.int64)] + [getattr(r, name)[cases] for r in results for name in _RESULT_INSTANTS]
         for r in results:
             chosen = r.chosen[cases]
             for number, made in enumerate(r.made):
@@ -167,10 +167,12 @@ class BranchTexts:
     def __init__(self, r, number: int, compiled, texts: Texts, reference, kept: dict) -> None:
         self.r, self.number, self.branch, self.made = r, number, r.branches[number], r.made[number]
         self.compiled, self.texts, self.reference = compiled, texts, reference
-        # the instants and templates of this branch, kept from one partition to the next (`kept`, one per compiled
-        # policy version): a template is a function of the branch, its fields' names and the key alone
+        # the instants and templates of this branch, kept from one partition (and run) to the next (`kept`, one per
+        # compiled policy version); a kept template serves a partition only once it gives that partition's first
+        # case of its key as the object path writes it (an explanation may read more than its fields: the as_of)
         self.instants, self.templates = kept.setdefault(
             (r.rule.rule.id, number, tuple(self.made)), ([name for name in self.made if name in INSTANT_FIELDS], {}))
+        self._checked: set[tuple] = set()
 
     @property
     def others(self) -> list[str]:
@@ -185,6 +187,7 @@ class BranchTexts:
                 return self._findings(cases)
             except _Discovered:  # an explanation shows an instant not yet known as one: start over with it
                 self.templates.clear()
+                self._checked.clear()
 
     def _findings(self, cases: np.ndarray) -> pa.Array:
         columns = [_present(self.made[name], cases) for name in self.instants] + \
@@ -200,8 +203,11 @@ class BranchTexts:
         # not per lateness or channel
         shapes: dict[tuple, tuple[list[Template], list[list[int]]]] = {}
         for key, where in groups.items():
-            if key not in self.templates:
-                self.templates[key] = self._template(key, int(cases[where[0]]))
+            if key not in self._checked:
+                self._checked.add(key)
+                first = int(cases[where[0]])
+                if not self._serves(self.templates.get(key), first):
+                    self.templates[key] = self._template(key, first)
             template = self.templates[key]
             if template is not None:
                 alike = shapes.setdefault(template.holes, ([], []))
@@ -264,11 +270,17 @@ class BranchTexts:
         if new:
             self.instants += new
             raise _Discovered
+        return template if self._serves(template, case) else None
+
+    def _serves(self, template: Template | None, case: int) -> bool:
+        """Whether `template` gives `case`'s finding exactly as the object path writes it."""
+        if template is None:
+            return False
         try:
             filled = template.fill_columns(self._holes(template, np.array([case])), 1)[0].as_py()
         except Untemplatable:
-            return None
-        return template if filled == self.reference.finding_text(r, self.number, case).encode() else None
+            return False
+        return filled == self.reference.finding_text(self.r, self.number, case).encode()
 
 
 class _Discovered(Exception):

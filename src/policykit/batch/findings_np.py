@@ -84,9 +84,11 @@ def assemble(policy, compiled, p, results, compensation, rejected, as_of_us, ver
     with rejected rows is marked incomplete and undetermined (SPEC §10)."""
     g, rules = p.groups, len(results)
     tz = policy.calendar.timezone
-    flat = lambda attr: np.stack([getattr(r, attr) for r in results], axis=1).ravel()  # noqa: E731
+    def flat(attr: str) -> np.ndarray:  # each case's findings in rule order (none for a policy without rules)
+        return np.stack([getattr(r, attr) for r in results], axis=1).ravel() if rules else np.zeros(0, np.int64)
+
     status_codes = np.stack([r.status for r in results], axis=1) if rules else np.zeros((g, 0), np.int8)
-    late = flat("late") if rules else np.zeros(0, np.int64)
+    late = flat("late")
     units = [r.unit for r in results]
     has_late = late >= 0
     unit_names = sorted({u for u in units if u})
@@ -101,8 +103,7 @@ def assemble(policy, compiled, p, results, compensation, rejected, as_of_us, ver
         _coded(unit_codes, unit_names or [""], mask=~has_late),
         _constant([r.kind.constant(r).get("reading") for r in compiled.rules], g),
     ], fields=list(finding_type(tz)))
-    finding_lists = pa.ListArray.from_arrays(arrow_np.array(np.arange(0, g * rules + 1, rules), pa.int32()),
-                                             findings)
+    finding_lists = pa.ListArray.from_arrays(arrow_np.array(np.arange(g + 1) * rules, pa.int32()), findings)
     actions = _actions(action_rows, g, tz)
     codes, comp_table = compensation
     combos = sorted(comp_table)

@@ -64,8 +64,8 @@ def _policy(ref):
 
 
 def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object, Stats, list[tuple[int, str]]]:
-    """Judge the grouped cases of `table`: (JSONL lines in UTF-8, a list, or tabular Arrow table, stats,
-    rejected rows)."""
+    """Judge the grouped cases of `table`: (JSONL lines in UTF-8 as a list of byte pieces whose concatenation is
+    the lines, or tabular Arrow table, stats, rejected rows)."""
     from .reference import cases_of, judge, mark_incomplete, rejected_counts
     from .tabular import rows_table, verdict_row
     from .verdicts_json import verdict_line

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 from types import SimpleNamespace
 
 import numpy as np
@@ -123,16 +124,17 @@ def _rule_texts(k: int, r, cases: np.ndarray, compiled, texts: Texts, objects,
     return placed(pieces, wheres, len(cases))
 
 
-_KEPT: dict[int, tuple[object, dict]] = {}
+_KEPT = threading.local()  # per thread: two runs at once in one process never share a template being made
 
 
 def _kept(compiled) -> dict:
-    """The branch templates kept for a compiled policy version, across the partitions a process judges."""
-    known = _KEPT.get(id(compiled))
+    """The branch templates kept for a compiled policy version, across the partitions a thread judges."""
+    kept: dict[int, tuple[object, dict]] = _KEPT.__dict__.setdefault("versions", {})
+    known = kept.get(id(compiled))
     if known is None or known[0] is not compiled:
-        if len(_KEPT) > 64:
-            _KEPT.clear()
-        known = _KEPT[id(compiled)] = (compiled, {})
+        if len(kept) > 64:
+            kept.clear()
+        known = kept[id(compiled)] = (compiled, {})
     return known[1]
 
 
@@ -179,7 +181,8 @@ class _Objects:
         self.compensation, self.rejected, self.as_of, self.settings = compensation, rejected, as_of, settings
         self.verdict_reading, self.texts = verdict_reading, texts
         self.event_index = _event_index(p)
-        self.noted = _noted(version, p, as_of)
+        self._odd = _odd_channels(version, p)  # each channel column's rows naming one the policy does not offer
+        self.noted = _noted(p, as_of, self._odd)
         self._notes: dict[int, list] | None = None
         self.case_ids = p.table.column(CASE_ID).take(p.starts).to_pylist()
         self.as_of_text = iso(as_of, compiled.calendar.tz)
@@ -206,7 +209,7 @@ class _Objects:
     def notes(self, g: int) -> list:
         """Case g's notes."""
         if self._notes is None:
-            self._notes = _all_notes(self.version, self.p, self.event_index, self.as_of)
+            self._notes = _all_notes(self.p, self.event_index, self.as_of, self._odd)
         return self._notes.get(g, [])
 
     def line(self, g: int) -> str:
@@ -245,13 +248,13 @@ def verdict_line(verdict: Verdict, rejected: int) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def _all_notes(version, p, event_index: np.ndarray, as_of: dt.datetime) -> dict[int, list]:
+def _all_notes(p, event_index: np.ndarray, as_of: dt.datetime, odd_channels: list) -> dict[int, list]:
     """Each noted case's notes, as engine.notes writes them, from its rows (in time order): the rows that give
     one are found in numpy, only those are read one by one."""
     later = ~p.placeholder & (p.at > (as_of - _EPOCH) // dt.timedelta(microseconds=1))
     flagged = later.copy()
     channels = []
-    for name, odd in _odd_channels(version, p):
+    for name, odd in odd_channels:
         channels.append((p.column(name), odd))
         flagged |= odd
     out: dict[int, list] = {}
@@ -278,10 +281,10 @@ def _event_index(p) -> np.ndarray:
     return rank
 
 
-def _noted(version, p, as_of: dt.datetime) -> np.ndarray:
+def _noted(p, as_of: dt.datetime, odd_channels: list) -> np.ndarray:
     """Cases with a note (a channel the policy does not offer, events after as_of): `engine.notes` writes them."""
     rows = ~p.placeholder & (p.at > (as_of - _EPOCH) // dt.timedelta(microseconds=1))
-    for _, odd in _odd_channels(version, p):
+    for _, odd in odd_channels:
         rows |= odd
     return np.bitwise_or.reduceat(rows, p.starts) if p.n else np.zeros(p.groups, dtype=bool)
 

@@ -52,7 +52,7 @@ class AuditData:
 
     def add_json_lines(self, text: str) -> None:
         """Add the cases of JSONL verdict lines (the `check` JSON)."""
-        for line in text.splitlines():
+        for line in text.split("\n"):  # JSON keeps U+2028 and its kin raw, which str.splitlines would cut at
             if line.strip():
                 self.add(row_from_json(json.loads(line)))
 

@@ -130,7 +130,8 @@ class JobRunner:
             found = summary.to_dict()
             for server_path in ("rejects_file", "out"):  # where the server keeps files is not the caller's
                 found.pop(server_path, None)
-            job.verdicts = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines() if line]
+            # lines end at "\n" only: JSON keeps U+2028 and its kin raw, which str.splitlines would cut at
+            job.verdicts = [json.loads(line) for line in out.read_text(encoding="utf-8").split("\n") if line]
             job.summary = found
             job.state = "done"
         except PolicykitError as exc:
