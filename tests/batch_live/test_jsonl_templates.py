@@ -211,11 +211,10 @@ def test_instant_texts_in_bulk_are_those_made_one_by_one(micros, zone):
     assert texts.safe()
 
 
-def test_a_template_kept_from_an_earlier_run_is_checked_again(tmp_path):
-    """Templates are kept across partitions and runs of one process (the service runs job after job); one whose
-    explanation reads more than its fields (here the as_of, through the query) is checked again against each
-    partition's first case of its key, so a later run with another as_of writes its own text (it kept the first
-    run's)."""
+def test_a_template_is_kept_for_its_as_of_only(tmp_path):
+    """Templates are kept across partitions and runs of one process (the service runs job after job), for one
+    as_of: an explanation may read the query's `now` besides its fields, so a later run with another as_of makes
+    and checks its own (it wrote the first run's text)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -167,12 +167,12 @@ class BranchTexts:
     def __init__(self, r, number: int, compiled, texts: Texts, reference, kept: dict) -> None:
         self.r, self.number, self.branch, self.made = r, number, r.branches[number], r.made[number]
         self.compiled, self.texts, self.reference = compiled, texts, reference
-        # the instants and templates of this branch, kept from one partition (and run) to the next (`kept`, one per
-        # compiled policy version); a kept template serves a partition only once it gives that partition's first
-        # case of its key as the object path writes it (an explanation may read more than its fields: the as_of)
+        # the instants and templates of this branch, kept from one partition to the next (`kept`, one per compiled
+        # policy version and as_of: an explanation may read the query's `now` besides its fields; what else it
+        # could read of the partition would differ from case to case, which the first case's check would not
+        # catch within a partition either)
         self.instants, self.templates = kept.setdefault(
             (r.rule.rule.id, number, tuple(self.made)), ([name for name in self.made if name in INSTANT_FIELDS], {}))
-        self._checked: set[tuple] = set()
 
     @property
     def others(self) -> list[str]:
@@ -187,7 +187,6 @@ class BranchTexts:
                 return self._findings(cases)
             except _Discovered:  # an explanation shows an instant not yet known as one: start over with it
                 self.templates.clear()
-                self._checked.clear()
 
     def _findings(self, cases: np.ndarray) -> pa.Array:
         columns = [_present(self.made[name], cases) for name in self.instants] + \
@@ -203,11 +202,8 @@ class BranchTexts:
         # not per lateness or channel
         shapes: dict[tuple, tuple[list[Template], list[list[int]]]] = {}
         for key, where in groups.items():
-            if key not in self._checked:
-                self._checked.add(key)
-                first = int(cases[where[0]])
-                if not self._serves(self.templates.get(key), first):
-                    self.templates[key] = self._template(key, first)
+            if key not in self.templates:
+                self.templates[key] = self._template(key, int(cases[where[0]]))
             template = self.templates[key]
             if template is not None:
                 alike = shapes.setdefault(template.holes, ([], []))

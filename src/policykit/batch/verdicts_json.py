@@ -118,7 +118,8 @@ def _rule_texts(k: int, r, cases: np.ndarray, compiled, texts: Texts, objects,
         where = np.flatnonzero(chosen == number)
         made = branches.get((k, number))
         if made is None:
-            made = branches[(k, number)] = BranchTexts(r, number, compiled, texts, objects, _kept(compiled))
+            made = branches[(k, number)] = BranchTexts(r, number, compiled, texts, objects,
+                                                       _kept(compiled, objects.as_of))
         pieces.append(made.findings(cases[where]))
         wheres.append(where)
     return placed(pieces, wheres, len(cases))
@@ -127,14 +128,16 @@ def _rule_texts(k: int, r, cases: np.ndarray, compiled, texts: Texts, objects,
 _KEPT = threading.local()  # per thread: two runs at once in one process never share a template being made
 
 
-def _kept(compiled) -> dict:
-    """The branch templates kept for a compiled policy version, across the partitions a thread judges."""
-    kept: dict[int, tuple[object, dict]] = _KEPT.__dict__.setdefault("versions", {})
-    known = kept.get(id(compiled))
+def _kept(compiled, as_of: dt.datetime) -> dict:
+    """The branch templates kept for a compiled policy version and an as_of (what a template may depend on besides
+    its key: the query's `now`), across the partitions a thread judges."""
+    kept: dict[tuple, tuple[object, dict]] = _KEPT.__dict__.setdefault("versions", {})
+    key = (id(compiled), as_of)
+    known = kept.get(key)
     if known is None or known[0] is not compiled:
         if len(kept) > 64:
             kept.clear()
-        known = kept[id(compiled)] = (compiled, {})
+        known = kept[key] = (compiled, {})
     return known[1]
 
 
