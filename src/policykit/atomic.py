@@ -21,10 +21,12 @@ class AtomicFile:
     written straight through. A symlink is followed: the file it points to is replaced, the link kept.
     With `follow_symlinks` False (caches), whatever is at `path`, a symlink or a FIFO, is simply replaced.
     Used as a context manager it commits when the block ends normally and discards on an exception.
+    With `tidy`, the temporary files an earlier writer of `path` left when it was killed (SIGKILL, a power cut)
+    are removed first: those of this host whose process is gone (`remove_stale_parts`).
     """
 
     def __init__(self, path: "str | os.PathLike[str]", *, mode: int | None = None, durable: bool = True,
-                 follow_symlinks: bool = True) -> None:
+                 follow_symlinks: bool = True, tidy: bool = True) -> None:
         import tempfile  # not at the top: the check path imports this module (caches) and rarely writes
 
         self.path = os.fspath(path)
@@ -43,7 +45,10 @@ class AtomicFile:
         # an existing file keeps its permissions; a new one gets what open() would give it
         self.mode = mode if mode is not None else stat.S_IMODE(info.st_mode) if info else 0o666 & ~_umask()
         directory, name = os.path.split(target)
-        self._fd, self.temp = tempfile.mkstemp(dir=directory or ".", prefix=f".{name}.", suffix=".part")
+        if tidy:
+            remove_stale_parts(directory or ".", name)
+        # the writer's host and process in the name: a later run can tell a killed writer's file from a live one's
+        self._fd, self.temp = tempfile.mkstemp(dir=directory or ".", prefix=f".{name}.{_writer()}.", suffix=".part")
 
     @property
     def name(self) -> str:
@@ -175,6 +180,51 @@ def _same_file(a: str, b: str) -> bool:
 
 
 _UMASK: list[int] = []
+
+
+def _writer() -> str:
+    """This host (a short digest of its name) and process, as a temporary file's name holds them."""
+    import hashlib
+    import socket
+
+    return f"{hashlib.blake2b(socket.gethostname().encode(), digest_size=4).hexdigest()}-{os.getpid()}"
+
+
+def remove_stale_parts(directory: str, name: str) -> list[str]:
+    """Remove the temporary files of `name` in `directory` that a killed writer left: named by `AtomicFile` for
+    this host, their process gone, regular files (not links) of this user. Others' and live writers' stay."""
+    import re
+
+    host = _writer().split("-")[0]
+    pattern = re.compile(rf"\.{re.escape(name)}\.{host}-(\d+)\.[A-Za-z0-9_]+\.part")
+    removed = []
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        found = pattern.fullmatch(entry.name)
+        if found is None or int(found.group(1)) == os.getpid() or _alive(int(found.group(1))):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid():
+                os.unlink(entry.path)
+                removed.append(entry.path)
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process `pid` exists (one of another user counts; in doubt, it does)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True
+    return True
 
 
 def _umask() -> int:

@@ -72,7 +72,7 @@ def write_entry(path: FsPath, data: bytes) -> None:
         if not stat.S_ISDIR(info.st_mode) or not trusted(info):
             return  # a directory someone else could write (or a symlink to one) is never written to either
         # a temporary file made by mkstemp in that directory, renamed over the entry (a planted link is replaced)
-        with AtomicFile(path, mode=0o600, durable=False, follow_symlinks=False) as file:
+        with AtomicFile(path, mode=0o600, durable=False, follow_symlinks=False, tidy=False) as file:
             file.open("wb").write(data)
     except OSError:
         pass

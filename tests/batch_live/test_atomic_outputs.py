@@ -135,6 +135,35 @@ def test_a_killed_batch_leaves_the_previous_output_intact(tmp_path, big_log, suf
     assert out.read_text(encoding="utf-8") == PREVIOUS
     # what is left is the temporary file, plainly not the output, with its partial content
     assert part.exists() and part.name.endswith(".part")
+    # until the next run writing that output, which removes it (its writer is gone) and writes the output whole
+    code, _, err = _cli("batch", log, "--policy", "harif", "--as-of", "2025-06-01", "--workers", "1", "--out", out)
+    assert code in (0, 1), err
+    assert not part.exists() and not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+    assert out.read_text(encoding="utf-8") != PREVIOUS and out.stat().st_size > 1000
+
+
+def test_only_a_killed_writers_temporary_files_are_removed(tmp_path, log):
+    """The next writer of an output removes the temporary files of its earlier writers on this host whose process
+    is gone; a live writer's, another host's, another output's and a link named like one stay."""
+    from policykit.atomic import _writer
+
+    host, me = _writer().split("-")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    out = tmp_path / "v.jsonl"
+    dead = tmp_path / f".v.jsonl.{host}-{gone.pid}.k1ll3d_x.part"
+    live = tmp_path / f".v.jsonl.{host}-{os.getppid()}.l1v3abcd.part"
+    foreign = tmp_path / f".v.jsonl.0badc0de-{gone.pid}.f0r31gnx.part"
+    other = tmp_path / f".w.jsonl.{host}-{gone.pid}.0th3rxyz.part"
+    for path in (dead, live, foreign, other):
+        path.write_text("partial\n", encoding="utf-8")
+    link = tmp_path / f".v.jsonl.{host}-{gone.pid}.l1nkxxxx.part"
+    link.symlink_to(tmp_path / "elsewhere")
+    code, _, err = _batch(log, "--out", out)
+    assert code in (0, 1), err
+    assert not dead.exists()
+    assert live.exists() and foreign.exists() and other.exists() and link.is_symlink()
+    assert out.stat().st_size > 100 and me.isdigit()
 
 
 # --- the helper itself (imported in each test, so the tests above also run against code without it) --------
