@@ -65,7 +65,7 @@ class Texts:
         """Work out the quoted and prose texts of many instants at once, in Arrow and numpy
         (`flat_columns.iso_texts`, the CSV form's own): one by one they were a quarter of a JSONL worker's time."""
         micros = np.asarray(micros, dtype=np.int64)
-        values = np.unique(micros[micros != NO_INSTANT])
+        values = _distinct(micros[micros != NO_INSTANT])
         if len(self._known):
             values = values[~np.isin(values, self._known, assume_unique=True)]
         if not len(values):
@@ -112,6 +112,15 @@ class Texts:
 def _matches(column: pa.Array, pattern: str) -> bool:
     """Whether every text of a binary column matches `pattern` whole."""
     return bool(pc.all(pc.match_substring_regex(column.cast(pa.string()), pattern)).as_py() is not False)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, ascending: sorted and compared with their neighbours (numpy 2's `np.unique` took 13×
+    as long on a partition's 2.5 M instants)."""
+    ordered = np.sort(values)
+    keep = np.ones(len(ordered), dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def placed(pieces: list[pa.Array], wheres: list, n: int) -> pa.Array:
