@@ -121,10 +121,10 @@ def entry() -> None:
     """
     argv = sys.argv[1:]
     command = next((a for a in argv if not a.startswith("-")), None)
-    if command == "batch":  # this process is the batch run and nothing else: pyarrow need not import pandas
-        from .batch.process_setup import arrow_without_pandas
+    if command == "batch":  # this process is the batch run and nothing else (pyarrow need not import pandas)
+        from .batch.process_setup import batch_process
 
-        arrow_without_pandas()
+        batch_process()
     code = main(argv)
     if command not in _FAST_EXIT or os.environ.get("POLICYKIT_DEBUG"):
         raise SystemExit(code)
