@@ -182,12 +182,17 @@ def _same_file(a: str, b: str) -> bool:
 _UMASK: list[int] = []
 
 
-def _writer() -> str:
-    """This host (a short digest of its name) and process, as a temporary file's name holds them."""
+def _host() -> str:
+    """This host, as a temporary file's name holds it: a short digest of its name."""
     import hashlib
     import socket
 
-    return f"{hashlib.blake2b(socket.gethostname().encode(), digest_size=4).hexdigest()}-{os.getpid()}"
+    return hashlib.blake2b(socket.gethostname().encode(), digest_size=4).hexdigest()
+
+
+def _writer() -> str:
+    """This host and process, as a temporary file's name holds them."""
+    return f"{_host()}-{os.getpid()}"
 
 
 def remove_stale_parts(directory: str, name: str) -> list[str]:
@@ -195,8 +200,7 @@ def remove_stale_parts(directory: str, name: str) -> list[str]:
     this host, their process gone, regular files (not links) of this user. Others' and live writers' stay."""
     import re
 
-    host = _writer().split("-")[0]
-    pattern = re.compile(rf"\.{re.escape(name)}\.{host}-(\d+)\.[A-Za-z0-9_]+\.part")
+    pattern = re.compile(rf"\.{re.escape(name)}\.{_host()}-(\d+)\.[A-Za-z0-9_]+\.part")
     removed = []
     try:
         entries = list(os.scandir(directory))

@@ -78,7 +78,6 @@ class Template:
         """The text with each hole's text (in `holes` order) in its place."""
         return self._format % texts
 
-
     def fill_columns(self, columns: list, n: int) -> pa.Array:
         """The texts of `n` cases at once: each hole's texts a binary column (in `holes` order); null where a
         hole's text is null."""
@@ -89,7 +88,7 @@ def fill_many(templates: list[Template], which: np.ndarray, columns: list) -> pa
     """The texts of cases each filling its template, `templates[which[i]]` (templates with the same holes), each
     hole's texts a binary column over the cases; null where a hole's text is null."""
     constants = []
-    for place, pieces in enumerate(zip(*(template._bytes for template in templates))):
+    for pieces in zip(*(template._bytes for template in templates)):
         if len(set(pieces)) == 1:
             constants.append(pa.scalar(pieces[0], pa.binary()))
         else:

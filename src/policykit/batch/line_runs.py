@@ -60,9 +60,8 @@ def quoted_ids(ids: pa.ChunkedArray, listed: list) -> pa.Array:
     ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
     if not pa.types.is_string(ids.type):
         return pa.array([json_bytes(value) for value in listed], pa.binary())
-    text = ids
-    plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_ID), False).to_numpy(zero_copy_only=False)
-    quoted = pc.binary_join_element_wise('"', text, '"', "").cast(pa.binary())
+    plain = pc.fill_null(pc.match_substring_regex(ids, _PLAIN_ID), False).to_numpy(zero_copy_only=False)
+    quoted = pc.binary_join_element_wise('"', ids, '"', "").cast(pa.binary())
     if plain.all():
         return quoted
     other = np.flatnonzero(~plain)
