@@ -32,6 +32,8 @@ class AtomicFile:
         self.path = os.fspath(path)
         self.durable = durable
         self.handle: IO | None = None
+        self._syncing = None  # the thread of sync_behind's running fdatasync
+        self._synced_to = 0
         target = os.path.realpath(self.path) if follow_symlinks else os.path.abspath(self.path)
         try:
             info = os.stat(target) if follow_symlinks else None
@@ -62,6 +64,24 @@ class AtomicFile:
             binary = "b" in mode
             self.handle = open(fd, mode, encoding=None if binary else encoding, newline=None if binary else newline)
         return self.handle
+
+    def sync_behind(self, every: int = 64 << 20) -> None:
+        """Start the disk on what is written so far, in a thread, once `every` more bytes are written and no such
+        start is running: the final fsync of a large file then has little left, and the disk works while the
+        rest is made (a gigabyte of JSONL verdicts took a second more to commit without it)."""
+        handle = self.handle
+        if self.temp is None or not self.durable or handle is None:
+            return
+        end = handle.tell()
+        if end - self._synced_to < every or (self._syncing is not None and self._syncing.is_alive()):
+            return
+        import threading
+
+        handle.flush()
+        self._synced_to = end
+        self._syncing = threading.Thread(target=_sync_quietly, args=(handle.fileno(),), daemon=True,
+                                         name="policykit-sync-behind")
+        self._syncing.start()
 
     def commit(self) -> None:
         """Finish: everything written reaches the disk, then the temporary file takes the target's name."""
@@ -96,6 +116,9 @@ class AtomicFile:
             self.temp = None
 
     def _close(self) -> None:
+        if self._syncing is not None:  # its file descriptor is closed below: no fdatasync may reach a reused one
+            syncing, self._syncing = self._syncing, None
+            syncing.join()
         if self.handle is not None:
             handle, self.handle = self.handle, None
             handle.close()
@@ -111,6 +134,14 @@ class AtomicFile:
             self.commit()
         else:
             self.discard()
+
+
+def _sync_quietly(fd: int) -> None:
+    """fdatasync, its failure left to the final fsync (which raises it)."""
+    try:
+        getattr(os, "fdatasync", os.fsync)(fd)  # macOS has no fdatasync
+    except OSError:
+        pass
 
 
 def write_atomic(path: "str | os.PathLike[str]", data: bytes | str, *, mode: int | None = None,

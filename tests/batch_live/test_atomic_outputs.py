@@ -4,6 +4,7 @@ the previous file intact); an output that is an input is refused before anything
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import stat
@@ -220,3 +221,58 @@ def test_a_device_is_written_straight_through():
 
     write_atomic("/dev/null", b"discarded")  # no temporary file beside it in /dev, no rename over it
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def _slow_syncs(monkeypatch):
+    """fdatasync recorded (file descriptor, what it names, whether it was still open when it ended), and slow."""
+    import threading
+
+    calls, real = [], getattr(os, "fdatasync", os.fsync)
+    lock = threading.Lock()
+
+    def slow(fd):
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        time.sleep(0.2)
+        still = os.readlink(f"/proc/self/fd/{fd}") == name
+        real(fd)
+        with lock:
+            calls.append((fd, name, still))
+
+    monkeypatch.setattr(os, "fdatasync", slow, raising=False)
+    return calls
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads /proc/self/fd")
+@pytest.mark.parametrize("end", ["commit", "discard"])
+def test_sync_behind_syncs_the_temporary_file_and_ends_before_its_descriptor_closes(tmp_path, monkeypatch, end):
+    from policykit.atomic import AtomicFile
+
+    calls = _slow_syncs(monkeypatch)
+    target = tmp_path / "verdicts.jsonl"
+    file = AtomicFile(target)
+    handle = file.open("wb")
+    handle.write(b"a" * 100)
+    file.sync_behind(every=1000)
+    assert calls == [] and file._syncing is None  # under `every`: nothing started
+    handle.write(b"b" * 1000)
+    file.sync_behind(every=1000)
+    file.sync_behind(every=1)  # one is running: no second
+    getattr(file, end)()
+    # the sync ran on the temporary file, and had ended before its descriptor was closed (none reached a reused one)
+    assert [(name.endswith(".part"), still) for _, name, still in calls] == [(True, True)]
+    assert (target.read_bytes() == b"a" * 100 + b"b" * 1000) if end == "commit" else not target.exists()
+
+
+def test_batch_jsonl_starts_the_disk_while_it_writes(tmp_path, monkeypatch, log):
+    from policykit.atomic import AtomicFile
+
+    started = []
+    real = AtomicFile.sync_behind
+    monkeypatch.setattr(AtomicFile, "sync_behind",
+                        lambda self, every=1: started.append(self.handle.tell()) or real(self, every=1))
+    out = tmp_path / "verdicts.jsonl"
+    code, _, err = _batch(log, "--out", out)
+    assert code in (0, 1), err
+    cases = {json.loads(line)["case_id"] for line in log.read_text(encoding="utf-8").splitlines()}
+    assert len(out.read_bytes().splitlines()) == len(cases) > 1
+    assert started and started[-1] == out.stat().st_size  # after the last verdicts written too
