@@ -25,6 +25,8 @@ MEANING = {
     "unauthorized": "رمز الدخول مفقود أو غير صحيح",
     "unknown-case": "حالة غير معروفة",
     "unknown-job": "مهمة غير معروفة",
+    "job-interrupted": "انقطع تنفيذ المهمة مرات متتالية",
+    "jobs-dir-unsafe": "مجلد المهام غير آمن",
     "unknown-session": "جلسة غير معروفة",
     "weak-token": "رمز الدخول أقصر من المسموح",
     "duplicate-column": "عمود مكرر في ترويسة السجل",

@@ -23,6 +23,9 @@ def register(subparsers, name: str) -> None:
     parser.add_argument("--decision-log", default=None, metavar="FILE",
                         help="decision log, JSONL (default: ./policykit-decisions.jsonl)")
     parser.add_argument("--no-decision-log", action="store_true", help="keep no decision log")
+    parser.add_argument("--jobs-dir", default=None, metavar="DIR",
+                        help="where batch jobs are kept, so they outlive a restart and every process serving "
+                             "from it sees them (default: ./policykit-jobs)")
     parser.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
     parser.set_defaults(run=run)
 
@@ -43,6 +46,9 @@ def run(args, out, err) -> int:
     check_binding(args.host, settings.tokens)
     if not 0 <= args.port <= 65535:
         raise PolicykitError.single("invalid-value", "--port must be between 0 and 65535", Span("--port"))
+    from ..service import create_app
+
+    app = create_app(settings)  # its stores and jobs folder checked before anything is said to be served
     err.write(f"policykit serve: http://{_shown_host(args.host)}:{args.port}/ "
               f"({'tokens: ' + str(len(settings.tokens)) if settings.tokens else 'no token: loopback only'})\n")
     err.flush()
@@ -50,17 +56,15 @@ def run(args, out, err) -> int:
     config = dict(host=args.host, port=args.port, log_level=args.log_level, server_header=False, access_log=False,
                   proxy_headers=True, forwarded_allow_ips="127.0.0.1", limit_concurrency=1000,
                   timeout_keep_alive=5)
-    from ..service import create_app
-
-    uvicorn.run(create_app(settings), **config)
+    uvicorn.run(app, **config)
     return 0
 
 
 def settings_of(args, tokens: tuple[str, ...]):
     """The service settings of the command line."""
-    from ..service.settings import DEFAULT_DECISION_LOG, DEFAULT_STORE, ServiceSettings
+    from ..service.settings import DEFAULT_DECISION_LOG, DEFAULT_JOBS_DIR, DEFAULT_STORE, ServiceSettings
 
-    fields = {"tokens": tokens, "store": args.store or DEFAULT_STORE,
+    fields = {"tokens": tokens, "store": args.store or DEFAULT_STORE, "jobs_dir": args.jobs_dir or DEFAULT_JOBS_DIR,
               "decision_log": None if args.no_decision_log else (args.decision_log or DEFAULT_DECISION_LOG)}
     if args.max_body is not None:
         fields["max_body_bytes"] = args.max_body

@@ -57,9 +57,9 @@ class Service:
 
         self.settings = settings
         self.evaluation = load_settings()  # reading and at-risk window: read once, not on every request
+        self.jobs = JobRunner(settings.jobs_dir)  # first: a jobs folder refused leaves nothing else opened
         self.log = DecisionLog(settings.decision_log)
         self.sessions = SessionHub(settings.store)
-        self.jobs = JobRunner(settings.jobs_dir)
 
     async def work(self, function, *args):
         """`function(*args)` in a worker thread, within the time limit (503 past it)."""
@@ -220,7 +220,7 @@ def routes(app: FastAPI, service: Service) -> None:
     @app.get("/v1/batch/{job}", response_model=models.JobState, responses=ERRORS, tags=["batch"])
     async def batch_job(job: str):
         """A job's progress; once done its summary and verdict rows (the JSONL rows of `batch`)."""
-        return JSON(service.jobs.get(job).to_dict())
+        return RawJSON(service.jobs.get(job).to_json())
 
     @app.get("/v1/batch/{job}/verdicts.xlsx", responses={**ERRORS, 200: {"content": {XLSX: {}},
                                                                          "description": "the Excel verdicts"}},

@@ -1,18 +1,23 @@
-"""Batch jobs: an uploaded export judged by the batch runner in the background; progress, then the results."""
+"""Batch jobs: an uploaded export judged by the batch runner in the background; progress, then the results. Jobs
+are kept on disk (job_folder), so an accepted job outlives the process that accepted it."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..batch.progress import NoProgress
-from ..diagnostics import PolicykitError
+from ..diagnostics import PolicykitError, Span
 from .errors import ServiceError, error_body
+from .job_folder import LOCK, RECORD, VERDICTS, JobFolder, is_job_id, job_folders
+from .responses import dumps
 
 KEEP_JOBS = 100
 # how a body's format is told: the `format` query value, else its media type, else its first bytes
@@ -46,35 +51,49 @@ def format_of(explicit: str | None, media_type: str | None, head: bytes) -> str:
 
 
 class Progress(NoProgress):
-    """The batch runner's progress, read by GET /v1/batch/{job}."""
+    """The batch runner's progress, read by GET /v1/batch/{job}; also written to the job's folder (`sink`) for
+    the other processes, at most every `SINK_EVERY_S`."""
 
-    def __init__(self) -> None:
+    SINK_EVERY_S = 0.5
+
+    def __init__(self, sink=None) -> None:
         self.phase, self.total, self.done, self.unit, self.exact = "queued", None, 0.0, "rows", True
+        self._sink, self._sunk = sink, 0.0
 
     def start(self, label: str, total: float | None, unit: str = "rows", exact: bool = True) -> None:
         self.phase, self.total, self.done, self.unit, self.exact = label, total, 0.0, unit, exact
+        self._share(force=True)
 
     def advance(self, amount: float) -> None:
         self.done += amount
+        self._share()
 
     def to_dict(self) -> dict:
         """`{phase, done, total, unit, exact}` (`exact` False when the total is an estimate)."""
         return {"phase": self.phase, "done": self.done, "total": self.total, "unit": self.unit, "exact": self.exact}
 
+    def _share(self, force: bool = False) -> None:
+        if self._sink is None or (not force and time.monotonic() - self._sunk < self.SINK_EVERY_S):
+            return
+        self._sunk = time.monotonic()
+        try:
+            self._sink(self.to_dict())
+        except OSError:  # progress is a courtesy: the job goes on
+            pass
+
 
 class Job:
-    """One batch job's state: queued, running, done or failed."""
+    """One batch job as its record holds it: queued, running, done or failed."""
 
-    def __init__(self, job_id: str, policy_id: str) -> None:
-        self.id, self.policy_id = job_id, policy_id
-        self.state = "queued"
-        self.progress = Progress()
-        self.summary: dict | None = None
-        self.verdicts: list[dict] = []
-        self.errors: list[dict] = []
-        self.log: Path | None = None  # the upload, kept while the job is, for its Excel verdicts
-        self.settings: tuple = ()  # (as_of, reading) it was judged with
-        self.workbooks: dict[str, bytes] = {}  # the Excel verdicts by language, made when first asked for
+    def __init__(self, folder: JobFolder, record: dict, progress: dict | None = None) -> None:
+        self.id, self.folder, self.record = folder.id, folder, record
+        self.state: str = record["state"]
+        self.policy_id: str = record["policy"]
+        self.summary: dict | None = record.get("summary")
+        self.errors: list[dict] = record.get("errors") or []
+        self.settings: tuple = (record["as_of"], record["reading"])  # (as_of, reading) it is judged with
+        self.log: Path = folder.upload(record["format"])  # the upload, kept while the job is, for its Excel verdicts
+        self.progress = progress or Progress().to_dict()
 
     def to_dict(self) -> dict:
         """The job as GET /v1/batch/{job} answers it."""
@@ -82,94 +101,212 @@ class Job:
             return {"job": self.id, "state": "done", "summary": self.summary, "verdicts": self.verdicts}
         if self.state == "failed":
             return {"job": self.id, "state": "failed", "errors": self.errors}
-        return {"job": self.id, "state": self.state, "progress": self.progress.to_dict()}
+        return {"job": self.id, "state": self.state, "progress": self.progress}
+
+    def to_json(self) -> bytes:
+        """`to_dict()` as JSON, the verdict rows spliced in as the batch runner wrote them (not parsed again)."""
+        if self.state != "done":
+            return dumps(self.to_dict())
+        head = dumps({"job": self.id, "state": "done", "summary": self.summary})
+        return head[:-1] + b',"verdicts":[' + b",".join(self._lines()) + b"]}"
+
+    def jsonl(self) -> bytes:
+        """The verdict rows as the batch runner wrote them, one JSON line each."""
+        return b"".join(line + b"\n" for line in self._lines()) if self.state == "done" else b""
+
+    @property
+    def verdicts(self) -> list[dict]:
+        """The verdict rows (the JSONL rows of `batch`); empty until done."""
+        return [json.loads(line) for line in self._lines()] if self.state == "done" else []
+
+    def _lines(self) -> list[bytes]:
+        # lines end at "\n" only: JSON keeps U+2028 and its kin raw, which splitlines would cut at
+        try:
+            return [line for line in self.folder.verdicts.read_bytes().split(b"\n") if line]
+        except FileNotFoundError:  # removed as one of the oldest while this was read
+            return []
 
 
 class JobRunner:
-    """Runs one batch job at a time (a batch uses the machine's cores itself) and keeps the last KEEP_JOBS."""
+    """Runs batch jobs one at a time (a batch uses the machine's cores itself) from a jobs folder, keeping the
+    last KEEP_JOBS finished ones.
+
+    An accepted job is on disk before its 202 (`JobFolder`), so a restart resumes it, and every process working
+    on the same folder sees it and may run it: the process holding its lock does. A job whose run was cut off
+    (the process killed) is taken up again by the next process to start on the folder or to be asked about it;
+    one cut off MAX_ATTEMPTS times fails with `job-interrupted` rather than take the service down each time."""
+
+    MAX_ATTEMPTS = 3
 
     def __init__(self, root: str | None = None) -> None:
-        self._own_root = root is None  # a folder it made is removed at the end; one it was given is left
+        self._own_root = root is None  # a folder it made is removed at the end; one it was given is kept
         self.root = Path(root or tempfile.mkdtemp(prefix="policykit-jobs-"))
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.jobs: dict[str, Job] = {}
+        try:
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PolicykitError.single("output-unwritable", f"the batch jobs folder cannot be made "
+                                        f"({exc.strerror or type(exc).__name__})", Span(str(self.root))) from None
+        _check_trusted(self.root)
+        self._running: dict[str, Progress] = {}
+        self._mine: set[str] = set()  # the jobs queued or running in this process
         self._lock = threading.Lock()
+        self._books = threading.Lock()  # one Excel workbook made at a time (a batch run each)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policykit-batch")
+        for folder in job_folders(self.root):
+            self._adopt(folder)
 
     def submit(self, body: bytes, fmt: str, policy_id: str, as_of, reading: str | None) -> Job:
-        """Queue a job judging `body` (an export of format `fmt`)."""
-        job = Job(uuid.uuid4().hex, policy_id)
-        folder = self.root / job.id
-        folder.mkdir()
-        log = folder / f"upload.{fmt}"
-        log.write_bytes(body)
-        job.log, job.settings = log, (as_of, reading)
-        with self._lock:
-            self.jobs[job.id] = job
-            while len(self.jobs) > KEEP_JOBS:
-                old = self.jobs.pop(next(iter(self.jobs)))
-                shutil.rmtree(self.root / old.id, ignore_errors=True)
-        self._pool.submit(self._run, job, log, as_of, reading)
-        return job
+        """Store a job judging `body` (an export of format `fmt`), then queue it: once this returns the job is
+        on disk."""
+        folder = JobFolder(self.root, uuid.uuid4().hex)
+        record = {"id": folder.id, "policy": policy_id, "format": fmt, "reading": reading,
+                  "as_of": as_of.isoformat() if hasattr(as_of, "isoformat") else as_of,
+                  "state": "queued", "accepted": time.time(), "attempts": 0}
+        folder.create(body, record)
+        self._prune()
+        self._queue(folder.id)
+        return Job(folder, record)
 
     def get(self, job_id: str) -> Job:
-        """A job by id; 404 when unknown."""
-        job = self.jobs.get(job_id)
-        if job is None:
+        """A job by id; 404 when unknown. A queued or running job no process is running is taken up here."""
+        record = JobFolder(self.root, job_id).record() if is_job_id(job_id) else None
+        if record is None:
             raise ServiceError.of(404, "unknown-job", "no batch job with this id")
-        return job
+        folder = JobFolder(self.root, job_id)
+        if record["state"] not in ("queued", "running"):
+            return Job(folder, record)
+        running = self._running.get(job_id)
+        if running is None:
+            self._adopt(folder)
+        return Job(folder, record, running.to_dict() if running is not None else folder.progress())
 
-    def _run(self, job: Job, log: Path, as_of, reading: str | None) -> None:
+    def _adopt(self, folder: JobFolder) -> None:
+        """Queue a job left queued or running when no process holds its lock (its process ended)."""
+        record = folder.record()
+        if record is None or record["state"] not in ("queued", "running") or folder.id in self._mine:
+            return
+        if folder.claim():  # nobody runs it: this process will
+            folder.release()
+            self._queue(folder.id)
+
+    def _queue(self, job_id: str) -> None:
+        with self._lock:
+            if job_id in self._mine:
+                return
+            self._mine.add(job_id)
+        try:
+            self._pool.submit(self._run, job_id)
+        except RuntimeError:  # shutting down: the job stays on disk for the next process
+            self._mine.discard(job_id)
+
+    def _run(self, job_id: str) -> None:
+        folder = JobFolder(self.root, job_id)
+        try:
+            if folder.claim():
+                try:
+                    self._judge(folder)
+                finally:
+                    folder.release()
+        finally:
+            with self._lock:
+                self._mine.discard(job_id)
+
+    def _judge(self, folder: JobFolder) -> None:
+        """Run the job the lock was taken for, unless another process finished it meanwhile."""
         from ..batch.runner import run_batch
 
-        job.state = "running"
-        out = log.with_name("verdicts.jsonl")
+        record = folder.record()
+        if record is None or record["state"] not in ("queued", "running"):
+            return
+        if record["attempts"] >= self.MAX_ATTEMPTS:
+            self._end(folder, record, "failed", errors=[{
+                "code": "job-interrupted", "message": f"the job's run was cut off {record['attempts']} times (the "
+                "service stopped while judging it); post the export again, in smaller parts if it is large",
+                "path": None, "line": None, "col": None}])
+            return
+        record.update(state="running", attempts=record["attempts"] + 1)
+        folder.write(record)  # the attempt is counted before it is made: a run that kills the process counts
+        progress = self._running[folder.id] = Progress(sink=folder.write_progress)
+        log = folder.upload(record["format"])
+        rejects = folder.path / "rejects.csv"
         try:
-            summary = run_batch(log, job.policy_id, as_of, reading=reading, out=str(out),
-                                rejects_path=str(log.with_name("rejects.csv")), workers=1, progress=job.progress)
+            summary = run_batch(log, record["policy"], record["as_of"], reading=record["reading"],
+                                out=str(folder.verdicts), rejects_path=str(rejects), workers=1, progress=progress)
             found = summary.to_dict()
             for server_path in ("rejects_file", "out"):  # where the server keeps files is not the caller's
                 found.pop(server_path, None)
-            # lines end at "\n" only: JSON keeps U+2028 and its kin raw, which str.splitlines would cut at
-            job.verdicts = [json.loads(line) for line in out.read_text(encoding="utf-8").split("\n") if line]
-            job.summary = found
-            job.state = "done"
+            self._end(folder, record, "done", summary=found)
         except PolicykitError as exc:
-            job.errors = error_body(exc)["errors"]
-            job.state = "failed"
+            self._end(folder, record, "failed", errors=error_body(exc)["errors"])
         except Exception as exc:  # noqa: BLE001 - a job never takes the service down; its type only is told
-            job.errors = [{"code": "internal-error", "message": f"internal error ({type(exc).__name__}); this "
-                           "is a bug in policykit, not in your export", "path": None, "line": None, "col": None}]
-            job.state = "failed"
+            self._end(folder, record, "failed", errors=[{
+                "code": "internal-error", "message": f"internal error ({type(exc).__name__}); this is a bug in "
+                "policykit, not in your export", "path": None, "line": None, "col": None}])
         finally:
-            for made in (out, log.with_name("rejects.csv")):
+            self._running.pop(folder.id, None)
+            rejects.unlink(missing_ok=True)
+
+    def _end(self, folder: JobFolder, record: dict, state: str, **found) -> None:
+        """Record how the job ended; a failed job keeps only its record (the upload holds personal data)."""
+        record.update(state=state, **found)
+        folder.write(record)
+        kept = (RECORD, LOCK) if state == "failed" else (RECORD, LOCK, VERDICTS, folder.upload(record["format"]).name)
+        for made in folder.path.iterdir():
+            if made.name not in kept:
                 made.unlink(missing_ok=True)
-            if job.state != "done":
-                shutil.rmtree(log.parent, ignore_errors=True)
+
+    def _prune(self) -> None:
+        """Remove the oldest finished jobs beyond KEEP_JOBS (a queued or running one is never removed)."""
+        finished = [folder for folder in job_folders(self.root)
+                    if (folder.record() or {}).get("state") in ("done", "failed")]
+        for folder in finished[:max(0, len(finished) - KEEP_JOBS)]:
+            if folder.claim():
+                try:
+                    folder.remove()
+                finally:
+                    folder.release()
 
     def workbook(self, job: Job, lang: str) -> bytes | None:
         """The Excel verdicts of a finished job (cases and findings sheets, labels in `lang`); None until done.
 
         Made from the kept upload by the batch runner itself the first time they are asked for, then kept."""
-        if job.state != "done" or job.log is None:
+        if job.state != "done":
             return None
-        with self._lock:
-            if lang not in job.workbooks:
+        book = job.folder.path / f"verdicts.{lang}.xlsx"
+        with self._books:
+            if not book.exists():
                 from ..batch.runner import run_batch
 
                 as_of, reading = job.settings
-                out = job.log.with_name(f"verdicts.{lang}.xlsx")
-                run_batch(job.log, job.policy_id, as_of, reading=reading, out=str(out), lang=lang,
-                          rejects_path=str(job.log.with_name("rejects.xlsx.csv")), workers=1)
-                job.workbooks[lang] = out.read_bytes()
-                out.unlink()
-            return job.workbooks[lang]
+                try:
+                    run_batch(job.log, job.policy_id, as_of, reading=reading, out=str(book), lang=lang,
+                              rejects_path=str(job.folder.path / f"rejects.{lang}.csv"), workers=1)
+                except PolicykitError:  # the upload went with the oldest jobs meanwhile
+                    return None
+                finally:
+                    (job.folder.path / f"rejects.{lang}.csv").unlink(missing_ok=True)
+            try:
+                return book.read_bytes()
+            except FileNotFoundError:
+                return None
 
     def close(self) -> None:
-        """Stop taking jobs and remove their files."""
+        """Stop taking jobs (those not run stay on disk for the next process); a temporary folder is removed."""
         self._pool.shutdown(wait=False, cancel_futures=True)
         if self._own_root:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _check_trusted(root: Path) -> None:
+    """The jobs folder holds uploads with personal data and is read back as jobs: it must be this user's own,
+    writable by nobody else (a job planted by another user would be judged and served)."""
+    from ..cachedir import trusted
+
+    info = os.stat(root)
+    if not trusted(info):
+        raise PolicykitError.single("jobs-dir-unsafe", "the batch jobs folder is not this user's own or others "
+                                    "can write it", Span(str(root)),
+                                    hint="give the service a folder of its own (chmod 700), with --jobs-dir")
 
 
 def audit_report_html(job: Job, lang: str) -> str | None:

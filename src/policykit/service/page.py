@@ -151,8 +151,7 @@ def routes(app: FastAPI, service) -> None:
             found = service.jobs.get(job)
         except ServiceError as exc:
             return Response(json.dumps(error_body(exc.error)), status_code=404, media_type="application/json")
-        lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in found.verdicts)
-        return Response(lines, media_type="application/jsonl", headers={
+        return Response(found.jsonl(), media_type="application/jsonl", headers={
             "Content-Disposition": f'attachment; filename="verdicts-{found.id[:8]}.jsonl"'})
 
     @app.get("/page/batch/{job}/verdicts.xlsx", include_in_schema=False)

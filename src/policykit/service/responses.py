@@ -18,11 +18,16 @@ class JSON(JSONResponse):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        if orjson is not None:
-            return orjson.dumps(content)
-        import json
+        return dumps(content)
 
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+def dumps(value: Any) -> bytes:
+    """`value` as compact UTF-8 JSON, non-ASCII text as written."""
+    if orjson is not None:
+        return orjson.dumps(value)
+    import json
+
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class RawJSON(JSONResponse):

@@ -11,6 +11,7 @@ from ..diagnostics import PolicykitError, Span
 MiB = 1024 * 1024
 DEFAULT_STORE = "policykit-sessions"  # a directory in the working directory, one SQLite file per session
 DEFAULT_DECISION_LOG = "policykit-decisions.jsonl"
+DEFAULT_JOBS_DIR = "policykit-jobs"  # `serve`'s batch jobs, kept across restarts (the library's default: a temp dir)
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
@@ -23,7 +24,7 @@ class ServiceSettings:
     max_body_bytes: int = 10 * MiB
     time_limit_s: float = 30.0
     decision_log: str | None = DEFAULT_DECISION_LOG
-    jobs_dir: str | None = None
+    jobs_dir: str | None = None  # None: a temporary folder, removed (with its jobs) when the service stops
 
 
 def read_tokens(file: str | None, env: dict | None = None) -> tuple[str, ...]:

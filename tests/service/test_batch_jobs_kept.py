@@ -1,0 +1,197 @@
+"""Batch jobs are kept on disk: a job the service accepted (202) survives the service being killed, and every
+service process working on the same jobs folder sees it (real uvicorn servers, a real `policykit serve`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from .test_live_batch import csv_bytes, wait_done
+
+pytest.importorskip("pyarrow")
+
+TOKEN = "kept-jobs-token-0123456789"
+AS_OF = {"policy": "harif", "as_of": "2025-04-20"}
+
+
+def _big_csv(cases: int) -> bytes:
+    """An export long enough that its job is still queued or running when the service is killed."""
+    rows = ["case_id,type,at,channel"]
+    for n in range(cases):
+        rows += [f"K{n},request_received,2025-03-0{1 + n % 9}T09:00:00+03:00,phone",
+                 f"K{n},request_completed,2025-03-1{n % 9}T10:00:00+03:00,"]
+    return ("\n".join(rows) + "\n").encode("utf-8")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _start(workdir: Path, port: int) -> subprocess.Popen:
+    import httpx
+
+    env = {**os.environ, "POLICYKIT_TOKENS": TOKEN}
+    process = subprocess.Popen([sys.executable, "-m", "policykit", "serve", "--port", str(port)], cwd=workdir,
+                               env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            return process
+        except httpx.TransportError:
+            assert process.poll() is None, process.stderr.read()
+            assert time.monotonic() < deadline, "the service did not start"
+            time.sleep(0.2)
+
+
+def _client(port: int):
+    import httpx
+
+    return httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"},
+                        timeout=60)
+
+
+def _batch_rows(tmp_path: Path, body: bytes) -> list[dict]:
+    """The JSONL rows `policykit batch` writes for the same export."""
+    from policykit.batch.runner import run_batch
+
+    log = tmp_path / "export.csv"
+    log.write_bytes(body)
+    out = tmp_path / "expected.jsonl"
+    run_batch(log, "harif", "2025-04-20", out=str(out), workers=1)
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").split("\n") if line]
+
+
+def test_jobs_accepted_before_the_service_is_killed_are_judged_after_its_restart(tmp_path):
+    bodies = [_big_csv(4000), csv_bytes(), _big_csv(300)]
+    port = _free_port()
+    process = _start(tmp_path, port)
+    try:
+        with _client(port) as api:
+            jobs = [api.post("/v1/batch", params=AS_OF, content=body, headers={"Content-Type": "text/csv"})
+                    for body in bodies]
+    finally:
+        process.send_signal(signal.SIGKILL)  # no shutdown: whatever was queued or running is cut off
+        process.wait(timeout=20)
+    assert [answer.status_code for answer in jobs] == [202, 202, 202]
+    ids = [answer.json()["job"] for answer in jobs]
+    records = [json.loads((tmp_path / "policykit-jobs" / job / "job.json").read_text()) for job in ids]
+    assert [r["id"] for r in records] == ids  # each stored before its 202
+    assert {r["state"] for r in records} - {"done"}  # some were still to judge when it was killed
+
+    process = _start(tmp_path, port)  # the same working directory: the same ./policykit-jobs
+    try:
+        with _client(port) as api:
+            found = [wait_done(api, job) for job in ids]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    for body, state in zip(bodies, found):
+        assert state["state"] == "done", state
+        assert state["verdicts"] == _batch_rows(tmp_path, body)
+
+
+def test_two_service_processes_on_one_jobs_folder_see_each_others_jobs(serve, tmp_path):
+    jobs = tmp_path / "jobs"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with serve(tmp_path / "a", jobs_dir=str(jobs)) as first, serve(tmp_path / "b", jobs_dir=str(jobs)) as second:
+        with first.client() as a, second.client() as b:
+            job = a.post("/v1/batch", params=AS_OF, content=csv_bytes()).json()["job"]
+            state = wait_done(b, job)  # asked of the process that did not accept it
+            assert state["state"] == "done" and state == wait_done(a, job)
+            assert state["verdicts"] == _batch_rows(tmp_path, csv_bytes())
+            assert b.get(f"/v1/batch/{job}/report").status_code == 200
+            assert b.get(f"/v1/batch/{job}/verdicts.xlsx").content[:2] == b"PK"
+            failed = b.post("/v1/batch", params={"policy": "harif"}, content=b"a,b\n1,2\n").json()["job"]
+            assert wait_done(a, failed)["state"] == "failed"
+    # a failed job keeps only its record (the upload holds personal data); a done one its upload and verdicts
+    assert sorted(p.name for p in (jobs / failed).iterdir()) == ["job.json", "lock"]
+    assert sorted(p.name for p in (jobs / job).iterdir()) == ["job.json", "lock", "upload.csv", "verdicts.ar.xlsx",
+                                                             "verdicts.jsonl"]
+
+
+def _left_running(root: Path, job_id: str, attempts: int):
+    """A job on disk as a process killed while judging it leaves it, after `attempts` starts."""
+    from policykit.service.job_folder import JobFolder
+
+    root.mkdir(mode=0o700, exist_ok=True)
+    folder = JobFolder(root, job_id)
+    folder.create(csv_bytes(), {"id": job_id, "policy": "harif", "format": "csv", "reading": None,
+                                "as_of": "2025-04-20T00:00:00+03:00", "state": "running", "accepted": time.time(),
+                                "attempts": attempts})
+    return folder
+
+
+def _finished(root: Path, job_id: str):
+    """The job as a new runner on `root` ends it."""
+    from policykit.service.jobs import JobRunner
+
+    runner = JobRunner(str(root))
+    try:
+        deadline = time.monotonic() + 30
+        while runner.get(job_id).state not in ("done", "failed"):
+            assert time.monotonic() < deadline, "the job was not taken up"
+            time.sleep(0.05)
+        return runner.get(job_id)
+    finally:
+        runner.close()
+
+
+def test_a_job_cut_off_again_and_again_fails_rather_than_run_forever(tmp_path):
+    from policykit.service.jobs import JobRunner
+
+    folder = _left_running(tmp_path / "jobs", "0123456789abcdef0123456789abcdef", JobRunner.MAX_ATTEMPTS)
+    state = _finished(tmp_path / "jobs", folder.id).to_dict()
+    assert state["state"] == "failed" and [e["code"] for e in state["errors"]] == ["job-interrupted"]
+    assert sorted(p.name for p in folder.path.iterdir()) == ["job.json", "lock"]
+
+
+def test_a_job_cut_off_once_is_judged_again(tmp_path):
+    folder = _left_running(tmp_path / "jobs", "fedcba9876543210fedcba9876543210", 1)
+    job = _finished(tmp_path / "jobs", folder.id)
+    assert job.state == "done" and job.record["attempts"] == 2
+    assert job.verdicts == _batch_rows(tmp_path, csv_bytes())
+
+
+@pytest.mark.parametrize("job", ["..", "../jobs", "0" * 31, "0" * 32 + "0", "%2e%2e", "G" * 32])
+def test_a_job_id_that_is_not_one_names_no_folder(api, job):
+    answer = api.get(f"/v1/batch/{job}")
+    assert answer.status_code == 404
+
+
+def test_an_unsafe_jobs_folder_is_refused_at_start(tmp_path, monkeypatch):
+    from .test_serve_command import run
+
+    monkeypatch.chdir(tmp_path)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    code, err = run("serve", "--port", "0", "--jobs-dir", str(shared))
+    assert code == 2 and err.splitlines() == [
+        f"{shared}: jobs-dir-unsafe: the batch jobs folder is not this user's own or others can write it; "
+        "give the service a folder of its own (chmod 700), with --jobs-dir"]
+    assert list(shared.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["shared"]
+
+
+def test_a_new_jobs_folder_is_the_users_alone(tmp_path):
+    from policykit.service.jobs import JobRunner
+
+    runner = JobRunner(str(tmp_path / "new" / "jobs"))
+    try:
+        job = runner.submit(csv_bytes(), "csv", "harif", "2025-04-20T00:00:00+03:00", None)
+    finally:
+        runner.close()
+    assert stat.S_IMODE((tmp_path / "new" / "jobs").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "new" / "jobs" / job.id / "upload.csv").stat().st_mode) == 0o600
