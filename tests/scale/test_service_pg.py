@@ -85,3 +85,46 @@ def test_two_service_processes_share_one_postgres_store(postgres_url, tmp_path):
         for child in (first, second):
             child.terminate()
             child.wait(timeout=30)
+
+
+def test_one_put_serves_every_process_and_the_clock_is_shared(postgres_url, tmp_path):
+    needed("fastapi")
+    import httpx
+
+    session = "one_put_" + uuid.uuid4().hex[:8]
+    first, a_url = _serve(tmp_path, "a", postgres_url)
+    second, b_url = _serve(tmp_path, "b", postgres_url)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        with httpx.Client(base_url=a_url, headers=auth, timeout=30) as a, \
+                httpx.Client(base_url=b_url, headers=auth, timeout=30) as b:
+            assert a.put(f"/v1/sessions/{session}", json={"policy": "harif"}).status_code == 201
+            # B was never told of the session: the shared registry names it, with its policy
+            events = [{"case_id": "H-7", "id": "r", "type": "request_received", "at": "2025-03-02T09:00:00+03:00",
+                       "channel": "phone"},
+                      {"case_id": "H-7", "id": "c", "type": "request_completed", "at": "2025-03-04T10:00:00+03:00"}]
+            posted = b.post(f"/v1/sessions/{session}/events", json={"events": events})
+            assert posted.status_code == 200, posted.text
+            assert b.put(f"/v1/sessions/{session}", json={"policy": "harif"}).status_code == 200  # existing
+            other = b.put(f"/v1/sessions/{session}", json={"policy": "saddad"})
+            assert other.status_code == 422 and other.json()["errors"][0]["code"] == "session-policy-mismatch"
+            # A moves the clock past the 15 working days: B judges at that clock too
+            assert a.post(f"/v1/sessions/{session}/advance", json={"now": "2025-05-01T00:00:00+03:00"}).status_code == 200
+            seen = b.get(f"/v1/sessions/{session}/cases/H-7").json()
+            assert seen["as_of"].startswith("2025-05-01"), seen["as_of"]
+            assert [f["status"] for f in seen["findings"] if f["kind"] == "deadline"] == ["breached"]
+            overdue = b.get(f"/v1/sessions/{session}/actions").json()
+            assert overdue and overdue[0]["case_id"] == "H-7" and overdue[0]["overdue"] is True
+            # the shared clock only goes forward: B cannot take it back behind A's
+            back = b.post(f"/v1/sessions/{session}/advance", json={"now": "2025-04-01T00:00:00+03:00"})
+            assert back.status_code == 422 and back.json()["errors"][0]["code"] == "clock-went-back"
+        second.terminate()
+        second.wait(timeout=30)
+        second, b_url = _serve(tmp_path, "b2", postgres_url)  # a new process: the clock comes from the registry
+        with httpx.Client(base_url=b_url, headers=auth, timeout=30) as b:
+            assert b.get(f"/v1/sessions/{session}/cases/H-7").json()["as_of"].startswith("2025-05-01")
+            assert b.get("/v1/sessions/never_put_anywhere/cases/H-7").status_code == 404
+    finally:
+        for child in (first, second):
+            child.terminate()
+            child.wait(timeout=30)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sqlite3
 import threading
 from pathlib import Path
 
@@ -12,10 +11,10 @@ from ..diagnostics import Diagnostic, PolicykitError
 from ..timeparse import iso
 from . import policies
 from .errors import ServiceError
+from .registry import PostgresRegistry, SqliteRegistry
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-REGISTRY = """CREATE TABLE IF NOT EXISTS sessions (name TEXT PRIMARY KEY, policy TEXT NOT NULL, clock TEXT)"""
 
 
 class Held:
@@ -42,13 +41,16 @@ class SessionHub:
     def __init__(self, store: str) -> None:
         self.store = store
         self.postgres = store.startswith(("postgresql://", "postgres://"))
-        # the registry of names, policies and clocks is local in both cases
-        self.root = Path("policykit-sessions" if self.postgres else store)
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.registry = sqlite3.connect(self.root / "registry.sqlite", check_same_thread=False,
-                                        isolation_level=None)
-        self.registry.execute("PRAGMA journal_mode=WAL")
-        self.registry.execute(REGISTRY)
+        # the registry of names, policies and clocks: in the database that every process shares, else beside
+        # the stores
+        if self.postgres:
+            from ..live.pgstore import shown_url
+
+            self.registry: SqliteRegistry | PostgresRegistry = PostgresRegistry(store, shown_url(store))
+        else:
+            self.root = Path(store)
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.registry = SqliteRegistry(self.root)
         self._lock = threading.Lock()
         self._held: dict[str, Held] = {}
 
@@ -73,9 +75,11 @@ class SessionHub:
                                                 f"'{held.policy_id}'", path=("policy",))
                 return held, False
             policy = policies.policy(policy_id, ("policy",))
+            registered = self.registry.add(name, str(policy_id))
+            if registered != policy_id:  # another process registered it with another policy meanwhile
+                raise PolicykitError.single("session-policy-mismatch", f"session '{name}' judges policy "
+                                            f"'{registered}'", path=("policy",))
             held = self._start(name, str(policy_id), policy, None)
-            self.registry.execute("INSERT INTO sessions (name, policy, clock) VALUES (?, ?, NULL)",
-                                  (name, policy_id))
             return held, True
 
     def get(self, name: str) -> Held:
@@ -86,21 +90,34 @@ class SessionHub:
             held = self._open(name)
         if held is None:
             raise unknown_session()
+        if self.registry.shared:
+            self._catch_up_clock(held)
         return held
 
     def save_clock(self, held: Held) -> None:
-        """Keep the session's clock, so that a restart restores it."""
-        with self._lock:  # one registry connection, used by one thread at a time
-            self.registry.execute("UPDATE sessions SET clock=? WHERE name=?", (held.clock(), held.name))
+        """Keep the session's clock, so that a restart restores it (and, shared, the other processes take it)."""
+        text = held.clock()
+        if text is not None:
+            self.registry.save_clock(held.name, held.session.now, text)
+
+    def _catch_up_clock(self, held: Held) -> None:
+        """Move the session's clock to where another process moved it (a shared clock only goes forward)."""
+        found = self.registry.find(held.name)
+        if found is None or found[1] is None:
+            return
+        clock = dt.datetime.fromisoformat(found[1])
+        with held.lock:
+            if clock > held.session.now:
+                held.session.advance(clock)
 
     def _open(self, name: str) -> Held | None:
         held = self._held.get(name)
         if held is not None:
             return held
-        row = self.registry.execute("SELECT policy, clock FROM sessions WHERE name=?", (name,)).fetchone()
-        if row is None:
+        found = self.registry.find(name)
+        if found is None:
             return None
-        return self._start(name, row[0], policies.policy(row[0]), row[1])
+        return self._start(name, found[0], policies.policy(found[0]), found[1])
 
     def _start(self, name: str, policy_id: str, policy, clock: str | None) -> Held:
         from ..live import LiveSession
