@@ -48,17 +48,19 @@ def _serve(tmp_path, name: str, url: str):
     raise RuntimeError("serve did not start")
 
 
-def test_two_service_processes_share_one_postgres_store(postgres_url, tmp_path):
-    needed("fastapi")
+def _client(base: str):
     import httpx
 
+    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+
+
+def test_two_service_processes_share_one_postgres_store(postgres_url, tmp_path):
+    needed("fastapi")
     session = "shared_" + uuid.uuid4().hex[:8]
     first, a_url = _serve(tmp_path, "a", postgres_url)
     second, b_url = _serve(tmp_path, "b", postgres_url)
-    auth = {"Authorization": f"Bearer {TOKEN}"}
     try:
-        with httpx.Client(base_url=a_url, headers=auth, timeout=30) as a, \
-                httpx.Client(base_url=b_url, headers=auth, timeout=30) as b:
+        with _client(a_url) as a, _client(b_url) as b:
             for client in (a, b):
                 assert client.put(f"/v1/sessions/{session}", json={"policy": "harif"}).status_code in (200, 201)
             events = [{"case_id": "H-1", "id": "e1", "type": "request_received", "at": "2025-03-02T09:00:00+03:00",
@@ -89,15 +91,11 @@ def test_two_service_processes_share_one_postgres_store(postgres_url, tmp_path):
 
 def test_one_put_serves_every_process_and_the_clock_is_shared(postgres_url, tmp_path):
     needed("fastapi")
-    import httpx
-
     session = "one_put_" + uuid.uuid4().hex[:8]
     first, a_url = _serve(tmp_path, "a", postgres_url)
     second, b_url = _serve(tmp_path, "b", postgres_url)
-    auth = {"Authorization": f"Bearer {TOKEN}"}
     try:
-        with httpx.Client(base_url=a_url, headers=auth, timeout=30) as a, \
-                httpx.Client(base_url=b_url, headers=auth, timeout=30) as b:
+        with _client(a_url) as a, _client(b_url) as b:
             assert a.put(f"/v1/sessions/{session}", json={"policy": "harif"}).status_code == 201
             # B was never told of the session: the shared registry names it, with its policy
             events = [{"case_id": "H-7", "id": "r", "type": "request_received", "at": "2025-03-02T09:00:00+03:00",
@@ -121,7 +119,7 @@ def test_one_put_serves_every_process_and_the_clock_is_shared(postgres_url, tmp_
         second.terminate()
         second.wait(timeout=30)
         second, b_url = _serve(tmp_path, "b2", postgres_url)  # a new process: the clock comes from the registry
-        with httpx.Client(base_url=b_url, headers=auth, timeout=30) as b:
+        with _client(b_url) as b:
             assert b.get(f"/v1/sessions/{session}/cases/H-7").json()["as_of"].startswith("2025-05-01")
             assert b.get("/v1/sessions/never_put_anywhere/cases/H-7").status_code == 404
     finally:
