@@ -213,6 +213,24 @@ def test_body_limit_is_413(tmp_path, serve):
         assert client.post("/v1/check", json=case()).status_code == 200
 
 
+@pytest.mark.parametrize("method,path", [("POST", "/v1/compare"), ("POST", "/v1/diff"), ("PUT", "/v1/sessions/big"),
+                                         ("POST", "/v1/sessions/big/events"), ("POST", "/v1/sessions/big/advance"),
+                                         ("POST", "/v1/batch?policy=harif"), ("POST", "/page/check")])
+def test_a_chunked_body_over_the_limit_is_413_on_every_endpoint(tmp_path, serve, method, path):
+    """Without Content-Length the body is counted as it arrives; an endpoint whose body FastAPI reads itself
+    answered 422 invalid-json (FastAPI turned the guard's 413 into a parse error)."""
+    def chunks():
+        for _ in range(10):
+            yield b" " * 500
+
+    with serve(tmp_path, max_body_bytes=2000) as small, small.client() as client:
+        client.put("/v1/sessions/big", json={"policy": "harif"})
+        media = "application/x-www-form-urlencoded" if path.startswith("/page/") else "application/json"
+        answer = client.request(method, path, content=chunks(), headers={"Content-Type": media})
+        assert answer.status_code == 413, answer.text
+        assert error_codes(answer) == ["body-too-large"]
+
+
 def test_an_internal_error_is_500_without_traceback_or_message(tmp_path, monkeypatch, serve):
     from policykit.service import checking
 

@@ -43,7 +43,8 @@ class Guard:
             if declared > self.max_body_bytes:
                 await self.refuse(scope, receive, send, 413, "body-too-large", self.too_large())
                 return
-        await self.app(scope, self.bounded(receive), send)
+        overflow = Overflow(self.too_large())
+        await self.app(scope, overflow.receive(receive, self.max_body_bytes), overflow.send(scope, send))
 
     def allowed(self, header: bytes | None) -> bool:
         """Whether the Authorization header carries one of the tokens."""
@@ -67,8 +68,23 @@ class Guard:
     def too_large(self) -> str:
         return f"the request body is larger than the limit of {self.max_body_bytes} bytes"
 
-    def bounded(self, receive):
-        """`receive` counting the body's bytes, raising 413 past the limit (a body sent without a length)."""
+    @staticmethod
+    async def refuse(scope, receive, send, status: int, code: str, message: str, headers: dict | None = None):
+        response = answer(status, PolicykitError.single(code, message), headers)
+        await response(scope, receive, send)
+
+
+class Overflow:
+    """A request body counted as it arrives (one sent without a length): past the limit, the answer is 413.
+
+    Raising from `receive` is not enough: FastAPI reads a model endpoint's body itself and turns any failure
+    there into a 400 "not JSON"; so once the limit is passed, whatever the app answers is replaced by the 413."""
+
+    def __init__(self, message: str) -> None:
+        self.message, self.exceeded, self.replaced = message, False, False
+
+    def receive(self, receive, limit: int):
+        """`receive` counting the body's bytes, raising 413 past `limit`."""
         seen = 0
 
         async def wrapped():
@@ -76,16 +92,27 @@ class Guard:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body_bytes:
-                    raise ServiceError.of(413, "body-too-large", self.too_large())
+                if seen > limit:
+                    self.exceeded = True
+                    raise ServiceError.of(413, "body-too-large", self.message)
             return message
 
         return wrapped
 
-    @staticmethod
-    async def refuse(scope, receive, send, status: int, code: str, message: str, headers: dict | None = None):
-        response = answer(status, PolicykitError.single(code, message), headers)
-        await response(scope, receive, send)
+    def send(self, scope, send):
+        """`send`, answering the 413 instead of the app's response once the body passed the limit."""
+
+        async def wrapped(message):
+            if self.replaced:
+                return
+            if self.exceeded and message["type"] == "http.response.start":
+                self.replaced = True
+                refusal = answer(413, PolicykitError.single("body-too-large", self.message))
+                await refusal(scope, None, send)
+                return
+            await send(message)
+
+        return wrapped
 
 
 def bearer_ok(tokens: tuple[bytes, ...], header: bytes | None) -> bool:
