@@ -176,6 +176,19 @@ def test_bad_bodies_are_422_never_5xx(api, body):
     error_codes(answer)
 
 
+@pytest.mark.parametrize("method,path", [("POST", "/v1/compare"), ("POST", "/v1/diff"), ("PUT", "/v1/sessions/s-json"),
+                                         ("POST", "/v1/sessions/s-json/events"),
+                                         ("POST", "/v1/sessions/s-json/advance")])
+def test_a_body_that_is_not_json_is_invalid_json_located(api, method, path):
+    """It was `invalid-value` "JSON decode error" at the path `[12]` (the character offset FastAPI reports)."""
+    api.put("/v1/sessions/s-json", json={"policy": "harif"})
+    answer = api.request(method, path, content=b'{"events": [\n  {"case_id": ', headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422, answer.text
+    assert error_codes(answer) == ["invalid-json"]
+    item = answer.json()["errors"][0]
+    assert (item["path"], item["line"], item["col"]) == (None, 2, 15)
+
+
 def test_no_personal_value_in_errors(api):
     body = case(subject={"name": PERSONAL}, events=[{"type": "request_received", "at": "2025-01-01",
                                                      "channel": "0555 123 456"}])

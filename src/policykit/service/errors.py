@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..diagnostics import Diagnostic, PolicykitError, format_path
+from ..diagnostics import Diagnostic, PolicykitError, Span, format_path
 from .responses import JSON
 
 log = logging.getLogger("policykit.service")
@@ -73,6 +73,9 @@ def install(app: FastAPI) -> None:
         # pydantic's `input` (the offending value, possibly personal) and `ctx` are left out
         items = []
         for problem in exc.errors()[:100]:
+            if problem.get("type") == "json_invalid":  # a body that is not JSON: located in the body, not a path
+                items.append(_not_json(problem, getattr(exc, "body", None)))
+                continue
             where = [part for part in problem.get("loc", ()) if part not in ("body", "query", "path", "header")]
             items.append(Diagnostic(_validation_code(problem), str(problem.get("msg", "invalid value")),
                                     path=tuple(where)))
@@ -93,6 +96,18 @@ def install(app: FastAPI) -> None:
         log.error("internal error %s on %s %s", type(exc).__name__, request.method, request.url.path)
         return answer(500, PolicykitError.single("internal-error", "internal error; this is a bug in policykit, "
                                                  "not in your input"))
+
+
+def _not_json(problem: dict, body) -> Diagnostic:
+    """FastAPI's JSON decode error (its `loc` holds the character offset in the body) at its line and column."""
+    where = problem.get("loc", ())
+    offset = where[-1] if where and isinstance(where[-1], int) else None
+    reason = (problem.get("ctx") or {}).get("error")  # json's own reason ("Expecting value"): never the input
+    message = "the body is not valid JSON" + (f": {reason}" if isinstance(reason, str) else "")
+    if offset is None or not isinstance(body, str):
+        return Diagnostic("invalid-json", message)
+    line = body.count("\n", 0, offset) + 1
+    return Diagnostic("invalid-json", message, Span("<body>", line, offset - body.rfind("\n", 0, offset)))
 
 
 def _validation_code(problem: dict) -> str:
