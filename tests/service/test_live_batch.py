@@ -122,6 +122,19 @@ def test_advance_case_verdict_and_actions(api):
     assert api.get("/v1/sessions/s-todo/cases/Z").status_code == 404
 
 
+@pytest.mark.parametrize("request_args,path", [
+    (("POST", "/v1/sessions/s-when/advance", {"json": {"now": "Mohammed 0555"}}), "now"),
+    (("POST", "/v1/sessions/s-when/advance", {"json": {"now": "9999-01-01"}}), "now"),
+    (("GET", "/v1/sessions/s-when/actions", {"params": {"due_before": "Mohammed 0555"}}), "due_before")])
+def test_a_bad_instant_names_its_field(api, request_args, path):
+    """`now` and `due_before` are named in the error's path, as `as_of` is (it was null); the value is not shown."""
+    api.put("/v1/sessions/s-when", json={"policy": "harif"})
+    method, url, kwargs = request_args
+    answer = api.request(method, url, **kwargs)
+    assert answer.status_code == 422 and error_codes(answer) == ["invalid-date"]
+    assert answer.json()["errors"][0]["path"] == path and "Mohammed" not in answer.text
+
+
 def test_a_restart_on_the_same_store_restores_sessions_and_clock(tmp_path, serve):
     with serve(tmp_path) as first, first.client() as client:
         client.put("/v1/sessions/keep", json={"policy": "harif"})
