@@ -294,6 +294,11 @@ def test_no_token_configured_serves_loopback_without_a_token(tmp_path, serve):
         assert other_site.status_code == 403 and error_codes(other_site) == ["cross-origin"]
         rebound = httpx.get(f"{running.url}/v1/policies", headers={"Host": "evil.example:8080"})
         assert rebound.status_code == 403 and error_codes(rebound) == ["forbidden-host"]
+        # every loopback address is loopback's own name (serving on 127.0.0.2 answered nothing but 403)
+        for host in ("127.0.0.2:8080", "localhost:8080", "[::1]:8080", "127.0.0.1"):
+            assert httpx.get(f"{running.url}/v1/policies", headers={"Host": host}).status_code == 200, host
+        for host in ("127.evil.example:8080", "[::2]:8080"):
+            assert httpx.get(f"{running.url}/v1/policies", headers={"Host": host}).status_code == 403, host
 
 
 # --- the page's forms, without a browser (the browser tests are in test_page_browser.py) -------------------------

@@ -6,9 +6,7 @@ import hmac
 
 from ..diagnostics import PolicykitError
 from .errors import ServiceError, answer
-
-
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+from .settings import is_loopback
 
 
 class Guard:
@@ -56,7 +54,7 @@ class Guard:
         a request under another host name (DNS rebinding) or from another site's page is refused."""
         host = headers.get(b"host", b"").decode("latin-1").lower()
         name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
-        if name not in LOOPBACK_NAMES:
+        if not is_loopback(name):
             return "forbidden-host", "with no token configured the service answers loopback host names only"
         origin = headers.get(b"origin")
         if origin is not None and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
