@@ -116,6 +116,11 @@ def test_advance_case_verdict_and_actions(api):
                                                                    "breached")]
     back = api.post("/v1/sessions/s-todo/advance", json={"now": "2025-01-01"})
     assert back.status_code == 422 and error_codes(back) == ["clock-went-back"]
+    overdue = api.get("/v1/sessions/s-todo/actions").json()
+    assert (overdue[0]["case_id"], overdue[0]["event"], overdue[0]["overdue"]) == ("A", "decision_notified", True)
+    assert overdue[0]["due"] == "2025-04-09T23:59:59+03:00"  # the passed due
+    assert [a["overdue"] for a in overdue] == sorted((a["overdue"] for a in overdue), reverse=True)  # first
+    assert set(overdue[0]) == {"case_id", "event", "due", "overdue", "at_risk", "before", "rule", "label", "clause"}
     verdict = api.get("/v1/sessions/s-todo/cases/A").json()
     assert verdict["status"] == "non_compliant" and verdict["as_of"] == "2025-04-10T00:00:00+03:00"
     assert len(verdict["decision_id"]) == 32 and verdict["provenance"]["policy_digest"].startswith("sha256:")
