@@ -51,6 +51,17 @@ def test_a_weak_or_unreadable_token_file_is_refused(tmp_path):
     assert code == 2 and "file-unreadable" in err
 
 
+def test_a_store_that_cannot_be_a_directory_is_a_clear_error(tmp_path):
+    """`--store` naming an existing file (say an SQLite file) was an internal error (FileExistsError)."""
+    existing = tmp_path / "store.db"
+    existing.write_bytes(b"")
+    for store in (existing, existing / "below"):
+        code, err = run("serve", "--port", "0", "--store", str(store), "--no-decision-log")
+        assert code == 2, err
+        assert err.startswith("--store: store-unavailable: ") and "internal error" not in err, err
+        assert err.count("\n") == 1
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

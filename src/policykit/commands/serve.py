@@ -43,6 +43,9 @@ def run(args, out, err) -> int:
     check_binding(args.host, settings.tokens)
     if not 0 <= args.port <= 65535:
         raise PolicykitError.single("invalid-value", "--port must be between 0 and 65535", Span("--port"))
+    from ..service import create_app
+
+    app = create_app(settings)  # before the banner: a store that cannot be opened is told alone
     err.write(f"policykit serve: http://{_shown_host(args.host)}:{args.port}/ "
               f"({'tokens: ' + str(len(settings.tokens)) if settings.tokens else 'no token: loopback only'})\n")
     err.flush()
@@ -50,9 +53,7 @@ def run(args, out, err) -> int:
     config = dict(host=args.host, port=args.port, log_level=args.log_level, server_header=False, access_log=False,
                   proxy_headers=True, forwarded_allow_ips="127.0.0.1", limit_concurrency=1000,
                   timeout_keep_alive=5)
-    from ..service import create_app
-
-    uvicorn.run(create_app(settings), **config)
+    uvicorn.run(app, **config)
     return 0
 
 

@@ -8,7 +8,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from ..diagnostics import Diagnostic, PolicykitError
+from ..diagnostics import Diagnostic, PolicykitError, Span
 from ..timeparse import iso
 from . import policies
 from .errors import ServiceError
@@ -44,11 +44,17 @@ class SessionHub:
         self.postgres = store.startswith(("postgresql://", "postgres://"))
         # the registry of names, policies and clocks is local in both cases
         self.root = Path("policykit-sessions" if self.postgres else store)
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.registry = sqlite3.connect(self.root / "registry.sqlite", check_same_thread=False,
-                                        isolation_level=None)
-        self.registry.execute("PRAGMA journal_mode=WAL")
-        self.registry.execute(REGISTRY)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.registry = sqlite3.connect(self.root / "registry.sqlite", check_same_thread=False,
+                                            isolation_level=None)
+            self.registry.execute("PRAGMA journal_mode=WAL")
+            self.registry.execute(REGISTRY)
+        except (OSError, sqlite3.Error) as exc:  # a file where the directory goes, no permission, a bad registry
+            raise PolicykitError.single("store-unavailable", f"cannot open the sessions' store directory "
+                                        f"{str(self.root)!r} ({type(exc).__name__})", Span("--store"),
+                                        hint="--store names a directory (one SQLite file per session) or a "
+                                             "PostgreSQL URL") from None
         self._lock = threading.Lock()
         self._held: dict[str, Held] = {}
 
