@@ -62,6 +62,14 @@ def test_a_store_that_cannot_be_a_directory_is_a_clear_error(tmp_path):
         assert err.count("\n") == 1
 
 
+def test_a_decision_log_that_cannot_be_written_is_a_clear_error(tmp_path):
+    """A directory, or a file in a missing directory, as --decision-log was an internal error."""
+    for log in (tmp_path, tmp_path / "missing" / "decisions.jsonl"):
+        code, err = run("serve", "--port", "0", "--store", str(tmp_path / "store"), "--decision-log", str(log))
+        assert code == 2, err
+        assert err.startswith("--decision-log: output-unwritable: ") and err.count("\n") == 1, err
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
