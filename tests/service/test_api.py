@@ -109,6 +109,29 @@ def test_diff_of_an_unknown_id_is_422(api):
     assert answer.json()["errors"][0]["path"] == "b"
 
 
+def test_diff_never_reads_a_path_hidden_after_an_at_sign(api, tmp_path, monkeypatch):
+    """`ID@VERSION` was split at its first `@` to check the id and at its last to load it: `harif@/p.yaml@` loaded the
+    file `harif@/p.yaml` from the server's working directory. A version that is not one is not echoed either."""
+    import os
+
+    folder = tmp_path / "harif@"
+    folder.mkdir()
+    (folder / "p.yaml").write_text("this: [is not read\n", encoding="utf-8")
+    here = os.getcwd()
+    os.chdir(tmp_path)  # the server runs in this process: its working directory holds 'harif@/'
+    try:
+        for ref in ("harif@/p.yaml@", "harif@/p.yaml@1", "harif@1@1", "harif@Mohammed 0555"):
+            answer = api.post("/v1/diff", json={"a": ref, "b": "saddad"})
+            assert answer.status_code == 422, (ref, answer.text)
+            assert error_codes(answer) == ["unknown-policy"], (ref, answer.text)
+            item = answer.json()["errors"][0]
+            assert item["path"] == "a" and item["line"] is None, item
+            assert "p.yaml" not in answer.text and "Mohammed" not in answer.text
+    finally:
+        os.chdir(here)
+    assert api.post("/v1/diff", json={"a": "harif@1", "b": "saddad"}).status_code == 200  # a real version
+
+
 # --- check ------------------------------------------------------------------------------------------------------
 
 def test_check_the_bundled_example(server, api, example):

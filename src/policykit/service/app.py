@@ -256,10 +256,14 @@ def locked(held, function, *args):
 
 
 def version_of(ref: str, field: str):
-    """`ID` or `ID@VERSION` of a bundled policy."""
-    from ..commands.diff import load_version
+    """`ID` or `ID@VERSION` of a bundled policy: the id is what precedes the first `@`, and nothing of `ref` is
+    ever read as a path (`harif@/x.yaml@1` is no version of harif); a version that is not one is not echoed."""
+    from ..commands.diff import version_in, versions_of
 
-    base = ref.split("@", 1)[0]
-    policies.policy(base, (field,))
-    return load_version(ref)
+    base, _, version = ref.partition("@")
+    found = version_in(policies.policy(base, (field,)), version)
+    if found is None:
+        raise PolicykitError.single("unknown-policy", "this bundled policy has no such version", path=(field,),
+                                    hint=f"versions: {versions_of(policies.policy(base))}")
+    return found
 
