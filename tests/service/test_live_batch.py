@@ -127,6 +127,22 @@ def test_advance_case_verdict_and_actions(api):
     assert api.get("/v1/sessions/s-todo/cases/Z").status_code == 404
 
 
+@pytest.mark.parametrize("many", [1, 300])
+def test_an_event_too_far_past_the_clock_is_named_by_its_place(api, many):
+    """After an advance, an event more than the tolerance (a day) past the clock is refused, at events[k].at (the
+    path was null); nothing of the post is taken. `many` events take the columnar bulk path as well."""
+    name = f"s-ahead-{many}"
+    api.put(f"/v1/sessions/{name}", json={"policy": "harif"})
+    api.post(f"/v1/sessions/{name}/advance", json={"now": "2025-03-14T00:00:00+03:00"})
+    fine = [{"case_id": f"F{i}", "type": "request_received", "at": "2025-03-14T08:00:00+03:00", "channel": "phone"}
+            for i in range(many)]
+    late = {"case_id": "L", "type": "request_received", "at": "2026-03-14T08:00:00+03:00", "channel": "phone"}
+    answer = api.post(f"/v1/sessions/{name}/events", json={"events": fine + [late]})
+    assert answer.status_code == 422 and error_codes(answer) == ["event-too-far-ahead"], answer.text
+    assert answer.json()["errors"][0]["path"] == f"events[{many}].at"
+    assert api.get(f"/v1/sessions/{name}/cases/F0").status_code == 404  # none taken
+
+
 @pytest.mark.parametrize("request_args,path", [
     (("POST", "/v1/sessions/s-when/advance", {"json": {"now": "Mohammed 0555"}}), "now"),
     (("POST", "/v1/sessions/s-when/advance", {"json": {"now": "9999-01-01"}}), "now"),
