@@ -156,6 +156,21 @@ def test_a_bad_instant_names_its_field(api, request_args, path):
     assert answer.json()["errors"][0]["path"] == path and "Mohammed" not in answer.text
 
 
+def test_a_case_id_holding_a_slash_has_its_verdict(api):
+    """A case id such as 2025/42 (its slash sent as %2F) was 404 not-found: the path segment stopped at the slash."""
+    from urllib.parse import quote
+
+    api.put("/v1/sessions/s-slash", json={"policy": "harif"})
+    ids = ["2025/42", "H/1/", "a b?#%"]
+    events = [dict(EVENTS[0], case_id=case_id, id="e") for case_id in ids]
+    assert api.post("/v1/sessions/s-slash/events", json={"events": events}).status_code == 200
+    for case_id in ids:
+        answer = api.get(f"/v1/sessions/s-slash/cases/{quote(case_id, safe='')}")
+        assert answer.status_code == 200, (case_id, answer.text)
+        assert answer.json()["case_id"] == case_id
+    assert error_codes(api.get("/v1/sessions/s-slash/cases/2025%2F43")) == ["unknown-case"]
+
+
 def test_a_restart_on_the_same_store_restores_sessions_and_clock(tmp_path, serve):
     with serve(tmp_path) as first, first.client() as client:
         client.put("/v1/sessions/keep", json={"policy": "harif"})

@@ -185,7 +185,8 @@ def routes(app: FastAPI, service: Service) -> None:
         await service.work(service.sessions.save_clock, held)
         return JSON(passed)
 
-    @app.get("/v1/sessions/{name}/cases/{case_id}", response_model=models.DecidedVerdict, responses=ERRORS,
+    # `:path`: a case id may hold a slash (2025/42, sent as %2F, which the server decodes before routing)
+    @app.get("/v1/sessions/{name}/cases/{case_id:path}", response_model=models.DecidedVerdict, responses=ERRORS,
              tags=["live"])
     async def case_verdict(name: str, case_id: str):
         """The verdict of an open case now (the session's clock)."""
