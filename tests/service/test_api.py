@@ -220,6 +220,15 @@ def test_no_personal_value_in_errors(api):
     assert "0555" not in answer.text and PERSONAL not in answer.text
 
 
+def test_a_repeated_key_that_is_not_an_id_is_not_echoed(api):
+    """A subject's key repeated (a name typed as a key) was quoted in the duplicate-key message."""
+    body = "case_id: A\npolicy: harif\nsubject:\n  Mohammed Ali 0555: 1\n  Mohammed Ali 0555: 2\nevents: []\n"
+    answer = api.post("/v1/check", content=body.encode("utf-8"), headers={"Content-Type": "application/yaml"})
+    assert answer.status_code == 422 and error_codes(answer) == ["duplicate-key"]
+    assert "Mohammed" not in answer.text and "0555" not in answer.text
+    assert (answer.json()["errors"][0]["line"], answer.json()["errors"][0]["col"]) == (5, 3)
+
+
 @pytest.mark.parametrize("params,code", [({"as_of": "yesterday"}, "invalid-date"),
                                          ({"reading": "loose"}, "invalid-value")])
 def test_bad_query_values_are_422(api, params, code):
