@@ -220,6 +220,29 @@ def test_no_personal_value_in_errors(api):
     assert "0555" not in answer.text and PERSONAL not in answer.text
 
 
+@pytest.mark.parametrize("method,path,body,where", [
+    ("POST", "/v1/check", b'{"case_id": "A", "policy": "harif",\n "events": [{"type": "request_completed", '
+                          b'"at": "2025-03-01"}],\n "events": []}', ("events", 3, 2)),
+    ("POST", "/v1/check", b'{"case_id": "A", "policy": "harif", "events": [\n {"type": "request_completed", '
+                          b'"at": "2025-03-01", "at": "2025-05-01"}]}', ("events[0].at", 2, 52)),
+    ("POST", "/v1/sessions/s-dup/events", b'{"events": [{"case_id": "A", "type": "request_completed", '
+                                          b'"at": "2025-03-01"}],\n "events": []}', ("events", 2, 2)),
+    ("POST", "/v1/sessions/s-dup/events", b'{"events": [{"case_id": "A", "case_id": "B", "type": "request_completed", '
+                                          b'"at": "2025-03-01"}]}', ("events[0].case_id", 1, 30)),
+    ("POST", "/v1/compare", b'{"policies": ["harif"], "policies": ["saddad"]}', ("policies", 1, 25)),
+    ("POST", "/v1/sessions/s-dup/advance", b'{"now": "2025-03-01", "now": "2025-04-01"}', ("now", 1, 23))])
+def test_a_key_repeated_in_a_json_body_is_refused_located(api, method, path, body, where):
+    """JSON bodies were read last-one-wins: a case's second `events` silently replaced its first (a verdict on part
+    of the case), an event's second `at` its first; now each is a located duplicate-key, as `policykit check` says."""
+    api.put("/v1/sessions/s-dup", json={"policy": "harif"})
+    answer = api.request(method, path, content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422, answer.text
+    assert error_codes(answer) == ["duplicate-key"], answer.text
+    item = answer.json()["errors"][0]
+    assert (item["path"], item["line"], item["col"]) == where
+    assert api.get("/v1/sessions/s-dup/cases/A").status_code == 404  # nothing taken
+
+
 def test_a_repeated_key_that_is_not_an_id_is_not_echoed(api):
     """A subject's key repeated (a name typed as a key) was quoted in the duplicate-key message."""
     body = "case_id: A\npolicy: harif\nsubject:\n  Mohammed Ali 0555: 1\n  Mohammed Ali 0555: 2\nevents: []\n"

@@ -13,6 +13,7 @@ from .. import __version__
 from ..diagnostics import PolicykitError
 from ..lint import LintFinding
 from . import checking, errors, live_ops, models, openapi, page, policies
+from .bodies import StrictJSONRoute
 from .decisions import DecisionLog
 from .errors import ServiceError
 from .guard import Guard
@@ -93,6 +94,7 @@ def create_app(settings: ServiceSettings | None = None) -> Any:
                               "request needs `Authorization: Bearer <token>`. Errors are "
                               "`{\"errors\": [{code, message, path, line, col}]}`; no personal value is ever "
                               "echoed.")
+    app.router.route_class = StrictJSONRoute  # JSON bodies: a key given twice is an error, not last-one-wins
     app.state.service = service
     errors.install(app)
     routes(app, service)

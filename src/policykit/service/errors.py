@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..diagnostics import Diagnostic, PolicykitError, Span, format_path
+from .bodies import BodyRefused
 from .responses import JSON
 
 log = logging.getLogger("policykit.service")
@@ -80,6 +81,10 @@ def install(app: FastAPI) -> None:
             items.append(Diagnostic(_validation_code(problem), str(problem.get("msg", "invalid value")),
                                     path=tuple(where)))
         return answer(422, PolicykitError(items or [Diagnostic("invalid-input", "invalid request")]))
+
+    @app.exception_handler(BodyRefused)
+    async def _refused(request: Request, exc: BodyRefused) -> JSON:
+        return answer(422, exc.error)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSON:
