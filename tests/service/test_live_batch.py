@@ -116,6 +116,7 @@ def test_advance_case_verdict_and_actions(api):
                                                                    "breached")]
     back = api.post("/v1/sessions/s-todo/advance", json={"now": "2025-01-01"})
     assert back.status_code == 422 and error_codes(back) == ["clock-went-back"]
+    assert back.json()["errors"][0]["path"] == "now"  # the field that went back (it was null)
     overdue = api.get("/v1/sessions/s-todo/actions").json()
     assert (overdue[0]["case_id"], overdue[0]["event"], overdue[0]["overdue"]) == ("A", "decision_notified", True)
     assert overdue[0]["due"] == "2025-04-09T23:59:59+03:00"  # the passed due

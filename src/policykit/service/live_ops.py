@@ -39,7 +39,11 @@ def post_events(held: Held, events: list[dict]) -> list[dict]:
 
 def advance(held: Held, now: str) -> list[dict]:
     """Move the clock; the deadlines that passed, per case."""
-    passed = held.session.advance(instant_in(now, held.session.tz, "now"))
+    try:
+        passed = held.session.advance(instant_in(now, held.session.tz, "now"))
+    except PolicykitError as exc:  # clock-went-back: the request's `now` is what went back
+        raise PolicykitError([Diagnostic(d.code, d.message, None, d.path or ("now",), d.hint)
+                              for d in exc.diagnostics]) from None
     return [{"case_id": change.case_id, "changes": change.findings} for change in passed]
 
 
