@@ -61,6 +61,9 @@ def test_tokens_file_and_environment(tmp_path):
     file.write_text("# officers\nfirst-token-0123456789\n\nsecond-token-0123456789\n", encoding="utf-8")
     assert read_tokens(str(file), {"POLICYKIT_TOKENS": "third-token-0123456789, ,"}) == (
         "first-token-0123456789", "second-token-0123456789", "third-token-0123456789")
+    bom = tmp_path / "tokens-bom"  # as Notepad saves it: the first token was read with the BOM glued on
+    bom.write_bytes("\ufefffirst-token-0123456789\r\nsecond-token-0123456789\r\n".encode("utf-8"))
+    assert read_tokens(str(bom), {}) == ("first-token-0123456789", "second-token-0123456789")
     with pytest.raises(PolicykitError) as raised:
         read_tokens(None, {"POLICYKIT_TOKENS": "tiny-secret"})
     assert raised.value.first.code == "weak-token" and "tiny-secret" not in raised.value.render()

@@ -32,7 +32,7 @@ def read_tokens(file: str | None, env: dict | None = None) -> tuple[str, ...]:
     tokens: list[str] = []
     if file:
         try:
-            text = Path(file).read_text(encoding="utf-8")
+            text = Path(file).read_text(encoding="utf-8-sig")  # a BOM (Notepad) is not part of the first token
         except (OSError, UnicodeDecodeError, ValueError):
             raise PolicykitError.single("file-unreadable", "cannot read the tokens file", Span(str(file))) from None
         tokens += [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
