@@ -315,6 +315,24 @@ def test_an_internal_error_is_500_without_traceback_or_message(tmp_path, monkeyp
     assert PERSONAL not in answer.text and "Traceback" not in answer.text
 
 
+def test_an_internal_error_leaves_no_traceback_or_message_in_the_server_log(tmp_path, monkeypatch, serve, capfd):
+    """Starlette re-raises the exception after its 500 is answered, and uvicorn printed the traceback, with the
+    exception's message (which may quote input), to the server's stderr; only the type is logged now."""
+    from policykit.service import checking
+
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"secret {PERSONAL}")
+
+    monkeypatch.setattr(checking, "evaluate", broken)
+    with serve(tmp_path) as running, running.client() as client:
+        capfd.readouterr()
+        answer = client.post("/v1/check", json=case())
+        again = client.post("/v1/check", json=case())  # the connection and the server carry on
+    logged = capfd.readouterr()
+    assert answer.status_code == again.status_code == 500
+    assert PERSONAL not in logged.err + logged.out and "Traceback" not in logged.err + logged.out
+
+
 def test_a_request_over_the_time_limit_is_answered(tmp_path, monkeypatch, serve):
     import time
 

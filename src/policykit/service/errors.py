@@ -17,6 +17,7 @@ log = logging.getLogger("policykit.service")
 # diagnostic codes answered with something other than 422
 STATUS_OF_CODE = {"unknown-session": 404, "unknown-case": 404, "unknown-job": 404, "not-found": 404,
                   "unauthorized": 401, "body-too-large": 413, "file-too-large": 413, "timeout": 503}
+INTERNAL_ERROR = "internal error; this is a bug in policykit, not in your input"
 CODE_OF_STATUS = {401: "unauthorized", 404: "not-found", 405: "method-not-allowed", 406: "not-acceptable",
                   413: "body-too-large", 415: "unsupported-media-type", 422: "invalid-input"}
 
@@ -99,8 +100,7 @@ def install(app: FastAPI) -> None:
     async def _internal(request: Request, exc: Exception) -> JSON:
         # the exception's message may quote input: only its type is logged, and nothing of it is answered
         log.error("internal error %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return answer(500, PolicykitError.single("internal-error", "internal error; this is a bug in policykit, "
-                                                 "not in your input"))
+        return answer(500, PolicykitError.single("internal-error", INTERNAL_ERROR))
 
 
 def _not_json(problem: dict, body) -> Diagnostic:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 
 from ..diagnostics import PolicykitError
-from .errors import ServiceError, answer
+from .errors import INTERNAL_ERROR, ServiceError, answer
 from .settings import is_loopback
 
 
@@ -42,7 +42,13 @@ class Guard:
                 await self.refuse(scope, receive, send, 413, "body-too-large", self.too_large())
                 return
         overflow = Overflow(self.too_large())
-        await self.app(scope, overflow.receive(receive, self.max_body_bytes), overflow.send(scope, send))
+        try:
+            await self.app(scope, overflow.receive(receive, self.max_body_bytes), overflow.send(scope, send))
+        except Exception:  # noqa: BLE001 - errors.install answered the 500 and logged the exception's type
+            # Starlette raises it again once answered, and uvicorn would print its traceback, whose messages may
+            # quote input (personal data): it ends here
+            if not overflow.started:
+                await self.refuse(scope, receive, send, 500, "internal-error", INTERNAL_ERROR)
 
     def allowed(self, header: bytes | None) -> bool:
         """Whether the Authorization header carries one of the tokens."""
@@ -80,6 +86,7 @@ class Overflow:
 
     def __init__(self, message: str) -> None:
         self.message, self.exceeded, self.replaced = message, False, False
+        self.started = False  # whether an answer has begun
 
     def receive(self, receive, limit: int):
         """`receive` counting the body's bytes, raising 413 past `limit`."""
@@ -103,6 +110,8 @@ class Overflow:
         async def wrapped(message):
             if self.replaced:
                 return
+            if message["type"] == "http.response.start":
+                self.started = True
             if self.exceeded and message["type"] == "http.response.start":
                 self.replaced = True
                 refusal = answer(413, PolicykitError.single("body-too-large", self.message))
