@@ -36,7 +36,7 @@ MEANING = {
     "output-unwritable": "تعذرت الكتابة في ملف الإخراج",
     "store-corrupt": "مخزن الجلسة تالف",
     "store-locked": "مخزن الجلسة مفتوح لدى جلسة أخرى",
-    "store-unavailable": "تعذر الوصول إلى مخزن PostgreSQL",
+    "store-unavailable": "تعذر الوصول إلى مخزن الجلسات الحية",
     "store-unreadable": "تعذر فتح مخزن الجلسة",
     "store-write-failed": "تعذرت الكتابة في مخزن الجلسة، ولم يُعتمد شيء",
     "binary-file": "الملف ثنائي وليس نصاً",

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from .compose import compose
-from .diagnostics import Diagnostic, Path, PolicykitError, Span
+from .diagnostics import Diagnostic, Path, PolicykitError, Span, shown
 from .limits import Limits, current as current_limits
 
 _STR = "tag:yaml.org,2002:str"
@@ -220,7 +220,7 @@ class _Builder:
             if key in out:
                 first = self.spans.get((*path, key))
                 where = f" (first at line {first.line})" if first else ""
-                self.errors.append(Diagnostic("duplicate-key", f"key '{key}' appears twice{where}",
+                self.errors.append(Diagnostic("duplicate-key", f"key {shown(key, 'key')} appears twice{where}",
                                               self._span(key_node), (*path, key)))
                 continue
             self.spans[(*path, key)] = self._span(key_node)

@@ -223,7 +223,7 @@ def test_an_event_more_than_the_tolerance_ahead_is_refused_and_changes_nothing(t
         session.post_many([SECOND, far])
     assert info.value.render() == (
         "<live H1>: event-too-far-ahead: event at 2026-03-01T10:00:00+03:00 is more than 1 day after the "
-        "session's clock 2025-03-01T11:00:00+03:00; check the event's date; the tolerance is "
+        "session's clock 2025-03-01T11:00:00+03:00 (at events[1].at); check the event's date; the tolerance is "
         "LiveSession(future_tolerance=...) or POLICYKIT_MAX_EVENT_LEAD_SECONDS")
     assert _state(session) == before
     session.advance("2025-03-02T09:00:00+03:00")  # the clock was not poisoned: the real time is not "back"

@@ -61,6 +61,9 @@ def test_tokens_file_and_environment(tmp_path):
     file.write_text("# officers\nfirst-token-0123456789\n\nsecond-token-0123456789\n", encoding="utf-8")
     assert read_tokens(str(file), {"POLICYKIT_TOKENS": "third-token-0123456789, ,"}) == (
         "first-token-0123456789", "second-token-0123456789", "third-token-0123456789")
+    bom = tmp_path / "tokens-bom"  # as Notepad saves it: the first token was read with the BOM glued on
+    bom.write_bytes("\ufefffirst-token-0123456789\r\nsecond-token-0123456789\r\n".encode("utf-8"))
+    assert read_tokens(str(bom), {}) == ("first-token-0123456789", "second-token-0123456789")
     with pytest.raises(PolicykitError) as raised:
         read_tokens(None, {"POLICYKIT_TOKENS": "tiny-secret"})
     assert raised.value.first.code == "weak-token" and "tiny-secret" not in raised.value.render()
@@ -107,6 +110,29 @@ def test_diff_of_an_unknown_id_is_422(api):
     answer = api.post("/v1/diff", json={"a": "harif", "b": "/etc/passwd"})
     assert answer.status_code == 422 and error_codes(answer) == ["policy-path-refused"]
     assert answer.json()["errors"][0]["path"] == "b"
+
+
+def test_diff_never_reads_a_path_hidden_after_an_at_sign(api, tmp_path, monkeypatch):
+    """`ID@VERSION` was split at its first `@` to check the id and at its last to load it: `harif@/p.yaml@` loaded the
+    file `harif@/p.yaml` from the server's working directory. A version that is not one is not echoed either."""
+    import os
+
+    folder = tmp_path / "harif@"
+    folder.mkdir()
+    (folder / "p.yaml").write_text("this: [is not read\n", encoding="utf-8")
+    here = os.getcwd()
+    os.chdir(tmp_path)  # the server runs in this process: its working directory holds 'harif@/'
+    try:
+        for ref in ("harif@/p.yaml@", "harif@/p.yaml@1", "harif@1@1", "harif@Mohammed 0555"):
+            answer = api.post("/v1/diff", json={"a": ref, "b": "saddad"})
+            assert answer.status_code == 422, (ref, answer.text)
+            assert error_codes(answer) == ["unknown-policy"], (ref, answer.text)
+            item = answer.json()["errors"][0]
+            assert item["path"] == "a" and item["line"] is None, item
+            assert "p.yaml" not in answer.text and "Mohammed" not in answer.text
+    finally:
+        os.chdir(here)
+    assert api.post("/v1/diff", json={"a": "harif@1", "b": "saddad"}).status_code == 200  # a real version
 
 
 # --- check ------------------------------------------------------------------------------------------------------
@@ -176,12 +202,57 @@ def test_bad_bodies_are_422_never_5xx(api, body):
     error_codes(answer)
 
 
+@pytest.mark.parametrize("method,path", [("POST", "/v1/compare"), ("POST", "/v1/diff"), ("PUT", "/v1/sessions/s-json"),
+                                         ("POST", "/v1/sessions/s-json/events"),
+                                         ("POST", "/v1/sessions/s-json/advance")])
+def test_a_body_that_is_not_json_is_invalid_json_located(api, method, path):
+    """It was `invalid-value` "JSON decode error" at the path `[12]` (the character offset FastAPI reports)."""
+    api.put("/v1/sessions/s-json", json={"policy": "harif"})
+    answer = api.request(method, path, content=b'{"events": [\n  {"case_id": ', headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422, answer.text
+    assert error_codes(answer) == ["invalid-json"]
+    item = answer.json()["errors"][0]
+    assert (item["path"], item["line"], item["col"]) == (None, 2, 15)
+
+
 def test_no_personal_value_in_errors(api):
     body = case(subject={"name": PERSONAL}, events=[{"type": "request_received", "at": "2025-01-01",
                                                      "channel": "0555 123 456"}])
     answer = api.post("/v1/check", json=body)
     assert answer.status_code == 422
     assert "0555" not in answer.text and PERSONAL not in answer.text
+
+
+@pytest.mark.parametrize("method,path,body,where", [
+    ("POST", "/v1/check", b'{"case_id": "A", "policy": "harif",\n "events": [{"type": "request_completed", '
+                          b'"at": "2025-03-01"}],\n "events": []}', ("events", 3, 2)),
+    ("POST", "/v1/check", b'{"case_id": "A", "policy": "harif", "events": [\n {"type": "request_completed", '
+                          b'"at": "2025-03-01", "at": "2025-05-01"}]}', ("events[0].at", 2, 52)),
+    ("POST", "/v1/sessions/s-dup/events", b'{"events": [{"case_id": "A", "type": "request_completed", '
+                                          b'"at": "2025-03-01"}],\n "events": []}', ("events", 2, 2)),
+    ("POST", "/v1/sessions/s-dup/events", b'{"events": [{"case_id": "A", "case_id": "B", "type": "request_completed", '
+                                          b'"at": "2025-03-01"}]}', ("events[0].case_id", 1, 30)),
+    ("POST", "/v1/compare", b'{"policies": ["harif"], "policies": ["saddad"]}', ("policies", 1, 25)),
+    ("POST", "/v1/sessions/s-dup/advance", b'{"now": "2025-03-01", "now": "2025-04-01"}', ("now", 1, 23))])
+def test_a_key_repeated_in_a_json_body_is_refused_located(api, method, path, body, where):
+    """JSON bodies were read last-one-wins: a case's second `events` silently replaced its first (a verdict on part
+    of the case), an event's second `at` its first; now each is a located duplicate-key, as `policykit check` says."""
+    api.put("/v1/sessions/s-dup", json={"policy": "harif"})
+    answer = api.request(method, path, content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422, answer.text
+    assert error_codes(answer) == ["duplicate-key"], answer.text
+    item = answer.json()["errors"][0]
+    assert (item["path"], item["line"], item["col"]) == where
+    assert api.get("/v1/sessions/s-dup/cases/A").status_code == 404  # nothing taken
+
+
+def test_a_repeated_key_that_is_not_an_id_is_not_echoed(api):
+    """A subject's key repeated (a name typed as a key) was quoted in the duplicate-key message."""
+    body = "case_id: A\npolicy: harif\nsubject:\n  Mohammed Ali 0555: 1\n  Mohammed Ali 0555: 2\nevents: []\n"
+    answer = api.post("/v1/check", content=body.encode("utf-8"), headers={"Content-Type": "application/yaml"})
+    assert answer.status_code == 422 and error_codes(answer) == ["duplicate-key"]
+    assert "Mohammed" not in answer.text and "0555" not in answer.text
+    assert (answer.json()["errors"][0]["line"], answer.json()["errors"][0]["col"]) == (5, 3)
 
 
 @pytest.mark.parametrize("params,code", [({"as_of": "yesterday"}, "invalid-date"),
@@ -213,6 +284,24 @@ def test_body_limit_is_413(tmp_path, serve):
         assert client.post("/v1/check", json=case()).status_code == 200
 
 
+@pytest.mark.parametrize("method,path", [("POST", "/v1/compare"), ("POST", "/v1/diff"), ("PUT", "/v1/sessions/big"),
+                                         ("POST", "/v1/sessions/big/events"), ("POST", "/v1/sessions/big/advance"),
+                                         ("POST", "/v1/batch?policy=harif"), ("POST", "/page/check")])
+def test_a_chunked_body_over_the_limit_is_413_on_every_endpoint(tmp_path, serve, method, path):
+    """Without Content-Length the body is counted as it arrives; an endpoint whose body FastAPI reads itself
+    answered 422 invalid-json (FastAPI turned the guard's 413 into a parse error)."""
+    def chunks():
+        for _ in range(10):
+            yield b" " * 500
+
+    with serve(tmp_path, max_body_bytes=2000) as small, small.client() as client:
+        client.put("/v1/sessions/big", json={"policy": "harif"})
+        media = "application/x-www-form-urlencoded" if path.startswith("/page/") else "application/json"
+        answer = client.request(method, path, content=chunks(), headers={"Content-Type": media})
+        assert answer.status_code == 413, answer.text
+        assert error_codes(answer) == ["body-too-large"]
+
+
 def test_an_internal_error_is_500_without_traceback_or_message(tmp_path, monkeypatch, serve):
     from policykit.service import checking
 
@@ -224,6 +313,24 @@ def test_an_internal_error_is_500_without_traceback_or_message(tmp_path, monkeyp
         answer = client.post("/v1/check", json=case())
     assert answer.status_code == 500 and error_codes(answer) == ["internal-error"]
     assert PERSONAL not in answer.text and "Traceback" not in answer.text
+
+
+def test_an_internal_error_leaves_no_traceback_or_message_in_the_server_log(tmp_path, monkeypatch, serve, capfd):
+    """Starlette re-raises the exception after its 500 is answered, and uvicorn printed the traceback, with the
+    exception's message (which may quote input), to the server's stderr; only the type is logged now."""
+    from policykit.service import checking
+
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"secret {PERSONAL}")
+
+    monkeypatch.setattr(checking, "evaluate", broken)
+    with serve(tmp_path) as running, running.client() as client:
+        capfd.readouterr()
+        answer = client.post("/v1/check", json=case())
+        again = client.post("/v1/check", json=case())  # the connection and the server carry on
+    logged = capfd.readouterr()
+    assert answer.status_code == again.status_code == 500
+    assert PERSONAL not in logged.err + logged.out and "Traceback" not in logged.err + logged.out
 
 
 def test_a_request_over_the_time_limit_is_answered(tmp_path, monkeypatch, serve):
@@ -263,6 +370,11 @@ def test_no_token_configured_serves_loopback_without_a_token(tmp_path, serve):
         assert other_site.status_code == 403 and error_codes(other_site) == ["cross-origin"]
         rebound = httpx.get(f"{running.url}/v1/policies", headers={"Host": "evil.example:8080"})
         assert rebound.status_code == 403 and error_codes(rebound) == ["forbidden-host"]
+        # every loopback address is loopback's own name (serving on 127.0.0.2 answered nothing but 403)
+        for host in ("127.0.0.2:8080", "localhost:8080", "[::1]:8080", "127.0.0.1"):
+            assert httpx.get(f"{running.url}/v1/policies", headers={"Host": host}).status_code == 200, host
+        for host in ("127.evil.example:8080", "[::2]:8080"):
+            assert httpx.get(f"{running.url}/v1/policies", headers={"Host": host}).status_code == 403, host
 
 
 # --- the page's forms, without a browser (the browser tests are in test_page_browser.py) -------------------------

@@ -116,10 +116,60 @@ def test_advance_case_verdict_and_actions(api):
                                                                    "breached")]
     back = api.post("/v1/sessions/s-todo/advance", json={"now": "2025-01-01"})
     assert back.status_code == 422 and error_codes(back) == ["clock-went-back"]
+    assert back.json()["errors"][0]["path"] == "now"  # the field that went back (it was null)
+    overdue = api.get("/v1/sessions/s-todo/actions").json()
+    assert (overdue[0]["case_id"], overdue[0]["event"], overdue[0]["overdue"]) == ("A", "decision_notified", True)
+    assert overdue[0]["due"] == "2025-04-09T23:59:59+03:00"  # the passed due
+    assert [a["overdue"] for a in overdue] == sorted((a["overdue"] for a in overdue), reverse=True)  # first
+    assert set(overdue[0]) == {"case_id", "event", "due", "overdue", "at_risk", "before", "rule", "label", "clause"}
     verdict = api.get("/v1/sessions/s-todo/cases/A").json()
     assert verdict["status"] == "non_compliant" and verdict["as_of"] == "2025-04-10T00:00:00+03:00"
     assert len(verdict["decision_id"]) == 32 and verdict["provenance"]["policy_digest"].startswith("sha256:")
     assert api.get("/v1/sessions/s-todo/cases/Z").status_code == 404
+
+
+@pytest.mark.parametrize("many", [1, 300])
+def test_an_event_too_far_past_the_clock_is_named_by_its_place(api, many):
+    """After an advance, an event more than the tolerance (a day) past the clock is refused, at events[k].at (the
+    path was null); nothing of the post is taken. `many` events take the columnar bulk path as well."""
+    name = f"s-ahead-{many}"
+    api.put(f"/v1/sessions/{name}", json={"policy": "harif"})
+    api.post(f"/v1/sessions/{name}/advance", json={"now": "2025-03-14T00:00:00+03:00"})
+    fine = [{"case_id": f"F{i}", "type": "request_received", "at": "2025-03-14T08:00:00+03:00", "channel": "phone"}
+            for i in range(many)]
+    late = {"case_id": "L", "type": "request_received", "at": "2026-03-14T08:00:00+03:00", "channel": "phone"}
+    answer = api.post(f"/v1/sessions/{name}/events", json={"events": fine + [late]})
+    assert answer.status_code == 422 and error_codes(answer) == ["event-too-far-ahead"], answer.text
+    assert answer.json()["errors"][0]["path"] == f"events[{many}].at"
+    assert api.get(f"/v1/sessions/{name}/cases/F0").status_code == 404  # none taken
+
+
+@pytest.mark.parametrize("request_args,path", [
+    (("POST", "/v1/sessions/s-when/advance", {"json": {"now": "Mohammed 0555"}}), "now"),
+    (("POST", "/v1/sessions/s-when/advance", {"json": {"now": "9999-01-01"}}), "now"),
+    (("GET", "/v1/sessions/s-when/actions", {"params": {"due_before": "Mohammed 0555"}}), "due_before")])
+def test_a_bad_instant_names_its_field(api, request_args, path):
+    """`now` and `due_before` are named in the error's path, as `as_of` is (it was null); the value is not shown."""
+    api.put("/v1/sessions/s-when", json={"policy": "harif"})
+    method, url, kwargs = request_args
+    answer = api.request(method, url, **kwargs)
+    assert answer.status_code == 422 and error_codes(answer) == ["invalid-date"]
+    assert answer.json()["errors"][0]["path"] == path and "Mohammed" not in answer.text
+
+
+def test_a_case_id_holding_a_slash_has_its_verdict(api):
+    """A case id such as 2025/42 (its slash sent as %2F) was 404 not-found: the path segment stopped at the slash."""
+    from urllib.parse import quote
+
+    api.put("/v1/sessions/s-slash", json={"policy": "harif"})
+    ids = ["2025/42", "H/1/", "a b?#%"]
+    events = [dict(EVENTS[0], case_id=case_id, id="e") for case_id in ids]
+    assert api.post("/v1/sessions/s-slash/events", json={"events": events}).status_code == 200
+    for case_id in ids:
+        answer = api.get(f"/v1/sessions/s-slash/cases/{quote(case_id, safe='')}")
+        assert answer.status_code == 200, (case_id, answer.text)
+        assert answer.json()["case_id"] == case_id
+    assert error_codes(api.get("/v1/sessions/s-slash/cases/2025%2F43")) == ["unknown-case"]
 
 
 def test_a_restart_on_the_same_store_restores_sessions_and_clock(tmp_path, serve):

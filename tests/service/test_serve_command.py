@@ -27,11 +27,19 @@ def run(*argv: str, env: dict | None = None) -> tuple[int, str]:
     return code, err.getvalue()
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10"])
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "127.example.org", "127.0.0.1.example.org"])
 def test_no_token_means_loopback_only(host):
     code, err = run("serve", "--host", host)
     assert code == 2
     assert err.startswith("--host: no-token: refusing to listen on") and "Traceback" not in err
+
+
+def test_loopback_is_an_address_of_127_0_0_0_8_or_1_or_localhost():
+    """A host name that merely starts with "127." may resolve to any address: it was taken for loopback."""
+    from policykit.service.settings import is_loopback
+
+    assert all(is_loopback(h) for h in ("127.0.0.1", "127.0.0.2", "127.255.0.9", "::1", "[::1]", "localhost"))
+    assert not any(is_loopback(h) for h in ("127.example.org", "0.0.0.0", "::", "128.0.0.1", "", "127.0.0.1.nip.io"))
 
 
 def test_a_weak_or_unreadable_token_file_is_refused(tmp_path):
@@ -41,6 +49,25 @@ def test_a_weak_or_unreadable_token_file_is_refused(tmp_path):
     assert code == 2 and "weak-token" in err and "abc" not in err
     code, err = run("serve", "--tokens", str(tmp_path / "missing"))
     assert code == 2 and "file-unreadable" in err
+
+
+def test_a_store_that_cannot_be_a_directory_is_a_clear_error(tmp_path):
+    """`--store` naming an existing file (say an SQLite file) was an internal error (FileExistsError)."""
+    existing = tmp_path / "store.db"
+    existing.write_bytes(b"")
+    for store in (existing, existing / "below"):
+        code, err = run("serve", "--port", "0", "--store", str(store), "--no-decision-log")
+        assert code == 2, err
+        assert err.startswith("--store: store-unavailable: ") and "internal error" not in err, err
+        assert err.count("\n") == 1
+
+
+def test_a_decision_log_that_cannot_be_written_is_a_clear_error(tmp_path):
+    """A directory, or a file in a missing directory, as --decision-log was an internal error."""
+    for log in (tmp_path, tmp_path / "missing" / "decisions.jsonl"):
+        code, err = run("serve", "--port", "0", "--store", str(tmp_path / "store"), "--decision-log", str(log))
+        assert code == 2, err
+        assert err.startswith("--decision-log: output-unwritable: ") and err.count("\n") == 1, err
 
 
 def free_port() -> int:

@@ -25,14 +25,23 @@ def load_version(ref: str) -> Policy:
     """`ID`, `PATH`, `ID@VERSION` or `PATH@VERSION` to the policy (version) it names."""
     base, _, version = ref.rpartition("@") if "@" in ref else (ref, "", "")
     policy = load_policy(base)
+    found = version_in(policy, version)
+    if found is None:
+        raise PolicykitError.single("unknown-policy", f"policy '{base}' has no version '{version}'",
+                                    hint=f"versions: {versions_of(policy)}")
+    return found
+
+
+def version_in(policy: Policy, version: str) -> Policy | None:
+    """The version `version` of a loaded policy (the policy itself when `version` is empty); None when it has none."""
     if not version:
         return policy
-    for candidate in policy.versions:
-        if candidate.version == version:
-            return candidate
-    known = ", ".join(v.version for v in policy.versions)
-    raise PolicykitError.single("unknown-policy", f"policy '{base}' has no version '{version}'",
-                                hint=f"versions: {known}")
+    return next((candidate for candidate in policy.versions if candidate.version == version), None)
+
+
+def versions_of(policy: Policy) -> str:
+    """The policy's versions, as a hint lists them."""
+    return ", ".join(v.version for v in policy.versions)
 
 
 def run(args, out, err) -> int:

@@ -46,9 +46,11 @@ def run(args, out, err) -> int:
     check_binding(args.host, settings.tokens)
     if not 0 <= args.port <= 65535:
         raise PolicykitError.single("invalid-value", "--port must be between 0 and 65535", Span("--port"))
+    from ..atomic import check_outputs
     from ..service import create_app
 
-    app = create_app(settings)  # its stores and jobs folder checked before anything is said to be served
+    check_outputs({"--decision-log": settings.decision_log})  # a directory, a missing folder: told, not a crash
+    app = create_app(settings)  # before the banner: a store that cannot be opened is told alone
     err.write(f"policykit serve: http://{_shown_host(args.host)}:{args.port}/ "
               f"({'tokens: ' + str(len(settings.tokens)) if settings.tokens else 'no token: loopback only'})\n")
     err.flush()

@@ -217,19 +217,21 @@ class LiveSession(SessionCore):
             row_numbers, ats, codes = row_numbers[kept], ats[kept], codes[kept]
         taken.case_ids, taken.keys, taken.duplicates = list(case_ids), keys, duplicates
         taken.rows, taken.codes, taken.ats = row_numbers, codes, ats
-        self._guard_clock(ats, case_ids if kept_at is None else [case_ids[i] for i in kept_at.tolist()])
+        self._guard_clock(ats, case_ids if kept_at is None else [case_ids[i] for i in kept_at.tolist()], kept_at)
         return True
 
-    def _guard_clock(self, ats: np.ndarray, case_ids: list[str]) -> None:
-        """Refuse the first event (of those taken, in order) more than the tolerance past the clock it finds."""
+    def _guard_clock(self, ats: np.ndarray, case_ids: list[str], positions: np.ndarray | None = None) -> None:
+        """Refuse the first event (of those taken, in order) more than the tolerance past the clock it finds, named
+        by its place in the post (`positions`: the places of those taken, when some were left out)."""
         if not self.clock_guarded or not len(ats) or self._lead_us >= 1 << 62:  # no instant allowed is that far
             return
         found = np.maximum.accumulate(np.concatenate([[self.now_us], ats]))[:-1]
         over = np.flatnonzero(ats - found > self._lead_us)
         if len(over):
             first = int(over[0])
-            raise self._too_far_ahead(case_ids[first], _EPOCH + dt.timedelta(microseconds=int(ats[first])),
-                                      _EPOCH + dt.timedelta(microseconds=int(found[first])))
+            refused = self._too_far_ahead(case_ids[first], _EPOCH + dt.timedelta(microseconds=int(ats[first])),
+                                          _EPOCH + dt.timedelta(microseconds=int(found[first])))
+            raise at_position(refused, first if positions is None else int(positions[first]))
 
     def _take_each(self, items: list, taken: "_Taken") -> None:
         """Check and take each event in turn (into `taken`; the caller undoes it if this raises).  The common
@@ -321,7 +323,8 @@ class LiveSession(SessionCore):
                 continue
             if latest is None or at_us > latest:
                 if guarded and latest is not None and at_us - latest > lead:
-                    raise self._too_far_ahead(case_id, instant, epoch + dt.timedelta(microseconds=latest))
+                    refused = self._too_far_ahead(case_id, instant, epoch + dt.timedelta(microseconds=latest))
+                    raise at_position(refused, position)
                 latest = at_us
             case_ids.append(case_id)
             keys.append(event_id)

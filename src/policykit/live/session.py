@@ -117,7 +117,7 @@ class SessionCore:
         """The error for an event later than the clock plus the tolerance (the session's state unchanged)."""
         return PolicykitError.single(
             "event-too-far-ahead", f"event at {iso(at, self.tz)} is more than {_duration(self.future_tolerance)} "
-            f"after the session's clock {iso(clock, self.tz)}", Span(f"<live {case_id}>"),
+            f"after the session's clock {iso(clock, self.tz)}", Span(f"<live {case_id}>"), ("at",),
             hint="check the event's date; the tolerance is LiveSession(future_tolerance=...) or "
                  "POLICYKIT_MAX_EVENT_LEAD_SECONDS")
 

@@ -13,6 +13,7 @@ from .. import __version__
 from ..diagnostics import PolicykitError
 from ..lint import LintFinding
 from . import checking, errors, live_ops, models, openapi, page, policies
+from .bodies import StrictJSONRoute
 from .decisions import DecisionLog
 from .errors import ServiceError
 from .guard import Guard
@@ -93,6 +94,7 @@ def create_app(settings: ServiceSettings | None = None) -> Any:
                               "request needs `Authorization: Bearer <token>`. Errors are "
                               "`{\"errors\": [{code, message, path, line, col}]}`; no personal value is ever "
                               "echoed.")
+    app.router.route_class = StrictJSONRoute  # JSON bodies: a key given twice is an error, not last-one-wins
     app.state.service = service
     errors.install(app)
     routes(app, service)
@@ -185,7 +187,8 @@ def routes(app: FastAPI, service: Service) -> None:
         await service.work(service.sessions.save_clock, held)
         return JSON(passed)
 
-    @app.get("/v1/sessions/{name}/cases/{case_id}", response_model=models.DecidedVerdict, responses=ERRORS,
+    # `:path`: a case id may hold a slash (2025/42, sent as %2F, which the server decodes before routing)
+    @app.get("/v1/sessions/{name}/cases/{case_id:path}", response_model=models.DecidedVerdict, responses=ERRORS,
              tags=["live"])
     async def case_verdict(name: str, case_id: str):
         """The verdict of an open case now (the session's clock)."""
@@ -256,10 +259,14 @@ def locked(held, function, *args):
 
 
 def version_of(ref: str, field: str):
-    """`ID` or `ID@VERSION` of a bundled policy."""
-    from ..commands.diff import load_version
+    """`ID` or `ID@VERSION` of a bundled policy: the id is what precedes the first `@`, and nothing of `ref` is
+    ever read as a path (`harif@/x.yaml@1` is no version of harif); a version that is not one is not echoed."""
+    from ..commands.diff import version_in, versions_of
 
-    base = ref.split("@", 1)[0]
-    policies.policy(base, (field,))
-    return load_version(ref)
+    base, _, version = ref.partition("@")
+    found = version_in(policies.policy(base, (field,)), version)
+    if found is None:
+        raise PolicykitError.single("unknown-policy", "this bundled policy has no such version", path=(field,),
+                                    hint=f"versions: {versions_of(policies.policy(base))}")
+    return found
 

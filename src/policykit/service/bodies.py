@@ -2,20 +2,46 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from ..diagnostics import PolicykitError
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from ..diagnostics import Diagnostic, PolicykitError
 from ..source import Document, decode, parse
-from .responses import loads
 
 BODY = "<body>"
 
 
+class RepeatedKey(ValueError):
+    """A JSON object holding one key twice (JSON allows it; read last-one-wins, the first value would be lost)."""
+
+
+def _unique(pairs: list) -> dict:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        raise RepeatedKey("a key appears twice")
+    return found
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def strict_loads(raw: bytes) -> Any:
+    """UTF-8 JSON bytes to data; ValueError when they are not plain JSON (NaN and Infinity included), RepeatedKey
+    when an object holds a key twice, RecursionError when nested past Python's depth."""
+    return json.loads(raw.decode("utf-8"), object_pairs_hook=_unique, parse_constant=_no_constant)
+
+
 def fast_document(raw: bytes) -> Document | None:
-    """The body as JSON, without positions; None when it is not plain JSON (then `located_document` reads it)."""
+    """The body as JSON, without positions; None when it is not plain JSON, or holds a key twice (then
+    `located_document` reads it, and says where)."""
     try:
-        data = loads(raw)
-    except ValueError:
+        data = strict_loads(raw)
+    except (ValueError, RecursionError):
         return None
     return Document(data, BODY, {})
 
@@ -41,3 +67,48 @@ def mapping(doc: Document, what: str) -> dict[str, Any]:
     if not isinstance(doc.data, dict):
         raise PolicykitError.single("wrong-type", f"{what} must be a JSON object", doc.span(()))
     return doc.data
+
+
+class BodyRefused(HTTPException):
+    """A JSON body refused before validation, with its located diagnostics (an HTTPException, which FastAPI lets
+    through its body reading; errors.install answers it as 422)."""
+
+    def __init__(self, error: PolicykitError) -> None:
+        super().__init__(422, "invalid body")
+        self.error = error
+
+
+class StrictRequest(Request):
+    """A request whose JSON body refuses a key given twice (a located duplicate-key) instead of keeping the last."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            raw = await self.body()
+            try:
+                self._json = strict_loads(raw)
+            except RepeatedKey:
+                raise BodyRefused(repeated_key_error(raw)) from None
+            except (ValueError, RecursionError):
+                return await super().json()  # json's own error: FastAPI locates it (invalid-json)
+        return self._json
+
+
+class StrictJSONRoute(APIRoute):
+    """FastAPI's route, reading its JSON body with StrictRequest."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def strict(request: Request):
+            return await handler(StrictRequest(request.scope, request.receive))
+
+        return strict
+
+
+def repeated_key_error(raw: bytes) -> PolicykitError:
+    """The located duplicate-key error of a JSON body holding a key twice (the located reading finds it)."""
+    try:
+        located_document(raw)
+    except PolicykitError as exc:
+        return exc
+    return PolicykitError([Diagnostic("duplicate-key", "a key appears twice in one object")])

@@ -40,6 +40,11 @@ def instant(text: str | None, policy: Policy, name: str) -> dt.datetime:
     tz = zone(policy.calendar.timezone)
     if text is None or text == "":
         return dt.datetime.now(tz).replace(microsecond=0)
+    return instant_in(text, tz, name)
+
+
+def instant_in(text: str, tz: dt.tzinfo, name: str) -> dt.datetime:
+    """An instant a request gives (ISO 8601, date or Hijri) local to `tz`; a bad one is `invalid-date` at `name`."""
     try:
         return parse_instant(text, tz)
     except TimeFormatError as exc:

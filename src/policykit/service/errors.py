@@ -8,7 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..diagnostics import Diagnostic, PolicykitError, format_path
+from ..diagnostics import Diagnostic, PolicykitError, Span, format_path
+from .bodies import BodyRefused
 from .responses import JSON
 
 log = logging.getLogger("policykit.service")
@@ -16,6 +17,7 @@ log = logging.getLogger("policykit.service")
 # diagnostic codes answered with something other than 422
 STATUS_OF_CODE = {"unknown-session": 404, "unknown-case": 404, "unknown-job": 404, "not-found": 404,
                   "unauthorized": 401, "body-too-large": 413, "file-too-large": 413, "timeout": 503}
+INTERNAL_ERROR = "internal error; this is a bug in policykit, not in your input"
 CODE_OF_STATUS = {401: "unauthorized", 404: "not-found", 405: "method-not-allowed", 406: "not-acceptable",
                   413: "body-too-large", 415: "unsupported-media-type", 422: "invalid-input"}
 
@@ -73,10 +75,17 @@ def install(app: FastAPI) -> None:
         # pydantic's `input` (the offending value, possibly personal) and `ctx` are left out
         items = []
         for problem in exc.errors()[:100]:
+            if problem.get("type") == "json_invalid":  # a body that is not JSON: located in the body, not a path
+                items.append(_not_json(problem, getattr(exc, "body", None)))
+                continue
             where = [part for part in problem.get("loc", ()) if part not in ("body", "query", "path", "header")]
             items.append(Diagnostic(_validation_code(problem), str(problem.get("msg", "invalid value")),
                                     path=tuple(where)))
         return answer(422, PolicykitError(items or [Diagnostic("invalid-input", "invalid request")]))
+
+    @app.exception_handler(BodyRefused)
+    async def _refused(request: Request, exc: BodyRefused) -> JSON:
+        return answer(422, exc.error)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSON:
@@ -91,8 +100,19 @@ def install(app: FastAPI) -> None:
     async def _internal(request: Request, exc: Exception) -> JSON:
         # the exception's message may quote input: only its type is logged, and nothing of it is answered
         log.error("internal error %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return answer(500, PolicykitError.single("internal-error", "internal error; this is a bug in policykit, "
-                                                 "not in your input"))
+        return answer(500, PolicykitError.single("internal-error", INTERNAL_ERROR))
+
+
+def _not_json(problem: dict, body) -> Diagnostic:
+    """FastAPI's JSON decode error (its `loc` holds the character offset in the body) at its line and column."""
+    where = problem.get("loc", ())
+    offset = where[-1] if where and isinstance(where[-1], int) else None
+    reason = (problem.get("ctx") or {}).get("error")  # json's own reason ("Expecting value"): never the input
+    message = "the body is not valid JSON" + (f": {reason}" if isinstance(reason, str) else "")
+    if offset is None or not isinstance(body, str):
+        return Diagnostic("invalid-json", message)
+    line = body.count("\n", 0, offset) + 1
+    return Diagnostic("invalid-json", message, Span("<body>", line, offset - body.rfind("\n", 0, offset)))
 
 
 def _validation_code(problem: dict) -> str:

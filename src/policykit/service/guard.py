@@ -5,10 +5,8 @@ from __future__ import annotations
 import hmac
 
 from ..diagnostics import PolicykitError
-from .errors import ServiceError, answer
-
-
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+from .errors import INTERNAL_ERROR, ServiceError, answer
+from .settings import is_loopback
 
 
 class Guard:
@@ -43,7 +41,14 @@ class Guard:
             if declared > self.max_body_bytes:
                 await self.refuse(scope, receive, send, 413, "body-too-large", self.too_large())
                 return
-        await self.app(scope, self.bounded(receive), send)
+        overflow = Overflow(self.too_large())
+        try:
+            await self.app(scope, overflow.receive(receive, self.max_body_bytes), overflow.send(scope, send))
+        except Exception:  # noqa: BLE001 - errors.install answered the 500 and logged the exception's type
+            # Starlette raises it again once answered, and uvicorn would print its traceback, whose messages may
+            # quote input (personal data): it ends here
+            if not overflow.started:
+                await self.refuse(scope, receive, send, 500, "internal-error", INTERNAL_ERROR)
 
     def allowed(self, header: bytes | None) -> bool:
         """Whether the Authorization header carries one of the tokens."""
@@ -55,7 +60,7 @@ class Guard:
         a request under another host name (DNS rebinding) or from another site's page is refused."""
         host = headers.get(b"host", b"").decode("latin-1").lower()
         name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
-        if name not in LOOPBACK_NAMES:
+        if not is_loopback(name):
             return "forbidden-host", "with no token configured the service answers loopback host names only"
         origin = headers.get(b"origin")
         if origin is not None and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
@@ -67,8 +72,24 @@ class Guard:
     def too_large(self) -> str:
         return f"the request body is larger than the limit of {self.max_body_bytes} bytes"
 
-    def bounded(self, receive):
-        """`receive` counting the body's bytes, raising 413 past the limit (a body sent without a length)."""
+    @staticmethod
+    async def refuse(scope, receive, send, status: int, code: str, message: str, headers: dict | None = None):
+        response = answer(status, PolicykitError.single(code, message), headers)
+        await response(scope, receive, send)
+
+
+class Overflow:
+    """A request body counted as it arrives (one sent without a length): past the limit, the answer is 413.
+
+    Raising from `receive` is not enough: FastAPI reads a model endpoint's body itself and turns any failure
+    there into a 400 "not JSON"; so once the limit is passed, whatever the app answers is replaced by the 413."""
+
+    def __init__(self, message: str) -> None:
+        self.message, self.exceeded, self.replaced = message, False, False
+        self.started = False  # whether an answer has begun
+
+    def receive(self, receive, limit: int):
+        """`receive` counting the body's bytes, raising 413 past `limit`."""
         seen = 0
 
         async def wrapped():
@@ -76,16 +97,29 @@ class Guard:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body_bytes:
-                    raise ServiceError.of(413, "body-too-large", self.too_large())
+                if seen > limit:
+                    self.exceeded = True
+                    raise ServiceError.of(413, "body-too-large", self.message)
             return message
 
         return wrapped
 
-    @staticmethod
-    async def refuse(scope, receive, send, status: int, code: str, message: str, headers: dict | None = None):
-        response = answer(status, PolicykitError.single(code, message), headers)
-        await response(scope, receive, send)
+    def send(self, scope, send):
+        """`send`, answering the 413 instead of the app's response once the body passed the limit."""
+
+        async def wrapped(message):
+            if self.replaced:
+                return
+            if message["type"] == "http.response.start":
+                self.started = True
+            if self.exceeded and message["type"] == "http.response.start":
+                self.replaced = True
+                refusal = answer(413, PolicykitError.single("body-too-large", self.message))
+                await refusal(scope, None, send)
+                return
+            await send(message)
+
+        return wrapped
 
 
 def bearer_ok(tokens: tuple[bytes, ...], header: bytes | None) -> bool:

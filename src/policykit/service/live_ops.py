@@ -6,8 +6,7 @@ import datetime as dt
 
 from ..diagnostics import Diagnostic, PolicykitError
 from ..live.intake import at_position
-from ..live.session import instant_of
-from .checking import Decision
+from .checking import Decision, instant_in
 from .decisions import DecisionLog
 from .errors import ServiceError
 from .sessions import Held
@@ -40,7 +39,11 @@ def post_events(held: Held, events: list[dict]) -> list[dict]:
 
 def advance(held: Held, now: str) -> list[dict]:
     """Move the clock; the deadlines that passed, per case."""
-    passed = held.session.advance(instant_of(now, held.session.tz, "now"))
+    try:
+        passed = held.session.advance(instant_in(now, held.session.tz, "now"))
+    except PolicykitError as exc:  # clock-went-back: the request's `now` is what went back
+        raise PolicykitError([Diagnostic(d.code, d.message, None, d.path or ("now",), d.hint)
+                              for d in exc.diagnostics]) from None
     return [{"case_id": change.case_id, "changes": change.findings} for change in passed]
 
 
@@ -58,7 +61,7 @@ def actions(held: Held, due_before: str | None) -> list[dict]:
 
     `due_before` is inclusive; actions without a due are listed only when it is absent."""
     session = held.session
-    limit = instant_of(due_before, session.tz, "due_before") if due_before else None
+    limit = instant_in(due_before, session.tz, "due_before") if due_before else None
     found = []
     for case_id in list(session.cases):
         for action in session.verdict(case_id).to_json_dict()["required_actions"]:

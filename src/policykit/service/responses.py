@@ -52,11 +52,3 @@ def dumps_with(value: Any, extra: dict) -> bytes:
 
     return json.dumps({**value.to_json_dict(), **extra}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
-
-def loads(body: bytes) -> Any:
-    """Parse JSON bytes (ValueError when they are not JSON)."""
-    if orjson is not None:
-        return orjson.loads(body)
-    import json
-
-    return json.loads(body)

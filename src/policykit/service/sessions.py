@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 import threading
 from pathlib import Path
 
-from ..diagnostics import Diagnostic, PolicykitError
+from ..diagnostics import Diagnostic, PolicykitError, Span
 from ..timeparse import iso
 from . import policies
 from .errors import ServiceError
@@ -49,8 +50,14 @@ class SessionHub:
             self.registry: SqliteRegistry | PostgresRegistry = PostgresRegistry(store, shown_url(store))
         else:
             self.root = Path(store)
-            self.root.mkdir(parents=True, exist_ok=True)
-            self.registry = SqliteRegistry(self.root)
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+                self.registry = SqliteRegistry(self.root)
+            except (OSError, sqlite3.Error) as exc:  # a file where the directory goes, no permission, a bad registry
+                raise PolicykitError.single("store-unavailable", f"cannot open the sessions' store directory "
+                                            f"{str(self.root)!r} ({type(exc).__name__})", Span("--store"),
+                                            hint="--store names a directory (one SQLite file per session) or a "
+                                                 "PostgreSQL URL") from None
         self._lock = threading.Lock()
         self._held: dict[str, Held] = {}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,6 @@ MiB = 1024 * 1024
 DEFAULT_STORE = "policykit-sessions"  # a directory in the working directory, one SQLite file per session
 DEFAULT_DECISION_LOG = "policykit-decisions.jsonl"
 DEFAULT_JOBS_DIR = "policykit-jobs"  # `serve`'s batch jobs, kept across restarts (the library's default: a temp dir)
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def read_tokens(file: str | None, env: dict | None = None) -> tuple[str, ...]:
     tokens: list[str] = []
     if file:
         try:
-            text = Path(file).read_text(encoding="utf-8")
+            text = Path(file).read_text(encoding="utf-8-sig")  # a BOM (Notepad) is not part of the first token
         except (OSError, UnicodeDecodeError, ValueError):
             raise PolicykitError.single("file-unreadable", "cannot read the tokens file", Span(str(file))) from None
         tokens += [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
@@ -48,8 +48,14 @@ def read_tokens(file: str | None, env: dict | None = None) -> tuple[str, ...]:
 
 
 def is_loopback(host: str) -> bool:
-    """Whether `host` only listens on this machine."""
-    return host in LOOPBACK or host.startswith("127.")
+    """Whether `host` (an address, bracketed or not, or a name) is this machine only: `localhost` or a loopback
+    address (127.0.0.0/8, ::1); any other name may resolve anywhere, one starting with "127." included."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.removeprefix("[").removesuffix("]")).is_loopback
+    except ValueError:
+        return False
 
 
 def check_binding(host: str, tokens: tuple[str, ...]) -> None:
