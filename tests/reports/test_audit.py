@@ -139,13 +139,34 @@ def test_report_command_errors(tmp_path, verdicts):
     code, _, err = cli("report", folder / "log.csv", "--out", tmp_path / "a.html")
     assert code == 2 and "usage" in err
     code, _, err = cli("report", out, "--out", out)
-    assert code == 2 and "the verdicts file itself" in err
+    assert code == 2 and "output-is-input" in err
     events = tmp_path / "events.parquet"
     import pyarrow as pa
 
     pq.write_table(pa.table({"case_id": ["x"], "type": ["request_received"]}), events)
     code, _, err = cli("report", events, "--out", tmp_path / "a.html")
     assert code == 2 and "invalid-verdicts" in err and "Traceback" not in err
+    assert not (tmp_path / "a.html").exists()
+
+
+def test_report_command_checks_its_output_as_batch_does(tmp_path, verdicts):
+    """`report --out` in a missing directory or naming a directory was an internal error (exit 70), and a hard
+    link to the verdicts was overwritten by the page; a FIFO was 'no such verdicts file'."""
+    import os
+
+    _, out = verdicts
+    linked = tmp_path / "linked.parquet"
+    os.link(out, linked)
+    before = out.read_bytes()
+    for target, expected in ((out, "output-is-input"), (tmp_path / "no" / "dir" / "a.html", "output-unwritable"),
+                             (tmp_path, "output-unwritable")):
+        code, _, err = cli("report", linked, "--out", target)
+        assert code == 2 and f"--out: {expected}" in err and "internal error" not in err, err
+    assert out.read_bytes() == before
+    fifo = tmp_path / "verdicts.jsonl"
+    os.mkfifo(fifo)
+    code, _, err = cli("report", fifo, "--out", tmp_path / "a.html")
+    assert code == 2 and "not-a-regular-file" in err
     assert not (tmp_path / "a.html").exists()
 
 
