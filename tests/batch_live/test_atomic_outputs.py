@@ -73,6 +73,34 @@ def test_an_output_over_the_policy_file_is_refused(log, tmp_path):
     assert policy.read_bytes() == (ROOT / "policies" / "harif.yaml").read_bytes()
 
 
+@pytest.mark.parametrize("option", ["--report", "--rejects", "--summary-json"])
+def test_an_output_over_the_column_map_or_the_settings_file_is_refused(log, tmp_path, monkeypatch, option):
+    """The --columns map and the settings file (./policykit.toml, POLICYKIT_CONFIG) are inputs too: they were
+    overwritten by an output naming them."""
+    monkeypatch.chdir(tmp_path)
+    columns = tmp_path / "columns.yaml"
+    columns.write_text("case_id: case_id\n", encoding="utf-8")
+    settings = tmp_path / "policykit.toml"
+    settings.write_text('reading = "intended"\n', encoding="utf-8")
+    named = tmp_path / "named.toml"
+    named.write_text('reading = "intended"\n', encoding="utf-8")
+    for target, env in ((columns, None), (Path("policykit.toml"), None), (named, str(named))):
+        if env:
+            monkeypatch.setenv("POLICYKIT_CONFIG", env)
+        code, _, err = _batch(log, "--columns", columns, "--out", tmp_path / "v.jsonl", option, target)
+        assert code == 2 and f"{option}: output-is-input: the output would overwrite an input file" in err, err
+    assert columns.read_text("utf-8") == "case_id: case_id\n"
+    assert settings.read_text("utf-8") == named.read_text("utf-8") == 'reading = "intended"\n'
+    assert not (tmp_path / "v.jsonl").exists()
+
+
+def test_a_settings_file_that_is_not_there_is_no_input(log, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _batch(log, "--out", tmp_path / "v.jsonl", "--summary-json", "policykit.toml")
+    assert code in (0, 1), err
+    assert (tmp_path / "policykit.toml").exists()
+
+
 @pytest.mark.parametrize("suffix", ["jsonl", "csv", "parquet"])
 def test_a_failed_run_leaves_the_previous_output_intact(log, tmp_path, monkeypatch, suffix):
     """The cases limit is found only once the verdicts are written: the old file stays, no temporary is left."""
