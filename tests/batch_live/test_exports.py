@@ -84,6 +84,38 @@ def test_utf16_unicode_text_is_read_from_its_bom(tmp_path, reference):
     assert judged(tmp_path, log) == reference
 
 
+def _utf16_bytes(rows, codec, bom=b""):
+    text = io.StringIO(newline="")
+    csv.writer(text, delimiter="\t", lineterminator="\r\n").writerows(rows)
+    return bom + text.getvalue().encode(codec)
+
+
+def test_utf16_of_a_declared_byte_order_reads_past_its_bom(tmp_path, reference):
+    """--encoding utf-16-le on Excel's 'Unicode Text' (which starts with a BOM) read the BOM into the first header
+    name: 'the log has no case_id column'."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(_utf16_bytes([ARABIC_HEADER, *ROWS], "utf-16-le", bom=b"\xff\xfe"))
+    flags = [f"--column={a}={b}" for a, b in zip(HEADER, ARABIC_HEADER)]
+    assert judged(tmp_path, log, "--encoding", "utf-16-le", *flags) == reference
+    log.write_bytes(_utf16_bytes([HEADER, *ROWS], "utf-16-be", bom=b"\xfe\xff"))
+    assert judged(tmp_path, log, "--encoding", "utf-16-be") == reference
+
+
+def test_utf16_without_its_bom_is_refused_with_the_byte_order_to_name(tmp_path, reference):
+    """--encoding utf-16 on a file with no byte-order mark was an internal error (exit 70); with no --encoding
+    the NUL-laden bytes passed for UTF-8 and the log 'had no case_id column'."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(_utf16_bytes([ARABIC_HEADER, *ROWS], "utf-16-le"))
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--encoding", "utf-16")
+    assert code == 2 and err == (f"{log}:1:1: usage: --encoding utf-16: the file does not start with a byte-order "
+                                 "mark, so the byte order is not known; name it: --encoding utf-16-le (Windows) or "
+                                 "utf-16-be\n")
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF)
+    assert code == 2 and err.startswith(f"{log}:1:") and ": not-utf8: " in err and "--encoding utf-16-le" in err
+    flags = [f"--column={a}={b}" for a, b in zip(HEADER, ARABIC_HEADER)]
+    assert judged(tmp_path, log, "--encoding", "utf-16-le", *flags) == reference
+
+
 def test_unknown_encoding_is_a_usage_error(tmp_path):
     log = write_csv(tmp_path / "log.csv", [HEADER, *ROWS])
     code, _, err = cli("batch", log, "--policy", "harif", "--encoding", "klingon")
