@@ -226,6 +226,23 @@ def test_declared_date_form_reads_arabic_indic_digits_too(tmp_path, reference):
     assert set(got) == set(reference)
 
 
+@pytest.mark.parametrize("form, problem", [
+    ("%d/%m/%Y %H:%i", "'%i' is not a strptime directive"),
+    ("%d/%m/%Y %", "it ends with a lone '%'"),
+    ("dd/mm/yyyy", "it names no year (%Y)"),
+    ("%H:%M", "it names no year (%Y)"),
+    ("%m/%Y", "it names no day (%d)")])
+def test_a_date_form_strptime_cannot_read_or_that_leaves_the_day_out_is_a_usage_error(tmp_path, form, problem):
+    """A mistyped form was accepted: every row it should have read was then refused as ambiguous, told to
+    'declare the form with --date-format'; a form with no day read a time alone as that time on 1900-01-01."""
+    rows = [HEADER, ["H-1", "request_received", "09:15", "phone", ""], *ROWS]
+    log = write_csv(tmp_path / "log.csv", rows)
+    out = tmp_path / "v.parquet"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, "--date-format", form)
+    assert code == 2 and err.startswith(f"usage: --date-format: {problem}") and len(err.splitlines()) == 1, err
+    assert not out.exists()
+
+
 def test_a_hijri_year_read_by_a_gregorian_form_is_explained(tmp_path):
     log = write_csv(tmp_path / "log.csv", [HEADER, ["H-1", "request_received", "03/09/1446", "phone", ""]])
     out = tmp_path / "v.parquet"
