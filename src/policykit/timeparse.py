@@ -98,7 +98,9 @@ def _parse_instant(text: str, tz: dt.tzinfo) -> dt.datetime:
             raise TimeFormatError(f"invalid date '{value}': {exc}") from None
     try:
         parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
+    except ValueError as exc:
+        if _BARE_DATE.match(value[:10]) and "out of range" in str(exc):  # 2025-02-30T10:00: a day that is not
+            raise TimeFormatError(f"invalid date {shown(value)}: {exc}") from None
         raise TimeFormatError(
             f"{shown(value)} is not ISO 8601 (e.g. 2025-03-02T09:15:00+03:00, 2025-03-02) "
             "nor a Hijri date (e.g. 1446-09-29H)") from None

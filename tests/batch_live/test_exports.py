@@ -172,6 +172,35 @@ def test_xlsx_with_real_dates_arabic_headers_and_a_chosen_sheet(tmp_path, refere
     assert code == 2 and "no sheet named 'الطلب'; did you mean 'الطلبات'?" in err
 
 
+def test_xlsx_date_cell_on_excels_29_february_1900_is_refused_not_read_as_the_28th(tmp_path):
+    """Excel counts a 29 February 1900 that never was (serial 60); the reader gave it as 28 February 1900, read
+    silently as that day. Both serials 59 and 60 read so: the day is not known, the row is refused, its case
+    incomplete; 1 March 1900 on is read as it is."""
+    pytest.importorskip("python_calamine")
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["case_id", "type", "at", "channel"])
+    for number, serial in enumerate((59, 60, 60.5, 61)):
+        sheet.append([f"S-{number}", "request_received", serial, "phone"])
+        sheet.cell(sheet.max_row, 3).number_format = "dd/mm/yyyy hh:mm"
+    book.save(tmp_path / "log.xlsx")
+    out = tmp_path / "v.jsonl"
+    code, _, err = cli("batch", tmp_path / "log.xlsx", "--policy", "harif", "--as-of", AS_OF, "--out", out)
+    assert code == 2, err
+    rejects = list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1:]
+    assert [(r[1], r[2]) for r in rejects] == [
+        ("2", "invalid date '1900-02-29': day is out of range for month"),
+        ("3", "invalid date '1900-02-29': day is out of range for month"),
+        ("4", "invalid date '1900-02-29T12:00:00': day is out of range for month")]
+    import json
+
+    incomplete = {row["case_id"]: row.get("incomplete") for row in map(json.loads, out.read_text("utf-8").splitlines())}
+    assert incomplete == {"S-0": {"rejected_rows": 1}, "S-1": {"rejected_rows": 1}, "S-2": {"rejected_rows": 1},
+                          "S-3": None}
+
+
 def test_xlsx_rows_keep_their_excel_row_numbers_in_rejects(tmp_path):
     pytest.importorskip("python_calamine")
     rows = [HEADER, ROWS[0], ["", "", "", "", ""], ["H-1", "Request Received", "2025-03-03", "", ""]]

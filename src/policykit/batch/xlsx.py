@@ -49,6 +49,10 @@ def cell_text(value: object) -> str | None:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date)) and value.timetuple()[:3] == (1900, 2, 28):
+        # Excel's calendar counts a 29 February 1900 that never was (serial 60), and the reader gives it as 28
+        # February (serial 59's day): the day is not known, so it reads as the impossible day Excel shows, refused
+        return "1900-02-29" + value.isoformat()[10:]
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
