@@ -132,6 +132,28 @@ def test_a_case_id_holding_a_line_separator_is_one_case(tmp_path):
     assert audit.collect_file(str(jsonl)).cases == 4
 
 
+def test_case_ids_show_their_control_and_bidi_characters_escaped(tmp_path):
+    """A case id with a right-to-left override read backwards on the page (markup was escaped, the override was
+    not), an ESC or a line break reached it raw; they now show as in the CSV and the workbook: `\\u202e`."""
+    log = tmp_path / "log.csv"
+    hostile = {"O-1": "\u202eevil", "O-2": "a\x1b[31mred\nline"}
+    rows = [[hostile.get(row[0], row[0]), *row[1:]] for row in CASES]
+    rows.append(["\u2066iso\u2069", "bogus_type", "2025-03-02", "", ""])
+    with open(log, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+    jsonl = tmp_path / "v.jsonl"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", jsonl, "--workers", "1",
+                       "--report", tmp_path / "a.html", "--lang", "en")
+    assert code == 1, err
+    code, _, err = cli("report", jsonl, "--out", tmp_path / "b.html")
+    assert code == 0, err
+    for name in ("a.html", "b.html"):
+        page = (tmp_path / name).read_text("utf-8")
+        assert not set(page) & {"\u202e", "\u2066", "\u2069", "\x1b"}
+        assert "<code>\\u202eevil</code>" in page and "<code>a\\x1b[31mred\\nline</code>" in page
+        assert "<code>\\u2066iso\\u2069</code>" in page  # the incomplete cases' table too
+
+
 def test_report_command_errors(tmp_path, verdicts):
     folder, out = verdicts
     code, _, err = cli("report", tmp_path / "none.parquet", "--out", tmp_path / "a.html")
