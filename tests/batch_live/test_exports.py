@@ -201,6 +201,24 @@ def test_xlsx_date_cell_on_excels_29_february_1900_is_refused_not_read_as_the_28
                           "S-3": None}
 
 
+def test_an_empty_first_sheet_is_named_with_the_other_sheets(tmp_path):
+    """An export whose first sheet is empty was refused with 'the log has no case_id, type, at column'."""
+    pytest.importorskip("python_calamine")
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "فارغ"
+    sheet = book.create_sheet("الطلبات")
+    for row in [HEADER, *ROWS]:
+        sheet.append([None if cell == "" else cell for cell in row])
+    log = tmp_path / "log.xlsx"
+    book.save(log)
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF)
+    assert code == 2 and err == (f"{log}: invalid-log: the first sheet 'فارغ' is empty; name the log's sheet with "
+                                 "--sheet; the others: الطلبات\n")
+    assert judged(tmp_path, log, "--sheet", "الطلبات")
+
+
 def test_xlsx_rows_keep_their_excel_row_numbers_in_rejects(tmp_path):
     pytest.importorskip("python_calamine")
     rows = [HEADER, ROWS[0], ["", "", "", "", ""], ["H-1", "Request Received", "2025-03-03", "", ""]]

@@ -32,13 +32,18 @@ def _sheet(path: Path, sheet: str | None):
     names = list(book.sheet_names)
     if not names:
         raise PolicykitError.single("invalid-log", "the workbook has no sheet", Span(str(path)))
-    if sheet is None:
-        return book.get_sheet_by_index(0)
-    if sheet not in names:
+    if sheet is not None and sheet not in names:
         hint = did_you_mean(sheet, names) or "its sheets: " + ", ".join(names[:20])
         raise PolicykitError.single("usage", f"--sheet: the workbook has no sheet named '{sheet}'",
                                     Span(str(path)), hint=hint)
-    return book.get_sheet_by_name(sheet)
+    data = book.get_sheet_by_index(0) if sheet is None else book.get_sheet_by_name(sheet)
+    if data.start is None:  # not a cell: say so, and which sheets there are, rather than 'no case_id column'
+        others = [n for n in names if n != data.name]
+        where = "the first sheet" if sheet is None else "the sheet"
+        raise PolicykitError.single("invalid-log", f"{where} '{data.name}' is empty", Span(str(path)),
+                                    hint=("name the log's sheet with --sheet; the others: " + ", ".join(others[:20]))
+                                    if others else None)
+    return data
 
 
 def cell_text(value: object) -> str | None:
