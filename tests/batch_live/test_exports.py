@@ -143,6 +143,29 @@ def test_column_map_mistakes_are_named(tmp_path):
     assert code == 2 and f"{bad_map}:2:" in err and "invalid-column-map" in err
 
 
+@pytest.mark.parametrize("kind", ["jsonl", "xes"])
+def test_a_mapped_key_no_row_of_a_jsonl_or_xes_log_has_is_named(tmp_path, kind):
+    """A log without a header: a typo in `--column channel=…` lost the channel column in silence (exit 0)."""
+    if kind == "jsonl":
+        log = tmp_path / "log.jsonl"
+        log.write_text('{"case_id": "H-1", "type": "request_received", "at": "2025-03-02", "القناة": "phone"}\n',
+                       encoding="utf-8")
+    else:
+        log = tmp_path / "log.xes"
+        log.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1.0"><trace>'
+                       '<string key="concept:name" value="H-1"/><event>'
+                       '<string key="concept:name" value="request_received"/>'
+                       '<date key="time:timestamp" value="2025-03-02T09:15:00+03:00"/>'
+                       '<string key="القناة" value="phone"/></event></trace></log>\n', encoding="utf-8")
+    out = tmp_path / "v.jsonl"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, "--column", "channel=القناه")
+    assert code == 2 and err == (f"{log}: unknown-column: no row of the log has 'القناه' to map to 'channel'; did "
+                                 "you mean 'القناة'?\n")
+    assert not out.exists()
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, "--column", "channel=القناة")
+    assert code == 0 and "unknown column" not in err, err
+
+
 def write_xlsx(path, rows, sheet="Sheet1", before=()):
     import openpyxl
 
