@@ -253,6 +253,29 @@ def test_xlsx_rows_keep_their_excel_row_numbers_in_rejects(tmp_path):
     assert rejects[1][1] == "4" and "did you mean 'request_received'?" in rejects[1][2]
 
 
+def test_xlsx_table_below_blank_rows_and_right_of_blank_columns_is_read_at_its_excel_rows(tmp_path, reference):
+    """A sheet whose table starts at C3 (two blank rows above, as an export with a title removed leaves it) was
+    'the log has no case_id, type, at column': the reader's rows start at row 1, and the blank first row was taken
+    for the header."""
+    pytest.importorskip("python_calamine")
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for r, row in enumerate([HEADER, *ROWS, ["H-2", "Request Received", "2025-03-11", "", ""]], start=3):
+        for c, value in enumerate(row, start=3):
+            if value != "":
+                sheet.cell(r, c, value)
+    log = tmp_path / "log.xlsx"
+    book.save(log)
+    out = tmp_path / "out.parquet"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out)
+    assert code == 1, err
+    assert verdicts(out)["H-1"] == reference["H-1"]
+    rejects = list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1:]
+    assert [(r[1], "did you mean 'request_received'?" in r[2]) for r in rejects] == [(str(3 + len(ROWS) + 1), True)]
+
+
 def test_a_damaged_xlsx_is_one_line(tmp_path):
     log = tmp_path / "log.xlsx"
     log.write_bytes(b"PK\x03\x04 not really a workbook")

@@ -65,25 +65,38 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _header_and_rows(data) -> tuple[int, list[str], Iterator[tuple[int, list]]]:
+    """(the header's Excel row number, its names, the (row number, cells) after it) of a sheet.
+
+    The header is the first row holding a value: rows above a table are skipped (an export may leave a row or two
+    blank), and the numbers stay Excel's own (the reader's rows start at row 1, or at the table's first row)."""
+    rows = iter(data.iter_rows())
+    skipped = 0
+    for row in rows:
+        names = [cell_text(v) or "" for v in row]
+        if any(names):
+            break
+        skipped += 1
+    else:
+        names = []
+    first = max(skipped, int(data.start[0]) if data.start else 0) + 1
+    return first, names, enumerate(rows, start=first + 1)
+
+
 def header(path: Path, sheet: str | None = None) -> list[str]:
-    """The first row of the sheet: its column names."""
-    for row in _sheet(path, sheet).iter_rows():
-        return [cell_text(v) or "" for v in row]
-    return []
+    """The sheet's header row (its first row holding a value): its column names."""
+    return _header_and_rows(_sheet(path, sheet))[1]
 
 
 def read_xlsx(path: Path, reject: RejectSink, batch_rows: int, sheet: str | None = None
               ) -> Iterator[pa.RecordBatch]:
     """Record batches of text columns with each row's Excel row number as `line`; blank rows are skipped."""
-    data = _sheet(path, sheet)
-    first_row = int(data.start[0]) + 1 if data.start else 1  # calamine skips the empty area above the table
-    rows = data.iter_rows()
-    names = [cell_text(v) or "" for v in next(rows, [])]
+    first_row, names, rows = _header_and_rows(_sheet(path, sheet))
     if not any(names):
         raise PolicykitError.single("invalid-log", "the sheet has no header row", Span(str(path), first_row))
     columns: list[list[str | None]] = [[] for _ in names]
     lines: list[int] = []
-    for number, row in enumerate(rows, start=first_row + 1):
+    for number, row in rows:
         cells = [cell_text(v) for v in row]
         if not any(c is not None for c in cells):
             continue  # an empty row holds nothing to lose
