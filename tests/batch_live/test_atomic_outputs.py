@@ -101,6 +101,24 @@ def test_a_settings_file_that_is_not_there_is_no_input(log, tmp_path, monkeypatc
     assert (tmp_path / "policykit.toml").exists()
 
 
+def test_a_run_without_rejects_empties_an_earlier_runs_rejects_file(tmp_path):
+    """The rejects file was written only when rows were rejected: after a corrected export, the earlier run's
+    rejects stayed beside the new verdicts, as if this run had rejected them."""
+    log = tmp_path / "log.csv"
+    out = tmp_path / "v.jsonl"
+    rejects = tmp_path / "v.jsonl.rejects.csv"
+    log.write_text("case_id,type,at\nA,request_received,2025-03-02\nA,bogus,2025-03-03\n", encoding="utf-8")
+    code, _, err = _batch(log, "--out", out)
+    assert code == 2 and rejects.read_text("utf-8").count("\n") == 2, err
+    log.write_text("case_id,type,at\nA,request_received,2025-03-02\n", encoding="utf-8")
+    code, _, err = _batch(log, "--out", out)
+    assert code == 0 and "rejected" not in err, err
+    assert rejects.read_bytes() == b"file,line,reason\r\n"
+    other = tmp_path / "w.jsonl"
+    assert _batch(log, "--out", other)[0] == 0
+    assert not (tmp_path / "w.jsonl.rejects.csv").exists()  # none is made when there was none
+
+
 @pytest.mark.parametrize("suffix", ["jsonl", "csv", "parquet"])
 def test_a_failed_run_leaves_the_previous_output_intact(log, tmp_path, monkeypatch, suffix):
     """The cases limit is found only once the verdicts are written: the old file stays, no temporary is left."""

@@ -219,7 +219,8 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
         else:
             sink.discard()
         run.close()
-    if run.rejects:
+    if run.rejects or (rejects_file.is_file() and rejects_file.stat().st_size):
+        # a rejects file an earlier run left would pass for this run's: emptied to its header when none was
         write_rejects(rejects_file, log, run.rejects)
     if audit is not None:
         from ..report.audit import write_report
