@@ -171,6 +171,20 @@ def test_report_command_errors(tmp_path, verdicts):
     assert not (tmp_path / "a.html").exists()
 
 
+def test_a_bad_line_of_jsonl_verdicts_is_named_by_its_number(tmp_path, verdicts):
+    """A JSONL verdicts file with one foreign or undecodable line was refused without saying which line."""
+    folder, _ = verdicts
+    good = tmp_path / "v.jsonl"
+    code, _, err = cli("batch", folder / "log.csv", "--policy", "harif", "--as-of", AS_OF, "--out", good)
+    lines = good.read_bytes().splitlines(keepends=True)
+    for extra, kind in ((b'{"case_id": "x"}\n', "KeyError"), (b"\xff\xfe\n", "UnicodeDecodeError")):
+        bad = tmp_path / "bad.jsonl"
+        bad.write_bytes(b"".join(lines[:2]) + extra + b"".join(lines[2:]))
+        code, _, err = cli("report", bad, "--out", tmp_path / "a.html")
+        assert code == 2 and err == f"{bad}:3: invalid-verdicts: not a verdicts line of `policykit batch` ({kind})\n"
+    assert not (tmp_path / "a.html").exists()
+
+
 def test_report_command_checks_its_output_as_batch_does(tmp_path, verdicts):
     """`report --out` in a missing directory or naming a directory was an internal error (exit 70), and a hard
     link to the verdicts was overwritten by the page; a FIFO was 'no such verdicts file'."""
