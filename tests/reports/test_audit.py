@@ -42,12 +42,16 @@ def cli(*argv):
     return code, out.getvalue(), err.getvalue()
 
 
+def write_log(path, rows):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+
+
 @pytest.fixture(scope="module")
 def verdicts(tmp_path_factory):
     folder = tmp_path_factory.mktemp("audit")
     log = folder / "log.csv"
-    with open(log, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([HEADER, *CASES])
+    write_log(log, CASES)
     out = folder / "verdicts.parquet"
     code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, "--workers", "1",
                        "--report", folder / "from-batch.html", "--lang", "ar")
@@ -123,8 +127,7 @@ def test_a_case_id_holding_a_line_separator_is_one_case(tmp_path):
     failed: str.splitlines cut the line in two)."""
     log = tmp_path / "log.csv"
     rows = [[("L\u2028x" if row[0] == "L-1" else row[0]), *row[1:]] for row in CASES]
-    with open(log, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([HEADER, *rows])
+    write_log(log, rows)
     jsonl = tmp_path / "v.jsonl"
     code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", jsonl, "--workers", "1",
                        "--report", tmp_path / "r.html")
@@ -139,8 +142,7 @@ def test_case_ids_show_their_control_and_bidi_characters_escaped(tmp_path):
     hostile = {"O-1": "\u202eevil", "O-2": "a\x1b[31mred\nline"}
     rows = [[hostile.get(row[0], row[0]), *row[1:]] for row in CASES]
     rows.append(["\u2066iso\u2069", "bogus_type", "2025-03-02", "", ""])
-    with open(log, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([HEADER, *rows])
+    write_log(log, rows)
     jsonl = tmp_path / "v.jsonl"
     code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", jsonl, "--workers", "1",
                        "--report", tmp_path / "a.html", "--lang", "en")
