@@ -158,6 +158,17 @@ def test_line_numbers_stay_physical_after_quoted_line_breaks(pk, tmp_path):
     assert [line for line, _ in rows] == [4, 5, 6, 8], rows
 
 
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\r\n\r\n", b"\xef\xbb\xbf\r\n"])
+def test_an_empty_csv_export_is_empty_file_not_missing_columns(pk, tmp_path, content):
+    """An empty file, or one holding only Excel's BOM or blank lines, was 'the log has no case_id, type, at
+    column'."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(content)
+    run, _ = _batch(pk, tmp_path, log)
+    _one_error(run, "empty-file")
+    assert run.err_lines[0] == f"{log}:1:1: empty-file: file is empty: no header row, no rows"
+
+
 def test_line_numbers_stay_physical_after_a_line_break_in_the_first_column(pk, tmp_path):
     """A break inside a quoted value of the log's first column (a case id) was not counted: every later reject
     was one line too early."""
