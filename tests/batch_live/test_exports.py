@@ -276,6 +276,27 @@ def test_xlsx_table_below_blank_rows_and_right_of_blank_columns_is_read_at_its_e
     assert [(r[1], "did you mean 'request_received'?" in r[2]) for r in rejects] == [(str(3 + len(ROWS) + 1), True)]
 
 
+def test_a_case_id_merged_over_its_event_rows_belongs_to_each_of_them(tmp_path, reference):
+    """Officers merge a case's id cell over its event rows; the file holds the id in the top cell only, and every
+    other row was rejected as 'missing case_id', its case judged on the first row alone and not marked
+    incomplete. Each row now reads the merged value, as Excel shows it."""
+    pytest.importorskip("python_calamine")
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for row in ROWS:
+        sheet.append([None if cell == "" or (row[0] == "H-1" and row is not ROWS[0] and i == 0) else cell
+                      for i, cell in enumerate(row)])
+    h1 = [n for n, row in enumerate(ROWS, start=2) if row[0] == "H-1"]
+    sheet.merge_cells(f"A{h1[0]}:A{h1[-1]}")
+    log = tmp_path / "log.xlsx"
+    book.save(log)
+    assert judged(tmp_path, log) == reference
+    assert not (tmp_path / "out.parquet.rejects.csv").exists()
+
+
 def test_a_damaged_xlsx_is_one_line(tmp_path):
     log = tmp_path / "log.xlsx"
     log.write_bytes(b"PK\x03\x04 not really a workbook")

@@ -91,13 +91,15 @@ def header(path: Path, sheet: str | None = None) -> list[str]:
 def read_xlsx(path: Path, reject: RejectSink, batch_rows: int, sheet: str | None = None
               ) -> Iterator[pa.RecordBatch]:
     """Record batches of text columns with each row's Excel row number as `line`; blank rows are skipped."""
-    first_row, names, rows = _header_and_rows(_sheet(path, sheet))
+    data = _sheet(path, sheet)
+    first_row, names, rows = _header_and_rows(data)
     if not any(names):
         raise PolicykitError.single("invalid-log", "the sheet has no header row", Span(str(path), first_row))
     columns: list[list[str | None]] = [[] for _ in names]
     lines: list[int] = []
+    merged = _MergedCells(data, first_row)
     for number, row in rows:
-        cells = [cell_text(v) for v in row]
+        cells = merged.fill(number, [cell_text(v) for v in row])
         if not any(c is not None for c in cells):
             continue  # an empty row holds nothing to lose
         if len(cells) > len(names) and any(c is not None for c in cells[len(names):]):
@@ -111,6 +113,33 @@ def read_xlsx(path: Path, reject: RejectSink, batch_rows: int, sheet: str | None
             columns, lines = [[] for _ in names], []
     if lines:
         yield _batch(lines, names, columns)
+
+
+class _MergedCells:
+    """The value of a merged range shown in each of its cells, as Excel shows it (the file holds it in the top-left
+    cell only): a case id merged over its event rows belongs to each of them, not to the first alone."""
+
+    def __init__(self, data, header_row: int) -> None:
+        column0 = int(data.start[1]) if data.start else 0  # the reader's rows start at the table's first column
+        # (first and last Excel row, first and last column of the reader's rows) of each range below the header
+        self.waiting = sorted((r0 + 1, r1 + 1, c0 - column0, c1 - column0)
+                              for (r0, c0), (r1, c1) in (data.merged_cell_ranges or []) if r0 + 1 > header_row)
+        self.active: list[tuple[int, int, int, object]] = []  # (last row, first column, last column, value)
+
+    def fill(self, number: int, cells: list) -> list:
+        """`cells` of Excel row `number` with the value of each merged range over it (bounded work per row: a
+        range is held once, however many cells it spans)."""
+        while self.waiting and self.waiting[0][0] <= number:
+            top, last, first_column, last_column = self.waiting.pop(0)
+            if top == number and 0 <= first_column < len(cells) and cells[first_column] is not None:
+                self.active.append((last, first_column, last_column, cells[first_column]))
+        if self.active:
+            self.active = [a for a in self.active if a[0] >= number]
+            for _, first_column, last_column, value in self.active:
+                for c in range(max(first_column, 0), min(last_column + 1, len(cells))):
+                    if cells[c] is None:
+                        cells[c] = value
+        return cells
 
 
 def _batch(lines: list[int], names: list[str], columns: list[list[str | None]]) -> pa.RecordBatch:
