@@ -42,9 +42,16 @@ def load_settings(environ: Mapping[str, str] | None = None, cwd: str | os.PathLi
     return _validated(values, where)
 
 
+def config_path(environ: Mapping[str, str] | None = None, cwd: str | os.PathLike | None = None) -> FsPath:
+    """The config file that `load_settings` reads (POLICYKIT_CONFIG, else ./policykit.toml), there or not."""
+    env = os.environ if environ is None else environ
+    named = env.get("POLICYKIT_CONFIG", "").strip()
+    return FsPath(named) if named else FsPath(cwd or os.getcwd()) / CONFIG_FILE
+
+
 def _file_values(env: Mapping[str, str], cwd: str | os.PathLike | None) -> tuple[dict, dict]:
     named = env.get("POLICYKIT_CONFIG", "").strip()
-    path = FsPath(named) if named else FsPath(cwd or os.getcwd()) / CONFIG_FILE
+    path = config_path(env, cwd)
     if not os.path.lexists(path):
         if named:
             raise PolicykitError.single("file-not-found", "no such config file (POLICYKIT_CONFIG)", Span(named))

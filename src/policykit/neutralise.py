@@ -3,7 +3,8 @@
 Case ids, column names and labels come from files someone else wrote.  Shown raw, a newline in a case id forges a
 "Case status: compliant" line, an ANSI/OSC escape rewrites the terminal, a bidi override reverses what an officer
 reads, `=HYPERLINK(…)` runs as a formula in a spreadsheet and `<script>` becomes markup.  Every renderer passes
-such text through the one function for its target, here; HTML needs none (Jinja autoescapes every template).
+such text through the one function for its target, here; HTML markup is Jinja's (it autoescapes every template),
+and the audit report shows case ids through `terminal` too (its `visible` filter).
 """
 
 from __future__ import annotations

@@ -22,6 +22,24 @@ _DIGITS = str.maketrans({**{chr(0x0660 + i): str(i) for i in range(10)},
                          **{chr(0x06F0 + i): str(i) for i in range(10)}, "\u066b": ".", "\u060c": ","})
 
 
+# what datetime.strptime reads; a form must fix the year and the day, or strptime fills in 1900-01-01 unseen
+_DIRECTIVE = re.compile(r"%(.?)")
+_STRPTIME = set("aAwdbBmyYHIpMSfzZjUWcxXGuV%")
+_YEARS, _DAYS = set("YyGcx"), set("djaAwucx")
+
+
+def date_format_problem(form: str) -> str | None:
+    """Why `form` cannot be a declared date form (strptime directives), or None when it can."""
+    used = _DIRECTIVE.findall(form)
+    bad = next((d for d in used if d not in _STRPTIME), None)
+    if bad is not None:
+        return f"'%{bad}' is not a strptime directive" if bad else "it ends with a lone '%'"
+    for wanted, what, example in ((_YEARS, "year", "%Y"), (_DAYS, "day", "%d")):
+        if not wanted.intersection(used):
+            return f"it names no {what} ({example}), which strptime would take from 1900-01-01"
+    return None
+
+
 class TimeFormatError(ValueError):
     """The text is not an instant in any accepted form; the message says why."""
 
@@ -80,7 +98,9 @@ def _parse_instant(text: str, tz: dt.tzinfo) -> dt.datetime:
             raise TimeFormatError(f"invalid date '{value}': {exc}") from None
     try:
         parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
+    except ValueError as exc:
+        if _BARE_DATE.match(value[:10]) and "out of range" in str(exc):  # 2025-02-30T10:00: a day that is not
+            raise TimeFormatError(f"invalid date {shown(value)}: {exc}") from None
         raise TimeFormatError(
             f"{shown(value)} is not ISO 8601 (e.g. 2025-03-02T09:15:00+03:00, 2025-03-02) "
             "nor a Hijri date (e.g. 1446-09-29H)") from None

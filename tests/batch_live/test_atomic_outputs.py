@@ -74,6 +74,52 @@ def test_an_output_over_the_policy_file_is_refused(log, tmp_path):
     assert policy.read_bytes() == (ROOT / "policies" / "harif.yaml").read_bytes()
 
 
+@pytest.mark.parametrize("option", ["--report", "--rejects", "--summary-json"])
+def test_an_output_over_the_column_map_or_the_settings_file_is_refused(log, tmp_path, monkeypatch, option):
+    """The --columns map and the settings file (./policykit.toml, POLICYKIT_CONFIG) are inputs too: they were
+    overwritten by an output naming them."""
+    monkeypatch.chdir(tmp_path)
+    columns = tmp_path / "columns.yaml"
+    columns.write_text("case_id: case_id\n", encoding="utf-8")
+    settings = tmp_path / "policykit.toml"
+    settings.write_text('reading = "intended"\n', encoding="utf-8")
+    named = tmp_path / "named.toml"
+    named.write_text('reading = "intended"\n', encoding="utf-8")
+    for target, env in ((columns, None), (Path("policykit.toml"), None), (named, str(named))):
+        if env:
+            monkeypatch.setenv("POLICYKIT_CONFIG", env)
+        code, _, err = _batch(log, "--columns", columns, "--out", tmp_path / "v.jsonl", option, target)
+        assert code == 2 and f"{option}: output-is-input: the output would overwrite an input file" in err, err
+    assert columns.read_text("utf-8") == "case_id: case_id\n"
+    assert settings.read_text("utf-8") == named.read_text("utf-8") == 'reading = "intended"\n'
+    assert not (tmp_path / "v.jsonl").exists()
+
+
+def test_a_settings_file_that_is_not_there_is_no_input(log, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _batch(log, "--out", tmp_path / "v.jsonl", "--summary-json", "policykit.toml")
+    assert code in (0, 1), err
+    assert (tmp_path / "policykit.toml").exists()
+
+
+def test_a_run_without_rejects_empties_an_earlier_runs_rejects_file(tmp_path):
+    """The rejects file was written only when rows were rejected: after a corrected export, the earlier run's
+    rejects stayed beside the new verdicts, as if this run had rejected them."""
+    log = tmp_path / "log.csv"
+    out = tmp_path / "v.jsonl"
+    rejects = tmp_path / "v.jsonl.rejects.csv"
+    log.write_text("case_id,type,at\nA,request_received,2025-03-02\nA,bogus,2025-03-03\n", encoding="utf-8")
+    code, _, err = _batch(log, "--out", out)
+    assert code == 2 and rejects.read_text("utf-8").count("\n") == 2, err
+    log.write_text("case_id,type,at\nA,request_received,2025-03-02\n", encoding="utf-8")
+    code, _, err = _batch(log, "--out", out)
+    assert code == 0 and "rejected" not in err, err
+    assert rejects.read_bytes() == b"file,line,reason\r\n"
+    other = tmp_path / "w.jsonl"
+    assert _batch(log, "--out", other)[0] == 0
+    assert not (tmp_path / "w.jsonl.rejects.csv").exists()  # none is made when there was none
+
+
 @pytest.mark.parametrize("suffix", ["jsonl", "csv", "parquet"])
 def test_a_failed_run_leaves_the_previous_output_intact(log, tmp_path, monkeypatch, suffix):
     """The cases limit is found only once the verdicts are written: the old file stays, no temporary is left."""

@@ -84,6 +84,38 @@ def test_utf16_unicode_text_is_read_from_its_bom(tmp_path, reference):
     assert judged(tmp_path, log) == reference
 
 
+def _utf16_bytes(rows, codec, bom=b""):
+    text = io.StringIO(newline="")
+    csv.writer(text, delimiter="\t", lineterminator="\r\n").writerows(rows)
+    return bom + text.getvalue().encode(codec)
+
+
+def test_utf16_of_a_declared_byte_order_reads_past_its_bom(tmp_path, reference):
+    """--encoding utf-16-le on Excel's 'Unicode Text' (which starts with a BOM) read the BOM into the first header
+    name: 'the log has no case_id column'."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(_utf16_bytes([ARABIC_HEADER, *ROWS], "utf-16-le", bom=b"\xff\xfe"))
+    flags = [f"--column={a}={b}" for a, b in zip(HEADER, ARABIC_HEADER)]
+    assert judged(tmp_path, log, "--encoding", "utf-16-le", *flags) == reference
+    log.write_bytes(_utf16_bytes([HEADER, *ROWS], "utf-16-be", bom=b"\xfe\xff"))
+    assert judged(tmp_path, log, "--encoding", "utf-16-be") == reference
+
+
+def test_utf16_without_its_bom_is_refused_with_the_byte_order_to_name(tmp_path, reference):
+    """--encoding utf-16 on a file with no byte-order mark was an internal error (exit 70); with no --encoding
+    the NUL-laden bytes passed for UTF-8 and the log 'had no case_id column'."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(_utf16_bytes([ARABIC_HEADER, *ROWS], "utf-16-le"))
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--encoding", "utf-16")
+    assert code == 2 and err == (f"{log}:1:1: usage: --encoding utf-16: the file does not start with a byte-order "
+                                 "mark, so the byte order is not known; name it: --encoding utf-16-le (Windows) or "
+                                 "utf-16-be\n")
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF)
+    assert code == 2 and err.startswith(f"{log}:1:") and ": not-utf8: " in err and "--encoding utf-16-le" in err
+    flags = [f"--column={a}={b}" for a, b in zip(HEADER, ARABIC_HEADER)]
+    assert judged(tmp_path, log, "--encoding", "utf-16-le", *flags) == reference
+
+
 def test_unknown_encoding_is_a_usage_error(tmp_path):
     log = write_csv(tmp_path / "log.csv", [HEADER, *ROWS])
     code, _, err = cli("batch", log, "--policy", "harif", "--encoding", "klingon")
@@ -109,6 +141,29 @@ def test_column_map_mistakes_are_named(tmp_path):
     bad_map.write_text("case_id: رقم الطلب\nat: [1, 2]\n", encoding="utf-8")
     code, _, err = cli("batch", log, "--policy", "harif", "--columns", bad_map)
     assert code == 2 and f"{bad_map}:2:" in err and "invalid-column-map" in err
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "xes"])
+def test_a_mapped_key_no_row_of_a_jsonl_or_xes_log_has_is_named(tmp_path, kind):
+    """A log without a header: a typo in `--column channel=…` lost the channel column in silence (exit 0)."""
+    if kind == "jsonl":
+        log = tmp_path / "log.jsonl"
+        log.write_text('{"case_id": "H-1", "type": "request_received", "at": "2025-03-02", "القناة": "phone"}\n',
+                       encoding="utf-8")
+    else:
+        log = tmp_path / "log.xes"
+        log.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1.0"><trace>'
+                       '<string key="concept:name" value="H-1"/><event>'
+                       '<string key="concept:name" value="request_received"/>'
+                       '<date key="time:timestamp" value="2025-03-02T09:15:00+03:00"/>'
+                       '<string key="القناة" value="phone"/></event></trace></log>\n', encoding="utf-8")
+    out = tmp_path / "v.jsonl"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, "--column", "channel=القناه")
+    assert code == 2 and err == (f"{log}: unknown-column: no row of the log has 'القناه' to map to 'channel'; did "
+                                 "you mean 'القناة'?\n")
+    assert not out.exists()
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, "--column", "channel=القناة")
+    assert code == 0 and "unknown column" not in err, err
 
 
 def write_xlsx(path, rows, sheet="Sheet1", before=()):
@@ -140,6 +195,53 @@ def test_xlsx_with_real_dates_arabic_headers_and_a_chosen_sheet(tmp_path, refere
     assert code == 2 and "no sheet named 'الطلب'; did you mean 'الطلبات'?" in err
 
 
+def test_xlsx_date_cell_on_excels_29_february_1900_is_refused_not_read_as_the_28th(tmp_path):
+    """Excel counts a 29 February 1900 that never was (serial 60); the reader gave it as 28 February 1900, read
+    silently as that day. Both serials 59 and 60 read so: the day is not known, the row is refused, its case
+    incomplete; 1 March 1900 on is read as it is."""
+    pytest.importorskip("python_calamine")
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["case_id", "type", "at", "channel"])
+    for number, serial in enumerate((59, 60, 60.5, 61)):
+        sheet.append([f"S-{number}", "request_received", serial, "phone"])
+        sheet.cell(sheet.max_row, 3).number_format = "dd/mm/yyyy hh:mm"
+    book.save(tmp_path / "log.xlsx")
+    out = tmp_path / "v.jsonl"
+    code, _, err = cli("batch", tmp_path / "log.xlsx", "--policy", "harif", "--as-of", AS_OF, "--out", out)
+    assert code == 2, err
+    rejects = list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1:]
+    assert [(r[1], r[2]) for r in rejects] == [
+        ("2", "invalid date '1900-02-29': day is out of range for month"),
+        ("3", "invalid date '1900-02-29': day is out of range for month"),
+        ("4", "invalid date '1900-02-29T12:00:00': day is out of range for month")]
+    import json
+
+    incomplete = {row["case_id"]: row.get("incomplete") for row in map(json.loads, out.read_text("utf-8").splitlines())}
+    assert incomplete == {"S-0": {"rejected_rows": 1}, "S-1": {"rejected_rows": 1}, "S-2": {"rejected_rows": 1},
+                          "S-3": None}
+
+
+def test_an_empty_first_sheet_is_named_with_the_other_sheets(tmp_path):
+    """An export whose first sheet is empty was refused with 'the log has no case_id, type, at column'."""
+    pytest.importorskip("python_calamine")
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "فارغ"
+    sheet = book.create_sheet("الطلبات")
+    for row in [HEADER, *ROWS]:
+        sheet.append([None if cell == "" else cell for cell in row])
+    log = tmp_path / "log.xlsx"
+    book.save(log)
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF)
+    assert code == 2 and err == (f"{log}: invalid-log: the first sheet 'فارغ' is empty; name the log's sheet with "
+                                 "--sheet; the others: الطلبات\n")
+    assert judged(tmp_path, log, "--sheet", "الطلبات")
+
+
 def test_xlsx_rows_keep_their_excel_row_numbers_in_rejects(tmp_path):
     pytest.importorskip("python_calamine")
     rows = [HEADER, ROWS[0], ["", "", "", "", ""], ["H-1", "Request Received", "2025-03-03", "", ""]]
@@ -149,6 +251,50 @@ def test_xlsx_rows_keep_their_excel_row_numbers_in_rejects(tmp_path):
     assert code == 2, err
     rejects = list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))
     assert rejects[1][1] == "4" and "did you mean 'request_received'?" in rejects[1][2]
+
+
+def test_xlsx_table_below_blank_rows_and_right_of_blank_columns_is_read_at_its_excel_rows(tmp_path, reference):
+    """A sheet whose table starts at C3 (two blank rows above, as an export with a title removed leaves it) was
+    'the log has no case_id, type, at column': the reader's rows start at row 1, and the blank first row was taken
+    for the header."""
+    pytest.importorskip("python_calamine")
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for r, row in enumerate([HEADER, *ROWS, ["H-2", "Request Received", "2025-03-11", "", ""]], start=3):
+        for c, value in enumerate(row, start=3):
+            if value != "":
+                sheet.cell(r, c, value)
+    log = tmp_path / "log.xlsx"
+    book.save(log)
+    out = tmp_path / "out.parquet"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out)
+    assert code == 1, err
+    assert verdicts(out)["H-1"] == reference["H-1"]
+    rejects = list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1:]
+    assert [(r[1], "did you mean 'request_received'?" in r[2]) for r in rejects] == [(str(3 + len(ROWS) + 1), True)]
+
+
+def test_a_case_id_merged_over_its_event_rows_belongs_to_each_of_them(tmp_path, reference):
+    """Officers merge a case's id cell over its event rows; the file holds the id in the top cell only, and every
+    other row was rejected as 'missing case_id', its case judged on the first row alone and not marked
+    incomplete. Each row now reads the merged value, as Excel shows it."""
+    pytest.importorskip("python_calamine")
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for row in ROWS:
+        sheet.append([None if cell == "" or (row[0] == "H-1" and row is not ROWS[0] and i == 0) else cell
+                      for i, cell in enumerate(row)])
+    h1 = [n for n, row in enumerate(ROWS, start=2) if row[0] == "H-1"]
+    sheet.merge_cells(f"A{h1[0]}:A{h1[-1]}")
+    log = tmp_path / "log.xlsx"
+    book.save(log)
+    assert judged(tmp_path, log) == reference
+    assert not (tmp_path / "out.parquet.rejects.csv").exists()
 
 
 def test_a_damaged_xlsx_is_one_line(tmp_path):
@@ -192,6 +338,23 @@ def test_declared_date_form_reads_arabic_indic_digits_too(tmp_path, reference):
     log = write_csv(tmp_path / "log.csv", [HEADER, *rows])
     got = judged(tmp_path, log, "--date-format", "%d/%m/%Y")
     assert set(got) == set(reference)
+
+
+@pytest.mark.parametrize("form, problem", [
+    ("%d/%m/%Y %H:%i", "'%i' is not a strptime directive"),
+    ("%d/%m/%Y %", "it ends with a lone '%'"),
+    ("dd/mm/yyyy", "it names no year (%Y)"),
+    ("%H:%M", "it names no year (%Y)"),
+    ("%m/%Y", "it names no day (%d)")])
+def test_a_date_form_strptime_cannot_read_or_that_leaves_the_day_out_is_a_usage_error(tmp_path, form, problem):
+    """A mistyped form was accepted: every row it should have read was then refused as ambiguous, told to
+    'declare the form with --date-format'; a form with no day read a time alone as that time on 1900-01-01."""
+    rows = [HEADER, ["H-1", "request_received", "09:15", "phone", ""], *ROWS]
+    log = write_csv(tmp_path / "log.csv", rows)
+    out = tmp_path / "v.parquet"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, "--date-format", form)
+    assert code == 2 and err.startswith(f"usage: --date-format: {problem}") and len(err.splitlines()) == 1, err
+    assert not out.exists()
 
 
 def test_a_hijri_year_read_by_a_gregorian_form_is_explained(tmp_path):

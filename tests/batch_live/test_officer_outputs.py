@@ -93,7 +93,8 @@ def test_excel_csv_has_a_bom_labels_and_dates_excel_reads(tmp_path, log):
 
 
 def test_cells_are_neutralised():
-    from policykit.report.cell_text import csv_cell, escape_hidden
+    from policykit.neutralise import csv_cell
+    from policykit.report.cell_text import escape_hidden
 
     for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
         assert csv_cell(text).startswith("'")
@@ -101,6 +102,25 @@ def test_cells_are_neutralised():
     assert csv_cell("abc\u202egnp.exe") == "abc\\u202egnp.exe"
     assert csv_cell("two\nlines") == "two\\nlines" and csv_cell("\tx") == "'\\tx"  # as neutralise.csv_cell
     assert escape_hidden("a\x1b[31mb\nc") == "a\\u001b[31mb\nc"
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_a_rule_label_with_control_characters_heads_its_column_neutralised(tmp_path, log, lang):
+    """A policy file is input too: a rule label holding ESC or a vertical tab, which heads that rule's column, was
+    an internal error (openpyxl refuses the character; exit 70) and a formula in the header row."""
+    openpyxl = pytest.importorskip("openpyxl")
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "policies" / "harif.yaml").read_text("utf-8")
+    old = "label: {ar: مدة الرد على الطلب, en: Answer within 15 working days of completion}"
+    assert old in text
+    policy = tmp_path / "p.yaml"
+    policy.write_text(text.replace(old, 'label: {ar: "مدة\\x1b[31m\\u202e", en: "=Answer\\x0b within"}'), "utf-8")
+    out = tmp_path / "v.xlsx"
+    code, _, err = cli("batch", log, "--policy", policy, "--as-of", AS_OF, "--out", out, "--lang", lang)
+    assert code == 1, err
+    header = [c.value for c in openpyxl.load_workbook(out).worksheets[0][1]]
+    assert ("'=Answer\\x0b within" if lang == "en" else "مدة\\x1b[31m\\u202e") in header
 
 
 def test_a_failed_run_leaves_no_half_written_workbook(tmp_path):

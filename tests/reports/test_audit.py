@@ -42,12 +42,16 @@ def cli(*argv):
     return code, out.getvalue(), err.getvalue()
 
 
+def write_log(path, rows):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+
+
 @pytest.fixture(scope="module")
 def verdicts(tmp_path_factory):
     folder = tmp_path_factory.mktemp("audit")
     log = folder / "log.csv"
-    with open(log, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([HEADER, *CASES])
+    write_log(log, CASES)
     out = folder / "verdicts.parquet"
     code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, "--workers", "1",
                        "--report", folder / "from-batch.html", "--lang", "ar")
@@ -123,13 +127,33 @@ def test_a_case_id_holding_a_line_separator_is_one_case(tmp_path):
     failed: str.splitlines cut the line in two)."""
     log = tmp_path / "log.csv"
     rows = [[("L\u2028x" if row[0] == "L-1" else row[0]), *row[1:]] for row in CASES]
-    with open(log, "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([HEADER, *rows])
+    write_log(log, rows)
     jsonl = tmp_path / "v.jsonl"
     code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", jsonl, "--workers", "1",
                        "--report", tmp_path / "r.html")
     assert code == 1, err
     assert audit.collect_file(str(jsonl)).cases == 4
+
+
+def test_case_ids_show_their_control_and_bidi_characters_escaped(tmp_path):
+    """A case id with a right-to-left override read backwards on the page (markup was escaped, the override was
+    not), an ESC or a line break reached it raw; they now show as in the CSV and the workbook: `\\u202e`."""
+    log = tmp_path / "log.csv"
+    hostile = {"O-1": "\u202eevil", "O-2": "a\x1b[31mred\nline"}
+    rows = [[hostile.get(row[0], row[0]), *row[1:]] for row in CASES]
+    rows.append(["\u2066iso\u2069", "bogus_type", "2025-03-02", "", ""])
+    write_log(log, rows)
+    jsonl = tmp_path / "v.jsonl"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", jsonl, "--workers", "1",
+                       "--report", tmp_path / "a.html", "--lang", "en")
+    assert code == 1, err
+    code, _, err = cli("report", jsonl, "--out", tmp_path / "b.html")
+    assert code == 0, err
+    for name in ("a.html", "b.html"):
+        page = (tmp_path / name).read_text("utf-8")
+        assert not set(page) & {"\u202e", "\u2066", "\u2069", "\x1b"}
+        assert "<code>\\u202eevil</code>" in page and "<code>a\\x1b[31mred\\nline</code>" in page
+        assert "<code>\\u2066iso\\u2069</code>" in page  # the incomplete cases' table too
 
 
 def test_report_command_errors(tmp_path, verdicts):
@@ -139,13 +163,48 @@ def test_report_command_errors(tmp_path, verdicts):
     code, _, err = cli("report", folder / "log.csv", "--out", tmp_path / "a.html")
     assert code == 2 and "usage" in err
     code, _, err = cli("report", out, "--out", out)
-    assert code == 2 and "the verdicts file itself" in err
+    assert code == 2 and "output-is-input" in err
     events = tmp_path / "events.parquet"
     import pyarrow as pa
 
     pq.write_table(pa.table({"case_id": ["x"], "type": ["request_received"]}), events)
     code, _, err = cli("report", events, "--out", tmp_path / "a.html")
     assert code == 2 and "invalid-verdicts" in err and "Traceback" not in err
+    assert not (tmp_path / "a.html").exists()
+
+
+def test_a_bad_line_of_jsonl_verdicts_is_named_by_its_number(tmp_path, verdicts):
+    """A JSONL verdicts file with one foreign or undecodable line was refused without saying which line."""
+    folder, _ = verdicts
+    good = tmp_path / "v.jsonl"
+    code, _, err = cli("batch", folder / "log.csv", "--policy", "harif", "--as-of", AS_OF, "--out", good)
+    lines = good.read_bytes().splitlines(keepends=True)
+    for extra, kind in ((b'{"case_id": "x"}\n', "KeyError"), (b"\xff\xfe\n", "UnicodeDecodeError")):
+        bad = tmp_path / "bad.jsonl"
+        bad.write_bytes(b"".join(lines[:2]) + extra + b"".join(lines[2:]))
+        code, _, err = cli("report", bad, "--out", tmp_path / "a.html")
+        assert code == 2 and err == f"{bad}:3: invalid-verdicts: not a verdicts line of `policykit batch` ({kind})\n"
+    assert not (tmp_path / "a.html").exists()
+
+
+def test_report_command_checks_its_output_as_batch_does(tmp_path, verdicts):
+    """`report --out` in a missing directory or naming a directory was an internal error (exit 70), and a hard
+    link to the verdicts was overwritten by the page; a FIFO was 'no such verdicts file'."""
+    import os
+
+    _, out = verdicts
+    linked = tmp_path / "linked.parquet"
+    os.link(out, linked)
+    before = out.read_bytes()
+    for target, expected in ((out, "output-is-input"), (tmp_path / "no" / "dir" / "a.html", "output-unwritable"),
+                             (tmp_path, "output-unwritable")):
+        code, _, err = cli("report", linked, "--out", target)
+        assert code == 2 and f"--out: {expected}" in err and "internal error" not in err, err
+    assert out.read_bytes() == before
+    fifo = tmp_path / "verdicts.jsonl"
+    os.mkfifo(fifo)
+    code, _, err = cli("report", fifo, "--out", tmp_path / "a.html")
+    assert code == 2 and "not-a-regular-file" in err
     assert not (tmp_path / "a.html").exists()
 
 

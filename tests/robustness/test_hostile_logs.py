@@ -158,6 +158,27 @@ def test_line_numbers_stay_physical_after_quoted_line_breaks(pk, tmp_path):
     assert [line for line, _ in rows] == [4, 5, 6, 8], rows
 
 
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\r\n\r\n", b"\xef\xbb\xbf\r\n"])
+def test_an_empty_csv_export_is_empty_file_not_missing_columns(pk, tmp_path, content):
+    """An empty file, or one holding only Excel's BOM or blank lines, was 'the log has no case_id, type, at
+    column'."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(content)
+    run, _ = _batch(pk, tmp_path, log)
+    _one_error(run, "empty-file")
+    assert run.err_lines[0] == f"{log}:1:1: empty-file: file is empty: no header row, no rows"
+
+
+def test_line_numbers_stay_physical_after_a_line_break_in_the_first_column(pk, tmp_path):
+    """A break inside a quoted value of the log's first column (a case id) was not counted: every later reject
+    was one line too early."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(b'case_id,type,at,channel\r\nA,request_received,2025-03-02,phone\r\n"A\r\nB",request_completed,'
+                    b'2025-03-03,\r\nC,request_received,2025-03-02,"pho\r\nne"\r\nD,request_received,bad,phone\r\n')
+    run, rows = _batch(pk, tmp_path, log)
+    assert [line for line, _ in rows] == [5, 7], rows
+
+
 def test_misplaced_xes_events_are_rejected_at_their_line(pk, tmp_path):
     """Events outside a trace, in a nested trace, in a trace without case id: rejected, not dropped."""
     event = ('<event><string key="concept:name" value="{0}"/>'

@@ -31,6 +31,15 @@ class ColumnMap:
                 raise PolicykitError.single("unknown-column", f"'{name}' is not a column policykit reads",
                                             Span("--column"), hint=did_you_mean(name, known))
 
+    def check_seen(self, keys: set[str], source: str) -> None:
+        """For a log without a header (JSONL, XES): refuse, once it is read, a mapped header no row had (a typo
+        would otherwise lose that column in silence); its keys are not listed (a key may be personal data)."""
+        missing = [h for h in self.renames if h not in keys]
+        if missing:
+            raise PolicykitError.single("unknown-column", f"no row of the log has '{missing[0]}' to map to "
+                                        f"'{self.renames[missing[0]]}'", Span(source),
+                                        hint=did_you_mean(missing[0], sorted(keys)))
+
     def check(self, names: Sequence[str], source: str) -> None:
         """Refuse a mapped header the log does not have (a typo would otherwise lose a whole column)."""
         present = set(names)

@@ -12,6 +12,8 @@ from ..diagnostics import PolicykitError, Span
 
 DELIMITERS = (",", ";", "\t", "|")  # in this order when two fit equally well (Excel writes `;` in Arabic locales)
 SAMPLE_BYTES = 1 << 16
+# a codec of one byte order reads its own byte-order mark as U+FEFF; the codec that reads and drops it
+_WITH_BOM = {"utf-16-le": "utf-16", "utf-16-be": "utf-16", "utf-32-le": "utf-32", "utf-32-be": "utf-32"}
 NOT_UTF8_HINT = "save it from Excel as 'CSV UTF-8 (Comma delimited)', or pass --encoding cp1256 (Arabic Windows)"
 
 
@@ -37,7 +39,14 @@ def detect(path: Path, encoding: str | None = None) -> CsvDialect:
     with open(path, "rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
     name = codec(encoding) if encoding else _encoding_of(sample, path)
-    text = codecs.getincrementaldecoder(name)(errors="replace").decode(sample, final=False)
+    try:
+        text = codecs.getincrementaldecoder(name)(errors="replace").decode(sample, final=False)
+    except UnicodeError:  # utf-16 / utf-32 without a byte-order mark: the byte order is not known, never guessed
+        raise PolicykitError.single("usage", f"--encoding {encoding}: the file does not start with a byte-order "
+                                    "mark, so the byte order is not known", Span(str(path), 1, 1),
+                                    hint=f"name it: --encoding {name}-le (Windows) or {name}-be") from None
+    if name != "utf-8" and text.startswith("\ufeff"):  # the declared codec's own BOM: not part of the header
+        name = _WITH_BOM.get(name, name)
     return CsvDialect(sniff_delimiter(text.lstrip("\ufeff")), name)
 
 
@@ -49,6 +58,11 @@ def _encoding_of(sample: bytes, path: Path) -> str:
     is only that row's rejection."""
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    head = sample[:4096]
+    if head and head.count(b"\0") * 8 >= len(head):  # valid UTF-8 bytes, but no text has so many NULs
+        raise PolicykitError.single("not-utf8", "the file is not UTF-8 text: it holds NUL bytes as UTF-16 text "
+                                    "without its byte-order mark does", Span(str(path), 1, head.index(b"\0") + 1),
+                                    hint="pass --encoding utf-16-le (Windows) or utf-16-be")
     lines = sample.split(b"\n")
     if len(sample) == SAMPLE_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the sample's last line may be cut inside a character

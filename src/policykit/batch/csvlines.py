@@ -125,9 +125,10 @@ class LineCap(io.RawIOBase):
 
 
 def breaks_in_values(batch: pa.RecordBatch) -> np.ndarray:
-    """How many line breaks (CRLF, LF or a lone CR) each row's values hold, over every column but the first."""
+    """How many line breaks (CRLF, LF or a lone CR) each row's values hold, over every column of Arrow's batch
+    (the first too: a case id may hold one)."""
     extra = np.zeros(batch.num_rows, dtype=np.int64)
-    for column in batch.columns[1:]:
+    for column in batch.columns:
         if not (pa.types.is_binary(column.type) or pa.types.is_string(column.type)) or not _may_break(column):
             continue
         extra += pc.fill_null(pc.count_substring(column, "\n"), 0).to_numpy(zero_copy_only=False)

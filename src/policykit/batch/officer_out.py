@@ -13,7 +13,7 @@ import datetime as dt
 import pyarrow as pa
 
 from ..diagnostics import PolicykitError
-from ..report.cell_text import csv_cell
+from ..neutralise import csv_cell
 from ..report.officer import OfficerTables
 from ..report.officer_labels import export_word
 
@@ -46,7 +46,7 @@ class XlsxVerdicts:
         if self.lang == "ar":
             sheet.sheet_view.rightToLeft = True
         sheet.freeze_panes = "B2"
-        sheet.append(header)
+        sheet.append([_cell(name) for name in header])  # rule labels head columns: policy text, neutralised too
         return sheet
 
     def _row(self, sheet, values: list) -> list:

@@ -18,6 +18,7 @@ from .csv_dialect import CsvDialect, detect as detect_dialect
 from .csvlines import LineCap, LineNumbers, breaks_in_values, text_breaks
 
 BATCH_ROWS = 262_144
+SNIFF_EMPTY = 4096  # bytes read to tell an empty CSV (nothing but a BOM and blank lines) from a headerless one
 PYTHON_ROWS = 65_536  # JSONL and XES rows pass through Python objects: smaller batches bound their memory
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet",
            ".pq": "parquet", ".xes": "xes", ".xlsx": "xlsx"}
@@ -84,11 +85,19 @@ def column_names(path: str | os.PathLike, fmt: str | None = None, dialect: CsvDi
             except csv.Error as exc:  # a header field over the csv module's limit (128 KiB): not a header
                 raise PolicykitError.single("invalid-log", f"unreadable CSV header: {exc}",
                                             Span(str(path), 1)) from None
+        if not names and _blank(path):
+            raise PolicykitError.single("empty-file", "file is empty: no header row, no rows", Span(str(path), 1, 1))
         if any("\ufffd" in name for name in names):  # Arrow could not even name such columns
             raise PolicykitError.single("invalid-log", f"the CSV header is not valid {dialect.encoding}",
                                         Span(str(path), 1), hint="convert the file to UTF-8, or pass --encoding")
         return names
     return None
+
+
+def _blank(path: str | os.PathLike) -> bool:
+    """Whether a file holds nothing but a BOM and blank lines in its first bytes (an empty export)."""
+    with open(path, "rb") as handle:
+        return not handle.read(SNIFF_EMPTY).lstrip(b"\xef\xbb\xbf \t\r\n")
 
 
 def _with_lines(batch: pa.RecordBatch, first_line: int, step: int = 1) -> pa.RecordBatch:

@@ -219,7 +219,8 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
         else:
             sink.discard()
         run.close()
-    if run.rejects:
+    if run.rejects or (rejects_file.is_file() and rejects_file.stat().st_size):
+        # a rejects file an earlier run left would pass for this run's: emptied to its header when none was
         write_rejects(rejects_file, log, run.rejects)
     if audit is not None:
         from ..report.audit import write_report
@@ -304,10 +305,13 @@ class _Run:
         """The log's batches with only the known columns, unknown columns recorded on the way."""
         self.progress.start(label, self.estimated, "rows", exact=detect_format(self.log, self.log_format) == "parquet")
         known = set(self.shape.columns.known) | {LINE}
+        seen: set[str] = set()  # JSONL and XES keys, for a mapped header that no row has
         for raw in read_log(self.log, lambda line, reason: self.rejects.append((line, reason)), self.log_format,
                             dialect=self.dialect, sheet=self.options.sheet,
                             columns=None if self.options.columns else known):
             if self.options.columns:
+                if self.names is None:
+                    seen.update(raw.schema.names[1:])
                 raw = pa.RecordBatch.from_arrays(raw.columns, names=self.options.columns.apply(raw.schema.names))
             # the reader's own line column comes first; every other name is the log's
             columns = classify(self.names if self.names is not None else list(raw.schema.names[1:]),
@@ -323,6 +327,8 @@ class _Run:
             self.rows_read += raw.num_rows
             self.progress.advance(raw.num_rows)
             yield raw
+        if self.names is None and self.options.columns and self.rows_read:
+            self.options.columns.check_seen(seen, str(self.log))
 
     def _batches(self, label: str) -> Iterator[pa.RecordBatch]:
         """Normalised batches of the log, rejects recorded on the way."""

@@ -66,7 +66,7 @@ def run(args, out, err) -> int:
     rejects = args.rejects or default_rejects(Path(args.log), args.out)
     check_outputs({"--out": args.out, "--rejects": rejects, "--summary-json": args.summary_json,
                    "--report": args.report},
-                  inputs=(args.log, policy_file(args.policy)))
+                  inputs=(args.log, policy_file(args.policy), args.columns, _config_file()))
     as_of = args.as_of or dt.datetime.now(dt.timezone.utc)
     summary = run_batch(args.log, args.policy, as_of, reading=args.reading, out=args.out, stdout=out,
                         rejects_path=args.rejects, workers=args.workers, log_format=args.log_format,
@@ -78,6 +78,16 @@ def run(args, out, err) -> int:
     if summary.stats.by_status.get("non_compliant"):
         return 1
     return 2 if summary.rejected else 0
+
+
+def _config_file():
+    """The settings file this run reads, when there is one: an input no output may overwrite."""
+    import os
+
+    from ..config import config_path
+
+    path = config_path()
+    return path if os.path.lexists(path) else None
 
 
 def log_options(args):

@@ -18,18 +18,23 @@ def register(subparsers, name: str) -> None:
 
 def run(args, out, err) -> int:
     """Read the verdicts, write the page; 0 when written."""
+    import os
     from pathlib import Path
 
+    from ..atomic import check_outputs
     from ..report.audit import collect_file, write_report
+    from ..source import open_regular
 
     source = Path(args.verdicts)
-    if not source.is_file():
+    if not os.path.lexists(source):
         raise PolicykitError.single("file-not-found", "no such verdicts file", Span(str(source)))
+    os.close(open_regular(str(source)))  # a FIFO, device or directory is refused by what it is, never waited on
     if not str(source).lower().endswith((".parquet", ".jsonl", ".ndjson")):
         raise PolicykitError.single("usage", "the verdicts file must be the .parquet or .jsonl of `policykit batch`",
                                     Span(str(source)))
-    if Path(args.out).resolve() == source.resolve():
-        raise PolicykitError.single("usage", "--out is the verdicts file itself", Span(args.out))
+    # the same checks as batch's outputs, before any reading: the verdicts by path, symlink or hard link, a
+    # directory, a missing or unwritable directory
+    check_outputs({"--out": args.out}, inputs=(source,))
     try:
         data = collect_file(str(source))
     except (KeyError, TypeError, ValueError) as exc:

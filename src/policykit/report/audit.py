@@ -205,9 +205,15 @@ def collect_file(path: str) -> AuditData:
     """The figures of a verdicts file written by `batch`: `.parquet` (a row group at a time) or `.jsonl`."""
     data = AuditData()
     if str(path).lower().endswith((".jsonl", ".ndjson")):
-        with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                data.add_json_lines(line)
+        from ..diagnostics import PolicykitError, Span
+
+        with open(path, "rb") as handle:  # lines end at LF only (JSON keeps U+2028 and its kin raw)
+            for number, line in enumerate(handle, start=1):
+                try:
+                    data.add_json_lines(line.decode("utf-8"))
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:  # its line named, not quoted
+                    raise PolicykitError.single("invalid-verdicts", "not a verdicts line of `policykit batch` "
+                                                f"({type(exc).__name__})", Span(str(path), number)) from None
         return data
     import pyarrow.parquet as pq
 
