@@ -139,6 +139,8 @@ def parse(text: str, name: str = "<string>", limits: Limits | None = None) -> Do
         span = Span(name, mark.line + 1, mark.column + 1) if mark else Span(name)
         problem = exc.problem or exc.context or "malformed YAML"
         raise PolicykitError.single("syntax-error", f"malformed YAML/JSON: {problem}", span) from None
+    except yaml.reader.ReaderError as exc:
+        raise PolicykitError.single("syntax-error", *_unacceptable(text, exc.character, name)) from None
     except yaml.YAMLError as exc:
         raise PolicykitError.single("syntax-error", f"malformed YAML/JSON: {exc}", Span(name)) from None
     if node is None:
@@ -148,6 +150,18 @@ def parse(text: str, name: str = "<string>", limits: Limits | None = None) -> Do
     if builder.errors:
         raise PolicykitError(builder.errors)
     return Document(data, name, builder.spans)
+
+
+def _unacceptable(text: str, character: int | str, name: str) -> tuple[str, Span]:
+    """The message and position of a character YAML refuses (a control character), whichever parser found it.
+
+    The reader's own position counts bytes in libyaml and characters in PyYAML, so the first occurrence of the
+    character, which is where both readers stop, is looked up in the text instead.
+    """
+    char = character if isinstance(character, str) else chr(character)
+    at = text.find(char)
+    span = Span(name, text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1) if at >= 0 else Span(name)
+    return f"malformed YAML/JSON: control or non-character U+{ord(char):04X} is not allowed", span
 
 
 class _Builder:

@@ -97,6 +97,12 @@ BYTE_CASES = [
     ("merge_key", b"base: &b {case_id: C-1}\ncase:\n  <<: *b\n", "forbidden-tag", 3, 3),
     ("list_as_key", b"? [a, b]\n: 1\n", "invalid-key", 1, 3),
     ("set_tag", b"case_id: !!set {a, b}\n", "forbidden-tag", 1, 10),
+    # a control character YAML refuses is located like any other syntax error (it was `file: …, position N`)
+    ("bell_in_value", b"case_id: C-1\x07\npolicy: harif\nevents: []\n", "syntax-error", 1, 13),
+    ("escape_in_comment", b"case_id: C-1\npolicy: harif\nevents: []\n# \x1b[31m\n", "syntax-error", 4, 3),
+    ("escape_after_arabic", "case_id: \u062d-1\npolicy: \"\u062d\x1b\"\n".encode(), "syntax-error", 2, 11),
+    ("escape_in_json", b'{"case_id": "C\x1b1", "policy": "harif", "events": []}', "syntax-error", 1, 15),
+    ("non_character", "case_id: C\ufffe1\n".encode(), "syntax-error", 1, 11),
 ]
 
 
