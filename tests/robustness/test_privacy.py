@@ -132,6 +132,16 @@ def test_keys_tags_and_aliases_inside_the_subject_are_never_quoted(tmp_path, bro
     _assert_clean(out, err)
 
 
+@pytest.mark.parametrize("value", [NAME, PHONE, NAME_AR])
+def test_a_personal_value_typed_as_the_policy_is_not_quoted(tmp_path, value):
+    """`policy: <a name>` is unknown-policy, located, the value withheld; a mistyped id is still named."""
+    code, out, err = _cli("check", _case(tmp_path, f'case_id: A\npolicy: "{value}"\nevents: []\n'))
+    assert code == 2 and "case.yaml:2:1: unknown-policy:" in err, err
+    _assert_clean(out, err)
+    code, _, err = _cli("check", _case(tmp_path, "case_id: A\npolicy: harifff\nevents: []\n"))
+    assert "no bundled policy 'harifff'" in err and "did you mean 'harif'?" in err
+
+
 def test_id_like_keys_and_yaml_tags_are_still_named(tmp_path):
     """What is not personal stays in the message: a duplicated `case_id`, YAML's python tag."""
     code, _, err = _cli("check", _case(tmp_path, "case_id: A\ncase_id: B\npolicy: harif\nevents: []\n"))
