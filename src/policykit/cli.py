@@ -88,7 +88,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return int(exc.code or 0)
         if not getattr(args, "command", None):
             parser.print_help(out)
-            return EXIT_INPUT
+            # a usage error like any other: one line on stderr, not only the help on stdout
+            raise PolicykitError.single("usage", f"policykit: a command is required ({', '.join(COMMANDS)})")
         return int(args.run(args, out, err))
     except PolicykitError as exc:
         _write_diagnostics(exc, err, _language(argv))
