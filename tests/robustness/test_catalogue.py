@@ -170,3 +170,13 @@ def test_every_problem_is_reported_sorted_by_position(pk, case_file):
     assert codes == ["unknown-fact", "unknown-event", "invalid-date", "invalid-value"]
     lines = [line for _, line, _ in pk.located(run.err_lines)]
     assert lines == sorted(lines)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_every_problem_has_its_own_line(pk, case_file, lang):
+    """Sixty mistyped events: sixty located lines, in file order, none summed up as '… and N more'."""
+    events = "".join(f'  - {{type: request_recieved_{i}, at: "2025-03-02"}}\n' for i in range(60))
+    path = case_file(f"case_id: C-1\npolicy: harif\nevents:\n{events}")
+    run = pk.run_cli("check", path, "--lang", lang)
+    assert run.code == 2
+    assert [line for _, line, _ in pk.located(run.err_lines)] == list(range(4, 64)), run.err
