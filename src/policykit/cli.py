@@ -88,7 +88,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return int(exc.code or 0)
         if not getattr(args, "command", None):
             parser.print_help(out)
-            return EXIT_INPUT
+            # a usage error like any other: one line on stderr, not only the help on stdout
+            raise PolicykitError.single("usage", f"policykit: a command is required ({', '.join(COMMANDS)})")
         return int(args.run(args, out, err))
     except PolicykitError as exc:
         _write_diagnostics(exc, err, _language(argv))
@@ -169,11 +170,9 @@ def _write_diagnostics(exc: PolicykitError, err: TextIO, lang: str = "en") -> No
     if not exc.diagnostics:
         err.write("policykit: مدخلات غير صالحة\n" if arabic else "policykit: invalid input\n")
         return
-    for diagnostic in exc.diagnostics[:20]:
+    # one line per problem, every one of them (their number is bounded by the file's own limits)
+    for diagnostic in exc.diagnostics:
         err.write((terminal_text(render_arabic(diagnostic), err) if arabic else diagnostic.render()) + "\n")
-    if len(exc.diagnostics) > 20:
-        more = len(exc.diagnostics) - 20
-        err.write(f"... و{more} مشكلات أخرى\n" if arabic else f"... and {more} more problems\n")
 
 
 def internal_error_line(exc: BaseException) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .diagnostics import PolicykitError, Span
+from .diagnostics import PolicykitError, Span, shown
 from .limits import Limits
 
 try:  # libyaml is several times faster; the pure-Python parser is the fallback
@@ -61,7 +61,7 @@ def _compose_document(loader: Any, name: str, limits: Limits) -> yaml.Node:
         event = loader.get_event()
         if isinstance(event, yaml.AliasEvent):
             if event.anchor not in anchors:
-                raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}",
+                raise yaml.composer.ComposerError(None, None, f"found undefined alias {shown(event.anchor, 'alias')}",
                                                   event.start_mark)
             node, opened = _alias_use(anchors[event.anchor], event.start_mark), False
         elif isinstance(event, yaml.ScalarEvent):

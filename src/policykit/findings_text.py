@@ -13,6 +13,9 @@ from .vocabulary import CHANNELS, EVENTS
 # the attributes a sentence may name, by their Arabic words (never the English id inside Arabic)
 ATTRIBUTES = {"channel": ("القناة", "channel"), "agreed_channel": ("الوسيلة المتفق عليها للتواصل", "agreed channel"),
               "outcome": ("نتيجة الطلب", "outcome")}
+# the attribute values a sentence may name, by their words
+VALUES: dict[str, dict[str, str]] = {"approved": {"ar": "القبول", "en": "approved"},
+                                     "rejected": {"ar": "الرفض", "en": "rejected"}}
 _MISSING = re.compile(r"^(?P<event>[a-z][a-z0-9_]*)\.(?P<attr>[a-z][a-z0-9_]*) \(event #(?P<index>\d+)\)$")
 
 
@@ -36,6 +39,15 @@ def channel_label(channel: str) -> tuple[str, str]:
     """(ar, en) label of a channel id (the id itself for one the vocabulary lacks)."""
     found = CHANNELS.get(channel)
     return (found["ar"], found["en"]) if found else (channel, channel)
+
+
+def pattern_label(event: tuple[str, str], where: tuple[tuple[str, str], ...]) -> tuple[str, str]:
+    """(ar, en) label of an event pattern: the event's, with the attribute values it must carry."""
+    if not where:
+        return event
+    ar = "، ".join(f"{attribute_label(k)[0]}: {VALUES.get(v, {}).get('ar', v)}" for k, v in where)
+    en = ", ".join(f"{attribute_label(k)[1]}: {VALUES.get(v, {}).get('en', v)}" for k, v in where)
+    return f"{event[0]} ({ar})", f"{event[1]} ({en})"
 
 
 def attribute_label(name: str) -> tuple[str, str]:

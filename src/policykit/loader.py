@@ -8,7 +8,7 @@ import os
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any, Iterator
 
-from .diagnostics import Diagnostic, PolicykitError, Span, did_you_mean
+from .diagnostics import Diagnostic, PolicykitError, Span, did_you_mean, shown
 from .source import Document, load_file
 from . import policy_cache
 
@@ -53,7 +53,7 @@ def resolve(id_or_path: str | os.PathLike) -> FsPath:
     if _is_file(bundled):
         return bundled
     known = [p.stem for p in policies_dir().glob("*.yaml")]
-    raise PolicykitError.single("unknown-policy", f"no bundled policy '{text}' and no such file",
+    raise PolicykitError.single("unknown-policy", f"no bundled policy {shown(text)} and no such file",
                                 hint=did_you_mean(text, known) or f"bundled: {', '.join(bundled_ids())}")
 
 

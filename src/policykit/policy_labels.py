@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .findings_text import attribute_label
+from .findings_text import pattern_label
 from .judge.kinds import kind_of
 from .model import EventPattern, Rule
 from .vocabulary import EVENTS
@@ -73,8 +73,6 @@ HOLIDAYS: dict[str, dict[str, str]] = {
     "none": {"ar": "لا عطل", "en": "none"},
 }
 TIMEZONES: dict[str, str] = {"Asia/Riyadh": "توقيت الرياض"}
-VALUES: dict[str, dict[str, str]] = {"approved": {"ar": "القبول", "en": "approved"},
-                                     "rejected": {"ar": "الرفض", "en": "rejected"}}
 
 
 
@@ -94,8 +92,6 @@ def describe_rule(rule: Rule, lang: str) -> str:
 
 
 def _pattern(pattern: EventPattern, lang: str) -> str:
-    if lang == "ar":
-        where = "، ".join(f"{attribute_label(k)[0]}: {VALUES.get(v, {}).get('ar', v)}" for k, v in pattern.where.items())
-    else:
-        where = ", ".join(f"{k}={v}" for k, v in pattern.where.items())
-    return event_label(pattern.event, lang) + (f" ({where})" if where else "")
+    ar, en = pattern_label((event_label(pattern.event, "ar"), event_label(pattern.event, "en")),
+                           tuple(sorted(pattern.where.items())))
+    return ar if lang == "ar" else en

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,9 @@ _SCALAR_TAGS = {
 # Dates and times stay strings: the case loader owns their meaning (offsets, Hijri, local time).
 _KEEP_AS_TEXT = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
 _MAP = "tag:yaml.org,2002:map"
+# A tag named in a message: YAML's own (`!!python/object/apply:os.system` spelt out), or a local `!name` that looks
+# like an id. Anything else is withheld like a value: a tag may be text typed in the wrong place (`!0555…`).
+_TAG_SHOWN = re.compile(r"^(tag:yaml\.org,2002:[a-z][a-z/]*(:[a-z_][a-z0-9_.]*)?|![a-z][a-z0-9_]{0,63})$")
 _SEQ = "tag:yaml.org,2002:seq"
 
 
@@ -139,6 +143,8 @@ def parse(text: str, name: str = "<string>", limits: Limits | None = None) -> Do
         span = Span(name, mark.line + 1, mark.column + 1) if mark else Span(name)
         problem = exc.problem or exc.context or "malformed YAML"
         raise PolicykitError.single("syntax-error", f"malformed YAML/JSON: {problem}", span) from None
+    except yaml.reader.ReaderError as exc:
+        raise PolicykitError.single("syntax-error", *_unacceptable(text, exc.character, name)) from None
     except yaml.YAMLError as exc:
         raise PolicykitError.single("syntax-error", f"malformed YAML/JSON: {exc}", Span(name)) from None
     if node is None:
@@ -148,6 +154,23 @@ def parse(text: str, name: str = "<string>", limits: Limits | None = None) -> Do
     if builder.errors:
         raise PolicykitError(builder.errors)
     return Document(data, name, builder.spans)
+
+
+def _tag_shown(tag: str) -> str:
+    """A tag quoted for a message when it is YAML's own or id-like; otherwise withheld."""
+    return repr(tag) if _TAG_SHOWN.match(tag) else "(tag not shown: it is not an id and may be personal)"
+
+
+def _unacceptable(text: str, character: int | str, name: str) -> tuple[str, Span]:
+    """The message and position of a character YAML refuses (a control character), whichever parser found it.
+
+    The reader's own position counts bytes in libyaml and characters in PyYAML, so the first occurrence of the
+    character, which is where both readers stop, is looked up in the text instead.
+    """
+    char = character if isinstance(character, str) else chr(character)
+    at = text.find(char)
+    span = Span(name, text.count("\n", 0, at) + 1, at - (text.rfind("\n", 0, at) + 1) + 1) if at >= 0 else Span(name)
+    return f"malformed YAML/JSON: control or non-character U+{ord(char):04X} is not allowed", span
 
 
 class _Builder:
@@ -188,17 +211,17 @@ class _Builder:
             return self._scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
-                self._fail("forbidden-tag", f"tag {node.tag!r} is not allowed (safe YAML only)", node, path)
+                self._fail("forbidden-tag", f"tag {_tag_shown(node.tag)} is not allowed (safe YAML only)", node, path)
             return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
         if node.tag != _MAP:
-            self._fail("forbidden-tag", f"tag {node.tag!r} is not allowed (safe YAML only)", node, path)
+            self._fail("forbidden-tag", f"tag {_tag_shown(node.tag)} is not allowed (safe YAML only)", node, path)
         return self._mapping(node, path, depth)
 
     def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
         if node.tag in _KEEP_AS_TEXT:
             return node.value
         if node.tag not in _SCALAR_TAGS:
-            self._fail("forbidden-tag", f"tag {node.tag!r} is not allowed (safe YAML only)", node, path)
+            self._fail("forbidden-tag", f"tag {_tag_shown(node.tag)} is not allowed (safe YAML only)", node, path)
         try:
             return self.constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError):
@@ -214,7 +237,7 @@ class _Builder:
                 self._fail("invalid-key", "mapping keys must be plain scalars", key_node, path)
             key = self._scalar(key_node, path)
             if not isinstance(key, (str, int, bool)) and key is not None:
-                self._fail("invalid-key", f"key {key!r} is not a string", key_node, path)
+                self._fail("invalid-key", f"a key must be text, not {type(key).__name__}", key_node, path)
             key = str(key).lower() if isinstance(key, bool) else key
             key = "null" if key is None else key
             if key in out:

@@ -86,6 +86,8 @@ def test_a_new_document_in_the_template_style(tmp_path):
     data = _assert_faithful(path, source)
     policy = load_policy(path)
     assert policy.association.name.ar == "جمعية النور الخيرية بمنطقة القصيم"
+    # the calendar note names the page a reader has, not the project's internal contract
+    assert "docs/semantics.md" in policy.calendar.note and "SPEC" not in path.read_text(encoding="utf-8")
     # a channel the vocabulary lacks becomes the policy's own id, marked
     assert [c.id for c in policy.channels] == ["interview", "phone", "channel_3", "website"]
     assert [d.id for d in policy.extra_channels] == ["channel_3"]

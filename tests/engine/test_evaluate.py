@@ -110,6 +110,16 @@ def test_conditional_obligation(mini_four, make_case):
     assert status(None) == "undetermined"
 
 
+def test_a_rejection_is_not_said_to_be_no_decision(mini_four, make_case):
+    """After a rejection the explanation names the approval that did not occur, not the decision that did."""
+    case = make_case(mini_four, [("decision_notified", "2025-03-04", {"outcome": "rejected"})])
+    found = finding(evaluate(mini_four, case, AS_OF), "service_after_approval")
+    assert found.status == "not_applicable"
+    assert found.explanation.en == "'Decision notified (outcome: approved)' did not occur, so the rule does not apply."
+    assert found.explanation.ar == ("لم يقع «إبلاغ المستفيد بالقبول أو الرفض (نتيجة الطلب: القبول)»، "
+                                    "فلا تنطبق القاعدة.")
+
+
 def test_an_approval_after_an_unknown_outcome_still_decides(mini_four, make_case):
     case = make_case(mini_four, [("decision_notified", "2025-03-04"),
                                  ("decision_notified", "2025-03-05", {"outcome": "approved"})])

@@ -92,6 +92,13 @@ def test_bad_format_is_usage_error():
     assert code == 2 and "usage" in err
 
 
+def test_no_command_is_a_usage_error_on_one_line():
+    """Bare `policykit`: the help on stdout and, like every usage error, one line on stderr, exit 2."""
+    code, out, err = run()
+    assert code == 2 and "COMMAND" in out
+    assert err.count("\n") == 1 and err.startswith("usage: policykit: a command is required (list, show,")
+
+
 def test_coverage_command():
     code, out, _ = run("coverage")
     assert code == 0

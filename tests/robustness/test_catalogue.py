@@ -97,6 +97,12 @@ BYTE_CASES = [
     ("merge_key", b"base: &b {case_id: C-1}\ncase:\n  <<: *b\n", "forbidden-tag", 3, 3),
     ("list_as_key", b"? [a, b]\n: 1\n", "invalid-key", 1, 3),
     ("set_tag", b"case_id: !!set {a, b}\n", "forbidden-tag", 1, 10),
+    # a control character YAML refuses is located like any other syntax error (it was `file: …, position N`)
+    ("bell_in_value", b"case_id: C-1\x07\npolicy: harif\nevents: []\n", "syntax-error", 1, 13),
+    ("escape_in_comment", b"case_id: C-1\npolicy: harif\nevents: []\n# \x1b[31m\n", "syntax-error", 4, 3),
+    ("escape_after_arabic", "case_id: \u062d-1\npolicy: \"\u062d\x1b\"\n".encode(), "syntax-error", 2, 11),
+    ("escape_in_json", b'{"case_id": "C\x1b1", "policy": "harif", "events": []}', "syntax-error", 1, 15),
+    ("non_character", "case_id: C\ufffe1\n".encode(), "syntax-error", 1, 11),
 ]
 
 
@@ -164,3 +170,13 @@ def test_every_problem_is_reported_sorted_by_position(pk, case_file):
     assert codes == ["unknown-fact", "unknown-event", "invalid-date", "invalid-value"]
     lines = [line for _, line, _ in pk.located(run.err_lines)]
     assert lines == sorted(lines)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_every_problem_has_its_own_line(pk, case_file, lang):
+    """Sixty mistyped events: sixty located lines, in file order, none summed up as '… and N more'."""
+    events = "".join(f'  - {{type: request_recieved_{i}, at: "2025-03-02"}}\n' for i in range(60))
+    path = case_file(f"case_id: C-1\npolicy: harif\nevents:\n{events}")
+    run = pk.run_cli("check", path, "--lang", lang)
+    assert run.code == 2
+    assert [line for _, line, _ in pk.located(run.err_lines)] == list(range(4, 64)), run.err

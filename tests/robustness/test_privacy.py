@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,39 @@ def test_broken_yaml_inside_the_subject_does_not_echo_it(tmp_path):
         code, out, err = _cli("check", _case(tmp_path, text))
         assert code == 2 and err.count("\n") >= 1
         _assert_clean(out, err)
+
+
+@pytest.mark.parametrize("broken", [
+    f'  "{PHONE}": mobile\n  "{PHONE}": home\n',           # a duplicate key that is the personal value itself
+    f"  {NAME}: 1\n  {NAME}: 2\n",
+    f"  phone: !!python/name:{PHONE_DIGITS} x\n",            # a tag spelt with an ASCII personal value
+    f"  phone: !{NATIONAL_ID} x\n",
+    f"  name: &{NATIONAL_ID} x\n  again: *{PHONE_DIGITS}\n",  # an undefined alias
+])
+def test_keys_tags_and_aliases_inside_the_subject_are_never_quoted(tmp_path, broken):
+    """A duplicate key, a refused tag or an undefined alias made of personal data is located, not quoted."""
+    text = CASE.replace(f'  phone: "{PHONE}"\n', broken)
+    code, out, err = _cli("check", _case(tmp_path, text))
+    assert code == 2 and err.count("\n") == 1 and re.search(r"case\.yaml:\d+:\d+: [a-z-]+: ", err), err
+    _assert_clean(out, err)
+
+
+@pytest.mark.parametrize("value", [NAME, PHONE, NAME_AR])
+def test_a_personal_value_typed_as_the_policy_is_not_quoted(tmp_path, value):
+    """`policy: <a name>` is unknown-policy, located, the value withheld; a mistyped id is still named."""
+    code, out, err = _cli("check", _case(tmp_path, f'case_id: A\npolicy: "{value}"\nevents: []\n'))
+    assert code == 2 and "case.yaml:2:1: unknown-policy:" in err, err
+    _assert_clean(out, err)
+    code, _, err = _cli("check", _case(tmp_path, "case_id: A\npolicy: harifff\nevents: []\n"))
+    assert "no bundled policy 'harifff'" in err and "did you mean 'harif'?" in err
+
+
+def test_id_like_keys_and_yaml_tags_are_still_named(tmp_path):
+    """What is not personal stays in the message: a duplicated `case_id`, YAML's python tag."""
+    code, _, err = _cli("check", _case(tmp_path, "case_id: A\ncase_id: B\npolicy: harif\nevents: []\n"))
+    assert code == 2 and "key 'case_id' appears twice" in err
+    code, _, err = _cli("check", _case(tmp_path, "case_id: !!python/object/apply:os.system [x]\n"))
+    assert code == 2 and "tag 'tag:yaml.org,2002:python/object/apply:os.system'" in err
 
 
 def test_policykit_error_text_has_no_subject(tmp_path):

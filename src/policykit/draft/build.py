@@ -46,7 +46,8 @@ class _Draft:
             "id": policy_id, "version": "1", "audience": self._audience(),
             "association": {}, "document": {"source_file": source_file},
             "calendar": {"timezone": "Asia/Riyadh", "work_week": ["sun", "mon", "tue", "wed", "thu"], "holidays": "SA",
-                         "note": "The document defines neither the work week nor holidays; SPEC §4 supplies them "
+                         "note": "The document defines neither the work week nor holidays; policykit's default calendar "
+                                 "(docs/semantics.md §3) supplies them "
                                  f"({REVIEW})."},
         }
         self.not_encoded: list[dict] = []

@@ -142,9 +142,9 @@ class Shown:
             raise AttributeError(name) from None
 
     def label(self, matcher_or_event) -> tuple[str, str]:
-        """(ar, en) label of an event type (or of a matcher's)."""
+        """(ar, en) label of an event type, or of a matcher's with the attribute values it needs."""
         event = getattr(matcher_or_event, "event", matcher_or_event)
-        return say.event_label(event, self.labels)
+        return say.pattern_label(say.event_label(event, self.labels), getattr(matcher_or_event, "where", ()))
 
     def show(self, name: str) -> str | None:
         """An instant field for prose ('-' when absent)."""
