@@ -73,7 +73,7 @@ def _header_and_rows(data) -> tuple[int, list[str], Iterator[tuple[int, list]]]:
     rows = iter(data.iter_rows())
     skipped = 0
     for row in rows:
-        names = [cell_text(v) or "" for v in row]
+        names = [(cell_text(v) or "").strip() for v in row]  # 'case_id ' as typed is case_id
         if any(names):
             break
         skipped += 1
