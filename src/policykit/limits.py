@@ -78,9 +78,10 @@ def check_cases(count: int, span: Span | None = None, limits: Limits | None = No
                                     hint=f"raise {ENV_VARS['max_cases_per_batch']} or split the log")
 
 
-def check_batch_bytes(size: int, span: Span | None = None, limits: Limits | None = None) -> None:
-    """Refuse a batch input file larger than the limit."""
+def check_batch_bytes(size: int, span: Span | None = None, limits: Limits | None = None,
+                      what: str = "batch input") -> None:
+    """Refuse a batch input file larger than the limit (`what` names it: an .xlsx log counts unzipped)."""
     bound = (limits or current()).max_batch_bytes
     if size > bound:
-        raise PolicykitError.single("file-too-large", f"batch input is {size} bytes; the limit is {bound}", span,
+        raise PolicykitError.single("file-too-large", f"{what} is {size} bytes; the limit is {bound}", span,
                                     hint=f"raise {ENV_VARS['max_batch_bytes']} if the file is genuine")

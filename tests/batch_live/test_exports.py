@@ -128,6 +128,20 @@ def test_column_flags_map_arabic_headers(tmp_path, reference):
     assert judged(tmp_path, log, *flags) == reference
 
 
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_headers_typed_with_a_trailing_space_are_their_names(tmp_path, reference, kind):
+    """'case_id ' or 'رقم الطلب' followed by a no-break space, as headers are typed in Excel, were not their
+    names: 'the log has no case_id column', or a --column mapping refused with a 'did you mean' that looked the
+    same as what was typed."""
+    header = [f"{HEADER[0]} ", *HEADER[1:3], f"{ARABIC_HEADER[3]}\u00a0", HEADER[4]]
+    if kind == "csv":
+        log = write_csv(tmp_path / "log.csv", [header, *ROWS], encoding="utf-8-sig", delimiter=";")
+    else:
+        pytest.importorskip("python_calamine")
+        log = write_xlsx(tmp_path / "log.xlsx", [header, *ROWS])
+    assert judged(tmp_path, log, f"--column=channel={ARABIC_HEADER[3]}") == reference
+
+
 def test_column_map_mistakes_are_named(tmp_path):
     log = write_csv(tmp_path / "log.csv", [ARABIC_HEADER, *ROWS])
     code, _, err = cli("batch", log, "--policy", "harif", "--column", "case_id=رقم الطل")

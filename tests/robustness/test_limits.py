@@ -110,6 +110,31 @@ def test_batch_file_size(pk, monkeypatch, tmp_path):
     assert run.code == 2 and pk.located is not None and ": file-too-large: batch input is" in run.err
 
 
+def test_an_xlsx_log_counts_unzipped(pk, monkeypatch, tmp_path):
+    """An .xlsx is a zip: a few kilobytes may unzip to a sheet of gigabytes, all of which the reader holds in
+    memory. It was measured by its zipped size: a 1.2 MB workbook of 300 MB of sheet took 0.7 GB and 27 s."""
+    pytest.importorskip("python_calamine")
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["case_id", "type", "at"])
+    for n in range(3000):
+        sheet.append([f"C{n % 7}", "request_received", "2025-03-02"])
+    log = tmp_path / "log.xlsx"
+    book.save(log)
+    import zipfile
+
+    unzipped = sum(m.file_size for m in zipfile.ZipFile(log).infolist())
+    assert log.stat().st_size < unzipped // 4
+    monkeypatch.setenv("POLICYKIT_MAX_BATCH_BYTES", str(unzipped - 1))
+    run = pk.run_cli("batch", log, "--policy", "harif", "--out", tmp_path / "o.jsonl")
+    assert run.code == 2 and run.err_lines == [
+        f"{log}: file-too-large: the workbook, unzipped, is {unzipped} bytes; the limit is {unzipped - 1}; raise "
+        "POLICYKIT_MAX_BATCH_BYTES if the file is genuine"]
+    monkeypatch.setenv("POLICYKIT_MAX_BATCH_BYTES", str(unzipped))
+    assert pk.run_cli("batch", log, "--policy", "harif", "--out", tmp_path / "o.jsonl").code in (0, 1)
+
+
 @pytest.mark.parametrize("grouped", [True, False])
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_events_per_case_in_a_batch(pk, monkeypatch, tmp_path, grouped, workers):

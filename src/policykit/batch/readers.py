@@ -74,24 +74,28 @@ def column_names(path: str | os.PathLike, fmt: str | None = None, dialect: CsvDi
     if kind == "parquet":
         return list(parquet_file(path).schema_arrow.names)
     if kind == "csv":
-        import csv
-
-        dialect = dialect or detect_dialect(Path(path))
-        encoding = "utf-8-sig" if dialect.encoding == "utf-8" else dialect.encoding
-        # only the header is needed; a bad byte further down is the row reader's to report
-        with open(path, encoding=encoding, errors="replace", newline="") as handle:
-            try:
-                names = next(csv.reader(handle, delimiter=dialect.delimiter), [])
-            except csv.Error as exc:  # a header field over the csv module's limit (128 KiB): not a header
-                raise PolicykitError.single("invalid-log", f"unreadable CSV header: {exc}",
-                                            Span(str(path), 1)) from None
-        if not names and _blank(path):
-            raise PolicykitError.single("empty-file", "file is empty: no header row, no rows", Span(str(path), 1, 1))
-        if any("\ufffd" in name for name in names):  # Arrow could not even name such columns
-            raise PolicykitError.single("invalid-log", f"the CSV header is not valid {dialect.encoding}",
-                                        Span(str(path), 1), hint="convert the file to UTF-8, or pass --encoding")
-        return names
+        # a header as Excel users type it: 'case_id ' or 'رقم الطلب' with a trailing (no-break) space is that name
+        return [name.strip() for name in _csv_header(Path(path), dialect or detect_dialect(Path(path)))]
     return None
+
+
+def _csv_header(path: Path, dialect: CsvDialect) -> list[str]:
+    """The CSV header's fields as the file writes them."""
+    import csv
+
+    encoding = "utf-8-sig" if dialect.encoding == "utf-8" else dialect.encoding
+    # only the header is needed; a bad byte further down is the row reader's to report
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        try:
+            names = next(csv.reader(handle, delimiter=dialect.delimiter), [])
+        except csv.Error as exc:  # a header field over the csv module's limit (128 KiB): not a header
+            raise PolicykitError.single("invalid-log", f"unreadable CSV header: {exc}", Span(str(path), 1)) from None
+    if not names and _blank(path):
+        raise PolicykitError.single("empty-file", "file is empty: no header row, no rows", Span(str(path), 1, 1))
+    if any("\ufffd" in name for name in names):  # Arrow could not even name such columns
+        raise PolicykitError.single("invalid-log", f"the CSV header is not valid {dialect.encoding}",
+                                    Span(str(path), 1), hint="convert the file to UTF-8, or pass --encoding")
+    return names
 
 
 def _blank(path: str | os.PathLike) -> bool:
@@ -222,7 +226,8 @@ def _read_csv(path: Path, reject: RejectSink, batch_rows: int, dialect: CsvDiale
     import numpy as np
     import pyarrow.csv as pcsv
 
-    names = column_names(path, "csv", dialect) or []
+    header = _csv_header(path, dialect)  # Arrow names columns as the file writes them (types are set by them)
+    names = [name.strip() for name in header]
     if not names:
         raise PolicykitError.single("invalid-log", "the CSV file has no header row", Span(str(path), 1, 1))
 
@@ -251,7 +256,7 @@ def _read_csv(path: Path, reject: RejectSink, batch_rows: int, dialect: CsvDiale
                                             newlines_in_values=False,
                                             ignore_empty_lines=False),
             # read as bytes: a row with invalid UTF-8 is then one rejected row, not an unreadable log
-            convert_options=pcsv.ConvertOptions(column_types={n: pa.binary() for n in names},
+            convert_options=pcsv.ConvertOptions(column_types={n: pa.binary() for n in header},
                                                 strings_can_be_null=True, quoted_strings_can_be_null=False))
     except pa.ArrowInvalid as exc:
         source.raw.close()

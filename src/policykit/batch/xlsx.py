@@ -20,11 +20,27 @@ def _workbook(path: Path):
     except ImportError:
         raise PolicykitError.single("missing-dependency", "reading .xlsx logs needs python-calamine",
                                     hint="pip install 'policykit[excel]'") from None
+    _check_unzipped(path)
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # noqa: BLE001 - calamine raises its own and zip errors for a damaged file
         raise PolicykitError.single("invalid-log", f"not a readable .xlsx workbook ({type(exc).__name__})",
                                     Span(str(path))) from None
+
+
+def _check_unzipped(path: Path) -> None:
+    """The batch bytes limit applied to what the reader holds: the workbook unzipped (a few kilobytes of a
+    hostile .xlsx can unzip to gigabytes of sheet, all read into memory)."""
+    import zipfile
+
+    from .. import limits
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unzipped = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: the reader names the damage
+    limits.check_batch_bytes(unzipped, Span(str(path)), what="the workbook, unzipped,")
 
 
 def _sheet(path: Path, sheet: str | None):
@@ -73,7 +89,7 @@ def _header_and_rows(data) -> tuple[int, list[str], Iterator[tuple[int, list]]]:
     rows = iter(data.iter_rows())
     skipped = 0
     for row in rows:
-        names = [cell_text(v) or "" for v in row]
+        names = [(cell_text(v) or "").strip() for v in row]  # 'case_id ' as typed is case_id
         if any(names):
             break
         skipped += 1
