@@ -333,6 +333,25 @@ def test_an_internal_error_leaves_no_traceback_or_message_in_the_server_log(tmp_
     assert PERSONAL not in logged.err + logged.out and "Traceback" not in logged.err + logged.out
 
 
+def test_an_internal_error_logs_the_route_not_the_path(tmp_path, monkeypatch, serve, caplog):
+    """The log line named the request's path, decoded: a case id from the path (with control or bidi characters
+    reaching the terminal as they were); it names the route's template."""
+    from policykit.service import live_ops
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(live_ops, "case_verdict", broken)
+    with serve(tmp_path) as running, running.client() as client:
+        client.put("/v1/sessions/s-log", json={"policy": "harif"})
+        with caplog.at_level("ERROR", logger="policykit.service"):
+            answer = client.get("/v1/sessions/s-log/cases/%1B%5B31mMohammed%E2%80%AE")
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "policykit.service")
+    assert answer.status_code == 500
+    assert "Mohammed" not in logged and "\x1b" not in logged and "\u202e" not in logged
+    assert "internal error RuntimeError on GET /v1/sessions/{name}/cases/{case_id:path}" in logged
+
+
 def test_a_request_over_the_time_limit_is_answered(tmp_path, monkeypatch, serve):
     import time
 
