@@ -246,6 +246,20 @@ def test_a_key_repeated_in_a_json_body_is_refused_located(api, method, path, bod
     assert api.get("/v1/sessions/s-dup/cases/A").status_code == 404  # nothing taken
 
 
+@pytest.mark.parametrize("media", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_a_json_body_is_read_whatever_its_media_type(api, media):
+    """`curl -d` sends a form's media type and some clients none: compare, diff and the session endpoints answered
+    422 'Input should be a valid dictionary' to a valid JSON body (the check endpoint already read it)."""
+    headers = {"Content-Type": media} if media else {}
+    calls = [("POST", "/v1/compare", {"policies": ["harif"]}), ("POST", "/v1/diff", {"a": "harif", "b": "saddad"}),
+             ("PUT", "/v1/sessions/s-media", {"policy": "harif"}),
+             ("POST", "/v1/sessions/s-media/events", {"events": [dict(case()["events"][0], case_id="M")]}),
+             ("POST", "/v1/sessions/s-media/advance", {"now": "2025-03-12"}), ("POST", "/v1/check", case())]
+    for method, path, body in calls:
+        answer = api.request(method, path, content=json.dumps(body).encode("utf-8"), headers=headers)
+        assert answer.status_code in (200, 201), (path, answer.text)
+
+
 def test_a_repeated_key_that_is_not_an_id_is_not_echoed(api):
     """A subject's key repeated (a name typed as a key) was quoted in the duplicate-key message."""
     body = "case_id: A\npolicy: harif\nsubject:\n  Mohammed Ali 0555: 1\n  Mohammed Ali 0555: 2\nevents: []\n"
