@@ -246,6 +246,20 @@ def test_a_key_repeated_in_a_json_body_is_refused_located(api, method, path, bod
     assert api.get("/v1/sessions/s-dup/cases/A").status_code == 404  # nothing taken
 
 
+@pytest.mark.parametrize("media", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_a_json_body_is_read_whatever_its_media_type(api, media):
+    """`curl -d` sends a form's media type and some clients none: compare, diff and the session endpoints answered
+    422 'Input should be a valid dictionary' to a valid JSON body (the check endpoint already read it)."""
+    headers = {"Content-Type": media} if media else {}
+    calls = [("POST", "/v1/compare", {"policies": ["harif"]}), ("POST", "/v1/diff", {"a": "harif", "b": "saddad"}),
+             ("PUT", "/v1/sessions/s-media", {"policy": "harif"}),
+             ("POST", "/v1/sessions/s-media/events", {"events": [dict(case()["events"][0], case_id="M")]}),
+             ("POST", "/v1/sessions/s-media/advance", {"now": "2025-03-12"}), ("POST", "/v1/check", case())]
+    for method, path, body in calls:
+        answer = api.request(method, path, content=json.dumps(body).encode("utf-8"), headers=headers)
+        assert answer.status_code in (200, 201), (path, answer.text)
+
+
 def test_a_repeated_key_that_is_not_an_id_is_not_echoed(api):
     """A subject's key repeated (a name typed as a key) was quoted in the duplicate-key message."""
     body = "case_id: A\npolicy: harif\nsubject:\n  Mohammed Ali 0555: 1\n  Mohammed Ali 0555: 2\nevents: []\n"
@@ -331,6 +345,25 @@ def test_an_internal_error_leaves_no_traceback_or_message_in_the_server_log(tmp_
     logged = capfd.readouterr()
     assert answer.status_code == again.status_code == 500
     assert PERSONAL not in logged.err + logged.out and "Traceback" not in logged.err + logged.out
+
+
+def test_an_internal_error_logs_the_route_not_the_path(tmp_path, monkeypatch, serve, caplog):
+    """The log line named the request's path, decoded: a case id from the path (with control or bidi characters
+    reaching the terminal as they were); it names the route's template."""
+    from policykit.service import live_ops
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(live_ops, "case_verdict", broken)
+    with serve(tmp_path) as running, running.client() as client:
+        client.put("/v1/sessions/s-log", json={"policy": "harif"})
+        with caplog.at_level("ERROR", logger="policykit.service"):
+            answer = client.get("/v1/sessions/s-log/cases/%1B%5B31mMohammed%E2%80%AE")
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "policykit.service")
+    assert answer.status_code == 500
+    assert "Mohammed" not in logged and "\x1b" not in logged and "\u202e" not in logged
+    assert "internal error RuntimeError on GET /v1/sessions/{name}/cases/{case_id:path}" in logged
 
 
 def test_a_request_over_the_time_limit_is_answered(tmp_path, monkeypatch, serve):

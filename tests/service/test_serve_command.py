@@ -70,6 +70,15 @@ def test_a_decision_log_that_cannot_be_written_is_a_clear_error(tmp_path):
         assert err.startswith("--decision-log: output-unwritable: ") and err.count("\n") == 1, err
 
 
+@pytest.mark.parametrize("option,value", [("--max-body", "0"), ("--max-body", "-1"), ("--time-limit", "0"),
+                                          ("--time-limit", "-5"), ("--time-limit", "nan")])
+def test_limits_that_would_refuse_every_request_are_refused(tmp_path, option, value):
+    """They started a service that answered every body 413 or every request 503 (NaN: 500 on each request)."""
+    code, err = run("serve", "--port", "0", "--store", str(tmp_path / "store"), "--no-decision-log", option, value)
+    assert code == 2, err
+    assert err.startswith(f"{option}: invalid-value: ") and err.count("\n") == 1, err
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -46,6 +46,10 @@ def run(args, out, err) -> int:
     check_binding(args.host, settings.tokens)
     if not 0 <= args.port <= 65535:
         raise PolicykitError.single("invalid-value", "--port must be between 0 and 65535", Span("--port"))
+    if settings.max_body_bytes < 1:  # every body would be 413
+        raise PolicykitError.single("invalid-value", "--max-body must be at least 1 byte", Span("--max-body"))
+    if not settings.time_limit_s > 0:  # every request would be 503 (NaN fails this test too)
+        raise PolicykitError.single("invalid-value", "--time-limit must be more than 0 seconds", Span("--time-limit"))
     from ..atomic import check_outputs
     from ..service import create_app
 

@@ -94,15 +94,27 @@ class StrictRequest(Request):
 
 
 class StrictJSONRoute(APIRoute):
-    """FastAPI's route, reading its JSON body with StrictRequest."""
+    """FastAPI's route, reading its JSON body with StrictRequest, as JSON whatever its media type says (`curl -d`
+    sends a form's, some clients none; FastAPI reads only `application/json` as JSON)."""
 
     def get_route_handler(self):
         handler = super().get_route_handler()
+        takes_json = self.body_field is not None  # a model body; the routes that read the request themselves keep
+        # their media type (the batch export's format is told by it)
 
         async def strict(request: Request):
-            return await handler(StrictRequest(request.scope, request.receive))
+            scope = request.scope
+            if takes_json and not _json_media(request.headers.get("content-type")):
+                scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"content-type"]
+                         + [(b"content-type", b"application/json")]}
+            return await handler(StrictRequest(scope, request.receive))
 
         return strict
+
+
+def _json_media(value: str | None) -> bool:
+    media = (value or "").split(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
 
 
 def repeated_key_error(raw: bytes) -> PolicykitError:

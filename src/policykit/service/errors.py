@@ -98,8 +98,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSON:
-        # the exception's message may quote input: only its type is logged, and nothing of it is answered
-        log.error("internal error %s on %s %s", type(exc).__name__, request.method, request.url.path)
+        # the exception's message may quote input: only its type is logged, and nothing of it is answered; the
+        # route's template, not the path, which holds ids (and any control character sent in them)
+        route = request.scope.get("route")
+        log.error("internal error %s on %s %s", type(exc).__name__, request.method,
+                  getattr(route, "path", None) or "(no route)")
         return answer(500, PolicykitError.single("internal-error", INTERNAL_ERROR))
 
 
