@@ -23,9 +23,10 @@ class Obligation(Kind, name="obligation", label=("التزام", "obligation"), 
         """Undecidable or absent condition; met in time; undecidable; missed before the limit; closed; pending."""
         wanted = r["require"]
         cond = q.find(r["when"])
-        done = q.find(wanted, after=cond)
-        limit = q.find(r["before"], after=cond) if r.has("before") else q.nothing()
         closed = q.closed(after=cond)
+        # an event recorded after the case was closed fulfils nothing: closed unfulfilled is a breach
+        done = q.find(wanted, after=cond, before=closed)
+        limit = q.find(r["before"], after=cond) if r.has("before") else q.nothing()
         timed = lambda: {"trigger_at": cond.at}  # noqa: E731
         return [
             Branch(cond.unknown, UNDETERMINED, unknown, lambda: {"would_decide": q.missing(cond)}),
