@@ -12,7 +12,7 @@ from starlette.responses import Response
 from .. import __version__
 from ..diagnostics import PolicykitError
 from ..lint import LintFinding
-from . import checking, errors, live_ops, models, openapi, page, policies
+from . import checking, errors, export_options, live_ops, models, openapi, page, policies
 from .bodies import StrictJSONRoute
 from .decisions import DecisionLog
 from .errors import ServiceError
@@ -209,21 +209,38 @@ def routes(app: FastAPI, service: Service) -> None:
     async def batch(request: Request, policy: str = Query(..., examples=["harif"]), as_of: str | None = AS_OF,
                     reading: str | None = READING, format: str | None = Query(
                         None, description="csv, jsonl, parquet, xes or xlsx; default: from the media type or "
-                                          "the first bytes")):
+                                          "the first bytes"),
+                    encoding: str | None = Query(None, description="a CSV export's text encoding, e.g. cp1256 "
+                                                 "(Arabic Windows); default: UTF-8, or what its BOM says"),
+                    sheet: str | None = Query(None, description="the sheet of an XLSX export; default: the first"),
+                    date_format: str | None = Query(None, description="the form of dates that are neither ISO "
+                                                    "8601 nor Hijri, e.g. %d/%m/%Y %H:%M (never guessed)"),
+                    column: list[str] = Query([], description="NAME=HEADER, repeatable: the export's header "
+                                              "read as policykit's column, e.g. case_id=رقم الطلب")):
         """Judge an export (one row per event) in the background: 202 and the job id."""
         chosen = policies.policy(policy, ("policy",))
         when = checking.instant(as_of, chosen, "as_of")
+        options = export_options.checked(encoding, sheet, date_format, column)
         raw = await request.body()
         if not raw:
             raise PolicykitError.single("empty-body", "the export is empty")
         fmt = format_of(format, request.headers.get("content-type"), raw[:64])
-        job = await service.work(service.jobs.submit, raw, fmt, policy, when, reading)
+        job = await service.work(service.jobs.submit, raw, fmt, policy, when, reading, options)
         return JSON({"job": job.id}, status_code=202)
 
     @app.get("/v1/batch/{job}", response_model=models.JobState, responses=ERRORS, tags=["batch"])
     async def batch_job(job: str):
         """A job's progress; once done its summary and verdict rows (the JSONL rows of `batch`)."""
         return RawJSON(service.jobs.get(job).to_json())
+
+    @app.get("/v1/batch/{job}/rejects", response_model=list[models.RejectedRow], responses=ERRORS, tags=["batch"])
+    async def batch_rejects(job: str):
+        """The rows of a finished job's export that were rejected, with why (`line` as the batch command counts
+        it); empty when none was; 404 until the job is done."""
+        found = service.jobs.get(job)
+        if found.state != "done":
+            raise ServiceError.of(404, "not-available", "no rejected rows for this job (not done)")
+        return JSON(found.rejects)
 
     @app.get("/v1/batch/{job}/verdicts.xlsx", responses={**ERRORS, 200: {"content": {XLSX: {}},
                                                                          "description": "the Excel verdicts"}},

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..batch.progress import NoProgress
 from ..diagnostics import PolicykitError, Span
 from .errors import ServiceError, error_body
+from .export_options import log_options
 from .job_folder import LOCK, RECORD, VERDICTS, JobFolder, is_job_id, job_folders
 from .responses import dumps
 
@@ -90,6 +91,7 @@ class Job:
         self.state: str = record["state"]
         self.policy_id: str = record["policy"]
         self.summary: dict | None = record.get("summary")
+        self.rejects: list[dict] = record.get("rejects") or []  # the rows rejected, {line, reason}
         self.errors: list[dict] = record.get("errors") or []
         self.settings: tuple = (record["as_of"], record["reading"])  # (as_of, reading) it is judged with
         self.log: Path = folder.upload(record["format"])  # the upload, kept while the job is, for its Excel verdicts
@@ -155,11 +157,12 @@ class JobRunner:
         for folder in job_folders(self.root):
             self._adopt(folder)
 
-    def submit(self, body: bytes, fmt: str, policy_id: str, as_of, reading: str | None) -> Job:
-        """Store a job judging `body` (an export of format `fmt`), then queue it: once this returns the job is
-        on disk."""
+    def submit(self, body: bytes, fmt: str, policy_id: str, as_of, reading: str | None,
+               options: dict | None = None) -> Job:
+        """Store a job judging `body` (an export of format `fmt`, read with `options`: export_options), then queue
+        it: once this returns the job is on disk."""
         folder = JobFolder(self.root, uuid.uuid4().hex)
-        record = {"id": folder.id, "policy": policy_id, "format": fmt, "reading": reading,
+        record = {"id": folder.id, "policy": policy_id, "format": fmt, "reading": reading, "options": options or {},
                   "as_of": as_of.isoformat() if hasattr(as_of, "isoformat") else as_of,
                   "state": "queued", "accepted": time.time(), "attempts": 0}
         folder.create(body, record)
@@ -231,11 +234,12 @@ class JobRunner:
         rejects = folder.path / "rejects.csv"
         try:
             summary = run_batch(log, record["policy"], record["as_of"], reading=record["reading"],
-                                out=str(folder.verdicts), rejects_path=str(rejects), workers=1, progress=progress)
+                                out=str(folder.verdicts), rejects_path=str(rejects), workers=1, progress=progress,
+                                options=log_options(record.get("options")))
             found = summary.to_dict()
             for server_path in ("rejects_file", "out"):  # where the server keeps files is not the caller's
                 found.pop(server_path, None)
-            self._end(folder, record, "done", summary=found)
+            self._end(folder, record, "done", summary=found, rejects=_rejected_rows(rejects))
         except PolicykitError as exc:
             self._end(folder, record, "failed", errors=error_body(exc)["errors"])
         except Exception as exc:  # noqa: BLE001 - a job never takes the service down; its type only is told
@@ -280,7 +284,8 @@ class JobRunner:
                 as_of, reading = job.settings
                 try:
                     run_batch(job.log, job.policy_id, as_of, reading=reading, out=str(book), lang=lang,
-                              rejects_path=str(job.folder.path / f"rejects.{lang}.csv"), workers=1)
+                              rejects_path=str(job.folder.path / f"rejects.{lang}.csv"), workers=1,
+                              options=log_options(job.record.get("options")))
                 except PolicykitError:  # the upload went with the oldest jobs meanwhile
                     return None
                 finally:
@@ -295,6 +300,18 @@ class JobRunner:
         self._pool.shutdown(wait=False, cancel_futures=True)
         if self._own_root:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _rejected_rows(rejects: Path) -> list[dict]:
+    """The rows the batch runner rejected, `{line, reason}` each, from its rejects file (its `file` column is the
+    server's path to the upload, left out)."""
+    import csv
+
+    try:
+        with open(rejects, encoding="utf-8", newline="") as handle:
+            return [{"line": int(row["line"]), "reason": row["reason"]} for row in csv.DictReader(handle)]
+    except FileNotFoundError:
+        return []
 
 
 def _check_trusted(root: Path) -> None:

@@ -192,6 +192,11 @@ class JobAccepted(Strict):
     job: str
 
 
+class RejectedRow(Strict):
+    line: int
+    reason: str
+
+
 class JobState(Strict):
     job: str
     state: Literal["queued", "running", "done", "failed"]
