@@ -193,6 +193,35 @@ def test_uploading_an_export_gives_the_verdicts(server, page, token, tmp_path):
     shot(page, "batch-done-en")
 
 
+def test_an_arabic_windows_export_is_read_with_the_pages_options(server, page, token, tmp_path):
+    """Excel's plain CSV on an Arabic Windows (cp1256, semicolons, Arabic headers, day-first dates), uploaded
+    with the page's reading options in Arabic."""
+    export = tmp_path / "export.csv"
+    export.write_bytes("رقم الطلب;الإجراء;التاريخ;القناة\r\n"
+                       "ط-1;request_received;02/03/2025 09:00;phone\r\n"
+                       "ط-1;request_completed;04/03/2025 10:00;\r\n".encode("cp1256"))
+    page.goto(f"{server.url}/")
+    page.locator("#token").fill(token)
+    page.locator("#as_of").fill("2025-04-20")
+    page.select_option("#batch_policy", "harif")
+    page.set_input_files("#export_file", str(export))
+    page.click("#export-options summary")
+    page.select_option("#encoding", "cp1256")
+    page.locator("#date_format").fill("%d/%m/%Y %H:%M")
+    page.locator("#columns").fill("case_id=رقم الطلب\ntype=الإجراء\nat=التاريخ\nchannel=القناة")
+    with page.expect_navigation():
+        page.click("#submit-batch")
+    deadline = time.monotonic() + 60
+    while page.locator("#job-state").get_attribute("data-state") not in ("done", "failed"):
+        assert time.monotonic() < deadline, "the job did not finish"
+        time.sleep(0.3)
+        page.reload()
+    assert page.locator("#job-state").get_attribute("data-state") == "done"
+    assert "ط-1" in page.inner_text("#verdicts")
+    assert page.locator("#verdicts [data-status=non_compliant]").count() == 1
+    shot(page, "batch-cp1256-ar")
+
+
 def test_the_page_shows_the_comparison_of_the_bundled_policies(server, page):
     page.goto(f"{server.url}/")
     frame = page.frame_locator("iframe[title]")

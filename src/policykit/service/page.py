@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from ..diagnostics import PolicykitError
 from ..report.templating import render_template
 from ..vocabulary import CHANNELS, EVENTS
-from . import checking, policies
+from . import checking, export_options, policies
 from .errors import ServiceError, error_body, status_for
 from .guard import bearer_ok
 from .jobs import audit_report_html, format_of
@@ -126,7 +126,10 @@ def routes(app: FastAPI, service) -> None:
             fmt = format_of(suffix if suffix in ("csv", "jsonl", "parquet", "xes", "xlsx") else None,
                             None, raw[:64])
             when = checking.instant(str(form.get("as_of") or "") or None, chosen, "as_of")
-            job = await service.work(service.jobs.submit, raw, fmt, chosen.id, when, None)
+            columns = [line.strip() for line in str(form.get("columns") or "").splitlines() if line.strip()]
+            options = export_options.checked(str(form.get("encoding") or "") or None, None,
+                                             str(form.get("date_format") or "") or None, columns)
+            job = await service.work(service.jobs.submit, raw, fmt, chosen.id, when, None, options)
             return RedirectResponse(f"/page/batch/{job.id}?lang={lang}", status_code=303)
         return await guarded(request, action)
 
