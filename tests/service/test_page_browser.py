@@ -168,6 +168,16 @@ def test_the_events_form_checks_a_case(server, page, token):
     assert "FORM-1" in page.inner_text("header")
 
 
+def _wait_done(page) -> None:
+    """Reload the job's page until the job ends; it must end done."""
+    deadline = time.monotonic() + 60
+    while page.locator("#job-state").get_attribute("data-state") not in ("done", "failed"):
+        assert time.monotonic() < deadline, "the job did not finish"
+        time.sleep(0.3)
+        page.reload()
+    assert page.locator("#job-state").get_attribute("data-state") == "done"
+
+
 def test_uploading_an_export_gives_the_verdicts(server, page, token, tmp_path):
     export = tmp_path / "export.csv"
     export.write_text(CSV, encoding="utf-8")
@@ -178,12 +188,7 @@ def test_uploading_an_export_gives_the_verdicts(server, page, token, tmp_path):
     page.set_input_files("#export_file", str(export))
     with page.expect_navigation():
         page.click("#submit-batch")
-    deadline = time.monotonic() + 60
-    while page.locator("#job-state").get_attribute("data-state") not in ("done", "failed"):
-        assert time.monotonic() < deadline, "the job did not finish"
-        time.sleep(0.3)
-        page.reload()
-    assert page.locator("#job-state").get_attribute("data-state") == "done"
+    _wait_done(page)
     rows = page.locator("#verdicts tr")
     assert rows.count() == 3  # header and two cases
     assert page.locator("#verdicts [data-status=non_compliant]").inner_text() == "non-compliant"
@@ -211,12 +216,7 @@ def test_an_arabic_windows_export_is_read_with_the_pages_options(server, page, t
     page.locator("#columns").fill("case_id=رقم الطلب\ntype=الإجراء\nat=التاريخ\nchannel=القناة")
     with page.expect_navigation():
         page.click("#submit-batch")
-    deadline = time.monotonic() + 60
-    while page.locator("#job-state").get_attribute("data-state") not in ("done", "failed"):
-        assert time.monotonic() < deadline, "the job did not finish"
-        time.sleep(0.3)
-        page.reload()
-    assert page.locator("#job-state").get_attribute("data-state") == "done"
+    _wait_done(page)
     assert "ط-1" in page.inner_text("#verdicts")
     assert page.locator("#verdicts [data-status=non_compliant]").count() == 1
     shot(page, "batch-cp1256-ar")
