@@ -111,3 +111,46 @@ def test_the_command_serves_on_loopback(tmp_path):
         process.terminate()
         process.wait(timeout=20)
     assert (tmp_path / "policykit-sessions").is_dir()  # the default store: in the working directory
+
+
+def test_a_port_in_use_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, err = run("serve", "--port", str(port), "--no-decision-log")
+    assert code == 2 and err.splitlines() == [
+        f"--port: address-unavailable: cannot listen on 127.0.0.1:{port}: address already in use; choose another "
+        "--port, or stop what listens there"]
+
+
+def test_a_host_that_is_not_this_machines_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, err = run("serve", "--host", "127.0.0.1.invalid", "--port", "0", "--no-decision-log",
+                    env={"POLICYKIT_TOKENS": "a-token-long-enough-0123"})
+    assert code == 2 and len(err.splitlines()) == 1
+    assert err.startswith("--host: address-unavailable: cannot listen on 127.0.0.1.invalid: ")
+
+
+def test_port_0_serves_on_the_port_the_system_chose_and_says_which(tmp_path):
+    import httpx
+
+    env = {**os.environ, "POLICYKIT_TOKENS": "process-token-0123456789"}
+    process = subprocess.Popen([sys.executable, "-m", "policykit", "serve", "--port", "0", "--no-decision-log"],
+                               cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        banner = process.stderr.readline()
+        assert banner.startswith("policykit serve: http://127.0.0.1:") and ":0/" not in banner, banner
+        port = int(banner.split("127.0.0.1:")[1].split("/")[0])
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()["status"] == "ok"
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the service did not start"
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -55,15 +55,53 @@ def run(args, out, err) -> int:
 
     check_outputs({"--decision-log": settings.decision_log})  # a directory, a missing folder: told, not a crash
     app = create_app(settings)  # before the banner: a store that cannot be opened is told alone
-    err.write(f"policykit serve: http://{_shown_host(args.host)}:{args.port}/ "
+    listening = _listening_socket(args.host, args.port)  # a port in use is told as one line, before the banner
+    port = listening.getsockname()[1]  # --port 0: the one the system chose
+    err.write(f"policykit serve: http://{_shown_host(args.host)}:{port}/ "
               f"({'tokens: ' + str(len(settings.tokens)) if settings.tokens else 'no token: loopback only'})\n")
     err.flush()
     # no access log: request paths carry case ids and session names; the decision log is the record kept
     config = dict(host=args.host, port=args.port, log_level=args.log_level, server_header=False, access_log=False,
                   proxy_headers=True, forwarded_allow_ips="127.0.0.1", limit_concurrency=1000,
                   timeout_keep_alive=5)
-    uvicorn.run(app, **config)
+    uvicorn.Server(uvicorn.Config(app, **config)).run(sockets=[listening])
     return 0
+
+
+def _listening_socket(host: str, port: int):
+    """A socket bound to `host`:`port` (handed to uvicorn, so nothing can take the port in between); an address
+    in use, not of this machine or not permitted is `address-unavailable` at --port (or --host)."""
+    import errno
+    import socket
+
+    from ..diagnostics import PolicykitError, Span
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise PolicykitError.single("address-unavailable", f"cannot listen on {host}: {_reason(exc)}",
+                                    Span("--host")) from None
+    listening = socket.socket(family, kind, proto)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: a restart need not wait
+    if family == socket.AF_INET6:
+        listening.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    try:
+        listening.bind(address)
+    except OSError as exc:
+        listening.close()
+        hint = ("choose another --port, or stop what listens there" if exc.errno == errno.EADDRINUSE else
+                "ports below 1024 need privileges: choose a port of 1024 or more" if exc.errno == errno.EACCES
+                else None)
+        raise PolicykitError.single("address-unavailable", f"cannot listen on {_shown_host(host)}:{port}: "
+                                    f"{_reason(exc)}", Span("--port"), hint=hint) from None
+    return listening
+
+
+def _reason(exc: OSError) -> str:
+    """The system's reason, in its words, lower-case first."""
+    text = exc.strerror or str(exc) or type(exc).__name__
+    return text[:1].lower() + text[1:]
 
 
 def settings_of(args, tokens: tuple[str, ...]):
