@@ -3,8 +3,9 @@
 Case ids, column names and labels come from files someone else wrote.  Shown raw, a newline in a case id forges a
 "Case status: compliant" line, an ANSI/OSC escape rewrites the terminal, a bidi override reverses what an officer
 reads, `=HYPERLINK(…)` runs as a formula in a spreadsheet and `<script>` becomes markup.  Every renderer passes
-such text through the one function for its target, here; HTML needs none (Jinja autoescapes every template).
-JSON keeps every value as it is, only written so that a terminal it is printed on acts on none of it.
+such text through the one function for its target, here. HTML is autoescaped by Jinja, and each page then has its
+invisible characters made visible as for a terminal; JSON keeps every value as it is, only written so that a
+terminal it is printed on acts on none of it.
 """
 
 from __future__ import annotations
@@ -61,3 +62,17 @@ def json_document(data: Any) -> str:
     if text.replace("\n", "").isprintable():  # the usual case, checked in C
         return text + "\n"
     return "".join(ch if ch.isprintable() or ch == "\n" else json.dumps(ch)[1:-1] for ch in text) + "\n"
+
+
+_LAYOUT = str.maketrans("", "", "\n\t\r")
+
+
+def html_page(page: str) -> str:
+    """A rendered page whose text can neither act on a terminal it is printed on nor reorder what a browser shows.
+
+    Every character that is not printable, line breaks and tabs aside, is written as `terminal` shows it (`\\x1b`,
+    `\\u202e`): the templates hold none, so only text from input files changes, into visible, inert escapes.
+    """
+    if page.translate(_LAYOUT).isprintable():  # the usual case, checked in C
+        return page
+    return "".join(ch if ch.isprintable() or ch in "\n\t\r" else terminal(ch) for ch in page)

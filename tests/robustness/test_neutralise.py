@@ -76,6 +76,16 @@ def test_html_report_is_autoescaped(pk, tmp_path):
     assert "<script" not in run.out and "&lt;script&gt;alert(1)&lt;/script&gt;" in run.out
 
 
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_html_report_shows_controls_and_bidi_overrides_instead_of_obeying_them(pk, tmp_path, lang):
+    """`check --format html` printed on a terminal, or opened in a browser: the id's ESC, BEL and RLO are visible
+    escapes, not raw characters that recolour the terminal or read the id backwards."""
+    run = pk.run_cli("check", _case(tmp_path, HOSTILE_ID), "--as-of", "2025-05-01", "--format", "html", "--lang", lang)
+    assert run.code == 1, run.err
+    assert ESC not in run.out and RLO not in run.out and BEL not in run.out
+    assert "\\x1b]0;pwned\\x07" in run.out and "\\u202eevil" in run.out
+
+
 def test_json_verdict_holds_the_id_escaped_and_unchanged(pk, tmp_path):
     """`check --format json` on a terminal: no raw ESC, bidi override, C1 control or line separator, yet a parser
     reads the very id the file holds (json.dumps alone wrote U+202E, U+0085 and U+2028 raw)."""

@@ -6,6 +6,8 @@ import functools
 
 import jinja2
 
+from ..neutralise import html_page
+
 
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
@@ -20,5 +22,5 @@ def environment() -> jinja2.Environment:
 
 
 def render_template(name: str, **context) -> str:
-    """Render a packaged template with `context`."""
-    return environment().get_template(name).render(**context)
+    """Render a packaged template with `context`; control and bidi characters of its text shown, not obeyed."""
+    return html_page(environment().get_template(name).render(**context))
