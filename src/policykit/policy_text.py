@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import textwrap
 from typing import Any
 
@@ -15,7 +14,7 @@ from rich.tree import Tree
 
 from .counting import arabic_digits
 from .model import AllCondition, AnyCondition, Clause, Condition, FactCondition, Item, NotCondition, Policy
-from .neutralise import terminal
+from .neutralise import json_document, terminal
 from .policy_labels import (CONTACT_KINDS, HEADINGS, HOLIDAYS, TIMEZONES, WEEKDAYS, WORDS, describe_rule,
                             event_label, kind_label)
 from .vocabulary import CHANNELS, FACTS
@@ -26,7 +25,7 @@ LANGS = ("ar", "en")
 def render_policy(policy: Policy, fmt: str = "text", lang: str = "en", width: int = 100) -> str:
     """The whole policy in `fmt` (text, json, yaml); text is in `lang` (ar or en)."""
     if fmt == "json":
-        return json.dumps(policy_data(policy), ensure_ascii=False, indent=2) + "\n"
+        return json_document(policy_data(policy))
     if fmt == "yaml":
         return yaml.safe_dump(policy_data(policy), allow_unicode=True, sort_keys=False, width=width)
     return _PolicyText(policy, lang, width).render()

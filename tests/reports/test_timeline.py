@@ -81,3 +81,24 @@ def test_with_the_case_every_event_up_to_as_of_is_on_the_axis():
     assert shown == [e.type for e in case.events]
     earlier = evaluate(policy, case, case.events[2].at)
     assert len(re.findall(r'<g class="event"', render_timeline(earlier, policy, "en", case))) == 3
+
+
+def test_thousands_of_events_are_drawn_in_bounded_time():
+    """3,000 events at one instant (within a case's limits): the first 1,000 drawn, the rest counted, in seconds.
+
+    Placing each marker scanned every marker already placed at every shift, so such a case took hours."""
+    import time
+
+    from policykit import evaluate, load_policy
+    from policykit.case import case_from_data
+    from policykit.report.timeline import MAX_EVENT_MARKERS
+
+    policy = load_policy("harif")
+    events = [{"type": "requirements_explained", "at": "2025-03-02T09:00"}] * 3000
+    case = case_from_data({"case_id": "C-1", "policy": "harif", "events": events})
+    verdict = evaluate(policy, case, "2025-03-03")
+    started = time.perf_counter()
+    svg = render_timeline(verdict, policy, "en", case)
+    assert time.perf_counter() - started < 20
+    assert len(re.findall(r'<g class="event"', svg)) == MAX_EVENT_MARKERS == 1000
+    assert ">+2000<title>2000 more events not drawn; the list below has them all</title>" in svg

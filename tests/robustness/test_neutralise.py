@@ -76,6 +76,45 @@ def test_html_report_is_autoescaped(pk, tmp_path):
     assert "<script" not in run.out and "&lt;script&gt;alert(1)&lt;/script&gt;" in run.out
 
 
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_html_report_shows_controls_and_bidi_overrides_instead_of_obeying_them(pk, tmp_path, lang):
+    """`check --format html` printed on a terminal, or opened in a browser: the id's ESC, BEL and RLO are visible
+    escapes, not raw characters that recolour the terminal or read the id backwards."""
+    run = pk.run_cli("check", _case(tmp_path, HOSTILE_ID), "--as-of", "2025-05-01", "--format", "html", "--lang", lang)
+    assert run.code == 1, run.err
+    assert ESC not in run.out and RLO not in run.out and BEL not in run.out
+    assert "\\x1b]0;pwned\\x07" in run.out and "\\u202eevil" in run.out
+
+
+def test_json_verdict_holds_the_id_escaped_and_unchanged(pk, tmp_path):
+    """`check --format json` on a terminal: no raw ESC, bidi override, C1 control or line separator, yet a parser
+    reads the very id the file holds (json.dumps alone wrote U+202E, U+0085 and U+2028 raw)."""
+    hostile = HOSTILE_ID + "\x7f\x85\x9b[31m\u2028\u2066\u200f عربي"
+    run = pk.run_cli("check", _case(tmp_path, hostile), "--as-of", "2025-05-01", "--format", "json")
+    assert run.code == 1, run.err
+    assert not [ch for ch in run.out.replace("\n", "") if not ch.isprintable()], "a raw control reached the output"
+    assert json.loads(run.out)["case_id"] == hostile and "عربي" in run.out
+
+
+def test_json_document_escapes_what_a_terminal_acts_on_and_nothing_else():
+    from policykit.neutralise import json_document
+
+    data = {"id": "x\U000e0041\u202e\x85", "ar": "تقرير — ١٥"}
+    text = json_document(data)
+    assert text == '{\n  "id": "x\\udb40\\udc41\\u202e\\u0085",\n  "ar": "تقرير — ١٥"\n}\n'
+    assert json.loads(text) == data
+
+
+@pytest.mark.parametrize("argv", [("lint", "harif", "--format", "json"), ("diff", "saddad", "harif", "--format", "json"),
+                                  ("compare", "harif", "--format", "json"), ("show", "harif", "--format", "json"),
+                                  ("list", "--format", "json")])
+def test_every_json_output_is_one_printable_document(pk, argv):
+    """The other JSON outputs go through the same writer: printable apart from their line breaks, and parse."""
+    run = pk.run_cli(*argv)
+    assert run.code in (0, 1), run.err
+    assert run.out.replace("\n", "").isprintable() and json.loads(run.out) is not None
+
+
 def test_batch_csv_output_is_formula_safe(pk, tmp_path):
     """Case ids that a spreadsheet would run are written with a leading quote."""
     ids = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "plain"]  # ids are trimmed: no tab

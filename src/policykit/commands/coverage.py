@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TextIO
 
 from ..coverage import CoverageReport, coverage
 from ..loader import bundled_ids
+from ..neutralise import json_document
 
 
 def register(subparsers: argparse._SubParsersAction, name: str) -> None:
@@ -23,7 +23,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Print the coverage report(s); exit 1 when a line is unaccounted for or a citation is misplaced."""
     reports = [coverage(pid) for pid in (args.policies or bundled_ids())]
     if args.format == "json":
-        out.write(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2) + "\n")
+        out.write(json_document([r.as_dict() for r in reports]))
     elif args.format == "markdown" and not args.policies and not args.missing_only:
         out.write(coverage_markdown())
     else:

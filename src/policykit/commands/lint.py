@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from ..lint import has_errors, lint_policies
+from ..neutralise import json_document
 
 
 def register(subparsers, name: str) -> None:
@@ -21,7 +20,7 @@ def run(args, out, err) -> int:
     """Print the findings; 1 when any is an error."""
     findings = lint_policies(args.policies)
     if args.format == "json":
-        out.write(json.dumps([f.to_json() for f in findings], ensure_ascii=False, indent=2) + "\n")
+        out.write(json_document([f.to_json() for f in findings]))
     else:
         for finding in findings:
             out.write(finding.render() + "\n")

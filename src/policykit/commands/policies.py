@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TextIO
 
 from ..loader import bundled_ids, load_policy
+from ..neutralise import json_document
 from ..policy_labels import WORDS
 from ..policy_text import FORMATS, LANGS, render_policy
 from ..schema import policy_schema_text
@@ -46,7 +46,7 @@ def run_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Print the bundled policies."""
     rows = list_rows()
     if args.format == "json":
-        out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        out.write(json_document(rows))
         return 0
     width = max(len(row["id"]) for row in rows) if rows else 2
     for row in rows:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from markupsafe import Markup
 
 from ..compare import SECTIONS
 from ..diff import PolicyDiff, Strictness
-from ..neutralise import terminal
+from ..neutralise import json_document, terminal
 from . import labels
 from .markdown import cell
 from .matrix import display
@@ -35,7 +33,7 @@ WORDS = {
 def render_diff(result: PolicyDiff, fmt: str = "text", lang: str = "en") -> str:
     """The diff in `fmt` (text, markdown, html, json); words in `lang`."""
     if fmt == "json":
-        return json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+        return json_document(result.to_json())
     if fmt == "html":
         return _html(result, lang)
     markdown = fmt == "markdown"

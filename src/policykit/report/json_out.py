@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
+
+from ..neutralise import json_document
 
 if TYPE_CHECKING:
     from ..model import Policy
@@ -12,4 +13,4 @@ if TYPE_CHECKING:
 
 def render(verdict: "Verdict", policy: "Policy", lang: str) -> str:
     """Indented UTF-8 JSON; labels carry both languages so `lang` does not change it."""
-    return json.dumps(verdict.to_json_dict(), ensure_ascii=False, indent=2) + "\n"
+    return json_document(verdict.to_json_dict())

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from typing import Any
 
 from markupsafe import Markup
 
 from ..compare import SECTIONS, TYPICAL_METHOD, Matrix
-from ..neutralise import csv_cell, terminal
+from ..neutralise import csv_cell, json_document, terminal
 from .markdown import cell
 from .templating import render_template
 
@@ -28,7 +27,7 @@ def render_matrix(matrix: Matrix, fmt: str = "markdown", lang: str = "en", names
     board.column_names), the deadline reads in words and a mismatched approval date is flagged; CSV and
     JSON keep the ids and raw values."""
     if fmt == "json":
-        return json.dumps(matrix.to_json(), ensure_ascii=False, indent=2) + "\n"
+        return json_document(matrix.to_json())
     if fmt == "csv":
         return _csv(matrix)
     if fmt == "html":

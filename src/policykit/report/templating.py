@@ -6,15 +6,13 @@ import functools
 
 import jinja2
 
+from ..neutralise import html_page
+
 
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    """The shared environment; autoescape is forced on for every template, whatever its name.
-
-    Its `visible` filter shows control and bidi characters escaped (`\\u202e`), as every other output shows a case
-    id: escaping markup does not stop an override from making an id read backwards on the page."""
-    from ..neutralise import terminal
-
+    """The shared environment; autoescape is forced on for every template, whatever its name (control and bidi
+    characters are made visible on the whole page, by `render_template`)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("policykit.report", "templates"),
         autoescape=True,
@@ -22,10 +20,9 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["visible"] = terminal
     return env
 
 
 def render_template(name: str, **context) -> str:
-    """Render a packaged template with `context`."""
-    return environment().get_template(name).render(**context)
+    """Render a packaged template with `context`; control and bidi characters of its text shown, not obeyed."""
+    return html_page(environment().get_template(name).render(**context))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 from html import escape
@@ -15,6 +16,7 @@ ROW_HEIGHT = 34
 AXIS_HEIGHT = 46
 MARGIN = 14
 MAX_SHADED_DAYS = 800
+MAX_EVENT_MARKERS = 1000  # a case may hold 10,000 events: the picture draws this many, the list below them all
 COLOURS = {"met": "#1b7f3b", "breached": "#c62828", "pending": "#b26a00", "undetermined": "#5c6bc0",
            "not_applicable": "#9e9e9e"}
 
@@ -85,25 +87,36 @@ def _events_row(axis: "_Axis", events, policy, lang: str) -> list[str]:
     title = {"ar": "الأحداث", "en": "Events"}[lang]
     label_x = WIDTH - MARGIN if lang == "ar" else MARGIN
     out = [f'<g class="events"><text x="{label_x}" y="{y + 4:.1f}" font-weight="bold">{escape(title)}</text>']
-    placed: list[tuple[float, int]] = []
+    placed: tuple[list[float], list[float]] = ([], [])  # each level's markers, sorted by x
     step = -15 if axis.rtl else 15
-    for number, at, event in events:
+    for number, at, event in events[:MAX_EVENT_MARKERS]:
         x, level = _free_spot(axis.x(at), placed, step)
-        placed.append((x, level))
+        bisect.insort(placed[level], x)
         cy = y - 7 + level * 14
         name = f"{number}. {labels.event(event, policy, lang)}: {both_dates(at.date(), lang)} {at:%H:%M}"
         out.append(f'<g class="event" data-event="{escape(event)}"><circle cx="{x:.1f}" cy="{cy:.1f}" r="7" '
                    f'fill="#0b5d7a"/><text x="{x:.1f}" y="{cy + 3.5:.1f}" text-anchor="middle" font-size="9" '
                    f'fill="#fff" direction="ltr">{number}</text><title>{escape(name)}</title></g>')
+    if len(events) > MAX_EVENT_MARKERS:
+        more = len(events) - MAX_EVENT_MARKERS
+        words = {"ar": f"أحداث أخرى لم تُرسم، وهي في القائمة أدناه: {more}",
+                 "en": f"{more} more events not drawn; the list below has them all"}[lang]
+        out.append(f'<text x="{label_x}" y="{y + 20:.1f}" font-size="11">+{more}<title>{escape(words)}</title></text>')
     out.append("</g>")
     return out
 
 
-def _free_spot(x: float, placed: list[tuple[float, int]], step: float) -> tuple[float, int]:
-    """A position near `x` on one of two levels where no placed marker overlaps; shift along time if both are taken."""
+def _free_spot(x: float, placed: tuple[list[float], list[float]], step: float) -> tuple[float, int]:
+    """A position near `x` on one of two levels where no placed marker overlaps; shift along time if both are taken.
+
+    Markers of one level are 15 apart or more, so only the two nearest a position can overlap it: each test is a
+    bisection, not a scan of every marker (which made a case of a few thousand events take hours to draw).
+    """
     while True:
         for level in (0, 1):
-            if all(abs(x - px) >= 15 or plevel != level for px, plevel in placed):
+            row = placed[level]
+            at = bisect.bisect_left(row, x)
+            if all(abs(x - px) >= 15 for px in row[max(at - 1, 0):at + 1]):
                 return x, level
         x += step
 
