@@ -51,14 +51,26 @@ firsts AS (
     arg_min_null(channel, k) FILTER (type = 'decision_notified') AS used
   FROM ev GROUP BY case_id
 ),
--- the first decision and closure after the first completion, the first resolution and closure after the complaint
+-- the first closure after the first completion, and after the complaint
+closes AS (
+  SELECT f.case_id,
+    min(e.k) FILTER (e.k > f.request_completed) AS closed_after_completion,
+    min(e.k) FILTER (e.k > f.complaint_received) AS closed_after_complaint
+  FROM firsts f JOIN ev e USING (case_id)
+  WHERE e.type = 'case_closed' AND (f.request_completed IS NOT NULL OR f.complaint_received IS NOT NULL)
+  GROUP BY f.case_id
+),
+-- the first decision after the first completion, the first resolution after the complaint: before the closure
+-- (nothing fulfils after case_closed)
 later AS (
   SELECT f.case_id,
-    min(e.k) FILTER (e.type = 'decision_notified' AND e.k > f.request_completed) AS answer,
-    min(e.k) FILTER (e.type = 'case_closed' AND e.k > f.request_completed) AS closed_after_completion,
-    min(e.k) FILTER (e.type = 'complaint_resolved' AND e.k > f.complaint_received) AS resolved,
-    min(e.k) FILTER (e.type = 'case_closed' AND e.k > f.complaint_received) AS closed_after_complaint
-  FROM firsts f JOIN ev e USING (case_id)
+    min(e.k) FILTER (e.type = 'decision_notified' AND e.k > f.request_completed
+                     AND (c.closed_after_completion IS NULL OR e.k < c.closed_after_completion)) AS answer,
+    any_value(c.closed_after_completion) AS closed_after_completion,
+    min(e.k) FILTER (e.type = 'complaint_resolved' AND e.k > f.complaint_received
+                     AND (c.closed_after_complaint IS NULL OR e.k < c.closed_after_complaint)) AS resolved,
+    any_value(c.closed_after_complaint) AS closed_after_complaint
+  FROM firsts f JOIN ev e USING (case_id) LEFT JOIN closes c USING (case_id)
   WHERE e.type IN ('decision_notified', 'case_closed', 'complaint_resolved')
     AND (f.request_completed IS NOT NULL OR f.complaint_received IS NOT NULL)
   GROUP BY f.case_id

@@ -35,17 +35,27 @@ def query(log: str, as_of: dt.datetime, cal, today_cum: int, today_working: int)
     # rows' order, so the first row of a type is its first event)
     agreed = events.filter(is_("request_received")).group_by("case_id").agg(agreed=pl.col("agreed_channel").first())
     used = events.filter(is_("decision_notified")).group_by("case_id").agg(used=pl.col("channel").first())
-    # the first decision and closure after the first completion; the resolution and closure after the complaint
-    after = {"answer": ("decision_notified", "request_completed"),
-             "closed_after_completion": ("case_closed", "request_completed"),
-             "resolved": ("complaint_resolved", "complaint_received"),
-             "closed_after_complaint": ("case_closed", "complaint_received")}
-    hit = lambda t, earlier: is_(t) & (pl.col("pos") > pl.col(earlier))  # noqa: E731
-    later = (events.filter(pl.col("type").is_in(["decision_notified", "case_closed", "complaint_resolved"]))
+    # the first closure after the first completion, and after the complaint
+    closings = {"closed_after_completion": "request_completed", "closed_after_complaint": "complaint_received"}
+    after_ = lambda earlier: pl.col("pos") > pl.col(earlier)  # noqa: E731
+    closes = (events.filter(is_("case_closed"))
+              .join(firsts.select("case_id", "request_completed", "complaint_received"), on="case_id")
+              .select("case_id", *[pl.when(after_(e)).then(pl.col("pos")).alias(n) for n, e in closings.items()],
+                      *[pl.when(after_(e)).then(pl.col("at")).alias(f"{n}@") for n, e in closings.items()])
+              .group_by("case_id").agg(pl.all().min()))
+    # the first decision after the first completion, the resolution after the complaint: before the closure
+    # (nothing fulfils after case_closed)
+    fulfils = {"answer": ("decision_notified", "request_completed", "closed_after_completion"),
+               "resolved": ("complaint_resolved", "complaint_received", "closed_after_complaint")}
+    hit = lambda t, earlier, closed: (is_(t) & after_(earlier)  # noqa: E731
+                                      & (pl.col(closed).is_null() | (pl.col("pos") < pl.col(closed))))
+    later = (events.filter(pl.col("type").is_in(["decision_notified", "complaint_resolved"]))
              .join(firsts.select("case_id", "request_completed", "complaint_received"), on="case_id")
-             .select("case_id", *[pl.when(hit(t, e)).then(pl.col("pos")).alias(n) for n, (t, e) in after.items()],
-                     *[pl.when(hit(t, e)).then(pl.col("at")).alias(f"{n}@") for n, (t, e) in after.items()])
-             .group_by("case_id").agg(pl.all().min()))
+             .join(closes.select("case_id", *closings), on="case_id", how="left")
+             .select("case_id", *[pl.when(hit(*how)).then(pl.col("pos")).alias(n) for n, how in fulfils.items()],
+                     *[pl.when(hit(*how)).then(pl.col("at")).alias(f"{n}@") for n, how in fulfils.items()])
+             .group_by("case_id").agg(pl.all().min())
+             .join(closes, on="case_id", how="full", coalesce=True))
     per_case = (firsts.join(agreed, on="case_id", how="left").join(used, on="case_id", how="left")
                 .join(later, on="case_id", how="left"))
     calendar = cal.lazy()
