@@ -1,0 +1,47 @@
+"""The live clock as the contract fixes it: it starts at the first advance (or, failing that, the first event),
+never goes back, holds only instants of the years allowed, and a restart on the same store restores it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from policykit.diagnostics import PolicykitError
+from policykit.live import LiveSession
+
+UTC = dt.timezone.utc
+
+
+@pytest.mark.parametrize("instant", [dt.datetime(9999, 12, 31, 23, 59), dt.datetime.max.replace(tzinfo=UTC),
+                                     dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=5))),
+                                     dt.date(2201, 1, 1)])
+def test_clock_instants_outside_the_years_allowed_are_refused_and_the_session_stays_usable(instant):
+    session = LiveSession("harif")
+    session.post("C", {"type": "request_completed", "at": "2025-03-02T09:00:00+03:00"})
+    with pytest.raises(PolicykitError) as info:  # a datetime too: it overflowed every verdict afterwards
+        session.advance(instant)
+    assert info.value.first.code == "invalid-date"
+    assert session.verdict("C").status == "in_progress"
+    with pytest.raises(PolicykitError) as info:
+        LiveSession("harif", now=instant)
+    assert info.value.first.code == "invalid-date"
+
+
+def test_evaluate_and_judge_table_refuse_an_as_of_datetime_outside_the_years_allowed():
+    import pyarrow as pa
+
+    from policykit import evaluate, load_policy
+    from policykit.batch import judge_table
+    from policykit.case import case_from_data
+    from policykit.timeparse import TimeFormatError
+
+    policy = load_policy("harif")
+    case = case_from_data({"case_id": "A", "events": [{"type": "request_completed", "at": "2025-03-02"}]}, policy)
+    with pytest.raises(TimeFormatError, match="out of range"):  # as the text '9999-12-31' is
+        evaluate(policy, case, dt.datetime.max)
+    table = pa.table({"case_id": ["A"], "type": ["request_completed"], "at": ["2025-03-02"]})
+    for as_of in (dt.datetime.max, dt.datetime.min.replace(tzinfo=UTC), dt.date(1899, 12, 31)):
+        with pytest.raises(PolicykitError) as info:
+            judge_table(table, policy, as_of)
+        assert info.value.first.code == "invalid-date"
