@@ -13,6 +13,15 @@ from policykit.live import LiveSession
 UTC = dt.timezone.utc
 
 
+def test_the_first_advance_starts_the_clock_even_before_1970():
+    session = LiveSession("harif")  # no now=, no event: the clock has not started
+    assert session.advance("1950-01-01") == []  # it was clock-went-back against a 1970 placeholder
+    assert session.now == dt.datetime(1950, 1, 1, tzinfo=session.tz)
+    with pytest.raises(PolicykitError) as info:  # started now: going back is refused
+        session.advance("1949-12-31")
+    assert info.value.first.code == "clock-went-back"
+
+
 @pytest.mark.parametrize("instant", [dt.datetime(9999, 12, 31, 23, 59), dt.datetime.max.replace(tzinfo=UTC),
                                      dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=5))),
                                      dt.date(2201, 1, 1)])

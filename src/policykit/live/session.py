@@ -167,7 +167,7 @@ class SessionCore:
     def _clock_to(self, now: dt.datetime | str) -> dt.datetime:
         """advance()'s new clock, checked: an instant not before the session's clock."""
         instant = instant_of(now, self.tz, "advance")
-        if instant < self.now:
+        if self.clock_started and instant < self.now:  # a clock not started yet has no past to go back to
             raise PolicykitError.single("clock-went-back", f"advance() to {iso(instant, self.tz)}, before the "
                                         f"session's clock {iso(self.now, self.tz)}", Span("advance"))
         self.clock_started = self.clock_guarded = True
