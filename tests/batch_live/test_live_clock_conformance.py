@@ -54,3 +54,42 @@ def test_evaluate_and_judge_table_refuse_an_as_of_datetime_outside_the_years_all
         with pytest.raises(PolicykitError) as info:
             judge_table(table, policy, as_of)
         assert info.value.first.code == "invalid-date"
+
+
+def test_a_restart_on_the_same_store_restores_the_clock_an_advance_set(tmp_path):
+    store = tmp_path / "live.db"
+    session = LiveSession("harif", store=store)
+    session.post("C", {"type": "request_completed", "at": "2025-03-02T09:00:00+03:00"})
+    session.advance("2025-04-01T00:00:00+03:00")  # past the 15 working days: breached
+    assert session.verdict("C").status == "non_compliant"
+    session.shutdown()
+    again = LiveSession("harif", store=store)
+    # it restarted at the last event's instant, and the breach read as in_progress again
+    assert again.now == dt.datetime(2025, 4, 1, tzinfo=again.tz)
+    assert again.verdict("C").status == "non_compliant"
+    with pytest.raises(PolicykitError) as info:
+        again.advance("2025-03-20")
+    assert info.value.first.code == "clock-went-back"
+    again.shutdown()
+    quiet = tmp_path / "quiet.db"  # a clock started by an advance alone, no event yet
+    first = LiveSession("harif", store=quiet)
+    first.advance("2025-05-01")
+    first.shutdown()
+    held = LiveSession("harif", store=quiet)
+    assert held.now == dt.datetime(2025, 5, 1, tzinfo=held.tz)
+    held.shutdown()
+
+
+def test_an_advance_whose_clock_cannot_be_stored_fails_and_leaves_the_clock_as_it_was(tmp_path):
+    session = LiveSession("harif", store=tmp_path / "live.db")
+    session.post("C", {"type": "request_completed", "at": "2025-03-02T09:00:00+03:00"})
+    before = session.now
+    session.store.db.execute("PRAGMA query_only=ON")  # the store read-only
+    with pytest.raises(PolicykitError) as info:
+        session.advance("2025-04-01")
+    assert info.value.first.code == "store-write-failed"
+    assert session.now == before and session.verdict("C").status == "in_progress"
+    session.store.db.execute("PRAGMA query_only=OFF")
+    session.advance("2025-04-01")  # usable: the same advance now works
+    assert session.verdict("C").status == "non_compliant"
+    session.shutdown()

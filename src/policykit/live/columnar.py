@@ -713,6 +713,8 @@ class LiveSession(SessionCore):
         self._restore_events(stored for stored in self.store.load() if stored[0] not in closed)
         if book.index:
             self.clock_started = True  # a restart on the same store restores the clock (SPEC §11)
+        self._stored_clock()
+        self.now_us = micros(self.now)
         for case_id, fact, value in self.store.load_facts():
             if case_id in book.index:
                 book.facts.setdefault(case_id, {})[fact] = value

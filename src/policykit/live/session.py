@@ -165,13 +165,25 @@ class SessionCore:
         raise NotImplementedError
 
     def _clock_to(self, now: dt.datetime | str) -> dt.datetime:
-        """advance()'s new clock, checked: an instant not before the session's clock."""
+        """advance()'s new clock, checked (an instant not before the session's clock) and stored, so that a
+        restart on the same store restores it; a failed write raises store-write-failed, the clock unmoved."""
         instant = instant_of(now, self.tz, "advance")
         if self.clock_started and instant < self.now:  # a clock not started yet has no past to go back to
             raise PolicykitError.single("clock-went-back", f"advance() to {iso(instant, self.tz)}, before the "
                                         f"session's clock {iso(self.now, self.tz)}", Span("advance"))
+        with self._transaction() as store:
+            store.save_clock((instant - _EPOCH) // dt.timedelta(microseconds=1))
         self.clock_started = self.clock_guarded = True
         return instant
+
+    def _stored_clock(self) -> None:
+        """The clock a restart restores: the last advance() stored, when later than what the events set."""
+        stored = self.store.load_clock()
+        if stored is not None:
+            instant = _EPOCH + dt.timedelta(microseconds=stored)
+            if not self.clock_started or instant > self.now:
+                self.now = instant
+            self.clock_started = self.clock_guarded = True  # an advance() had told the present
 
     def shutdown(self) -> None:
         """Commit and release the store."""
