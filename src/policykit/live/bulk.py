@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..batch.timestamps import plain_micros
-from .intake import content_id
+from .intake import content_id, posted_id
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _US = dt.timedelta(microseconds=1)
@@ -52,8 +52,8 @@ def _read(items: list, intake, bare: dict, code_of, timezone: str) -> ReadPost |
             return None  # facts are checked and recorded one item at a time
     else:
         return None
-    if set(map(type, case_ids)) != {str}:
-        case_ids = [case_id if type(case_id) is str else str(case_id) for case_id in case_ids]
+    if set(map(type, case_ids)) != {str} or not all(map(str.strip, case_ids)):
+        return None  # integer case ids, and bad ones, are read one by one (live.intake.posted_item)
     if set(map(type, events)) != {dict}:
         return None
     count = len(events)
@@ -102,7 +102,7 @@ def _read(items: list, intake, bare: dict, code_of, timezone: str) -> ReadPost |
             code_of(shape)
     codes = np.fromiter(map(_code, shapes), dtype=np.int32, count=count)
     for position, value in given.items():
-        event_id = str(value) if value else None
+        event_id = posted_id(value, position)  # raises for a bad id: then read one by one, which says so
         if event_id is None:
             continue
         shape = shapes[position]
