@@ -55,3 +55,26 @@ def test_an_event_mapping_that_is_not_a_dict_is_taken():
     session = LiveSession("harif")
     assert not session.post("M", MappingProxyType(dict(EVENT))).duplicate
     assert [e.type for e in session.cases["M"].events] == ["request_completed"]
+
+
+@pytest.mark.parametrize("item", [("\ud800", EVENT), ("H-1", {"id": "e-\udfff", **EVENT})])
+def test_a_lone_surrogate_in_a_case_id_or_event_id_is_refused_before_the_store(tmp_path, item):
+    """JSON lets '\\ud800' through; SQLite cannot hold it: the post was a UnicodeEncodeError from the store."""
+    session = LiveSession("harif", store=tmp_path / "live.db")
+    with pytest.raises(PolicykitError) as info:
+        session.post_many([item])
+    assert info.value.first.code == "wrong-type" and "surrogate" in info.value.first.message
+    arabic = session.post_many([("ح-١", EVENT), ("ح-٢", {"id": "ح", **EVENT})])  # other text is taken
+    assert [c.duplicate for c in arabic] == [False, False]
+    session.shutdown()
+    assert set(LiveSession("harif", store=tmp_path / "live.db").cases) == {"ح-١", "ح-٢"}
+
+
+@pytest.mark.parametrize("case_id", ["\ud800", "", 1.5])
+def test_set_facts_keys_its_case_as_posts_do(tmp_path, case_id):
+    session = LiveSession("harif", store=tmp_path / "live.db")
+    with pytest.raises(PolicykitError) as info:  # a surrogate was a UnicodeEncodeError from the store
+        session.set_facts(case_id, {"association_caused_harm": True})
+    assert info.value.first.code == "wrong-type" and info.value.first.path == ("case_id",)
+    session.set_facts(7, {"association_caused_harm": True})
+    assert session.cases["7"].facts == {"association_caused_harm": True}

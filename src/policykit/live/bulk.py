@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..batch.timestamps import plain_micros
-from .intake import content_id, posted_id
+from .intake import content_id, posted_id, unicode_text
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _US = dt.timedelta(microseconds=1)
@@ -52,7 +52,8 @@ def _read(items: list, intake, bare: dict, code_of, timezone: str) -> ReadPost |
             return None  # facts are checked and recorded one item at a time
     else:
         return None
-    if set(map(type, case_ids)) != {str} or not all(map(str.strip, case_ids)):
+    if set(map(type, case_ids)) != {str} or not all(map(str.strip, case_ids)) or not (
+            all(map(str.isascii, case_ids)) or unicode_text("".join(case_ids))):
         return None  # integer case ids, and bad ones, are read one by one (live.intake.posted_item)
     if set(map(type, events)) != {dict}:
         return None

@@ -13,7 +13,7 @@ from ..loader import load_policy
 from ..model import Policy
 from ..timeparse import iso, zone
 from .changes import Change, collector_paused
-from .intake import Intake
+from .intake import Intake, case_key
 from .ruleset import DurableClassifier
 from .store import Store, open_store
 
@@ -93,6 +93,7 @@ class SessionCore:
 
     def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
         """Record facts of a case (compensation); committed on return (held in memory only once stored)."""
+        case_id = case_key(case_id, ("case_id",))
         parsed = self.intake.facts(case_id, facts)
         self._synced(self._record_facts, True)(case_id, parsed)
 
