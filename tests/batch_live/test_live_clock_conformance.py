@@ -93,3 +93,17 @@ def test_an_advance_whose_clock_cannot_be_stored_fails_and_leaves_the_clock_as_i
     session.advance("2025-04-01")  # usable: the same advance now works
     assert session.verdict("C").status == "non_compliant"
     session.shutdown()
+
+
+def test_a_clock_given_as_now_is_restored_too(tmp_path):
+    store = tmp_path / "live.db"
+    session = LiveSession("harif", store=store, now="2025-04-01")
+    session.post("C", {"type": "request_completed", "at": "2025-03-02T09:00:00+03:00"})
+    assert session.verdict("C").status == "non_compliant"
+    session.shutdown()
+    again = LiveSession("harif", store=store)  # it restarted at the event's instant: in_progress
+    assert again.now == dt.datetime(2025, 4, 1, tzinfo=again.tz) and again.verdict("C").status == "non_compliant"
+    again.shutdown()
+    earlier = LiveSession("harif", store=store, now="2025-03-10")  # never back: the stored clock is later
+    assert earlier.now == dt.datetime(2025, 4, 1, tzinfo=earlier.tz)
+    earlier.shutdown()

@@ -59,6 +59,9 @@ class SessionCore:
         try:
             self.store.check_policy(self.policy.id)
             self._setup()
+            if now is not None:  # a clock given is kept as an advance() is: a restart restores it
+                with self._transaction() as kept:
+                    kept.save_clock((self.now - _EPOCH) // dt.timedelta(microseconds=1))
             self._shared = getattr(self.store, "shared", False)
             if self._shared:
                 self._share()
