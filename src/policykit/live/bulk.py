@@ -52,9 +52,13 @@ def _read(items: list, intake, bare: dict, code_of, timezone: str) -> ReadPost |
             return None  # facts are checked and recorded one item at a time
     else:
         return None
-    if set(map(type, case_ids)) != {str} or not all(map(str.strip, case_ids)) or not (
-            all(map(str.isascii, case_ids)) or unicode_text("".join(case_ids))):
-        return None  # integer case ids, and bad ones, are read one by one (live.intake.posted_item)
+    id_types = set(map(type, case_ids))
+    if id_types != {str}:
+        if not id_types <= {str, int}:  # bool is not int here: type() is exact
+            return None  # read one by one, which says what is wrong (live.intake.case_key)
+        case_ids = [case_id if type(case_id) is str else str(case_id) for case_id in case_ids]
+    if not all(map(str.strip, case_ids)) or not (all(map(str.isascii, case_ids)) or unicode_text("".join(case_ids))):
+        return None
     if set(map(type, events)) != {dict}:
         return None
     count = len(events)
