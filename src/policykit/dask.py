@@ -24,12 +24,17 @@ def judge(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: str | No
     import pyarrow as pa
 
     from .batch.columns import LINE
-    from .batch.table import BUCKET, judge_table, plain_labels, plain_schema, with_bucket
+    from .batch.table import BUCKET, check_columns, judge_table, plain_labels, plain_schema, with_bucket
     from .loader import load_policy
 
+    import dask.dataframe as dd
+
+    if not isinstance(ddf, dd.DataFrame):
+        raise TypeError(f"ddf must be a Dask DataFrame, not {type(ddf).__name__}")
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
+    check_columns(list(ddf.columns), loaded, as_of, reading)  # here, before anything is computed
     empty = judge_table(pa.table({"case_id": pa.array([], pa.string()), "type": pa.array([], pa.string()),
-                                  "at": pa.array([], pa.string())}), loaded, as_of, reading)  # as_of checked here
+                                  "at": pa.array([], pa.string())}), loaded, as_of, reading)
     count = npartitions or ddf.npartitions
     target = plain_schema(loaded.calendar.timezone)
     has_line = LINE in ddf.columns

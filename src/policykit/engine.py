@@ -16,7 +16,7 @@ from .judge.scalar import Outcome, judge
 from .judge.status import action_order, at_risk as in_warning_window, case_status
 from .judge.table import micros
 from .matching import Context
-from .timeparse import iso, parse_instant, zone
+from .timeparse import in_years, iso, parse_instant, zone
 from .verdict import ClauseRef, Note, RequiredAction, Text, Verdict
 from .vocabulary import CHANNEL_ATTRIBUTES, CHANNELS
 
@@ -54,13 +54,14 @@ def evaluate(policy: Policy, case: Case, as_of: dt.datetime | str, reading: str 
 
 
 def as_instant(as_of: dt.datetime | str, tz: dt.tzinfo) -> dt.datetime:
-    """`as_of` as an aware instant; text and naive datetimes are local to `tz`."""
+    """`as_of` as an aware instant; text and naive datetimes are local to `tz`.  Years outside 1900-2200 are
+    refused (TimeFormatError), as in text: datetime.max would overflow the due-date arithmetic."""
     if isinstance(as_of, str):
         return parse_instant(as_of, tz)
     if isinstance(as_of, dt.datetime):
-        return as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=tz)
+        return in_years(as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=tz))
     if isinstance(as_of, dt.date):
-        return dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=tz)
+        return in_years(dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=tz))
     raise TypeError(f"as_of must be a datetime or ISO string, not {type(as_of).__name__}")
 
 

@@ -26,12 +26,15 @@ def judge(df, policy: Policy | str, as_of: dt.datetime | str, reading: str | Non
     from pyspark.sql.types import IntegerType, StructField, StructType
 
     from .batch.columns import LINE
-    from .batch.table import BUCKET, judge_table, plain_schema, with_bucket
+    from .batch.table import BUCKET, check_columns, judge_table, plain_schema, with_bucket
     from .loader import load_policy
 
+    from pyspark.sql import DataFrame
+
+    if not isinstance(df, DataFrame):
+        raise TypeError(f"df must be a Spark DataFrame, not {type(df).__name__}")
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
-    judge_table(pa.table({"case_id": pa.array([], pa.string()), "type": pa.array([], pa.string()),
-                          "at": pa.array([], pa.string())}), loaded, as_of, reading)  # as_of checked on the driver
+    check_columns(df.columns, loaded, as_of, reading)  # on the driver, before any job
     spark = df.sparkSession
     count = buckets or int(spark.conf.get("spark.sql.shuffle.partitions"))
     if LINE not in df.columns:

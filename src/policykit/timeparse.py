@@ -69,6 +69,12 @@ def parse_instant(text: str, tz: dt.tzinfo, date_format: str | None = None) -> d
     instant = _declared(text, tz, date_format) if date_format else None
     if instant is None:
         instant = _parse_instant(text, tz)
+    return in_years(instant)
+
+
+def in_years(instant: dt.datetime) -> dt.datetime:
+    """`instant` itself when its year is MIN_YEAR..MAX_YEAR; else TimeFormatError (a typing error, or date
+    arithmetic that would overflow)."""
     if not MIN_YEAR <= instant.year <= MAX_YEAR:
         hint = "; a Hijri date needs its marker (e.g. 1446-09-29H or 29/9/1446هـ)" if 1300 <= instant.year < 1600 else ""
         raise TimeFormatError(f"year {instant.year} is out of range ({MIN_YEAR}-{MAX_YEAR}){hint}")

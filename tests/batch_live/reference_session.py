@@ -359,3 +359,4 @@ class ReferenceSession(SessionCore):
         for case_id, fact, value in self.store.load_facts():
             if case_id in self.cases:
                 self.cases[case_id].facts[fact] = value
+        self._stored_clock()

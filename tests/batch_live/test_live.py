@@ -154,11 +154,11 @@ def test_sqlite_store_restarts_with_every_acknowledged_event_once(tmp_path):
 
 
 def test_a_restarted_session_reports_the_deadlines_that_pass_after_it_starts(tmp_path):
-    path = tmp_path / "live.sqlite"
-    session = LiveSession("harif", store=path, now="2025-03-01")
-    session.post("H1", {"type": "request_completed", "at": "2025-03-02T09:00"})
-    session.shutdown()
     for now in (None, "2025-03-10"):  # the clock of a restart: the last event's instant, or the one given
+        path = tmp_path / f"live-{now}.sqlite"  # one store each: the advance below is stored with it
+        session = LiveSession("harif", store=path, now="2025-03-01")
+        session.post("H1", {"type": "request_completed", "at": "2025-03-02T09:00"})
+        session.shutdown()
         reopened = LiveSession("harif", store=path, now=now)
         passed = reopened.advance("2025-03-24T00:00:00+03:00")
         assert [(c.case_id, c.findings[0]["from"], c.findings[0]["to"]) for c in passed] == [

@@ -349,7 +349,8 @@ def test_the_store_interface_is_explicit():
     """Both stores here implement every method of Store (the PostgreSQL store implements the same)."""
     methods = [name for name, value in vars(Store).items() if callable(value) and not name.startswith("_")]
     assert {"add_events", "add_columns", "set_facts", "close_case", "reopen", "commit", "rollback",
-            "check_policy", "load", "load_facts", "load_closed", "closed_events", "close"} == set(methods)
+            "check_policy", "load", "load_facts", "load_closed", "closed_events", "close", "save_clock",
+            "load_clock"} == set(methods)
     for kind in (MemoryStore, SqliteStore):
         assert all(getattr(kind, name) is not getattr(Store, name) for name in methods), kind
         assert all(getattr(kind, name).__doc__ for name in methods)

@@ -42,3 +42,16 @@ def test_without_a_line_column(client, split_log):
     ddf = dd.read_parquet(str(whole)).repartition(npartitions=3)
     same_rows(pa.Table.from_pandas(judge(ddf, "harif", AS_OF, npartitions=2).compute(), preserve_index=False),
               expected)
+
+
+def test_a_log_without_a_required_column_or_not_dask_is_refused_before_anything_is_computed():
+    pd = needed("pandas")
+    dd = needed("dask.dataframe")
+    from policykit.dask import judge
+    from policykit.diagnostics import PolicykitError
+
+    frame = pd.DataFrame({"case_id": ["A"], "type": ["request_completed"]})
+    with pytest.raises(PolicykitError, match="no at column"):  # it failed only at compute(), on a worker
+        judge(dd.from_pandas(frame, npartitions=1), "harif", AS_OF)
+    with pytest.raises(TypeError, match="Dask DataFrame"):  # it was an AttributeError ('npartitions')
+        judge(frame, "harif", AS_OF)

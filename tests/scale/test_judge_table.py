@@ -64,3 +64,56 @@ def test_the_line_column_decides_ties_in_time_whatever_the_row_order():
 
     assert verify(table) == "met"
     assert verify(table.drop_columns(["line"])) == "breached"  # without lines, the table's order is the log's
+
+
+AT_IN = "2025-03-02T09:00:00+03:00"
+
+
+def _small(**columns):
+    base = {"case_id": ["A", "A"], "type": ["request_received", "request_completed"],
+            "at": [AT_IN, "2025-03-03T09:00:00+03:00"], "channel": ["interview", None]}
+    base.update(columns)
+    return pa.table(base)
+
+
+@pytest.mark.parametrize("column,values,message", [
+    ("at", pa.array([{"a": 1}, {"a": 2}]), "column 'at' holds structs"),
+    ("case_id", pa.array([["A"], ["A"]]), "column 'case_id' holds lists"),
+    ("channel", pa.array([[("k", "v")], None], pa.map_(pa.string(), pa.string())), "column 'channel' holds maps"),
+])
+def test_a_column_of_nested_cells_is_invalid_log_as_batch_says_it(column, values, message):
+    with pytest.raises(PolicykitError, match=message) as caught:  # it was an ArrowNotImplementedError
+        judge_table(_small(**{column: values}), "harif", AS_OF)
+    assert caught.value.first.code == "invalid-log"
+
+
+def test_a_column_twice_is_duplicate_column():
+    table = _small()
+    twice = pa.Table.from_arrays([*table.columns, table.column("at")], names=[*table.column_names, "at"])
+    with pytest.raises(PolicykitError) as caught:  # it was a KeyError
+        judge_table(twice, "harif", AS_OF)
+    assert caught.value.first.code == "duplicate-column"
+
+
+def test_binary_cells_are_read_as_utf8_and_a_row_that_is_not_is_rejected_as_batch_rejects_it():
+    table = _small(case_id=pa.array([b"A", b"\xffA"]))
+    with pytest.raises(PolicykitError) as caught:  # it was an ArrowInvalid
+        judge_table(table, "harif", AS_OF)
+    assert caught.value.first.code == "invalid-log" and caught.value.first.span.line == 2
+    rejects: list = []
+    got = judge_table(table, "harif", AS_OF, rejects=rejects)
+    assert rejects == [(2, "row is not valid UTF-8")] and got.column("case_id").to_pylist() == ["A"]
+
+
+@pytest.mark.parametrize("lines", [pa.array([None, 1]), pa.array([1.5, 2.0]), pa.array(["x", "2"]),
+                                   pa.array([2 ** 64 - 1, 1], pa.uint64())])
+def test_a_line_column_that_does_not_number_every_row_is_invalid_log(lines):
+    with pytest.raises(PolicykitError, match="line column") as caught:  # it was an ArrowInvalid
+        judge_table(_small(line=lines), "harif", AS_OF)
+    assert caught.value.first.code == "invalid-log"
+
+
+def test_a_table_that_is_not_arrow_is_a_clear_type_error_and_a_record_batch_is_taken():
+    with pytest.raises(TypeError, match="pyarrow Table"):  # it was "'DataFrame' object has no attribute ..."
+        judge_table(_small().to_pandas(), "harif", AS_OF)
+    assert judge_table(_small().to_batches()[0], "harif", AS_OF).num_rows == 1

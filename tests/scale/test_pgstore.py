@@ -196,3 +196,21 @@ def test_an_unreachable_server_is_a_clear_error_without_the_password():
         PostgresStore("postgresql://someone:s3cret@/policykit?host=/nonexistent-socket-dir&connect_timeout=2")
     assert caught.value.first.code == "store-unavailable"
     assert "s3cret" not in caught.value.render()
+
+
+def test_a_restart_restores_the_clock_an_advance_set(store):
+    """A session's clock starts at its first advance and a restart on the same store restores it (as SQLite)."""
+    import datetime as dt
+
+    from policykit.live import LiveSession
+
+    _, _, opener = store
+    first = LiveSession("harif", store=opener())
+    first.post("K-1", {"id": "k", "type": "request_completed", "at": AT})
+    first.advance("2025-04-01T00:00:00+03:00")
+    assert first.verdict("K-1").status == "non_compliant"
+    first.shutdown()
+    again = LiveSession("harif", store=opener())
+    assert again.now == dt.datetime(2025, 4, 1, tzinfo=again.tz)  # it was the event's instant, and in_progress
+    assert again.verdict("K-1").status == "non_compliant"
+    again.shutdown()

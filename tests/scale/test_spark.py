@@ -46,3 +46,14 @@ def test_without_a_line_column_and_with_many_buckets(spark, split_log):
     whole, _, expected = split_log
     df = spark.read.parquet(str(whole)).repartition(4)  # no line numbers: Spark's reading order (no ties here)
     same_rows(judge(df, "harif", AS_OF, buckets=7).toArrow(), expected)
+
+
+def test_a_log_without_a_required_column_or_not_spark_is_refused_on_the_driver(spark):
+    from policykit.diagnostics import PolicykitError
+    from policykit.spark import judge
+
+    df = spark.createDataFrame([("A", "request_completed")], ["case_id", "type"])
+    with pytest.raises(PolicykitError, match="no at column"):  # it failed only when the job ran
+        judge(df, "harif", AS_OF)
+    with pytest.raises(TypeError, match="Spark DataFrame"):  # it was an AttributeError ('sparkSession')
+        judge(df.toPandas(), "harif", AS_OF)

@@ -164,13 +164,28 @@ def parquet_file(path: str | os.PathLike):
 
 def check_parquet_columns(path: str | os.PathLike, read: set[str]) -> None:
     """`invalid-log` when a column the batch reads holds lists, structs or maps (a cell must be one value)."""
-    for field in parquet_file(path).schema_arrow:
+    check_cell_kinds(parquet_file(path).schema_arrow, read, str(path))
+
+
+def check_cell_kinds(schema: pa.Schema, read: set[str], where: str) -> None:
+    """`invalid-log` (at `where`) when a column of `schema` the batch reads holds lists, structs or maps."""
+    for field in schema:
         kind = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
         if field.name in read and pa.types.is_nested(kind):
             what = "structs" if pa.types.is_struct(kind) else "maps" if pa.types.is_map(kind) else "lists"
             raise PolicykitError.single(
                 "invalid-log", f"column '{field.name}' holds {what}: a log's cells are text, numbers, booleans "
-                               "or timestamps", Span(str(path)))
+                               "or timestamps", Span(where))
+
+
+def binary_as_text(table: pa.Table, reject: RejectSink) -> pa.Table:
+    """A table numbered by its first column with its binary columns decoded as UTF-8 (rows that are not, rejected
+    and dropped), as the Parquet reader decodes them; the table itself when it has none."""
+    if not any(pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)
+               for t in table.schema.types[1:]):
+        return table
+    decoded = [_binary_as_text(batch, reject) for batch in table.to_batches()]
+    return pa.Table.from_batches(decoded) if decoded else table
 
 
 def parquet_batches(batches: Iterator[pa.RecordBatch], path: str | os.PathLike, first_line: int,

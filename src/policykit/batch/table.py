@@ -29,25 +29,37 @@ def judge_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str,
     from ..loader import load_policy
     from .runner import _judge_chunk, plan
 
+    from .readers import binary_as_text, check_cell_kinds
+
+    if isinstance(table, pa.RecordBatch):
+        table = pa.Table.from_batches([table])
+    if not isinstance(table, pa.Table):
+        raise TypeError(f"table must be a pyarrow Table or RecordBatch, not {type(table).__name__}")
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
     # the id or path travels to worker processes (each loads it once), a Policy object as it is
     shape, job = plan(loaded, policy if isinstance(policy, str) else loaded, as_of, reading, "parquet")
-    missing = [name for name in REQUIRED if name not in table.column_names]
+    columns = table.column_names
+    missing = [name for name in REQUIRED if name not in columns]
     if missing:
         raise PolicykitError.single("invalid-log", f"the table has no {', '.join(missing)} column", Span(WHERE),
                                     hint="a batch log needs case_id, type and at columns")
     known = set(shape.columns.known)
-    names = [name for name in table.column_names if name in known]
-    if LINE in table.column_names:
-        lines = table.column(LINE).cast(pa.int64()).combine_chunks()
-    else:
-        lines = pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))
+    twice = sorted({name for name in columns if (name in known or name == LINE) and columns.count(name) > 1})
+    if twice:  # as batch refuses a header naming a column twice: which one holds the data cannot be told
+        raise PolicykitError.single("duplicate-column", f"column '{twice[0]}' appears {columns.count(twice[0])} "
+                                    "times in the table", Span(WHERE), hint="rename or remove all but one")
+    check_cell_kinds(table.schema, known, WHERE)
+    names = [name for name in columns if name in known]
+    lines = _lines(table) if LINE in columns else pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))
     raw = pa.table([lines, *(table.column(name) for name in names)], names=[LINE, *names])
     order = lines.to_numpy(zero_copy_only=False)
     if len(order) > 1 and bool((order[1:] < order[:-1]).any()):
         # rows from a shuffle: back in line order, as batch reads them (ties in time keep line order)
         raw = raw.take(pa.array(np.argsort(order, kind="stable")))
+    undecoded: list[tuple[int, str]] = []
+    raw = binary_as_text(raw, lambda line, reason: undecoded.append((line, reason)))
     verdicts, _, bad = _judge_chunk(raw, job, shape)
+    bad = sorted([*undecoded, *bad]) if undecoded else bad
     if bad:
         if rejects is None:
             line, reason = min(bad)
@@ -55,6 +67,28 @@ def judge_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str,
                                         Span(WHERE, line), hint="pass rejects=[] to drop them as batch does")
         rejects.extend(bad)
     return verdicts if verdicts is not None else rows_table([], loaded.calendar.timezone)
+
+
+def _lines(table: pa.Table) -> pa.Array:
+    """The table's `line` column as int64, every row numbered; else invalid-log (a null or a fraction has no
+    place in the log's order)."""
+    column = table.column(LINE)
+    try:
+        lines = column.cast(pa.int64()).combine_chunks()  # a safe cast: 1.5, 2**64-1 or 'x' raise
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        lines = None
+    if lines is None or lines.null_count:
+        raise PolicykitError.single("invalid-log", "the line column must number every row with a whole number",
+                                    Span(WHERE), hint="line is the rows' order in the log; leave it out to use the "
+                                                      "table's own order")
+    return lines
+
+
+def check_columns(names: list[str], policy: Policy, as_of: dt.datetime | str, reading: str | None) -> None:
+    """What judge_table would refuse before any row is read, for an engine's driver to refuse at once: `as_of`,
+    `reading`, a missing or repeated column (`names`: the engine's column names)."""
+    judge_table(pa.Table.from_arrays([pa.array([], pa.string()) for _ in names], names=list(names)), policy, as_of,
+                reading)
 
 
 BUCKET = "_policykit_bucket"

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..batch.timestamps import plain_micros
-from .intake import content_id
+from .intake import content_id, posted_id, unicode_text
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _US = dt.timedelta(microseconds=1)
@@ -52,8 +52,13 @@ def _read(items: list, intake, bare: dict, code_of, timezone: str) -> ReadPost |
             return None  # facts are checked and recorded one item at a time
     else:
         return None
-    if set(map(type, case_ids)) != {str}:
+    id_types = set(map(type, case_ids))
+    if id_types != {str}:
+        if not id_types <= {str, int}:  # bool is not int here: type() is exact
+            return None  # read one by one, which says what is wrong (live.intake.case_key)
         case_ids = [case_id if type(case_id) is str else str(case_id) for case_id in case_ids]
+    if not all(map(str.strip, case_ids)) or not (all(map(str.isascii, case_ids)) or unicode_text("".join(case_ids))):
+        return None
     if set(map(type, events)) != {dict}:
         return None
     count = len(events)
@@ -102,7 +107,7 @@ def _read(items: list, intake, bare: dict, code_of, timezone: str) -> ReadPost |
             code_of(shape)
     codes = np.fromiter(map(_code, shapes), dtype=np.int32, count=count)
     for position, value in given.items():
-        event_id = str(value) if value else None
+        event_id = posted_id(value, position)  # raises for a bad id: then read one by one, which says so
         if event_id is None:
             continue
         shape = shapes[position]

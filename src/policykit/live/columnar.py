@@ -20,7 +20,7 @@ from ..verdict import Verdict
 from .book import CaseBook
 from .bulk import read_post
 from .changes import CODE_BITS, CODE_MASK, Change, PostedChanges
-from .intake import Shape, at_position, content_id, micros
+from .intake import Shape, at_position, content_id, micros, posted_id, posted_item
 from .store import stored_rows
 from .session import SessionCore
 from ..judge.status import BREACHED, NAMES as STATUS, NOT_APPLICABLE, NOT_JUDGED as NONE, PENDING
@@ -251,13 +251,13 @@ class LiveSession(SessionCore):
         latest, lead = (self.now_us if self.clock_started else None), self._lead_us
         guarded = self.clock_guarded
         for position, item in enumerate(items):
-            if len(item) == 2:
+            if type(item) is tuple and len(item) == 2:
                 case_id, event = item
                 facts = None
             else:
-                case_id, event, facts = item
-            if type(case_id) is not str:
-                case_id = str(case_id)
+                case_id, event, facts = posted_item(item, position)
+            if type(case_id) is not str or not case_id.strip() or type(event) is not dict or not case_id.isascii():
+                case_id, event, facts = posted_item((case_id, event, facts), position)
             shape = instant = given = None
             if type(event) is dict:
                 kind, at = event.get("type"), event.get("at")
@@ -300,7 +300,7 @@ class LiveSession(SessionCore):
                 at_us = (instant - epoch) // one_us
                 given = event.get("id")
             code = shape.code or code_of(shape)
-            event_id = str(given) if given else None
+            event_id = given if type(given) is str and given and given.isascii() else posted_id(given, position)
             if event_id is None or (len(event_id) == 24 and event_id == content_id(kind, at_us, shape.shown)):
                 # known by its content (also when its own content id is posted as its id): one int, which
                 # the garbage collector need not track, unlike a tuple
@@ -713,6 +713,8 @@ class LiveSession(SessionCore):
         self._restore_events(stored for stored in self.store.load() if stored[0] not in closed)
         if book.index:
             self.clock_started = True  # a restart on the same store restores the clock (SPEC §11)
+        self._stored_clock()
+        self.now_us = micros(self.now)
         for case_id, fact, value in self.store.load_facts():
             if case_id in book.index:
                 book.facts.setdefault(case_id, {})[fact] = value

@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..case import Case, Vocabulary, case_from_data
-from ..diagnostics import Diagnostic, PolicykitError
+from ..diagnostics import Diagnostic, PolicykitError, Span
 from ..model import Policy
 from ..timeparse import MAX_YEAR, MIN_YEAR, TimeFormatError, parse_instant
 from ..vocabulary import CHANNEL_ATTRIBUTES, EVENT_ATTRIBUTES, EVENTS
@@ -141,6 +141,66 @@ class Intake:
     def facts(self, case_id: str, facts: dict) -> dict[str, bool | None]:
         """A case's facts, checked by the case loader."""
         return dict(case_from_data({"case_id": case_id, "events": [], "facts": facts}, self.policy).facts)
+
+
+def posted_item(item, position: int) -> tuple:
+    """A post_many item as (case id, event, facts): `(case_id, event)` or `(case_id, event, facts)`, the case id a
+    non-empty text (or an integer, as the case loader takes it) and the event a mapping; else a located
+    wrong-type, never a value (None was posted as the case 'None', a list event was an AttributeError)."""
+    size = len(item) if isinstance(item, (tuple, list)) else 0
+    if size not in (2, 3):
+        raise _posted_error("each posted item is (case_id, event) or (case_id, event, facts)", "events", position)
+    case_id, event, facts = item if size == 3 else (*item, None)
+    case_id = case_key(case_id, ("events", position, "case_id"))
+    if type(event) is not dict:
+        from collections.abc import Mapping
+
+        if not isinstance(event, Mapping):
+            raise _posted_error("an event must be a mapping of its type, at and attributes", "events", position)
+        event = dict(event)
+    return case_id, event, facts
+
+
+def case_key(value, path: tuple) -> str:
+    """A case id as the session keys it: a non-empty Unicode text, or an integer as its digits; else wrong-type
+    at `path`."""
+    if type(value) is not str:
+        if type(value) is not int:
+            raise _posted_error("a case id must be a non-empty text", *path)
+        value = str(value)
+    if not value.strip():
+        raise _posted_error("a case id must be a non-empty text", *path)
+    if not value.isascii() and not unicode_text(value):
+        raise _posted_error("a case id must be Unicode text (it holds a lone surrogate)", *path)
+    return value
+
+
+def posted_id(value, position: int) -> str | None:
+    """A posted event's `id` as the session keys it: a text (an empty one is no id) or an integer as its digits;
+    None when there is none.  Anything else is wrong-type (0 was taken as no id, a list as the id '[1]')."""
+    if value is None:
+        return None
+    if type(value) is str:
+        if not value.isascii() and not unicode_text(value):
+            raise _posted_error("an event 'id' must be Unicode text (it holds a lone surrogate)", "events", position,
+                                "id")
+        return value or None
+    if type(value) is int:
+        return str(value)
+    raise _posted_error("an event 'id' must be a text", "events", position, "id")
+
+
+def unicode_text(text: str) -> bool:
+    """Whether `text` is Unicode text that UTF-8 can hold (JSON lets a lone surrogate through; a store cannot)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _posted_error(message: str, *path) -> PolicykitError:
+    return PolicykitError([Diagnostic("wrong-type", message, Span("<live>"), tuple(path))])
 
 
 def at_position(error: PolicykitError, position: int, keep_span: bool = True) -> PolicykitError:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..diagnostics import PolicykitError, Span
 from .intake import content_id, shown_attrs
-from .store import NewEvent, Store, StoredEvent
+from .store import NewEvent, Store, StoredEvent, _clock_value
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS {s}.meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -256,6 +256,20 @@ class PostgresStore(Store):
             raise PolicykitError.single("store-policy-mismatch",
                                         f"this store holds a session of policy '{held}', not '{policy_key}'",
                                         Span(self.path))
+
+    def save_clock(self, now_us: int) -> None:
+        """Queue the clock in the open transaction (meta 'clock'; a later one another process stored is kept)."""
+        def write() -> None:
+            self._begin()
+            self.db.execute(self._q("INSERT INTO {s}.meta (key, value) VALUES ('clock', %s) ON CONFLICT (key) DO "
+                                    "UPDATE SET value = EXCLUDED.value WHERE {s}.meta.value::bigint < "
+                                    "EXCLUDED.value::bigint"), (str(now_us),))
+        self._guarded(write)
+
+    def load_clock(self) -> int | None:
+        """The latest clock any session on this store saved, None when none did."""
+        row = self._one("SELECT value FROM {s}.meta WHERE key = 'clock'")
+        return None if row is None else _clock_value(self.path, row[0])
 
     def load(self) -> Iterator[StoredEvent]:
         """Every event acknowledged up to `cursor`, in the order it was acknowledged."""

@@ -13,7 +13,7 @@ from ..loader import load_policy
 from ..model import Policy
 from ..timeparse import iso, zone
 from .changes import Change, collector_paused
-from .intake import Intake
+from .intake import Intake, case_key
 from .ruleset import DurableClassifier
 from .store import Store, open_store
 
@@ -59,6 +59,9 @@ class SessionCore:
         try:
             self.store.check_policy(self.policy.id)
             self._setup()
+            if now is not None:  # a clock given is kept as an advance() is: a restart restores it
+                with self._transaction() as kept:
+                    kept.save_clock((self.now - _EPOCH) // dt.timedelta(microseconds=1))
             self._shared = getattr(self.store, "shared", False)
             if self._shared:
                 self._share()
@@ -93,6 +96,7 @@ class SessionCore:
 
     def set_facts(self, case_id: str, facts: dict[str, bool | None]) -> None:
         """Record facts of a case (compensation); committed on return (held in memory only once stored)."""
+        case_id = case_key(case_id, ("case_id",))
         parsed = self.intake.facts(case_id, facts)
         self._synced(self._record_facts, True)(case_id, parsed)
 
@@ -165,13 +169,25 @@ class SessionCore:
         raise NotImplementedError
 
     def _clock_to(self, now: dt.datetime | str) -> dt.datetime:
-        """advance()'s new clock, checked: an instant not before the session's clock."""
+        """advance()'s new clock, checked (an instant not before the session's clock) and stored, so that a
+        restart on the same store restores it; a failed write raises store-write-failed, the clock unmoved."""
         instant = instant_of(now, self.tz, "advance")
-        if instant < self.now:
+        if self.clock_started and instant < self.now:  # a clock not started yet has no past to go back to
             raise PolicykitError.single("clock-went-back", f"advance() to {iso(instant, self.tz)}, before the "
                                         f"session's clock {iso(self.now, self.tz)}", Span("advance"))
+        with self._transaction() as store:
+            store.save_clock((instant - _EPOCH) // dt.timedelta(microseconds=1))
         self.clock_started = self.clock_guarded = True
         return instant
+
+    def _stored_clock(self) -> None:
+        """The clock a restart restores: the last advance() stored, when later than what the events set."""
+        stored = self.store.load_clock()
+        if stored is not None:
+            instant = _EPOCH + dt.timedelta(microseconds=stored)
+            if not self.clock_started or instant > self.now:
+                self.now = instant
+            self.clock_started = self.clock_guarded = True  # an advance() had told the present
 
     def shutdown(self) -> None:
         """Commit and release the store."""

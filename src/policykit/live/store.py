@@ -111,6 +111,15 @@ class Store:
         """Commit what is queued and release the store (and its hold)."""
         raise NotImplementedError
 
+    def save_clock(self, now_us: int) -> None:
+        """Queue the session's clock (UTC µs, set by advance()) in the open transaction, never moving a stored
+        clock back: a restart on the same store restores it."""
+        raise NotImplementedError
+
+    def load_clock(self) -> int | None:
+        """The latest clock saved (UTC µs), None when none was."""
+        raise NotImplementedError
+
 
 class MemoryStore(Store):
     """A store that keeps nothing: a session without persistence."""
@@ -160,6 +169,13 @@ class MemoryStore(Store):
 
     def close(self) -> None:
         """Nothing to release."""
+
+    def save_clock(self, now_us: int) -> None:
+        """Nothing to keep."""
+
+    def load_clock(self) -> int | None:
+        """No clock kept."""
+        return None
 
 
 # SQLite's primary result codes: another connection holds the file; the file is not a sound database
@@ -287,6 +303,17 @@ class SqliteStore(Store):
                                         f"this store holds a session of policy '{row[0]}', not '{policy_key}'",
                                         Span(str(self.path)))
 
+    def save_clock(self, now_us: int) -> None:
+        """Queue the clock in the open transaction (meta 'clock', kept only when later than the one stored)."""
+        self._write("INSERT INTO meta (key, value) VALUES ('clock', ?) ON CONFLICT (key) DO UPDATE SET "
+                    "value = excluded.value WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)",
+                    (str(now_us),))
+
+    def load_clock(self) -> int | None:
+        """The clock saved by the last advance(), None when none was."""
+        row = self._read(lambda: self.db.execute("SELECT value FROM meta WHERE key='clock'").fetchone())
+        return None if row is None else _clock_value(self.path, row[0])
+
     def _read(self, query):
         """The result of a read; a driver or decoding error is store-corrupt, naming the file."""
         try:
@@ -349,6 +376,13 @@ def _corrupt(path, exc: Exception) -> PolicykitError:
     return PolicykitError.single("store-corrupt", f"the store cannot be read as a policykit live store "
                                  f"({_reason(exc) if isinstance(exc, sqlite3.Error) else 'malformed content'})",
                                  Span(str(path)), hint="restore it from a backup, or start a new store")
+
+
+def _clock_value(path, text) -> int:
+    """A stored clock (µs as text), store-corrupt when it is not a whole number."""
+    if type(text) is not str or not text.lstrip("-").isdigit():
+        raise _corrupt(path, ValueError("a stored clock that is not a number"))
+    return int(text)
 
 
 def _event(case_id, event_id, kind, at_us, attrs) -> StoredEvent:
