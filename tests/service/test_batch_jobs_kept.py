@@ -195,3 +195,25 @@ def test_a_new_jobs_folder_is_the_users_alone(tmp_path):
         runner.close()
     assert stat.S_IMODE((tmp_path / "new" / "jobs").stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "new" / "jobs" / job.id / "upload.csv").stat().st_mode) == 0o600
+
+
+def test_a_done_job_removed_while_it_is_read_is_unknown_not_done_with_no_verdicts(tmp_path):
+    from policykit.service.errors import ServiceError
+    from policykit.service.jobs import JobRunner
+
+    runner = JobRunner(str(tmp_path / "jobs"))
+    try:
+        submitted = runner.submit(csv_bytes(), "csv", "harif", "2025-04-20T00:00:00+03:00", None)
+        deadline = time.monotonic() + 30
+        while runner.get(submitted.id).state != "done":
+            assert time.monotonic() < deadline, "the job did not end"
+            time.sleep(0.05)
+        job = runner.get(submitted.id)
+        assert job.verdicts
+        job.folder.remove()  # pruned as one of the oldest between its record and its verdicts being read
+        for read in (job.to_json, job.jsonl, lambda: job.verdicts):
+            with pytest.raises(ServiceError) as refused:
+                read()
+            assert refused.value.status == 404
+    finally:
+        runner.close()

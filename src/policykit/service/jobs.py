@@ -125,8 +125,8 @@ class Job:
         # lines end at "\n" only: JSON keeps U+2028 and its kin raw, which splitlines would cut at
         try:
             return [line for line in self.folder.verdicts.read_bytes().split(b"\n") if line]
-        except FileNotFoundError:  # removed as one of the oldest while this was read
-            return []
+        except FileNotFoundError:  # removed as one of the oldest since its record was read: gone, not empty
+            raise ServiceError.of(404, "unknown-job", "no batch job with this id") from None
 
 
 class JobRunner:
