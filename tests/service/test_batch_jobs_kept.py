@@ -217,3 +217,27 @@ def test_a_done_job_removed_while_it_is_read_is_unknown_not_done_with_no_verdict
             assert refused.value.status == 404
     finally:
         runner.close()
+
+
+def test_a_process_killed_while_storing_a_job_leaves_no_upload_behind(tmp_path):
+    """Killed between the upload and the record reaching the disk: no job was accepted (no 202), so the upload,
+    personal data, must not stay on disk where no pruning ever sees it."""
+    root = tmp_path / "jobs"
+    killed = subprocess.run([sys.executable, "-c", f"""
+import os
+from policykit.service import job_folder
+from policykit.service.jobs import JobRunner
+runner = JobRunner({str(root)!r})
+job_folder.JobFolder.write = lambda self, record, durable=True: os._exit(9)  # killed right after the upload
+runner.submit(b"case_id,type,at\\nK1,request_received,2025-03-01T09:00:00+03:00\\n", "csv", "harif",
+              "2025-04-20T00:00:00+03:00", None)
+"""], env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, capture_output=True, text=True)
+    assert killed.returncode == 9, killed.stderr
+    from policykit.service.jobs import JobRunner
+
+    runner = JobRunner(str(root))  # the next process on the folder
+    try:
+        assert [p.name for p in root.rglob("upload.*")] == []
+        assert [p.name for p in root.iterdir()] == []  # nothing of it is left, nor a job
+    finally:
+        runner.close()

@@ -17,7 +17,7 @@ from ..batch.progress import NoProgress
 from ..diagnostics import PolicykitError, Span
 from .errors import ServiceError, error_body
 from .export_options import log_options
-from .job_folder import LOCK, RECORD, VERDICTS, JobFolder, is_job_id, job_folders
+from .job_folder import LOCK, RECORD, VERDICTS, JobFolder, is_job_id, job_folders, remove_unnamed
 from .responses import dumps
 
 KEEP_JOBS = 100
@@ -154,6 +154,7 @@ class JobRunner:
         self._lock = threading.Lock()
         self._books = threading.Lock()  # one Excel workbook made at a time (a batch run each)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policykit-batch")
+        remove_unnamed(self.root)  # a job half made or half removed by a process killed meanwhile
         for folder in job_folders(self.root):
             self._adopt(folder)
 
