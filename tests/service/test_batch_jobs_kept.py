@@ -241,3 +241,22 @@ runner.submit(b"case_id,type,at\\nK1,request_received,2025-03-01T09:00:00+03:00\
         assert [p.name for p in root.iterdir()] == []  # nothing of it is left, nor a job
     finally:
         runner.close()
+
+
+def test_a_full_disk_refuses_the_export_plainly_and_keeps_nothing_of_it(serve, tmp_path, monkeypatch):
+    import errno
+
+    from policykit import atomic
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with serve(tmp_path) as running, running.client() as client:
+        monkeypatch.setattr(atomic.os, "fsync", full)
+        answer = client.post("/v1/batch", params=AS_OF, content=csv_bytes(), headers={"Content-Type": "text/csv"})
+        monkeypatch.undo()
+        assert answer.status_code == 503, answer.text
+        [error] = answer.json()["errors"]
+        assert error["code"] == "output-unwritable" and "no space left on device" in error["message"].lower()
+        assert "bug" not in error["message"]
+        assert list((tmp_path / "jobs").iterdir()) == []

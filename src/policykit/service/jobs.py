@@ -166,7 +166,12 @@ class JobRunner:
         record = {"id": folder.id, "policy": policy_id, "format": fmt, "reading": reading, "options": options or {},
                   "as_of": as_of.isoformat() if hasattr(as_of, "isoformat") else as_of,
                   "state": "queued", "accepted": time.time(), "attempts": 0}
-        folder.create(body, record)
+        try:
+            folder.create(body, record)
+        except OSError as exc:  # a full disk, an fsync that failed: not accepted, and told as such (503), not a bug
+            raise PolicykitError.single("output-unwritable", f"the batch jobs folder cannot be written "
+                                        f"({exc.strerror or type(exc).__name__}); the export was not accepted",
+                                        hint="try again once the service's disk has room") from None
         self._prune()
         self._queue(folder.id)
         return Job(folder, record)
