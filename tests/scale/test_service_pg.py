@@ -126,3 +126,20 @@ def test_one_put_serves_every_process_and_the_clock_is_shared(postgres_url, tmp_
         for child in (first, second):
             child.terminate()
             child.wait(timeout=30)
+
+
+def test_the_registry_outlives_a_lost_connection(postgres_url):
+    """PostgreSQL restarted, or an idle connection cut by a proxy: the next request is answered, not refused."""
+    import psycopg
+
+    from policykit.service.registry import PostgresRegistry
+
+    registry = PostgresRegistry(postgres_url, "the test cluster")
+    try:
+        name = "lost_" + uuid.uuid4().hex[:8]
+        assert registry.add(name, "harif") == "harif"
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (registry.db.info.backend_pid,))
+        assert registry.find(name) == ("harif", None)
+    finally:
+        registry.close()
