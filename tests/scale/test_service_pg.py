@@ -143,3 +143,26 @@ def test_the_registry_outlives_a_lost_connection(postgres_url):
         assert registry.find(name) == ("harif", None)
     finally:
         registry.close()
+
+
+def test_a_registry_that_cannot_be_reached_is_503_not_invalid_input(postgres_url, tmp_path):
+    """The database down is the service's trouble, to be tried again, not the caller's input (422)."""
+    needed("fastapi")
+    import psycopg
+    from starlette.testclient import TestClient
+
+    from policykit.service import create_app
+    from policykit.service.settings import ServiceSettings
+
+    app = create_app(ServiceSettings(tokens=("pg-down-token-0123456789",), store=postgres_url,
+                                     jobs_dir=str(tmp_path / "jobs"), decision_log=None))
+    service = app.app.state.service
+    session = "down_" + uuid.uuid4().hex[:8]
+    with TestClient(app, headers={"Authorization": "Bearer pg-down-token-0123456789"}) as client:
+        assert client.put(f"/v1/sessions/{session}", json={"policy": "harif"}).status_code == 201
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (service.sessions.registry.db.info.backend_pid,))
+        service.sessions.registry.url = "postgresql://127.0.0.1:1/nowhere"  # and it cannot come back
+        answer = client.get(f"/v1/sessions/{session}/actions")
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["errors"][0]["code"] == "store-unavailable"
