@@ -66,6 +66,9 @@ def error_codes_of(state: dict) -> list[str]:
 
 @pytest.mark.parametrize("option,value,code", [
     ("encoding", "klingon-8", "invalid-value"),
+    ("encoding", "rot13", "invalid-value"),  # Python codecs, not text encodings: the job was an internal error
+    ("encoding", "base64", "invalid-value"),
+    ("encoding", "zlib", "invalid-value"),
     ("date_format", "%d/%m", "invalid-value"),
     ("date_format", "%Q-%Y", "invalid-value"),
     ("column", "case_id", "invalid-value"),
