@@ -260,3 +260,32 @@ def test_a_full_disk_refuses_the_export_plainly_and_keeps_nothing_of_it(serve, t
         assert error["code"] == "output-unwritable" and "no space left on device" in error["message"].lower()
         assert "bug" not in error["message"]
         assert list((tmp_path / "jobs").iterdir()) == []
+
+
+def test_a_service_stopped_while_judging_a_job_does_not_count_the_run_against_it(tmp_path, monkeypatch):
+    """A stop (a deploy, a restart) is not a run that cut the service off: three of them during one long job made
+    it fail with job-interrupted."""
+    import threading
+
+    from policykit.batch import runner as batch_runner
+    from policykit.service.jobs import JobRunner
+
+    started, stopped = threading.Event(), threading.Event()
+    real = batch_runner.run_batch
+
+    def long_run(*args, **kwargs):
+        started.set()
+        stopped.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch_runner, "run_batch", long_run)
+    runner = JobRunner(str(tmp_path / "jobs"))
+    job = runner.submit(csv_bytes(), "csv", "harif", "2025-04-20T00:00:00+03:00", None)
+    assert started.wait(30)
+    runner.close()
+    record = json.loads((tmp_path / "jobs" / job.id / "job.json").read_text(encoding="utf-8"))
+    assert (record["state"], record["attempts"]) == ("queued", 0)
+    stopped.set()  # the run goes on in its thread after the stop, as in a process that is not ended at once
+    monkeypatch.setattr(batch_runner, "run_batch", real)
+    done = _finished(tmp_path / "jobs", job.id)
+    assert done.state == "done" and done.verdicts == _batch_rows(tmp_path, csv_bytes())

@@ -151,7 +151,8 @@ class JobRunner:
         _check_trusted(self.root)
         self._running: dict[str, Progress] = {}
         self._mine: set[str] = set()  # the jobs queued or running in this process
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # also orders a job's end against the stop (`close`)
+        self._stopping = False
         self._books = threading.Lock()  # one Excel workbook made at a time (a batch run each)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policykit-batch")
         remove_unnamed(self.root)  # a job half made or half removed by a process killed meanwhile
@@ -233,9 +234,12 @@ class JobRunner:
                 "service stopped while judging it); post the export again, in smaller parts if it is large",
                 "path": None, "line": None, "col": None}])
             return
-        record.update(state="running", attempts=record["attempts"] + 1)
-        folder.write(record)  # the attempt is counted before it is made: a run that kills the process counts
-        progress = self._running[folder.id] = Progress(sink=folder.write_progress)
+        with self._lock:
+            if self._stopping:
+                return
+            record.update(state="running", attempts=record["attempts"] + 1)
+            folder.write(record)  # the attempt is counted before it is made: a run that kills the process counts
+            progress = self._running[folder.id] = Progress(sink=folder.write_progress)
         log = folder.upload(record["format"])
         rejects = folder.path / "rejects.csv"
         try:
@@ -259,7 +263,8 @@ class JobRunner:
     def _end(self, folder: JobFolder, record: dict, state: str, **found) -> None:
         """Record how the job ended; a failed job keeps only its record (the upload holds personal data)."""
         record.update(state=state, **found)
-        folder.write(record)
+        with self._lock:  # after a stop's record too: the job did end
+            folder.write(record)
         kept = (RECORD, LOCK) if state == "failed" else (RECORD, LOCK, VERDICTS, folder.upload(record["format"]).name)
         for made in folder.path.iterdir():
             if made.name not in kept:
@@ -302,8 +307,22 @@ class JobRunner:
                 return None
 
     def close(self) -> None:
-        """Stop taking jobs (those not run stay on disk for the next process); a temporary folder is removed."""
+        """Stop taking jobs (those not run stay on disk for the next process); a temporary folder is removed.
+
+        A job being judged is put back as queued, its run not counted: a stop is not a run that cut the service
+        off (the process usually ends before the run does; if it does not, the run's end is recorded)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            self._stopping = True
+            for job_id in list(self._running):
+                folder = JobFolder(self.root, job_id)
+                record = folder.record()
+                if record is not None and record["state"] == "running":
+                    record.update(state="queued", attempts=max(0, record["attempts"] - 1))
+                    try:
+                        folder.write(record)
+                    except OSError:  # then it counts, as a run cut off does
+                        pass
         if self._own_root:
             shutil.rmtree(self.root, ignore_errors=True)
 
