@@ -166,3 +166,16 @@ def test_a_registry_that_cannot_be_reached_is_503_not_invalid_input(postgres_url
         answer = client.get(f"/v1/sessions/{session}/actions")
         assert answer.status_code == 503, answer.text
         assert answer.json()["errors"][0]["code"] == "store-unavailable"
+
+
+def test_no_session_name_shares_another_ones_schema():
+    """A name too long for an identifier gets a digest schema: a name that is that digest got the same schema, and
+    two sessions one store."""
+    import hashlib
+
+    from policykit.service.sessions import pg_schema
+
+    long = "a" * 64
+    digest = hashlib.blake2b(long.encode("utf-8"), digest_size=16).hexdigest()
+    assert pg_schema(long) != pg_schema(digest)
+    assert pg_schema("harif_1") == "session_harif_1" and len(pg_schema(long).encode()) <= 63

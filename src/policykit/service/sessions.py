@@ -156,11 +156,12 @@ def unknown_session() -> ServiceError:
 
 
 def pg_schema(name: str) -> str:
-    """The PostgreSQL schema of session `name`: `session_<name>`, or a digest of a name too long for an identifier
-    (PostgreSQL cuts identifiers at 63 bytes, which would let two long names share a schema)."""
+    """The PostgreSQL schema of session `name`: `session_<name>`, or `sessions_<digest>` for a name too long for an
+    identifier (PostgreSQL cuts identifiers at 63 bytes, which would let two long names share a schema); no name
+    gives a `sessions_` schema (each starts `session_`), so no name is another's digest."""
     import hashlib
 
     schema = f"session_{name}"
     if len(schema.encode("utf-8")) <= 63:
         return schema
-    return "session_" + hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()
+    return "sessions_" + hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()
