@@ -289,3 +289,31 @@ def test_a_service_stopped_while_judging_a_job_does_not_count_the_run_against_it
     monkeypatch.setattr(batch_runner, "run_batch", real)
     done = _finished(tmp_path / "jobs", job.id)
     assert done.state == "done" and done.verdicts == _batch_rows(tmp_path, csv_bytes())
+
+
+def test_the_oldest_finished_jobs_beyond_the_kept_number_are_removed_never_a_running_one(tmp_path, monkeypatch):
+    from policykit.service import jobs as jobs_module
+    from policykit.service.jobs import JobRunner
+
+    monkeypatch.setattr(jobs_module, "KEEP_JOBS", 2)
+    root = tmp_path / "jobs"
+    elsewhere = _left_running(root, "0" * 32, 1)  # the oldest, being judged by another process: never removed
+    record = elsewhere.record()
+    record["accepted"] = 1.0
+    elsewhere.write(record)
+    assert elsewhere.claim()
+    runner = JobRunner(str(root))
+    try:
+        ids = []
+        for _ in range(4):
+            ids.append(runner.submit(csv_bytes(), "csv", "harif", "2025-04-20T00:00:00+03:00", None).id)
+            deadline = time.monotonic() + 30
+            while runner.get(ids[-1]).state != "done":
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        # each submit removed the finished ones beyond 2, oldest first: the last one saw 3 finished
+        assert sorted(p.name for p in root.iterdir()) == sorted([elsewhere.id, *ids[1:]])
+        assert runner.get(elsewhere.id).state == "running"
+    finally:
+        runner.close()
+        elsewhere.release()
