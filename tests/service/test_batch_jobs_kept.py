@@ -317,3 +317,28 @@ def test_the_oldest_finished_jobs_beyond_the_kept_number_are_removed_never_a_run
     finally:
         runner.close()
         elsewhere.release()
+
+
+@pytest.mark.parametrize("route", ["/v1/batch/{job}", "/v1/batch/{job}/report",
+                                   "/page/batch/{job}", "/page/batch/{job}/verdicts.jsonl",
+                                   "/page/batch/{job}/report"])
+def test_a_finished_job_is_read_off_the_event_loop(serve, tmp_path, monkeypatch, route):
+    """A done job's verdicts (hundreds of megabytes for a large export) and its audit report are read and made in
+    a worker thread, under the time limit: on the event loop they held up every other request meanwhile."""
+    import threading
+
+    from policykit.service import jobs as jobs_module
+
+    threads = []
+    real = jobs_module.Job._lines
+
+    def lines(self):
+        threads.append(threading.current_thread().name)
+        return real(self)
+
+    with serve(tmp_path) as running, running.client() as client:
+        job = client.post("/v1/batch", params=AS_OF, content=csv_bytes()).json()["job"]
+        wait_done(client, job)
+        monkeypatch.setattr(jobs_module.Job, "_lines", lines)
+        assert client.get(route.format(job=job)).status_code == 200
+    assert threads and all(name.startswith("AnyIO worker") for name in threads), threads

@@ -231,7 +231,8 @@ def routes(app: FastAPI, service: Service) -> None:
     @app.get("/v1/batch/{job}", response_model=models.JobState, responses=ERRORS, tags=["batch"])
     async def batch_job(job: str):
         """A job's progress; once done its summary and verdict rows (the JSONL rows of `batch`)."""
-        return RawJSON(service.jobs.get(job).to_json())
+        # in a worker thread: a done job's verdicts may be hundreds of megabytes, not to be read on the event loop
+        return RawJSON(await service.work(lambda: service.jobs.get(job).to_json()))
 
     @app.get("/v1/batch/{job}/rejects", response_model=list[models.RejectedRow], responses=ERRORS, tags=["batch"])
     async def batch_rejects(job: str):
@@ -262,7 +263,7 @@ def routes(app: FastAPI, service: Service) -> None:
         audit renderer."""
         from starlette.responses import HTMLResponse
 
-        html = audit_report_html(service.jobs.get(job), lang)
+        html = await service.work(lambda: audit_report_html(service.jobs.get(job), lang))
         if html is None:
             raise ServiceError.of(404, "not-available", "no audit report for this job (not done, or this "
                                   "policykit has no audit report renderer)")
