@@ -231,7 +231,7 @@ class JobRunner:
         if record["attempts"] >= self.MAX_ATTEMPTS:
             self._end(folder, record, "failed", errors=[{
                 "code": "job-interrupted", "message": f"the job's run was cut off {record['attempts']} times (the "
-                "service stopped while judging it); post the export again, in smaller parts if it is large",
+                "service was killed while judging it); post the export again, in smaller parts if it is large",
                 "path": None, "line": None, "col": None}])
             return
         with self._lock:
