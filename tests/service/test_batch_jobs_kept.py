@@ -342,3 +342,26 @@ def test_a_finished_job_is_read_off_the_event_loop(serve, tmp_path, monkeypatch,
         monkeypatch.setattr(jobs_module.Job, "_lines", lines)
         assert client.get(route.format(job=job)).status_code == 200
     assert threads and all(name.startswith("AnyIO worker") for name in threads), threads
+
+
+def test_a_service_that_cannot_start_takes_up_no_job(tmp_path, monkeypatch):
+    """`serve` refused (here its store) exits 2 at once: it took up the queued jobs first, and the process then
+    waited for the one it had begun (its run counted) before it could end."""
+    from policykit.batch import runner as batch_runner
+
+    from .test_serve_command import run
+
+    root = tmp_path / "jobs"
+    folder = _left_running(root, "abcdef0123456789abcdef0123456789", 0)
+    record = folder.record()
+    record["state"] = "queued"
+    folder.write(record)
+    called = []
+    monkeypatch.setattr(batch_runner, "run_batch", lambda *args, **kwargs: called.append(args))
+    (tmp_path / "store.db").write_bytes(b"")
+    monkeypatch.chdir(tmp_path)
+    code, err = run("serve", "--port", "0", "--store", str(tmp_path / "store.db"), "--jobs-dir", str(root),
+                    "--no-decision-log")
+    assert code == 2 and "store-unavailable" in err
+    time.sleep(1)
+    assert called == [] and (folder.record()["state"], folder.record()["attempts"]) == ("queued", 0)

@@ -58,9 +58,18 @@ class Service:
 
         self.settings = settings
         self.evaluation = load_settings()  # reading and at-risk window: read once, not on every request
-        self.jobs = JobRunner(settings.jobs_dir)  # first: a jobs folder refused leaves nothing else opened
-        self.log = DecisionLog(settings.decision_log)
-        self.sessions = SessionHub(settings.store)
+        self.jobs = JobRunner(settings.jobs_dir, start=False)  # first: a jobs folder refused leaves nothing opened
+        try:
+            self.log = DecisionLog(settings.decision_log)
+            try:
+                self.sessions = SessionHub(settings.store)
+            except BaseException:
+                self.log.close()
+                raise
+        except BaseException:
+            self.jobs.close()  # its temporary folder, if it made one, goes
+            raise
+        self.jobs.start()  # the jobs left on the folder are taken up once the service is whole
 
     async def work(self, function, *args):
         """`function(*args)` in a worker thread, within the time limit (503 past it)."""

@@ -140,7 +140,7 @@ class JobRunner:
 
     MAX_ATTEMPTS = 3
 
-    def __init__(self, root: str | None = None) -> None:
+    def __init__(self, root: str | None = None, start: bool = True) -> None:
         self._own_root = root is None  # a folder it made is removed at the end; one it was given is kept
         self.root = Path(root or tempfile.mkdtemp(prefix="policykit-jobs-"))
         try:
@@ -155,6 +155,12 @@ class JobRunner:
         self._stopping = False
         self._books = threading.Lock()  # one Excel workbook made at a time (a batch run each)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policykit-batch")
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Take up the jobs on the folder that no process is running (a service does so once the rest of it
+        opened: one refused at start must not begin a job, then wait for it before it can end)."""
         remove_unnamed(self.root)  # a job half made or half removed by a process killed meanwhile
         for folder in job_folders(self.root):
             self._adopt(folder)
