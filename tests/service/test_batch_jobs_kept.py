@@ -365,3 +365,26 @@ def test_a_service_that_cannot_start_takes_up_no_job(tmp_path, monkeypatch):
     assert code == 2 and "store-unavailable" in err
     time.sleep(1)
     assert called == [] and (folder.record()["state"], folder.record()["attempts"]) == ("queued", 0)
+
+
+def test_a_service_whose_port_is_taken_takes_up_no_job(tmp_path, monkeypatch):
+    from policykit.batch import runner as batch_runner
+
+    from .test_serve_command import run
+
+    root = tmp_path / "jobs"
+    folder = _left_running(root, "bcdef0123456789abcdef0123456789a", 0)
+    record = folder.record()
+    record["state"] = "queued"
+    folder.write(record)
+    called = []
+    monkeypatch.setattr(batch_runner, "run_batch", lambda *args, **kwargs: called.append(args))
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        code, err = run("serve", "--port", str(taken.getsockname()[1]), "--jobs-dir", str(root),
+                        "--no-decision-log")
+    assert code == 2 and "address-unavailable" in err
+    time.sleep(1)
+    assert called == [] and (folder.record()["state"], folder.record()["attempts"]) == ("queued", 0)

@@ -54,8 +54,14 @@ def run(args, out, err) -> int:
     from ..service import create_app
 
     check_outputs({"--decision-log": settings.decision_log})  # a directory, a missing folder: told, not a crash
-    app = create_app(settings)  # before the banner: a store that cannot be opened is told alone
-    listening = _listening_sockets(args.host, args.port)  # a port in use is told as one line, before the banner
+    # a port in use is told as one line, before the banner, and before the app takes up any batch job
+    listening = _listening_sockets(args.host, args.port)
+    try:
+        app = create_app(settings)  # before the banner: a store that cannot be opened is told alone
+    except BaseException:
+        for made in listening:
+            made.close()
+        raise
     port = listening[0].getsockname()[1]  # --port 0: the one the system chose
     err.write(f"policykit serve: http://{_shown_host(args.host)}:{port}/ "
               f"({'tokens: ' + str(len(settings.tokens)) if settings.tokens else 'no token: loopback only'})\n")
