@@ -344,9 +344,9 @@ def test_a_finished_job_is_read_off_the_event_loop(serve, tmp_path, monkeypatch,
     assert threads and all(name.startswith("AnyIO worker") for name in threads), threads
 
 
-def test_a_service_that_cannot_start_takes_up_no_job(tmp_path, monkeypatch):
-    """`serve` refused (here its store) exits 2 at once: it took up the queued jobs first, and the process then
-    waited for the one it had begun (its run counted) before it could end."""
+def _serve_refused_takes_up_no_job(tmp_path, monkeypatch, *argv: str) -> str:
+    """`policykit serve *argv` on a jobs folder with a queued job: it exits 2 and the job was not begun; its
+    stderr."""
     from policykit.batch import runner as batch_runner
 
     from .test_serve_command import run
@@ -358,33 +358,25 @@ def test_a_service_that_cannot_start_takes_up_no_job(tmp_path, monkeypatch):
     folder.write(record)
     called = []
     monkeypatch.setattr(batch_runner, "run_batch", lambda *args, **kwargs: called.append(args))
-    (tmp_path / "store.db").write_bytes(b"")
     monkeypatch.chdir(tmp_path)
-    code, err = run("serve", "--port", "0", "--store", str(tmp_path / "store.db"), "--jobs-dir", str(root),
-                    "--no-decision-log")
-    assert code == 2 and "store-unavailable" in err
+    code, err = run("serve", *argv, "--jobs-dir", str(root), "--no-decision-log")
+    assert code == 2, err
     time.sleep(1)
     assert called == [] and (folder.record()["state"], folder.record()["attempts"]) == ("queued", 0)
+    return err
+
+
+def test_a_service_that_cannot_start_takes_up_no_job(tmp_path, monkeypatch):
+    """`serve` refused (here its store) exits 2 at once: it took up the queued jobs first, and the process then
+    waited for the one it had begun (its run counted) before it could end."""
+    (tmp_path / "store.db").write_bytes(b"")
+    err = _serve_refused_takes_up_no_job(tmp_path, monkeypatch, "--port", "0", "--store", str(tmp_path / "store.db"))
+    assert "store-unavailable" in err
 
 
 def test_a_service_whose_port_is_taken_takes_up_no_job(tmp_path, monkeypatch):
-    from policykit.batch import runner as batch_runner
-
-    from .test_serve_command import run
-
-    root = tmp_path / "jobs"
-    folder = _left_running(root, "bcdef0123456789abcdef0123456789a", 0)
-    record = folder.record()
-    record["state"] = "queued"
-    folder.write(record)
-    called = []
-    monkeypatch.setattr(batch_runner, "run_batch", lambda *args, **kwargs: called.append(args))
-    monkeypatch.chdir(tmp_path)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        code, err = run("serve", "--port", str(taken.getsockname()[1]), "--jobs-dir", str(root),
-                        "--no-decision-log")
-    assert code == 2 and "address-unavailable" in err
-    time.sleep(1)
-    assert called == [] and (folder.record()["state"], folder.record()["attempts"]) == ("queued", 0)
+        err = _serve_refused_takes_up_no_job(tmp_path, monkeypatch, "--port", str(taken.getsockname()[1]))
+    assert "address-unavailable" in err
