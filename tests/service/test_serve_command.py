@@ -194,3 +194,12 @@ def test_a_bracketed_ipv6_address_is_served(tmp_path, monkeypatch):
     code, err, handed = _served_addresses(monkeypatch, tmp_path, "--host", "[::1]", "--port", "0")
     assert code == 0, err
     assert [address for address, _ in handed] == ["::1"] and f"http://[::1]:{handed[0][1]}/" in err
+
+
+def test_an_address_that_is_not_this_machines_is_told_at_host(tmp_path, monkeypatch):
+    """192.0.2.1 (a documentation address) is no address of this machine: the fault is --host's, not --port's."""
+    monkeypatch.chdir(tmp_path)
+    code, err = run("serve", "--host", "192.0.2.1", "--port", "0", "--no-decision-log",
+                    env={"POLICYKIT_TOKENS": "a-token-long-enough-0123"})
+    assert code == 2 and err.startswith("--host: address-unavailable: cannot listen on 192.0.2.1:0: "), err
+    assert len(err.splitlines()) == 1

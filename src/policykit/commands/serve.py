@@ -77,8 +77,8 @@ def run(args, out, err) -> int:
 def _listening_sockets(host: str, port: int) -> list:
     """Sockets bound to `host`:`port`, one per address the host has (`localhost` is often ::1 and 127.0.0.1: one
     alone refuses the other family's clients), all on one port (handed to uvicorn, so nothing can take the port
-    in between); an address in use, not of this machine or not permitted is `address-unavailable` at --port
-    (or --host)."""
+    in between); an address in use or not permitted is `address-unavailable` at --port, one not of this
+    machine at --host."""
     import errno
     import socket
 
@@ -109,8 +109,9 @@ def _listening_sockets(host: str, port: int) -> list:
             hint = ("choose another --port, or stop what listens there" if exc.errno == errno.EADDRINUSE else
                     "ports below 1024 need privileges: choose a port of 1024 or more" if exc.errno == errno.EACCES
                     else None)
+            where = "--host" if exc.errno == errno.EADDRNOTAVAIL else "--port"  # no address of this machine
             raise PolicykitError.single("address-unavailable", f"cannot listen on {_shown_host(name)}:{port}: "
-                                        f"{_reason(exc)}", Span("--port"), hint=hint) from None
+                                        f"{_reason(exc)}", Span(where), hint=hint) from None
         sockets.append(listening)
     return sockets
 
