@@ -179,3 +179,23 @@ def test_no_session_name_shares_another_ones_schema():
     digest = hashlib.blake2b(long.encode("utf-8"), digest_size=16).hexdigest()
     assert pg_schema(long) != pg_schema(digest)
     assert pg_schema("harif_1") == "session_harif_1" and len(pg_schema(long).encode()) <= 63
+
+
+def test_a_put_of_an_existing_session_answers_the_shared_clock(postgres_url):
+    """Another process moved the clock: the PUT's `now` is that clock, not this process's older one."""
+    from policykit.service import live_ops
+    from policykit.service.sessions import SessionHub
+
+    name = "put_clock_" + uuid.uuid4().hex[:8]
+    a, b = SessionHub(postgres_url), SessionHub(postgres_url)
+    try:
+        a.put(name, "harif")
+        b.put(name, "harif")
+        held = a.get(name)
+        live_ops.advance(held, "2025-05-01T00:00:00+03:00")
+        a.save_clock(held)
+        found, created = b.put(name, "harif")
+        assert not created and (found.describe()["now"] or "").startswith("2025-05-01"), found.describe()
+    finally:
+        a.close()
+        b.close()

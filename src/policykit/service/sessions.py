@@ -80,6 +80,8 @@ class SessionHub:
                 if policy_id != held.policy_id:
                     raise PolicykitError.single("session-policy-mismatch", f"session '{name}' judges policy "
                                                 f"'{held.policy_id}'", path=("policy",))
+                if self.registry.shared:  # its `now` is the shared clock, as another process may have moved it
+                    self._catch_up_clock(held)
                 return held, False
             policy = policies.policy(policy_id, ("policy",))
             registered = self.registry.add(name, str(policy_id))
