@@ -32,7 +32,8 @@ ERRORS = {status: {"model": models.Errors, "description": text} for status, text
     (403, "with no token configured: a host name that is not loopback's, or another site's page posting"),
     (404, "unknown id in the path"),
     (413, "the body is larger than the limit"), (422, "invalid input, located"),
-    (503, "the request took longer than the time limit"))}
+    (503, "the request took longer than the time limit, or the service's storage failed it (store-unavailable, "
+          "output-unwritable): try again later"))}
 AS_OF = Query(None, description="judge as things stood at T (ISO 8601, a date, or Hijri as 1446-09-29H); "
                                 "default: now", examples=["2025-04-15"])
 READING = Query(None, pattern="^(intended|literal)$", description="reading of ambiguous deadlines")
