@@ -380,3 +380,32 @@ def test_a_service_whose_port_is_taken_takes_up_no_job(tmp_path, monkeypatch):
         taken.listen()
         err = _serve_refused_takes_up_no_job(tmp_path, monkeypatch, "--port", str(taken.getsockname()[1]))
     assert "address-unavailable" in err
+
+
+def test_a_stop_ends_the_run_of_a_job_rather_than_wait_for_it(tmp_path, monkeypatch):
+    """Ctrl-C on `serve` while a large job ran: the process said 'interrupted', then waited for the whole job (its
+    worker thread is joined at exit) before it ended."""
+    from policykit.batch import runner as batch_runner
+    from policykit.service.jobs import JobRunner
+
+    def long_run(*args, progress, **kwargs):
+        progress.start("reading + judging", 600)
+        for _ in range(600):  # a minute of rows, a tenth of a second each
+            time.sleep(0.1)
+            progress.advance(1)
+
+    monkeypatch.setattr(batch_runner, "run_batch", long_run)
+    runner = JobRunner(str(tmp_path / "jobs"))
+    job = runner.submit(csv_bytes(), "csv", "harif", "2025-04-20T00:00:00+03:00", None)
+    deadline = time.monotonic() + 30
+    while runner.get(job.id).state != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    runner.close()
+    for thread in list(runner._pool._threads):
+        thread.join(timeout=5)
+        assert not thread.is_alive(), "the run went on after the stop"
+    record = json.loads((tmp_path / "jobs" / job.id / "job.json").read_text(encoding="utf-8"))
+    assert (record["state"], record["attempts"]) == ("queued", 0)
+    assert sorted(p.name for p in (tmp_path / "jobs" / job.id).iterdir()) == [
+        "job.json", "lock", "upload.csv"]

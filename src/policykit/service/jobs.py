@@ -17,7 +17,7 @@ from ..batch.progress import NoProgress
 from ..diagnostics import PolicykitError, Span
 from .errors import ServiceError, error_body
 from .export_options import log_options
-from .job_folder import LOCK, RECORD, VERDICTS, JobFolder, is_job_id, job_folders, remove_unnamed
+from .job_folder import LOCK, PROGRESS, RECORD, VERDICTS, JobFolder, is_job_id, job_folders, remove_unnamed
 from .responses import dumps
 
 KEEP_JOBS = 100
@@ -51,23 +51,34 @@ def format_of(explicit: str | None, media_type: str | None, head: bytes) -> str:
     return "csv"
 
 
+class JobStopped(BaseException):
+    """Raised through the batch runner by its progress once the service stops: the run ends there (a
+    BaseException, so that no handler of the runner's takes it for the job's own error)."""
+
+
 class Progress(NoProgress):
     """The batch runner's progress, read by GET /v1/batch/{job}; also written to the job's folder (`sink`) for
-    the other processes, at most every `SINK_EVERY_S`."""
+    the other processes, at most every `SINK_EVERY_S`; once `stop` (an Event) is set, the run is ended."""
 
     SINK_EVERY_S = 0.5
 
-    def __init__(self, sink=None) -> None:
+    def __init__(self, sink=None, stop: threading.Event | None = None) -> None:
         self.phase, self.total, self.done, self.unit, self.exact = "queued", None, 0.0, "rows", True
-        self._sink, self._sunk = sink, 0.0
+        self._sink, self._sunk, self._stop = sink, 0.0, stop
 
     def start(self, label: str, total: float | None, unit: str = "rows", exact: bool = True) -> None:
+        self._stopped()
         self.phase, self.total, self.done, self.unit, self.exact = label, total, 0.0, unit, exact
         self._share(force=True)
 
     def advance(self, amount: float) -> None:
+        self._stopped()
         self.done += amount
         self._share()
+
+    def _stopped(self) -> None:
+        if self._stop is not None and self._stop.is_set():
+            raise JobStopped
 
     def to_dict(self) -> dict:
         """`{phase, done, total, unit, exact}` (`exact` False when the total is an estimate)."""
@@ -152,7 +163,7 @@ class JobRunner:
         self._running: dict[str, Progress] = {}
         self._mine: set[str] = set()  # the jobs queued or running in this process
         self._lock = threading.Lock()  # also orders a job's end against the stop (`close`)
-        self._stopping = False
+        self._stopping = threading.Event()  # set by close: no job starts, and the one running ends
         self._books = threading.Lock()  # one Excel workbook made at a time (a batch run each)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policykit-batch")
         if start:
@@ -241,11 +252,11 @@ class JobRunner:
                 "path": None, "line": None, "col": None}])
             return
         with self._lock:
-            if self._stopping:
+            if self._stopping.is_set():
                 return
             record.update(state="running", attempts=record["attempts"] + 1)
             folder.write(record)  # the attempt is counted before it is made: a run that kills the process counts
-            progress = self._running[folder.id] = Progress(sink=folder.write_progress)
+            progress = self._running[folder.id] = Progress(sink=folder.write_progress, stop=self._stopping)
         log = folder.upload(record["format"])
         rejects = folder.path / "rejects.csv"
         try:
@@ -256,6 +267,8 @@ class JobRunner:
             for server_path in ("rejects_file", "out"):  # where the server keeps files is not the caller's
                 found.pop(server_path, None)
             self._end(folder, record, "done", summary=found, rejects=_rejected_rows(rejects))
+        except JobStopped:  # close() put the job back as queued: the next process judges it
+            (folder.path / PROGRESS).unlink(missing_ok=True)
         except PolicykitError as exc:
             self._end(folder, record, "failed", errors=error_body(exc)["errors"])
         except Exception as exc:  # noqa: BLE001 - a job never takes the service down; its type only is told
@@ -315,11 +328,11 @@ class JobRunner:
     def close(self) -> None:
         """Stop taking jobs (those not run stay on disk for the next process); a temporary folder is removed.
 
-        A job being judged is put back as queued, its run not counted: a stop is not a run that cut the service
-        off (the process usually ends before the run does; if it does not, the run's end is recorded)."""
+        A job being judged is put back as queued, its run not counted (a stop is not a run that cut the service
+        off), and its run is ended at its next progress, so that the process need not wait for it to end."""
         self._pool.shutdown(wait=False, cancel_futures=True)
         with self._lock:
-            self._stopping = True
+            self._stopping.set()
             for job_id in list(self._running):
                 folder = JobFolder(self.root, job_id)
                 record = folder.record()
