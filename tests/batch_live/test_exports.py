@@ -122,6 +122,15 @@ def test_unknown_encoding_is_a_usage_error(tmp_path):
     assert code == 2 and "usage: --encoding: unknown text encoding 'klingon'" in err
 
 
+@pytest.mark.parametrize("codec", ["rot13", "base64", "zlib", "hex"])
+def test_a_codec_that_is_no_text_encoding_is_a_usage_error(tmp_path, codec):
+    """Python names these codecs too, but they turn bytes into bytes or text into text: reading with one was an
+    internal error."""
+    log = write_csv(tmp_path / "log.csv", [HEADER, *ROWS])
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--encoding", codec)
+    assert code == 2 and f"usage: --encoding: '{codec}' is not a text encoding" in err, err
+
+
 def test_column_flags_map_arabic_headers(tmp_path, reference):
     log = write_csv(tmp_path / "log.csv", [ARABIC_HEADER, *ROWS], encoding="utf-8-sig", delimiter=";")
     flags = [f"--column={a}={b}" for a, b in zip(HEADER, ARABIC_HEADER)]

@@ -126,3 +126,76 @@ def test_one_put_serves_every_process_and_the_clock_is_shared(postgres_url, tmp_
         for child in (first, second):
             child.terminate()
             child.wait(timeout=30)
+
+
+def test_the_registry_outlives_a_lost_connection(postgres_url):
+    """PostgreSQL restarted, or an idle connection cut by a proxy: the next request is answered, not refused."""
+    import psycopg
+
+    from policykit.service.registry import PostgresRegistry
+
+    registry = PostgresRegistry(postgres_url, "the test cluster")
+    try:
+        name = "lost_" + uuid.uuid4().hex[:8]
+        assert registry.add(name, "harif") == "harif"
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (registry.db.info.backend_pid,))
+        assert registry.find(name) == ("harif", None)
+    finally:
+        registry.close()
+
+
+def test_a_registry_that_cannot_be_reached_is_503_not_invalid_input(postgres_url, tmp_path):
+    """The database down is the service's trouble, to be tried again, not the caller's input (422)."""
+    needed("fastapi")
+    import psycopg
+    from starlette.testclient import TestClient
+
+    from policykit.service import create_app
+    from policykit.service.settings import ServiceSettings
+
+    app = create_app(ServiceSettings(tokens=("pg-down-token-0123456789",), store=postgres_url,
+                                     jobs_dir=str(tmp_path / "jobs"), decision_log=None))
+    service = app.app.state.service
+    session = "down_" + uuid.uuid4().hex[:8]
+    with TestClient(app, headers={"Authorization": "Bearer pg-down-token-0123456789"}) as client:
+        assert client.put(f"/v1/sessions/{session}", json={"policy": "harif"}).status_code == 201
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (service.sessions.registry.db.info.backend_pid,))
+        service.sessions.registry.url = "postgresql://127.0.0.1:1/nowhere"  # and it cannot come back
+        answer = client.get(f"/v1/sessions/{session}/actions")
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["errors"][0]["code"] == "store-unavailable"
+
+
+def test_no_session_name_shares_another_ones_schema():
+    """A name too long for an identifier gets a digest schema: a name that is that digest got the same schema, and
+    two sessions one store."""
+    import hashlib
+
+    from policykit.service.sessions import pg_schema
+
+    long = "a" * 64
+    digest = hashlib.blake2b(long.encode("utf-8"), digest_size=16).hexdigest()
+    assert pg_schema(long) != pg_schema(digest)
+    assert pg_schema("harif_1") == "session_harif_1" and len(pg_schema(long).encode()) <= 63
+
+
+def test_a_put_of_an_existing_session_answers_the_shared_clock(postgres_url):
+    """Another process moved the clock: the PUT's `now` is that clock, not this process's older one."""
+    from policykit.service import live_ops
+    from policykit.service.sessions import SessionHub
+
+    name = "put_clock_" + uuid.uuid4().hex[:8]
+    a, b = SessionHub(postgres_url), SessionHub(postgres_url)
+    try:
+        a.put(name, "harif")
+        b.put(name, "harif")
+        held = a.get(name)
+        live_ops.advance(held, "2025-05-01T00:00:00+03:00")
+        a.save_clock(held)
+        found, created = b.put(name, "harif")
+        assert not created and (found.describe()["now"] or "").startswith("2025-05-01"), found.describe()
+    finally:
+        a.close()
+        b.close()

@@ -66,6 +66,9 @@ def error_codes_of(state: dict) -> list[str]:
 
 @pytest.mark.parametrize("option,value,code", [
     ("encoding", "klingon-8", "invalid-value"),
+    ("encoding", "rot13", "invalid-value"),  # Python codecs, not text encodings: the job was an internal error
+    ("encoding", "base64", "invalid-value"),
+    ("encoding", "zlib", "invalid-value"),
     ("date_format", "%d/%m", "invalid-value"),
     ("date_format", "%Q-%Y", "invalid-value"),
     ("column", "case_id", "invalid-value"),
@@ -85,3 +88,26 @@ def test_a_column_policykit_does_not_read_fails_the_job_with_its_name(api):
 
 def test_rejects_are_not_there_before_the_job_is_done(api):
     assert api.get("/v1/batch/0123456789abcdef0123456789abcdef/rejects").status_code == 404
+
+
+def test_the_sheet_of_an_xlsx_export_is_the_one_named(api):
+    import io
+
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.title = "notes"
+    book.active.append(["not", "an", "export"])
+    events = book.create_sheet("الأحداث")
+    events.append(["case_id", "type", "at", "channel"])
+    events.append(["X-1", "request_received", "2025-03-02T09:00:00+03:00", "phone"])
+    data = io.BytesIO()
+    book.save(data)
+    accepted = api.post("/v1/batch", params={"policy": "harif", "as_of": "2025-05-01", "sheet": "الأحداث"},
+                        content=data.getvalue())
+    assert accepted.status_code == 202, accepted.text
+    done = wait_done(api, accepted.json()["job"])
+    assert done["state"] == "done", done
+    assert [row["case_id"] for row in done["verdicts"]] == ["X-1"]
+    missing = wait_done(api, api.post("/v1/batch", params={"policy": "harif", "sheet": "nowhere"},
+                                      content=data.getvalue()).json()["job"])
+    assert missing["state"] == "failed", missing

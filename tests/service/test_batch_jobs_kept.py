@@ -195,3 +195,217 @@ def test_a_new_jobs_folder_is_the_users_alone(tmp_path):
         runner.close()
     assert stat.S_IMODE((tmp_path / "new" / "jobs").stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "new" / "jobs" / job.id / "upload.csv").stat().st_mode) == 0o600
+
+
+def test_a_done_job_removed_while_it_is_read_is_unknown_not_done_with_no_verdicts(tmp_path):
+    from policykit.service.errors import ServiceError
+    from policykit.service.jobs import JobRunner
+
+    runner = JobRunner(str(tmp_path / "jobs"))
+    try:
+        submitted = runner.submit(csv_bytes(), "csv", "harif", "2025-04-20T00:00:00+03:00", None)
+        deadline = time.monotonic() + 30
+        while runner.get(submitted.id).state != "done":
+            assert time.monotonic() < deadline, "the job did not end"
+            time.sleep(0.05)
+        job = runner.get(submitted.id)
+        assert job.verdicts
+        job.folder.remove()  # pruned as one of the oldest between its record and its verdicts being read
+        for read in (job.to_json, job.jsonl, lambda: job.verdicts):
+            with pytest.raises(ServiceError) as refused:
+                read()
+            assert refused.value.status == 404
+    finally:
+        runner.close()
+
+
+def test_a_process_killed_while_storing_a_job_leaves_no_upload_behind(tmp_path):
+    """Killed between the upload and the record reaching the disk: no job was accepted (no 202), so the upload,
+    personal data, must not stay on disk where no pruning ever sees it."""
+    root = tmp_path / "jobs"
+    killed = subprocess.run([sys.executable, "-c", f"""
+import os
+from policykit.service import job_folder
+from policykit.service.jobs import JobRunner
+runner = JobRunner({str(root)!r})
+job_folder.JobFolder.write = lambda self, record, durable=True: os._exit(9)  # killed right after the upload
+runner.submit(b"case_id,type,at\\nK1,request_received,2025-03-01T09:00:00+03:00\\n", "csv", "harif",
+              "2025-04-20T00:00:00+03:00", None)
+"""], env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, capture_output=True, text=True)
+    assert killed.returncode == 9, killed.stderr
+    from policykit.service.jobs import JobRunner
+
+    runner = JobRunner(str(root))  # the next process on the folder
+    try:
+        assert [p.name for p in root.rglob("upload.*")] == []
+        assert [p.name for p in root.iterdir()] == []  # nothing of it is left, nor a job
+    finally:
+        runner.close()
+
+
+def test_a_full_disk_refuses_the_export_plainly_and_keeps_nothing_of_it(serve, tmp_path, monkeypatch):
+    import errno
+
+    from policykit import atomic
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with serve(tmp_path) as running, running.client() as client:
+        monkeypatch.setattr(atomic.os, "fsync", full)
+        answer = client.post("/v1/batch", params=AS_OF, content=csv_bytes(), headers={"Content-Type": "text/csv"})
+        monkeypatch.undo()
+        assert answer.status_code == 503, answer.text
+        [error] = answer.json()["errors"]
+        assert error["code"] == "output-unwritable" and "no space left on device" in error["message"].lower()
+        assert "bug" not in error["message"]
+        assert list((tmp_path / "jobs").iterdir()) == []
+
+
+def test_a_service_stopped_while_judging_a_job_does_not_count_the_run_against_it(tmp_path, monkeypatch):
+    """A stop (a deploy, a restart) is not a run that cut the service off: three of them during one long job made
+    it fail with job-interrupted."""
+    import threading
+
+    from policykit.batch import runner as batch_runner
+    from policykit.service.jobs import JobRunner
+
+    started, stopped = threading.Event(), threading.Event()
+    real = batch_runner.run_batch
+
+    def long_run(*args, **kwargs):
+        started.set()
+        stopped.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch_runner, "run_batch", long_run)
+    runner = JobRunner(str(tmp_path / "jobs"))
+    job = runner.submit(csv_bytes(), "csv", "harif", "2025-04-20T00:00:00+03:00", None)
+    assert started.wait(30)
+    runner.close()
+    record = json.loads((tmp_path / "jobs" / job.id / "job.json").read_text(encoding="utf-8"))
+    assert (record["state"], record["attempts"]) == ("queued", 0)
+    stopped.set()  # the run goes on in its thread after the stop, as in a process that is not ended at once
+    monkeypatch.setattr(batch_runner, "run_batch", real)
+    done = _finished(tmp_path / "jobs", job.id)
+    assert done.state == "done" and done.verdicts == _batch_rows(tmp_path, csv_bytes())
+
+
+def test_the_oldest_finished_jobs_beyond_the_kept_number_are_removed_never_a_running_one(tmp_path, monkeypatch):
+    from policykit.service import jobs as jobs_module
+    from policykit.service.jobs import JobRunner
+
+    monkeypatch.setattr(jobs_module, "KEEP_JOBS", 2)
+    root = tmp_path / "jobs"
+    elsewhere = _left_running(root, "0" * 32, 1)  # the oldest, being judged by another process: never removed
+    record = elsewhere.record()
+    record["accepted"] = 1.0
+    elsewhere.write(record)
+    assert elsewhere.claim()
+    runner = JobRunner(str(root))
+    try:
+        ids = []
+        for _ in range(4):
+            ids.append(runner.submit(csv_bytes(), "csv", "harif", "2025-04-20T00:00:00+03:00", None).id)
+            deadline = time.monotonic() + 30
+            while runner.get(ids[-1]).state != "done":
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        # each submit removed the finished ones beyond 2, oldest first: the last one saw 3 finished
+        assert sorted(p.name for p in root.iterdir()) == sorted([elsewhere.id, *ids[1:]])
+        assert runner.get(elsewhere.id).state == "running"
+    finally:
+        runner.close()
+        elsewhere.release()
+
+
+@pytest.mark.parametrize("route", ["/v1/batch/{job}", "/v1/batch/{job}/report",
+                                   "/page/batch/{job}", "/page/batch/{job}/verdicts.jsonl",
+                                   "/page/batch/{job}/report"])
+def test_a_finished_job_is_read_off_the_event_loop(serve, tmp_path, monkeypatch, route):
+    """A done job's verdicts (hundreds of megabytes for a large export) and its audit report are read and made in
+    a worker thread, under the time limit: on the event loop they held up every other request meanwhile."""
+    import threading
+
+    from policykit.service import jobs as jobs_module
+
+    threads = []
+    real = jobs_module.Job._lines
+
+    def lines(self):
+        threads.append(threading.current_thread().name)
+        return real(self)
+
+    with serve(tmp_path) as running, running.client() as client:
+        job = client.post("/v1/batch", params=AS_OF, content=csv_bytes()).json()["job"]
+        wait_done(client, job)
+        monkeypatch.setattr(jobs_module.Job, "_lines", lines)
+        assert client.get(route.format(job=job)).status_code == 200
+    assert threads and all(name.startswith("AnyIO worker") for name in threads), threads
+
+
+def _serve_refused_takes_up_no_job(tmp_path, monkeypatch, *argv: str) -> str:
+    """`policykit serve *argv` on a jobs folder with a queued job: it exits 2 and the job was not begun; its
+    stderr."""
+    from policykit.batch import runner as batch_runner
+
+    from .test_serve_command import run
+
+    root = tmp_path / "jobs"
+    folder = _left_running(root, "abcdef0123456789abcdef0123456789", 0)
+    record = folder.record()
+    record["state"] = "queued"
+    folder.write(record)
+    called = []
+    monkeypatch.setattr(batch_runner, "run_batch", lambda *args, **kwargs: called.append(args))
+    monkeypatch.chdir(tmp_path)
+    code, err = run("serve", *argv, "--jobs-dir", str(root), "--no-decision-log")
+    assert code == 2, err
+    time.sleep(1)
+    assert called == [] and (folder.record()["state"], folder.record()["attempts"]) == ("queued", 0)
+    return err
+
+
+def test_a_service_that_cannot_start_takes_up_no_job(tmp_path, monkeypatch):
+    """`serve` refused (here its store) exits 2 at once: it took up the queued jobs first, and the process then
+    waited for the one it had begun (its run counted) before it could end."""
+    (tmp_path / "store.db").write_bytes(b"")
+    err = _serve_refused_takes_up_no_job(tmp_path, monkeypatch, "--port", "0", "--store", str(tmp_path / "store.db"))
+    assert "store-unavailable" in err
+
+
+def test_a_service_whose_port_is_taken_takes_up_no_job(tmp_path, monkeypatch):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        err = _serve_refused_takes_up_no_job(tmp_path, monkeypatch, "--port", str(taken.getsockname()[1]))
+    assert "address-unavailable" in err
+
+
+def test_a_stop_ends_the_run_of_a_job_rather_than_wait_for_it(tmp_path, monkeypatch):
+    """Ctrl-C on `serve` while a large job ran: the process said 'interrupted', then waited for the whole job (its
+    worker thread is joined at exit) before it ended."""
+    from policykit.batch import runner as batch_runner
+    from policykit.service.jobs import JobRunner
+
+    def long_run(*args, progress, **kwargs):
+        progress.start("reading + judging", 600)
+        for _ in range(600):  # a minute of rows, a tenth of a second each
+            time.sleep(0.1)
+            progress.advance(1)
+
+    monkeypatch.setattr(batch_runner, "run_batch", long_run)
+    runner = JobRunner(str(tmp_path / "jobs"))
+    job = runner.submit(csv_bytes(), "csv", "harif", "2025-04-20T00:00:00+03:00", None)
+    deadline = time.monotonic() + 30
+    while runner.get(job.id).state != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    runner.close()
+    for thread in list(runner._pool._threads):
+        thread.join(timeout=5)
+        assert not thread.is_alive(), "the run went on after the stop"
+    record = json.loads((tmp_path / "jobs" / job.id / "job.json").read_text(encoding="utf-8"))
+    assert (record["state"], record["attempts"]) == ("queued", 0)
+    assert sorted(p.name for p in (tmp_path / "jobs" / job.id).iterdir()) == [
+        "job.json", "lock", "upload.csv"]

@@ -154,3 +154,52 @@ def test_port_0_serves_on_the_port_the_system_chose_and_says_which(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def _served_addresses(monkeypatch, tmp_path, *argv) -> tuple[int, str, list]:
+    """`policykit serve *argv` up to uvicorn's start: its exit code, its stderr and the addresses handed over."""
+    import uvicorn
+
+    handed = []
+
+    def started(server, sockets=None):
+        handed.extend(sock.getsockname()[:2] for sock in sockets)
+        for sock in sockets:
+            sock.close()
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(uvicorn.Server, "run", started)
+    code, err = run("serve", *argv, "--no-decision-log")
+    return code, err, handed
+
+
+def test_localhost_is_served_on_each_of_its_addresses(tmp_path, monkeypatch):
+    """Where `localhost` is ::1 first, then 127.0.0.1 (Debian's /etc/hosts), both answer: the first alone left
+    every IPv4 client (curl http://127.0.0.1:…, the banner's host read as IPv4) refused."""
+    real = socket.getaddrinfo
+
+    def both(host, *args, **kwargs):
+        if host == "localhost":
+            return real("::1", *args, **kwargs) + real("127.0.0.1", *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", both)
+    code, err, handed = _served_addresses(monkeypatch, tmp_path, "--host", "localhost", "--port", "0")
+    assert code == 0, err
+    assert sorted(address for address, _ in handed) == ["127.0.0.1", "::1"]
+    assert len({port for _, port in handed}) == 1 and f"http://localhost:{handed[0][1]}/" in err
+
+
+def test_a_bracketed_ipv6_address_is_served(tmp_path, monkeypatch):
+    code, err, handed = _served_addresses(monkeypatch, tmp_path, "--host", "[::1]", "--port", "0")
+    assert code == 0, err
+    assert [address for address, _ in handed] == ["::1"] and f"http://[::1]:{handed[0][1]}/" in err
+
+
+def test_an_address_that_is_not_this_machines_is_told_at_host(tmp_path, monkeypatch):
+    """192.0.2.1 (a documentation address) is no address of this machine: the fault is --host's, not --port's."""
+    monkeypatch.chdir(tmp_path)
+    code, err = run("serve", "--host", "192.0.2.1", "--port", "0", "--no-decision-log",
+                    env={"POLICYKIT_TOKENS": "a-token-long-enough-0123"})
+    assert code == 2 and err.startswith("--host: address-unavailable: cannot listen on 192.0.2.1:0: "), err
+    assert len(err.splitlines()) == 1

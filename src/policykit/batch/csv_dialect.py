@@ -27,11 +27,15 @@ class CsvDialect:
 
 def codec(name: str) -> str:
     """The canonical Python codec name of `--encoding`; a usage error when Python knows no such codec."""
+    hint = "e.g. --encoding cp1256 (Arabic Windows), utf-16, iso-8859-6"
     try:
-        return codecs.lookup(name).name
+        found = codecs.lookup(name)
     except LookupError:
-        raise PolicykitError.single("usage", f"--encoding: unknown text encoding '{name}'",
-                                    hint="e.g. --encoding cp1256 (Arabic Windows), utf-16, iso-8859-6") from None
+        raise PolicykitError.single("usage", f"--encoding: unknown text encoding '{name}'", hint=hint) from None
+    # rot13, base64, zlib…: codecs Python knows that turn bytes into bytes (or text into text), not into text
+    if not getattr(found, "_is_text_encoding", True):
+        raise PolicykitError.single("usage", f"--encoding: '{name}' is not a text encoding", hint=hint)
+    return found.name
 
 
 def detect(path: Path, encoding: str | None = None) -> CsvDialect:

@@ -54,9 +54,15 @@ def run(args, out, err) -> int:
     from ..service import create_app
 
     check_outputs({"--decision-log": settings.decision_log})  # a directory, a missing folder: told, not a crash
-    app = create_app(settings)  # before the banner: a store that cannot be opened is told alone
-    listening = _listening_socket(args.host, args.port)  # a port in use is told as one line, before the banner
-    port = listening.getsockname()[1]  # --port 0: the one the system chose
+    # a port in use is told as one line, before the banner, and before the app takes up any batch job
+    listening = _listening_sockets(args.host, args.port)
+    try:
+        app = create_app(settings)  # before the banner: a store that cannot be opened is told alone
+    except BaseException:
+        for made in listening:
+            made.close()
+        raise
+    port = listening[0].getsockname()[1]  # --port 0: the one the system chose
     err.write(f"policykit serve: http://{_shown_host(args.host)}:{port}/ "
               f"({'tokens: ' + str(len(settings.tokens)) if settings.tokens else 'no token: loopback only'})\n")
     err.flush()
@@ -64,38 +70,50 @@ def run(args, out, err) -> int:
     config = dict(host=args.host, port=args.port, log_level=args.log_level, server_header=False, access_log=False,
                   proxy_headers=True, forwarded_allow_ips="127.0.0.1", limit_concurrency=1000,
                   timeout_keep_alive=5)
-    uvicorn.Server(uvicorn.Config(app, **config)).run(sockets=[listening])
+    uvicorn.Server(uvicorn.Config(app, **config)).run(sockets=listening)
     return 0
 
 
-def _listening_socket(host: str, port: int):
-    """A socket bound to `host`:`port` (handed to uvicorn, so nothing can take the port in between); an address
-    in use, not of this machine or not permitted is `address-unavailable` at --port (or --host)."""
+def _listening_sockets(host: str, port: int) -> list:
+    """Sockets bound to `host`:`port`, one per address the host has (`localhost` is often ::1 and 127.0.0.1: one
+    alone refuses the other family's clients), all on one port (handed to uvicorn, so nothing can take the port
+    in between); an address in use or not permitted is `address-unavailable` at --port, one not of this
+    machine at --host."""
     import errno
     import socket
 
     from ..diagnostics import PolicykitError, Span
 
+    name = host.removeprefix("[").removesuffix("]")  # [::1], as a URL writes it
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                                             flags=socket.AI_PASSIVE)[0]
+        found = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError) as exc:
         raise PolicykitError.single("address-unavailable", f"cannot listen on {host}: {_reason(exc)}",
                                     Span("--host")) from None
-    listening = socket.socket(family, kind, proto)
-    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: a restart need not wait
-    if family == socket.AF_INET6:
-        listening.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    try:
-        listening.bind(address)
-    except OSError as exc:
-        listening.close()
-        hint = ("choose another --port, or stop what listens there" if exc.errno == errno.EADDRINUSE else
-                "ports below 1024 need privileges: choose a port of 1024 or more" if exc.errno == errno.EACCES
-                else None)
-        raise PolicykitError.single("address-unavailable", f"cannot listen on {_shown_host(host)}:{port}: "
-                                    f"{_reason(exc)}", Span("--port"), hint=hint) from None
-    return listening
+    addresses = list(dict.fromkeys((family, kind, proto, address[:2]) for family, kind, proto, _, address in found))
+    sockets: list = []
+    for family, kind, proto, address in addresses:
+        listening = socket.socket(family, kind, proto)
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: a restart need not wait
+        if family == socket.AF_INET6:  # dual stack when it is the one address; beside an IPv4 one, IPv6 only
+            listening.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(len(addresses) > 1))
+        try:
+            # --port 0: the others take the port the system chose for the first
+            listening.bind((address[0], sockets[0].getsockname()[1] if sockets else port))
+        except OSError as exc:
+            listening.close()
+            if sockets and exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+                continue  # ::1 listed where IPv6 is off: the addresses already bound serve
+            for made in sockets:
+                made.close()
+            hint = ("choose another --port, or stop what listens there" if exc.errno == errno.EADDRINUSE else
+                    "ports below 1024 need privileges: choose a port of 1024 or more" if exc.errno == errno.EACCES
+                    else None)
+            where = "--host" if exc.errno == errno.EADDRNOTAVAIL else "--port"  # no address of this machine
+            raise PolicykitError.single("address-unavailable", f"cannot listen on {_shown_host(name)}:{port}: "
+                                        f"{_reason(exc)}", Span(where), hint=hint) from None
+        sockets.append(listening)
+    return sockets
 
 
 def _reason(exc: OSError) -> str:
@@ -118,4 +136,4 @@ def settings_of(args, tokens: tuple[str, ...]):
 
 
 def _shown_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host

@@ -32,7 +32,8 @@ ERRORS = {status: {"model": models.Errors, "description": text} for status, text
     (403, "with no token configured: a host name that is not loopback's, or another site's page posting"),
     (404, "unknown id in the path"),
     (413, "the body is larger than the limit"), (422, "invalid input, located"),
-    (503, "the request took longer than the time limit"))}
+    (503, "the request took longer than the time limit, or the service's storage failed it (store-unavailable, "
+          "output-unwritable): try again later"))}
 AS_OF = Query(None, description="judge as things stood at T (ISO 8601, a date, or Hijri as 1446-09-29H); "
                                 "default: now", examples=["2025-04-15"])
 READING = Query(None, pattern="^(intended|literal)$", description="reading of ambiguous deadlines")
@@ -58,9 +59,18 @@ class Service:
 
         self.settings = settings
         self.evaluation = load_settings()  # reading and at-risk window: read once, not on every request
-        self.jobs = JobRunner(settings.jobs_dir)  # first: a jobs folder refused leaves nothing else opened
-        self.log = DecisionLog(settings.decision_log)
-        self.sessions = SessionHub(settings.store)
+        self.jobs = JobRunner(settings.jobs_dir, start=False)  # first: a jobs folder refused leaves nothing opened
+        try:
+            self.log = DecisionLog(settings.decision_log)
+            try:
+                self.sessions = SessionHub(settings.store)
+            except BaseException:
+                self.log.close()
+                raise
+        except BaseException:
+            self.jobs.close()  # its temporary folder, if it made one, goes
+            raise
+        self.jobs.start()  # the jobs left on the folder are taken up once the service is whole
 
     async def work(self, function, *args):
         """`function(*args)` in a worker thread, within the time limit (503 past it)."""
@@ -231,7 +241,8 @@ def routes(app: FastAPI, service: Service) -> None:
     @app.get("/v1/batch/{job}", response_model=models.JobState, responses=ERRORS, tags=["batch"])
     async def batch_job(job: str):
         """A job's progress; once done its summary and verdict rows (the JSONL rows of `batch`)."""
-        return RawJSON(service.jobs.get(job).to_json())
+        # in a worker thread: a done job's verdicts may be hundreds of megabytes, not to be read on the event loop
+        return RawJSON(await service.work(lambda: service.jobs.get(job).to_json()))
 
     @app.get("/v1/batch/{job}/rejects", response_model=list[models.RejectedRow], responses=ERRORS, tags=["batch"])
     async def batch_rejects(job: str):
@@ -262,7 +273,7 @@ def routes(app: FastAPI, service: Service) -> None:
         audit renderer."""
         from starlette.responses import HTMLResponse
 
-        html = audit_report_html(service.jobs.get(job), lang)
+        html = await service.work(lambda: audit_report_html(service.jobs.get(job), lang))
         if html is None:
             raise ServiceError.of(404, "not-available", "no audit report for this job (not done, or this "
                                   "policykit has no audit report renderer)")

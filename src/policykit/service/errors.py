@@ -16,7 +16,9 @@ log = logging.getLogger("policykit.service")
 
 # diagnostic codes answered with something other than 422
 STATUS_OF_CODE = {"unknown-session": 404, "unknown-case": 404, "unknown-job": 404, "not-found": 404,
-                  "unauthorized": 401, "body-too-large": 413, "file-too-large": 413, "timeout": 503}
+                  "unauthorized": 401, "body-too-large": 413, "file-too-large": 413, "timeout": 503,
+                  # the service's own disk (the batch jobs folder) or database: its trouble, to be tried again
+                  "output-unwritable": 503, "store-unavailable": 503}
 INTERNAL_ERROR = "internal error; this is a bug in policykit, not in your input"
 CODE_OF_STATUS = {401: "unauthorized", 404: "not-found", 405: "method-not-allowed", 406: "not-acceptable",
                   413: "body-too-large", 415: "unsupported-media-type", 422: "invalid-input"}

@@ -2,7 +2,9 @@
 
 Kept on disk so that a job the service accepted (202) survives a restart and is seen by every service process
 working on the same jobs folder. The record is written whole (`AtomicFile`) and fsynced before the 202; the job
-is run by whichever process holds its lock (`flock`, released by the kernel when that process dies)."""
+is run by whichever process holds its lock (`flock`, released by the kernel when that process dies). A job's
+folder is made, and removed, under another name then renamed, so that one named by a job id is always whole: a
+process killed half-way leaves a `.part` or `.gone` folder, which the next runner on the folder removes."""
 
 from __future__ import annotations
 
@@ -13,11 +15,13 @@ import shutil
 import time
 from pathlib import Path
 
-from ..atomic import write_atomic
+from ..atomic import _alive, _host, _writer, write_atomic
 
 RECORD, VERDICTS, PROGRESS, LOCK = "job.json", "verdicts.jsonl", "progress.json", "lock"
 # a job id is what uuid4().hex gives: anything else names no folder (no path from a request is followed)
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
+# a job's folder while it is made or removed: the job id, then this host and process (as AtomicFile names parts)
+_UNNAMED = re.compile(r"\.[0-9a-f]{32}\.([0-9a-f]+)-(\d+)\.(part|gone)")
 
 
 def is_job_id(text: str) -> bool:
@@ -28,20 +32,25 @@ def is_job_id(text: str) -> bool:
 class JobFolder:
     """The folder of job `job_id` under `root`."""
 
-    def __init__(self, root: Path, job_id: str) -> None:
+    def __init__(self, root: Path, job_id: str, path: Path | None = None) -> None:
         if not is_job_id(job_id):
             raise ValueError("not a job id")
-        self.id, self.path = job_id, root / job_id
+        self.id, self.path = job_id, path or root / job_id
         self._lock_fd: int | None = None
 
     def create(self, body: bytes, record: dict) -> None:
-        """Store the upload and the record (both reach the disk): from here on the job is accepted."""
-        self.path.mkdir(mode=0o700)
+        """Store the upload and the record (both reach the disk, and so do their names): from here on the job is
+        accepted. They are written in a folder of another name, renamed to the job's once both are whole."""
+        part = self.path.parent / f".{self.id}.{_writer()}.part"
+        part.mkdir(mode=0o700)
         try:
-            write_atomic(self.upload(record["format"]), body, mode=0o600)
-            self.write(record)
+            write_atomic(part / self.upload(record["format"]).name, body, mode=0o600)
+            JobFolder(part.parent, self.id, part).write(record)
+            _sync_directory(part)
+            os.rename(part, self.path)
+            _sync_directory(self.path.parent)
         except BaseException:
-            shutil.rmtree(self.path, ignore_errors=True)
+            shutil.rmtree(part, ignore_errors=True)
             raise
 
     def upload(self, fmt: str) -> Path:
@@ -99,8 +108,44 @@ class JobFolder:
             os.close(fd)
 
     def remove(self) -> None:
-        """Remove the job and its files."""
-        shutil.rmtree(self.path, ignore_errors=True)
+        """Remove the job and its files: renamed away first, so that no process finds part of it by its id."""
+        gone = self.path.parent / f".{self.id}.{_writer()}.gone"
+        try:
+            os.rename(self.path, gone)
+        except OSError:  # removed already
+            return
+        shutil.rmtree(gone, ignore_errors=True)
+
+
+def remove_unnamed(root: Path) -> None:
+    """Remove the folders that processes of this host killed while making or removing a job left (never a
+    living process's: it is at work on them)."""
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return
+    for entry in entries:
+        found = _UNNAMED.fullmatch(entry.name)
+        if found and found.group(1) == _host() and not _alive(int(found.group(2))) and \
+                entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _sync_directory(path: Path) -> None:
+    """fsync a directory, so that the names made in it reach the disk (where the system can)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        import errno
+
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP):  # a file system that cannot: nothing more to do
+            raise
+    finally:
+        os.close(fd)
 
 
 def job_folders(root: Path) -> list[JobFolder]:

@@ -17,7 +17,7 @@ from ..batch.progress import NoProgress
 from ..diagnostics import PolicykitError, Span
 from .errors import ServiceError, error_body
 from .export_options import log_options
-from .job_folder import LOCK, RECORD, VERDICTS, JobFolder, is_job_id, job_folders
+from .job_folder import LOCK, PROGRESS, RECORD, VERDICTS, JobFolder, is_job_id, job_folders, remove_unnamed
 from .responses import dumps
 
 KEEP_JOBS = 100
@@ -51,23 +51,34 @@ def format_of(explicit: str | None, media_type: str | None, head: bytes) -> str:
     return "csv"
 
 
+class JobStopped(BaseException):
+    """Raised through the batch runner by its progress once the service stops: the run ends there (a
+    BaseException, so that no handler of the runner's takes it for the job's own error)."""
+
+
 class Progress(NoProgress):
     """The batch runner's progress, read by GET /v1/batch/{job}; also written to the job's folder (`sink`) for
-    the other processes, at most every `SINK_EVERY_S`."""
+    the other processes, at most every `SINK_EVERY_S`; once `stop` (an Event) is set, the run is ended."""
 
     SINK_EVERY_S = 0.5
 
-    def __init__(self, sink=None) -> None:
+    def __init__(self, sink=None, stop: threading.Event | None = None) -> None:
         self.phase, self.total, self.done, self.unit, self.exact = "queued", None, 0.0, "rows", True
-        self._sink, self._sunk = sink, 0.0
+        self._sink, self._sunk, self._stop = sink, 0.0, stop
 
     def start(self, label: str, total: float | None, unit: str = "rows", exact: bool = True) -> None:
+        self._stopped()
         self.phase, self.total, self.done, self.unit, self.exact = label, total, 0.0, unit, exact
         self._share(force=True)
 
     def advance(self, amount: float) -> None:
+        self._stopped()
         self.done += amount
         self._share()
+
+    def _stopped(self) -> None:
+        if self._stop is not None and self._stop.is_set():
+            raise JobStopped
 
     def to_dict(self) -> dict:
         """`{phase, done, total, unit, exact}` (`exact` False when the total is an estimate)."""
@@ -125,8 +136,8 @@ class Job:
         # lines end at "\n" only: JSON keeps U+2028 and its kin raw, which splitlines would cut at
         try:
             return [line for line in self.folder.verdicts.read_bytes().split(b"\n") if line]
-        except FileNotFoundError:  # removed as one of the oldest while this was read
-            return []
+        except FileNotFoundError:  # removed as one of the oldest since its record was read: gone, not empty
+            raise ServiceError.of(404, "unknown-job", "no batch job with this id") from None
 
 
 class JobRunner:
@@ -140,7 +151,7 @@ class JobRunner:
 
     MAX_ATTEMPTS = 3
 
-    def __init__(self, root: str | None = None) -> None:
+    def __init__(self, root: str | None = None, start: bool = True) -> None:
         self._own_root = root is None  # a folder it made is removed at the end; one it was given is kept
         self.root = Path(root or tempfile.mkdtemp(prefix="policykit-jobs-"))
         try:
@@ -151,9 +162,17 @@ class JobRunner:
         _check_trusted(self.root)
         self._running: dict[str, Progress] = {}
         self._mine: set[str] = set()  # the jobs queued or running in this process
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # also orders a job's end against the stop (`close`)
+        self._stopping = threading.Event()  # set by close: no job starts, and the one running ends
         self._books = threading.Lock()  # one Excel workbook made at a time (a batch run each)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policykit-batch")
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Take up the jobs on the folder that no process is running (a service does so once the rest of it
+        opened: one refused at start must not begin a job, then wait for it before it can end)."""
+        remove_unnamed(self.root)  # a job half made or half removed by a process killed meanwhile
         for folder in job_folders(self.root):
             self._adopt(folder)
 
@@ -165,7 +184,12 @@ class JobRunner:
         record = {"id": folder.id, "policy": policy_id, "format": fmt, "reading": reading, "options": options or {},
                   "as_of": as_of.isoformat() if hasattr(as_of, "isoformat") else as_of,
                   "state": "queued", "accepted": time.time(), "attempts": 0}
-        folder.create(body, record)
+        try:
+            folder.create(body, record)
+        except OSError as exc:  # a full disk, an fsync that failed: not accepted, and told as such (503), not a bug
+            raise PolicykitError.single("output-unwritable", f"the batch jobs folder cannot be written "
+                                        f"({exc.strerror or type(exc).__name__}); the export was not accepted",
+                                        hint="try again once the service's disk has room") from None
         self._prune()
         self._queue(folder.id)
         return Job(folder, record)
@@ -224,12 +248,15 @@ class JobRunner:
         if record["attempts"] >= self.MAX_ATTEMPTS:
             self._end(folder, record, "failed", errors=[{
                 "code": "job-interrupted", "message": f"the job's run was cut off {record['attempts']} times (the "
-                "service stopped while judging it); post the export again, in smaller parts if it is large",
+                "service was killed while judging it); post the export again, in smaller parts if it is large",
                 "path": None, "line": None, "col": None}])
             return
-        record.update(state="running", attempts=record["attempts"] + 1)
-        folder.write(record)  # the attempt is counted before it is made: a run that kills the process counts
-        progress = self._running[folder.id] = Progress(sink=folder.write_progress)
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            record.update(state="running", attempts=record["attempts"] + 1)
+            folder.write(record)  # the attempt is counted before it is made: a run that kills the process counts
+            progress = self._running[folder.id] = Progress(sink=folder.write_progress, stop=self._stopping)
         log = folder.upload(record["format"])
         rejects = folder.path / "rejects.csv"
         try:
@@ -240,6 +267,8 @@ class JobRunner:
             for server_path in ("rejects_file", "out"):  # where the server keeps files is not the caller's
                 found.pop(server_path, None)
             self._end(folder, record, "done", summary=found, rejects=_rejected_rows(rejects))
+        except JobStopped:  # close() put the job back as queued: the next process judges it
+            (folder.path / PROGRESS).unlink(missing_ok=True)
         except PolicykitError as exc:
             self._end(folder, record, "failed", errors=error_body(exc)["errors"])
         except Exception as exc:  # noqa: BLE001 - a job never takes the service down; its type only is told
@@ -253,7 +282,8 @@ class JobRunner:
     def _end(self, folder: JobFolder, record: dict, state: str, **found) -> None:
         """Record how the job ended; a failed job keeps only its record (the upload holds personal data)."""
         record.update(state=state, **found)
-        folder.write(record)
+        with self._lock:  # after a stop's record too: the job did end
+            folder.write(record)
         kept = (RECORD, LOCK) if state == "failed" else (RECORD, LOCK, VERDICTS, folder.upload(record["format"]).name)
         for made in folder.path.iterdir():
             if made.name not in kept:
@@ -296,8 +326,22 @@ class JobRunner:
                 return None
 
     def close(self) -> None:
-        """Stop taking jobs (those not run stay on disk for the next process); a temporary folder is removed."""
+        """Stop taking jobs (those not run stay on disk for the next process); a temporary folder is removed.
+
+        A job being judged is put back as queued, its run not counted (a stop is not a run that cut the service
+        off), and its run is ended at its next progress, so that the process need not wait for it to end."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            self._stopping.set()
+            for job_id in list(self._running):
+                folder = JobFolder(self.root, job_id)
+                record = folder.record()
+                if record is not None and record["state"] == "running":
+                    record.update(state="queued", attempts=max(0, record["attempts"] - 1))
+                    try:
+                        folder.write(record)
+                    except OSError:  # then it counts, as a run cut off does
+                        pass
         if self._own_root:
             shutil.rmtree(self.root, ignore_errors=True)
 

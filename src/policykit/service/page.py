@@ -136,25 +136,24 @@ def routes(app: FastAPI, service) -> None:
     # a job's page is reached by its id, a random 128-bit capability handed to whoever submitted the export
     @app.get("/page/batch/{job}", response_class=HTMLResponse, include_in_schema=False)
     async def batch_page(job: str, lang: str | None = None):
-        try:
-            found = service.jobs.get(job)
+        try:  # in a worker thread: a done job's verdicts are read whole
+            found, state = await service.work(_job_read, service, job, "to_dict")
         except ServiceError as exc:
             return page("problem", lang_of(lang), 404, errors=error_body(exc.error)["errors"])
         from ..report.labels import status
 
         lang = lang_of(lang)
-        state = found.to_dict()
         return page("job", lang, job=state, status_label=lambda value: status(value, lang),
                     verdicts=verdict_rows(state.get("verdicts") or [], lang),
                     audit=found.state == "done")
 
     @app.get("/page/batch/{job}/verdicts.jsonl", include_in_schema=False)
     async def batch_verdicts(job: str):
-        try:
-            found = service.jobs.get(job)
+        try:  # in a worker thread: a done job's verdicts are read whole
+            found, rows = await service.work(_job_read, service, job, "jsonl")
         except ServiceError as exc:
             return Response(json.dumps(error_body(exc.error)), status_code=404, media_type="application/json")
-        return Response(found.jsonl(), media_type="application/jsonl", headers={
+        return Response(rows, media_type="application/jsonl", headers={
             "Content-Disposition": f'attachment; filename="verdicts-{found.id[:8]}.jsonl"'})
 
     @app.get("/page/batch/{job}/verdicts.xlsx", include_in_schema=False)
@@ -172,7 +171,7 @@ def routes(app: FastAPI, service) -> None:
 
     @app.get("/page/batch/{job}/report", response_class=HTMLResponse, include_in_schema=False)
     async def batch_audit(job: str, lang: str | None = None):
-        html = audit_report_html(service.jobs.get(job), lang_of(lang))
+        html = await service.work(lambda: audit_report_html(service.jobs.get(job), lang_of(lang)))
         if html is None:
             return page("problem", lang_of(lang), 404, errors=[{"code": "not-available", "message": words(
                 lang_of(lang))["audit_missing"], "path": None, "line": None, "col": None}])
@@ -221,3 +220,9 @@ def event_choices(lang: str) -> list[dict]:
 def channel_choices(lang: str) -> list[dict]:
     """The canonical channels for a select."""
     return [{"id": key, "name": names[lang]} for key, names in CHANNELS.items()]
+
+
+def _job_read(service, job_id: str, read: str):
+    """The job and what its method `read` gives (the page's reads of a job, made in a worker thread)."""
+    found = service.jobs.get(job_id)
+    return found, getattr(found, read)()

@@ -70,16 +70,21 @@ class PostgresRegistry:
             db.execute(_POSTGRES)
 
     def _run(self, action, *args):
-        """`action(connection, *args)` on a live connection; a database error is `store-unavailable`."""
+        """`action(connection, *args)` on a live connection; a database error is `store-unavailable`. A connection
+        found lost (the server restarted, a proxy cut it while idle) is made again and the action run once more:
+        each action is safe to repeat."""
         with self._lock:
-            try:
-                if self.db is None or self.db.closed or self.db.broken:
-                    self.db = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-                return action(self.db, *args)
-            except self._psycopg.Error as exc:
-                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                raise PolicykitError.single("store-unavailable", f"cannot read the sessions' registry: {reason}",
-                                            Span(self.shown)) from None
+            for attempt in (1, 2):
+                try:
+                    if self.db is None or self.db.closed or self.db.broken:
+                        self.db = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+                    return action(self.db, *args)
+                except self._psycopg.Error as exc:
+                    if attempt == 1 and self.db is not None and (self.db.closed or self.db.broken):
+                        continue
+                    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                    raise PolicykitError.single("store-unavailable", f"cannot read the sessions' registry: "
+                                                f"{reason}", Span(self.shown)) from None
 
     def find(self, name: str) -> tuple[str, str | None] | None:
         """(policy id, latest clock text or None) of session `name`; None when there is none."""

@@ -80,6 +80,8 @@ class SessionHub:
                 if policy_id != held.policy_id:
                     raise PolicykitError.single("session-policy-mismatch", f"session '{name}' judges policy "
                                                 f"'{held.policy_id}'", path=("policy",))
+                if self.registry.shared:  # its `now` is the shared clock, as another process may have moved it
+                    self._catch_up_clock(held)
                 return held, False
             policy = policies.policy(policy_id, ("policy",))
             registered = self.registry.add(name, str(policy_id))
@@ -156,11 +158,12 @@ def unknown_session() -> ServiceError:
 
 
 def pg_schema(name: str) -> str:
-    """The PostgreSQL schema of session `name`: `session_<name>`, or a digest of a name too long for an identifier
-    (PostgreSQL cuts identifiers at 63 bytes, which would let two long names share a schema)."""
+    """The PostgreSQL schema of session `name`: `session_<name>`, or `sessions_<digest>` for a name too long for an
+    identifier (PostgreSQL cuts identifiers at 63 bytes, which would let two long names share a schema); no name
+    gives a `sessions_` schema (each starts `session_`), so no name is another's digest."""
     import hashlib
 
     schema = f"session_{name}"
     if len(schema.encode("utf-8")) <= 63:
         return schema
-    return "session_" + hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()
+    return "sessions_" + hashlib.blake2b(name.encode("utf-8"), digest_size=16).hexdigest()
