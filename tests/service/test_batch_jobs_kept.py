@@ -38,12 +38,12 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _start(workdir: Path, port: int) -> subprocess.Popen:
+def _start(workdir: Path, port: int, *extra: str) -> subprocess.Popen:
     import httpx
 
     env = {**os.environ, "POLICYKIT_TOKENS": TOKEN}
-    process = subprocess.Popen([sys.executable, "-m", "policykit", "serve", "--port", str(port)], cwd=workdir,
-                               env=env, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "policykit", "serve", "--port", str(port), *extra],
+                               cwd=workdir, env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -147,6 +147,35 @@ def _finished(root: Path, job_id: str):
         return runner.get(job_id)
     finally:
         runner.close()
+
+
+def test_two_serve_processes_judge_each_job_of_their_folder_once(tmp_path):
+    """Two real processes on one jobs folder, both asked about every job while it is queued: each job is judged
+    by one of them, once (its record counts one run), and both answer it done with the same rows."""
+    jobs = tmp_path / "jobs"
+    bodies = [_big_csv(600 + 100 * n) for n in range(6)]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    ports = _free_port(), _free_port()
+    processes = [_start(tmp_path / name, port, "--jobs-dir", str(jobs), "--no-decision-log")
+                 for name, port in zip("ab", ports)]
+    try:
+        with _client(ports[0]) as a, _client(ports[1]) as b:
+            ids = [a.post("/v1/batch", params=AS_OF, content=body, headers={"Content-Type": "text/csv"}).json()["job"]
+                   for body in bodies]
+            for job in ids:  # B is asked at once: it may take up what A has queued but not begun
+                assert b.get(f"/v1/batch/{job}").status_code == 200
+            found_b = [wait_done(b, job) for job in ids]
+            found_a = [wait_done(a, job) for job in ids]
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+    records = [json.loads((jobs / job / "job.json").read_text()) for job in ids]
+    assert [r["attempts"] for r in records] == [1] * len(ids)
+    for body, state_a, state_b in zip(bodies, found_a, found_b):
+        assert state_a["state"] == state_b["state"] == "done"
+        assert state_a["verdicts"] == state_b["verdicts"] == _batch_rows(tmp_path, body)
 
 
 def test_a_job_cut_off_again_and_again_fails_rather_than_run_forever(tmp_path):
