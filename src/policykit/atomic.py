@@ -231,16 +231,8 @@ def remove_stale_parts(directory: str, name: str) -> list[str]:
     this host, their process gone, regular files (not links) of this user. Others' and live writers' stay."""
     import re
 
-    pattern = re.compile(rf"\.{re.escape(name)}\.{_host()}-(\d+)\.[A-Za-z0-9_]+\.part")
     removed = []
-    try:
-        entries = list(os.scandir(directory))
-    except OSError:
-        return removed
-    for entry in entries:
-        found = pattern.fullmatch(entry.name)
-        if found is None or int(found.group(1)) == os.getpid() or _alive(int(found.group(1))):
-            continue
+    for entry in left_by_killed_writers(directory, rf"\.{re.escape(name)}\.{{writer}}\.[A-Za-z0-9_]+\.part"):
         try:
             info = entry.stat(follow_symlinks=False)
             if stat.S_ISREG(info.st_mode) and info.st_uid == os.getuid():
@@ -249,6 +241,20 @@ def remove_stale_parts(directory: str, name: str) -> list[str]:
         except OSError:
             pass
     return removed
+
+
+def left_by_killed_writers(directory: str, pattern: str) -> list[os.DirEntry]:
+    """The entries of `directory` whose name matches `pattern` (a regular expression whose `{writer}` stands for
+    `_writer()`'s host and process) written by a process of this host that is gone."""
+    import re
+
+    named = re.compile(pattern.replace("{writer}", rf"{_host()}-(\d+)"))
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return []
+    return [entry for entry in entries if (found := named.fullmatch(entry.name)) is not None
+            and int(found.group(1)) != os.getpid() and not _alive(int(found.group(1)))]
 
 
 def _alive(pid: int) -> bool:

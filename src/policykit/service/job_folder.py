@@ -15,13 +15,13 @@ import shutil
 import time
 from pathlib import Path
 
-from ..atomic import _alive, _host, _writer, write_atomic
+from ..atomic import _writer, left_by_killed_writers, write_atomic
 
 RECORD, VERDICTS, PROGRESS, LOCK = "job.json", "verdicts.jsonl", "progress.json", "lock"
 # a job id is what uuid4().hex gives: anything else names no folder (no path from a request is followed)
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
-# a job's folder while it is made or removed: the job id, then this host and process (as AtomicFile names parts)
-_UNNAMED = re.compile(r"\.[0-9a-f]{32}\.([0-9a-f]+)-(\d+)\.(part|gone)")
+# a job's folder while it is made or removed: the job id, then its writer's host and process (as AtomicFile names parts)
+_UNNAMED = r"\.[0-9a-f]{32}\.{writer}\.(part|gone)"
 
 
 def is_job_id(text: str) -> bool:
@@ -120,14 +120,8 @@ class JobFolder:
 def remove_unnamed(root: Path) -> None:
     """Remove the folders that processes of this host killed while making or removing a job left (never a
     living process's: it is at work on them)."""
-    try:
-        entries = list(os.scandir(root))
-    except OSError:
-        return
-    for entry in entries:
-        found = _UNNAMED.fullmatch(entry.name)
-        if found and found.group(1) == _host() and not _alive(int(found.group(2))) and \
-                entry.is_dir(follow_symlinks=False):
+    for entry in left_by_killed_writers(str(root), _UNNAMED):
+        if entry.is_dir(follow_symlinks=False):
             shutil.rmtree(entry.path, ignore_errors=True)
 
 

@@ -246,10 +246,9 @@ class JobRunner:
         if record is None or record["state"] not in ("queued", "running"):
             return
         if record["attempts"] >= self.MAX_ATTEMPTS:
-            self._end(folder, record, "failed", errors=[{
-                "code": "job-interrupted", "message": f"the job's run was cut off {record['attempts']} times (the "
-                "service was killed while judging it); post the export again, in smaller parts if it is large",
-                "path": None, "line": None, "col": None}])
+            self._end(folder, record, "failed", errors=_errors(
+                "job-interrupted", f"the job's run was cut off {record['attempts']} times (the service was killed "
+                "while judging it); post the export again, in smaller parts if it is large"))
             return
         with self._lock:
             if self._stopping.is_set():
@@ -272,9 +271,9 @@ class JobRunner:
         except PolicykitError as exc:
             self._end(folder, record, "failed", errors=error_body(exc)["errors"])
         except Exception as exc:  # noqa: BLE001 - a job never takes the service down; its type only is told
-            self._end(folder, record, "failed", errors=[{
-                "code": "internal-error", "message": f"internal error ({type(exc).__name__}); this is a bug in "
-                "policykit, not in your export", "path": None, "line": None, "col": None}])
+            self._end(folder, record, "failed", errors=_errors(
+                "internal-error", f"internal error ({type(exc).__name__}); this is a bug in policykit, not in your "
+                "export"))
         finally:
             self._running.pop(folder.id, None)
             rejects.unlink(missing_ok=True)
@@ -344,6 +343,11 @@ class JobRunner:
                         pass
         if self._own_root:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _errors(code: str, message: str) -> list[dict]:
+    """A failed job's errors of one unlocated problem, as every error is answered."""
+    return error_body(PolicykitError.single(code, message))["errors"]
 
 
 def _rejected_rows(rejects: Path) -> list[dict]:

@@ -78,16 +78,14 @@ class SessionHub:
             held = self._open(name)
             if held is not None:
                 if policy_id != held.policy_id:
-                    raise PolicykitError.single("session-policy-mismatch", f"session '{name}' judges policy "
-                                                f"'{held.policy_id}'", path=("policy",))
+                    raise _mismatch(name, held.policy_id)
                 if self.registry.shared:  # its `now` is the shared clock, as another process may have moved it
                     self._catch_up_clock(held)
                 return held, False
             policy = policies.policy(policy_id, ("policy",))
             registered = self.registry.add(name, str(policy_id))
             if registered != policy_id:  # another process registered it with another policy meanwhile
-                raise PolicykitError.single("session-policy-mismatch", f"session '{name}' judges policy "
-                                            f"'{registered}'", path=("policy",))
+                raise _mismatch(name, registered)
             held = self._start(name, str(policy_id), policy, None)
             return held, True
 
@@ -150,6 +148,12 @@ def check_name(name: str) -> None:
     if not NAME.match(name):
         raise PolicykitError([Diagnostic("invalid-value", "a session name has 1 to 64 letters, digits, '_', '.' "
                                          "or '-', and starts with a letter or digit", path=("name",))])
+
+
+def _mismatch(name: str, judged: str) -> PolicykitError:
+    """A PUT of session `name` with a policy other than the one it judges."""
+    return PolicykitError.single("session-policy-mismatch", f"session '{name}' judges policy '{judged}'",
+                                 path=("policy",))
 
 
 def unknown_session() -> ServiceError:
