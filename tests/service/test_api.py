@@ -34,6 +34,16 @@ def test_health_needs_no_token(server):
     assert answer.status_code == 200 and answer.json()["status"] == "ok"
 
 
+@pytest.mark.parametrize("path", ["/docs/assets/../app.py", "/docs/assets/%2e%2e/app.py", "/docs/assets/..%2fapp.py",
+                                  "/docs/assets/%2e%2e/%2e%2e/policykit/service/app.py", "/docs/assets/nothing.js"])
+def test_the_docs_assets_serve_their_own_folder_only(server, path):
+    import httpx
+
+    assert httpx.get(f"{server.url}/docs/assets/swagger-ui-bundle.js").status_code == 200
+    answer = httpx.get(f"{server.url}{path}")
+    assert answer.status_code == 404 and b"import" not in answer.content
+
+
 @pytest.mark.parametrize("header", [None, "Bearer wrong-token-0123456789", "Basic {token}", "Bearer", "{token}",
                                     "Bearer {token}x"])
 def test_v1_needs_a_configured_bearer_token(server, header, token):

@@ -231,3 +231,18 @@ def test_the_page_shows_the_comparison_of_the_bundled_policies(server, page):
     assert all(pid in text for pid in ("harif", "saddad", "suqya", "green_energy", "khairat_albaha"))
     page.locator("#compare").scroll_into_view_if_needed()
     shot(page, "comparison-ar")
+
+
+def test_the_api_docs_render_from_the_service_alone(server, page):
+    """/docs loads Swagger UI from the service, not a CDN: every request stays on the server, and it renders."""
+    asked = []
+    page.on("request", lambda request: asked.append(request.url))
+    answer = page.goto(f"{server.url}/docs")
+    assert answer.status == 200
+    assert "connect-src 'self'" in answer.headers["content-security-policy"]
+    page.wait_for_selector(".opblock", timeout=15_000)
+    document = page.evaluate("fetch('/openapi.json').then(r => r.json())")
+    operations = sum(len(methods) for methods in document["paths"].values())
+    assert page.locator(".opblock").count() == operations
+    shot(page, "api-docs")
+    assert asked and all(url.startswith(server.url) for url in asked), [u for u in asked if not u.startswith(server.url)]

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from .. import __version__
 from ..diagnostics import PolicykitError
 from ..lint import LintFinding
-from . import checking, errors, export_options, live_ops, models, openapi, page, policies
+from . import api_docs, checking, errors, export_options, live_ops, models, openapi, page, policies
 from .bodies import StrictJSONRoute
 from .decisions import DecisionLog
 from .errors import ServiceError
@@ -99,7 +99,7 @@ def create_app(settings: ServiceSettings | None = None) -> Any:
         service.close()
 
     app = FastAPI(title="policykit decision service", version=__version__, lifespan=lifespan,
-                  default_response_class=JSON, docs_url="/docs", redoc_url=None,
+                  default_response_class=JSON, docs_url=None, redoc_url=None,
                   description="Checks cases against associations' service policies. Every /v1/ "
                               "request needs `Authorization: Bearer <token>`. Errors are "
                               "`{\"errors\": [{code, message, path, line, col}]}`; no personal value is ever "
@@ -109,6 +109,7 @@ def create_app(settings: ServiceSettings | None = None) -> Any:
     errors.install(app)
     routes(app, service)
     page.routes(app, service)
+    api_docs.routes(app)
     app.openapi = lambda: openapi.schema_of(app)
     return Guard(app, settings.tokens, settings.max_body_bytes)
 
