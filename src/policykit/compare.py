@@ -78,12 +78,35 @@ def _row(section: str, item: str, en: str, ar: str, policies: list[Policy], valu
     return Row(section, item, {"ar": ar, "en": en}, {p.id: value(p) for p in policies})
 
 
-def _membership(section: str, policies: list[Policy], items_of, canonical_order: Iterable[str] = ()) -> list[Row]:
-    """One true/false row per item id any policy has; canonical ids first, then in order of appearance."""
+# The handling steps several documents share, worded for what they have in common: each policy's own label
+# carries its wording (one's «not less than two weeks», harif's «agreed means of contact»), which a row
+# ticked for every policy must not claim for all of them.
+SHARED_STEP_LABELS = {
+    "receive_courteously": {"ar": "حسن الاستقبال والإجابة",
+                            "en": "Receive the applicant courteously and answer their questions"},
+    "verify_submitted_data": {"ar": "اكتمال البيانات المطلوبة",
+                              "en": "Make sure the data and information the request needs are complete"},
+    "refer_unclear_to_social_researcher": {
+        "ar": "الإحالة للبحث الاجتماعي",
+        "en": "Where the procedures are unclear to the applicant, refer them to the social research officer"},
+    "sign_data_declaration": {"ar": "التوقيع على صحة البيانات",
+                              "en": "The applicant signs that the data is correct and that they answer for it"},
+    "inform_of_committee_and_answer": {"ar": "الإبلاغ بالعرض على اللجنة",
+                                       "en": "Tell the applicant the request goes to the committee, which answers it"},
+}
+
+
+def _membership(section: str, policies: list[Policy], items_of, canonical_order: Iterable[str] = (),
+                shared_labels: dict[str, dict[str, str]] | None = None) -> list[Row]:
+    """One true/false row per item id any policy has; canonical ids first, then in order of appearance. An id
+    the policies label differently takes its `shared_labels` entry, so the row does not depend on which
+    policy comes first."""
     labels: dict[str, dict[str, str]] = {}
     order = list(canonical_order)
     for policy in policies:
         for item_id, label in items_of(policy):
+            if item_id in labels and labels[item_id] != label and item_id in (shared_labels or {}):
+                labels[item_id] = dict(shared_labels[item_id])
             labels.setdefault(item_id, label)
             if item_id not in order:
                 order.append(item_id)
@@ -162,7 +185,7 @@ def _tools(policies: list[Policy]) -> list[Row]:
 
 
 def _steps(policies: list[Policy]) -> list[Row]:
-    return _membership("steps", policies, lambda p: _label_pairs(p.steps))
+    return _membership("steps", policies, lambda p: _label_pairs(p.steps), shared_labels=SHARED_STEP_LABELS)
 
 
 def _step_events(policies: list[Policy]) -> list[Row]:
