@@ -1,9 +1,15 @@
 """The comparison claims for a ticked policy only what its own document says."""
 
+import io
 import itertools
+import json
+from pathlib import Path
 
+from policykit.cli import main
 from policykit.compare import SHARED_STEP_LABELS, compare
 from policykit.loader import bundled_ids, load_policy
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def step_rows(*ids):
@@ -31,3 +37,39 @@ def test_policies_that_word_a_step_alike_keep_their_own_label():
     assert "not less than two weeks" in rows["inform_of_committee_and_answer"].label["en"]
     assert set(SHARED_STEP_LABELS) <= set(step_rows(*bundled_ids()))
     assert all(len(label["ar"].split()) <= 4 for label in SHARED_STEP_LABELS.values())
+
+
+def run_cli(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue()
+
+
+def test_diff_reads_the_deadline_in_words_as_compare_does():
+    code, text = run_cli("diff", "green_energy", "harif")
+    assert code == 0
+    assert "Length: 14 calendar days → 15 working days" in text  # was «14 → 15»: a day apart, seemingly
+    assert "Counted from: Referred to the committee → Request completed" in text
+    assert "Bound as written: at least (lower bound) → at most (upper bound)" in text
+    assert "2021-01-26 ⚠ does not match the Hijri date given with it" in text
+    _, arabic = run_cli("diff", "green_energy", "harif", "--lang", "ar", "--format", "markdown")
+    assert "١٤ يوماً ← ١٥ يوم عمل" in arabic
+    _, html = run_cli("diff", "green_energy", "harif", "--format", "html")
+    assert "15 working days" in html and "Request completed" in html and "calendar_days" not in html
+
+
+def test_diff_gives_a_changed_length_the_unit_that_did_not_change(tmp_path):
+    text = (ROOT / "policies" / "harif.yaml").read_text(encoding="utf-8")
+    shorter = text.replace("period: {amount: 15, unit: working_days}", "period: {amount: 10, unit: working_days}")
+    path = tmp_path / "harif10.yaml"
+    path.write_text(shorter.replace("id: harif\n", "id: harif10\n", 1), encoding="utf-8")
+    _, out = run_cli("diff", "harif", str(path))
+    assert "Length: 15 working days → 10 working days" in out and "Unit:" not in out
+
+
+def test_diff_json_keeps_the_raw_values():
+    _, out = run_cli("diff", "green_energy", "harif", "--format", "json")
+    data = json.loads(out)
+    assert set(data) == {"a", "b", "changes", "deadline"}
+    length = next(c for c in data["changes"] if c["section"] == "deadline" and c["item"] == "amount")
+    assert (length["a"], length["b"]) == (14, 15)

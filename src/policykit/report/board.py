@@ -23,6 +23,15 @@ def column_names(policies, lang: str) -> dict[str, str]:
     return names
 
 
+def values_in(matrix):
+    """`values_of(item, section)`: a matrix row's values by policy id ({} when the matrix lacks the row)."""
+    def values_of(item: str, section: str = "deadline") -> dict:
+        found = next((r for r in matrix.rows if r.section == section and r.item == item), None)
+        return found.values if found else {}
+
+    return values_of
+
+
 def in_words(row, pid: str, value: Any, values_of, lang: str) -> Any:
     """A deadline or approval cell as words; any other cell unchanged."""
     if value is None or value is True or value is False:
