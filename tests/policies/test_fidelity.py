@@ -59,3 +59,12 @@ def test_short_arabic_and_whitespace():
 def test_words_are_counted_not_digits():
     assert list(arabic_quotations({"x": "الرد خلال ١٥ ١٦ ١٧ يوم"})) == []
     assert len(list(arabic_quotations({"x": "الرد خلال مدة لا تتجاوز"}))) == 1
+
+
+@pytest.mark.parametrize("pid", FIVE)
+def test_every_rule_says_how_it_reads_its_clause(pid):
+    # a rule is never the clause's literal words (an order read from a list, a period from «أسبوعين»):
+    # its note marks the reading (docs/policy-format.md §1)
+    from policykit.loader import load_policy
+
+    assert [rule.id for rule in load_policy(pid).rules if not (rule.note or "").strip()] == []
