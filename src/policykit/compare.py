@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from .model import DeadlineRule, Policy
@@ -41,6 +41,9 @@ class Row:
     label: dict[str, str]
     values: dict[str, Any]
     membership: bool = False
+    # a value as people read it, by policy id then language, where the value itself is an id formula or
+    # one language's words (not part of the JSON, which keeps the values)
+    words: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict:
         """The row as in `compare --format json`."""
@@ -263,15 +266,30 @@ def _rules(policies: list[Policy]) -> list[Row]:
     return _membership("rules", policies, lambda p: [(r.id, {"ar": r.label.ar, "en": r.label.en}) for r in p.rules])
 
 
+CONNECTIVES = {"ar": {"all": " و", "any": " أو ", "not": "ليس "},
+               "en": {"all": " AND ", "any": " OR ", "not": "NOT "}}
+
+
+def condition_words(condition, policy: Policy, lang: str) -> str:
+    """A compensation condition tree in words: each fact by its label in `lang`, outer brackets dropped."""
+    from .report.labels import fact
+
+    text = _formula(condition, lambda fact_id: fact(fact_id, policy, lang), CONNECTIVES[lang])
+    return text[1:-1] if text.startswith("(") and text.endswith(")") else text
+
+
 def condition_text(condition) -> str:
     """A compensation condition tree as a readable formula over fact ids."""
-    if hasattr(condition, "fact"):
-        return condition.fact
-    if hasattr(condition, "all"):
-        return "(" + " AND ".join(condition_text(c) for c in condition.all) + ")"
-    if hasattr(condition, "any"):
-        return "(" + " OR ".join(condition_text(c) for c in condition.any) + ")"
-    return "NOT " + condition_text(condition.not_)
+    return _formula(condition, lambda fact_id: fact_id, CONNECTIVES["en"])
+
+
+def _formula(node, name, connectives: dict[str, str]) -> str:
+    if hasattr(node, "fact"):
+        return name(node.fact)
+    if hasattr(node, "all") or hasattr(node, "any"):
+        kind = "all" if hasattr(node, "all") else "any"
+        return "(" + connectives[kind].join(_formula(child, name, connectives) for child in getattr(node, kind)) + ")"
+    return connectives["not"] + _formula(node.not_, name, connectives)
 
 
 def _compensation(policies: list[Policy]) -> list[Row]:
@@ -281,20 +299,27 @@ def _compensation(policies: list[Policy]) -> list[Row]:
         text = condition_text(p.compensation.condition)
         return text[1:-1] if text.startswith("(") and text.endswith(")") else text
 
+    covered = [p for p in policies if p.compensation is not None]
+    condition = _row("compensation", "condition", "Conditions", "الشروط", policies, formula)
+    procedure = _row("compensation", "procedure", "Procedure", "الإجراء", policies,
+                     lambda p: "; ".join(i.label.en for i in p.compensation.procedure) if p.compensation else None)
     return [
         _row("compensation", "covered", "Compensation covered", "التعويض مشمول", policies,
              lambda p: p.compensation is not None),
-        _row("compensation", "condition", "Conditions", "الشروط", policies, formula),
-        _row("compensation", "procedure", "Procedure", "الإجراء", policies,
-             lambda p: "; ".join(i.label.en for i in p.compensation.procedure) if p.compensation else None),
+        replace(condition, words={p.id: {lang: condition_words(p.compensation.condition, p, lang)
+                                         for lang in ("ar", "en")} for p in covered}),
+        replace(procedure, words={p.id: {"ar": "؛ ".join(i.label.ar for i in p.compensation.procedure),
+                                         "en": procedure.values[p.id]} for p in covered if p.compensation.procedure}),
     ]
 
 
 def _complaints(policies: list[Policy]) -> list[Row]:
     rows = [_row("complaints", "covered", "Complaints handled", "استقبال الشكاوى مشمول", policies,
                  lambda p: p.complaints is not None),
-            _row("complaints", "handler", "Handled by", "الجهة المختصة", policies,
-                 lambda p: p.complaints.handler.ar if p.complaints and p.complaints.handler else None),
+            replace(_row("complaints", "handler", "Handled by", "الجهة المختصة", policies,
+                         lambda p: p.complaints.handler.ar if p.complaints and p.complaints.handler else None),
+                    words={p.id: {"ar": p.complaints.handler.ar, "en": p.complaints.handler.en}
+                           for p in policies if p.complaints and p.complaints.handler}),
             _row("complaints", "unspecified", "Left unspecified", "ما لم يحدد", policies,
                  lambda p: "; ".join(p.complaints.unspecified) if p.complaints else None)]
     channel_rows = _membership("complaints", policies, lambda p: [

@@ -73,3 +73,20 @@ def test_diff_json_keeps_the_raw_values():
     assert set(data) == {"a", "b", "changes", "deadline"}
     length = next(c for c in data["changes"] if c["section"] == "deadline" and c["item"] == "amount")
     assert (length["a"], length["b"]) == (14, 15)
+
+
+def test_compensation_and_complaints_read_in_the_reader_s_language():
+    _, english = run_cli("compare", "green_energy", "harif")
+    assert ("| Conditions |  | The association caused the harm AND (Investigation committee minutes approved OR "
+            "A final or judicial ruling issued) |") in english
+    assert "| Handled by |  | The follow-up committee |" in english
+    _, arabic = run_cli("compare", "green_energy", "harif", "--lang", "ar", "--format", "html")
+    assert "ثبوت تسبب الجمعية في الضرر و(محضر لجنة التحقيق والمتابعة معتمد أو صدور حكم قضائي أو حكم نهائي)" in arabic
+    assert "التفاوض مع المستفيد" in arabic and "Negotiate" not in arabic and "association_caused_harm" not in arabic
+    _, changes = run_cli("diff", "saddad", "harif", "--lang", "ar")
+    assert "التفاوض مع المستفيد" in changes and "Negotiate" not in changes
+    _, data = run_cli("compare", "harif", "--format", "json")
+    rows = {(r["section"], r["item"]): r["values"]["harif"] for r in json.loads(data)["rows"]}
+    assert rows[("compensation", "condition")] == ("association_caused_harm AND (investigation_minutes_approved OR "
+                                                   "final_ruling_issued)")
+    assert rows[("complaints", "handler")] == "لجنة المتابعة"

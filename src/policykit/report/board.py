@@ -33,9 +33,12 @@ def values_in(matrix):
 
 
 def in_words(row, pid: str, value: Any, values_of, lang: str) -> Any:
-    """A deadline or approval cell as words; any other cell unchanged."""
+    """A deadline or approval cell as words, a cell the matrix words per language in `lang`; any other unchanged."""
     if value is None or value is True or value is False:
         return value
+    worded = getattr(row, "words", {}).get(pid)
+    if worded and lang in worded:
+        return worded[lang]
     if row.section == "deadline":
         unit = values_of("unit").get(pid)
         if row.item == "amount" and unit:

@@ -64,7 +64,8 @@ def _in_words(result: PolicyDiff, change, lang: str) -> tuple:
     from .board import in_words, values_in
 
     values_of, (pid_a, pid_b) = values_in(result.matrix), result.matrix.policies
-    return (in_words(change, pid_a, change.a, values_of, lang), in_words(change, pid_b, change.b, values_of, lang))
+    row = next((r for r in result.matrix.rows if (r.section, r.item) == (change.section, change.item)), change)
+    return in_words(row, pid_a, change.a, values_of, lang), in_words(row, pid_b, change.b, values_of, lang)
 
 
 def _detail(change, values: tuple, lang: str, markdown: bool) -> str:
