@@ -68,3 +68,14 @@ def test_every_rule_says_how_it_reads_its_clause(pid):
     from policykit.loader import load_policy
 
     assert [rule.id for rule in load_policy(pid).rules if not (rule.note or "").strip()] == []
+
+
+def test_labels_address_the_policy_s_own_audience():
+    # khairat_albaha's document addresses general-assembly members («التوضيح للعضو»); its own Arabic labels
+    # say العضو where the text does (the text's own «المستفيد» stays in the quotations, as written)
+    from policykit.loader import load_policy
+
+    policy = load_policy("khairat_albaha")
+    labels = [item.label.ar for section in (policy.steps, policy.rules, policy.channels, policy.tools)
+              for item in section]
+    assert [label for label in labels if "المستفيد" in label] == []
