@@ -80,6 +80,17 @@ def test_harif_drafted_from_the_four_keeps_its_own_deadline(drafted):
     assert any(e.line == 58 and "needs review" in e.reason for e in draft.not_encoded)
 
 
+@pytest.mark.parametrize("learn_from", [None, FOUR])
+def test_harif_s_letterhead_contacts_are_not_its_preamble(tmp_path, learn_from):
+    # line 13 («رقم الهاتف : 013 882 0058 … info@harif.org.sa») and line 15 (www.harif.org.sa) were drafted
+    # as the preamble's first two paragraphs, unmarked; they are the letterhead, left for review
+    draft = load_policy(_draft(SOURCES / "harif.ar.txt", "harif_draft", tmp_path, learn_from))
+    assert [p.clause.line for p in draft.document.preamble] == [17]
+    assert [p.clause.ref for p in draft.document.preamble] == [load_policy("harif").document.preamble[0].clause.ref]
+    reviewed = {e.line: e.reason for e in draft.not_encoded}
+    assert "needs review" in reviewed[13] and "needs review" in reviewed[15]
+
+
 def test_a_new_document_in_the_template_style(tmp_path):
     source = FIXTURES / "alnoor.ar.txt"
     path = _draft(source, "alnoor", tmp_path)
