@@ -79,3 +79,12 @@ def test_labels_address_the_policy_s_own_audience():
     labels = [item.label.ar for section in (policy.steps, policy.rules, policy.channels, policy.tools)
               for item in section]
     assert [label for label in labels if "المستفيد" in label] == []
+
+
+@pytest.mark.parametrize("pid", FIVE)
+def test_a_passage_alone_takes_its_key_alone(pid):
+    # docs/policy-format.md §3: «تمهيد» for a single passage, «تمهيد-٢» for one of several (as draft writes them)
+    from policykit.loader import load_policy
+
+    refs = [passage.clause.ref for passage in load_policy(pid).document.preamble]
+    assert refs == (["تمهيد"] if len(refs) == 1 else [f"تمهيد-{'١٢٣٤٥'[i]}" for i in range(len(refs))])
