@@ -90,3 +90,12 @@ def test_compensation_and_complaints_read_in_the_reader_s_language():
     assert rows[("compensation", "condition")] == ("association_caused_harm AND (investigation_minutes_approved OR "
                                                    "final_ruling_issued)")
     assert rows[("complaints", "handler")] == "لجنة المتابعة"
+
+
+def test_the_audience_reads_in_words_for_people():
+    _, english = run_cli("compare", "saddad", "khairat_albaha")
+    assert "| Audience | beneficiaries | general-assembly members |" in english
+    _, arabic = run_cli("compare", "saddad", "khairat_albaha", "--lang", "ar", "--format", "html")
+    assert "أعضاء الجمعية العمومية" in arabic and "general_assembly_members" not in arabic
+    _, data = run_cli("compare", "khairat_albaha", "--format", "csv")
+    assert "general_assembly_members" in data  # CSV and JSON keep the id

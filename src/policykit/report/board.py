@@ -53,6 +53,10 @@ def in_words(row, pid: str, value: Any, values_of, lang: str) -> Any:
             return labels.event(value, None, lang)
         if row.item == "typical_calendar_days":
             return labels.amount(int(value), "calendar_days", lang)
+    if row.section == "general" and row.item == "audience":
+        from ..policy_labels import WORDS
+
+        return WORDS.get(value, {}).get(lang, value)
     if row.section == "approval" and row.item == "date_gregorian":
         hijri = values_of("date_hijri", "approval").get(pid)
         implied = _gregorian_of(hijri)
