@@ -91,6 +91,14 @@ def test_harif_s_letterhead_contacts_are_not_its_preamble(tmp_path, learn_from):
     assert "needs review" in reviewed[13] and "needs review" in reviewed[15]
 
 
+def test_a_bilingual_letterhead_gives_the_arabic_and_the_english_name(tmp_path):
+    # harif line 9 prints «جمعية حارف للأسر المنتجة بالمنطقة الشرقية Harif for Productive Families …»:
+    # the whole line was the Arabic name, and the English one «(needs review)»
+    draft = load_policy(_draft(SOURCES / "harif.ar.txt", "harif_draft", tmp_path))
+    assert draft.association.name == load_policy("harif").association.name
+    assert draft.association.clause.line == 9
+
+
 def test_a_new_document_in_the_template_style(tmp_path):
     source = FIXTURES / "alnoor.ar.txt"
     path = _draft(source, "alnoor", tmp_path)

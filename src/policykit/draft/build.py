@@ -16,6 +16,8 @@ from .known import ITEM_FIELDS, KnownPolicy, Match, best_match, plain
 from .period import Period, find_period
 
 REVIEW = "needs review"
+# an Arabic name followed by the English one, with no Arabic after it
+_LATIN_TAIL = re.compile(r"^([^A-Za-z]*?)(?:\s+([A-Za-z][^\u0600-\u06FF]*))?$")
 EN_REVIEW = "(needs review)"
 _INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 _LETTERED = re.compile(r"^\s*([\u0621-\u064A])\s*-\s*")
@@ -92,7 +94,12 @@ class _Draft:
         if name is not None:
             line = lines[name]
             text = re.sub(r"^ل(?=جمعية)", "", line.text)
-            self.data["association"] = {"name": {"ar": text, "en": EN_REVIEW}, "clause": self._clause("الترويسة", line, None)}
+            # a bilingual letterhead («جمعية حارف … Harif for Productive Families …») prints both names
+            both = _LATIN_TAIL.match(text)
+            arabic, english = ((both.group(1).strip(" -–|/"), both.group(2).strip(" -–|/"))
+                               if both and both.group(2) and both.group(1).strip() else (text, EN_REVIEW))
+            self.data["association"] = {"name": {"ar": arabic, "en": english},
+                                        "clause": self._clause("الترويسة", line, None)}
             self.used.add(line.number)
         else:
             self.data["association"] = {"name": {"ar": self.id, "en": EN_REVIEW}}
