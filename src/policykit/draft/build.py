@@ -79,12 +79,15 @@ class _Draft:
     def _title_block(self) -> None:
         lines = list(self.outline.title_block)
         title = next((i for i, line in enumerate(lines) if line.folded[:1] == ["سياسه"]), None)
-        name = next((i for i, line in enumerate(lines) if any("جمعيه" in w for w in line.folded)), None)
+        # the name begins with «جمعية» (or «الجمعية», «لجمعية»); a title's «أعضاء الجمعية العمومية» is not one
+        name = next((i for i, line in enumerate(lines) if i != title and line.folded
+                     and "جمعيه" in line.folded[0]), None)
         document = self.data["document"]
         if title is not None:
             first = lines[title]
-            last = lines[title + 1] if title + 1 < len(lines) and len(lines[title + 1].folded) <= 2 and (
-                title + 1 != name) else None
+            # a title wrapped over two lines: a short tail («المستفيدين»), or all of it after a bare «سياسة»
+            last = lines[title + 1] if title + 1 < len(lines) and title + 1 != name and (
+                len(lines[title + 1].folded) <= 2 or len(first.folded) == 1) else None
             text = f"{first.text} {last.text}" if last else first.text
             document["title"] = {"ar": text, "en": self._known_title(text)}
             document["title_clause"] = self._clause("العنوان", first if last is None else _span(first, last), None)
@@ -93,6 +96,9 @@ class _Draft:
             document["title"] = {"ar": "سياسة تنظيم العلاقة مع المستفيدين", "en": EN_REVIEW}
         if name is not None:
             line = lines[name]
+            tail = lines[name + 1] if name + 1 < len(lines) and name + 1 != title else None
+            if tail is not None and len(tail.folded) <= 5 and tail.folded[0].startswith(("لل", "ب")):
+                line = _span(line, tail)  # the name runs on: «الجمعية التعاونية» / «للمستشارين في تطوير الاعمال»
             text = re.sub(r"^ل(?=جمعية)", "", line.text)
             # a bilingual letterhead («جمعية حارف … Harif for Productive Families …») prints both names
             both = _LATIN_TAIL.match(text)
@@ -100,7 +106,7 @@ class _Draft:
                                if both and both.group(2) and both.group(1).strip() else (text, EN_REVIEW))
             self.data["association"] = {"name": {"ar": arabic, "en": english},
                                         "clause": self._clause("الترويسة", line, None)}
-            self.used.add(line.number)
+            self.used |= {line.number, line.last}
         else:
             self.data["association"] = {"name": {"ar": self.id, "en": EN_REVIEW}}
         for line in lines:
