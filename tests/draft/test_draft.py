@@ -104,6 +104,16 @@ def test_the_title_and_the_association_s_name_are_read_from_the_lines_the_bundle
         assert draft.association.name.ar == bundled.association.name.ar
 
 
+@pytest.mark.parametrize("pid", FIVE)
+def test_the_approval_is_read_as_the_bundled_policy_records_it(drafted, pid):
+    # khairat_albaha's approval runs over two letterhead lines, the second giving only the year
+    # («بناءً على المحضر الاجتماع الأول لمجلس الإدارة لعام ٢٠٢٣ م»): it was left «needs review», no year read
+    draft, bundled = load_policy(drafted[pid]), load_policy(pid)
+    fields = lambda a: a and (a.date_as_written, a.date_hijri, a.date_gregorian, a.year_gregorian, a.complete,  # noqa: E731
+                              a.clause.text_ar, a.clause.line, a.clause.end_line)
+    assert fields(draft.approval) == fields(bundled.approval)
+
+
 def test_a_bilingual_letterhead_gives_the_arabic_and_the_english_name(tmp_path):
     # harif line 9 prints «جمعية حارف للأسر المنتجة بالمنطقة الشرقية Harif for Productive Families …»:
     # the whole line was the Arabic name, and the English one «(needs review)»

@@ -21,6 +21,7 @@ _LATIN_TAIL = re.compile(r"^([^A-Za-z]*?)(?:\s+([A-Za-z][^\u0600-\u06FF]*))?$")
 EN_REVIEW = "(needs review)"
 _INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 _LETTERED = re.compile(r"^\s*([\u0621-\u064A])\s*-\s*")
+_YEAR_ONLY = re.compile(r"(?:ل|في\s)?عام\s*([0-9٠-٩]{4})\s*م(?!\w)")
 _DATE = r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"
 _SINGULAR = {"channels": "channel", "tools": "tool", "steps": "step", "service_practices": "practice",
              "detailed_goals": "goal", "services": "service", "relationship": "duty", "information_duties": "duty",
@@ -109,8 +110,11 @@ class _Draft:
             self.used |= {line.number, line.last}
         else:
             self.data["association"] = {"name": {"ar": self.id, "en": EN_REVIEW}}
-        for line in lines:
+        for index, line in enumerate(lines):
             if line.number not in self.used and APPROVAL.search(line.text):
+                after = lines[index + 1] if index + 1 < len(lines) else None
+                if after is not None and after.number not in self.used and after.folded[:1] == ["بناء"]:
+                    line = _span(line, after)  # «معتمدة من مجلس الإدارة» / «بناءً على المحضر … لعام ٢٠٢٣ م»
                 self._approval(Section(None, [line], kind="approval"))
 
     def _known_title(self, text: str) -> str:
@@ -265,6 +269,10 @@ class _Draft:
         if gregorian:
             day, month, year = (int(g) for g in gregorian.groups())
             approval["date_gregorian"] = f"{year:04d}-{month:02d}-{day:02d}"
+        year_only = None if (hijri or gregorian or dates) else _YEAR_ONLY.search(line.text)
+        if year_only:  # «لعام ٢٠٢٣ م»: a year and no day
+            approval["date_as_written"] = year_only.group(0)
+            approval["year_gregorian"] = int(year_only.group(1))  # int() reads Arabic-Indic digits
         approval["complete"] = bool(hijri or gregorian) and "..." not in line.text
         approval["clause"] = self._clause("الاعتماد", line, section.heading.text if section.heading else None)
         approval["note"] = f"Read from the approval sentence ({REVIEW})."
