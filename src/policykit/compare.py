@@ -99,6 +99,14 @@ SHARED_STEP_LABELS = {
 }
 
 
+# The same for the rules: khairat_albaha's «Member informed…» is not harif's, nor harif's «التأكد من البيانات» theirs.
+SHARED_RULE_LABELS = {
+    "inform_before_decision": {"ar": "الإبلاغ قبل القرار", "en": "Applicant informed before the decision"},
+    "verify_before_committee": {"ar": "التحقق قبل اللجنة",
+                                "en": "Data verified before referral to the committee"},
+}
+
+
 def _membership(section: str, policies: list[Policy], items_of, canonical_order: Iterable[str] = (),
                 shared_labels: dict[str, dict[str, str]] | None = None) -> list[Row]:
     """One true/false row per item id any policy has; canonical ids first, then in order of appearance. An id
@@ -263,7 +271,8 @@ def _deadline(policies: list[Policy]) -> list[Row]:
 
 
 def _rules(policies: list[Policy]) -> list[Row]:
-    return _membership("rules", policies, lambda p: [(r.id, {"ar": r.label.ar, "en": r.label.en}) for r in p.rules])
+    return _membership("rules", policies, lambda p: [(r.id, {"ar": r.label.ar, "en": r.label.en}) for r in p.rules],
+                       shared_labels=SHARED_RULE_LABELS)
 
 
 CONNECTIVES = {"ar": {"all": " و", "any": " أو ", "not": "ليس "},

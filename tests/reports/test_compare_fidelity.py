@@ -5,8 +5,10 @@ import itertools
 import json
 from pathlib import Path
 
+import pytest
+
 from policykit.cli import main
-from policykit.compare import SHARED_STEP_LABELS, compare
+from policykit.compare import SHARED_RULE_LABELS, SHARED_STEP_LABELS, compare
 from policykit.loader import bundled_ids, load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,17 +28,20 @@ def test_a_shared_step_row_does_not_claim_one_policy_s_wording_for_another():
     assert "member" not in rows["receive_courteously"].label["en"]
 
 
-def test_row_labels_do_not_depend_on_the_column_order():
+@pytest.mark.parametrize("section", ["steps", "rules"])
+def test_row_labels_do_not_depend_on_the_column_order(section):
     ids = ["green_energy", "khairat_albaha", "harif"]
-    labels = [{item: row.label for item, row in step_rows(*order).items()} for order in itertools.permutations(ids)]
+    labels = [{row.item: row.label for row in compare([load_policy(pid) for pid in order]).section(section)}
+              for order in itertools.permutations(ids)]
     assert all(each == labels[0] for each in labels)
+    assert "Member" not in labels[0].get("inform_before_decision", {}).get("en", "")
 
 
 def test_policies_that_word_a_step_alike_keep_their_own_label():
     rows = step_rows("green_energy", "saddad")
     assert "not less than two weeks" in rows["inform_of_committee_and_answer"].label["en"]
     assert set(SHARED_STEP_LABELS) <= set(step_rows(*bundled_ids()))
-    assert all(len(label["ar"].split()) <= 4 for label in SHARED_STEP_LABELS.values())
+    assert all(len(label["ar"].split()) <= 4 for label in [*SHARED_STEP_LABELS.values(), *SHARED_RULE_LABELS.values()])
 
 
 def run_cli(*argv):
