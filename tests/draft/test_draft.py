@@ -227,3 +227,15 @@ def test_a_run_on_line_does_not_make_drafting_slow(tmp_path):
     path = _draft(source, "runon", tmp_path)
     assert time.monotonic() - started < 60
     _assert_faithful(path, source)
+
+
+def test_a_month_is_drafted_as_a_deadline_whose_note_says_how_it_was_counted(tmp_path):
+    text = (SOURCES / "harif.ar.txt").read_text(encoding="utf-8").replace("لا تتجاوز (١٥) يوم عمل", "لا تتجاوز شهراً")
+    source = tmp_path / "monthly.ar.txt"
+    source.write_text(text, encoding="utf-8")
+    path = _draft(source, "monthly", tmp_path)
+    _assert_faithful(path, source)
+    deadline = next(r for r in load_policy(path).rules if r.kind == "deadline")
+    assert (deadline.period.amount, deadline.period.unit, deadline.as_written) == (
+        30, "calendar_days", "لا تتجاوز شهراً من تاريخ اكتمال الطلب")
+    assert "a month counted as 30 calendar days" in deadline.note

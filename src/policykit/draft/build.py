@@ -19,6 +19,9 @@ REVIEW = "needs review"
 # an Arabic name followed by the English one, with no Arabic after it
 _LATIN_TAIL = re.compile(r"^([^A-Za-z]*?)(?:\s+([A-Za-z][^\u0600-\u06FF]*))?$")
 EN_REVIEW = "(needs review)"
+# how a period the text counts in weeks or months became days: an interpretation, said in the rule's note
+_COUNTED = {"day": "", "week": " (weeks counted as 7 calendar days each)",
+            "month": " (interpretation: a month counted as 30 calendar days; the text does not say which month length)"}
 _INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 _LETTERED = re.compile(r"^\s*([\u0621-\u064A])\s*-\s*")
 _YEAR_ONLY = re.compile(r"(?:ل|في\s)?عام\s*([0-9٠-٩]{4})\s*م(?!\w)")
@@ -333,8 +336,8 @@ class _Draft:
                 "clause": dict(clause), "trigger": trigger, "fulfilled_by": "decision_notified",
                 "period": {"amount": period.amount, "unit": period.unit}, "as_written": period.as_written,
                 "bound_as_written": period.bound, "readings": readings, "default_reading": "intended",
-                "note": f"The period, unit and bound as the document writes them; {source}trigger and fulfilling "
-                        f"event read from the sentence ({REVIEW})."}
+                "note": f"The period, unit and bound as the document writes them{_COUNTED[period.written_unit]}; "
+                        f"{source}trigger and fulfilling event read from the sentence ({REVIEW})."}
 
     # --- helpers -----------------------------------------------------------------------------------
 
