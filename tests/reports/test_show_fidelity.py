@@ -25,3 +25,11 @@ def test_harif_s_deadline_reads_the_same_both_ways_in_arabic_too():
     text = show("harif", "ar")
     assert "(الحد كما ورد: حد أقصى (لا تتجاوز))" in text
     assert "القراءة الحرفية: حد أقصى (لا تتجاوز)" in text
+
+
+@pytest.mark.parametrize("lang,flag", [("en", "⚠ does not match the Hijri date given with it (1442-01-13 AH = 2020-09-01)"),
+                                       ("ar", "⚠ لا يوافق التاريخ الهجري المذكور معه (1442-01-13 هـ = 2020-09-01 م)")])
+def test_show_flags_green_energy_s_approval_dates_that_disagree(lang, flag):
+    # the English note said so; the Arabic show has no notes, so the dates stood there unflagged
+    assert f"2021-01-26 {flag}" in show("green_energy", lang)
+    assert "⚠" not in show("saddad", lang)

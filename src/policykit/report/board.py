@@ -58,11 +58,17 @@ def in_words(row, pid: str, value: Any, values_of, lang: str) -> Any:
 
         return WORDS.get(value, {}).get(lang, value)
     if row.section == "approval" and row.item == "date_gregorian":
-        hijri = values_of("date_hijri", "approval").get(pid)
-        implied = _gregorian_of(hijri)
-        if implied and implied != value:
-            return f"{value} {MISMATCH[lang].format(hijri=hijri, gregorian=implied)}"
+        flag = mismatch(values_of("date_hijri", "approval").get(pid), value, lang)
+        return f"{value} {flag}" if flag else value
     return value
+
+
+def mismatch(hijri: str | None, gregorian, lang: str) -> str | None:
+    """The flag for a Gregorian approval date that is not the day of the Hijri date given with it, else None."""
+    implied = _gregorian_of(hijri)
+    if implied and gregorian and implied != str(gregorian):
+        return MISMATCH[lang].format(hijri=hijri, gregorian=implied)
+    return None
 
 
 def _gregorian_of(hijri: str | None) -> str | None:
