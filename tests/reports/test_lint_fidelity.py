@@ -113,3 +113,14 @@ def test_a_deadline_length_the_text_does_not_write_needs_a_note(tmp_path):
     path.write_text(text, encoding="utf-8")
     [finding] = fidelity(path)
     assert finding.code == "interpretation-unmarked" and "21 calendar days" in finding.message
+
+
+def test_a_length_is_the_number_written_only_as_a_whole_number(tmp_path):
+    old = ("  note: Unambiguous as written; both readings are the same. Working days as policykit's default "
+           "calendar counts them (docs/semantics.md §3; the document does not define them).\n")
+    path = harif_copy(tmp_path, old, "")
+    text = path.read_text(encoding="utf-8").replace("period: {amount: 15, unit: working_days}",
+                                                    "period: {amount: 1, unit: working_days}")
+    path.write_text(text, encoding="utf-8")
+    [finding] = fidelity(path)  # «(١٥)» is fifteen, not one
+    assert finding.code == "interpretation-unmarked" and "counts 1 working days" in finding.message

@@ -157,7 +157,7 @@ def interpretation_unmarked(ctx) -> Iterator[Problem]:
             yield Problem(f"rule {item.id}'s default reading '{item.default_reading}' makes the bound "
                           f"{chosen.bound} where the text writes {item.bound_as_written}, with no note saying why",
                           ("rules", index, "readings"), item.clause.line, item.as_written)
-        elif str(item.period.amount) not in item.as_written.translate(_DIGITS):
+        elif not re.search(rf"(?<!\d){item.period.amount}(?!\d)", item.as_written.translate(_DIGITS)):
             yield Problem(f"rule {item.id} counts {item.period.amount} {item.period.unit.replace('_', ' ')}, a "
                           f"number «{item.as_written}» does not write; no note says how it was read",
                           ("rules", index, "period"), item.clause.line, item.as_written)
