@@ -104,3 +104,9 @@ def test_the_audience_reads_in_words_for_people():
     assert "أعضاء الجمعية العمومية" in arabic and "general_assembly_members" not in arabic
     _, data = run_cli("compare", "khairat_albaha", "--format", "csv")
     assert "general_assembly_members" in data  # CSV and JSON keep the id
+
+
+def test_the_documented_matrix_is_what_compare_prints():
+    _, printed = run_cli("compare")
+    page = (ROOT / "docs" / "comparison.md").read_text(encoding="utf-8")
+    assert printed in page  # the page is the command's output (headed by names), after its generated-by line
