@@ -7,8 +7,8 @@ from typing import Any, Iterator
 
 from ..coverage import line_content, normalise, unverified_quotations
 from ..counting import arabic_digits
-from .registry import Problem, rule
 from ..model import DeadlineRule
+from .registry import Problem, rule
 from .rules import _condition_facts, _shorten
 
 # a ref's key and its number: «ت-٦», «القنوات-٣», «تمهيد-٢»
@@ -21,7 +21,6 @@ _LETTERED_HEADING = re.compile(r"^\s*(?P<letter>[\u0621-\u064A])\s*-\s*\S")
 _VERBATIM_KEY = re.compile(r"^(?:as_written|date_as_written|section_ar|statement_ar|\w+_section_ar)$")
 # `draft`'s reference for a passage it did not recognise: «سطر-٣٢» is line 32, not an item
 _LINE_KEY = "سطر"
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 
 
 def _cited(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict]]:
@@ -44,8 +43,8 @@ def _source_lines(ctx) -> list[str] | None:
 
 
 @rule("quotation-not-in-source", "error",
-      "A quotation (a clause's `text_ar`, an `as_written`, a heading, any Arabic string of five words or more) that the source document "
-      "does not contain verbatim, or not on the line(s) the clause cites.")
+      "A quotation (a clause's `text_ar`, an `as_written`, a heading, any Arabic string of five words or more) "
+      "that the source document does not contain verbatim, or not on the line(s) the clause cites.")
 def quotation_not_in_source(ctx) -> Iterator[Problem]:
     """Every cited text must stand on its cited lines and every long Arabic string somewhere in the source,
     character for character (whitespace aside)."""
@@ -112,11 +111,11 @@ def clause_ref_mismatch(ctx) -> Iterator[Problem]:
         if not match or match.group("key") == _LINE_KEY:
             continue
         own = _OWN_NUMBER.match(lines[first - 1])
-        number = int(match.group("number").translate(_DIGITS))
-        if own and int(own.group("number").translate(_DIGITS)) != number:
-            right = f"{match.group('key')}-{arabic_digits(int(own.group('number').translate(_DIGITS)))}"
+        number = int(match.group("number"))  # int() and \d read Arabic-Indic digits too
+        if own and int(own.group("number")) != number:
+            right = f"{match.group('key')}-{arabic_digits(int(own.group('number')))}"
             yield Problem(f"the reference {ref} names item {arabic_digits(number)}, but the cited line {first} "
-                          f"is item {arabic_digits(int(own.group('number').translate(_DIGITS)))}",
+                          f"is item {arabic_digits(int(own.group('number')))}",
                           (*path, "ref"), first, ref, right)
             continue
         key = match.group("key")
@@ -157,7 +156,7 @@ def interpretation_unmarked(ctx) -> Iterator[Problem]:
             yield Problem(f"rule {item.id}'s default reading '{item.default_reading}' makes the bound "
                           f"{chosen.bound} where the text writes {item.bound_as_written}, with no note saying why",
                           ("rules", index, "readings"), item.clause.line, item.as_written)
-        elif not re.search(rf"(?<!\d){item.period.amount}(?!\d)", item.as_written.translate(_DIGITS)):
+        elif item.period.amount not in {int(number) for number in re.findall(r"\d+", item.as_written)}:
             yield Problem(f"rule {item.id} counts {item.period.amount} {item.period.unit.replace('_', ' ')}, a "
                           f"number «{item.as_written}» does not write; no note says how it was read",
                           ("rules", index, "period"), item.clause.line, item.as_written)
