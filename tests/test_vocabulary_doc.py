@@ -29,12 +29,38 @@ def vocabulary_markdown() -> str:
         lines.append(f"| `{event}` | {cell(label['ar'])} | {cell(label['en'])} | {attributes} |")
     lines += ["", "Every event has `type` and `at` (ISO 8601, a bare date, or a Hijri date such as `1446-09-29H`",
               "or `29/9/1446هـ`; Arabic-Indic digits are read as digits).", "",
-              "## Channels (`channel`, `agreed_channel`)", "", "| id | Arabic | English |", "|---|---|---|"]
-    lines += [f"| `{cid}` | {cell(label['ar'])} | {cell(label['en'])} |" for cid, label in CHANNELS.items()]
+              "## Channels (`channel`, `agreed_channel`)", "",
+              "The last column is each bundled document's own wording of the channel (its label in that policy).",
+              "", "| id | Arabic | English | in the documents |", "|---|---|---|---|"]
+    written = channel_wordings()
+    lines += [f"| `{cid}` | {cell(label['ar'])} | {cell(label['en'])} | "
+              + "; ".join(f"{cell(ar)} ({', '.join(f'`{pid}`' for pid in ids)})" for ar, ids in written[cid].items())
+              + " |" for cid, label in CHANNELS.items()]
     lines += ["", "## Facts (columns or `facts:` keys; true / false, absent means unknown)", "",
               "| fact | Arabic | English |", "|---|---|---|"]
     lines += [f"| `{fid}` | {cell(label['ar'])} | {cell(label['en'])} |" for fid, label in FACTS.items()]
     return "\n".join(lines) + "\n"
+
+
+def channel_wordings() -> dict[str, dict[str, list[str]]]:
+    """channel id -> {the Arabic a bundled policy labels it with: the policies that do}."""
+    from policykit.loader import bundled_ids, load_policy
+    from policykit.vocabulary import CHANNELS
+
+    written: dict[str, dict[str, list[str]]] = {cid: {} for cid in CHANNELS}
+    for pid in bundled_ids():
+        for channel in load_policy(pid).channels:
+            if channel.id in written:
+                written[channel.id].setdefault(channel.label.ar, []).append(pid)
+    return written
+
+
+def test_every_document_s_own_channel_wording_is_listed():
+    page = PAGE.read_text(encoding="utf-8")
+    for pid_wordings in channel_wordings().values():
+        for arabic in pid_wordings:
+            assert arabic in page
+    assert "المخاطبات-المراسلات (`harif`)" in page and "الاتصال الهاتفي (`harif`)" in page
 
 
 def test_vocabulary_page_is_current():

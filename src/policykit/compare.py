@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from .model import DeadlineRule, Policy
@@ -41,6 +41,9 @@ class Row:
     label: dict[str, str]
     values: dict[str, Any]
     membership: bool = False
+    # a value as people read it, by policy id then language, where the value itself is an id formula or
+    # one language's words (not part of the JSON, which keeps the values)
+    words: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> dict:
         """The row as in `compare --format json`."""
@@ -78,12 +81,43 @@ def _row(section: str, item: str, en: str, ar: str, policies: list[Policy], valu
     return Row(section, item, {"ar": ar, "en": en}, {p.id: value(p) for p in policies})
 
 
-def _membership(section: str, policies: list[Policy], items_of, canonical_order: Iterable[str] = ()) -> list[Row]:
-    """One true/false row per item id any policy has; canonical ids first, then in order of appearance."""
+# The handling steps several documents share, worded for what they have in common: each policy's own label
+# carries its wording (one's «not less than two weeks», harif's «agreed means of contact»), which a row
+# ticked for every policy must not claim for all of them.
+SHARED_STEP_LABELS = {
+    "receive_courteously": {"ar": "حسن الاستقبال والإجابة",
+                            "en": "Receive the applicant courteously and answer their questions"},
+    "verify_submitted_data": {"ar": "اكتمال البيانات المطلوبة",
+                              "en": "Make sure the data and information the request needs are complete"},
+    "refer_unclear_to_social_researcher": {
+        "ar": "الإحالة للبحث الاجتماعي",
+        "en": "Where the procedures are unclear to the applicant, refer them to the social research officer"},
+    "sign_data_declaration": {"ar": "التوقيع على صحة البيانات",
+                              "en": "The applicant signs that the data is correct and that they answer for it"},
+    "inform_of_committee_and_answer": {"ar": "الإبلاغ بالعرض على اللجنة",
+                                       "en": "Tell the applicant the request goes to the committee, which answers it"},
+}
+
+
+# The same for the rules: khairat_albaha's «Member informed…» is not harif's, nor harif's «التأكد من البيانات» theirs.
+SHARED_RULE_LABELS = {
+    "inform_before_decision": {"ar": "الإبلاغ قبل القرار", "en": "Applicant informed before the decision"},
+    "verify_before_committee": {"ar": "التحقق قبل اللجنة",
+                                "en": "Data verified before referral to the committee"},
+}
+
+
+def _membership(section: str, policies: list[Policy], items_of, canonical_order: Iterable[str] = (),
+                shared_labels: dict[str, dict[str, str]] | None = None) -> list[Row]:
+    """One true/false row per item id any policy has; canonical ids first, then in order of appearance. An id
+    the policies label differently takes its `shared_labels` entry, so the row does not depend on which
+    policy comes first."""
     labels: dict[str, dict[str, str]] = {}
     order = list(canonical_order)
     for policy in policies:
         for item_id, label in items_of(policy):
+            if item_id in labels and labels[item_id] != label and item_id in (shared_labels or {}):
+                labels[item_id] = dict(shared_labels[item_id])
             labels.setdefault(item_id, label)
             if item_id not in order:
                 order.append(item_id)
@@ -162,7 +196,7 @@ def _tools(policies: list[Policy]) -> list[Row]:
 
 
 def _steps(policies: list[Policy]) -> list[Row]:
-    return _membership("steps", policies, lambda p: _label_pairs(p.steps))
+    return _membership("steps", policies, lambda p: _label_pairs(p.steps), shared_labels=SHARED_STEP_LABELS)
 
 
 def _step_events(policies: list[Policy]) -> list[Row]:
@@ -237,18 +271,34 @@ def _deadline(policies: list[Policy]) -> list[Row]:
 
 
 def _rules(policies: list[Policy]) -> list[Row]:
-    return _membership("rules", policies, lambda p: [(r.id, {"ar": r.label.ar, "en": r.label.en}) for r in p.rules])
+    return _membership("rules", policies, lambda p: [(r.id, {"ar": r.label.ar, "en": r.label.en}) for r in p.rules],
+                       shared_labels=SHARED_RULE_LABELS)
+
+
+CONNECTIVES = {"ar": {"all": " و", "any": " أو ", "not": "ليس "},
+               "en": {"all": " AND ", "any": " OR ", "not": "NOT "}}
+
+
+def condition_words(condition, policy: Policy, lang: str) -> str:
+    """A compensation condition tree in words: each fact by its label in `lang`, outer brackets dropped."""
+    from .report.labels import fact
+
+    text = _formula(condition, lambda fact_id: fact(fact_id, policy, lang), CONNECTIVES[lang])
+    return text[1:-1] if text.startswith("(") and text.endswith(")") else text
 
 
 def condition_text(condition) -> str:
     """A compensation condition tree as a readable formula over fact ids."""
-    if hasattr(condition, "fact"):
-        return condition.fact
-    if hasattr(condition, "all"):
-        return "(" + " AND ".join(condition_text(c) for c in condition.all) + ")"
-    if hasattr(condition, "any"):
-        return "(" + " OR ".join(condition_text(c) for c in condition.any) + ")"
-    return "NOT " + condition_text(condition.not_)
+    return _formula(condition, lambda fact_id: fact_id, CONNECTIVES["en"])
+
+
+def _formula(node, name, connectives: dict[str, str]) -> str:
+    if hasattr(node, "fact"):
+        return name(node.fact)
+    if hasattr(node, "all") or hasattr(node, "any"):
+        kind = "all" if hasattr(node, "all") else "any"
+        return "(" + connectives[kind].join(_formula(child, name, connectives) for child in getattr(node, kind)) + ")"
+    return connectives["not"] + _formula(node.not_, name, connectives)
 
 
 def _compensation(policies: list[Policy]) -> list[Row]:
@@ -258,20 +308,27 @@ def _compensation(policies: list[Policy]) -> list[Row]:
         text = condition_text(p.compensation.condition)
         return text[1:-1] if text.startswith("(") and text.endswith(")") else text
 
+    covered = [p for p in policies if p.compensation is not None]
+    condition = _row("compensation", "condition", "Conditions", "الشروط", policies, formula)
+    procedure = _row("compensation", "procedure", "Procedure", "الإجراء", policies,
+                     lambda p: "; ".join(i.label.en for i in p.compensation.procedure) if p.compensation else None)
     return [
         _row("compensation", "covered", "Compensation covered", "التعويض مشمول", policies,
              lambda p: p.compensation is not None),
-        _row("compensation", "condition", "Conditions", "الشروط", policies, formula),
-        _row("compensation", "procedure", "Procedure", "الإجراء", policies,
-             lambda p: "; ".join(i.label.en for i in p.compensation.procedure) if p.compensation else None),
+        replace(condition, words={p.id: {lang: condition_words(p.compensation.condition, p, lang)
+                                         for lang in ("ar", "en")} for p in covered}),
+        replace(procedure, words={p.id: {"ar": "؛ ".join(i.label.ar for i in p.compensation.procedure),
+                                         "en": procedure.values[p.id]} for p in covered if p.compensation.procedure}),
     ]
 
 
 def _complaints(policies: list[Policy]) -> list[Row]:
     rows = [_row("complaints", "covered", "Complaints handled", "استقبال الشكاوى مشمول", policies,
                  lambda p: p.complaints is not None),
-            _row("complaints", "handler", "Handled by", "الجهة المختصة", policies,
-                 lambda p: p.complaints.handler.ar if p.complaints and p.complaints.handler else None),
+            replace(_row("complaints", "handler", "Handled by", "الجهة المختصة", policies,
+                         lambda p: p.complaints.handler.ar if p.complaints and p.complaints.handler else None),
+                    words={p.id: {"ar": p.complaints.handler.ar, "en": p.complaints.handler.en}
+                           for p in policies if p.complaints and p.complaints.handler}),
             _row("complaints", "unspecified", "Left unspecified", "ما لم يحدد", policies,
                  lambda p: "; ".join(p.complaints.unspecified) if p.complaints else None)]
     channel_rows = _membership("complaints", policies, lambda p: [

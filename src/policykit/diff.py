@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .compare import compare, response_deadline, typical_calendar_days
+from .compare import Matrix, compare, response_deadline, typical_calendar_days
 from .model import Policy
 
 
@@ -52,10 +52,13 @@ class PolicyDiff:
     b: str
     changes: list[Change] = field(default_factory=list)
     deadline: list[Strictness] = field(default_factory=list)
+    # the two-column matrix the changes come from: its rows put a changed value in words (the unit of a
+    # length that did not change itself); not part of the JSON, which keeps the raw values
+    matrix: Matrix | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict:
         """The JSON form of `diff --format json`."""
-        return asdict(self)
+        return {name: value for name, value in asdict(self).items() if name != "matrix"}
 
     def by_section(self) -> dict[str, list[Change]]:
         """Changes grouped by section, in matrix order."""
@@ -79,7 +82,8 @@ def diff(a: Policy, b: Policy) -> PolicyDiff:
         else:
             changes.append(Change(row.section, row.item, row.label, "changed", before, after))
     names = (a.id, b.id) if a.id != b.id else (f"{a.id}@{a.version}", f"{b.id}@{b.version}")
-    return PolicyDiff(*names, changes, [_strictness(a, b, reading, names) for reading in ("intended", "literal")])
+    return PolicyDiff(*names, changes, [_strictness(a, b, reading, names) for reading in ("intended", "literal")],
+                      matrix)
 
 
 def deadline_side(policy: Policy, reading: str) -> DeadlineSide | None:

@@ -144,8 +144,11 @@ class _PolicyText:
             return
         parts = [getattr(ap.body, self.lang) if ap.body else "", ap.meeting or "", ap.session or ""]
         self.line(" · ".join(x for x in parts if x), 2)
+        from .report.board import mismatch
+
+        flag = mismatch(ap.date_hijri, ap.date_gregorian and ap.date_gregorian.isoformat(), self.lang)
         dates = [d for d in (ap.date_as_written, ap.date_hijri and f"{ap.date_hijri} {self.w('hijri')}",
-                             ap.date_gregorian and f"{ap.date_gregorian}",
+                             ap.date_gregorian and f"{ap.date_gregorian}" + (f" {flag}" if flag else ""),
                              ap.year_gregorian and str(ap.year_gregorian)) if d]
         incomplete = "" if ap.complete else f" ({self.w('incomplete')})"
         self.line(" · ".join(dates) + incomplete, 2)

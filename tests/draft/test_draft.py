@@ -80,6 +80,48 @@ def test_harif_drafted_from_the_four_keeps_its_own_deadline(drafted):
     assert any(e.line == 58 and "needs review" in e.reason for e in draft.not_encoded)
 
 
+@pytest.mark.parametrize("learn_from", [None, FOUR])
+def test_harif_s_letterhead_contacts_are_not_its_preamble(tmp_path, learn_from):
+    # line 13 («رقم الهاتف : 013 882 0058 … info@harif.org.sa») and line 15 (www.harif.org.sa) were drafted
+    # as the preamble's first two paragraphs, unmarked; they are the letterhead, left for review
+    draft = load_policy(_draft(SOURCES / "harif.ar.txt", "harif_draft", tmp_path, learn_from))
+    assert [p.clause.line for p in draft.document.preamble] == [17]
+    assert [p.clause.ref for p in draft.document.preamble] == [load_policy("harif").document.preamble[0].clause.ref]
+    reviewed = {e.line: e.reason for e in draft.not_encoded}
+    assert "needs review" in reviewed[13] and "needs review" in reviewed[15]
+
+
+@pytest.mark.parametrize("pid", FIVE)
+def test_the_title_and_the_association_s_name_are_read_from_the_lines_the_bundled_policy_cites(drafted, pid):
+    # khairat_albaha's title «سياسة» / «تنظيم التعامل مع أعضاء الجمعية العمومية …» was cut to «سياسة» and its
+    # second line taken for the association (it says «الجمعية»); saddad's and suqya's names lost their second line
+    draft, bundled = load_policy(drafted[pid]), load_policy(pid)
+    assert draft.document.title.ar == bundled.document.title.ar
+    lines = lambda clause: (clause.line, clause.end_line or clause.line)  # noqa: E731
+    assert lines(draft.document.title_clause) == lines(bundled.document.title_clause)
+    assert lines(draft.association.clause) == lines(bundled.association.clause)
+    if pid != "suqya":  # suqya's letterhead misspells the name; the bundled policy takes it from the preamble
+        assert draft.association.name.ar == bundled.association.name.ar
+
+
+@pytest.mark.parametrize("pid", FIVE)
+def test_the_approval_is_read_as_the_bundled_policy_records_it(drafted, pid):
+    # khairat_albaha's approval runs over two letterhead lines, the second giving only the year
+    # («بناءً على المحضر الاجتماع الأول لمجلس الإدارة لعام ٢٠٢٣ م»): it was left «needs review», no year read
+    draft, bundled = load_policy(drafted[pid]), load_policy(pid)
+    fields = lambda a: a and (a.date_as_written, a.date_hijri, a.date_gregorian, a.year_gregorian, a.complete,  # noqa: E731
+                              a.clause.text_ar, a.clause.line, a.clause.end_line)
+    assert fields(draft.approval) == fields(bundled.approval)
+
+
+def test_a_bilingual_letterhead_gives_the_arabic_and_the_english_name(tmp_path):
+    # harif line 9 prints «جمعية حارف للأسر المنتجة بالمنطقة الشرقية Harif for Productive Families …»:
+    # the whole line was the Arabic name, and the English one «(needs review)»
+    draft = load_policy(_draft(SOURCES / "harif.ar.txt", "harif_draft", tmp_path))
+    assert draft.association.name == load_policy("harif").association.name
+    assert draft.association.clause.line == 9
+
+
 def test_a_new_document_in_the_template_style(tmp_path):
     source = FIXTURES / "alnoor.ar.txt"
     path = _draft(source, "alnoor", tmp_path)
@@ -185,3 +227,15 @@ def test_a_run_on_line_does_not_make_drafting_slow(tmp_path):
     path = _draft(source, "runon", tmp_path)
     assert time.monotonic() - started < 60
     _assert_faithful(path, source)
+
+
+def test_a_month_is_drafted_as_a_deadline_whose_note_says_how_it_was_counted(tmp_path):
+    text = (SOURCES / "harif.ar.txt").read_text(encoding="utf-8").replace("لا تتجاوز (١٥) يوم عمل", "لا تتجاوز شهراً")
+    source = tmp_path / "monthly.ar.txt"
+    source.write_text(text, encoding="utf-8")
+    path = _draft(source, "monthly", tmp_path)
+    _assert_faithful(path, source)
+    deadline = next(r for r in load_policy(path).rules if r.kind == "deadline")
+    assert (deadline.period.amount, deadline.period.unit, deadline.as_written) == (
+        30, "calendar_days", "لا تتجاوز شهراً من تاريخ اكتمال الطلب")
+    assert "a month counted as 30 calendar days" in deadline.note

@@ -59,3 +59,32 @@ def test_short_arabic_and_whitespace():
 def test_words_are_counted_not_digits():
     assert list(arabic_quotations({"x": "الرد خلال ١٥ ١٦ ١٧ يوم"})) == []
     assert len(list(arabic_quotations({"x": "الرد خلال مدة لا تتجاوز"}))) == 1
+
+
+@pytest.mark.parametrize("pid", FIVE)
+def test_every_rule_says_how_it_reads_its_clause(pid):
+    # a rule is never the clause's literal words (an order read from a list, a period from «أسبوعين»):
+    # its note marks the reading (docs/policy-format.md §1)
+    from policykit.loader import load_policy
+
+    assert [rule.id for rule in load_policy(pid).rules if not (rule.note or "").strip()] == []
+
+
+def test_labels_address_the_policy_s_own_audience():
+    # khairat_albaha's document addresses general-assembly members («التوضيح للعضو»); its own Arabic labels
+    # say العضو where the text does (the text's own «المستفيد» stays in the quotations, as written)
+    from policykit.loader import load_policy
+
+    policy = load_policy("khairat_albaha")
+    labels = [item.label.ar for section in (policy.steps, policy.rules, policy.channels, policy.tools)
+              for item in section]
+    assert [label for label in labels if "المستفيد" in label] == []
+
+
+@pytest.mark.parametrize("pid", FIVE)
+def test_a_passage_alone_takes_its_key_alone(pid):
+    # docs/policy-format.md §3: «تمهيد» for a single passage, «تمهيد-٢» for one of several (as draft writes them)
+    from policykit.loader import load_policy
+
+    refs = [passage.clause.ref for passage in load_policy(pid).document.preamble]
+    assert refs == (["تمهيد"] if len(refs) == 1 else [f"تمهيد-{'١٢٣٤٥'[i]}" for i in range(len(refs))])

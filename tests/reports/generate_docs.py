@@ -17,9 +17,11 @@ def comparison_markdown() -> str:
     """docs/comparison.md as it should be now."""
     from policykit.compare import compare
     from policykit.loader import iter_bundled
+    from policykit.report.board import column_names
     from policykit.report.matrix import render_matrix
 
-    return GENERATED + render_matrix(compare(iter_bundled()), "markdown", "en") + (
+    policies = list(iter_bundled())  # headed as `policykit compare` heads them: by the association's name
+    return GENERATED + render_matrix(compare(policies), "markdown", "en", column_names(policies, "en")) + (
         "\nRegenerate with `policykit compare --format markdown` (also `--format json|csv|html`, `--lang ar`).\n")
 
 

@@ -16,9 +16,15 @@ from .known import ITEM_FIELDS, KnownPolicy, Match, best_match, plain
 from .period import Period, find_period
 
 REVIEW = "needs review"
+# an Arabic name followed by the English one, with no Arabic after it
+_LATIN_TAIL = re.compile(r"^([^A-Za-z]*?)(?:\s+([A-Za-z][^\u0600-\u06FF]*))?$")
 EN_REVIEW = "(needs review)"
+# how a period the text counts in weeks or months became days: an interpretation, said in the rule's note
+_COUNTED = {"day": "", "week": " (weeks counted as 7 calendar days each)",
+            "month": " (interpretation: a month counted as 30 calendar days; the text does not say which month length)"}
 _INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 _LETTERED = re.compile(r"^\s*([\u0621-\u064A])\s*-\s*")
+_YEAR_ONLY = re.compile(r"(?:ل|في\s)?عام\s*([0-9٠-٩]{4})\s*م(?!\w)")
 _DATE = r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"
 _SINGULAR = {"channels": "channel", "tools": "tool", "steps": "step", "service_practices": "practice",
              "detailed_goals": "goal", "services": "service", "relationship": "duty", "information_duties": "duty",
@@ -77,12 +83,15 @@ class _Draft:
     def _title_block(self) -> None:
         lines = list(self.outline.title_block)
         title = next((i for i, line in enumerate(lines) if line.folded[:1] == ["سياسه"]), None)
-        name = next((i for i, line in enumerate(lines) if any("جمعيه" in w for w in line.folded)), None)
+        # the name begins with «جمعية» (or «الجمعية», «لجمعية»); a title's «أعضاء الجمعية العمومية» is not one
+        name = next((i for i, line in enumerate(lines) if i != title and line.folded
+                     and "جمعيه" in line.folded[0]), None)
         document = self.data["document"]
         if title is not None:
             first = lines[title]
-            last = lines[title + 1] if title + 1 < len(lines) and len(lines[title + 1].folded) <= 2 and (
-                title + 1 != name) else None
+            # a title wrapped over two lines: a short tail («المستفيدين»), or all of it after a bare «سياسة»
+            last = lines[title + 1] if title + 1 < len(lines) and title + 1 != name and (
+                len(lines[title + 1].folded) <= 2 or len(first.folded) == 1) else None
             text = f"{first.text} {last.text}" if last else first.text
             document["title"] = {"ar": text, "en": self._known_title(text)}
             document["title_clause"] = self._clause("العنوان", first if last is None else _span(first, last), None)
@@ -91,13 +100,24 @@ class _Draft:
             document["title"] = {"ar": "سياسة تنظيم العلاقة مع المستفيدين", "en": EN_REVIEW}
         if name is not None:
             line = lines[name]
+            tail = lines[name + 1] if name + 1 < len(lines) and name + 1 != title else None
+            if tail is not None and len(tail.folded) <= 5 and tail.folded[0].startswith(("لل", "ب")):
+                line = _span(line, tail)  # the name runs on: «الجمعية التعاونية» / «للمستشارين في تطوير الاعمال»
             text = re.sub(r"^ل(?=جمعية)", "", line.text)
-            self.data["association"] = {"name": {"ar": text, "en": EN_REVIEW}, "clause": self._clause("الترويسة", line, None)}
-            self.used.add(line.number)
+            # a bilingual letterhead («جمعية حارف … Harif for Productive Families …») prints both names
+            both = _LATIN_TAIL.match(text)
+            arabic, english = ((both.group(1).strip(" -–|/"), both.group(2).strip(" -–|/"))
+                               if both and both.group(2) and both.group(1).strip() else (text, EN_REVIEW))
+            self.data["association"] = {"name": {"ar": arabic, "en": english},
+                                        "clause": self._clause("الترويسة", line, None)}
+            self.used |= {line.number, line.last}
         else:
             self.data["association"] = {"name": {"ar": self.id, "en": EN_REVIEW}}
-        for line in lines:
+        for index, line in enumerate(lines):
             if line.number not in self.used and APPROVAL.search(line.text):
+                after = lines[index + 1] if index + 1 < len(lines) else None
+                if after is not None and after.number not in self.used and after.folded[:1] == ["بناء"]:
+                    line = _span(line, after)  # «معتمدة من مجلس الإدارة» / «بناءً على المحضر … لعام ٢٠٢٣ م»
                 self._approval(Section(None, [line], kind="approval"))
 
     def _known_title(self, text: str) -> str:
@@ -252,6 +272,10 @@ class _Draft:
         if gregorian:
             day, month, year = (int(g) for g in gregorian.groups())
             approval["date_gregorian"] = f"{year:04d}-{month:02d}-{day:02d}"
+        year_only = None if (hijri or gregorian or dates) else _YEAR_ONLY.search(line.text)
+        if year_only:  # «لعام ٢٠٢٣ م»: a year and no day
+            approval["date_as_written"] = year_only.group(0)
+            approval["year_gregorian"] = int(year_only.group(1))  # int() reads Arabic-Indic digits
         approval["complete"] = bool(hijri or gregorian) and "..." not in line.text
         approval["clause"] = self._clause("الاعتماد", line, section.heading.text if section.heading else None)
         approval["note"] = f"Read from the approval sentence ({REVIEW})."
@@ -312,8 +336,8 @@ class _Draft:
                 "clause": dict(clause), "trigger": trigger, "fulfilled_by": "decision_notified",
                 "period": {"amount": period.amount, "unit": period.unit}, "as_written": period.as_written,
                 "bound_as_written": period.bound, "readings": readings, "default_reading": "intended",
-                "note": f"The period, unit and bound as the document writes them; {source}trigger and fulfilling "
-                        f"event read from the sentence ({REVIEW})."}
+                "note": f"The period, unit and bound as the document writes them{_COUNTED[period.written_unit]}; "
+                        f"{source}trigger and fulfilling event read from the sentence ({REVIEW})."}
 
     # --- helpers -----------------------------------------------------------------------------------
 

@@ -15,8 +15,12 @@ _TENS = {"عشرين": 20, "عشرون": 20, "ثلاثين": 30, "ثلاثون":
          "خمسون": 50, "ستين": 60, "ستون": 60, "تسعين": 90, "تسعون": 90}
 _DUALS = {"يومين": (2, "day"), "يومان": (2, "day"), "اسبوعين": (2, "week"), "اسبوعان": (2, "week"),
           "شهرين": (2, "month"), "شهران": (2, "month")}
-_UNIT_WORDS = {"يوم": "day", "يوما": "day", "ايام": "day", "اسبوع": "week", "اسابيع": "week", "شهر": "month",
-               "اشهر": "month", "شهور": "month"}
+_UNIT_WORDS = {"يوم": "day", "يوما": "day", "ايام": "day", "اسبوع": "week", "اسبوعا": "week", "اسابيع": "week",
+               "شهر": "month", "شهرا": "month", "اشهر": "month", "شهور": "month"}
+# a unit alone after the bound is one of it: «لا تتجاوز أسبوعاً (واحداً)», «خلال شهر»
+_SINGULAR = {"يوم": "day", "يوما": "day", "اسبوع": "week", "اسبوعا": "week", "شهر": "month", "شهرا": "month"}
+_BOUND_WORDS = ("تتجاوز", "خلال", "عن", "مده", "اقصاها")
+_ONE = ("واحد", "واحدا", "واحده")
 _WORKING = re.compile(r"(?:يوم|ايام|يوما)\s+عمل")
 # the words before a count that make the period a minimum (else it is a maximum: «لا تتجاوز», «خلال»)
 _AT_LEAST = ("لا تقل عن", "لا يقل عن", "علي الاقل", "اقلها")
@@ -34,6 +38,7 @@ class Period:
     bound: str  # at_most or at_least
     as_written: str
     trigger: str | None
+    written_unit: str = "day"  # day, week or month, as the text counts it
 
 
 def find_period(text: str) -> Period | None:
@@ -54,7 +59,8 @@ def find_period(text: str) -> Period | None:
         bound = "at_least" if any(k in head for k in _AT_LEAST) else "at_most"
         days = amount * {"day": 1, "week": 7, "month": 30}[unit]
         trigger = next((event for key, event in _TRIGGERS if key in " ".join(folded[last:])), None)
-        return Period(days, "working_days" if working and unit == "day" else "calendar_days", bound, phrase, trigger)
+        return Period(days, "working_days" if working and unit == "day" else "calendar_days", bound, phrase, trigger,
+                      unit)
     return None
 
 
@@ -65,6 +71,9 @@ def _count_at(folded: list[str], index: int) -> tuple[int, str, int] | None:
     if word in _DUALS:
         amount, unit = _DUALS[word]
         return amount, unit, index
+    if word in _SINGULAR and index > 0 and folded[index - 1] in _BOUND_WORDS:
+        one = index + 1 < len(folded) and folded[index + 1].strip(".،") in _ONE
+        return 1, _SINGULAR[word], index + 1 if one else index
     amount = None
     step = index
     if word.isdigit():

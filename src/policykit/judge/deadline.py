@@ -96,8 +96,15 @@ class Deadline(Kind, name="deadline", label=("مهلة", "deadline"), model="Dea
         """'X within N days of Y', with the words as written and the readings."""
         period = count(rule.period.amount, rule.period.unit, lang)
         if lang == "ar":
+            from ..report.board import BOUND
+            from ..report.labels import reading
+
+            bound = lambda value: BOUND[value]["ar"] if value else "بلا حد"  # noqa: E731
+            readings = "؛ ".join(f"{reading(name, lang)}: {bound(r.bound)}" for name, r in rule.readings.items())
             return (f"«{pattern(rule.fulfilled_by, lang)}» خلال {period} "
-                    f"من «{pattern(rule.trigger, lang)}» — النص: «{rule.as_written}»")
+                    f"من «{pattern(rule.trigger, lang)}» — النص: «{rule.as_written}» (الحد كما ورد: "
+                    f"{bound(rule.bound_as_written)}). القراءات — {readings}؛ الافتراضية: "
+                    f"{reading(rule.default_reading, lang)}.")
         readings = "; ".join(f"{name}: {r.bound or 'no bound'} ({r.note})" for name, r in rule.readings.items())
         return (f"{pattern(rule.fulfilled_by, lang)} within {period} of "
                 f"{pattern(rule.trigger, lang)}. As written: «{rule.as_written}» (bound as written: "

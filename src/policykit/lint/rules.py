@@ -237,3 +237,4 @@ def _shorten(text: str, limit: int = 70) -> str:
 
 
 from . import source_rules  # noqa: E402,F401  (registers the rules that read the source document)
+from . import fidelity_rules  # noqa: E402,F401  (registers the rules that hold quotations and refs to the source)

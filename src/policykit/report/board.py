@@ -23,10 +23,22 @@ def column_names(policies, lang: str) -> dict[str, str]:
     return names
 
 
+def values_in(matrix):
+    """`values_of(item, section)`: a matrix row's values by policy id ({} when the matrix lacks the row)."""
+    def values_of(item: str, section: str = "deadline") -> dict:
+        found = next((r for r in matrix.rows if r.section == section and r.item == item), None)
+        return found.values if found else {}
+
+    return values_of
+
+
 def in_words(row, pid: str, value: Any, values_of, lang: str) -> Any:
-    """A deadline or approval cell as words; any other cell unchanged."""
+    """A deadline or approval cell as words, a cell the matrix words per language in `lang`; any other unchanged."""
     if value is None or value is True or value is False:
         return value
+    worded = getattr(row, "words", {}).get(pid)
+    if worded and lang in worded:
+        return worded[lang]
     if row.section == "deadline":
         unit = values_of("unit").get(pid)
         if row.item == "amount" and unit:
@@ -41,12 +53,22 @@ def in_words(row, pid: str, value: Any, values_of, lang: str) -> Any:
             return labels.event(value, None, lang)
         if row.item == "typical_calendar_days":
             return labels.amount(int(value), "calendar_days", lang)
+    if row.section == "general" and row.item == "audience":
+        from ..policy_labels import WORDS
+
+        return WORDS.get(value, {}).get(lang, value)
     if row.section == "approval" and row.item == "date_gregorian":
-        hijri = values_of("date_hijri", "approval").get(pid)
-        implied = _gregorian_of(hijri)
-        if implied and implied != value:
-            return f"{value} {MISMATCH[lang].format(hijri=hijri, gregorian=implied)}"
+        flag = mismatch(values_of("date_hijri", "approval").get(pid), value, lang)
+        return f"{value} {flag}" if flag else value
     return value
+
+
+def mismatch(hijri: str | None, gregorian, lang: str) -> str | None:
+    """The flag for a Gregorian approval date that is not the day of the Hijri date given with it, else None."""
+    implied = _gregorian_of(hijri)
+    if implied and gregorian and implied != str(gregorian):
+        return MISMATCH[lang].format(hijri=hijri, gregorian=implied)
+    return None
 
 
 def _gregorian_of(hijri: str | None) -> str | None:

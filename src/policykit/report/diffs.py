@@ -47,7 +47,7 @@ def render_diff(result: PolicyDiff, fmt: str = "text", lang: str = "en") -> str:
         heading = SECTIONS.get(section, {}).get(lang, section)
         lines += ["", f"## {heading}" if markdown else f"{heading}:"]
         for change in changes:
-            detail = _detail(change, lang, markdown)
+            detail = _detail(change, _in_words(result, change, lang), lang, markdown)
             lines.append(f"- {SIGN[change.change]} {detail}" if markdown else f"  {SIGN[change.change]} {detail}")
     lines += ["", f"## {w('stricter')}" if markdown else f"{w('stricter')}:"]
     for verdict in result.deadline:
@@ -57,10 +57,21 @@ def render_diff(result: PolicyDiff, fmt: str = "text", lang: str = "en") -> str:
     return markdown_page(text, lang) if markdown else text
 
 
-def _detail(change, lang: str, markdown: bool) -> str:
+def _in_words(result: PolicyDiff, change, lang: str) -> tuple:
+    """A changed value of A and of B as people read it: a deadline in words, a mismatched approval flagged."""
+    if change.change != "changed" or result.matrix is None:
+        return change.a, change.b
+    from .board import in_words, values_in
+
+    values_of, (pid_a, pid_b) = values_in(result.matrix), result.matrix.policies
+    row = next((r for r in result.matrix.rows if (r.section, r.item) == (change.section, change.item)), change)
+    return in_words(row, pid_a, change.a, values_of, lang), in_words(row, pid_b, change.b, values_of, lang)
+
+
+def _detail(change, values: tuple, lang: str, markdown: bool) -> str:
     label = cell(change.label[lang]) if markdown else terminal(change.label[lang])
     if change.change == "changed":
-        a, b = display(change.a, markdown=markdown) or "∅", display(change.b, markdown=markdown) or "∅"
+        a, b = display(values[0], markdown=markdown) or "∅", display(values[1], markdown=markdown) or "∅"
         return f"{label}: {a} {ARROW[lang]} {b}"
     return f"{label} ({WORDS[change.change][lang]})"
 
@@ -102,8 +113,9 @@ def _html(result: PolicyDiff, lang: str) -> str:
     w = {key: value[lang] for key, value in WORDS.items()}
     sections = [{"title": SECTIONS.get(section, {}).get(lang, section),
                  "changes": [{"sign": SIGN[c.change], "kind": c.change, "word": WORDS[c.change][lang],
-                              "label": c.label[lang], "a": display(c.a) if c.change == "changed" else "",
-                              "b": display(c.b) if c.change == "changed" else ""} for c in changes]}
+                              "label": c.label[lang], "a": display(a) if c.change == "changed" else "",
+                              "b": display(b) if c.change == "changed" else ""}
+                             for c in changes for a, b in [_in_words(result, c, lang)]]}
                 for section, changes in result.by_section().items()]
     return render_template("diff.html.j2", lang=lang, direction="rtl" if lang == "ar" else "ltr", w=w,
                            title=w["relative_to"].format(a=result.a, b=result.b), sections=sections,

@@ -51,12 +51,9 @@ def display(value: Any, *, markdown: bool = False) -> str:
 
 def _people_values(matrix: Matrix, row, lang: str) -> list:
     """The row's cells for people: deadline in words, approval mismatch flagged (board.in_words)."""
-    from .board import in_words
+    from .board import in_words, values_in
 
-    def values_of(item, section="deadline"):
-        found = next((r for r in matrix.rows if r.section == section and r.item == item), None)
-        return found.values if found else {}
-
+    values_of = values_in(matrix)
     return [in_words(row, pid, row.values.get(pid), values_of, lang) for pid in matrix.policies]
 
 

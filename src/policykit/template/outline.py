@@ -18,6 +18,8 @@ _TOC_TITLE = "جدول المحتويات"
 _TOC_ENTRY = re.compile(r"^(?P<a>.*?)[.…\s]*\t(?P<b>.*)$")
 _LETTERED = re.compile(r"^\s*[\u0621-\u064A]\s*-\s*\S")
 MAX_HEADING_WORDS = 16
+# what only a letterhead's contact line holds: an e-mail or web address, or a telephone number in groups
+_CONTACT = re.compile(r"[\w.-]+@[\w-]+\.[\w.]+|\bwww\.[\w-]+\.\w+|\b\d{2,4}(?:[ -]\d{3,4}){2}\b")
 # a policy document is a few hundred lines; more is not one (and would make alignment slow)
 MAX_SOURCE_LINES = 5000
 APPROVAL = re.compile(r"(?:اعتماد|اعتمد|إعتماد|معتمدة)\s.*مجلس|مجلس\s+الإدارة.*(?:اعتماد|اعتمد)")
@@ -186,5 +188,6 @@ def _is_heading(line: Line, following: Line | None) -> bool:
 
 
 def _in_title_block(line: Line, outline: Outline) -> bool:
-    """Before the first heading, short lines are the letterhead and title."""
-    return len(line.text.split()) <= MAX_HEADING_WORDS
+    """Before the first heading, short lines are the letterhead and title, and so is a letterhead's contact
+    line however long (a telephone, fax, e-mail or web address: harif's «رقم الهاتف : 013 882 0058 …»)."""
+    return len(line.text.split()) <= MAX_HEADING_WORDS or bool(_CONTACT.search(line.text))
