@@ -183,3 +183,22 @@ def test_progress_gives_up_an_estimate_it_passes():
 def test_excel_needs_a_csv_output(tmp_path, log):
     code, _, err = cli("batch", log, "--policy", "harif", "--excel", "--out", tmp_path / "v.parquet")
     assert code == 2 and "--excel shapes a CSV for Excel: it needs --out FILE.csv" in err
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_xlsx_columns_are_wide_enough_to_read_and_filterable(tmp_path, log, lang):
+    """Excel's default width (8.43 characters) cut every label, date and sentence off."""
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "verdicts.xlsx"
+    cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, "--lang", lang)
+    cases, findings = openpyxl.load_workbook(out).worksheets
+    for sheet, text_columns in ((cases, (5, 7)), (findings, (2, 12))):
+        widths = {c: sheet.column_dimensions[openpyxl.utils.get_column_letter(c)].width
+                  for c in range(1, sheet.max_column + 1)}
+        assert all(w >= 10 for w in widths.values()), (sheet.title, widths)
+        assert all(widths[c] >= 36 for c in text_columns), (sheet.title, widths)
+        date_column = 4 if sheet is cases else 6
+        assert widths[date_column] >= len("2025-03-25 23:59") + 1
+        assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(sheet.max_column)}{sheet.max_row}"
+        header = sheet[1][1]
+        assert header.font.bold and header.alignment.wrap_text
