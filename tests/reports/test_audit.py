@@ -316,3 +316,50 @@ def test_a_large_log_s_charts_show_every_label_whole_and_none_over_another(tmp_p
         if any(f["rule"] == rule.id and f["status"] == "breached" for row in large_verdicts.to_pylist()[:3000]
                for f in row["findings"]):
             assert all(word in shown for word in getattr(rule.label, lang).split()), rule.id
+
+
+LAYOUT_PROBE = """<script>
+const ids = [...document.querySelectorAll('#overdue td:first-child, #incomplete td:first-child')];
+const out = document.createElement('pre'); out.id = 'probe';
+out.textContent = JSON.stringify({pageWidth: document.documentElement.scrollWidth,
+  viewWidth: document.documentElement.clientWidth,
+  ids: ids.map(td => { const code = td.querySelector('code'), r = td.getBoundingClientRect();
+    // one rect per line, or per direction run on a line: the lines are the distinct tops
+    const tops = new Set([...code.getClientRects()].map(q => Math.round(q.top)));
+    return {text: code.textContent, lines: tops.size, right: r.right, left: r.left}; })});
+document.body.appendChild(out);
+</script>"""
+
+
+@needs_chromium
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_case_ids_keep_to_one_line_and_a_very_long_one_stays_on_the_page(tmp_path, lang):
+    """Seen in Chromium: 'H-00007485' broke after its hyphen in the overdue table, and a 300-character case id
+    pushed the table off the page (the Arabic page showed blank, its content scrolled out of view)."""
+    chromium.require()
+    long_id = "X" * 300
+    rows = []
+    for case_id in ("H-00007485", long_id, "ح-١٤٤٦-٠٠٧"):
+        rows += [[case_id, "request_received", "2025-03-02", "interview", ""],
+                 [case_id, "request_completed", "2025-03-03", "", ""]]
+    rows.append(["R-00000001", "request_received", "not a date", "", ""])
+    log = tmp_path / "log.csv"
+    write_log(log, rows)
+    page = tmp_path / "audit.html"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", tmp_path / "v.parquet",
+                       "--report", page, "--lang", lang)
+    assert code == 1, err
+    probe_file = tmp_path / "probe.html"
+    probe_file.write_text(page.read_text("utf-8").replace("</body>", LAYOUT_PROBE + "</body>"), "utf-8")
+    result = BROWSER.chromium(tmp_path, "--dump-dom", "--window-size=800,1200", probe_file.as_uri())
+    match = re.search(r'<pre id="probe">(.*?)</pre>', result.stdout, flags=re.S)
+    assert match, result.stderr[-2000:]
+    import html
+
+    probe = json.loads(html.unescape(match.group(1)))
+    assert probe["pageWidth"] <= probe["viewWidth"] + 1, probe["pageWidth"]
+    shown = {i["text"]: i for i in probe["ids"]}
+    assert {"H-00007485", long_id, "ح-١٤٤٦-٠٠٧", "R-00000001"} <= set(shown)
+    for short in ("H-00007485", "ح-١٤٤٦-٠٠٧", "R-00000001"):
+        assert shown[short]["lines"] == 1, shown[short]
+    assert shown[long_id]["right"] <= probe["viewWidth"] and shown[long_id]["left"] >= 0
