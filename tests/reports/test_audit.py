@@ -363,3 +363,25 @@ def test_case_ids_keep_to_one_line_and_a_very_long_one_stays_on_the_page(tmp_pat
     for short in ("H-00007485", "ح-١٤٤٦-٠٠٧", "R-00000001"):
         assert shown[short]["lines"] == 1, shown[short]
     assert shown[long_id]["right"] <= probe["viewWidth"] and shown[long_id]["left"] >= 0
+
+
+@needs_chromium
+def test_a_long_overdue_table_repeats_its_header_on_every_printed_page(tmp_path, large_verdicts):
+    """Printed, the most-overdue table ran onto a second A4 page without its column headers: they were plain
+    rows, not the table's header group that Chromium repeats on each page."""
+    chromium.require()
+    page = audit.render(large_verdicts, "ar")
+    for section in ("overdue", "incomplete"):
+        body = page.split(f'<section id="{section}">')[1].split("</section>")[0]
+        if "<table>" in body:
+            assert re.search(r"<table>\s*<thead><tr><th>", body) and "</thead>\n<tbody>" in body, section
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("</body>", """<script>
+const out = document.createElement('pre'); out.id = 'probe';
+window.matchMedia('print');
+out.textContent = JSON.stringify([...document.querySelectorAll('#overdue thead')].map(
+  h => getComputedStyle(h).display));
+document.body.appendChild(out);
+</script></body>"""), "utf-8")
+    result = BROWSER.chromium(tmp_path, "--dump-dom", probe.as_uri())
+    assert '["table-header-group"]' in result.stdout
