@@ -29,6 +29,22 @@ def test_a_terminal_gets_shaped_text_in_visual_order():
     assert shown.startswith("1 ")  # the line's end is drawn first, on the left
 
 
+@pytest.mark.parametrize("logical, shown", [
+    ("كُتبت الأحكام في /tmp/run/verdicts.parquet", "/tmp/run/verdicts.parquet "),
+    ("صفوف مرفوضة: 8 (انظر ./out/v.xlsx.rejects.csv)", "(./out/v.xlsx.rejects.csv "),
+    ("كُتب تقرير التدقيق في audit_2025/ar.html.", ".audit_2025/ar.html "),
+])
+def test_a_path_among_arabic_words_is_drawn_whole_on_a_terminal(logical, shown):
+    """On a terminal that needs the text ordered, '/tmp/run/verdicts.parquet' in the Arabic summary was drawn
+    'tmp/run/verdicts.parquet/' and './out/…' as '…/.': the slash and the dot took the Arabic direction."""
+    pytest.importorskip("arabic_reshaper")
+    pytest.importorskip("bidi")
+    line = terminal_text(logical, Tty(), {})
+    assert line.startswith(shown), line
+    assert "\u200e" not in line and not {"\u200e", "\u2066", "\u2069"} & set(line)
+    assert terminal_text("(154 حدث/ث)", Tty(), {}).startswith("(") and "\u200e" not in line
+
+
 def test_terminals_that_do_bidi_themselves_and_the_override():
     assert not needs_bidi(Tty(), {"KONSOLE_VERSION": "230800"})
     assert not needs_bidi(Tty(), {"VTE_VERSION": "7600"}) and needs_bidi(Tty(), {"VTE_VERSION": "5200"})
