@@ -385,3 +385,15 @@ document.body.appendChild(out);
 </script></body>"""), "utf-8")
     result = BROWSER.chromium(tmp_path, "--dump-dom", probe.as_uri())
     assert '["table-header-group"]' in result.stdout
+
+
+def test_report_command_speaks_the_language_it_was_asked_for(tmp_path, verdicts):
+    """`policykit report … --lang ar` wrote the page in Arabic but said 'audit report of 4 cases written to …'
+    in English; the path reached the terminal unescaped."""
+    _, out = verdicts
+    page = tmp_path / "تقرير\x1b.html"
+    code, _, err = cli("report", out, "--out", page, "--lang", "ar")
+    assert code == 0 and err.startswith("كُتب تقرير التدقيق في ") and err.endswith(" (عدد الحالات: 4)\n"), err
+    assert "\x1b" not in err and ("\\x1b" in err or "\\u001b" in err)
+    code, _, err = cli("report", out, "--out", tmp_path / "a.html", "--lang", "en")
+    assert code == 0 and err == f"audit report of 4 cases written to {tmp_path / 'a.html'}\n"

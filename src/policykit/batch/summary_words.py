@@ -9,6 +9,7 @@ PHRASES = {
            "rejected": "rejected rows: {n} (see {path})", "out": "verdicts written to {out}",
            "incomplete": "incomplete cases (undetermined: rows rejected): {n}",
            "report": "audit report written to {report}",
+           "report_of": "audit report of {cases} cases written to {report}",
            "hidden": "ignored {n} more unknown column{s}{where}, not named: not plain identifiers, they may be "
                      "personal data",
            "at_one": " (column {positions})", "at_many": " (columns {positions})"},
@@ -18,6 +19,7 @@ PHRASES = {
            "rejected": "صفوف مرفوضة: {n} (انظر {path})", "out": "كُتبت الأحكام في {out}",
            "incomplete": "حالات ناقصة (غير محسومة لرفض بعض صفوفها): {n}",
            "report": "كُتب تقرير التدقيق في {report}",
+           "report_of": "كُتب تقرير التدقيق في {report} (عدد الحالات: {cases})",
            "hidden": "تم تجاهل {n} من الأعمدة غير المعروفة الأخرى{where}، ولم تُذكر أسماؤها: ليست معرّفات بسيطة وقد "
                      "تكون بيانات شخصية",
            "at_one": " (العمود {positions})", "at_many": " (الأعمدة {positions})"},
