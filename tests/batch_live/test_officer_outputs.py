@@ -202,3 +202,24 @@ def test_xlsx_columns_are_wide_enough_to_read_and_filterable(tmp_path, log, lang
         assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(sheet.max_column)}{sheet.max_row}"
         header = sheet[1][1]
         assert header.font.bold and header.alignment.wrap_text
+
+
+def test_an_officer_run_s_rejects_file_opens_in_excel(tmp_path):
+    """The rejects file of an `.xlsx` or `--excel` run had no BOM: Excel read it in the ANSI code page, and an
+    Arabic log name (طلبات.csv) or the Hijri example in a reason turned to mojibake. `--rejects r.xlsx` wrote CSV
+    under a name Excel refuses to open."""
+    log = tmp_path / "طلبات.csv"
+    log.write_text(LOG + "H-9,request_received,03/04/2025,,\n", encoding="utf-8")
+    for out, extra, bom in (("v.xlsx", (), True), ("v.csv", ("--excel",), True), ("v.parquet", (), False)):
+        if out.endswith(".xlsx"):
+            pytest.importorskip("openpyxl")
+        code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", tmp_path / out, *extra)
+        assert code == 1, err
+        raw = (tmp_path / f"{out}.rejects.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf") == bom, out
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+        assert rows[0] == ["file", "line", "reason"] and rows[1][0] == str(log) and rows[1][1] == "7"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", tmp_path / "w.xlsx",
+                       "--rejects", tmp_path / "r.xlsx")
+    assert code == 2 and "--rejects: the rejects file is CSV, name it .csv" in err
+    assert not (tmp_path / "r.xlsx").exists() and not (tmp_path / "w.xlsx").exists()

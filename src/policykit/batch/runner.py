@@ -30,7 +30,7 @@ from ..vocabulary import FACTS
 from .columns import ATTRIBUTES, LINE, REQUIRED, LogColumns, classify
 from .normalize import LogShape, normalise
 from .grouping import NotGrouped, grouped_chunks
-from .output import OutputSink, default_rejects, out_format, write_rejects
+from .output import OutputSink, check_rejects_name, default_rejects, out_format, write_rejects
 from .partition import Partitioner, group, load_grouped, partition_count
 from .progress import NoProgress
 from .csv_dialect import detect as detect_dialect
@@ -189,6 +189,7 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     os.close(open_regular(str(log)))  # a FIFO, device or directory is refused by what it is, never waited on
     detect_format(log, log_format)
     rejects_file = Path(rejects_path) if rejects_path else default_rejects(log, out)
+    check_rejects_name(rejects_file)
     # refused before any work: an output that would overwrite the log or the policy, or that cannot be written
     check_outputs({"--out": out, "--rejects": rejects_file, "--report": report},
                   inputs=(log, policy_file(policy_ref)))
@@ -221,7 +222,7 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
         run.close()
     if run.rejects or (rejects_file.is_file() and rejects_file.stat().st_size):
         # a rejects file an earlier run left would pass for this run's: emptied to its header when none was
-        write_rejects(rejects_file, log, run.rejects)
+        write_rejects(rejects_file, log, run.rejects, excel=fmt == "xlsx" or excel)
     if audit is not None:
         from ..report.audit import write_report
 
