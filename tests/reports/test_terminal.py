@@ -101,3 +101,20 @@ def test_check_in_arabic_on_a_terminal_is_shaped(tmp_path, monkeypatch):
     out = io.StringIO()
     main(["check", str(example), "--lang", "ar", "--as-of", "2025-06-01"], out, io.StringIO())
     assert "غير ملتزمة" not in out.getvalue() and any(0xFE70 <= ord(ch) <= 0xFEFF for ch in out.getvalue())
+
+
+def test_batch_summary_in_arabic_names_the_rules_by_their_arabic_labels(tmp_path):
+    """The Arabic summary said 'أكثر القواعد مخالفة: respond_within_15_working_days 1': the workbook's columns and
+    the report name that rule 'مدة الرد على الطلب'; English keeps the ids."""
+    pytest.importorskip("pyarrow")
+    from policykit.cli import main
+
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,type,at\nH1,request_received,2025-03-02\nH1,request_completed,2025-03-03\n",
+                   encoding="utf-8")
+    for lang, expected in (("ar", "أكثر القواعد مخالفة: مدة الرد على الطلب 1"),
+                           ("en", "most breached: respond_within_15_working_days 1")):
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["batch", str(log), "--policy", "harif", "--as-of", "2025-06-01", "--lang", lang,
+                     "--out", str(tmp_path / "v.parquet")], out, err) == 1
+        assert expected in err.getvalue(), err.getvalue()

@@ -96,8 +96,9 @@ class Summary:
                 "events_per_second": round(self.rows_read / self.seconds) if self.seconds else None,
                 "cases_by_reference_path": s.fallback_cases, "out": self.out}
 
-    def render(self, lang: str = "en") -> str:
-        """A short plain-text summary for the terminal, in English or Arabic."""
+    def render(self, lang: str = "en", rule_label=None) -> str:
+        """A short plain-text summary for the terminal, in English or Arabic; `rule_label(rule_id)` names the most
+        breached rules (by their ids without it)."""
         from .summary_words import PHRASES, status_word, unit_word
 
         p, d = PHRASES[lang], self.to_dict()
@@ -106,7 +107,8 @@ class Summary:
         lines.append(p["by_status"] + (p["sep"].join(f"{status_word(k, lang)} {v}"
                                                      for k, v in d["cases_by_status"].items()) or p["none"]))
         if d["most_breached_rules"]:
-            lines.append(p["most"] + p["sep"].join(f"{rule} {n}" for rule, n in d["most_breached_rules"]))
+            name = rule_label or str
+            lines.append(p["most"] + p["sep"].join(f"{name(rule)} {n}" for rule, n in d["most_breached_rules"]))
         for unit, value in d["median_lateness"].items():
             lines.append(p["median"].format(value=value, unit=unit_word(unit, lang)))
         named, hidden = self._unknown()
