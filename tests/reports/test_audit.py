@@ -397,3 +397,17 @@ def test_report_command_speaks_the_language_it_was_asked_for(tmp_path, verdicts)
     assert "\x1b" not in err and ("\\x1b" in err or "\\u001b" in err)
     code, _, err = cli("report", out, "--out", tmp_path / "a.html", "--lang", "en")
     assert code == 0 and err == f"audit report of 4 cases written to {tmp_path / 'a.html'}\n"
+
+
+def test_a_report_of_no_case_still_says_which_policy_and_as_of_when(tmp_path):
+    """A batch whose log held no case wrote a report with its policy and as-of rows empty: both came from the
+    first verdict row. They are the run's."""
+    log = tmp_path / "log.csv"
+    write_log(log, [])
+    page = tmp_path / "audit.html"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", tmp_path / "v.parquet",
+                       "--report", page, "--lang", "en")
+    assert code == 0, err
+    text = page.read_text("utf-8")
+    assert '<tr><th>As of</th><td><bdi dir="ltr">2025-06-01 00:00</bdi></td></tr>' in text
+    assert "<tr><th>Policy</th><td><code>harif</code></td></tr>" in text

@@ -202,7 +202,7 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     policy_facts = tuple(d.id for d in policy.facts)
     run = _Run(log, log_format, shape, job, workers, progress, policy_facts, options)
     sink = OutputSink(fmt, out, stdout, policy, lang, excel)
-    audit = _audit_observer(sink, policy) if report else None
+    audit = _audit_observer(sink, policy, dt.datetime.fromisoformat(job.as_of)) if report else None
     complete = False
     try:
         try:
@@ -232,11 +232,15 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
                    tuple(run.names) if run.names is not None else None)
 
 
-def _audit_observer(sink: OutputSink, policy):
-    """The audit report's figures, gathered from each payload the sink writes; restarted with the sink."""
+def _audit_observer(sink: OutputSink, policy, as_of: dt.datetime):
+    """The audit report's figures, gathered from each payload the sink writes; restarted with the sink. The
+    policy and the as-of instant are the run's, so a report of no case still says which and when."""
     from ..report.audit import AuditData
 
-    audit = AuditData(tz=policy.calendar.timezone)
+    def fresh() -> dict:
+        return {"tz": policy.calendar.timezone, "policy": policy.id, "as_of": as_of}
+
+    audit = AuditData(**fresh())
 
     def observe(payload) -> None:
         if isinstance(payload, list):  # JSONL lines
@@ -250,7 +254,7 @@ def _audit_observer(sink: OutputSink, policy):
     restart = sink.restart
 
     def restart_all() -> None:
-        audit.__init__(tz=policy.calendar.timezone)
+        audit.__init__(**fresh())
         restart()
 
     sink.restart = restart_all
