@@ -31,9 +31,9 @@ def run(args, out, err) -> int:
             from ..counting import arabic_digits, count
 
             # each count with its noun as Arabic counts it (٦ أخطاء، ٧٨ تحذيراً), not «6 خطأ»
-            out.write(terminal_text(f"{count(len(findings), 'findings', 'ar')}: {count(counts['error'], 'errors', 'ar')}، "
-                                    f"{count(counts['warning'], 'warnings', 'ar')}، "
-                                    f"{arabic_digits(counts['info'])} للعلم\n", out))
+            line = (f"{count(len(findings), 'findings', 'ar')}: {count(counts['error'], 'errors', 'ar')}، "
+                    f"{count(counts['warning'], 'warnings', 'ar')}، {arabic_digits(counts['info'])} للعلم")
+            out.write(terminal_text(line + "\n", out))
         else:
             out.write(f"{len(findings)} findings: {counts['error']} errors, {counts['warning']} warnings, "
                       f"{counts['info']} info\n")
