@@ -411,3 +411,22 @@ def test_a_report_of_no_case_still_says_which_policy_and_as_of_when(tmp_path):
     text = page.read_text("utf-8")
     assert '<tr><th>As of</th><td><bdi dir="ltr">2025-06-01 00:00</bdi></td></tr>' in text
     assert "<tr><th>Policy</th><td><code>harif</code></td></tr>" in text
+
+
+def test_the_report_names_the_reading_its_verdicts_used(tmp_path):
+    """SPEC §5: the reading of «لا تقل عن أسبوعين» is named in every verdict that uses it; the audit report of
+    those verdicts (966 breaches of 'الرد خلال أسبوعين' on a loggen log of saddad) did not say which reading they
+    rest on."""
+    log = tmp_path / "log.csv"
+    write_log(log, [["S-1", "request_received", "2025-03-02", "interview", ""],
+                    ["S-1", "referred_to_committee", "2025-03-03", "", ""]])
+    for reading, lang, shown in ((None, "ar", "القراءة المقصودة"), ("literal", "en", "literal reading")):
+        page, jsonl = tmp_path / f"{lang}.html", tmp_path / f"{lang}.jsonl"
+        extra = ("--reading", reading) if reading else ()
+        code, _, err = cli("batch", log, "--policy", "saddad", "--as-of", AS_OF, "--out", jsonl, *extra,
+                           "--report", page, "--lang", lang)
+        assert code in (0, 1), err
+        assert f'<td id="reading">{shown}</td>' in page.read_text("utf-8")
+        again = tmp_path / f"again-{lang}.html"
+        assert cli("report", jsonl, "--out", again, "--lang", lang)[0] == 0
+        assert f'<td id="reading">{shown}</td>' in again.read_text("utf-8")
