@@ -117,4 +117,24 @@ def test_batch_summary_in_arabic_names_the_rules_by_their_arabic_labels(tmp_path
         out, err = io.StringIO(), io.StringIO()
         assert main(["batch", str(log), "--policy", "harif", "--as-of", "2025-06-01", "--lang", lang,
                      "--out", str(tmp_path / "v.parquet")], out, err) == 1
-        assert expected in err.getvalue(), err.getvalue()
+        assert expected + "\n" in err.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("days, lang, expected", [
+    ("2025-04-03", "ar", "وسيط التأخير: ٢٥ يوماً"), ("2025-03-19", "ar", "وسيط التأخير: ١٠ أيام"),
+    ("2025-03-10", "en", "median lateness: 1 calendar day"), ("2025-04-03", "en", "median lateness: 25 calendar days"),
+])
+def test_the_median_lateness_is_counted_as_the_language_counts(tmp_path, days, lang, expected):
+    """The summary said «وسيط التأخير: 25 يوم» and 'median lateness: 1 calendar days': the noun did not agree
+    with the number, as it does everywhere else (policykit.counting)."""
+    pytest.importorskip("pyarrow")
+    from policykit.cli import main
+
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,type,at,channel,outcome\nS1,request_received,2025-02-20,interview,\n"
+                   "S1,applicant_informed,2025-02-21,,\nS1,referred_to_committee,2025-02-23,,\n"
+                   f"S1,decision_notified,{days}T10:00,interview,rejected\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    main(["batch", str(log), "--policy", "saddad", "--as-of", "2025-06-01", "--lang", lang,
+          "--out", str(tmp_path / "v.parquet")], out, err)
+    assert expected + "\n" in err.getvalue(), err.getvalue()
