@@ -150,6 +150,20 @@ def test_a_broken_pipe_is_an_error_exit(tmp_path, loggen):
     assert "broken pipe" in err and "Traceback" not in err and "Exception ignored" not in err
 
 
+def test_a_broken_pipe_is_said_in_the_language_asked_for(tmp_path, loggen):
+    """`policykit batch … --lang ar | head -1` said it in English only."""
+    log = tmp_path / "log.csv"
+    loggen.write(loggen.generate(400, "harif", seed=3), log)
+    reader = subprocess.Popen([sys.executable, "-m", "policykit", "batch", str(log), "--policy", "harif",
+                               "--as-of", "2026-01-01", "--workers", "1", "--lang", "ar"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "100"})
+    reader.stdout.readline()
+    reader.stdout.close()
+    err = reader.stderr.read().decode()
+    assert reader.wait(timeout=120) == 141, err
+    assert "policykit: أُغلق الإخراج قبل أن تكتمل كتابته (broken pipe)" in err and "Traceback" not in err
+
+
 def test_progress_counts_rows_and_never_overruns(tmp_path, loggen):
     from policykit.batch.progress import RichProgress
     from policykit.batch.runner import run_batch
