@@ -110,3 +110,17 @@ def test_board_compare_html_flags_the_mismatch_in_the_browser(tmp_path):
     _, page, _ = cli("compare", "green_energy", "harif", "--lang", "ar", "--format", "html")
     probe = BROWSER.rendered(tmp_path, page)
     assert probe["direction"] == "rtl" and "حارف" in probe["text"] and "لا يوافق التاريخ الهجري" in probe["text"]
+
+
+def test_arabic_diff_keeps_the_caveat_that_the_deadlines_count_from_different_events():
+    """In English the stricter-deadline line warns that harif's 15 working days run from request_completed and
+    green_energy's 14 days from referred_to_committee; the Arabic line dropped that caveat (text and HTML)."""
+    _, english, _ = cli("diff", "green_energy", "harif")
+    assert "note they count from different events (referred_to_committee vs request_completed)" in english
+    caveat = "مع ملاحظة أن المهلتين تبدآن من حدثين مختلفين («رفع الطلب إلى اللجنة» و«اكتمال الطلب»)"
+    _, text, _ = cli("diff", "green_energy", "harif", "--lang", "ar")
+    assert caveat in text
+    _, page, _ = cli("diff", "green_energy", "harif", "--lang", "ar", "--format", "html")
+    assert "مع ملاحظة أن المهلتين تبدآن من حدثين مختلفين" in page
+    _, same, _ = cli("diff", "green_energy", "saddad", "--lang", "ar")
+    assert "حدثين مختلفين" not in same
