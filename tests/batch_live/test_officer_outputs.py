@@ -237,3 +237,17 @@ def test_an_officer_run_s_rejects_file_opens_in_excel(tmp_path):
                        "--rejects", tmp_path / "r.xlsx")
     assert code == 2 and "--rejects: the rejects file is CSV, name it .csv" in err
     assert not (tmp_path / "r.xlsx").exists() and not (tmp_path / "w.xlsx").exists()
+
+
+def test_xlsx_sheets_print_on_a4_with_their_header_on_every_page(tmp_path, log):
+    """Printed from Excel, the findings sheet (twelve columns, the clause text among them) ran portrait across
+    several pages of width, its header row on the first page only."""
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "verdicts.xlsx"
+    cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, "--lang", "ar")
+    for sheet in openpyxl.load_workbook(out).worksheets:
+        assert sheet.print_title_rows == "$1:$1", sheet.title
+        setup = sheet.page_setup
+        assert (setup.orientation, str(setup.paperSize), setup.fitToWidth, setup.fitToHeight) == \
+            ("landscape", "9", 1, 0), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage

@@ -57,6 +57,11 @@ class XlsxVerdicts:
         # widths and the header's style go before the first row: a write-only sheet writes them first
         for index, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = max(MIN_WIDTH, min(MAX_WIDTH, width))
+        # printed from Excel: A4 landscape, all columns on one page's width, the header row atop every page
+        sheet.print_title_rows = "1:1"
+        sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", "9"  # 9: A4
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
         bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
         cells = []
         for name in header:  # rule labels head columns: policy text, neutralised too
