@@ -430,3 +430,12 @@ def test_the_report_names_the_reading_its_verdicts_used(tmp_path):
         again = tmp_path / f"again-{lang}.html"
         assert cli("report", jsonl, "--out", again, "--lang", lang)[0] == 0
         assert f'<td id="reading">{shown}</td>' in again.read_text("utf-8")
+
+
+def test_the_overdue_column_says_its_days_are_calendar_days(verdicts):
+    """The most-overdue table said 'Days overdue: 34' for a case whose workbook row says '25 working days' late:
+    the table counts calendar days since the earliest passed due, and did not say so."""
+    _, out = verdicts
+    rows = pq.read_table(out).to_pylist()
+    assert "<th>أيام التأخر (تقويمية)</th>" in audit.render(rows, "ar")
+    assert "<th>Calendar days overdue</th>" in audit.render(rows, "en")

@@ -33,7 +33,9 @@ EXPORT_WORDS = {
                         "Cases with rejected rows: undetermined until the rows are corrected"},
     "none": {"ar": "لا يوجد", "en": "None"},
     "most_overdue": {"ar": "أكثر الحالات المفتوحة تأخراً", "en": "Most overdue open cases"},
-    "days_overdue": {"ar": "أيام التأخر", "en": "Days overdue"},
+    # counted in calendar days from the earliest passed due, whatever the rule's unit: said so, since the
+    # workbook's lateness of the same case is in the rule's unit (٢٥ يوم عمل beside 34 here)
+    "days_overdue": {"ar": "أيام التأخر (تقويمية)", "en": "Calendar days overdue"},
     "month": {"ar": "الشهر", "en": "Month"},
     "count": {"ar": "العدد", "en": "Count"},
     "and_more": {"ar": "وحالات أخرى:", "en": "and more:"},
