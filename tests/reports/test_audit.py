@@ -439,3 +439,17 @@ def test_the_overdue_column_says_its_days_are_calendar_days(verdicts):
     rows = pq.read_table(out).to_pylist()
     assert "<th>أيام التأخر (تقويمية)</th>" in audit.render(rows, "ar")
     assert "<th>Calendar days overdue</th>" in audit.render(rows, "en")
+
+
+def test_the_monthly_chart_says_what_months_it_leaves_out():
+    """A log of three years showed only its last 24 months, with nothing to say the first year's cases were
+    missing from the chart (its columns summed to fewer cases than the report's total)."""
+    data = audit.AuditData()
+    for month in range(36):
+        data.months[f"{2023 + month // 12}-{month % 12 + 1:02d}"] = [10, 3]
+    page = audit.render_data(data, "en")
+    assert "the last 24 months; 120 cases of earlier months not shown" in page
+    assert page.count("2023-") == 0 and "2024-01" in page
+    assert "آخر 24 شهراً؛ لم تُعرض حالات الأشهر الأقدم (عددها 120)" in audit.render_data(data, "ar")
+    data.months = {"2025-01": [4, 1]}
+    assert 'id="earlier-months"' not in audit.render_data(data, "en")

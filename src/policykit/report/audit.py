@@ -163,6 +163,7 @@ def render_data(data: AuditData, lang: str = "ar", policy: Any = None, source: s
         empty_columns=column_chart([], rtl, w["none"]),
         unit_label=lambda unit: labels.UNIT.get(unit, {}).get(lang, unit),
         monthly_chart=monthly_chart(data, rtl, w["none"]),
+        earlier_months=earlier_months(data, w["earlier_months"]),
         overdue=overdue_rows(data, tables, lang, tz),
     )
 
@@ -185,6 +186,14 @@ def monthly_chart(data: AuditData, rtl: bool, empty: str) -> ColumnChart:
     items = [(m, data.months[m][0], data.months[m][1] / data.months[m][0] if data.months[m][0] else 0.0)
              for m in months]
     return column_chart(items, rtl, empty)
+
+
+def earlier_months(data: AuditData, phrase: str) -> str:
+    """What the monthly chart leaves out (the months before the last 24), said under it; empty when nothing."""
+    hidden = sorted(data.months)[:-MONTHS]
+    if not hidden:
+        return ""
+    return phrase.format(shown=MONTHS, hidden=f"{sum(data.months[m][0] for m in hidden):,}")
 
 
 def overdue_rows(data: AuditData, tables: OfficerTables | None, lang: str, tz: ZoneInfo) -> list[dict]:

@@ -24,6 +24,8 @@ EXPORT_WORDS = {
     "lateness_distribution": {"ar": "توزيع التأخير", "en": "Lateness distribution"},
     "monthly_trend": {"ar": "الحالات حسب شهر البدء ونسبة المخالفة", "en": "Cases by month of trigger, and breach rate"},
     "breach_rate": {"ar": "نسبة المخالفة", "en": "breach rate"},
+    "earlier_months": {"ar": "آخر {shown} شهراً؛ لم تُعرض حالات الأشهر الأقدم (عددها {hidden})",
+                       "en": "the last {shown} months; {hidden} cases of earlier months not shown"},
     "cases": {"ar": "الحالات", "en": "cases"},
     "breach_share": {"ar": "نسبة المخالفة", "en": "Breach rate"},
     "total_cases": {"ar": "عدد الحالات", "en": "Cases"},
