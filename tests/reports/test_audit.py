@@ -453,3 +453,21 @@ def test_the_monthly_chart_says_what_months_it_leaves_out():
     assert "آخر 24 شهراً؛ لم تُعرض حالات الأشهر الأقدم (عددها 120)" in audit.render_data(data, "ar")
     data.months = {"2025-01": [4, 1]}
     assert 'id="earlier-months"' not in audit.render_data(data, "en")
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_the_count_axis_stands_on_the_reading_side(verdicts, lang):
+    """In Arabic the columns run right to left (the first month at the right) but the count axis stood at the
+    left, at the end of the reading, and the breach-rate axis at the start; as Excel lays out a right-to-left
+    chart, the count axis now stands at the right in Arabic, the rate axis opposite."""
+    _, out = verdicts
+    page = audit.render(pq.read_table(out).to_pylist(), lang)
+    monthly = page.split('id="chart-monthly"')[1].split("</svg>")[0]
+    count_x = [float(x) for x in re.findall(r'class="axis count-axis" x="([\d.]+)"', monthly)]
+    rate_x = [float(x) for x in re.findall(r'class="axis rate-axis" x="([\d.]+)"', monthly)]
+    columns = [float(x) for x in re.findall(r'<rect x="([\d.]+)"', monthly)]
+    assert count_x and rate_x and columns
+    if lang == "ar":
+        assert min(count_x) > max(columns) and max(rate_x) < min(columns)
+    else:
+        assert max(count_x) < min(columns) and min(rate_x) > max(columns)
