@@ -96,7 +96,7 @@ def test_library_render_in_both_languages_with_incomplete_cases(verdicts):
     assert '<html lang="ar" dir="rtl">' in arabic and "تقرير تدقيق الالتزام بالسياسة" in arabic
     assert arabic.count("<svg") >= 4 and "http://" not in arabic.replace("http://www.w3.org/2000/svg", "")
     assert "<script" not in arabic and "<link" not in arabic  # self-contained, nothing fetched
-    assert re.search(r"<td><code>L-1</code></td><td class=\"num\">2</td>", arabic)
+    assert re.search(r"<td class=\"case-id\"><code>L-1</code></td><td class=\"num\">2</td>", arabic)
     english = audit.render(rows, "en")
     assert '<html lang="en" dir="ltr">' in english and "Most overdue open cases" in english
     assert "Decision notified" in english  # required actions as words
