@@ -16,6 +16,7 @@ D = dt.datetime
 ROWS = [
     # answered in time, every step in order
     ["ح-2025-001", "request_received", D(2025, 3, 2, 9, 15), "interview", "phone", "", "حضر بنفسه"],
+    ["ح-2025-001", "requirements_explained", D(2025, 3, 2, 9, 30), "", "", "", ""],
     ["ح-2025-001", "data_verified", D(2025, 3, 3, 10, 0), "", "", "", ""],
     ["ح-2025-001", "declaration_signed", D(2025, 3, 3, 10, 30), "", "", "", ""],
     ["ح-2025-001", "request_completed", D(2025, 3, 4, 12, 0), "", "", "", ""],

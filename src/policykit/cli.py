@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return 130
     except BrokenPipeError:
         # the reader went away before the output was all written (`batch … | head`): that is not "no breach"
-        return _broken_pipe(err)
+        return _broken_pipe(err, _language(argv))
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback for a user
         err.write(internal_error_line(exc) + "\n")
         if os.environ.get("POLICYKIT_DEBUG"):
@@ -133,12 +133,17 @@ def entry() -> None:
         sys.stdout.flush()
         sys.stderr.flush()
     except (BrokenPipeError, OSError):  # a closed pipe: the reader is gone before the output was all written
-        code = _broken_pipe(sys.stderr)
+        code = _broken_pipe(sys.stderr, _language(argv))
     os._exit(code)
 
 
-def _broken_pipe(err: TextIO) -> int:
-    """Say once that the output was cut short; stdout is pointed at /dev/null so the exit flush is quiet."""
+BROKEN_PIPE = {"en": "policykit: the output was closed before it was all written (broken pipe)",
+               "ar": "policykit: أُغلق الإخراج قبل أن تكتمل كتابته (broken pipe)"}
+
+
+def _broken_pipe(err: TextIO, lang: str = "en") -> int:
+    """Say once, in `lang`, that the output was cut short; stdout is pointed at /dev/null so the exit flush is
+    quiet."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
@@ -146,7 +151,9 @@ def _broken_pipe(err: TextIO) -> int:
     except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests, embedding): nothing to quiet
         pass
     try:
-        err.write("policykit: the output was closed before it was all written (broken pipe)\n")
+        from .terminal import terminal_text
+
+        err.write(terminal_text(BROKEN_PIPE.get(lang, BROKEN_PIPE["en"]), err) + "\n")
     except (OSError, ValueError):
         pass
     return EXIT_BROKEN_PIPE

@@ -33,14 +33,22 @@ NOUNS: dict[str, Noun] = {
 }
 
 
+# things counted in summaries (lint's findings, errors, warnings): not units of time, so not in NOUNS
+THINGS: dict[str, Noun] = {
+    "findings": Noun("ملاحظة واحدة", "ملاحظتان", "ملاحظات", "ملاحظةً", "ملاحظة", "finding", "findings"),
+    "errors": Noun("خطأ واحد", "خطآن", "أخطاء", "خطأً", "خطأ", "error", "errors"),
+    "warnings": Noun("تحذير واحد", "تحذيران", "تحذيرات", "تحذيراً", "تحذير", "warning", "warnings"),
+}
+
+
 def arabic_digits(number: int) -> str:
     """A number in Arabic-Indic digits."""
     return str(number).translate(_INDIC)
 
 
 def count(number: int, noun: str, lang: str) -> str:
-    """`number` of `noun` (a key of NOUNS: working_days, calendar_days, days) in `lang` ('ar' or 'en')."""
-    forms = NOUNS[noun]
+    """`number` of `noun` (a key of NOUNS: working_days, calendar_days, days; or of THINGS) in `lang`."""
+    forms = NOUNS[noun] if noun in NOUNS else THINGS[noun]
     if lang != "ar":
         return f"{number} {forms.en_one if number == 1 else forms.en_many}"
     if number == 1:

@@ -31,6 +31,7 @@ class DeadlineSide:
     unit: str
     bound: str | None
     typical_calendar_days: int
+    starts: str | None = None  # the event the period counts from
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def deadline_side(policy: Policy, reading: str) -> DeadlineSide | None:
     chosen = rule.readings.get(reading) or rule.readings.get(rule.default_reading)
     bound = chosen.bound if chosen else rule.bound_as_written
     return DeadlineSide(rule.id, rule.as_written, rule.period.amount, rule.period.unit, bound,
-                        typical_calendar_days(policy, rule.period.amount, rule.period.unit))
+                        typical_calendar_days(policy, rule.period.amount, rule.period.unit), rule.trigger.event)
 
 
 def _strictness(a: Policy, b: Policy, reading: str, names: tuple[str, str]) -> Strictness:
@@ -121,7 +122,6 @@ def _strictness(a: Policy, b: Policy, reading: str, names: tuple[str, str]) -> S
     reason = (f"{name_a} typically allows {left.typical_calendar_days} calendar days "
               f"({left.amount} {left.unit.replace('_', ' ')}), {name_b} {right.typical_calendar_days} "
               f"({right.amount} {right.unit.replace('_', ' ')})")
-    start_a, start_b = response_deadline(a).trigger.event, response_deadline(b).trigger.event
-    if start_a != start_b:
-        reason += f"; note they count from different events ({start_a} vs {start_b})"
+    if left.starts != right.starts:
+        reason += f"; note they count from different events ({left.starts} vs {right.starts})"
     return Strictness(reading, left, right, winner, reason)

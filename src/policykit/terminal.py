@@ -81,8 +81,28 @@ def _display(text: str, stream: TextIO, environ):
         return None
     try:
         import arabic_reshaper
-        from bidi.algorithm import get_display
+        from bidi.algorithm import get_display  # mirrors brackets (python-bidi's newer bidi.get_display does not)
     except ImportError:  # without the extra the text stays in logical order, as a file would hold it
         return None
-    return lambda line, base=None: get_display(arabic_reshaper.reshape(line), base_dir=base) if base else \
-        get_display(arabic_reshaper.reshape(line))
+
+    def display(line: str, base: str | None = None) -> str:
+        shown = get_display(arabic_reshaper.reshape(_mark_latin(line)), base_dir=base) if base else \
+            get_display(arabic_reshaper.reshape(_mark_latin(line)))
+        return shown.replace(_LRM, "")
+
+    return display
+
+
+# a run of Latin text (a path, a file name, a rule id) among Arabic words: its leading or trailing '/', '.' or
+# '_' took the Arabic direction and was drawn at the wrong end ('/tmp/v.parquet' showed as 'tmp/v.parquet/');
+# a left-to-right mark at each end holds the run together; brackets and separators around it stay outside, to
+# pair and flow with the Arabic
+_NOT_LATIN = "\\s\u0600-\u06ff()«»\\[\\]،؛,;"
+_LATIN_RUN = re.compile(f"(?<![^\\s(«\\[])([^{_NOT_LATIN}]*[A-Za-z][^{_NOT_LATIN}]*?)(?=[:.]*(?:[{_NOT_LATIN}]|$))")
+_LRM = "\u200e"
+
+
+def _mark_latin(line: str) -> str:
+    """`line` with a left-to-right mark at each end of every run of Latin text (the text's own hidden characters
+    were escaped before, so the marks the display step removes are only these)."""
+    return _LATIN_RUN.sub(lambda m: f"{_LRM}{m.group(1)}{_LRM}", line)

@@ -447,3 +447,22 @@ def test_a_mapped_name_the_log_already_has_is_refused(tmp_path):
                                                                                    "2025-03-02"]])
     code, _, err = cli("batch", log, "--policy", "harif", "--column", "case_id=رقم الطلب")
     assert code == 2 and "the log already has a column 'case_id'" in err
+
+
+def test_the_bundled_export_s_cases_have_the_statuses_its_comments_give(tmp_path):
+    """make_samples.py calls ح-2025-001 'answered in time, every step in order', yet the export had no
+    requirements_explained row and the case came out non-compliant: the README's officer path showed no
+    compliant case at all."""
+    from pathlib import Path
+
+    pytest.importorskip("python_calamine")
+    pq = pytest.importorskip("pyarrow.parquet")
+    folder = Path(__file__).resolve().parents[2] / "examples" / "exports"
+    out = tmp_path / "v.parquet"
+    code, _, err = cli("batch", folder / "harif_export.xlsx", "--policy", "harif", "--columns",
+                       folder / "columns.yml", "--as-of", "2025-06-01", "--out", out)
+    assert code == 1, err
+    statuses = {r["case_id"]: r["status"] for r in pq.read_table(out).to_pylist()}
+    assert statuses["ح-2025-001"] == "compliant", statuses
+    assert statuses["ح-2025-002"] == statuses["ح-2025-003"] == statuses["ح-2025-005"] == "non_compliant"
+    assert statuses["ح-2025-004"] == "in_progress"

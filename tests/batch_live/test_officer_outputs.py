@@ -150,6 +150,20 @@ def test_a_broken_pipe_is_an_error_exit(tmp_path, loggen):
     assert "broken pipe" in err and "Traceback" not in err and "Exception ignored" not in err
 
 
+def test_a_broken_pipe_is_said_in_the_language_asked_for(tmp_path, loggen):
+    """`policykit batch … --lang ar | head -1` said it in English only."""
+    log = tmp_path / "log.csv"
+    loggen.write(loggen.generate(400, "harif", seed=3), log)
+    reader = subprocess.Popen([sys.executable, "-m", "policykit", "batch", str(log), "--policy", "harif",
+                               "--as-of", "2026-01-01", "--workers", "1", "--lang", "ar"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "100"})
+    reader.stdout.readline()
+    reader.stdout.close()
+    err = reader.stderr.read().decode()
+    assert reader.wait(timeout=120) == 141, err
+    assert "policykit: أُغلق الإخراج قبل أن تكتمل كتابته (broken pipe)" in err and "Traceback" not in err
+
+
 def test_progress_counts_rows_and_never_overruns(tmp_path, loggen):
     from policykit.batch.progress import RichProgress
     from policykit.batch.runner import run_batch
@@ -183,3 +197,57 @@ def test_progress_gives_up_an_estimate_it_passes():
 def test_excel_needs_a_csv_output(tmp_path, log):
     code, _, err = cli("batch", log, "--policy", "harif", "--excel", "--out", tmp_path / "v.parquet")
     assert code == 2 and "--excel shapes a CSV for Excel: it needs --out FILE.csv" in err
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_xlsx_columns_are_wide_enough_to_read_and_filterable(tmp_path, log, lang):
+    """Excel's default width (8.43 characters) cut every label, date and sentence off."""
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "verdicts.xlsx"
+    cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, "--lang", lang)
+    cases, findings = openpyxl.load_workbook(out).worksheets
+    for sheet, text_columns in ((cases, (5, 7)), (findings, (2, 12))):
+        widths = {c: sheet.column_dimensions[openpyxl.utils.get_column_letter(c)].width
+                  for c in range(1, sheet.max_column + 1)}
+        assert all(w >= 10 for w in widths.values()), (sheet.title, widths)
+        assert all(widths[c] >= 36 for c in text_columns), (sheet.title, widths)
+        date_column = 4 if sheet is cases else 6
+        assert widths[date_column] >= len("2025-03-25 23:59") + 1
+        assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(sheet.max_column)}{sheet.max_row}"
+        header = sheet[1][1]
+        assert header.font.bold and header.alignment.wrap_text
+
+
+def test_an_officer_run_s_rejects_file_opens_in_excel(tmp_path):
+    """The rejects file of an `.xlsx` or `--excel` run had no BOM: Excel read it in the ANSI code page, and an
+    Arabic log name (طلبات.csv) or the Hijri example in a reason turned to mojibake. `--rejects r.xlsx` wrote CSV
+    under a name Excel refuses to open."""
+    log = tmp_path / "طلبات.csv"
+    log.write_text(LOG + "H-9,request_received,03/04/2025,,\n", encoding="utf-8")
+    for out, extra, bom in (("v.xlsx", (), True), ("v.csv", ("--excel",), True), ("v.parquet", (), False)):
+        if out.endswith(".xlsx"):
+            pytest.importorskip("openpyxl")
+        code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", tmp_path / out, *extra)
+        assert code == 1, err
+        raw = (tmp_path / f"{out}.rejects.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf") == bom, out
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+        assert rows[0] == ["file", "line", "reason"] and rows[1][0] == str(log) and rows[1][1] == "7"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", tmp_path / "w.xlsx",
+                       "--rejects", tmp_path / "r.xlsx")
+    assert code == 2 and "--rejects: the rejects file is CSV, name it .csv" in err
+    assert not (tmp_path / "r.xlsx").exists() and not (tmp_path / "w.xlsx").exists()
+
+
+def test_xlsx_sheets_print_on_a4_with_their_header_on_every_page(tmp_path, log):
+    """Printed from Excel, the findings sheet (twelve columns, the clause text among them) ran portrait across
+    several pages of width, its header row on the first page only."""
+    openpyxl = pytest.importorskip("openpyxl")
+    out = tmp_path / "verdicts.xlsx"
+    cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, "--lang", "ar")
+    for sheet in openpyxl.load_workbook(out).worksheets:
+        assert sheet.print_title_rows == "$1:$1", sheet.title
+        setup = sheet.page_setup
+        assert (setup.orientation, str(setup.paperSize), setup.fitToWidth, setup.fitToHeight) == \
+            ("landscape", "9", 1, 0), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,26 @@ def test_diff_and_lint_in_arabic():
     assert "أي مهلتي الرد أشد:" in text and "القراءة الحرفية: harif — saddad لا تضع حداً أعلى لموعد الرد" in text
     assert "(مضاف)" in text
     _, text, _ = cli("lint", "--lang", "ar")
-    assert text.splitlines()[-1].split(" ")[1:2] == ["ملاحظة:"] and "تحذير" in text.splitlines()[-1]
+    assert text.splitlines()[-1].split(" ")[1:2] == ["ملاحظةً:"] and "تحذير" in text.splitlines()[-1]
+
+
+INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def test_lint_summary_in_arabic_counts_as_arabic_counts():
+    """The Arabic lint summary said «90 ملاحظة: 6 خطأ، 78 تحذير»: the noun did not agree with its count (three to
+    ten take the plural, eleven to ninety-nine the accusative singular), as the project's counting helper does
+    for days everywhere else."""
+    from policykit.counting import count
+
+    _, text, _ = cli("lint", "--lang", "ar")
+    _, english, _ = cli("lint")
+    numbers = [int(n) for n in re.findall(r"\d+", english.splitlines()[-1])]
+    total, errors, warnings, info = numbers
+    assert text.splitlines()[-1] == (f"{count(total, 'findings', 'ar')}: {count(errors, 'errors', 'ar')}، "
+                                     f"{count(warnings, 'warnings', 'ar')}، {str(info).translate(INDIC)} للعلم")
+    assert count(6, "errors", "ar") == "٦ أخطاء" and count(78, "warnings", "ar") == "٧٨ تحذيراً"
+    assert count(2, "errors", "ar") == "خطآن" and count(1, "findings", "ar") == "ملاحظة واحدة"
 
 
 def test_board_ready_compare_flags_the_approval_date_mismatch():
@@ -90,3 +110,17 @@ def test_board_compare_html_flags_the_mismatch_in_the_browser(tmp_path):
     _, page, _ = cli("compare", "green_energy", "harif", "--lang", "ar", "--format", "html")
     probe = BROWSER.rendered(tmp_path, page)
     assert probe["direction"] == "rtl" and "حارف" in probe["text"] and "لا يوافق التاريخ الهجري" in probe["text"]
+
+
+def test_arabic_diff_keeps_the_caveat_that_the_deadlines_count_from_different_events():
+    """In English the stricter-deadline line warns that harif's 15 working days run from request_completed and
+    green_energy's 14 days from referred_to_committee; the Arabic line dropped that caveat (text and HTML)."""
+    _, english, _ = cli("diff", "green_energy", "harif")
+    assert "note they count from different events (referred_to_committee vs request_completed)" in english
+    caveat = "مع ملاحظة أن المهلتين تبدآن من حدثين مختلفين («رفع الطلب إلى اللجنة» و«اكتمال الطلب»)"
+    _, text, _ = cli("diff", "green_energy", "harif", "--lang", "ar")
+    assert caveat in text
+    _, page, _ = cli("diff", "green_energy", "harif", "--lang", "ar", "--format", "html")
+    assert "مع ملاحظة أن المهلتين تبدآن من حدثين مختلفين" in page
+    _, same, _ = cli("diff", "green_energy", "saddad", "--lang", "ar")
+    assert "حدثين مختلفين" not in same

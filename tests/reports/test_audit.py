@@ -96,7 +96,7 @@ def test_library_render_in_both_languages_with_incomplete_cases(verdicts):
     assert '<html lang="ar" dir="rtl">' in arabic and "تقرير تدقيق الالتزام بالسياسة" in arabic
     assert arabic.count("<svg") >= 4 and "http://" not in arabic.replace("http://www.w3.org/2000/svg", "")
     assert "<script" not in arabic and "<link" not in arabic  # self-contained, nothing fetched
-    assert re.search(r"<td><code>L-1</code></td><td class=\"num\">2</td>", arabic)
+    assert re.search(r"<td class=\"case-id\"><code>L-1</code></td><td class=\"num\">2</td>", arabic)
     english = audit.render(rows, "en")
     assert '<html lang="en" dir="ltr">' in english and "Most overdue open cases" in english
     assert "Decision notified" in english  # required actions as words
@@ -222,7 +222,9 @@ out.textContent = JSON.stringify({direction: getComputedStyle(document.body).dir
   charts: charts.map(svg => { const box = svg.getBoundingClientRect();
     const texts = [...svg.querySelectorAll('text')].map(t => { const r = t.getBoundingClientRect();
       return {text: t.textContent, clipped: r.left < box.left - 0.5 || r.right > box.right + 0.5 ||
-              r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5, width: r.width}; });
+              r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5, width: r.width,
+              box: [r.left, r.top, r.right, r.bottom],
+              slanted: (t.getAttribute('transform') || '').includes('rotate(-45)')}; });
     return {id: svg.id, width: box.width, height: box.height, shapes: svg.querySelectorAll('rect,polyline').length,
             texts}; }),
   text: document.body.innerText});
@@ -268,3 +270,204 @@ def test_audit_report_prints_on_a4_and_is_not_blank(tmp_path, verdicts):
     assert boxes and all(abs(float(w) - 595.9) < 2 and abs(float(h) - 842.9) < 2 for w, h in boxes)
     colours, inked = BROWSER.screenshot_colours(tmp_path, page_file)
     assert colours > 100 and inked > 0.03
+
+
+def _overlaps(texts: list[dict]) -> list[tuple[str, str]]:
+    """Pairs of chart texts whose boxes, as Chromium lays them out, cover each other by more than a pixel (a label
+    turned 45° has a box wider than its letters, covering its neighbours' boxes without touching them: left out)."""
+    pairs = []
+    texts = [t for t in texts if not t["slanted"]]
+    for i, a in enumerate(texts):
+        for b in texts[i + 1:]:
+            (l1, t1, r1, b1), (l2, t2, r2, b2) = a["box"], b["box"]
+            if min(r1, r2) - max(l1, l2) > 1 and min(b1, b2) - max(t1, t2) > 1:
+                pairs.append((a["text"], b["text"]))
+    return pairs
+
+
+@pytest.fixture(scope="module")
+def large_verdicts():
+    """The verdicts of a two-year log from bench/loggen.py: 24 months, every rule breached, four-digit counts."""
+    from policykit import load_policy
+    from policykit.batch import judge_table
+
+    spec = importlib.util.spec_from_file_location("loggen", Path(__file__).parents[2] / "bench" / "loggen.py")
+    loggen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loggen)
+    return judge_table(loggen.generate(200_000, seed=3), load_policy("harif"), "2026-01-01")
+
+
+@needs_chromium
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_a_large_log_s_charts_show_every_label_whole_and_none_over_another(tmp_path, large_verdicts, lang):
+    """Seen on a 200,000-event log: the monthly chart's four-digit counts ran into each other, and the rule
+    labels of the breaches chart were cut to 'Request complete before referral to the comm…' (no tooltip on
+    paper)."""
+    probe = _probe(tmp_path, audit.render(large_verdicts, lang))
+    charts = {c["id"]: c for c in probe["charts"]}
+    assert len([c for c in charts["chart-monthly"]["texts"] if c["text"].startswith("20")]) == 24
+    for chart in charts.values():
+        assert not _overlaps(chart["texts"]), (chart["id"], _overlaps(chart["texts"])[:5])
+        assert not [t["text"] for t in chart["texts"] if t["clipped"]], chart["id"]
+    policy = __import__("policykit").load_policy("harif")
+    shown = " ".join(t["text"] for t in charts["chart-rules"]["texts"])
+    assert "…" not in shown
+    for rule in policy.rules:
+        if any(f["rule"] == rule.id and f["status"] == "breached" for row in large_verdicts.to_pylist()[:3000]
+               for f in row["findings"]):
+            assert all(word in shown for word in getattr(rule.label, lang).split()), rule.id
+
+
+LAYOUT_PROBE = """<script>
+const ids = [...document.querySelectorAll('#overdue td:first-child, #incomplete td:first-child')];
+const out = document.createElement('pre'); out.id = 'probe';
+out.textContent = JSON.stringify({pageWidth: document.documentElement.scrollWidth,
+  viewWidth: document.documentElement.clientWidth,
+  ids: ids.map(td => { const code = td.querySelector('code'), r = td.getBoundingClientRect();
+    // one rect per line, or per direction run on a line: the lines are the distinct tops
+    const tops = new Set([...code.getClientRects()].map(q => Math.round(q.top)));
+    return {text: code.textContent, lines: tops.size, right: r.right, left: r.left}; })});
+document.body.appendChild(out);
+</script>"""
+
+
+@needs_chromium
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_case_ids_keep_to_one_line_and_a_very_long_one_stays_on_the_page(tmp_path, lang):
+    """Seen in Chromium: 'H-00007485' broke after its hyphen in the overdue table, and a 300-character case id
+    pushed the table off the page (the Arabic page showed blank, its content scrolled out of view)."""
+    chromium.require()
+    long_id = "X" * 300
+    rows = []
+    for case_id in ("H-00007485", long_id, "ح-١٤٤٦-٠٠٧"):
+        rows += [[case_id, "request_received", "2025-03-02", "interview", ""],
+                 [case_id, "request_completed", "2025-03-03", "", ""]]
+    rows.append(["R-00000001", "request_received", "not a date", "", ""])
+    log = tmp_path / "log.csv"
+    write_log(log, rows)
+    page = tmp_path / "audit.html"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", tmp_path / "v.parquet",
+                       "--report", page, "--lang", lang)
+    assert code == 1, err
+    probe_file = tmp_path / "probe.html"
+    probe_file.write_text(page.read_text("utf-8").replace("</body>", LAYOUT_PROBE + "</body>"), "utf-8")
+    result = BROWSER.chromium(tmp_path, "--dump-dom", "--window-size=800,1200", probe_file.as_uri())
+    match = re.search(r'<pre id="probe">(.*?)</pre>', result.stdout, flags=re.S)
+    assert match, result.stderr[-2000:]
+    import html
+
+    probe = json.loads(html.unescape(match.group(1)))
+    assert probe["pageWidth"] <= probe["viewWidth"] + 1, probe["pageWidth"]
+    shown = {i["text"]: i for i in probe["ids"]}
+    assert {"H-00007485", long_id, "ح-١٤٤٦-٠٠٧", "R-00000001"} <= set(shown)
+    for short in ("H-00007485", "ح-١٤٤٦-٠٠٧", "R-00000001"):
+        assert shown[short]["lines"] == 1, shown[short]
+    assert shown[long_id]["right"] <= probe["viewWidth"] and shown[long_id]["left"] >= 0
+
+
+@needs_chromium
+def test_a_long_overdue_table_repeats_its_header_on_every_printed_page(tmp_path, large_verdicts):
+    """Printed, the most-overdue table ran onto a second A4 page without its column headers: they were plain
+    rows, not the table's header group that Chromium repeats on each page."""
+    chromium.require()
+    page = audit.render(large_verdicts, "ar")
+    for section in ("overdue", "incomplete"):
+        body = page.split(f'<section id="{section}">')[1].split("</section>")[0]
+        if "<table>" in body:
+            assert re.search(r"<table>\s*<thead><tr><th>", body) and "</thead>\n<tbody>" in body, section
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("</body>", """<script>
+const out = document.createElement('pre'); out.id = 'probe';
+window.matchMedia('print');
+out.textContent = JSON.stringify([...document.querySelectorAll('#overdue thead')].map(
+  h => getComputedStyle(h).display));
+document.body.appendChild(out);
+</script></body>"""), "utf-8")
+    result = BROWSER.chromium(tmp_path, "--dump-dom", probe.as_uri())
+    assert '["table-header-group"]' in result.stdout
+
+
+def test_report_command_speaks_the_language_it_was_asked_for(tmp_path, verdicts):
+    """`policykit report … --lang ar` wrote the page in Arabic but said 'audit report of 4 cases written to …'
+    in English; the path reached the terminal unescaped."""
+    _, out = verdicts
+    page = tmp_path / "تقرير\x1b.html"
+    code, _, err = cli("report", out, "--out", page, "--lang", "ar")
+    assert code == 0 and err.startswith("كُتب تقرير التدقيق في ") and err.endswith(" (عدد الحالات: 4)\n"), err
+    assert "\x1b" not in err and ("\\x1b" in err or "\\u001b" in err)
+    code, _, err = cli("report", out, "--out", tmp_path / "a.html", "--lang", "en")
+    assert code == 0 and err == f"audit report of 4 cases written to {tmp_path / 'a.html'}\n"
+
+
+def test_a_report_of_no_case_still_says_which_policy_and_as_of_when(tmp_path):
+    """A batch whose log held no case wrote a report with its policy and as-of rows empty: both came from the
+    first verdict row. They are the run's."""
+    log = tmp_path / "log.csv"
+    write_log(log, [])
+    page = tmp_path / "audit.html"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", tmp_path / "v.parquet",
+                       "--report", page, "--lang", "en")
+    assert code == 0, err
+    text = page.read_text("utf-8")
+    assert '<tr><th>As of</th><td><bdi dir="ltr">2025-06-01 00:00</bdi></td></tr>' in text
+    assert "<tr><th>Policy</th><td><code>harif</code></td></tr>" in text
+
+
+def test_the_report_names_the_reading_its_verdicts_used(tmp_path):
+    """SPEC §5: the reading of «لا تقل عن أسبوعين» is named in every verdict that uses it; the audit report of
+    those verdicts (966 breaches of 'الرد خلال أسبوعين' on a loggen log of saddad) did not say which reading they
+    rest on."""
+    log = tmp_path / "log.csv"
+    write_log(log, [["S-1", "request_received", "2025-03-02", "interview", ""],
+                    ["S-1", "referred_to_committee", "2025-03-03", "", ""]])
+    for reading, lang, shown in ((None, "ar", "القراءة المقصودة"), ("literal", "en", "literal reading")):
+        page, jsonl = tmp_path / f"{lang}.html", tmp_path / f"{lang}.jsonl"
+        extra = ("--reading", reading) if reading else ()
+        code, _, err = cli("batch", log, "--policy", "saddad", "--as-of", AS_OF, "--out", jsonl, *extra,
+                           "--report", page, "--lang", lang)
+        assert code in (0, 1), err
+        assert f'<td id="reading">{shown}</td>' in page.read_text("utf-8")
+        again = tmp_path / f"again-{lang}.html"
+        assert cli("report", jsonl, "--out", again, "--lang", lang)[0] == 0
+        assert f'<td id="reading">{shown}</td>' in again.read_text("utf-8")
+
+
+def test_the_overdue_column_says_its_days_are_calendar_days(verdicts):
+    """The most-overdue table said 'Days overdue: 34' for a case whose workbook row says '25 working days' late:
+    the table counts calendar days since the earliest passed due, and did not say so."""
+    _, out = verdicts
+    rows = pq.read_table(out).to_pylist()
+    assert "<th>أيام التأخر (تقويمية)</th>" in audit.render(rows, "ar")
+    assert "<th>Calendar days overdue</th>" in audit.render(rows, "en")
+
+
+def test_the_monthly_chart_says_what_months_it_leaves_out():
+    """A log of three years showed only its last 24 months, with nothing to say the first year's cases were
+    missing from the chart (its columns summed to fewer cases than the report's total)."""
+    data = audit.AuditData()
+    for month in range(36):
+        data.months[f"{2023 + month // 12}-{month % 12 + 1:02d}"] = [10, 3]
+    page = audit.render_data(data, "en")
+    assert "the last 24 months; 120 cases of earlier months not shown" in page
+    assert page.count("2023-") == 0 and "2024-01" in page
+    assert "آخر 24 شهراً؛ لم تُعرض حالات الأشهر الأقدم (عددها 120)" in audit.render_data(data, "ar")
+    data.months = {"2025-01": [4, 1]}
+    assert 'id="earlier-months"' not in audit.render_data(data, "en")
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_the_count_axis_stands_on_the_reading_side(verdicts, lang):
+    """In Arabic the columns run right to left (the first month at the right) but the count axis stood at the
+    left, at the end of the reading, and the breach-rate axis at the start; as Excel lays out a right-to-left
+    chart, the count axis now stands at the right in Arabic, the rate axis opposite."""
+    _, out = verdicts
+    page = audit.render(pq.read_table(out).to_pylist(), lang)
+    monthly = page.split('id="chart-monthly"')[1].split("</svg>")[0]
+    count_x = [float(x) for x in re.findall(r'class="axis count-axis" x="([\d.]+)"', monthly)]
+    rate_x = [float(x) for x in re.findall(r'class="axis rate-axis" x="([\d.]+)"', monthly)]
+    columns = [float(x) for x in re.findall(r'<rect x="([\d.]+)"', monthly)]
+    assert count_x and rate_x and columns
+    if lang == "ar":
+        assert min(count_x) > max(columns) and max(rate_x) < min(columns)
+    else:
+        assert max(count_x) < min(columns) and min(rate_x) > max(columns)

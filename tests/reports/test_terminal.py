@@ -29,6 +29,22 @@ def test_a_terminal_gets_shaped_text_in_visual_order():
     assert shown.startswith("1 ")  # the line's end is drawn first, on the left
 
 
+@pytest.mark.parametrize("logical, shown", [
+    ("كُتبت الأحكام في /tmp/run/verdicts.parquet", "/tmp/run/verdicts.parquet "),
+    ("صفوف مرفوضة: 8 (انظر ./out/v.xlsx.rejects.csv)", "(./out/v.xlsx.rejects.csv "),
+    ("كُتب تقرير التدقيق في audit_2025/ar.html.", ".audit_2025/ar.html "),
+])
+def test_a_path_among_arabic_words_is_drawn_whole_on_a_terminal(logical, shown):
+    """On a terminal that needs the text ordered, '/tmp/run/verdicts.parquet' in the Arabic summary was drawn
+    'tmp/run/verdicts.parquet/' and './out/…' as '…/.': the slash and the dot took the Arabic direction."""
+    pytest.importorskip("arabic_reshaper")
+    pytest.importorskip("bidi")
+    line = terminal_text(logical, Tty(), {})
+    assert line.startswith(shown), line
+    assert "\u200e" not in line and not {"\u200e", "\u2066", "\u2069"} & set(line)
+    assert terminal_text("(154 حدث/ث)", Tty(), {}).startswith("(") and "\u200e" not in line
+
+
 def test_terminals_that_do_bidi_themselves_and_the_override():
     assert not needs_bidi(Tty(), {"KONSOLE_VERSION": "230800"})
     assert not needs_bidi(Tty(), {"VTE_VERSION": "7600"}) and needs_bidi(Tty(), {"VTE_VERSION": "5200"})
@@ -85,3 +101,40 @@ def test_check_in_arabic_on_a_terminal_is_shaped(tmp_path, monkeypatch):
     out = io.StringIO()
     main(["check", str(example), "--lang", "ar", "--as-of", "2025-06-01"], out, io.StringIO())
     assert "غير ملتزمة" not in out.getvalue() and any(0xFE70 <= ord(ch) <= 0xFEFF for ch in out.getvalue())
+
+
+def test_batch_summary_in_arabic_names_the_rules_by_their_arabic_labels(tmp_path):
+    """The Arabic summary said 'أكثر القواعد مخالفة: respond_within_15_working_days 1': the workbook's columns and
+    the report name that rule 'مدة الرد على الطلب'; English keeps the ids."""
+    pytest.importorskip("pyarrow")
+    from policykit.cli import main
+
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,type,at\nH1,request_received,2025-03-02\nH1,request_completed,2025-03-03\n",
+                   encoding="utf-8")
+    for lang, expected in (("ar", "أكثر القواعد مخالفة: مدة الرد على الطلب 1"),
+                           ("en", "most breached: respond_within_15_working_days 1")):
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["batch", str(log), "--policy", "harif", "--as-of", "2025-06-01", "--lang", lang,
+                     "--out", str(tmp_path / "v.parquet")], out, err) == 1
+        assert expected + "\n" in err.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("days, lang, expected", [
+    ("2025-04-03", "ar", "وسيط التأخير: ٢٥ يوماً"), ("2025-03-19", "ar", "وسيط التأخير: ١٠ أيام"),
+    ("2025-03-10", "en", "median lateness: 1 calendar day"), ("2025-04-03", "en", "median lateness: 25 calendar days"),
+])
+def test_the_median_lateness_is_counted_as_the_language_counts(tmp_path, days, lang, expected):
+    """The summary said «وسيط التأخير: 25 يوم» and 'median lateness: 1 calendar days': the noun did not agree
+    with the number, as it does everywhere else (policykit.counting)."""
+    pytest.importorskip("pyarrow")
+    from policykit.cli import main
+
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,type,at,channel,outcome\nS1,request_received,2025-02-20,interview,\n"
+                   "S1,applicant_informed,2025-02-21,,\nS1,referred_to_committee,2025-02-23,,\n"
+                   f"S1,decision_notified,{days}T10:00,interview,rejected\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    main(["batch", str(log), "--policy", "saddad", "--as-of", "2025-06-01", "--lang", lang,
+          "--out", str(tmp_path / "v.parquet")], out, err)
+    assert expected + "\n" in err.getvalue(), err.getvalue()

@@ -20,6 +20,7 @@ from ..report.officer_labels import export_word
 XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet; more findings continue on a second findings sheet
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 FRACTION_FORMAT = "yyyy-mm-dd hh:mm:ss.000"  # an instant with a fraction of a second shows it (SPEC §4)
+MIN_WIDTH, MAX_WIDTH = 10, 60  # column widths in characters (Excel's default, 8.43, cuts every label off)
 
 
 def _cell(value):
@@ -37,17 +38,43 @@ class XlsxVerdicts:
                                         hint="pip install 'policykit[excel]'") from None
         self.out, self.tables, self.lang = out, OfficerTables(policy, lang), lang
         self.book = Workbook(write_only=True)
-        self.cases = self._sheet(export_word("cases_sheet", lang), self.tables.case_header())
-        self.findings = self._sheet(export_word("findings_sheet", lang), self.tables.finding_header())
+        self.rows: dict[str, list[int]] = {}  # [rows (header included), columns] of each sheet, for its filter
+        self.cases = self._sheet(export_word("cases_sheet", lang), self.tables.case_header(),
+                                 self.tables.case_widths())
+        self.findings = self._sheet(export_word("findings_sheet", lang), self.tables.finding_header(),
+                                    self.tables.finding_widths())
         self.finding_count, self.findings_sheets = 1, 1
 
-    def _sheet(self, title: str, header: list[str]):
+    def _sheet(self, title: str, header: list[str], widths: list[int]):
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Alignment, Font
+        from openpyxl.utils import get_column_letter
+
         sheet = self.book.create_sheet(title[:31])
         if self.lang == "ar":
             sheet.sheet_view.rightToLeft = True
         sheet.freeze_panes = "B2"
-        sheet.append([_cell(name) for name in header])  # rule labels head columns: policy text, neutralised too
+        # widths and the header's style go before the first row: a write-only sheet writes them first
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = max(MIN_WIDTH, min(MAX_WIDTH, width))
+        # printed from Excel: A4 landscape, all columns on one page's width, the header row atop every page
+        sheet.print_title_rows = "1:1"
+        sheet.page_setup.orientation, sheet.page_setup.paperSize = "landscape", "9"  # 9: A4
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+        cells = []
+        for name in header:  # rule labels head columns: policy text, neutralised too
+            cell = WriteOnlyCell(sheet, value=_cell(name))
+            cell.font, cell.alignment = bold, wrap
+            cells.append(cell)
+        sheet.append(cells)
+        self.rows[sheet.title] = [1, len(header)]
         return sheet
+
+    def _append(self, sheet, values: list) -> None:
+        sheet.append(self._row(sheet, values))
+        self.rows[sheet.title][0] += 1
 
     def _row(self, sheet, values: list) -> list:
         from openpyxl.cell import WriteOnlyCell
@@ -63,18 +90,24 @@ class XlsxVerdicts:
     def write_table(self, table: pa.Table) -> None:
         """Append the cases of one judged group."""
         for row in table.to_pylist():
-            self.cases.append(self._row(self.cases, self.tables.case_row(row)))
+            self._append(self.cases, self.tables.case_row(row))
             for finding in self.tables.finding_rows(row):
                 if self.finding_count >= XLSX_MAX_ROWS:
                     self.findings_sheets += 1
                     self.findings = self._sheet(f"{export_word('findings_sheet', self.lang)} "
-                                                f"{self.findings_sheets}", self.tables.finding_header())
+                                                f"{self.findings_sheets}", self.tables.finding_header(),
+                                                self.tables.finding_widths())
                     self.finding_count = 1
-                self.findings.append(self._row(self.findings, finding))
+                self._append(self.findings, finding)
                 self.finding_count += 1
 
     def close(self) -> None:
-        """Save the workbook."""
+        """Save the workbook, each sheet with a filter over its rows (written after them, so known by now)."""
+        from openpyxl.utils import get_column_letter
+
+        for sheet in self.book.worksheets:
+            rows, columns = self.rows[sheet.title]
+            sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{rows}"
         self.book.save(self.out)
 
 

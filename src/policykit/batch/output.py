@@ -206,14 +206,21 @@ def default_rejects(log: Path, out: str | None) -> Path:
     return base.with_name(base.name + ".rejects.csv")
 
 
-def write_rejects(path: Path, log: Path, rows: list[tuple[int, str]]) -> None:
-    """Rejected rows as CSV: file, line, reason."""
+def check_rejects_name(path: Path) -> None:
+    """The rejects file is CSV: a name Excel would open as a workbook is refused before any work."""
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        raise PolicykitError.single("usage", f"--rejects: the rejects file is CSV, name it .csv: {path}")
+
+
+def write_rejects(path: Path, log: Path, rows: list[tuple[int, str]], excel: bool = False) -> None:
+    """Rejected rows as CSV: file, line, reason; with a UTF-8 BOM when the run writes for Excel (`excel`), which
+    reads a CSV without one in the machine's ANSI code page (an Arabic file name or reason turns to mojibake)."""
     import csv
 
     from ..neutralise import csv_cell
 
     with AtomicFile(path) as file:
-        writer = csv.writer(file.open("w", newline=""))
+        writer = csv.writer(file.open("w", newline="", encoding="utf-8-sig" if excel else "utf-8"))
         writer.writerow(["file", "line", "reason"])
         for line, reason in sorted(rows):
             writer.writerow([csv_cell(str(log)), line, csv_cell(reason)])

@@ -30,7 +30,7 @@ from ..vocabulary import FACTS
 from .columns import ATTRIBUTES, LINE, REQUIRED, LogColumns, classify
 from .normalize import LogShape, normalise
 from .grouping import NotGrouped, grouped_chunks
-from .output import OutputSink, default_rejects, out_format, write_rejects
+from .output import OutputSink, check_rejects_name, default_rejects, out_format, write_rejects
 from .partition import Partitioner, group, load_grouped, partition_count
 from .progress import NoProgress
 from .csv_dialect import detect as detect_dialect
@@ -189,6 +189,7 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     os.close(open_regular(str(log)))  # a FIFO, device or directory is refused by what it is, never waited on
     detect_format(log, log_format)
     rejects_file = Path(rejects_path) if rejects_path else default_rejects(log, out)
+    check_rejects_name(rejects_file)
     # refused before any work: an output that would overwrite the log or the policy, or that cannot be written
     check_outputs({"--out": out, "--rejects": rejects_file, "--report": report},
                   inputs=(log, policy_file(policy_ref)))
@@ -201,7 +202,7 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     policy_facts = tuple(d.id for d in policy.facts)
     run = _Run(log, log_format, shape, job, workers, progress, policy_facts, options)
     sink = OutputSink(fmt, out, stdout, policy, lang, excel)
-    audit = _audit_observer(sink, policy) if report else None
+    audit = _audit_observer(sink, policy, dt.datetime.fromisoformat(job.as_of)) if report else None
     complete = False
     try:
         try:
@@ -221,7 +222,7 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
         run.close()
     if run.rejects or (rejects_file.is_file() and rejects_file.stat().st_size):
         # a rejects file an earlier run left would pass for this run's: emptied to its header when none was
-        write_rejects(rejects_file, log, run.rejects)
+        write_rejects(rejects_file, log, run.rejects, excel=fmt == "xlsx" or excel)
     if audit is not None:
         from ..report.audit import write_report
 
@@ -231,11 +232,15 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
                    tuple(run.names) if run.names is not None else None)
 
 
-def _audit_observer(sink: OutputSink, policy):
-    """The audit report's figures, gathered from each payload the sink writes; restarted with the sink."""
+def _audit_observer(sink: OutputSink, policy, as_of: dt.datetime):
+    """The audit report's figures, gathered from each payload the sink writes; restarted with the sink. The
+    policy and the as-of instant are the run's, so a report of no case still says which and when."""
     from ..report.audit import AuditData
 
-    audit = AuditData(tz=policy.calendar.timezone)
+    def fresh() -> dict:
+        return {"tz": policy.calendar.timezone, "policy": policy.id, "as_of": as_of}
+
+    audit = AuditData(**fresh())
 
     def observe(payload) -> None:
         if isinstance(payload, list):  # JSONL lines
@@ -249,7 +254,7 @@ def _audit_observer(sink: OutputSink, policy):
     restart = sink.restart
 
     def restart_all() -> None:
-        audit.__init__(tz=policy.calendar.timezone)
+        audit.__init__(**fresh())
         restart()
 
     sink.restart = restart_all

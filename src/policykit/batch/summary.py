@@ -96,8 +96,10 @@ class Summary:
                 "events_per_second": round(self.rows_read / self.seconds) if self.seconds else None,
                 "cases_by_reference_path": s.fallback_cases, "out": self.out}
 
-    def render(self, lang: str = "en") -> str:
-        """A short plain-text summary for the terminal, in English or Arabic."""
+    def render(self, lang: str = "en", rule_label=None) -> str:
+        """A short plain-text summary for the terminal, in English or Arabic; `rule_label(rule_id)` names the most
+        breached rules (by their ids without it)."""
+        from ..counting import NOUNS, count
         from .summary_words import PHRASES, status_word, unit_word
 
         p, d = PHRASES[lang], self.to_dict()
@@ -106,9 +108,14 @@ class Summary:
         lines.append(p["by_status"] + (p["sep"].join(f"{status_word(k, lang)} {v}"
                                                      for k, v in d["cases_by_status"].items()) or p["none"]))
         if d["most_breached_rules"]:
-            lines.append(p["most"] + p["sep"].join(f"{rule} {n}" for rule, n in d["most_breached_rules"]))
+            name = rule_label or str
+            lines.append(p["most"] + p["sep"].join(f"{name(rule)} {n}" for rule, n in d["most_breached_rules"]))
         for unit, value in d["median_lateness"].items():
-            lines.append(p["median"].format(value=value, unit=unit_word(unit, lang)))
+            if value is not None and float(value).is_integer() and unit in NOUNS:
+                # a whole number of days is counted as the language counts it (٢٥ يوماً, 1 working day)
+                lines.append(p["median_of"].format(amount=count(int(value), unit, lang)))
+            else:
+                lines.append(p["median"].format(value=value, unit=unit_word(unit, lang)))
         named, hidden = self._unknown()
         if named:
             lines.append(p["unknown"] + p["sep"].join(named))

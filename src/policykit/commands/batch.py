@@ -72,7 +72,14 @@ def run(args, out, err) -> int:
                         rejects_path=args.rejects, workers=args.workers, log_format=args.log_format,
                         fast=not args.no_fast_path, progress=progress_for(err), options=options,
                         lang=args.lang, excel=args.excel, report=args.report)
-    err.write(terminal_text(summary.render(args.lang), err))
+    # in Arabic the rules go by their Arabic labels, as in the workbook and the report (ids read as noise there)
+    rule_label = None
+    if args.lang == "ar":
+        from ..loader import load_policy
+        from ..report.officer import OfficerTables
+
+        rule_label = OfficerTables(load_policy(args.policy), "ar").rule_label
+    err.write(terminal_text(summary.render(args.lang, rule_label), err))
     if args.summary_json:
         write_atomic(args.summary_json, json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     if summary.stats.by_status.get("non_compliant"):

@@ -28,8 +28,12 @@ def run(args, out, err) -> int:
         if getattr(args, "lang", "en") == "ar":
             from ..terminal import terminal_text
 
-            out.write(terminal_text(f"{len(findings)} ملاحظة: {counts['error']} خطأ، {counts['warning']} تحذير، "
-                                    f"{counts['info']} للعلم\n", out))
+            from ..counting import arabic_digits, count
+
+            # each count with its noun as Arabic counts it (٦ أخطاء، ٧٨ تحذيراً), not «6 خطأ»
+            line = (f"{count(len(findings), 'findings', 'ar')}: {count(counts['error'], 'errors', 'ar')}، "
+                    f"{count(counts['warning'], 'warnings', 'ar')}، {arabic_digits(counts['info'])} للعلم")
+            out.write(terminal_text(line + "\n", out))
         else:
             out.write(f"{len(findings)} findings: {counts['error']} errors, {counts['warning']} warnings, "
                       f"{counts['info']} info\n")

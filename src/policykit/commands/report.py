@@ -44,5 +44,8 @@ def run(args, out, err) -> int:
         raise PolicykitError.single("invalid-verdicts", f"unreadable verdicts file ({type(exc).__name__})",
                                     Span(str(source))) from None
     write_report(args.out, data, args.lang, source=source.name)
-    err.write(f"audit report of {data.cases} cases written to {args.out}\n")
+    from ..batch.summary_words import PHRASES
+    from ..terminal import terminal_text
+
+    err.write(terminal_text(PHRASES[args.lang]["report_of"].format(cases=data.cases, report=args.out), err) + "\n")
     return 0

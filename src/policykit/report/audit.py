@@ -41,6 +41,7 @@ class AuditData:
     incomplete: list[tuple[str, int]] = field(default_factory=list)
     incomplete_count: int = 0
     overdue: list[tuple[float, int, dict]] = field(default_factory=list)  # a min-heap of the most overdue
+    readings: Counter = field(default_factory=Counter)  # the readings the verdicts used (SPEC §5: named)
     policy: str | None = None
     as_of: dt.datetime | None = None
     tz: str = "Asia/Riyadh"
@@ -63,6 +64,8 @@ class AuditData:
         self.as_of = self.as_of or row["as_of"]
         status = row["status"]
         self.by_status[status] += 1
+        if row.get("reading"):
+            self.readings[row["reading"]] += 1
         for finding in row["findings"]:
             if finding["status"] == "breached":
                 self.breaches[finding["rule"]] += 1
@@ -105,7 +108,8 @@ def row_from_json(verdict: dict) -> dict:
                          "trigger_at": instant(f.get("trigger_at")), "due": instant(f.get("due")),
                          "fulfilled_at": instant(f.get("fulfilled_at")), "late_by": late, "late_unit": unit})
     return {"case_id": verdict["case_id"], "status": verdict["status"], "policy": verdict["policy"],
-            "as_of": instant(verdict["as_of"]), "compensation": verdict["compensation"]["status"],
+            "as_of": instant(verdict["as_of"]), "reading": verdict.get("reading"),
+            "compensation": verdict["compensation"]["status"],
             "findings": findings, "incomplete": verdict.get("incomplete"),
             "required_actions": [{"event": a["event"], "due": instant(a.get("due")), "rule": a["rule"],
                                   "at_risk": a.get("at_risk", False), "overdue": a.get("overdue", False),
@@ -151,6 +155,7 @@ def render_data(data: AuditData, lang: str = "ar", policy: Any = None, source: s
         association=getattr(policy.association.name, lang) if policy is not None else (data.policy or ""),
         policy_id=data.policy or "", source=source,
         as_of=data.as_of.astimezone(tz).strftime("%Y-%m-%d %H:%M") if data.as_of else "",
+        readings=labels.join([labels.reading(r, lang) for r in sorted(data.readings)], lang),
         status_chart=bar_chart(status_items, rtl, w["none"]),
         rules_chart=bar_chart(rule_items, rtl, w["none"]),
         lateness_charts=[(unit, lateness_chart(counts, rtl, w["none"]))
@@ -158,6 +163,7 @@ def render_data(data: AuditData, lang: str = "ar", policy: Any = None, source: s
         empty_columns=column_chart([], rtl, w["none"]),
         unit_label=lambda unit: labels.UNIT.get(unit, {}).get(lang, unit),
         monthly_chart=monthly_chart(data, rtl, w["none"]),
+        earlier_months=earlier_months(data, w["earlier_months"]),
         overdue=overdue_rows(data, tables, lang, tz),
     )
 
@@ -180,6 +186,14 @@ def monthly_chart(data: AuditData, rtl: bool, empty: str) -> ColumnChart:
     items = [(m, data.months[m][0], data.months[m][1] / data.months[m][0] if data.months[m][0] else 0.0)
              for m in months]
     return column_chart(items, rtl, empty)
+
+
+def earlier_months(data: AuditData, phrase: str) -> str:
+    """What the monthly chart leaves out (the months before the last 24), said under it; empty when nothing."""
+    hidden = sorted(data.months)[:-MONTHS]
+    if not hidden:
+        return ""
+    return phrase.format(shown=MONTHS, hidden=f"{sum(data.months[m][0] for m in hidden):,}")
 
 
 def overdue_rows(data: AuditData, tables: OfficerTables | None, lang: str, tz: ZoneInfo) -> list[dict]:

@@ -21,9 +21,9 @@ def text_width(text: str, size: int = FONT) -> float:
 
 @dataclass
 class Bar:
-    """One horizontal bar with its label and value text."""
+    """One horizontal bar with its label (in lines) and value text."""
 
-    label: str
+    lines: list[str]
     value: int
     colour: str
     y: float
@@ -45,37 +45,58 @@ class BarChart:
     empty: str | None = None
 
 
+LINE = 14  # px between the lines of a wrapped bar label
+
+
 def bar_chart(items: list[tuple[str, int, str]], rtl: bool, empty: str, width: int = WIDTH) -> BarChart:
-    """Bars for (label, value, colour) items; labels longer than the label column are shortened (full in a
-    tooltip) so that none is cut off."""
+    """Bars for (label, value, colour) items; a label longer than the label column is wrapped onto more lines
+    (never cut: on paper there is no tooltip to read the rest in)."""
     if not items:
         return BarChart(width, 40, rtl, [], empty)
     label_col = min(max(text_width(label) for label, _, _ in items) + 8, width * 0.55)
     value_col = text_width(f"{max(v for _, v, _ in items):,}") + 8
     track = width - label_col - value_col - 16
     top = max(v for _, v, _ in items) or 1
-    bars = []
-    for index, (label, value, colour) in enumerate(items):
+    bars, y = [], 8.0
+    for label, value, colour in items:
         length = track * value / top
-        y = 8 + index * ROW
-        shown = shorten(label, label_col - 8)
+        lines = wrap(label, label_col - 8)
+        # the bar sits level with the label's first line; a wrapped label makes its row taller
         if rtl:
             label_x, bar_x = width - 4, width - label_col - length
             value_x = bar_x - 4
         else:
             label_x, bar_x = 4, label_col
             value_x = bar_x + length + 4
-        bars.append(Bar(shown, value, colour, y, bar_x, length, label_x, value_x, label))
-    return BarChart(width, 16 + len(items) * ROW, rtl, bars)
+        bars.append(Bar(lines, value, colour, y, bar_x, length, label_x, value_x, label))
+        y += ROW + LINE * (len(lines) - 1)
+    return BarChart(width, int(y + 8), rtl, bars)
 
 
-def shorten(label: str, room: float) -> str:
-    """`label`, or its start and an ellipsis, fitting in `room` px."""
-    if text_width(label) <= room:
-        return label
-    while label and text_width(label + "…") > room:
-        label = label[:-1]
-    return label.rstrip() + "…"
+def wrap(label: str, room: float) -> list[str]:
+    """`label` in lines that each fit in `room` px, broken between words (a word wider than the room alone
+    is broken inside it)."""
+    lines: list[str] = []
+    current = ""
+    for word in label.split():
+        while text_width(word) > room and len(word) > 1:  # a word too wide on its own line
+            cut = len(word) - 1
+            while cut > 1 and text_width(word[:cut]) > room:
+                cut -= 1
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:cut])
+            word = word[cut:]
+        candidate = f"{current} {word}" if current else word
+        if current and text_width(candidate) > room:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    if current or not lines:
+        lines.append(current)
+    return lines
 
 
 @dataclass
@@ -105,6 +126,8 @@ class ColumnChart:
     rate_points: str = ""
     label_rotate: bool = False
     empty: str | None = None
+    value_rotate: bool = False
+    top_y: float = 18  # where the tallest column (and a 100 % rate) reaches
 
 
 def column_chart(items: list[tuple[str, int, float | None]], rtl: bool, empty: str,
@@ -113,10 +136,16 @@ def column_chart(items: list[tuple[str, int, float | None]], rtl: bool, empty: s
     if not items:
         return ColumnChart(width, 40, 0, 0, [], rtl, empty=empty)
     left, right, top_pad = 44, 44, 18
-    rotate = max(text_width(label, 10) for label, _, _ in items) > (width - left - right) / len(items) - 4
+    slot = (width - left - right) / len(items)
+    rotate = max(text_width(label, 10) for label, _, _ in items) > slot - 4
+    # counts wider than their column would run into their neighbours': they stand upright above it instead
+    widest_value = max(text_width(f"{v:,}", 10) for _, v, _ in items)
+    value_rotate = widest_value > slot - 2
+    if value_rotate:
+        top_pad = widest_value + 6
+        height += int(top_pad - 18)
     bottom = 70 if rotate else 34
     base = height - bottom
-    slot = (width - left - right) / len(items)
     top = max(v for _, v, _ in items) or 1
     columns, points = [], []
     for index, (label, value, rate) in enumerate(items):
@@ -131,4 +160,5 @@ def column_chart(items: list[tuple[str, int, float | None]], rtl: bool, empty: s
     if rtl:
         points.reverse()
     return ColumnChart(width, height, base, top, columns, rtl,
-                       " ".join(f"{x:.1f},{y:.1f}" for x, y in sorted(points)), rotate)
+                       " ".join(f"{x:.1f},{y:.1f}" for x, y in sorted(points)), rotate,
+                       value_rotate=value_rotate, top_y=top_pad)

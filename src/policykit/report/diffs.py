@@ -103,7 +103,11 @@ def _arabic_reason(verdict: Strictness, name_a: str, name_b: str) -> str:
         return f"{name} {labels.amount(s.typical_calendar_days, 'calendar_days', 'ar')} عادةً " \
                f"({labels.amount(s.amount, s.unit, 'ar')})"
 
-    return f"{side(name_a, left)}، و{side(name_b, right)}"
+    reason = f"{side(name_a, left)}، و{side(name_b, right)}"
+    if left.starts != right.starts:  # as the English reason says: the two periods do not run from one event
+        reason += (f"؛ مع ملاحظة أن المهلتين تبدآن من حدثين مختلفين («{labels.event(left.starts, None, 'ar')}» "
+                   f"و«{labels.event(right.starts, None, 'ar')}»)")
+    return reason
 
 
 def _html(result: PolicyDiff, lang: str) -> str:

@@ -12,6 +12,10 @@ from .officer_labels import export_word
 
 FINDING_COLUMNS = ("case_id", "rule", "kind", "status", "trigger_at", "due", "fulfilled_at", "late_by",
                    "late_amount", "late_unit", "clause_ref", "clause_text")
+# the characters a spreadsheet column needs to show what it usually holds (ids, dates, sentences, clause text)
+CASE_WIDTHS = (18, 14, 14, 17, 40, 16, 60, 14, 10)
+FINDING_WIDTHS = (18, 36, 10, 14, 17, 17, 17, 16, 10, 12, 10, 60)
+RULE_STATUS_WIDTH = 16  # a rule's status column; its label wraps in the header row
 
 
 def local(value: dt.datetime | None, tz: ZoneInfo) -> dt.datetime | None:
@@ -61,6 +65,15 @@ class OfficerTables:
         return [w("case_id"), w("case_status"), w("policy"), w("as_of"), w("breached_rules"), w("most_late"),
                 w("required_actions"), w("compensation"), w("rejected_rows"),
                 *(self.rule_label(r.id) for r in self.policy.rules)]
+
+    def case_widths(self) -> list[int]:
+        """Column widths (characters) of the cases table, beside `case_header`."""
+        return [*(max(w, len(h) + 2) for w, h in zip(CASE_WIDTHS, self.case_header())),
+                *(RULE_STATUS_WIDTH for _ in self.policy.rules)]
+
+    def finding_widths(self) -> list[int]:
+        """Column widths (characters) of the findings table, beside `finding_header`."""
+        return [max(w, len(h) + 2) for w, h in zip(FINDING_WIDTHS, self.finding_header())]
 
     def case_row(self, row: dict) -> list:
         """One case: its status, breaches, longest lateness, to-do list and each rule's status."""

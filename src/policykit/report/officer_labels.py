@@ -24,6 +24,8 @@ EXPORT_WORDS = {
     "lateness_distribution": {"ar": "توزيع التأخير", "en": "Lateness distribution"},
     "monthly_trend": {"ar": "الحالات حسب شهر البدء ونسبة المخالفة", "en": "Cases by month of trigger, and breach rate"},
     "breach_rate": {"ar": "نسبة المخالفة", "en": "breach rate"},
+    "earlier_months": {"ar": "آخر {shown} شهراً؛ لم تُعرض حالات الأشهر الأقدم (عددها {hidden})",
+                       "en": "the last {shown} months; {hidden} cases of earlier months not shown"},
     "cases": {"ar": "الحالات", "en": "cases"},
     "breach_share": {"ar": "نسبة المخالفة", "en": "Breach rate"},
     "total_cases": {"ar": "عدد الحالات", "en": "Cases"},
@@ -33,7 +35,9 @@ EXPORT_WORDS = {
                         "Cases with rejected rows: undetermined until the rows are corrected"},
     "none": {"ar": "لا يوجد", "en": "None"},
     "most_overdue": {"ar": "أكثر الحالات المفتوحة تأخراً", "en": "Most overdue open cases"},
-    "days_overdue": {"ar": "أيام التأخر", "en": "Days overdue"},
+    # counted in calendar days from the earliest passed due, whatever the rule's unit: said so, since the
+    # workbook's lateness of the same case is in the rule's unit (٢٥ يوم عمل beside 34 here)
+    "days_overdue": {"ar": "أيام التأخر (تقويمية)", "en": "Calendar days overdue"},
     "month": {"ar": "الشهر", "en": "Month"},
     "count": {"ar": "العدد", "en": "Count"},
     "and_more": {"ar": "وحالات أخرى:", "en": "and more:"},
