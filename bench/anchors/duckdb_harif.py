@@ -51,11 +51,11 @@ firsts AS (
     arg_min_null(channel, k) FILTER (type = 'decision_notified') AS used
   FROM ev GROUP BY case_id
 ),
--- the first closure after the first completion, and after the complaint
+-- the case's first closure, wherever it falls (a completion or complaint recorded after it owes nothing)
 closes AS (
   SELECT f.case_id,
-    min(e.k) FILTER (e.k > f.request_completed) AS closed_after_completion,
-    min(e.k) FILTER (e.k > f.complaint_received) AS closed_after_complaint
+    min(e.k) FILTER (f.request_completed IS NOT NULL) AS deadline_closed,
+    min(e.k) FILTER (f.complaint_received IS NOT NULL) AS complaint_closed
   FROM firsts f JOIN ev e USING (case_id)
   WHERE e.type = 'case_closed' AND (f.request_completed IS NOT NULL OR f.complaint_received IS NOT NULL)
   GROUP BY f.case_id
@@ -65,20 +65,20 @@ closes AS (
 later AS (
   SELECT f.case_id,
     min(e.k) FILTER (e.type = 'decision_notified' AND e.k > f.request_completed
-                     AND (c.closed_after_completion IS NULL OR e.k < c.closed_after_completion)) AS answer,
-    any_value(c.closed_after_completion) AS closed_after_completion,
+                     AND (c.deadline_closed IS NULL OR e.k < c.deadline_closed)) AS answer,
+    any_value(c.deadline_closed) AS deadline_closed,
     min(e.k) FILTER (e.type = 'complaint_resolved' AND e.k > f.complaint_received
-                     AND (c.closed_after_complaint IS NULL OR e.k < c.closed_after_complaint)) AS resolved,
-    any_value(c.closed_after_complaint) AS closed_after_complaint
+                     AND (c.complaint_closed IS NULL OR e.k < c.complaint_closed)) AS resolved,
+    any_value(c.complaint_closed) AS complaint_closed
   FROM firsts f JOIN ev e USING (case_id) LEFT JOIN closes c USING (case_id)
   WHERE e.type IN ('decision_notified', 'case_closed', 'complaint_resolved')
     AND (f.request_completed IS NOT NULL OR f.complaint_received IS NOT NULL)
   GROUP BY f.case_id
 ),
 timed AS (  -- the deadline on the working-day calendar: due = end of the 15th working day after the local date
-  SELECT f.*, l.answer, l.closed_after_completion, l.resolved, l.closed_after_complaint,
+  SELECT f.*, l.answer, l.deadline_closed, l.resolved, l.complaint_closed,
     timezone('{ZONE}', w.day + INTERVAL '23:59:59') AS due, w.cum AS due_cum,
-    coalesce(l.closed_after_completion.t, $as_of) AS stop,  -- a closure stops the clock; else as_of does
+    coalesce(l.deadline_closed.t, $as_of) AS stop,  -- a closure stops the clock; else as_of does
     a.cum + (NOT a.working)::INT AS answer_cum  -- an answer on a closed day counts from the next working day
   FROM firsts f
   LEFT JOIN later l USING (case_id)
@@ -92,7 +92,7 @@ judged AS (
          WHEN answer IS NOT NULL AND answer.t <= due THEN 'met'
          WHEN answer IS NOT NULL THEN 'breached'
          WHEN stop > due THEN 'breached'
-         WHEN closed_after_completion IS NOT NULL THEN 'breached'  -- closed before its due without the answer
+         WHEN deadline_closed IS NOT NULL THEN 'breached'  -- closed before its due without the answer
          ELSE 'pending' END AS "{DEADLINE}.status",
     request_completed.t AS "{DEADLINE}.trigger_at",
     due AS "{DEADLINE}.due",
@@ -100,7 +100,7 @@ judged AS (
     CASE WHEN answer.t > due THEN greatest(1, answer_cum - due_cum)
          WHEN answer IS NULL AND stop > due THEN greatest(1, s.cum + (NOT s.working)::INT - due_cum)  -- overdue
     END AS "{DEADLINE}.late_by",
-    request_completed IS NOT NULL AND answer IS NULL AND closed_after_completion IS NULL AND $as_of > due AS overdue,
+    request_completed IS NOT NULL AND answer IS NULL AND deadline_closed IS NULL AND $as_of > due AS overdue,
     {orders},
     CASE WHEN decision_notified IS NULL OR agreed IS NULL THEN 'not_applicable'
          WHEN used IS NULL THEN 'undetermined'
@@ -110,11 +110,11 @@ judged AS (
     CASE WHEN agreed IS NOT NULL THEN decision_notified.t END AS "{CHANNEL}.fulfilled_at",
     CASE WHEN complaint_received IS NULL THEN 'not_applicable'
          WHEN resolved IS NOT NULL THEN 'met'
-         WHEN closed_after_complaint IS NOT NULL THEN 'breached'
+         WHEN complaint_closed IS NOT NULL THEN 'breached'
          ELSE 'pending' END AS "{OBLIGATION}.status",
     complaint_received.t AS "{OBLIGATION}.trigger_at",
     resolved.t AS "{OBLIGATION}.fulfilled_at",
-    CASE WHEN complaint_received IS NOT NULL AND resolved IS NULL AND closed_after_complaint IS NULL
+    CASE WHEN complaint_received IS NOT NULL AND resolved IS NULL AND complaint_closed IS NULL
          THEN {{'event': 'complaint_resolved', 'due': NULL::TIMESTAMPTZ, 'rule': '{OBLIGATION}', 'at_risk': false,
                 'overdue': false, 'before': NULL::VARCHAR}} END AS "{OBLIGATION}.action"
   FROM timed t

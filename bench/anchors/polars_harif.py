@@ -35,18 +35,21 @@ def query(log: str, as_of: dt.datetime, cal, today_cum: int, today_working: int)
     # rows' order, so the first row of a type is its first event)
     agreed = events.filter(is_("request_received")).group_by("case_id").agg(agreed=pl.col("agreed_channel").first())
     used = events.filter(is_("decision_notified")).group_by("case_id").agg(used=pl.col("channel").first())
-    # the first closure after the first completion, and after the complaint
-    closings = {"closed_after_completion": "request_completed", "closed_after_complaint": "complaint_received"}
+    # the case's first closure, wherever it falls (a completion or complaint recorded after it owes nothing),
+    # for the deadline and for the complaint
+    closings = {"deadline_closed": "request_completed", "complaint_closed": "complaint_received"}
     after_ = lambda earlier: pl.col("pos") > pl.col(earlier)  # noqa: E731
     closes = (events.filter(is_("case_closed"))
               .join(firsts.select("case_id", "request_completed", "complaint_received"), on="case_id")
-              .select("case_id", *[pl.when(after_(e)).then(pl.col("pos")).alias(n) for n, e in closings.items()],
-                      *[pl.when(after_(e)).then(pl.col("at")).alias(f"{n}@") for n, e in closings.items()])
+              .select("case_id", *[pl.when(pl.col(e).is_not_null()).then(pl.col("pos")).alias(n)
+                                   for n, e in closings.items()],
+                      *[pl.when(pl.col(e).is_not_null()).then(pl.col("at")).alias(f"{n}@")
+                        for n, e in closings.items()])
               .group_by("case_id").agg(pl.all().min()))
     # the first decision after the first completion, the resolution after the complaint: before the closure
     # (nothing fulfils after case_closed)
-    fulfils = {"answer": ("decision_notified", "request_completed", "closed_after_completion"),
-               "resolved": ("complaint_resolved", "complaint_received", "closed_after_complaint")}
+    fulfils = {"answer": ("decision_notified", "request_completed", "deadline_closed"),
+               "resolved": ("complaint_resolved", "complaint_received", "complaint_closed")}
     hit = lambda t, earlier, closed: (is_(t) & after_(earlier)  # noqa: E731
                                       & (pl.col(closed).is_null() | (pl.col("pos") < pl.col(closed))))
     later = (events.filter(pl.col("type").is_in(["decision_notified", "complaint_resolved"]))
@@ -63,7 +66,7 @@ def query(log: str, as_of: dt.datetime, cal, today_cum: int, today_working: int)
     local = lambda c: pl.col(c).dt.convert_time_zone(ZONE).dt.date()  # noqa: E731
     dated = (per_case
              .with_columns(completed_day=local("request_completed@"),
-                           stop=pl.coalesce("closed_after_completion@", now),  # a closure stops the clock
+                           stop=pl.coalesce("deadline_closed@", now),  # a closure stops the clock
                            answer_day=local("answer@"))
              .with_columns(stop_day=local("stop"))
              .join(calendar.select(completed_day="day", completed_cum="cum"), on="completed_day", how="left")
@@ -86,7 +89,7 @@ def query(log: str, as_of: dt.datetime, cal, today_cum: int, today_working: int)
 def _findings(pl, now):
     """Every rule's columns, from the per-case first occurrences."""
     completed, answer, due = pl.col("request_completed"), pl.col("answer"), pl.col("due")
-    closed_early = pl.col("closed_after_completion")
+    closed_early = pl.col("deadline_closed")
     out = [
         pl.when(completed.is_null()).then(pl.lit("not_applicable"))
         .when(answer.is_not_null() & (pl.col("answer@") <= due)).then(pl.lit("met"))
@@ -124,7 +127,7 @@ def _findings(pl, now):
         pl.when(judged).then(pl.col("decision_notified@")).alias(f"{CHANNEL}.fulfilled_at"),
         pl.when(pl.col("complaint_received").is_null()).then(pl.lit("not_applicable"))
         .when(pl.col("resolved").is_not_null()).then(pl.lit("met"))
-        .when(pl.col("closed_after_complaint").is_not_null()).then(pl.lit("breached"))
+        .when(pl.col("complaint_closed").is_not_null()).then(pl.lit("breached"))
         .otherwise(pl.lit("pending")).alias(f"{OBLIGATION}.status"),
         pl.col("complaint_received@").alias(f"{OBLIGATION}.trigger_at"),
         pl.col("resolved@").alias(f"{OBLIGATION}.fulfilled_at"),

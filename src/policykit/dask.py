@@ -25,6 +25,7 @@ def judge(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: str | No
 
     from .batch.columns import LINE
     from .batch.table import BUCKET, check_columns, judge_table, plain_labels, plain_schema, with_bucket
+    from .config import load_settings
     from .loader import load_policy
 
     import dask.dataframe as dd
@@ -33,6 +34,9 @@ def judge(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: str | No
         raise TypeError(f"ddf must be a Dask DataFrame, not {type(ddf).__name__}")
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
     check_columns(list(ddf.columns), loaded, as_of, reading)  # here, before anything is computed
+    # the caller's configuration, as `policykit batch` here would read it: a worker's environment and working
+    # directory (policykit.toml) are not the caller's
+    settings = load_settings()
     empty = judge_table(pa.table({"case_id": pa.array([], pa.string()), "type": pa.array([], pa.string()),
                                   "at": pa.array([], pa.string())}), loaded, as_of, reading)
     count = npartitions or ddf.npartitions
@@ -52,7 +56,8 @@ def judge(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: str | No
 
     def judged(frame: pd.DataFrame) -> pd.DataFrame:
         table = arrow(frame.drop(columns=[BUCKET]))
-        return judge_table(table, loaded, as_of, reading).cast(target).to_pandas(types_mapper=pd.ArrowDtype)
+        return judge_table(table, loaded, as_of, reading, settings=settings).cast(target).to_pandas(
+            types_mapper=pd.ArrowDtype)
 
     meta_in = bucketed(ddf._meta)
     prepared = ddf.map_partitions(bucketed, meta=meta_in)

@@ -27,6 +27,7 @@ def judge(df, policy: Policy | str, as_of: dt.datetime | str, reading: str | Non
 
     from .batch.columns import LINE
     from .batch.table import BUCKET, check_columns, judge_table, plain_schema, with_bucket
+    from .config import load_settings
     from .loader import load_policy
 
     from pyspark.sql import DataFrame
@@ -35,6 +36,9 @@ def judge(df, policy: Policy | str, as_of: dt.datetime | str, reading: str | Non
         raise TypeError(f"df must be a Spark DataFrame, not {type(df).__name__}")
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
     check_columns(df.columns, loaded, as_of, reading)  # on the driver, before any job
+    # the driver's configuration, as `policykit batch` there would read it: an executor's environment and
+    # working directory (policykit.toml) are not the driver's
+    settings = load_settings()
     spark = df.sparkSession
     count = buckets or int(spark.conf.get("spark.sql.shuffle.partitions"))
     if LINE not in df.columns:
@@ -49,7 +53,7 @@ def judge(df, policy: Policy | str, as_of: dt.datetime | str, reading: str | Non
             yield from with_bucket(pa.Table.from_batches([batch]), count).to_batches()
 
     def judged(table: pa.Table) -> pa.Table:
-        return judge_table(table.drop_columns([BUCKET]), loaded, as_of, reading).cast(target)
+        return judge_table(table.drop_columns([BUCKET]), loaded, as_of, reading, settings=settings).cast(target)
 
     try:
         return df.mapInArrow(bucket, bucketed_schema).groupBy(BUCKET).applyInArrow(judged,

@@ -46,7 +46,10 @@ def _loggen():
 
 def _awkward(table):
     """A generated log made harder: ties in time (file order decides), repeated triggers, decisions without a
-    channel (undetermined), closures before the completion or before the due, and the rows shuffled."""
+    channel (undetermined), closures before the completion or before the due, a few open cases at risk at the
+    new year, and the rows shuffled."""
+    import datetime as dt
+
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -80,8 +83,26 @@ def _awkward(table):
                                pa.array(["case_closed"] * closes.num_rows, pa.string()).dictionary_encode())
     for name in ("channel", "agreed_channel", "outcome"):  # a closure carries no attributes
         closes = closes.set_column(closes.schema.get_field_index(name), name, pa.nulls(closes.num_rows, pa.string()))
-    whole = pa.concat_tables([table.cast(table.schema), again.cast(table.schema), closes.cast(table.schema)])
+    # open cases completed Thu 11 December 2025, unanswered: due end of Thu 1 January 2026 (15 working days), so
+    # at risk at the new year (a completion after a closure owes nothing, so the closures above give none)
+    received, completed = (int(dt.datetime(2025, 12, d, h, tzinfo=dt.timezone.utc).timestamp() * 1000)
+                           for d, h in ((10, 6), (11, 7)))
+    risky = pa.table({"case_id": [f"H-AR-{i}" for i in range(3) for _ in (0, 1)],
+                      "type": ["request_received", "request_completed"] * 3,
+                      "at": pa.array([received, completed] * 3, pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
+                      "channel": ["interview", None] * 3})
+    risky = _like(risky, table.schema)
+    whole = pa.concat_tables([table.cast(table.schema), again.cast(table.schema), closes.cast(table.schema),
+                              risky])
     return whole.take(pa.array(rng.permutation(whole.num_rows)))
+
+
+def _like(rows, schema):
+    """`rows` with every column of `schema`, in its types (absent columns null)."""
+    import pyarrow as pa
+
+    return pa.table([rows[f.name].cast(f.type) if f.name in rows.column_names else pa.nulls(rows.num_rows, f.type)
+                     for f in schema], schema=schema)
 
 
 @pytest.fixture(scope="module")

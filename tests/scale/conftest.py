@@ -67,6 +67,22 @@ def same_rows(got, expected) -> None:
     assert have == want
 
 
+def configured_batch(log: Path, tmp_path: Path, monkeypatch):
+    """Batch's verdict table of `log` under a configuration set in this process only (POLICYKIT_READING=literal,
+    POLICYKIT_AT_RISK_FRACTION=0.9), after the engine's workers were started: they do not see it."""
+    import pyarrow.parquet as pq
+
+    from policykit.batch import run_batch
+
+    monkeypatch.setenv("POLICYKIT_READING", "literal")
+    monkeypatch.setenv("POLICYKIT_AT_RISK_FRACTION", "0.9")
+    out = tmp_path / "configured.parquet"
+    run_batch(log, "harif", AS_OF, out=str(out), workers=1)
+    expected = pq.read_table(out)
+    assert set(expected.column("reading").to_pylist()) == {"literal"}
+    return expected
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """The test cluster (PgCluster), stopped and removed at the end; skipped without PostgreSQL (not in CI)."""

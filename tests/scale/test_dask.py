@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import AS_OF, needed, same_rows
+from .conftest import AS_OF, configured_batch, needed, same_rows
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +55,22 @@ def test_a_log_without_a_required_column_or_not_dask_is_refused_before_anything_
         judge(dd.from_pandas(frame, npartitions=1), "harif", AS_OF)
     with pytest.raises(TypeError, match="Dask DataFrame"):  # it was an AttributeError ('npartitions')
         judge(frame, "harif", AS_OF)
+
+
+def test_the_configuration_is_the_callers(split_log, tmp_path, monkeypatch):
+    """On worker processes started before the reading and the warning window were set (on a cluster they never
+    see the caller's environment or policykit.toml), the verdicts are judged under the caller's configuration,
+    as `policykit batch` reads it.  Workers once judged under their own: every row said `intended` where batch
+    said `literal`."""
+    import pyarrow as pa
+
+    dd = needed("dask.dataframe")
+    distributed = needed("distributed")
+    from policykit.dask import judge
+
+    whole, _, _ = split_log
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+        expected = configured_batch(whole, tmp_path, monkeypatch)
+        got = judge(dd.read_parquet(str(whole)), "harif", AS_OF).compute()
+    same_rows(pa.Table.from_pandas(got, preserve_index=False), expected)

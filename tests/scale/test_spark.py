@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .conftest import AS_OF, IN_CI, needed, same_rows
+from .conftest import AS_OF, IN_CI, configured_batch, needed, same_rows
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +57,15 @@ def test_a_log_without_a_required_column_or_not_spark_is_refused_on_the_driver(s
         judge(df, "harif", AS_OF)
     with pytest.raises(TypeError, match="Spark DataFrame"):  # it was an AttributeError ('sparkSession')
         judge(df.toPandas(), "harif", AS_OF)
+
+
+def test_the_configuration_is_the_drivers(spark, split_log, tmp_path, monkeypatch):
+    """The reading and the warning window are read where judge() is called, as `policykit batch` reads them, not
+    on each executor: the Spark session was started before they were set, so its executors do not see them (on
+    a cluster they never see the driver's environment or policykit.toml).  Executors once judged under their
+    own configuration: every row said `intended` where batch said `literal`."""
+    from policykit.spark import judge
+
+    whole, _, _ = split_log
+    expected = configured_batch(whole, tmp_path, monkeypatch)
+    same_rows(judge(spark.read.parquet(str(whole)), "harif", AS_OF).toArrow(), expected)

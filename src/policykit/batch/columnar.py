@@ -11,7 +11,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..compensation import assess
-from ..config import load_settings
 from ..judge import columns
 from ..judge.compiled import compile_policy
 from ..matching import Matcher
@@ -295,8 +294,7 @@ def _judge_version(version, table: pa.Table, bounds: np.ndarray, rejected: np.nd
                    as_of: dt.datetime, as_of_us: int) -> tuple[pa.Table, list | None]:
     """The verdicts of cases all judged under one policy version: the table, and for JSONL output the lines (byte
     pieces, see `columnar_verdicts`)."""
-    settings = load_settings()
-    reading = job.reading if job.reading is not None else settings.reading
+    settings, reading = job.settings, job.reading  # resolved where the run was planned (runner.plan)
     compiled = compile_policy(version, reading)
     p = Partition(table, bounds, as_of_us)
     events = p.at[~p.placeholder]  # rejected rows kept for their case (SPEC §10) are no events

@@ -9,6 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..case import Case, Event
+from ..config import Settings
 from ..engine import evaluate
 from ..verdict import Verdict
 from .columns import CASE_ID, LINE, TYPE
@@ -81,11 +82,7 @@ def mark_incomplete(row: dict, rejected: int) -> dict:
 
 
 def judge(policy, cases: Iterator[tuple[Case, list]], as_of: dt.datetime,
-          reading: str | None) -> Iterator[tuple[Verdict, list]]:
-    """The reference verdict of each case (the configuration read once, not once per case)."""
-    from ..config import load_settings
-
-    settings = load_settings()
-    reading = reading if reading is not None else settings.reading
+          settings: Settings) -> Iterator[tuple[Verdict, list]]:
+    """The reference verdict of each case under the run's configuration (`Job.settings`)."""
     for case, rejects in cases:
-        yield evaluate(policy, case, as_of, reading, at_risk=settings.at_risk), rejects
+        yield evaluate(policy, case, as_of, settings.reading, at_risk=settings.at_risk), rejects

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from ..atomic import check_outputs
 from ..case import Vocabulary
+from ..config import AtRisk, Settings, load_settings
 from ..diagnostics import PolicykitError, Span
 from .. import limits
 from ..engine import as_instant
@@ -45,11 +46,20 @@ class Job:
 
     policy: object  # a policy id or path (loaded once per worker), or a loaded Policy
     as_of: str
+    # the configuration as read where the run was planned (a worker, an executor of Spark or Dask, reads none:
+    # its environment and working directory need not be the caller's): the reading asked for or configured
+    # (None: each deadline's default) and the warning window
     reading: str | None
     out_format: str
     attributes: tuple[str, ...]
     facts: tuple[str, ...]
     fast: bool
+    at_risk: AtRisk
+
+    @property
+    def settings(self) -> Settings:
+        """The run's configuration."""
+        return Settings(self.reading, self.at_risk)
 
 
 _POLICIES: dict[str, object] = {}
@@ -84,7 +94,7 @@ def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object
     if job.out_format == "jsonl":
         lines = []
         for rejected, (verdict, bad) in zip(counts, judge(policy, cases_of(table, bounds, job.attributes,
-                                                                            job.facts), as_of, job.reading)):
+                                                                            job.facts), as_of, job.settings)):
             lines.append(verdict_line(verdict, rejected).encode())
             stats.add_verdict_row(mark_incomplete(verdict_row(verdict), rejected))
             rejects.extend(bad)
@@ -92,7 +102,7 @@ def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object
         return lines, stats, rejects
     rows = []
     for rejected, (verdict, bad) in zip(counts, judge(policy, cases_of(table, bounds, job.attributes, job.facts),
-                                                      as_of, job.reading)):
+                                                      as_of, job.settings)):
         row = mark_incomplete(verdict_row(verdict), rejected)
         rows.append(row)
         stats.add_verdict_row(row)
@@ -143,19 +153,21 @@ def _warm(policy, job: Job) -> None:
     versions compiled, the judging modules imported."""
     _POLICIES[job.policy] = policy
     if job.fast:
-        from ..config import load_settings
         from ..judge.compiled import compile_policy
         from . import columnar  # noqa: F401  (imported for the workers)
 
-        chosen = job.reading if job.reading is not None else load_settings().reading
         for version in policy.versions:
-            compile_policy(version, chosen)
+            compile_policy(version, job.reading)
 
 
 def plan(policy, policy_ref, as_of: dt.datetime | str, reading: str | None, fmt: str,
-         fast: bool = True, date_format: str | None = None) -> tuple[LogShape, Job]:
+         fast: bool = True, date_format: str | None = None,
+         settings: Settings | None = None) -> tuple[LogShape, Job]:
     """The normalised log's shape and the workers' job for a policy (`policy_ref`: what workers load, or the
-    Policy itself); a bad `as_of` is an invalid-date error."""
+    Policy itself); a bad `as_of` is an invalid-date error.  `settings` (default: read here, `load_settings`)
+    give the reading when `reading` is None, and the warning window."""
+    settings = settings if settings is not None else load_settings()
+    reading = reading if reading is not None else settings.reading
     vocab = Vocabulary.of(policy)
     try:
         instant = as_instant(as_of, zone(vocab.timezone))
@@ -165,7 +177,8 @@ def plan(policy, policy_ref, as_of: dt.datetime | str, reading: str | None, fmt:
     # every canonical attribute and fact is a column of the normalised log (absent ones null), so rows of
     # JSONL and XES logs need not share keys
     shape = LogShape(LogColumns(ATTRIBUTES, tuple(dict.fromkeys([*FACTS, *policy_facts])), ()), vocab, date_format)
-    job = Job(policy_ref, instant.isoformat(), reading, fmt, shape.columns.attributes, shape.columns.facts, fast)
+    job = Job(policy_ref, instant.isoformat(), reading, fmt, shape.columns.attributes, shape.columns.facts, fast,
+              settings.at_risk)
     return shape, job
 
 

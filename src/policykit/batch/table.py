@@ -10,6 +10,7 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
+from ..config import Settings
 from ..diagnostics import PolicykitError, Span
 from ..model import Policy
 from .columns import LINE, REQUIRED
@@ -19,13 +20,15 @@ WHERE = "<table>"
 
 
 def judge_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str, reading: str | None = None, *,
-                rejects: list[tuple[int, str]] | None = None) -> pa.Table:
+                rejects: list[tuple[int, str]] | None = None, settings: Settings | None = None) -> pa.Table:
     """The verdict rows (the Parquet layout of `batch`) of the cases whose events are all in `table`.
 
     `table` has the columns of a batch log (case_id, type, at, attributes, facts; others are ignored).  Its
     optional integer `line` column orders the rows as the log's lines do (ties in time, the first value of a
     fact); without it, the table's row order is the order.  A row batch would reject raises PolicykitError,
-    unless `rejects` is a list: then each such row is dropped and its (line, reason) appended, as batch does."""
+    unless `rejects` is a list: then each such row is dropped and its (line, reason) appended, as batch does.
+    `settings` is the configuration (the reading when `reading` is None, the warning window), read here by
+    default; Spark and Dask read it where their judge() is called and pass it to the executors."""
     from ..loader import load_policy
     from .runner import _judge_chunk, plan
 
@@ -37,7 +40,8 @@ def judge_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str,
         raise TypeError(f"table must be a pyarrow Table or RecordBatch, not {type(table).__name__}")
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
     # the id or path travels to worker processes (each loads it once), a Policy object as it is
-    shape, job = plan(loaded, policy if isinstance(policy, str) else loaded, as_of, reading, "parquet")
+    shape, job = plan(loaded, policy if isinstance(policy, str) else loaded, as_of, reading, "parquet",
+                      settings=settings)
     columns = table.column_names
     missing = [name for name in REQUIRED if name not in columns]
     if missing:

@@ -84,7 +84,7 @@ def json_lines(version, compiled, p, results, compensation, rejected: np.ndarray
     slow = np.flatnonzero(scalar)
     if len(slow):
         for g, (verdict, _) in zip(slow.tolist(), judge(version, cases_of(p.table, p.bounds, job.attributes,
-                                                                            job.facts, slow), as_of, job.reading)):
+                                                                            job.facts, slow), as_of, job.settings)):
             lines[g] = verdict_line(verdict, int(rejected[g])).encode()
     return runs.pieces(lines)
 

@@ -34,8 +34,9 @@ class Deadline(Kind, name="deadline", label=("مهلة", "deadline"), model="Dea
         """Undecidable or absent trigger; then by the bound: met, late, overdue, closed unfulfilled, pending."""
         period, unit, wanted = r.rule.period, r.rule.period.unit, r["fulfilled_by"]
         start = q.find(r["trigger"])
-        closed = q.closed(after=start)
-        # an event recorded after the case was closed fulfils nothing: closed unfulfilled is a breach
+        # the case's closure wherever it falls: once case_closed occurs nothing more is owed (SPEC §9), so a trigger
+        # recorded after it owes nothing either, and an event recorded after it fulfils nothing (closed unfulfilled)
+        closed = q.closed()
         done = q.find(wanted, after=start, before=closed)
         branches = [
             Branch(start.unknown, UNDETERMINED, unknown, lambda: {"would_decide": q.missing(start)}),

@@ -23,8 +23,9 @@ class Obligation(Kind, name="obligation", label=("التزام", "obligation"), 
         """Undecidable or absent condition; met in time; undecidable; missed before the limit; closed; pending."""
         wanted = r["require"]
         cond = q.find(r["when"])
-        closed = q.closed(after=cond)
-        # an event recorded after the case was closed fulfils nothing: closed unfulfilled is a breach
+        # the case's closure wherever it falls (SPEC §9: nothing more is owed once it occurs, even on a condition
+        # recorded after it); an event recorded after the closure fulfils nothing: closed unfulfilled is a breach
+        closed = q.closed()
         done = q.find(wanted, after=cond, before=closed)
         limit = q.find(r["before"], after=cond) if r.has("before") else q.nothing()
         timed = lambda: {"trigger_at": cond.at}  # noqa: E731
