@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 import pyarrow.parquet as pq
 
 from policykit.batch.runner import run_batch
@@ -135,7 +136,39 @@ def test_contradicting_facts_and_missing_outcomes_judged_on_columns_as_by_the_re
     summary = run_batch(harif, "harif", AS_OF, out=str(tmp_path / "h.parquet"), workers=1,
                         rejects_path=str(tmp_path / "hr.csv"))
     assert summary.rejected == 1 and summary.stats.fallback_cases == 0
-    assert _tabular(tmp_path / "h.parquet")["H1"]["compensation"] == "undetermined"  # first value kept: true
+    h1 = _tabular(tmp_path / "h.parquet")["H1"]
+    assert h1["compensation"] == "undetermined" and "association_caused_harm" in h1["compensation_unknown_facts"]
+
+
+@pytest.mark.parametrize("fast", [True, False])
+@pytest.mark.parametrize("ext", ["jsonl", "parquet"])
+def test_a_contradicted_fact_leaves_its_case_incomplete_and_the_fact_unknown(tmp_path, fast, ext):
+    """SPEC §10: a case with a rejected row is incomplete and undetermined, a row rejected for its fact too; and
+    which of two values is true is not guessed (the first was once kept, the case judged as complete)."""
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,type,at,association_caused_harm,investigation_minutes_approved\n"
+                   "H1,request_completed,2025-03-02,true,true\n"
+                   "H1,decision_notified,2025-03-04,false,false\n"     # both facts contradicted: one row
+                   "H1,applicant_informed,2025-03-05,false,\n"         # a second row
+                   "H2,request_completed,2025-03-02,true,true\n"
+                   "H2,decision_notified,2025-03-04,true,\n", encoding="utf-8")
+    out = tmp_path / f"v.{ext}"
+    summary = run_batch(log, "harif", AS_OF, out=str(out), workers=1, fast=fast, rejects_path=str(tmp_path / "r.csv"))
+    assert summary.rejected == 3  # one reason per contradicted fact: H1's row 3 twice, row 4 once
+    if ext == "jsonl":
+        verdicts = {v["case_id"]: v for v in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+        h1, h2 = verdicts["H1"], verdicts["H2"]
+        assert h1["compensation"]["status"] == "undetermined"
+        assert {"association_caused_harm", "investigation_minutes_approved"} <= set(h1["compensation"]["unknown_facts"])
+        assert h2["compensation"]["status"] == "eligible" and h2.get("incomplete") is None
+    else:
+        verdicts = _tabular(out)
+        h1, h2 = verdicts["H1"], verdicts["H2"]
+        assert h1["compensation"] == "undetermined" and h2["compensation"] == "eligible"
+        assert h2["incomplete"] is None
+    assert h1["incomplete"] == {"rejected_rows": 2} and h1["status"] == "undetermined"
+    assert h2["status"] != "undetermined"  # its facts agree: complete
+    assert summary.stats.incomplete_cases == 1
 
 
 def test_csv_output_is_one_flat_row_per_case(tmp_path, loggen):

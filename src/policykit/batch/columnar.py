@@ -301,8 +301,9 @@ def _judge_version(version, table: pa.Table, bounds: np.ndarray, rejected: np.nd
     cal = NumpyCalendar.for_range(compiled.calendar, events.min(initial=as_of_us), max(events.max(initial=0), as_of_us))
     q = PartitionQuery(p, cal, as_of_us)
     results = [_judged(rule, q, p.groups) for rule in compiled.rules]
-    compensation, contradictions = _compensation(version, p, job.facts)
+    compensation, contradictions, contradicted = _compensation(version, p, job.facts)
     rejects.extend(contradictions)
+    rejected = rejected + contradicted  # a row whose fact was rejected leaves its case incomplete (SPEC §10)
     used = sorted({r.reading for r in compiled.rules if r.reading})
     verdict_reading = reading or (used[0] if len(used) == 1 else None)
     actions = ActionRows(compiled, results, p.groups, cal, as_of_us, settings)
@@ -327,12 +328,14 @@ def _facts_of(code: int, names: list[str]) -> dict[str, bool | None]:
 
 
 def _compensation(policy, p: Partition, facts: tuple[str, ...]):
-    """Per case (status, unknown facts) via `assess` on each distinct combination of facts, and the rows whose
-    fact contradicts the case's first value (rejected, as the reference path rejects them)."""
+    """Per case (status, unknown facts) via `assess` on each distinct combination of facts; the rows whose fact
+    contradicts the case's first value (rejected, as the reference path rejects them: the fact is then unknown
+    for its case, never guessed); and per case how many of its rows were so rejected."""
     codes = np.zeros(p.groups, dtype=np.int64)
     names = list(facts)
     line = p.table.column(LINE).to_numpy()
     contradictions: list[tuple[int, int, str]] = []
+    contradicting = np.zeros(p.n, dtype=bool)
     for fact in names:
         column = p.table.column(fact)
         if column.null_count == len(column):
@@ -350,7 +353,10 @@ def _compensation(policy, p: Partition, facts: tuple[str, ...]):
         for row_line in line[against].tolist():
             contradictions.append((row_line, len(contradictions), f"fact '{fact}' contradicts an earlier row of "
                                                                   "this case"))
+        chosen[p.gid[against]] = -1
+        contradicting |= against
         codes = codes * 3 + (chosen + 1)
     table = {code: assess(policy.compensation, _facts_of(code, names)) for code in np.unique(codes).tolist()}
     # in file order, a row's facts in their column order (as the reference path reports them)
-    return (codes, table), [(row_line, text) for row_line, _, text in sorted(contradictions)]
+    return ((codes, table), [(row_line, text) for row_line, _, text in sorted(contradictions)],
+            np.bincount(p.gid[contradicting], minlength=p.groups))

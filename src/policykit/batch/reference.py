@@ -28,7 +28,8 @@ def case_bounds(codes: np.ndarray) -> np.ndarray:
 
 def cases_of(table: pa.Table, bounds: np.ndarray, attributes: tuple[str, ...], facts: tuple[str, ...],
              rows: np.ndarray | None = None) -> Iterator[tuple[Case, list[tuple[int, str]]]]:
-    """(Case, rejects) for each group (all, or only group numbers in `rows`); a contradicting fact is rejected."""
+    """(Case, rejects) for each group (all, or only group numbers in `rows`); a contradicting fact is rejected, and
+    is then unknown for its case."""
     data = {name: table.column(name).to_pylist() for name in (CASE_ID, TYPE, LINE, *attributes, *facts)}
     at_us = table.column(AT_US).to_numpy()
     placeholder = table.column(REJECTED).to_numpy(zero_copy_only=False)
@@ -47,6 +48,7 @@ def cases_of(table: pa.Table, bounds: np.ndarray, attributes: tuple[str, ...], f
             at = _EPOCH + dt.timedelta(microseconds=int(at_us[i]))
             events.append(Event(index=index_of[i], type=data[TYPE][i], at=at, attrs=attrs))
         case_facts: dict[str, bool | None] = {}
+        contradicted: set[str] = set()
         rejects = []
         for i in order:
             for fact in facts:
@@ -57,6 +59,9 @@ def cases_of(table: pa.Table, bounds: np.ndarray, attributes: tuple[str, ...], f
                     case_facts[fact] = value
                 elif case_facts[fact] != value:
                     rejects.append((data[LINE][i], f"fact '{fact}' contradicts an earlier row of this case"))
+                    contradicted.add(fact)
+        for fact in contradicted:  # which of its values is true cannot be told: unknown, never guessed
+            del case_facts[fact]
         yield Case(case_id=data[CASE_ID][lo], events=tuple(events), facts=case_facts), rejects
 
 

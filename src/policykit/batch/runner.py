@@ -95,6 +95,7 @@ def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object
         lines = []
         for rejected, (verdict, bad) in zip(counts, judge(policy, cases_of(table, bounds, job.attributes,
                                                                             job.facts), as_of, job.settings)):
+            rejected += _rows(bad)
             lines.append(verdict_line(verdict, rejected).encode())
             stats.add_verdict_row(mark_incomplete(verdict_row(verdict), rejected))
             rejects.extend(bad)
@@ -103,12 +104,18 @@ def judge_grouped(table: pa.Table, bounds: np.ndarray, job: Job) -> tuple[object
     rows = []
     for rejected, (verdict, bad) in zip(counts, judge(policy, cases_of(table, bounds, job.attributes, job.facts),
                                                       as_of, job.settings)):
+        rejected += _rows(bad)
         row = mark_incomplete(verdict_row(verdict), rejected)
         rows.append(row)
         stats.add_verdict_row(row)
         rejects.extend(bad)
     stats.fallback_cases = stats.cases
     return rows_table(rows, policy.calendar.timezone), stats, rejects
+
+
+def _rows(rejects: list[tuple[int, str]]) -> int:
+    """How many rows `rejects` names (a row rejected for two of its facts is one rejected row)."""
+    return len({line for line, _ in rejects})
 
 
 def _judge_chunk(raw: pa.Table, job: Job, shape: LogShape, codes: np.ndarray | None = None):
