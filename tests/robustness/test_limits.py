@@ -135,6 +135,77 @@ def test_an_xlsx_log_counts_unzipped(pk, monkeypatch, tmp_path):
     assert pk.run_cli("batch", log, "--policy", "harif", "--out", tmp_path / "o.jsonl").code in (0, 1)
 
 
+def _workbook(path, sheet_data: str) -> None:
+    """A minimal .xlsx (one sheet) whose sheet holds `sheet_data`, written without a spreadsheet library."""
+    import zipfile
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'))
+        book.writestr("_rels/.rels", f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+                      f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        book.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+                      '<sheet name="log" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        book.writestr("xl/_rels/workbook.xml.rels", f'<Relationships xmlns="{package}"><Relationship Id="rId1" '
+                      f'Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        book.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{main}"><sheetData>{sheet_data}'
+                      '</sheetData></worksheet>')
+
+
+def _text_cell(ref_attrs: str, text: str) -> str:
+    return f'<c {ref_attrs} t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+@pytest.mark.parametrize("far", [
+    'r="XFD1048576"',  # the reference first, as every writer puts it
+    's="a>b" r="XFD1048576"',  # after an attribute whose quoted value holds '>'
+])
+def test_an_xlsx_sheet_counts_the_cells_its_reader_lays_out(pk, tmp_path, far):
+    """The reader holds every cell of the rectangle a sheet's cells span: a 1.6 kB workbook with one value at A1
+    and one at XFD1048576 made it allocate 512 GiB, and the process died of SIGABRT with a Rust backtrace (in the
+    service, the whole serve process with it). Now: file-too-large in one line, exit 2, nothing allocated."""
+    pytest.importorskip("python_calamine")
+    log = tmp_path / "log.xlsx"
+    _workbook(log, '<row r="1">' + _text_cell('r="A1"', "case_id") + _text_cell('r="B1"', "type") + "</row>"
+              f'<row r="1048576">{_text_cell(far, "x")}</row>')
+    assert log.stat().st_size < 4096
+    run = pk.run_bounded("batch", log, "--policy", "harif", "--out", tmp_path / "o.jsonl", timeout=60,
+                         memory_bytes=2 * 1024 ** 3)
+    assert run.code == 2 and run.err.splitlines() == [
+        f"{log}: file-too-large: a sheet spanning 17179869184 cells, as the reader holds it, is 549755813888 "
+        "bytes; the limit is 4294967296; raise POLICYKIT_MAX_BATCH_BYTES if the file is genuine"]
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_an_xlsx_sheet_is_measured_as_the_reader_places_cells_without_references(tmp_path):
+    """A cell without `r` follows the one before it in its row, a row without `r` the one before it: the span
+    counted is the reader's own (its rectangle, read back)."""
+    calamine = pytest.importorskip("python_calamine")
+    import zipfile
+
+    from policykit.batch.xlsx import spanned_cells
+
+    for sheet_data in (
+            "<row>" + _text_cell("", "a") + _text_cell("", "b") + '</row><row r="5">' + _text_cell("", "c")
+            + "</row>",
+            '<row r="3">' + _text_cell('r="C3"', "a") + "</row><row>" + _text_cell("", "b") + "</row>",
+            '<row r="2">' + _text_cell('r="B2"', "a") + _text_cell('s="1"', "b") + "</row>"):
+        log = tmp_path / "log.xlsx"
+        _workbook(log, sheet_data)
+        sheet = calamine.CalamineWorkbook.from_path(str(log)).get_sheet_by_index(0)
+        rows = sheet.to_python()
+        with zipfile.ZipFile(log) as book:
+            assert spanned_cells(book, "xl/worksheets/sheet1.xml") == len(rows) * len(rows[0])
+
+
 @pytest.mark.parametrize("grouped", [True, False])
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_events_per_case_in_a_batch(pk, monkeypatch, tmp_path, grouped, workers):

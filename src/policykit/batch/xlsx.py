@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zlib
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -30,17 +32,117 @@ def _workbook(path: Path):
 
 def _check_unzipped(path: Path) -> None:
     """The batch bytes limit applied to what the reader holds: the workbook unzipped (a few kilobytes of a
-    hostile .xlsx can unzip to gigabytes of sheet, all read into memory)."""
+    hostile .xlsx can unzip to gigabytes of sheet, all read into memory), then each sheet as the reader lays it
+    out (every cell of the rectangle its cells span: one value at A1 and one at XFD1048576 are 17 billion)."""
     import zipfile
 
     from .. import limits
 
     try:
         with zipfile.ZipFile(path) as archive:
-            unzipped = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return  # not a zip: the reader names the damage
-    limits.check_batch_bytes(unzipped, Span(str(path)), what="the workbook, unzipped,")
+            members = archive.infolist()
+            unzipped = sum(member.file_size for member in members)
+            limits.check_batch_bytes(unzipped, Span(str(path)), what="the workbook, unzipped,")
+            for member in members:
+                if member.filename.lower().endswith(".xml"):
+                    cells = spanned_cells(archive, member)
+                    limits.check_batch_bytes(cells * CELL_BYTES, Span(str(path)),
+                                             what=f"a sheet spanning {cells} cells, as the reader holds it,")
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+        return  # not a zip, or a damaged one: the reader names the damage
+
+
+CELL_BYTES = 32  # what the reader (calamine) holds per cell of a sheet's rectangle, empty cells included
+# a row or a cell element (any namespace prefix), its attributes read with quoted values that may hold '>'
+_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_REF = re.compile(rb"(?:^|\s)r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_CELL_REF = re.compile(rb"^([A-Za-z]+)([0-9]+)$")
+# the quick pass: cells unprefixed, each beginning with its reference (patterns with a literal start: fast)
+_ANY_CELL = re.compile(rb"<c[\s/>]")
+_PREFIXED_CELL = re.compile(rb":c[\s/>]")
+_FIRST_REF = re.compile(rb"<c r=\"([A-Za-z]{1,6})([0-9]{1,9})\"")
+
+
+def spanned_cells(archive, member) -> int:
+    """How many cells the rectangle spanned by a sheet's cells holds, as the reader places them (a bound from
+    above). Every writer gives each cell its `r` first: one quick pass then reads the references alone; a sheet
+    with a cell that does not (no `r`, or not first) is walked element by element, as the reader places it."""
+    with archive.open(member) as part:
+        quick = _quick_span(part)
+    if quick is not None:
+        return quick
+    with archive.open(member) as part:
+        return _walked_span(part)
+
+
+def _chunks(part, chunk: int = 1 << 22) -> Iterator[tuple[bytes, int]]:
+    """The XML as (text, end) pieces, each cut before its last `<` so that no element is split (the rest is carried
+    over); no more than a chunk and one element held."""
+    rest = b""
+    while True:
+        data = part.read(chunk)
+        text = rest + data
+        end = len(text) if not data else max(text.rfind(b"<"), 0)
+        yield text, end
+        if not data:
+            return
+        rest = text[end:]
+
+
+def _span(rows: tuple[int, int] | None, cols: tuple[int, int] | None) -> int:
+    return 0 if rows is None or cols is None else (rows[1] - rows[0] + 1) * (cols[1] - cols[0] + 1)
+
+
+def _quick_span(part) -> int | None:
+    """The span from the cells' references when every cell element begins with one (None: one does not)."""
+    rows = cols = None
+    for text, end in _chunks(part):
+        refs = _FIRST_REF.findall(text, 0, end)
+        if len(refs) != len(_ANY_CELL.findall(text, 0, end)) or _PREFIXED_CELL.search(text, 0, end):
+            return None
+        if not refs:
+            continue
+        numbers = [int(number) for _, number in refs]
+        columns = [_column(letters) for letters in set(letters for letters, _ in refs)]
+        low, high = min(numbers) - 1, max(numbers) - 1
+        rows = (min(rows[0], low), max(rows[1], high)) if rows else (low, high)
+        cols = (min(cols[0], min(columns)), max(cols[1], max(columns))) if cols else (min(columns), max(columns))
+    return _span(rows, cols)
+
+
+def _walked_span(part) -> int:
+    """The span with each cell placed as the reader places it: a cell without `r` follows the one before it in its
+    row, a row without `r` the one before it; an empty cell (`<c …/>`) takes its place but holds none."""
+    rows = cols = None  # (min, max) of the valued cells' 0-based row and column
+    row = col = -1
+    for text, end in _chunks(part):
+        for found in _ELEMENT.finditer(text, 0, end):
+            attrs = found.group(2)
+            ref = _REF.search(attrs)
+            value = None if ref is None else (ref.group(1) if ref.group(1) is not None else ref.group(2))
+            if found.group(1) == b"row":
+                row = int(value) - 1 if value is not None and value.isdigit() and len(value) < 10 else row + 1
+                col = -1
+                continue
+            cell = _CELL_REF.match(value) if value is not None else None
+            if cell is not None and len(cell.group(1)) < 7 and len(cell.group(2)) < 10:
+                col = _column(cell.group(1))
+                row = max(row, int(cell.group(2)) - 1)
+            else:
+                col += 1
+            if attrs.rstrip().endswith(b"/"):
+                continue
+            rows = (min(rows[0], row), max(rows[1], row)) if rows else (row, row)
+            cols = (min(cols[0], col), max(cols[1], col)) if cols else (col, col)
+    return _span(rows, cols)
+
+
+def _column(letters: bytes) -> int:
+    """The 0-based column of a cell reference's letters (`A` 0, `XFD` 16383)."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number - 1
 
 
 def _sheet(path: Path, sheet: str | None):
