@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..diagnostics import PolicykitError, Span
-from .columns import CASE_ID, LINE
+from .columns import CASE_ID, LINE, keys_of
 from .csv_dialect import CsvDialect, detect as detect_dialect
 from .csvlines import LineCap, LineNumbers, breaks_in_values, text_breaks
 
@@ -43,7 +43,9 @@ def read_log(path: str | os.PathLike, reject: RejectSink, fmt: str | None = None
     """Record batches of the log's rows; structurally broken rows go to `reject(line, reason)`.
 
     `dialect` is a CSV file's delimiter and encoding (sniffed when None); `sheet` an XLSX file's sheet;
-    `columns`, when given, are the only ones a Parquet log needs to deliver (the others are not read)."""
+    `columns`, when given, are the only ones a Parquet log needs to deliver (the others are not read), and the only
+    ones a JSONL or XES log delivers with their values (the others come as columns of nulls, which hold no memory:
+    a log whose every row has a key of its own would otherwise be a table of rows times keys)."""
     path = Path(path)
     if not path.is_file():
         raise PolicykitError.single("file-not-found", "no such log file", Span(str(path)))
@@ -55,12 +57,12 @@ def read_log(path: str | os.PathLike, reject: RejectSink, fmt: str | None = None
 
         return read_xlsx(path, reject, min(batch_rows, PYTHON_ROWS), sheet)
     if kind == "jsonl":
-        return _read_jsonl(path, reject, min(batch_rows, PYTHON_ROWS))
+        return _read_jsonl(path, reject, min(batch_rows, PYTHON_ROWS), columns)
     if kind == "parquet":
         return _read_parquet(path, reject, batch_rows, columns)
     from .xes import read_xes
 
-    return read_xes(path, reject, min(batch_rows, PYTHON_ROWS))
+    return read_xes(path, reject, min(batch_rows, PYTHON_ROWS), columns)
 
 
 def column_names(path: str | os.PathLike, fmt: str | None = None, dialect: CsvDialect | None = None,
@@ -312,7 +314,8 @@ def _read_csv(path: Path, reject: RejectSink, batch_rows: int, dialect: CsvDiale
         source.raw.close()
 
 
-def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int,
+                columns: set[str] | None = None) -> Iterator[pa.RecordBatch]:
     from .. import limits
 
     max_depth = limits.current().max_depth
@@ -342,10 +345,10 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int) -> Iterator[pa.
             rows.append(row)
             lines.append(number)
             if len(rows) >= batch_rows:
-                yield _rows_to_batch(rows, lines)
+                yield _rows_to_batch(rows, lines, columns)
                 rows, lines = [], []
     if rows:
-        yield _rows_to_batch(rows, lines)
+        yield _rows_to_batch(rows, lines, columns)
 
 
 def _depth_over(row: dict, limit: int) -> bool:
@@ -368,14 +371,15 @@ def _cell(value: object) -> object:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _rows_to_batch(rows: list[dict], lines: list[int]) -> pa.RecordBatch:
-    """A batch from dict rows: booleans stay booleans, everything else becomes a string."""
-    names: dict[str, None] = {}
-    for row in rows:
-        names.update(dict.fromkeys(row))
-    names.pop(LINE, None)  # a key named like the line column is ignored, not mistaken for it
+def _rows_to_batch(rows: list[dict], lines: list[int], columns: set[str] | None = None) -> pa.RecordBatch:
+    """A batch from dict rows: booleans stay booleans, everything else becomes a string; a key outside `columns`
+    (when given) is a column of nulls, named but holding nothing."""
+    names = keys_of(rows)
     arrays = [pa.array(lines, pa.int64())]
     for name in names:
+        if columns is not None and name not in columns:
+            arrays.append(pa.nulls(len(rows)))
+            continue
         values = [_cell(row.get(name)) for row in rows]
         kinds = {type(v) for v in values if v is not None}
         if kinds == {bool}:
@@ -384,3 +388,4 @@ def _rows_to_batch(rows: list[dict], lines: list[int]) -> pa.RecordBatch:
             arrays.append(pa.array([None if v is None else str(v).lower() if isinstance(v, bool) else v
                                     for v in values], pa.string()))
     return pa.RecordBatch.from_arrays(arrays, names=[LINE, *names])
+

@@ -308,7 +308,7 @@ class _Run:
         seen: set[str] = set()  # JSONL and XES keys, for a mapped header that no row has
         for raw in read_log(self.log, lambda line, reason: self.rejects.append((line, reason)), self.log_format,
                             dialect=self.dialect, sheet=self.options.sheet,
-                            columns=None if self.options.columns else known):
+                            columns=known | set(self.options.columns.renames) if self.options.columns else known):
             if self.options.columns:
                 if self.names is None:
                     seen.update(raw.schema.names[1:])
