@@ -175,6 +175,32 @@ def check_outputs(outputs: Mapping[str, "str | os.PathLike[str] | None"],
         seen[real] = option
 
 
+# errors only a write gives: the disk (or the user's quota) is full, or the file is larger than `ulimit -f` allows
+_WRITE_ERRNOS = {"ENOSPC", "EDQUOT", "EFBIG"}
+
+
+def write_failure(exc: BaseException) -> PolicykitError | None:
+    """The one-line error for an output that could not be written (a full disk): None for any other exception.
+
+    Every output is an AtomicFile, discarded when its writer fails: nothing half-written is kept, an earlier file
+    of the same name is left as it was. pyarrow's writers raise OSError with the errno in their message only."""
+    import errno as errnos
+    import re
+
+    if not isinstance(exc, OSError):
+        return None
+    number = exc.errno
+    if number is None:
+        found = re.search(r"\[Errno (\d+)\]", str(exc))
+        number = int(found.group(1)) if found else None
+    names = {getattr(errnos, name) for name in _WRITE_ERRNOS if hasattr(errnos, name)}
+    if number not in names:
+        return None
+    return PolicykitError.single("output-unwritable", f"an output could not be written: {os.strerror(number)}; "
+                                 "the unfinished file was not kept (an earlier one of that name is as it was)",
+                                 hint="make room on that disk (or raise the file size limit), or write it elsewhere")
+
+
 def _writable(option: str, path: str) -> None:
     """An output that exists must be a writable file (or a device); one that does not, in a writable directory."""
     def refuse(message: str) -> PolicykitError:

@@ -214,11 +214,13 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     finally:
         progress.stop()
         # a run that failed leaves an existing output file as it was, never half a new one
-        if complete:
-            sink.close()
-        else:
-            sink.discard()
-        run.close()
+        try:
+            if complete:
+                sink.close()
+            else:
+                sink.discard()
+        finally:  # the workers stopped even when the output could not be finished (a full disk)
+            run.close()
     if run.rejects or (rejects_file.is_file() and rejects_file.stat().st_size):
         # a rejects file an earlier run left would pass for this run's: emptied to its header when none was
         write_rejects(rejects_file, log, run.rejects)
