@@ -328,6 +328,52 @@ def test_a_symlinked_output_keeps_its_link(tmp_path):
     assert link.is_symlink() and real.read_text() == "new\n"
 
 
+def _another_users_link(folder: Path, target: Path, name: str) -> Path:
+    """A symbolic link to `target` in `folder`, owned by another user (needs root, as CI runs)."""
+    import pwd
+
+    if os.geteuid() != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI runs as root: another user's link can be made there")
+        pytest.skip("making another user's link needs root")
+    link = folder / name
+    link.symlink_to(target)
+    os.lchown(link, pwd.getpwnam("nobody").pw_uid, -1)
+    return link
+
+
+@pytest.mark.parametrize("through", ["file", "directory"])
+def test_another_users_link_in_a_shared_directory_is_not_followed(tmp_path, log, through):
+    """A link another user planted in /tmp (sticky, writable by all) as the output's name: the run replaced the
+    file it pointed to, one of the user's own (here a file standing for ~/.bashrc). The kernel's
+    protected_symlinks guards a path walk, not realpath and a rename, and is off on some machines. Now refused
+    before any work, the file as it was; a link through a linked directory alike."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    home = tmp_path / "home"
+    home.mkdir()
+    victim = home / "bashrc"
+    victim.write_text(PREVIOUS, encoding="utf-8")
+    if through == "file":
+        out = _another_users_link(shared, victim, "out.jsonl")
+    else:
+        out = _another_users_link(shared, home, "results") / "bashrc"
+    code, _, err = _batch(log, "--out", out, "--report", shared / "audit.html")
+    assert code == 2 and err.splitlines() == [
+        "--out: output-unwritable: the path goes through a symbolic link another user made in a shared directory; "
+        "not followed; write the output to a directory of your own"]
+    assert victim.read_text(encoding="utf-8") == PREVIOUS and sorted(os.listdir(home)) == ["bashrc"]
+    from policykit.atomic import AtomicFile
+    from policykit.diagnostics import PolicykitError
+
+    with pytest.raises(PolicykitError):  # every writer of an output, not only the command line's checks
+        AtomicFile(out)
+    own = shared / "mine.jsonl"  # the user's own link there is followed, as before
+    own.symlink_to(home / "mine.jsonl")
+    assert _batch(log, "--out", own)[0] in (0, 1) and (home / "mine.jsonl").stat().st_size > 0
+
+
 def test_a_device_is_written_straight_through():
     from policykit.atomic import write_atomic
 
