@@ -11,7 +11,7 @@ PHRASES = {
            "report": "audit report written to {report}",
            "hidden": "ignored {n} more unknown column{s}{where}, not named: not plain identifiers, they may be "
                      "personal data",
-           "at_one": " (column {positions})", "at_many": " (columns {positions})"},
+           "at_one": " (column {positions})", "at_many": " (columns {positions})", "more": " … and {n} more"},
     "ar": {"read": "الصفوف المقروءة: {rows}، الحالات: {cases}، في {seconds} ث", "speed": " ({eps} حدث/ث)",
            "by_status": "الحالات حسب الوضع: ", "none": "لا يوجد", "sep": "، ", "most": "أكثر القواعد مخالفة: ",
            "median": "وسيط التأخير: {value:g} {unit}", "unknown": "أعمدة غير معروفة تم تجاهلها: ",
@@ -20,7 +20,7 @@ PHRASES = {
            "report": "كُتب تقرير التدقيق في {report}",
            "hidden": "تم تجاهل {n} من الأعمدة غير المعروفة الأخرى{where}، ولم تُذكر أسماؤها: ليست معرّفات بسيطة وقد "
                      "تكون بيانات شخصية",
-           "at_one": " (العمود {positions})", "at_many": " (الأعمدة {positions})"},
+           "at_one": " (العمود {positions})", "at_many": " (الأعمدة {positions})", "more": " … و{n} غيرها"},
 }
 
 
