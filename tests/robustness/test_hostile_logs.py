@@ -414,3 +414,18 @@ def test_a_log_of_tens_of_thousands_of_unknown_columns_is_summed_up_in_short_lin
     assert (f"ignored {columns} more unknown columns (columns 4-{columns + 3}), not named: not plain identifiers, "
             "they may be personal data" in run.err.splitlines())
     assert max(map(len, run.err.splitlines())) < 400
+
+
+def test_an_over_long_jsonl_line_is_one_rejected_row_read_unheld(pk, tmp_path):
+    """A JSONL line was read whole and parsed, whatever its length: a 300 MB line took 2.7 GB and 14 s, one of
+    4 GB (under the batch limit) all the memory there is. Now one longer than 2 MiB is a rejected row, as in CSV,
+    skipped a mebibyte at a time; the lines after it keep their numbers."""
+    log = tmp_path / "log.jsonl"
+    with open(log, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps({"case_id": "A", "type": "request_received", "at": "2025-03-02"}) + "\n")
+        handle.write(json.dumps({"case_id": "B", "type": "request_received", "at": "x" * (3 << 20)}) + "\n")
+        handle.write(json.dumps({"case_id": "C", "type": "request_received", "at": "2025-03-02"}) + "\n")
+    run, rows = _batch(pk, tmp_path, log)
+    assert run.code == 2 and rows == [(2, "line longer than 2 MiB (no event has a field this long)")]
+    verdicts = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [v["case_id"] for v in verdicts] == ["A", "C"]

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from ..diagnostics import PolicykitError, Span
 from .columns import CASE_ID, LINE, keys_of
 from .csv_dialect import CsvDialect, detect as detect_dialect
-from .csvlines import LineCap, LineNumbers, breaks_in_values, text_breaks
+from .csvlines import MAX_LINE_BYTES, TOO_LONG, LineCap, LineNumbers, breaks_in_values, text_breaks
 
 BATCH_ROWS = 262_144
 SNIFF_EMPTY = 4096  # bytes read to tell an empty CSV (nothing but a BOM and blank lines) from a headerless one
@@ -322,7 +322,10 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int,
     rows: list[dict] = []
     lines: list[int] = []
     with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(_capped_lines(handle), start=1):
+            if raw is None:
+                reject(number, TOO_LONG)
+                continue
             if not raw.strip():
                 continue
             try:
@@ -349,6 +352,23 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int,
                 rows, lines = [], []
     if rows:
         yield _rows_to_batch(rows, lines, columns)
+
+
+def _capped_lines(handle, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
+    """The file's lines, None for one longer than `limit` (skipped unheld, as CSV's are: a 300 MB line took
+    2.7 GB to read and parse, a 4 GB one all the memory there is)."""
+    while True:
+        raw = handle.readline(limit + 1)
+        if not raw:
+            return
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while True:  # the rest of the line, read and dropped a mebibyte at a time
+                rest = handle.readline(1 << 20)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield None
+            continue
+        yield raw
 
 
 def _depth_over(row: dict, limit: int) -> bool:
