@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from ..diagnostics import PolicykitError, Span
 from .columns import AT, CASE_ID, LINE, TYPE, keys_of
+from .csvlines import MAX_LINE_BYTES
 
 ATTRIBUTE_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
 RENAMES = {"concept:name": TYPE, "time:timestamp": AT}
@@ -114,9 +115,17 @@ def read_xes(path: Path, reject: Callable[[int, str], None], batch_rows: int,
     parser = expat.ParserCreate()
     parser.StartElementHandler = lambda tag, attrs: state.start(tag, attrs, parser.CurrentLineNumber)
     parser.EndElementHandler = state.end
+    since_tag = 0  # bytes read since the last '<': an element (or text) that long is held whole by the parser
     with open(path, "rb") as handle:
         while True:
             chunk = handle.read(1 << 20)
+            start = chunk.rfind(b"<")
+            since_tag = since_tag + len(chunk) if start < 0 else len(chunk) - start
+            if since_tag > MAX_LINE_BYTES:
+                # a 200 MB attribute value took the parser 44 s and 0.8 GB; one of gigabytes, all the memory
+                raise PolicykitError.single("invalid-log", f"an XES element longer than {MAX_LINE_BYTES >> 20} MiB "
+                                            "(no event has a value this long); not read further",
+                                            Span(str(path), parser.CurrentLineNumber))
             try:
                 parser.Parse(chunk, not chunk)
             except expat.ExpatError as exc:
