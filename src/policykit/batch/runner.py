@@ -197,6 +197,11 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     shape, job = plan(policy, str(policy_ref), as_of, reading, fmt, fast, options.date_format)
     _warm(policy, job)
     limits.check_batch_bytes(log.stat().st_size, Span(str(log)))
+    if detect_format(log, log_format) == "parquet":
+        # what the reader holds: the columns decompressed (a few kilobytes of zstd can hold gigabytes of text)
+        metadata = parquet_file(log).metadata
+        limits.check_batch_bytes(sum(metadata.row_group(g).total_byte_size for g in range(metadata.num_row_groups)),
+                                 Span(str(log)), what="the log, uncompressed,")
     workers = max(1, workers or os.cpu_count() or 1)
     policy_facts = tuple(d.id for d in policy.facts)
     run = _Run(log, log_format, shape, job, workers, progress, policy_facts, options)
