@@ -185,6 +185,53 @@ def test_an_xlsx_sheet_counts_the_cells_its_reader_lays_out(pk, tmp_path, far):
     assert not (tmp_path / "o.jsonl").exists()
 
 
+def _with_shared_strings(path, sst: str, cell_index: str) -> None:
+    """A workbook whose first sheet's B1 is shared string `cell_index` of a shared-strings part `sst`."""
+    import zipfile
+
+    _workbook(path, '<row r="1">' + _text_cell('r="A1"', "case_id") + f'<c r="B1" t="s"><v>{cell_index}</v></c></row>')
+    with zipfile.ZipFile(path) as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                     b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                             b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    parts["xl/sharedStrings.xml"] = sst.encode()
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+
+
+SST = '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" {}><si><t>type</t></si></sst>'
+
+
+@pytest.mark.parametrize("claim", ['uniqueCount="4000000000"', "uniqueCount = '4000000000'"])
+def test_an_xlsx_claiming_more_shared_strings_than_it_holds_is_one_error(pk, tmp_path, claim):
+    """The reader sets aside the memory a workbook's shared strings claim before it reads one: a 1 kB workbook
+    claiming 4 billion asked for 96 GB and the process died of SIGABRT (the service's with it). Now one line."""
+    pytest.importorskip("python_calamine")
+    log = tmp_path / "log.xlsx"
+    _with_shared_strings(log, "<!-- a comment first -->" + SST.format(claim), "0")
+    run = pk.run_bounded("batch", log, "--policy", "harif", "--out", tmp_path / "o.jsonl", timeout=60,
+                         memory_bytes=2 * 1024 ** 3)
+    size = len(("<!-- a comment first -->" + SST.format(claim)).encode())
+    assert run.code == 2 and run.err.splitlines() == [
+        f"{log}: invalid-log: the workbook's shared strings claim 4000000000 strings, more than their {size} bytes "
+        "can hold"]
+
+
+def test_an_xlsx_cell_naming_a_shared_string_that_is_not_there_is_one_error(pk, tmp_path):
+    """A cell pointing past the shared strings made the reader raise its own error: 'internal error … a bug in
+    policykit', exit 70. Now invalid-log."""
+    pytest.importorskip("python_calamine")
+    log = tmp_path / "log.xlsx"
+    _with_shared_strings(log, SST.format('count="1" uniqueCount="1"'), "4000000000")
+    run = pk.run_cli("batch", log, "--policy", "harif", "--out", tmp_path / "o.jsonl")
+    assert run.code == 2 and run.err_lines == [f"{log}: invalid-log: not a readable .xlsx workbook (CalamineError)"]
+
+
 def test_an_xlsx_sheet_is_measured_as_the_reader_places_cells_without_references(tmp_path):
     """A cell without `r` follows the one before it in its row, a row without `r` the one before it: the span
     counted is the reader's own (its rectangle, read back)."""

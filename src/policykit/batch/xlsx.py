@@ -45,11 +45,44 @@ def _check_unzipped(path: Path) -> None:
             limits.check_batch_bytes(unzipped, Span(str(path)), what="the workbook, unzipped,")
             for member in members:
                 if member.filename.lower().endswith(".xml"):
+                    _check_string_count(archive, member, path)
                     cells = spanned_cells(archive, member)
                     limits.check_batch_bytes(cells * CELL_BYTES, Span(str(path)),
                                              what=f"a sheet spanning {cells} cells, as the reader holds it,")
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
         return  # not a zip, or a damaged one: the reader names the damage
+
+
+def _check_string_count(archive, member, path: Path) -> None:
+    """Refuse a shared-strings part whose `uniqueCount` is more strings than its bytes can hold: the reader sets
+    that much memory aside before it reads one (a 1 kB workbook claiming 4 billion asked for 96 GB and aborted)."""
+    from xml.parsers import expat
+
+    found: dict = {}
+
+    def start(tag: str, attrs: dict) -> None:
+        if tag.rsplit(":", 1)[-1] == "sst":
+            found.update(attrs)
+        raise StopIteration  # the root element is all that is needed
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    try:
+        with archive.open(member) as part:
+            while True:
+                data = part.read(1 << 16)
+                parser.Parse(data, not data)
+                if not data:
+                    break
+    except StopIteration:
+        pass
+    except (expat.ExpatError, ValueError, LookupError):
+        return  # not XML the reader reads either: it names the damage
+    claimed = max((int(v) for k, v in found.items() if k.rsplit(":", 1)[-1] == "uniqueCount"
+                   and v.strip().isdigit() and len(v.strip()) < 20), default=0)
+    if claimed > member.file_size // 5 + 1:  # `<si/>`: the shortest string there is
+        raise PolicykitError.single("invalid-log", f"the workbook's shared strings claim {claimed} strings, more "
+                                    f"than their {member.file_size} bytes can hold", Span(str(path)))
 
 
 CELL_BYTES = 32  # what the reader (calamine) holds per cell of a sheet's rectangle, empty cells included
@@ -154,7 +187,11 @@ def _sheet(path: Path, sheet: str | None):
         hint = did_you_mean(sheet, names) or "its sheets: " + ", ".join(names[:20])
         raise PolicykitError.single("usage", f"--sheet: the workbook has no sheet named '{sheet}'",
                                     Span(str(path)), hint=hint)
-    data = book.get_sheet_by_index(0) if sheet is None else book.get_sheet_by_name(sheet)
+    try:
+        data = book.get_sheet_by_index(0) if sheet is None else book.get_sheet_by_name(sheet)
+    except Exception as exc:  # noqa: BLE001 - a sheet the reader cannot read (a shared string that is not there)
+        raise PolicykitError.single("invalid-log", f"not a readable .xlsx workbook ({type(exc).__name__})",
+                                    Span(str(path))) from None
     if data.start is None:  # not a cell: say so, and which sheets there are, rather than 'no case_id column'
         others = [n for n in names if n != data.name]
         where = "the first sheet" if sheet is None else "the sheet"
@@ -183,12 +220,27 @@ def cell_text(value: object) -> str | None:
     return str(value)
 
 
-def _header_and_rows(data) -> tuple[int, list[str], Iterator[tuple[int, list]]]:
+def _rows_of(data, path: Path) -> Iterator[list]:
+    """The sheet's rows as the reader gives them; a fault it finds only then (a shared string that is not there)
+    is invalid-log, as one found when it opens the workbook is."""
+    rows = iter(data.iter_rows())
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # noqa: BLE001 - calamine raises its own errors for a damaged sheet
+            raise PolicykitError.single("invalid-log", f"not a readable .xlsx workbook ({type(exc).__name__})",
+                                        Span(str(path))) from None
+        yield row
+
+
+def _header_and_rows(data, path: Path) -> tuple[int, list[str], Iterator[tuple[int, list]]]:
     """(the header's Excel row number, its names, the (row number, cells) after it) of a sheet.
 
     The header is the first row holding a value: rows above a table are skipped (an export may leave a row or two
     blank), and the numbers stay Excel's own (the reader's rows start at row 1, or at the table's first row)."""
-    rows = iter(data.iter_rows())
+    rows = _rows_of(data, path)
     skipped = 0
     for row in rows:
         names = [(cell_text(v) or "").strip() for v in row]  # 'case_id ' as typed is case_id
@@ -203,14 +255,14 @@ def _header_and_rows(data) -> tuple[int, list[str], Iterator[tuple[int, list]]]:
 
 def header(path: Path, sheet: str | None = None) -> list[str]:
     """The sheet's header row (its first row holding a value): its column names."""
-    return _header_and_rows(_sheet(path, sheet))[1]
+    return _header_and_rows(_sheet(path, sheet), path)[1]
 
 
 def read_xlsx(path: Path, reject: RejectSink, batch_rows: int, sheet: str | None = None
               ) -> Iterator[pa.RecordBatch]:
     """Record batches of text columns with each row's Excel row number as `line`; blank rows are skipped."""
     data = _sheet(path, sheet)
-    first_row, names, rows = _header_and_rows(data)
+    first_row, names, rows = _header_and_rows(data, path)
     if not any(names):
         raise PolicykitError.single("invalid-log", "the sheet has no header row", Span(str(path), first_row))
     columns: list[list[str | None]] = [[] for _ in names]
