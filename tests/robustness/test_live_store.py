@@ -362,6 +362,24 @@ def test_a_store_of_a_newer_format_is_refused_untouched(tmp_path):
     assert path.read_bytes() == before
 
 
+def test_opening_a_store_made_before_its_format_was_recorded_writes_nothing(tmp_path):
+    """A store of this layout that records no format (made before it was) is read as it is: opening it writes
+    nothing to it, so that a store on a full disk still opens and gives back what it acknowledged (writing the
+    format at every opening made that opening fail with 'database or disk is full')."""
+    path = tmp_path / "live.sqlite"
+    session = LiveSession("harif", store=path, now=NOW)
+    session.post_many([FIRST, NEW_CASE])
+    session.shutdown()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version=0")
+    db.close()
+    before = path.read_bytes()
+    again = LiveSession("harif", store=path)
+    assert sorted(again.cases) == ["H1", "H2"]
+    again.shutdown()
+    assert path.read_bytes() == before
+
+
 def test_a_database_of_something_else_is_not_taken_for_an_empty_store(tmp_path):
     """A --store naming another application's database (a slip of the path) was taken for an empty store and given
     a live store's tables. Now store-corrupt, the database left as it was; a store made now records its format."""

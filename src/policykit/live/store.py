@@ -207,7 +207,7 @@ class SqliteStore(Store):
             # held store is refused at once rather than waited for
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=0)
             self.db.execute("PRAGMA locking_mode=EXCLUSIVE")
-            self._check_format()  # before anything is written to the file, WAL mode included
+            new = self._check_format()  # before anything is written to the file, WAL mode included
             self.db.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode: a committed transaction survives the process being killed
             self.db.execute(f"PRAGMA synchronous={synchronous}")
@@ -216,7 +216,8 @@ class SqliteStore(Store):
             self.db.execute("BEGIN EXCLUSIVE")  # the hold: taken now, kept until the connection closes
             self.db.execute("COMMIT")
             self.db.executescript(SCHEMA)
-            self.db.execute(f"PRAGMA user_version={FORMAT}")
+            if new:  # only a new store is written to here: one on a full disk must still open and be read
+                self.db.execute(f"PRAGMA user_version={FORMAT}")
             tables = {name for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             self._legacy = "events" in tables  # one row per event, from the earlier layout
             if "events" not in {column for _, column, *_ in self.db.execute("PRAGMA table_info(closed)")}:
@@ -229,11 +230,11 @@ class SqliteStore(Store):
             self.db.close()
             raise
 
-    def _check_format(self) -> None:
+    def _check_format(self) -> bool:
         """Refuse, before anything is added to it, a file that is not a live store of a format this version reads:
         one a newer policykit wrote (its events may be where this one does not look: the session would start
         empty and add its own beside them), or a database of something else (it would be taken for an empty store
-        and given a live store's tables)."""
+        and given a live store's tables). True when the file holds nothing yet (a new store)."""
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > FORMAT:
             raise PolicykitError.single("store-unreadable", f"the store was written by a newer policykit (store "
@@ -244,6 +245,7 @@ class SqliteStore(Store):
             "AND name NOT LIKE 'sqlite%'")}
         if objects - _OWN_TABLES:
             raise _corrupt(self.path, ValueError("a database holding tables of something else"))
+        return not objects
 
     def _failure(self, exc: Exception, doing: str) -> PolicykitError:
         """The store's own error for a driver (or decoding) error met while opening, reading or writing."""
