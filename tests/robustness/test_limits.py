@@ -232,6 +232,47 @@ def test_an_xlsx_cell_naming_a_shared_string_that_is_not_there_is_one_error(pk, 
     assert run.code == 2 and run.err_lines == [f"{log}: invalid-log: not a readable .xlsx workbook (CalamineError)"]
 
 
+@pytest.mark.parametrize("disguise", ["a damaged part first", "the sheet named .dat"])
+def test_an_xlsx_sheet_is_measured_whatever_comes_before_it_or_its_name(pk, tmp_path, disguise):
+    """The measure of each sheet must not be skipped: a damaged part the reader never opens (a bad CRC), put before
+    the sheet, ended the measuring and the sheet went unmeasured (SIGABRT again); a sheet the workbook's
+    relationships name `sheet1.dat` was not looked at, only `.xml` parts were. Now every part is read, and one
+    that cannot be read whole is invalid-log."""
+    pytest.importorskip("python_calamine")
+    import struct
+    import zipfile
+
+    log = tmp_path / "log.xlsx"
+    _workbook(log, '<row r="1">' + _text_cell('r="A1"', "case_id") + "</row>"
+              '<row r="1048576">' + _text_cell('r="XFD1048576"', "x") + "</row>")
+    with zipfile.ZipFile(log) as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    if disguise == "the sheet named .dat":
+        parts["xl/worksheets/sheet1.dat"] = parts.pop("xl/worksheets/sheet1.xml")
+        parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(b"sheet1.xml", b"sheet1.dat")
+        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"sheet1.xml", b"sheet1.dat")
+    with zipfile.ZipFile(log, "w") as book:
+        if disguise == "a damaged part first":
+            book.writestr("xl/aaa.xml", b"<x>never read by the reader</x>")
+        for name, data in parts.items():
+            book.writestr(name, data)
+    if disguise == "a damaged part first":
+        data = bytearray(log.read_bytes())
+        info = zipfile.ZipFile(log).getinfo("xl/aaa.xml")
+        struct.pack_into("<I", data, info.header_offset + 14, 0xDEADBEEF)  # its CRC, in both headers
+        central = data.find(b"PK\x01\x02")
+        struct.pack_into("<I", data, central + 16, 0xDEADBEEF)
+        log.write_bytes(bytes(data))
+        expected = f"{log}: invalid-log: not a readable .xlsx workbook (BadZipFile in one of its parts)"
+    else:
+        expected = (f"{log}: file-too-large: a sheet spanning 17179869184 cells, as the reader holds it, is "
+                    "549755813888 bytes; the limit is 4294967296; raise POLICYKIT_MAX_BATCH_BYTES if the file is "
+                    "genuine")
+    run = pk.run_bounded("batch", log, "--policy", "harif", "--out", tmp_path / "o.jsonl", timeout=60,
+                         memory_bytes=2 * 1024 ** 3)
+    assert run.code == 2 and run.err.splitlines() == [expected]
+
+
 def test_an_xlsx_sheet_is_measured_as_the_reader_places_cells_without_references(tmp_path):
     """A cell without `r` follows the one before it in its row, a row without `r` the one before it: the span
     counted is the reader's own (its rectangle, read back)."""

@@ -39,18 +39,25 @@ def _check_unzipped(path: Path) -> None:
     from .. import limits
 
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            unzipped = sum(member.file_size for member in members)
-            limits.check_batch_bytes(unzipped, Span(str(path)), what="the workbook, unzipped,")
-            for member in members:
-                if member.filename.lower().endswith(".xml"):
-                    _check_string_count(archive, member, path)
-                    cells = spanned_cells(archive, member)
-                    limits.check_batch_bytes(cells * CELL_BYTES, Span(str(path)),
-                                             what=f"a sheet spanning {cells} cells, as the reader holds it,")
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
-        return  # not a zip, or a damaged one: the reader names the damage
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a zip: the reader names the damage
+    with archive:
+        members = archive.infolist()
+        unzipped = sum(member.file_size for member in members)
+        limits.check_batch_bytes(unzipped, Span(str(path)), what="the workbook, unzipped,")
+        # every part, whatever its name: the workbook's relationships may name a sheet `sheet1.dat`
+        for member in members:
+            try:
+                _check_string_count(archive, member, path)
+                cells = spanned_cells(archive, member)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error) as exc:
+                # a part that cannot be read whole cannot be measured: one the reader never opens (a damaged
+                # extra part) would otherwise have the sheets after it go unmeasured
+                raise PolicykitError.single("invalid-log", f"not a readable .xlsx workbook ({type(exc).__name__} "
+                                            "in one of its parts)", Span(str(path))) from None
+            limits.check_batch_bytes(cells * CELL_BYTES, Span(str(path)),
+                                     what=f"a sheet spanning {cells} cells, as the reader holds it,")
 
 
 def _check_string_count(archive, member, path: Path) -> None:
