@@ -273,6 +273,31 @@ def test_an_xlsx_sheet_is_measured_whatever_comes_before_it_or_its_name(pk, tmp_
     assert run.code == 2 and run.err.splitlines() == [expected]
 
 
+def test_an_xlsx_element_longer_than_excel_writes_is_one_error(pk, tmp_path):
+    """A cell of 3 MiB of text (Excel holds at most 32,767 characters in one): the measuring carried it over from
+    chunk to chunk, quadratic in its length, and the reader held it whole. Now invalid-log before either."""
+    pytest.importorskip("python_calamine")
+    log = tmp_path / "log.xlsx"
+    _workbook(log, '<row r="1">' + _text_cell('r="A1"', "x" * (3 << 20)) + "</row>")
+    run = pk.run_cli("batch", log, "--policy", "harif", "--out", tmp_path / "o.jsonl")
+    assert run.code == 2 and run.err_lines == [
+        f"{log}: invalid-log: an .xlsx part holds an element longer than 2 MiB (a cell holds at most 32,767 "
+        "characters)"]
+
+
+def test_measuring_an_xlsx_part_stays_linear_with_unclosed_quotes():
+    """Cells whose attribute quotes never close made each attempt of the cell pattern scan to the end of the chunk:
+    200,000 of them (0.8 MB) did not finish in minutes. The pattern now stops at the next '<'."""
+    import io
+    import time
+
+    from policykit.batch.xlsx import _walked_span
+
+    started = time.perf_counter()
+    _walked_span(io.BytesIO(b'<c "' * 200_000))
+    assert time.perf_counter() - started < 10
+
+
 def test_an_xlsx_sheet_is_measured_as_the_reader_places_cells_without_references(tmp_path):
     """A cell without `r` follows the one before it in its row, a row without `r` the one before it: the span
     counted is the reader's own (its rectangle, read back)."""

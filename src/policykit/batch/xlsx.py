@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from ..diagnostics import PolicykitError, Span, did_you_mean
 from .columns import LINE
+from .csvlines import MAX_LINE_BYTES
 
 RejectSink = Callable[[int, str], None]
 
@@ -51,6 +52,10 @@ def _check_unzipped(path: Path) -> None:
             try:
                 _check_string_count(archive, member, path)
                 cells = spanned_cells(archive, member)
+            except _TooLong:
+                raise PolicykitError.single("invalid-log", f"an .xlsx part holds an element longer than "
+                                            f"{MAX_LINE_BYTES >> 20} MiB (a cell holds at most 32,767 characters)",
+                                            Span(str(path))) from None
             except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error) as exc:
                 # a part that cannot be read whole cannot be measured: one the reader never opens (a damaged
                 # extra part) would otherwise have the sheets after it go unmeasured
@@ -94,7 +99,9 @@ def _check_string_count(archive, member, path: Path) -> None:
 
 CELL_BYTES = 32  # what the reader (calamine) holds per cell of a sheet's rectangle, empty cells included
 # a row or a cell element (any namespace prefix), its attributes read with quoted values that may hold '>'
-_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+# no part of a match can hold '<' (XML allows none in an attribute value): each attempt ends at the next one, so
+# unclosed quotes cannot make the scan quadratic
+_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*)>")
 _REF = re.compile(rb"(?:^|\s)r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CELL_REF = re.compile(rb"^([A-Za-z]+)([0-9]+)$")
 # the quick pass: cells unprefixed, each beginning with its reference (patterns with a literal start: fast)
@@ -127,6 +134,14 @@ def _chunks(part, chunk: int = 1 << 22) -> Iterator[tuple[bytes, int]]:
         if not data:
             return
         rest = text[end:]
+        if len(rest) > MAX_LINE_BYTES:
+            # carried over and over, one element (or text) this long made the scan quadratic; Excel writes none
+            # (a cell holds at most 32,767 characters)
+            raise _TooLong()
+
+
+class _TooLong(ValueError):
+    """An element or text of a part longer than a CSV line may be."""
 
 
 def _span(rows: tuple[int, int] | None, cols: tuple[int, int] | None) -> int:
