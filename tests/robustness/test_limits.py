@@ -274,11 +274,12 @@ def test_an_xlsx_sheet_is_measured_whatever_comes_before_it_or_its_name(pk, tmp_
 
 
 def test_an_xlsx_element_longer_than_excel_writes_is_one_error(pk, tmp_path):
-    """A cell of 3 MiB of text (Excel holds at most 32,767 characters in one): the measuring carried it over from
-    chunk to chunk, quadratic in its length, and the reader held it whole. Now invalid-log before either."""
+    """A cell of 5 MiB of text (Excel holds at most 32,767 characters in one): the measuring carried it over from
+    chunk to chunk, quadratic in its length, and the reader held it whole. Now invalid-log before either (an
+    element is measured when it is carried past the 2 MiB a CSV line may hold)."""
     pytest.importorskip("python_calamine")
     log = tmp_path / "log.xlsx"
-    _workbook(log, '<row r="1">' + _text_cell('r="A1"', "x" * (3 << 20)) + "</row>")
+    _workbook(log, '<row r="1">' + _text_cell('r="A1"', "x" * (5 << 20)) + "</row>")
     run = pk.run_cli("batch", log, "--policy", "harif", "--out", tmp_path / "o.jsonl")
     assert run.code == 2 and run.err_lines == [
         f"{log}: invalid-log: an .xlsx part holds an element longer than 2 MiB (a cell holds at most 32,767 "
