@@ -473,3 +473,17 @@ def test_a_parquet_log_counts_uncompressed(pk, tmp_path, monkeypatch):
     assert run.code == 2 and run.err_lines == [
         f"{log}: file-too-large: the log, uncompressed, is {uncompressed} bytes; the limit is {uncompressed - 1}; "
         "raise POLICYKIT_MAX_BATCH_BYTES if the file is genuine"]
+
+
+def test_a_csv_header_of_a_million_columns_is_one_error(pk, tmp_path):
+    """A header of 1,000,004 columns (10 MB on one line): the line reader emptied it as a rejected row and every
+    row after it was rejected as 'expected 1 columns, found 1000004', exit 2 with a rejects file of nothing but
+    that. Now one located line naming the header, before any row is read."""
+    columns = 1_000_000
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,type,at," + ",".join(f"c{n}" for n in range(columns)) + "\n"
+                   + "".join(f"C{n},request_received,2025-03-02" + "," * columns + "\n" for n in range(3)),
+                   encoding="utf-8")
+    run, rows = _batch(pk, tmp_path, log)
+    assert run.code == 2 and not rows and run.err_lines == [
+        f"{log}:1: invalid-log: the CSV header is longer than 2 MiB (a log's header names a few dozen columns)"]

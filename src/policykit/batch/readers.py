@@ -86,6 +86,12 @@ def _csv_header(path: Path, dialect: CsvDialect) -> list[str]:
     import csv
 
     encoding = "utf-8-sig" if dialect.encoding == "utf-8" else dialect.encoding
+    with open(path, "rb") as raw:
+        first = raw.readline(MAX_LINE_BYTES + 1)
+    if len(first) > MAX_LINE_BYTES and not first.endswith(b"\n"):
+        # the line reader would empty it as a row, and every row after it was then 'expected 1 columns'
+        raise PolicykitError.single("invalid-log", f"the CSV header is longer than {MAX_LINE_BYTES >> 20} MiB "
+                                    "(a log's header names a few dozen columns)", Span(str(path), 1))
     # only the header is needed; a bad byte further down is the row reader's to report
     with open(path, encoding=encoding, errors="replace", newline="") as handle:
         try:
