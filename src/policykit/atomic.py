@@ -34,6 +34,8 @@ class AtomicFile:
         self.handle: IO | None = None
         self._syncing = None  # the thread of sync_behind's running fdatasync
         self._synced_to = 0
+        if follow_symlinks:
+            refuse_shared_link(self.path)
         target = os.path.realpath(self.path) if follow_symlinks else os.path.abspath(self.path)
         try:
             info = os.stat(target) if follow_symlinks else None
@@ -175,10 +177,94 @@ def check_outputs(outputs: Mapping[str, "str | os.PathLike[str] | None"],
         seen[real] = option
 
 
+# errors only a write gives: the disk (or the user's quota) is full, or the file is larger than `ulimit -f` allows
+_WRITE_ERRNOS = {"ENOSPC", "EDQUOT", "EFBIG"}
+
+
+def write_failure(exc: BaseException) -> PolicykitError | None:
+    """The one-line error for an output that could not be written (a full disk): None for any other exception.
+
+    Every output is an AtomicFile, discarded when its writer fails: nothing half-written is kept, an earlier file
+    of the same name is left as it was. pyarrow's writers raise OSError with the errno in their message only."""
+    import errno as errnos
+    import re
+
+    if not isinstance(exc, OSError):
+        return None
+    number = exc.errno
+    if number is None:
+        found = re.search(r"\[Errno (\d+)\]", str(exc))
+        number = int(found.group(1)) if found else None
+    names = {getattr(errnos, name) for name in _WRITE_ERRNOS if hasattr(errnos, name)}
+    if number not in names:
+        return None
+    return PolicykitError.single("output-unwritable", f"an output could not be written: {os.strerror(number)}; "
+                                 "the unfinished file was not kept (an earlier one of that name is as it was)",
+                                 hint="make room on that disk (or raise the file size limit), or write it elsewhere")
+
+
+def refuse_shared_link(path: str, option: str | None = None) -> None:
+    """Refuse an output path through a symbolic link that another user made in a shared directory (sticky and
+    writable by all, such as /tmp), as the kernel's `protected_symlinks` refuses to follow one.
+
+    An output is written beside the file a link points to and renamed over it: followed, a link planted as
+    /tmp/out.jsonl would have another user's run replace whatever file it names (their own, which they can
+    write), and `realpath` with a rename is no path walk the kernel guards."""
+    link = _shared_link(path)
+    if link is not None:
+        raise PolicykitError.single(
+            "output-unwritable", "the path goes through a symbolic link another user made in a shared directory; "
+            "not followed", Span(option) if option else None, hint="write the output to a directory of your own")
+
+
+def _shared_link(path: str) -> str | None:
+    """The first symbolic link on `path` that is not the user's, nor the owner's of its directory, in a directory
+    that is sticky and writable by everyone (None: no such link)."""
+    absolute = os.path.abspath(path)
+    try:
+        if os.path.realpath(absolute) == absolute:
+            return None  # no link on the path: the usual case, told by one call
+    except (OSError, ValueError):
+        return None
+    current, remaining, hops = os.sep, [p for p in absolute.split(os.sep) if p], 0
+    while remaining:
+        name = remaining.pop(0)
+        if name == ".":
+            continue
+        if name == "..":
+            current = os.path.dirname(current)
+            continue
+        candidate = os.path.join(current, name)
+        try:
+            info = os.lstat(candidate)
+        except (OSError, ValueError):
+            return None  # nothing there: no link further on either
+        if not stat.S_ISLNK(info.st_mode):
+            current = candidate
+            continue
+        hops += 1
+        try:
+            folder = os.stat(current)
+            target = os.readlink(candidate)
+        except OSError:
+            return None
+        shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
+        if shared and info.st_uid not in (os.geteuid(), folder.st_uid):
+            return candidate
+        if hops > 40:  # a loop: opening it says so
+            return None
+        if os.path.isabs(target):
+            current = os.sep
+        remaining = [p for p in target.split(os.sep) if p] + remaining
+    return None
+
+
 def _writable(option: str, path: str) -> None:
     """An output that exists must be a writable file (or a device); one that does not, in a writable directory."""
     def refuse(message: str) -> PolicykitError:
         return PolicykitError.single("output-unwritable", message, Span(option))
+
+    refuse_shared_link(path, option)
 
     try:
         info = os.stat(path)

@@ -101,6 +101,12 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         # the reader went away before the output was all written (`batch … | head`): that is not "no breach"
         return _broken_pipe(err, _language(argv))
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback for a user
+        from .atomic import write_failure
+
+        failure = write_failure(exc)
+        if failure is not None:  # a full disk is told as such, not as a bug
+            _write_diagnostics(failure, err, _language(argv))
+            return EXIT_INPUT
         err.write(internal_error_line(exc) + "\n")
         if os.environ.get("POLICYKIT_DEBUG"):
             import traceback
@@ -132,8 +138,15 @@ def entry() -> None:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except (BrokenPipeError, OSError):  # a closed pipe: the reader is gone before the output was all written
-        code = _broken_pipe(sys.stderr, _language(argv))
+    except (BrokenPipeError, OSError) as exc:  # a closed pipe: the reader is gone before the output was all written
+        from .atomic import write_failure
+
+        failure = write_failure(exc)  # or stdout is a file on a full disk
+        if failure is None:
+            code = _broken_pipe(sys.stderr, _language(argv))
+        else:
+            _write_diagnostics(failure, sys.stderr, _language(argv))
+            code = EXIT_INPUT
     os._exit(code)
 
 

@@ -27,6 +27,7 @@ MEANING = {
     "unknown-job": "مهمة غير معروفة",
     "job-interrupted": "انقطع تنفيذ المهمة مرات متتالية",
     "jobs-dir-unsafe": "مجلد المهام غير آمن",
+    "tokens-file-unsafe": "ملف الرموز غير آمن",
     "address-unavailable": "تعذّر الاستماع على هذا العنوان أو المنفذ",
     "unknown-session": "جلسة غير معروفة",
     "weak-token": "رمز الدخول أقصر من المسموح",

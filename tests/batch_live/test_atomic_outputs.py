@@ -132,6 +132,72 @@ def test_a_failed_run_leaves_the_previous_output_intact(log, tmp_path, monkeypat
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["log.jsonl", out.name])
 
 
+def _run_with_file_size_limit(limit: int, *argv, stdout=subprocess.PIPE):
+    """policykit in a subprocess whose files may not grow past `limit` bytes (`ulimit -f`): a write beyond it
+    fails with EFBIG, as one to a full disk fails with ENOSPC."""
+    import resource
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return subprocess.run([sys.executable, "-m", "policykit", *map(str, argv)], stdout=stdout,
+                          stderr=subprocess.PIPE, text=True, timeout=120, preexec_fn=limited)
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "csv", "parquet", "xlsx", "rejects", "report"])
+def test_an_output_the_disk_cannot_hold_is_one_error_and_the_previous_file_is_kept(tmp_path, big_log, suffix):
+    """A write that fails for room (`ulimit -f` here; a full disk alike) was 'internal error: OSError … a bug in
+    policykit', exit 70, and for .xlsx a traceback of openpyxl's unclosed archive after it. Now one line,
+    output-unwritable, exit 2; the earlier file is as it was and no temporary file is left."""
+    if suffix == "xlsx":
+        pytest.importorskip("openpyxl")
+    log = tmp_path / "log.jsonl"
+    with open(big_log, encoding="utf-8") as source:
+        lines = [next(source) for _ in range(20_000)]
+    lines[1] = '{"case_id": "bad", "type": "no_such_type", "at": "2025-03-02"}\n'  # one rejected row
+    log.write_text("".join(lines), encoding="utf-8")
+    name = {"rejects": "o.rejects.csv", "report": "o.html"}.get(suffix, f"o.{suffix}")
+    out = tmp_path / name
+    out.write_text(PREVIOUS, encoding="utf-8")
+    argv = ["batch", log, "--policy", "harif", "--as-of", "2025-06-01", "--workers", "1"]
+    verdicts = tmp_path / "verdicts.jsonl"
+    verdicts.symlink_to(os.devnull)  # a device is written straight through: only the file under test is limited
+    if suffix == "rejects":  # a rejects file larger than the limit: thousands of rejected rows
+        log.write_text("".join(f'{{"case_id": "bad{n}", "type": "no_such_type", "at": "2025-03-02"}}\n'
+                               for n in range(20_000)), encoding="utf-8")
+        argv += ["--out", verdicts, "--rejects", out]
+    elif suffix == "report":
+        argv += ["--out", verdicts, "--report", out]
+    else:
+        argv += ["--out", out]
+    limit = 64 * 1024 if suffix != "report" else 8 * 1024
+    run = _run_with_file_size_limit(limit, *argv)
+    lines = run.stderr.splitlines()
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert [line for line in lines if not line.startswith("ignored")] == [
+        "output-unwritable: an output could not be written: File too large; the unfinished file was not kept (an "
+        "earlier one of that name is as it was); make room on that disk (or raise the file size limit), or write "
+        "it elsewhere"]
+    assert out.read_text(encoding="utf-8") == PREVIOUS
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")]
+    assert os.path.samefile(verdicts, os.devnull)
+
+
+@pytest.mark.parametrize("command", ["check", "batch"])
+def test_standard_output_on_a_full_disk_is_one_error(tmp_path, log, command):
+    """Verdicts sent to a full disk (/dev/full answers every write with ENOSPC): exit 2 and one line, not
+    'internal error … a bug in policykit' (exit 70) followed, for batch, by a traceback of its worker pool."""
+    argv = ([command, ROOT / "examples" / "harif" / "late_decision.yaml"] if command == "check" else
+            [command, log, "--policy", "harif", "--as-of", "2025-06-01", "--workers", "2"])
+    with open("/dev/full", "w") as full:
+        run = subprocess.run([sys.executable, "-m", "policykit", *map(str, argv)], stdout=full,
+                             stderr=subprocess.PIPE, text=True, timeout=120)
+    assert run.returncode == 2 and run.stderr.splitlines() == [
+        "output-unwritable: an output could not be written: No space left on device; the unfinished file was not "
+        "kept (an earlier one of that name is as it was); make room on that disk (or raise the file size limit), "
+        "or write it elsewhere"]
+
+
 def test_a_complete_run_replaces_the_output_keeping_its_permissions(log, tmp_path):
     out = tmp_path / "o.jsonl"
     out.write_text(PREVIOUS, encoding="utf-8")
@@ -260,6 +326,52 @@ def test_a_symlinked_output_keeps_its_link(tmp_path):
     link.symlink_to(real)
     write_atomic(link, "new\n")
     assert link.is_symlink() and real.read_text() == "new\n"
+
+
+def _another_users_link(folder: Path, target: Path, name: str) -> Path:
+    """A symbolic link to `target` in `folder`, owned by another user (needs root, as CI runs)."""
+    import pwd
+
+    if os.geteuid() != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI runs as root: another user's link can be made there")
+        pytest.skip("making another user's link needs root")
+    link = folder / name
+    link.symlink_to(target)
+    os.lchown(link, pwd.getpwnam("nobody").pw_uid, -1)
+    return link
+
+
+@pytest.mark.parametrize("through", ["file", "directory"])
+def test_another_users_link_in_a_shared_directory_is_not_followed(tmp_path, log, through):
+    """A link another user planted in /tmp (sticky, writable by all) as the output's name: the run replaced the
+    file it pointed to, one of the user's own (here a file standing for ~/.bashrc). The kernel's
+    protected_symlinks guards a path walk, not realpath and a rename, and is off on some machines. Now refused
+    before any work, the file as it was; a link through a linked directory alike."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    home = tmp_path / "home"
+    home.mkdir()
+    victim = home / "bashrc"
+    victim.write_text(PREVIOUS, encoding="utf-8")
+    if through == "file":
+        out = _another_users_link(shared, victim, "out.jsonl")
+    else:
+        out = _another_users_link(shared, home, "results") / "bashrc"
+    code, _, err = _batch(log, "--out", out, "--report", shared / "audit.html")
+    assert code == 2 and err.splitlines() == [
+        "--out: output-unwritable: the path goes through a symbolic link another user made in a shared directory; "
+        "not followed; write the output to a directory of your own"]
+    assert victim.read_text(encoding="utf-8") == PREVIOUS and sorted(os.listdir(home)) == ["bashrc"]
+    from policykit.atomic import AtomicFile
+    from policykit.diagnostics import PolicykitError
+
+    with pytest.raises(PolicykitError):  # every writer of an output, not only the command line's checks
+        AtomicFile(out)
+    own = shared / "mine.jsonl"  # the user's own link there is followed, as before
+    own.symlink_to(home / "mine.jsonl")
+    assert _batch(log, "--out", own)[0] in (0, 1) and (home / "mine.jsonl").stat().st_size > 0
 
 
 def test_a_device_is_written_straight_through():

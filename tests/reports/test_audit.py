@@ -188,6 +188,31 @@ def test_a_bad_line_of_jsonl_verdicts_is_named_by_its_number(tmp_path, verdicts)
     assert not (tmp_path / "a.html").exists()
 
 
+@pytest.mark.parametrize("named", ["absolute", "relative", "custom id"])
+def test_the_policy_a_verdicts_file_names_is_a_bundled_id_never_a_path(tmp_path, verdicts, named):
+    """A verdicts file is data, maybe someone else's: its `policy` was loaded as given, so one naming
+    /home/…/secret.yaml (or ../../…) had that file read and its content quoted in the errors ("got 'hunter2…'").
+    Now only a bundled id is loaded; any other policy (a custom one's id too, which had made the report fail)
+    gives the report without it: rules by id."""
+    folder, _ = verdicts
+    good = tmp_path / "v.jsonl"
+    cli("batch", folder / "log.csv", "--policy", "harif", "--as-of", AS_OF, "--out", good)
+    secret = tmp_path / "private" / "secret.yaml"
+    secret.parent.mkdir()
+    secret.write_text("id: hunter2-token\nname: a personal value\n", encoding="utf-8")
+    reference = {"absolute": str(secret), "relative": "../" * 12 + str(secret).lstrip("/"),
+                 "custom id": "our_own_policy"}[named]
+    rows = [json.loads(line) for line in good.read_text(encoding="utf-8").splitlines()]
+    hostile = tmp_path / "hostile.jsonl"
+    hostile.write_text("".join(json.dumps({**row, "policy": reference}) + "\n" for row in rows), encoding="utf-8")
+    page = tmp_path / "a.html"
+    code, _, err = cli("report", hostile, "--out", page)
+    assert code == 0 and err == f"audit report of {len(rows)} cases written to {page}\n"
+    text = page.read_text(encoding="utf-8")
+    assert "hunter2" not in text and "personal value" not in text
+    assert "respond_within_15_working_days" in text  # the rules by id, the policy not loaded
+
+
 def test_report_command_checks_its_output_as_batch_does(tmp_path, verdicts):
     """`report --out` in a missing directory or naming a directory was an internal error (exit 70), and a hard
     link to the verdicts was overwritten by the page; a FIFO was 'no such verdicts file'."""

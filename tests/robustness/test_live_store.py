@@ -345,6 +345,64 @@ def test_a_corrupt_store_is_store_corrupt_naming_the_file(tmp_path, how):
     assert len(str(info.value).splitlines()) == 1
 
 
+def test_a_store_of_a_newer_format_is_refused_untouched(tmp_path):
+    """A store a newer policykit wrote (its `user_version` higher) opened as an empty session, which then added
+    its own tables beside the newer ones and acknowledged events there: the newer version's events unseen and
+    the file holding two sessions. Now store-unreadable naming both formats, the file as it was."""
+    path = tmp_path / "live.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript("PRAGMA user_version=7; CREATE TABLE events_v7 (payload BLOB);"
+                     "INSERT INTO events_v7 VALUES (x'00');")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(PolicykitError) as info:
+        LiveSession("harif", store=path)
+    assert str(info.value) == (f"{path}: store-unreadable: the store was written by a newer policykit (store format "
+                               "7; this one reads up to 1); nothing was read; open it with that version of policykit")
+    assert path.read_bytes() == before
+
+
+def test_opening_a_store_made_before_its_format_was_recorded_writes_nothing(tmp_path):
+    """A store of this layout that records no format (made before it was) is read as it is: opening it writes
+    nothing to it, so that a store on a full disk still opens and gives back what it acknowledged (writing the
+    format at every opening made that opening fail with 'database or disk is full')."""
+    path = tmp_path / "live.sqlite"
+    session = LiveSession("harif", store=path, now=NOW)
+    session.post_many([FIRST, NEW_CASE])
+    session.shutdown()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version=0")
+    db.close()
+    before = path.read_bytes()
+    again = LiveSession("harif", store=path)
+    assert sorted(again.cases) == ["H1", "H2"]
+    again.shutdown()
+    assert path.read_bytes() == before
+
+
+def test_a_database_of_something_else_is_not_taken_for_an_empty_store(tmp_path):
+    """A --store naming another application's database (a slip of the path) was taken for an empty store and given
+    a live store's tables. Now store-corrupt, the database left as it was; a store made now records its format."""
+    other = tmp_path / "crm.sqlite"
+    db = sqlite3.connect(other)
+    db.executescript("CREATE TABLE customers (name TEXT, phone TEXT); INSERT INTO customers VALUES ('x', '1');")
+    db.close()
+    with pytest.raises(PolicykitError) as info:
+        LiveSession("harif", store=other)
+    assert info.value.first.code == "store-corrupt" and info.value.first.span.file == str(other)
+    db = sqlite3.connect(other)
+    assert [name for (name,) in db.execute("SELECT name FROM sqlite_master")] == ["customers"]
+    db.close()
+    made = tmp_path / "live.sqlite"
+    session = LiveSession("harif", store=made, now=NOW)
+    session.post_many([FIRST])
+    session.shutdown()
+    db = sqlite3.connect(made)
+    assert db.execute("PRAGMA user_version").fetchone() == (1,)
+    db.close()
+    assert LiveSession("harif", store=made).cases["H1"].events  # and read back as before
+
+
 def test_the_store_interface_is_explicit():
     """Both stores here implement every method of Store (the PostgreSQL store implements the same)."""
     methods = [name for name, value in vars(Store).items() if callable(value) and not name.startswith("_")]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import os
+
 import pytest
 
 PERSONAL = "example applicant"  # the subject's name in the bundled example
@@ -77,6 +79,31 @@ def test_tokens_file_and_environment(tmp_path):
     with pytest.raises(PolicykitError) as raised:
         read_tokens(None, {"POLICYKIT_TOKENS": "tiny-secret"})
     assert raised.value.first.code == "weak-token" and "tiny-secret" not in raised.value.render()
+
+
+@pytest.mark.parametrize("mode", [0o620, 0o602, 0o666])
+def test_a_tokens_file_others_can_write_is_refused_unread(tmp_path, mode):
+    """A tokens file that group or others can write was read as it was: whoever could write it could give
+    themselves a token and use the API. Now tokens-file-unsafe at start, nothing of it read."""
+    from policykit.diagnostics import PolicykitError
+    from policykit.service.settings import read_tokens
+
+    file = tmp_path / "tokens"
+    file.write_text("first-token-0123456789\n", encoding="utf-8")
+    file.chmod(mode)
+    with pytest.raises(PolicykitError) as raised:
+        read_tokens(str(file), {})
+    assert raised.value.render() == (
+        f"{file}: tokens-file-unsafe: the tokens file can be written by others than its owner, or is another "
+        "user's: whoever can write it can give themselves a token; not read; make it the service user's own file: "
+        "chmod 600")
+    file.chmod(0o600)
+    assert read_tokens(str(file), {}) == ("first-token-0123456789",)
+    with pytest.raises(PolicykitError) as raised:  # a FIFO is refused, not waited on
+        fifo = tmp_path / "fifo"
+        os.mkfifo(fifo)
+        read_tokens(str(fifo), {})
+    assert raised.value.first.code == "file-unreadable"
 
 
 # --- policies, compare, diff, lint ----------------------------------------------------------------------------

@@ -53,3 +53,13 @@ def parse_fact(value: object) -> bool | None:
     if text in FALSE_WORDS:
         return False
     raise ValueError("not a boolean (true/false, yes/no, 1/0)")
+
+
+def keys_of(rows: list[dict]) -> list[str]:
+    """Every key of the rows, in the order first met, the line column's name left out (a key named like it is
+    ignored, not mistaken for it)."""
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row))
+    names.pop(LINE, None)
+    return list(names)

@@ -102,13 +102,46 @@ class XlsxVerdicts:
                 self.finding_count += 1
 
     def close(self) -> None:
-        """Save the workbook, each sheet with a filter over its rows (written after them, so known by now)."""
+        """Save the workbook, each sheet filtered over its rows; a failed save (a full disk) closes its file first.
+
+        openpyxl's own `save` leaves its zip archive open then, and the archive's finaliser, failing in turn,
+        printed a traceback on stderr after the one-line error."""
+        from zipfile import ZIP_DEFLATED, ZipFile
+
         from openpyxl.utils import get_column_letter
+        from openpyxl.writer.excel import ExcelWriter
 
         for sheet in self.book.worksheets:
             rows, columns = self.rows[sheet.title]
             sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{rows}"
-        self.book.save(self.out)
+        archive = ZipFile(self.out, "w", ZIP_DEFLATED, allowZip64=True)
+        try:
+            ExcelWriter(self.book, archive).save()  # what Workbook.save does, the archive ours to close
+        except BaseException:
+            try:
+                archive.close()
+            except (OSError, ValueError):
+                archive.fp = None  # nothing more can reach the file: its finaliser has nothing left to do
+            raise
+
+    def discard(self) -> None:
+        """Drop the workbook unsaved (the run failed: its file is discarded anyway), and the temporary file of
+        each sheet now: openpyxl streams a write-only sheet's rows to one, kept until the process exits, whose
+        writer, left open after a failed write (a full disk), printed a traceback when it was collected."""
+        for sheet in self.book.worksheets:
+            writer = getattr(sheet, "_writer", None)
+            if writer is None:
+                continue
+            for stream in (getattr(sheet, "_rows", None), writer.xf):  # the sheet's row stream, then its file's
+                try:
+                    if stream is not None:
+                        stream.close()
+                except Exception:  # noqa: BLE001 - the write that failed fails again as it is closed: dropped
+                    pass
+            try:
+                writer.cleanup()
+            except (OSError, ValueError):
+                pass
 
 
 class ExcelCsvVerdicts:

@@ -165,7 +165,8 @@ class OutputSink:
         complete = commit
         try:
             if writer is not None:
-                writer.close()
+                # a workbook is only saved to be kept: one discarded is dropped unsaved
+                writer.close() if commit or not hasattr(writer, "discard") else writer.discard()
         except Exception:
             complete = False
             if commit:

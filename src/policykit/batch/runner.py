@@ -218,6 +218,11 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     shape, job = plan(policy, str(policy_ref), as_of, reading, fmt, fast, options.date_format)
     _warm(policy, job)
     limits.check_batch_bytes(log.stat().st_size, Span(str(log)))
+    if detect_format(log, log_format) == "parquet":
+        # what the reader holds: the columns decompressed (a few kilobytes of zstd can hold gigabytes of text)
+        metadata = parquet_file(log).metadata
+        limits.check_batch_bytes(sum(metadata.row_group(g).total_byte_size for g in range(metadata.num_row_groups)),
+                                 Span(str(log)), what="the log, uncompressed,")
     workers = max(1, workers or os.cpu_count() or 1)
     policy_facts = tuple(d.id for d in policy.facts)
     run = _Run(log, log_format, shape, job, workers, progress, policy_facts, options)
@@ -235,11 +240,13 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
     finally:
         progress.stop()
         # a run that failed leaves an existing output file as it was, never half a new one
-        if complete:
-            sink.close()
-        else:
-            sink.discard()
-        run.close()
+        try:
+            if complete:
+                sink.close()
+            else:
+                sink.discard()
+        finally:  # the workers stopped even when the output could not be finished (a full disk)
+            run.close()
     if run.rejects or (rejects_file.is_file() and rejects_file.stat().st_size):
         # a rejects file an earlier run left would pass for this run's: emptied to its header when none was
         write_rejects(rejects_file, log, run.rejects, excel=fmt == "xlsx" or excel)
@@ -333,7 +340,7 @@ class _Run:
         seen: set[str] = set()  # JSONL and XES keys, for a mapped header that no row has
         for raw in read_log(self.log, lambda line, reason: self.rejects.append((line, reason)), self.log_format,
                             dialect=self.dialect, sheet=self.options.sheet,
-                            columns=None if self.options.columns else known):
+                            columns=known | set(self.options.columns.renames) if self.options.columns else known):
             if self.options.columns:
                 if self.names is None:
                     seen.update(raw.schema.names[1:])

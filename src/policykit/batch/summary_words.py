@@ -12,7 +12,7 @@ PHRASES = {
            "report_of": "audit report of {cases} cases written to {report}",
            "hidden": "ignored {n} more unknown column{s}{where}, not named: not plain identifiers, they may be "
                      "personal data",
-           "at_one": " (column {positions})", "at_many": " (columns {positions})"},
+           "at_one": " (column {positions})", "at_many": " (columns {positions})", "more": " … and {n} more"},
     "ar": {"read": "الصفوف المقروءة: {rows}، الحالات: {cases}، في {seconds} ث", "speed": " ({eps} حدث/ث)",
            "by_status": "الحالات حسب الوضع: ", "none": "لا يوجد", "sep": "، ", "most": "أكثر القواعد مخالفة: ",
            "median": "وسيط التأخير: {value:g} {unit}", "median_of": "وسيط التأخير: {amount}", "unknown": "أعمدة غير معروفة تم تجاهلها: ",
@@ -22,7 +22,7 @@ PHRASES = {
            "report_of": "كُتب تقرير التدقيق في {report} (عدد الحالات: {cases})",
            "hidden": "تم تجاهل {n} من الأعمدة غير المعروفة الأخرى{where}، ولم تُذكر أسماؤها: ليست معرّفات بسيطة وقد "
                      "تكون بيانات شخصية",
-           "at_one": " (العمود {positions})", "at_many": " (الأعمدة {positions})"},
+           "at_one": " (العمود {positions})", "at_many": " (الأعمدة {positions})", "more": " … و{n} غيرها"},
 }
 
 

@@ -9,7 +9,8 @@ from xml.parsers import expat
 import pyarrow as pa
 
 from ..diagnostics import PolicykitError, Span
-from .columns import AT, CASE_ID, LINE, TYPE
+from .columns import AT, CASE_ID, LINE, TYPE, keys_of
+from .csvlines import MAX_LINE_BYTES
 
 ATTRIBUTE_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
 RENAMES = {"concept:name": TYPE, "time:timestamp": AT}
@@ -106,15 +107,25 @@ class _XesState:
         self.trace_attrs, self.trace_events = None, []
 
 
-def read_xes(path: Path, reject: Callable[[int, str], None], batch_rows: int) -> Iterator[pa.RecordBatch]:
-    """Record batches of one row per XES event, with the trace's attributes repeated on each row."""
+def read_xes(path: Path, reject: Callable[[int, str], None], batch_rows: int,
+             columns: set[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """Record batches of one row per XES event, with the trace's attributes repeated on each row; an attribute
+    outside `columns` (when given) is a column of nulls (named, holding nothing: see readers.read_log)."""
     state = _XesState(reject)
     parser = expat.ParserCreate()
     parser.StartElementHandler = lambda tag, attrs: state.start(tag, attrs, parser.CurrentLineNumber)
     parser.EndElementHandler = state.end
+    since_tag = 0  # bytes read since the last '<': an element (or text) that long is held whole by the parser
     with open(path, "rb") as handle:
         while True:
             chunk = handle.read(1 << 20)
+            start = chunk.rfind(b"<")
+            since_tag = since_tag + len(chunk) if start < 0 else len(chunk) - start
+            if since_tag > MAX_LINE_BYTES:
+                # a 200 MB attribute value took the parser 44 s and 0.8 GB; one of gigabytes, all the memory
+                raise PolicykitError.single("invalid-log", f"an XES element longer than {MAX_LINE_BYTES >> 20} MiB "
+                                            "(no event has a value this long); not read further",
+                                            Span(str(path), parser.CurrentLineNumber))
             try:
                 parser.Parse(chunk, not chunk)
             except expat.ExpatError as exc:
@@ -124,16 +135,15 @@ def read_xes(path: Path, reject: Callable[[int, str], None], batch_rows: int) ->
                 raise PolicykitError.single("invalid-log", "malformed XES: unknown or unusable encoding",
                                             Span(str(path), parser.CurrentLineNumber)) from None
             if len(state.rows) >= batch_rows or (not chunk and state.rows):
-                yield _batch(state.rows, state.lines)
+                yield _batch(state.rows, state.lines, columns)
                 state.rows, state.lines = [], []
             if not chunk:
                 return
 
 
-def _batch(rows: list[dict[str, str]], lines: list[int]) -> pa.RecordBatch:
-    names: dict[str, None] = {}
-    for row in rows:
-        names.update(dict.fromkeys(row))
-    names.pop(LINE, None)  # an attribute named like the line column is ignored, not mistaken for it
-    arrays = [pa.array(lines, pa.int64())] + [pa.array([row.get(n) for row in rows], pa.string()) for n in names]
+def _batch(rows: list[dict[str, str]], lines: list[int], columns: set[str] | None) -> pa.RecordBatch:
+    names = keys_of(rows)
+    arrays = [pa.array(lines, pa.int64())] + [
+        pa.array([row.get(n) for row in rows], pa.string()) if columns is None or n in columns
+        else pa.nulls(len(rows)) for n in names]
     return pa.RecordBatch.from_arrays(arrays, names=[LINE, *names])

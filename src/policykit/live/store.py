@@ -178,6 +178,11 @@ class MemoryStore(Store):
         return None
 
 
+# the layout the file holds, as its `user_version`: 0 for files made before it was recorded (the same layout, read
+# alike); a file of a higher one is refused
+FORMAT = 1
+_OWN_TABLES = {"meta", "batches", "facts", "closed", "events"}  # `events`: one row per event, the earliest layout
+
 # SQLite's primary result codes: another connection holds the file; the file is not a sound database
 _BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 _CORRUPT = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
@@ -202,6 +207,7 @@ class SqliteStore(Store):
             # held store is refused at once rather than waited for
             self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=0)
             self.db.execute("PRAGMA locking_mode=EXCLUSIVE")
+            new = self._check_format()  # before anything is written to the file, WAL mode included
             self.db.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode: a committed transaction survives the process being killed
             self.db.execute(f"PRAGMA synchronous={synchronous}")
@@ -210,6 +216,8 @@ class SqliteStore(Store):
             self.db.execute("BEGIN EXCLUSIVE")  # the hold: taken now, kept until the connection closes
             self.db.execute("COMMIT")
             self.db.executescript(SCHEMA)
+            if new:  # only a new store is written to here: one on a full disk must still open and be read
+                self.db.execute(f"PRAGMA user_version={FORMAT}")
             tables = {name for (name,) in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             self._legacy = "events" in tables  # one row per event, from the earlier layout
             if "events" not in {column for _, column, *_ in self.db.execute("PRAGMA table_info(closed)")}:
@@ -218,6 +226,26 @@ class SqliteStore(Store):
             if self.db is not None:
                 self.db.close()
             raise self._failure(exc, "opening") from None
+        except PolicykitError:  # not a store this version opens: released untouched
+            self.db.close()
+            raise
+
+    def _check_format(self) -> bool:
+        """Refuse, before anything is added to it, a file that is not a live store of a format this version reads:
+        one a newer policykit wrote (its events may be where this one does not look: the session would start
+        empty and add its own beside them), or a database of something else (it would be taken for an empty store
+        and given a live store's tables). True when the file holds nothing yet (a new store)."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > FORMAT:
+            raise PolicykitError.single("store-unreadable", f"the store was written by a newer policykit (store "
+                                        f"format {version}; this one reads up to {FORMAT}); nothing was read",
+                                        Span(str(self.path)), hint="open it with that version of policykit")
+        objects = {name for (name,) in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view', 'trigger') "
+            "AND name NOT LIKE 'sqlite%'")}
+        if objects - _OWN_TABLES:
+            raise _corrupt(self.path, ValueError("a database holding tables of something else"))
+        return not objects
 
     def _failure(self, exc: Exception, doing: str) -> PolicykitError:
         """The store's own error for a driver (or decoding) error met while opening, reading or writing."""

@@ -134,13 +134,16 @@ def render(verdicts: Any, lang: str = "ar", policy: Any = None, source: str | No
 
 def render_data(data: AuditData, lang: str = "ar", policy: Any = None, source: str | None = None) -> str:
     """The audit report of figures already gathered."""
-    from ..loader import load_policy
+    from ..loader import bundled_ids, load_policy
     from .html import stylesheet, words
     from .templating import render_template
 
     if lang not in ("ar", "en"):
         raise ValueError("lang must be 'ar' or 'en'")
-    if policy is None and data.policy:
+    if policy is None and data.policy in bundled_ids():
+        # a verdicts file is data: the policy it names is looked up as a bundled id only, never followed as a path
+        # (one naming /home/…/secret.yaml had that file read, and its content quoted in the errors); any other
+        # policy's report is made without it: rules by id, times in the verdicts' own zone
         policy = load_policy(data.policy)
     rtl = lang == "ar"
     w = {**words(lang), **{key: value[lang] for key, value in EXPORT_WORDS.items()}}

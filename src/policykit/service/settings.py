@@ -32,10 +32,7 @@ def read_tokens(file: str | None, env: dict | None = None) -> tuple[str, ...]:
     env = os.environ if env is None else env
     tokens: list[str] = []
     if file:
-        try:
-            text = Path(file).read_text(encoding="utf-8-sig")  # a BOM (Notepad) is not part of the first token
-        except (OSError, UnicodeDecodeError, ValueError):
-            raise PolicykitError.single("file-unreadable", "cannot read the tokens file", Span(str(file))) from None
+        text = _tokens_text(file)
         tokens += [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     tokens += [part.strip() for part in env.get("POLICYKIT_TOKENS", "").split(",") if part.strip()]
     short = [t for t in tokens if len(t) < 16]
@@ -45,6 +42,35 @@ def read_tokens(file: str | None, env: dict | None = None) -> tuple[str, ...]:
                                     hint="use long random tokens, e.g. python -c 'import secrets; "
                                          "print(secrets.token_urlsafe(32))'")
     return tuple(dict.fromkeys(tokens))
+
+
+def _tokens_text(file: str) -> str:
+    """The tokens file's text, only from a regular file that nobody but its owner (the user, or root) can write:
+    anyone who can write it can give themselves a token."""
+    import stat
+
+    from ..source import decode, open_regular
+
+    try:
+        fd = open_regular(str(file))
+    except PolicykitError:
+        raise PolicykitError.single("file-unreadable", "cannot read the tokens file", Span(str(file))) from None
+    with open(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())  # what was checked is what is read
+        getuid = getattr(os, "getuid", None)
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) or (getuid is not None and info.st_uid not in (getuid(), 0)):
+            raise PolicykitError.single("tokens-file-unsafe", "the tokens file can be written by others than its "
+                                        "owner, or is another user's: whoever can write it can give themselves a "
+                                        "token; not read", Span(str(file)),
+                                        hint="make it the service user's own file: chmod 600")
+        raw = handle.read(MiB + 1)
+    if len(raw) > MiB:
+        raise PolicykitError.single("file-too-large", f"the tokens file is larger than {MiB} bytes", Span(str(file)))
+    try:
+        return decode(raw, str(file))  # a BOM (Notepad) is not part of the first token
+    except PolicykitError:
+        raise PolicykitError.single("file-unreadable", "cannot read the tokens file (not UTF-8 text)",
+                                    Span(str(file))) from None
 
 
 def is_loopback(host: str) -> bool:
