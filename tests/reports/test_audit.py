@@ -206,7 +206,7 @@ def test_the_policy_a_verdicts_file_names_is_a_bundled_id_never_a_path(tmp_path,
     hostile = tmp_path / "hostile.jsonl"
     hostile.write_text("".join(json.dumps({**row, "policy": reference}) + "\n" for row in rows), encoding="utf-8")
     page = tmp_path / "a.html"
-    code, _, err = cli("report", hostile, "--out", page)
+    code, _, err = cli("report", hostile, "--out", page, "--lang", "en")
     assert code == 0 and err == f"audit report of {len(rows)} cases written to {page}\n"
     text = page.read_text(encoding="utf-8")
     assert "hunter2" not in text and "personal value" not in text
