@@ -325,6 +325,10 @@ def test_an_unknown_job_is_404_and_its_report_seam(api):
     # the audit report of the finished job: one self-contained page with its charts
     assert report.status_code == 200, report.text
     assert report.headers["content-type"].startswith("text/html") and "<svg" in report.text
+    # a page made of the log's own text: nothing on it may run or fetch, whatever a case id holds
+    for answer in (report, api.get(f"/page/batch/{job['job']}/report")):
+        policy = answer.headers["content-security-policy"]
+        assert "default-src 'none'" in policy and "script-src" not in policy
 
 
 def test_a_finished_job_gives_its_excel_verdicts(api):

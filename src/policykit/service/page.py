@@ -175,7 +175,7 @@ def routes(app: FastAPI, service) -> None:
         if html is None:
             return page("problem", lang_of(lang), 404, errors=[{"code": "not-available", "message": words(
                 lang_of(lang))["audit_missing"], "path": None, "line": None, "col": None}])
-        return HTMLResponse(html)
+        return HTMLResponse(html, headers={"Content-Security-Policy": CSP})
 
 
 def verdict_rows(verdicts: list[dict], lang: str) -> list[dict]:
