@@ -1,4 +1,4 @@
-"""The channel kind: an event's channel must equal the value recorded on an earlier event, when one was."""
+"""The channel kind: an event's channel must equal the value recorded on another event (its first), when one was."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from .table import Branch, Compiled, Kind, unknown
 
 
 class Channel(Kind, name="channel", label=("وسيلة التواصل", "channel"), model="ChannelRule"):
-    """An event must use the channel recorded on an earlier event (e.g. the agreed channel).
+    """An event must use the channel recorded on the first occurrence of another event (e.g. the agreed channel).
 
     The means of contact the beneficiary chose, used for a later event."""
 
