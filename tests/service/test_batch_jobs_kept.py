@@ -102,6 +102,57 @@ def test_jobs_accepted_before_the_service_is_killed_are_judged_after_its_restart
         assert state["verdicts"] == _batch_rows(tmp_path, body)
 
 
+def _descendants(pid: int) -> set[int]:
+    """The processes below `pid` (from /proc: each one's parent)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
+def test_a_killed_service_leaves_no_job_process_judging_on(tmp_path):
+    """A job is judged in a process of its own: when the service is SIGKILLed, that process ends too, rather than
+    go on writing into a job the next service takes up."""
+    port = _free_port()
+    process = _start(tmp_path, port, "--max-body", str(200 * 2**20))
+    try:
+        with _client(port) as api:  # a job of about half a minute: still judging when the service is killed
+            job = api.post("/v1/batch", params=AS_OF, content=_big_csv(600_000),
+                           headers={"Content-Type": "text/csv"}).json()["job"]
+            deadline = time.monotonic() + 60
+            while api.get(f"/v1/batch/{job}").json()["state"] != "running":
+                assert time.monotonic() < deadline, "the job did not start"
+                time.sleep(0.05)
+        below = _descendants(process.pid)
+        assert below  # the job's process (and the server it is forked from)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=20)
+    deadline = time.monotonic() + 8
+    while any(map(_alive, below)):
+        assert time.monotonic() < deadline, f"still running after the service was killed: {below}"
+        time.sleep(0.1)
+    record = json.loads((tmp_path / "policykit-jobs" / job / "job.json").read_text(encoding="utf-8"))
+    assert record["state"] == "running"  # cut off, for the next service to take up
+
+
 def test_two_service_processes_on_one_jobs_folder_see_each_others_jobs(serve, tmp_path):
     jobs = tmp_path / "jobs"
     (tmp_path / "a").mkdir()
@@ -291,33 +342,67 @@ def test_a_full_disk_refuses_the_export_plainly_and_keeps_nothing_of_it(serve, t
         assert list((tmp_path / "jobs").iterdir()) == []
 
 
-def test_a_service_stopped_while_judging_a_job_does_not_count_the_run_against_it(tmp_path, monkeypatch):
-    """A stop (a deploy, a restart) is not a run that cut the service off: three of them during one long job made
-    it fail with job-interrupted."""
-    import threading
+def _job_processes() -> list:
+    """The processes judging jobs for this process's runners (job_process: one per running job)."""
+    import multiprocessing
 
-    from policykit.batch import runner as batch_runner
+    return [child for child in multiprocessing.active_children() if child.name.startswith("policykit-job-")]
+
+
+def _running_apart(runner, job_id: str):
+    """The process judging `job_id`, once it is running."""
+    deadline = time.monotonic() + 60
+    while True:
+        found = [child for child in _job_processes() if child.name == f"policykit-job-{job_id[:8]}"]
+        if found and runner.get(job_id).state == "running":
+            return found[0]
+        assert time.monotonic() < deadline, "the job's process did not start"
+        time.sleep(0.01)
+
+
+def test_a_service_stopped_while_judging_a_job_does_not_count_the_run_against_it(tmp_path):
+    """A stop (a deploy, a restart) is not a run that cut the service off: three of them during one long job made
+    it fail with job-interrupted. The job's process is ended at the stop, and the next runner judges it whole."""
     from policykit.service.jobs import JobRunner
 
-    started, stopped = threading.Event(), threading.Event()
-    real = batch_runner.run_batch
-
-    def long_run(*args, **kwargs):
-        started.set()
-        stopped.wait(30)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(batch_runner, "run_batch", long_run)
+    body = _big_csv(60_000)
     runner = JobRunner(str(tmp_path / "jobs"))
-    job = runner.submit(csv_bytes(), "csv", "harif", "2025-04-20T00:00:00+03:00", None)
-    assert started.wait(30)
+    job = runner.submit(body, "csv", "harif", "2025-04-20T00:00:00+03:00", None)
+    child = _running_apart(runner, job.id)
     runner.close()
+    child.join(10)
+    assert not child.is_alive()  # ended with the service, not left judging
     record = json.loads((tmp_path / "jobs" / job.id / "job.json").read_text(encoding="utf-8"))
     assert (record["state"], record["attempts"]) == ("queued", 0)
-    stopped.set()  # the run goes on in its thread after the stop, as in a process that is not ended at once
-    monkeypatch.setattr(batch_runner, "run_batch", real)
     done = _finished(tmp_path / "jobs", job.id)
-    assert done.state == "done" and done.verdicts == _batch_rows(tmp_path, csv_bytes())
+    assert done.state == "done" and done.verdicts == _batch_rows(tmp_path, body)
+
+
+@pytest.mark.parametrize("how", [signal.SIGABRT, signal.SIGKILL])
+def test_a_job_whose_process_dies_fails_alone_and_the_service_goes_on(tmp_path, how):
+    """A job was judged inside the service: a reader that aborted natively (calamine's failed allocation was one)
+    or a run the kernel killed for memory took the service, its sessions and every job down. Now the job's own
+    process dies, the job fails saying so, and the next job is judged."""
+    from policykit.service.jobs import JobRunner
+
+    runner = JobRunner(str(tmp_path / "jobs"))
+    try:
+        doomed = runner.submit(_big_csv(60_000), "csv", "harif", "2025-04-20T00:00:00+03:00", None)
+        os.kill(_running_apart(runner, doomed.id).pid, how)
+        deadline = time.monotonic() + 30
+        while runner.get(doomed.id).state not in ("done", "failed"):
+            assert time.monotonic() < deadline, "the job did not end"
+            time.sleep(0.05)
+        [error] = runner.get(doomed.id).errors
+        assert error["code"] == "internal-error" and how.name in error["message"]
+        after = runner.submit(csv_bytes(), "csv", "harif", "2025-04-20T00:00:00+03:00", None)
+        deadline = time.monotonic() + 30
+        while runner.get(after.id).state not in ("done", "failed"):
+            assert time.monotonic() < deadline, "the next job was not judged"
+            time.sleep(0.05)
+        assert runner.get(after.id).verdicts == _batch_rows(tmp_path, csv_bytes())
+    finally:
+        runner.close()
 
 
 def test_the_oldest_finished_jobs_beyond_the_kept_number_are_removed_never_a_running_one(tmp_path, monkeypatch):
@@ -411,29 +496,19 @@ def test_a_service_whose_port_is_taken_takes_up_no_job(tmp_path, monkeypatch):
     assert "address-unavailable" in err
 
 
-def test_a_stop_ends_the_run_of_a_job_rather_than_wait_for_it(tmp_path, monkeypatch):
+def test_a_stop_ends_the_run_of_a_job_rather_than_wait_for_it(tmp_path):
     """Ctrl-C on `serve` while a large job ran: the process said 'interrupted', then waited for the whole job (its
     worker thread is joined at exit) before it ended."""
-    from policykit.batch import runner as batch_runner
     from policykit.service.jobs import JobRunner
 
-    def long_run(*args, progress, **kwargs):
-        progress.start("reading + judging", 600)
-        for _ in range(600):  # a minute of rows, a tenth of a second each
-            time.sleep(0.1)
-            progress.advance(1)
-
-    monkeypatch.setattr(batch_runner, "run_batch", long_run)
     runner = JobRunner(str(tmp_path / "jobs"))
-    job = runner.submit(csv_bytes(), "csv", "harif", "2025-04-20T00:00:00+03:00", None)
-    deadline = time.monotonic() + 30
-    while runner.get(job.id).state != "running":
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    job = runner.submit(_big_csv(60_000), "csv", "harif", "2025-04-20T00:00:00+03:00", None)
+    child = _running_apart(runner, job.id)
     runner.close()
     for thread in list(runner._pool._threads):
         thread.join(timeout=5)
         assert not thread.is_alive(), "the run went on after the stop"
+    assert not child.is_alive()
     record = json.loads((tmp_path / "jobs" / job.id / "job.json").read_text(encoding="utf-8"))
     assert (record["state"], record["attempts"]) == ("queued", 0)
     assert sorted(p.name for p in (tmp_path / "jobs" / job.id).iterdir()) == [

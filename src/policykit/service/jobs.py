@@ -18,6 +18,7 @@ from ..diagnostics import PolicykitError, Span
 from .errors import ServiceError, error_body
 from .export_options import log_options
 from .job_folder import LOCK, PROGRESS, RECORD, VERDICTS, JobFolder, is_job_id, job_folders, remove_unnamed
+from .job_process import Crashed, Stopped, judge_apart
 from .responses import dumps
 
 KEEP_JOBS = 100
@@ -51,34 +52,23 @@ def format_of(explicit: str | None, media_type: str | None, head: bytes) -> str:
     return "csv"
 
 
-class JobStopped(BaseException):
-    """Raised through the batch runner by its progress once the service stops: the run ends there (a
-    BaseException, so that no handler of the runner's takes it for the job's own error)."""
-
-
 class Progress(NoProgress):
-    """The batch runner's progress, read by GET /v1/batch/{job}; also written to the job's folder (`sink`) for
-    the other processes, at most every `SINK_EVERY_S`; once `stop` (an Event) is set, the run is ended."""
+    """The batch runner's progress in a job's process, written to the job's folder (`sink`) for GET
+    /v1/batch/{job} in every process, at most every `SINK_EVERY_S`."""
 
     SINK_EVERY_S = 0.5
 
-    def __init__(self, sink=None, stop: threading.Event | None = None) -> None:
+    def __init__(self, sink=None) -> None:
         self.phase, self.total, self.done, self.unit, self.exact = "queued", None, 0.0, "rows", True
-        self._sink, self._sunk, self._stop = sink, 0.0, stop
+        self._sink, self._sunk = sink, 0.0
 
     def start(self, label: str, total: float | None, unit: str = "rows", exact: bool = True) -> None:
-        self._stopped()
         self.phase, self.total, self.done, self.unit, self.exact = label, total, 0.0, unit, exact
         self._share(force=True)
 
     def advance(self, amount: float) -> None:
-        self._stopped()
         self.done += amount
         self._share()
-
-    def _stopped(self) -> None:
-        if self._stop is not None and self._stop.is_set():
-            raise JobStopped
 
     def to_dict(self) -> dict:
         """`{phase, done, total, unit, exact}` (`exact` False when the total is an estimate)."""
@@ -92,6 +82,17 @@ class Progress(NoProgress):
             self._sink(self.to_dict())
         except OSError:  # progress is a courtesy: the job goes on
             pass
+
+
+class FolderProgress:
+    """The progress of a job judged in its own process, as that process last wrote it to the job's folder."""
+
+    def __init__(self, folder: JobFolder) -> None:
+        self.folder = folder
+
+    def to_dict(self) -> dict:
+        """`{phase, done, total, unit, exact}`, queued until the process has written any."""
+        return self.folder.progress() or Progress().to_dict()
 
 
 class Job:
@@ -240,8 +241,6 @@ class JobRunner:
 
     def _judge(self, folder: JobFolder) -> None:
         """Run the job the lock was taken for, unless another process finished it meanwhile."""
-        from ..batch.runner import run_batch
-
         record = folder.record()
         if record is None or record["state"] not in ("queued", "running"):
             return
@@ -255,25 +254,31 @@ class JobRunner:
                 return
             record.update(state="running", attempts=record["attempts"] + 1)
             folder.write(record)  # the attempt is counted before it is made: a run that kills the process counts
-            progress = self._running[folder.id] = Progress(sink=folder.write_progress, stop=self._stopping)
+            self._running[folder.id] = FolderProgress(folder)
         log = folder.upload(record["format"])
         rejects = folder.path / "rejects.csv"
+        arguments = {"log": log, "policy_ref": record["policy"], "as_of": record["as_of"],
+                     "reading": record["reading"], "out": str(folder.verdicts), "rejects_path": str(rejects),
+                     "workers": 1, "options": log_options(record.get("options"))}
         try:
-            summary = run_batch(log, record["policy"], record["as_of"], reading=record["reading"],
-                                out=str(folder.verdicts), rejects_path=str(rejects), workers=1, progress=progress,
-                                options=log_options(record.get("options")))
-            found = summary.to_dict()
-            for server_path in ("rejects_file", "out"):  # where the server keeps files is not the caller's
-                found.pop(server_path, None)
-            self._end(folder, record, "done", summary=found, rejects=_rejected_rows(rejects))
-        except JobStopped:  # close() put the job back as queued: the next process judges it
+            # in a process of its own: a reader that aborts, or a run the kernel kills, ends this job only
+            kind, value = judge_apart(str(self.root), folder.id, arguments, self._stopping)
+            if kind == "done":
+                found = dict(value)
+                for server_path in ("rejects_file", "out"):  # where the server keeps files is not the caller's
+                    found.pop(server_path, None)
+                self._end(folder, record, "done", summary=found, rejects=_rejected_rows(rejects))
+            elif kind == "error":
+                self._end(folder, record, "failed", errors=value)
+            else:
+                self._end(folder, record, "failed", errors=_errors(
+                    "internal-error", f"internal error ({value}); this is a bug in policykit, not in your export"))
+        except Stopped:  # close() put the job back as queued: the next process judges it
             (folder.path / PROGRESS).unlink(missing_ok=True)
-        except PolicykitError as exc:
-            self._end(folder, record, "failed", errors=error_body(exc)["errors"])
-        except Exception as exc:  # noqa: BLE001 - a job never takes the service down; its type only is told
+        except Crashed as exc:
             self._end(folder, record, "failed", errors=_errors(
-                "internal-error", f"internal error ({type(exc).__name__}); this is a bug in policykit, not in your "
-                "export"))
+                "internal-error", f"the process judging the export ended abruptly ({exc.how}); the service goes "
+                "on. A very large export may have taken all the memory: post it in smaller parts"))
         finally:
             self._running.pop(folder.id, None)
             rejects.unlink(missing_ok=True)
@@ -328,7 +333,7 @@ class JobRunner:
         """Stop taking jobs (those not run stay on disk for the next process); a temporary folder is removed.
 
         A job being judged is put back as queued, its run not counted (a stop is not a run that cut the service
-        off), and its run is ended at its next progress, so that the process need not wait for it to end."""
+        off), and its process is ended within job_process.WAIT_S, so that the service need not wait for it."""
         self._pool.shutdown(wait=False, cancel_futures=True)
         with self._lock:
             self._stopping.set()
