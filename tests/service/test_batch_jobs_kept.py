@@ -499,6 +499,38 @@ def test_a_service_whose_port_is_taken_takes_up_no_job(tmp_path, monkeypatch):
     assert "address-unavailable" in err
 
 
+def test_a_job_whose_process_cannot_be_started_fails_and_the_next_is_judged(tmp_path, monkeypatch):
+    """Starting the job's process can fail itself (no processes left, the forkserver's socket unwritable): the
+    job stayed 'running' for ever and the runner's one thread was gone, so no later job was judged either."""
+    from policykit.service import jobs as jobs_module
+    from policykit.service.jobs import JobRunner
+
+    real = jobs_module.judge_apart
+    calls = []
+
+    def fails_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError(24, "Too many open files")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(jobs_module, "judge_apart", fails_once)
+    runner = JobRunner(str(tmp_path / "jobs"))
+    try:
+        first = runner.submit(csv_bytes(), "csv", "harif", "2025-04-20T00:00:00+03:00", None)
+        second = runner.submit(csv_bytes(), "csv", "harif", "2025-04-20T00:00:00+03:00", None)
+        deadline = time.monotonic() + 30
+        while runner.get(second.id).state not in ("done", "failed"):
+            assert time.monotonic() < deadline, "the next job was not judged"
+            time.sleep(0.05)
+        [error] = runner.get(first.id).errors
+        assert runner.get(first.id).state == "failed" and error["code"] == "internal-error"
+        assert "OSError" in error["message"] and "Too many" not in error["message"]
+        assert runner.get(second.id).verdicts == _batch_rows(tmp_path, csv_bytes())
+    finally:
+        runner.close()
+
+
 def test_a_stop_ends_the_run_of_a_job_rather_than_wait_for_it(tmp_path):
     """Ctrl-C on `serve` while a large job ran: the process said 'interrupted', then waited for the whole job (its
     worker thread is joined at exit) before it ended."""

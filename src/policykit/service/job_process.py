@@ -3,6 +3,7 @@ a run the kernel kills for memory ends that job, never the service with every se
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import signal
 import threading
@@ -10,8 +11,6 @@ import threading
 from ..diagnostics import PolicykitError
 
 WAIT_S = 0.2  # how often the waiting thread looks at the service's stop
-_CONTEXT: list = []  # the forkserver context, made once: its server process is single-threaded, so a fork from
-# it is safe where a fork of the service (threads holding locks) is not, and it starts a job in milliseconds
 
 
 class Stopped(Exception):
@@ -26,12 +25,13 @@ class Crashed(Exception):
         self.how = how
 
 
+@functools.cache
 def _context():
-    if not _CONTEXT:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["policykit.batch.runner", "policykit.service.job_process"])
-        _CONTEXT.append(context)
-    return _CONTEXT[0]
+    """The forkserver context: its server process is single-threaded, so a fork from it is safe where a fork of
+    the service (threads holding locks) is not, and it starts a job in milliseconds."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["policykit.batch.runner", "policykit.service.job_process"])
+    return context
 
 
 def judge_apart(root: str, job_id: str, arguments: dict, stop: threading.Event) -> tuple[str, object]:

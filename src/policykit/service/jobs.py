@@ -13,6 +13,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ..atomic import remove_stale_parts
 from ..batch.progress import NoProgress
 from ..diagnostics import PolicykitError, Span
 from .errors import ServiceError, error_body
@@ -271,14 +272,17 @@ class JobRunner:
             elif kind == "error":
                 self._end(folder, record, "failed", errors=value)
             else:
-                self._end(folder, record, "failed", errors=_errors(
-                    "internal-error", f"internal error ({value}); this is a bug in policykit, not in your export"))
+                self._end(folder, record, "failed", errors=_bug(value))
         except Stopped:  # close() put the job back as queued: the next process judges it
             (folder.path / PROGRESS).unlink(missing_ok=True)
+            for output in (folder.verdicts.name, rejects.name):  # what the ended process was writing
+                remove_stale_parts(str(folder.path), output)
         except Crashed as exc:
             self._end(folder, record, "failed", errors=_errors(
                 "internal-error", f"the process judging the export ended abruptly ({exc.how}); the service goes "
                 "on. A very large export may have taken all the memory: post it in smaller parts"))
+        except Exception as exc:  # noqa: BLE001 - a job never takes its thread down; its type only is told
+            self._end(folder, record, "failed", errors=_bug(type(exc).__name__))
         finally:
             self._running.pop(folder.id, None)
             rejects.unlink(missing_ok=True)
@@ -353,6 +357,11 @@ class JobRunner:
 def _errors(code: str, message: str) -> list[dict]:
     """A failed job's errors of one unlocated problem, as every error is answered."""
     return error_body(PolicykitError.single(code, message))["errors"]
+
+
+def _bug(kind: str) -> list[dict]:
+    """A failed job's errors for an exception of type `kind` (never its text, which may quote the export)."""
+    return _errors("internal-error", f"internal error ({kind}); this is a bug in policykit, not in your export")
 
 
 def _rejected_rows(rejects: Path) -> list[dict]:
