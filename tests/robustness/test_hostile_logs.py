@@ -32,6 +32,16 @@ def _one_error(run, code="invalid-log"):
     assert f": {code}: " in run.err_lines[0]
 
 
+def _damaged_page_log(path, n=5000, group=2):
+    pq.write_table(pa.table({"case_id": [f"C{i}" for i in range(n)], "type": ["request_received"] * n,
+                             "at": ["2025-03-02"] * n}), path, compression="none", row_group_size=1000)
+    raw = bytearray(path.read_bytes())
+    start = pq.ParquetFile(path).metadata.row_group(group).column(0).data_page_offset
+    raw[start:start + 40] = bytes(b ^ 0xA5 for b in raw[start:start + 40])
+    path.write_bytes(bytes(raw))
+    return path
+
+
 def _parquet(path, **columns):
     pq.write_table(pa.table({**GOOD, **columns}), path)
     return path
@@ -297,16 +307,31 @@ def test_line_cap_empties_exactly_the_long_and_non_utf8_lines(parts, limit):
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_damaged_parquet_data_page_is_one_error(pk, tmp_path, workers):
     """The footer reads but a page does not; with workers the error crossed back by pickle and broke the pool."""
-    n = 5000
-    path = tmp_path / "log.parquet"
-    pq.write_table(pa.table({"case_id": [f"C{i}" for i in range(n)], "type": ["request_received"] * n,
-                             "at": ["2025-03-02"] * n}), path, compression="none", row_group_size=1000)
-    raw = bytearray(path.read_bytes())
-    start = pq.ParquetFile(path).metadata.row_group(2).column(0).data_page_offset
-    raw[start:start + 40] = bytes(b ^ 0xA5 for b in raw[start:start + 40])
-    path.write_bytes(bytes(raw))
-    run, _ = _batch(pk, tmp_path, path, workers)
+    run, _ = _batch(pk, tmp_path, _damaged_page_log(tmp_path / "log.parquet"), workers)
     _one_error(run)
+
+
+@pytest.mark.parametrize("log", ["damaged", "ungrouped"])
+def test_a_run_leaves_no_spooled_file_behind(pk, tmp_path, monkeypatch, log):
+    """Groups judged after a failure (or before a restart) were spooled and never read: two 10 MB files were left
+    in the temp folder by each run that failed on a damaged page."""
+    import tempfile
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    if log == "damaged":
+        path = _damaged_page_log(tmp_path / "log.parquet")
+    else:  # case C00000 comes back within the first row group: the run starts over, partitioned
+        n = 5000
+        ids = ["C00000"] + [f"C{i:05d}" for i in range(1, n - 1)] + ["C00000"]
+        ids[2] = "C00000"
+        path = tmp_path / "log.parquet"
+        pq.write_table(pa.table({"case_id": ids, "type": ["request_received"] * n, "at": ["2025-03-02"] * n}),
+                       path, row_group_size=500)
+    run, _ = _batch(pk, tmp_path, path, "2")
+    assert run.code == (2 if log == "damaged" else 0), run.err
+    assert sorted(p.name for p in temp.rglob("*")) == []
 
 
 def test_policykit_errors_survive_pickling():

@@ -31,11 +31,15 @@ class Spooled(str):
     """A temp file holding judged payloads (JSONL lines in UTF-8 or an Arrow stream), written by a worker."""
 
 
+SPOOL_DIR: str | None = None  # a batch run's own folder for spooled payloads, set in its workers (worker_init)
+
+
 def spool(payloads: list, prefix: str = "policykit-part-") -> "Spooled | None":
     """Write a worker's payloads to one temp file, so they need not be pickled back to the parent."""
     if not payloads:
         return None
-    handle, name = tempfile.mkstemp(prefix=prefix, suffix=".part")
+    # in the run's folder: a file a failed run never came to read is removed with the folder
+    handle, name = tempfile.mkstemp(prefix=prefix, suffix=".part", dir=SPOOL_DIR)
     if isinstance(payloads[0], list):  # JSONL lines
         with open(handle, "wb") as sink:
             for lines in payloads:

@@ -64,7 +64,10 @@ def batch_process() -> None:
     pa.set_memory_pool(pa.system_memory_pool())
 
 
-def worker_init() -> None:
-    """A batch worker's settings, made once when the pool starts it."""
+def worker_init(spool_dir: str | None = None) -> None:
+    """A batch worker's settings, made once when the pool starts it; its payloads spooled into `spool_dir`."""
     batch_process()
     steady_allocation()
+    from . import output
+
+    output.SPOOL_DIR = spool_dir

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -428,13 +430,18 @@ class _Run:
             context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
             from .process_setup import worker_init
 
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=worker_init)
+            # the workers' spooled payloads in a folder of the run's own: those of groups judged after a
+            # failure (or before a restart) are never read, and go with the folder
+            self.spool_dir = tempfile.mkdtemp(prefix="policykit-spool-")
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=worker_init,
+                                            initargs=(self.spool_dir,))
         return self.pool
 
     def close(self) -> None:
         """Stop workers and remove temp files."""
         if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
+            self.pool.shutdown(cancel_futures=True)  # waits for the running tasks: nothing spools after it
+            shutil.rmtree(self.spool_dir, ignore_errors=True)
         partitioner = getattr(self, "partitioner", None)
         if partitioner is not None:
             partitioner.cleanup()
