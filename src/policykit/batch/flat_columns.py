@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from ..neutralise import csv_cell
 from . import arrow_np
+from .arrow_rows import to_pylist
 from .zone_np import zone_columns
 
 _SECOND = 1_000_000
@@ -133,6 +134,6 @@ def actions_text(actions: pa.Array, text) -> pa.Array:
     lengths = pc.list_value_length(actions).fill_null(0).to_numpy(zero_copy_only=False)
     owing = np.flatnonzero(lengths > 0)
     out: list[str | None] = [None] * len(actions)
-    for row, items in zip(owing.tolist(), actions.take(arrow_np.indices(owing)).to_pylist()):
+    for row, items in zip(owing.tolist(), to_pylist(actions.take(arrow_np.indices(owing)))):
         out[row] = json.dumps([{k: text(v) for k, v in item.items()} for item in items], ensure_ascii=False)
     return pa.array(out, pa.string())

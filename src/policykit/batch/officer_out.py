@@ -13,6 +13,7 @@ import datetime as dt
 import pyarrow as pa
 
 from ..diagnostics import PolicykitError
+from .arrow_rows import to_pylist
 from ..neutralise import csv_cell
 from ..report.officer import OfficerTables
 from ..report.officer_labels import export_word
@@ -89,7 +90,7 @@ class XlsxVerdicts:
 
     def write_table(self, table: pa.Table) -> None:
         """Append the cases of one judged group."""
-        for row in table.to_pylist():
+        for row in to_pylist(table):
             self._append(self.cases, self.tables.case_row(row))
             for finding in self.tables.finding_rows(row):
                 if self.finding_count >= XLSX_MAX_ROWS:
@@ -155,7 +156,7 @@ class ExcelCsvVerdicts:
 
     def write_table(self, table: pa.Table) -> None:
         """Append the cases of one judged group."""
-        for row in table.to_pylist():
+        for row in to_pylist(table):
             self.writer.writerow([_text(v) for v in self.tables.case_row(row)])
 
     def close(self) -> None:

@@ -48,7 +48,9 @@ class AuditData:
 
     def add_table(self, table) -> None:
         """Add the cases of a verdict table (Arrow, Parquet layout)."""
-        for row in table.to_pylist():
+        from ..batch.arrow_rows import to_pylist
+
+        for row in to_pylist(table):
             self.add(row)
 
     def add_json_lines(self, text: str) -> None:
