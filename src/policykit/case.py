@@ -153,7 +153,9 @@ def _case_id(doc: Document, errors: list[Diagnostic]) -> str:
     if value is None:
         errors.append(Diagnostic("missing-key", "required key 'case_id' is missing", doc.span(())))
         return ""
-    if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value).strip() == "":
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = doc.texts.get(("case_id",), str(value))  # a number as written: 0042 is the case 0042
+    if not isinstance(value, str) or value.strip() == "":
         errors.append(Diagnostic("wrong-type", "'case_id' must be a non-empty string",
                                  doc.span(("case_id",)), ("case_id",)))
         return ""
