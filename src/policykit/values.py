@@ -30,6 +30,14 @@ def attribute_text(value: Any) -> str | None:
     return value
 
 
+def number_text(value: int | float) -> str:
+    """A number in a log's cell as text: a whole one as its integer digits (JSON's 42.0, every number of an Excel
+    sheet, a Parquet double are the case 42, as Arrow writes a double), any other as Python writes it."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def parse_fact(value: object) -> bool | None:
     """A fact as True/False, None when empty or null (unknown); ValueError when it is not a boolean.
 

@@ -166,3 +166,22 @@ def test_str_strip_trims_what_arrow_trims() -> None:
     points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     texts = [f"{chr(c)}a{chr(c)}" for c in points]
     assert pc.utf8_trim_whitespace(pa.array(texts)).to_pylist() == [id_text(t) for t in texts]
+
+
+def test_a_whole_number_case_id_is_its_digits_in_every_log_format(tmp_path: Path) -> None:
+    """pandas writes integer ids with a gap as floats: JSONL's 42.0 was the case '42.0' while the same column in
+    Parquet (and any number in an Excel sheet) is the case '42'."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    ids = [42.0, 43.0, 1.5]
+    row = {"type": "request_received", "at": "2025-03-02", "channel": "interview"}
+    pq.write_table(pa.table({"case_id": ids, **{k: [v] * len(ids) for k, v in row.items()}}), tmp_path / "log.parquet")
+    (tmp_path / "log.jsonl").write_text("".join(json.dumps({"case_id": c, **row}) + "\n" for c in ids),
+                                        encoding="utf-8")
+    found = {}
+    for name in ("log.parquet", "log.jsonl"):
+        verdicts = tmp_path / f"{name}.verdicts.jsonl"
+        assert _run("batch", str(tmp_path / name), "--policy", "harif", "--as-of", AS_OF, "--out", str(verdicts))[0] == 0
+        found[name] = sorted(json.loads(line)["case_id"] for line in verdicts.read_text(encoding="utf-8").splitlines())
+    assert found == {"log.parquet": ["1.5", "42", "43"], "log.jsonl": ["1.5", "42", "43"]}

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..diagnostics import PolicykitError, Span
+from ..values import number_text
 from .columns import CASE_ID, LINE, keys_of
 from .csv_dialect import CsvDialect, detect as detect_dialect
 from .csvlines import MAX_LINE_BYTES, TOO_LONG, LineCap, LineNumbers, breaks_in_values, text_breaks
@@ -415,7 +416,7 @@ def _cell(value: object) -> object:
     if value is None or isinstance(value, (str, bool)):
         return value
     if isinstance(value, (int, float)):
-        return str(value)
+        return number_text(value)
     return json.dumps(value, ensure_ascii=False)
 
 
