@@ -165,3 +165,15 @@ def test_the_median_lateness_is_counted_as_the_language_counts(tmp_path, days, l
     main(["batch", str(log), "--policy", "saddad", "--as-of", "2025-06-01", "--lang", lang,
           "--out", str(tmp_path / "v.parquet")], out, err)
     assert expected + "\n" in err.getvalue(), err.getvalue()
+
+
+def test_a_median_lateness_between_two_counts_is_written_in_the_summary_s_digits():
+    """A median of 2.5 days (an even number of breaches) was an internal error once the summary's numbers were
+    written as text (the phrase formatted them as floats)."""
+    from collections import Counter
+
+    from policykit.batch.summary import Stats, Summary
+
+    summary = Summary(Stats(cases=2, lateness={"working_days": Counter({2: 1, 3: 1})}))
+    assert "median lateness: 2.5 working days" in summary.render("en")
+    assert "وسيط التأخير: ٢٫٥ " in summary.render("ar")
