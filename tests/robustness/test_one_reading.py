@@ -185,3 +185,42 @@ def test_a_whole_number_case_id_is_its_digits_in_every_log_format(tmp_path: Path
         assert _run("batch", str(tmp_path / name), "--policy", "harif", "--as-of", AS_OF, "--out", str(verdicts))[0] == 0
         found[name] = sorted(json.loads(line)["case_id"] for line in verdicts.read_text(encoding="utf-8").splitlines())
     assert found == {"log.parquet": ["1.5", "42", "43"], "log.jsonl": ["1.5", "42", "43"]}
+
+
+def test_a_header_is_read_without_its_spaces_in_every_log_format(tmp_path: Path) -> None:
+    """'case_id ' and ' channel' (pandas keeps an Excel header's trailing space into Parquet) were the columns
+    case_id and channel in a CSV or XLSX log but unknown ones in Parquet and JSONL: the Parquet log was refused
+    ('no case_id column'; mapping it was impossible: a mapped header is trimmed) and JSONL lost the channel."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    events = _with(2, channel="email")  # decided by the agreed channel: lost with the column, the verdict changes
+    spaced = {"case_id": "case_id ", "type": " type", "at": "at", "channel": " channel ", "agreed_channel":
+              "agreed_channel\u00a0", "outcome": "outcome"}
+    rows = [{spaced[k]: e.get(k) for k in spaced} for e in [{**e, "case_id": "H1"} for e in events]]
+    with open(tmp_path / "log.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(list(spaced.values()))
+        writer.writerows([["" if v is None else v for v in row.values()] for row in rows])
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "log.parquet")
+    (tmp_path / "log.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                        encoding="utf-8")
+    (tmp_path / "case.json").write_text(json.dumps({"case_id": "H1", "policy": "harif", "events": events}),
+                                        encoding="utf-8")
+    found = {name: _batch(tmp_path / name) for name in ("log.csv", "log.parquet", "log.jsonl")}
+    expected = _check(tmp_path / "case.json")
+    assert expected != "refused" and ("decision_via_agreed_channel", "breached") in [f[:2] for f in expected[3]]
+    assert found == {name: expected for name in found}
+
+
+def test_two_jsonl_keys_that_trim_to_one_read_column_are_a_duplicate_column(tmp_path: Path) -> None:
+    """As two CSV header fields 'channel' and 'channel ' are: which one holds the value cannot be told. Ignored
+    keys may repeat."""
+    log = tmp_path / "log.jsonl"
+    log.write_text('{"case_id": "H1", "type": "request_received", "at": "2025-03-02", "channel": "interview"}\n'
+                   '{"case_id": "H1", "type": "request_completed", "at": "2025-03-04", "note": 1, "note ": 2}\n'
+                   '{"case_id": "H1", "type": "request_completed", "at": "2025-03-04", "channel": "phone", '
+                   '"channel ": "fax"}\n', encoding="utf-8")
+    code, _, err = _run("batch", str(log), "--policy", "harif", "--as-of", AS_OF, "--out", str(tmp_path / "v.jsonl"))
+    assert (code, err) == (2, f"{log}:3: duplicate-column: keys of one row name the column 'channel' twice once the "
+                              "spaces around them are read off; rename or remove all but one\n")

@@ -168,10 +168,10 @@ def run_row_groups(run, sink) -> None:
     meta = handle.metadata
     known = set(run.shape.columns.known)
     renames = dict(run.options.columns.renames) if run.options.columns else {}  # a mapped header is read too
-    columns = [n for n in handle.schema_arrow.names if renames.get(n, n) in known]
+    names = {raw: renames.get(raw.strip(), raw.strip()) for raw in handle.schema_arrow.names}  # as column_names
+    columns = [raw for raw, name in names.items() if name in known]
     firsts = np.r_[0, np.cumsum([meta.row_group(i).num_rows for i in range(meta.num_row_groups)])] + 1
-    run.unknown.update(dict.fromkeys(renames.get(n, n) for n in handle.schema_arrow.names
-                                     if renames.get(n, n) not in known))
+    run.unknown.update(dict.fromkeys(name for name in names.values() if name not in known))
     run.progress.start("reading + judging (row groups)", meta.num_rows)
     pool = run._pool()
     submit = lambda i: pool.submit(judge_row_group, str(run.log), i, int(firsts[i]), columns,  # noqa: E731
