@@ -11,6 +11,7 @@ from .diagnostics import Diagnostic, Path, PolicykitError, did_you_mean, shown
 from .limits import check_events
 from .source import Document, load_file
 from .timeparse import TimeFormatError, parse_instant, zone
+from .values import attribute_text, id_text, parse_fact
 from .vocabulary import CHANNEL_ATTRIBUTES, CHANNELS, EVENT_ATTRIBUTES, EVENTS, FACTS
 
 if TYPE_CHECKING:
@@ -153,11 +154,13 @@ def _case_id(doc: Document, errors: list[Diagnostic]) -> str:
     if value is None:
         errors.append(Diagnostic("missing-key", "required key 'case_id' is missing", doc.span(())))
         return ""
-    if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value).strip() == "":
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = doc.texts.get(("case_id",), str(value))  # a number as written: 0042 is the case 0042
+    if not isinstance(value, str) or id_text(value) == "":
         errors.append(Diagnostic("wrong-type", "'case_id' must be a non-empty string",
                                  doc.span(("case_id",)), ("case_id",)))
         return ""
-    return str(value)
+    return id_text(value)
 
 
 def _facts(doc: Document, vocab: Vocabulary, errors: list[Diagnostic]) -> dict[str, bool | None]:
@@ -174,11 +177,12 @@ def _facts(doc: Document, vocab: Vocabulary, errors: list[Diagnostic]) -> dict[s
         if name not in vocab.facts:
             errors.append(Diagnostic("unknown-fact", f"unknown fact {shown(name, 'key')}", doc.span(path), path,
                                      did_you_mean(str(name), vocab.facts)))
-        elif value is not None and not isinstance(value, bool):
-            errors.append(Diagnostic("wrong-type", f"fact '{name}' must be true, false or null (unknown)",
-                                     doc.span(path), path))
         else:
-            facts[name] = value
+            try:
+                facts[name] = parse_fact(value)
+            except ValueError:
+                errors.append(Diagnostic("wrong-type", f"fact '{name}' must be true, false or null (unknown)",
+                                         doc.span(path), path))
     return facts
 
 
@@ -209,6 +213,7 @@ def _event(doc: Document, index: int, item: Any, vocab: Vocabulary, tz: dt.tzinf
         return None
     before = len(errors)
     kind = item.get("type")
+    kind = id_text(kind) if isinstance(kind, str) else kind
     if kind is None:
         errors.append(Diagnostic("missing-key", "required key 'type' is missing", doc.span(base), base))
     elif not isinstance(kind, str) or kind not in vocab.events:
@@ -221,6 +226,9 @@ def _event(doc: Document, index: int, item: Any, vocab: Vocabulary, tz: dt.tzinf
         if key in ("type", "at"):
             continue
         path: Path = (*base, key)
+        value = attribute_text(value)
+        if value is None and key in allowed:
+            continue  # null or empty: not recorded, as an empty cell of a log
         if key not in allowed:
             errors.append(Diagnostic("unknown-attribute", f"event {shown(kind)} has no attribute {shown(key, 'key')}",
                                      doc.span(path), path, did_you_mean(str(key), [*allowed, "type", "at"])))

@@ -70,6 +70,8 @@ def _file_values(env: Mapping[str, str], cwd: str | os.PathLike | None) -> tuple
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
         raise PolicykitError.single("syntax-error", f"malformed TOML: {message}", Span(str(path), line, col)) from None
     section = data.get("policykit", data)
+    if not isinstance(section, dict):  # `policykit = 1`: not the [policykit] table
+        raise PolicykitError.single("wrong-type", "'policykit' must be a table ([policykit])", Span(str(path)))
     values: dict = {}
     if "reading" in section:
         values["reading"] = section["reading"]
@@ -94,8 +96,8 @@ def _validated(values: dict, where: dict) -> Settings:
     defaults = AtRisk()
     fraction, days = values.get("fraction", defaults.fraction), values.get("working_days", defaults.working_days)
     try:
-        fraction = float(fraction)
-        days = int(days)
+        fraction = _number(fraction)
+        days = _number(days, whole=True)
     except (TypeError, ValueError):
         raise PolicykitError.single("invalid-value", "at_risk fraction must be a number and working_days an integer",
                                     Span(where.get("fraction") or where.get("working_days") or "<config>")) from None
@@ -103,3 +105,18 @@ def _validated(values: dict, where: dict) -> Settings:
         raise PolicykitError.single("out-of-range", "at_risk fraction must be in [0, 1] and working_days >= 0",
                                     Span(where.get("fraction") or where.get("working_days") or "<config>"))
     return Settings(reading=reading, at_risk=AtRisk(fraction, days))
+
+
+def _number(value: object, whole: bool = False) -> float | int:
+    """A setting's number: from the file a TOML number (true is not 1, 2.7 days are not 2, inf is not a count),
+    from the environment its text; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    number = float(value) if not isinstance(value, (int, float)) else value
+    if whole:
+        if isinstance(value, str):
+            return int(value)
+        if isinstance(number, float) and not number.is_integer():  # 2.7, inf, nan: not a count of days
+            raise ValueError(value)
+        return int(number)
+    return float(number)

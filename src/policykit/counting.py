@@ -46,6 +46,13 @@ def arabic_digits(number: int) -> str:
     return str(number).translate(_INDIC)
 
 
+def number(value: int | float | str, lang: str) -> str:
+    """A number as text in `lang`: in Arabic, Arabic-Indic digits and the Arabic decimal separator (٠٫٤٢٧), as
+    the counts with nouns beside it are written (one Arabic text, one set of digits); in English as it is."""
+    text = str(value)
+    return text.translate(_INDIC).replace(".", "\u066b") if lang == "ar" else text
+
+
 def count(number: int, noun: str, lang: str) -> str:
     """`number` of `noun` (a key of NOUNS: working_days, calendar_days, days; or of THINGS) in `lang`."""
     forms = NOUNS[noun] if noun in NOUNS else THINGS[noun]

@@ -26,6 +26,11 @@ _MAP = "tag:yaml.org,2002:map"
 # like an id. Anything else is withheld like a value: a tag may be text typed in the wrong place (`!0555…`).
 _TAG_SHOWN = re.compile(r"^(tag:yaml\.org,2002:[a-z][a-z/]*(:[a-z_][a-z0-9_.]*)?|![a-z][a-z0-9_]{0,63})$")
 _SEQ = "tag:yaml.org,2002:seq"
+_INT = "tag:yaml.org,2002:int"
+# YAML 1.1 (PyYAML) reads a plain `0042` as octal 34 and `1:30` as 90 (base 60); a person means 42 and the text
+# 1:30, as YAML 1.2 reads them. Only these two forms differ in value; the others (0x2A, 1_000) are read as before.
+_LEADING_ZEROS = re.compile(r"^[-+]?0[0-9_]+$")
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+$")
 
 
 @dataclass
@@ -35,6 +40,8 @@ class Document:
     data: Any
     file: str
     spans: dict[Path, Span] = field(default_factory=dict)
+    # the source text of each integer read from a plain scalar: a case id `0042` is the text 0042, not 42
+    texts: dict[Path, str] = field(default_factory=dict)
 
     def span(self, path: Path) -> Span:
         """The position of `path`, or of its nearest ancestor that has one."""
@@ -153,7 +160,7 @@ def parse(text: str, name: str = "<string>", limits: Limits | None = None) -> Do
     data = builder.build(node, (), 0)
     if builder.errors:
         raise PolicykitError(builder.errors)
-    return Document(data, name, builder.spans)
+    return Document(data, name, builder.spans, builder.texts)
 
 
 def _tag_shown(tag: str) -> str:
@@ -180,6 +187,7 @@ class _Builder:
         self.name = name
         self.limits = limits
         self.spans: dict[Path, Span] = {}
+        self.texts: dict[Path, str] = {}
         self.errors: list[Diagnostic] = []
         self.nodes = 0
         self.aliases: set[int] = set()
@@ -217,11 +225,18 @@ class _Builder:
             self._fail("forbidden-tag", f"tag {_tag_shown(node.tag)} is not allowed (safe YAML only)", node, path)
         return self._mapping(node, path, depth)
 
-    def _scalar(self, node: yaml.ScalarNode, path: Path) -> Any:
+    def _scalar(self, node: yaml.ScalarNode, path: Path, value: bool = True) -> Any:
         if node.tag in _KEEP_AS_TEXT:
             return node.value
         if node.tag not in _SCALAR_TAGS:
             self._fail("forbidden-tag", f"tag {_tag_shown(node.tag)} is not allowed (safe YAML only)", node, path)
+        if node.tag == _INT and not node.style:  # plain (libyaml says "", PyYAML None)
+            if value:  # not a key
+                self.texts[path] = node.value
+            if _SEXAGESIMAL.match(node.value):
+                return node.value
+            if _LEADING_ZEROS.match(node.value):
+                return int(node.value.replace("_", ""), 10)
         try:
             return self.constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError):
@@ -235,7 +250,7 @@ class _Builder:
                 self._fail("forbidden-tag", "merge keys ('<<') are not supported", key_node, path)
             if not isinstance(key_node, yaml.ScalarNode):
                 self._fail("invalid-key", "mapping keys must be plain scalars", key_node, path)
-            key = self._scalar(key_node, path)
+            key = self._scalar(key_node, path, value=False)
             if not isinstance(key, (str, int, bool)) and key is not None:
                 self._fail("invalid-key", f"a key must be text, not {type(key).__name__}", key_node, path)
             key = str(key).lower() if isinstance(key, bool) else key

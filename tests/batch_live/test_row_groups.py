@@ -146,3 +146,29 @@ def test_a_log_sorted_by_id_is_proved_grouped_without_hashing(tmp_path, loggen, 
     monkeypatch.setattr(parallel_parquet, "hash_ids", refused)  # the workers fork with it
     run_batch(log, "harif", AS_OF, out=str(tmp_path / "p.parquet"), workers=2)
     assert _tabular(tmp_path / "p.parquet") == _tabular(tmp_path / "r.parquet")
+
+
+def test_mapped_headers_are_read_in_the_row_groups_too(tmp_path, loggen):
+    """An export whose headers are mapped (`--column case_id="رقم الطلب"`) in a Parquet file of several row groups,
+    judged by more than one worker (the default: every core), was an internal error (exit 70, KeyError 'case_id'):
+    the workers read only the columns named as policykit names them. They read the mapped ones too."""
+    import io
+
+    from policykit.cli import main
+
+    table = loggen.generate(2000, "harif", seed=11)
+    table = table.rename_columns(["رقم الطلب" if n == "case_id" else "نوع الحدث" if n == "type" else n
+                                  for n in table.column_names])
+    log = tmp_path / "log.parquet"
+    pq.write_table(table, log, row_group_size=300)
+    assert pq.ParquetFile(log).metadata.num_row_groups > 5
+    mapped = ["--column", "case_id=رقم الطلب", "--column", "type=نوع الحدث"]
+    codes = {}
+    for workers in ("1", "2"):
+        err = io.StringIO()
+        codes[workers] = main(["batch", str(log), "--policy", "harif", "--as-of", AS_OF, *mapped, "--workers",
+                               workers, "--out", str(tmp_path / f"w{workers}.parquet")], io.StringIO(), err)
+        assert "internal error" not in err.getvalue(), err.getvalue()
+    assert codes["1"] == codes["2"] != 70
+    assert _tabular(tmp_path / "w2.parquet") == _tabular(tmp_path / "w1.parquet")
+    assert len(_tabular(tmp_path / "w1.parquet")) > 100

@@ -50,3 +50,41 @@ def test_unknown_key(tmp_path):
     (tmp_path / "policykit.toml").write_text('readng = "literal"\n')
     with pytest.raises(PolicykitError):
         load_settings({}, tmp_path)
+
+
+@pytest.mark.parametrize("text, code", [
+    ("policykit = 1\n", "wrong-type"),  # was an internal error (TypeError), exit 70
+    ("[policykit]\nat_risk = {working_days = inf}\n", "invalid-value"),  # was OverflowError, exit 70
+    ("[policykit]\nat_risk = {working_days = 2.7}\n", "invalid-value"),  # was taken as 2 days
+    ("[policykit]\nat_risk = {fraction = true}\n", "invalid-value"),  # was taken as 1.0
+    ("[policykit]\nat_risk = {working_days = false}\n", "invalid-value"),  # was taken as 0 days
+])
+def test_a_bad_setting_is_one_located_line_with_exit_2(tmp_path, text, code):
+    """policykit.toml is read by every command: `check` in a folder holding one of these ended in an internal error
+    or judged with a number nobody wrote."""
+    import io
+
+    from policykit.cli import main
+
+    (tmp_path / "policykit.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(PolicykitError) as caught:
+        load_settings({}, tmp_path)
+    assert caught.value.first.code == code
+    case = tmp_path / "case.yaml"
+    case.write_text("case_id: C1\npolicy: harif\nevents: []\n", encoding="utf-8")
+    err = io.StringIO()
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert main(["check", str(case), "--as-of", "2025-05-01"], io.StringIO(), err) == 2
+    finally:
+        os.chdir(cwd)
+    assert err.getvalue() == f"{tmp_path / 'policykit.toml'}: {code}: {caught.value.first.message}\n"
+
+
+def test_whole_numbers_of_days_are_taken(tmp_path):
+    (tmp_path / "policykit.toml").write_text("[at_risk]\nworking_days = 3.0\nfraction = 0\n", encoding="utf-8")
+    assert load_settings({}, tmp_path).at_risk == AtRisk(0.0, 3)
+    assert load_settings({"POLICYKIT_AT_RISK_WORKING_DAYS": "4"}, tmp_path).at_risk == AtRisk(0.0, 4)

@@ -53,8 +53,31 @@ def test_hijri_day_first_and_arabic_indic_digits(text):
 
 @pytest.mark.parametrize("text", ["03/04/2025", "25/03/2025", "3-4-2025 10:00", "03.04.2025"])
 def test_day_month_order_is_never_guessed(text):
-    with pytest.raises(TimeFormatError, match="ambiguous date.*--date-format"):
+    with pytest.raises(TimeFormatError, match="ambiguous date") as caught:
         parse_instant(text, RIYADH)
+    assert "--date-format" not in str(caught.value)  # only batch takes a declared form: it adds the hint itself
+
+
+def test_only_batch_tells_of_date_format(tmp_path):
+    """check (a case file, --as-of) has no --date-format: its ambiguous-date message told the user to pass one,
+    and `policykit check --date-format` is a usage error. batch, which has it, still says so."""
+    import io
+
+    from policykit.cli import main
+
+    case = tmp_path / "case.yaml"
+    case.write_text("case_id: C1\npolicy: harif\nevents:\n"
+                    "  - {type: request_received, at: '03/04/2025', channel: interview}\n", encoding="utf-8")
+    for argv in (["check", str(case), "--as-of", "2025-05-01"], ["check", str(case), "--as-of", "03/05/2025"]):
+        err = io.StringIO()
+        assert main(argv, io.StringIO(), err) == 2
+        assert "ambiguous date" in err.getvalue() and "--date-format" not in err.getvalue()
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,type,at,channel\nC1,request_received,03/04/2025,interview\n", encoding="utf-8")
+    assert main(["batch", str(log), "--policy", "harif", "--as-of", "2025-05-01", "--out", str(tmp_path / "v.jsonl")],
+                io.StringIO(), io.StringIO()) == 2
+    reason = (tmp_path / "v.jsonl.rejects.csv").read_text(encoding="utf-8")
+    assert "ambiguous date" in reason and "--date-format" in reason
 
 
 def test_declared_form_is_tried_first_and_iso_still_reads():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -75,7 +76,33 @@ def test_batch_summary_in_arabic(tmp_path):
     out, err = io.StringIO(), io.StringIO()
     assert main(["batch", str(log), "--policy", "harif", "--as-of", "2025-04-01", "--lang", "ar",
                  "--out", str(tmp_path / "v.parquet")], out, err) == 0
-    assert "الحالات حسب الوضع: قيد المعالجة 1" in err.getvalue() and "كُتبت الأحكام في" in err.getvalue()
+    assert "الحالات حسب الوضع: قيد المعالجة ١" in err.getvalue() and "كُتبت الأحكام في" in err.getvalue()
+
+
+def test_the_arabic_batch_summary_writes_its_numbers_in_one_set_of_digits(tmp_path):
+    """The Arabic summary counted cases and rows in Western digits beside a lateness in Arabic-Indic ones
+    («قيد المعالجة 3، غير ملتزمة 1» then «وسيط التأخير: ٣ أيام عمل»): every number of it is now Arabic-Indic,
+    the paths it names aside; the English summary keeps Western digits."""
+    pytest.importorskip("pyarrow")
+    from policykit.cli import main
+
+    log = tmp_path / "log.csv"
+    log.write_text("case_id,type,at,channel,agreed_channel,outcome,note,رقم\n"
+                   "H1,request_received,2025-03-02T09:15,interview,phone,,,\n"
+                   "H1,request_completed,2025-03-04,,,,,\n"
+                   "H1,decision_notified,2025-04-01T11:00:00.5,email,,approved,,\n"
+                   "H2,request_received,2025-03-02,interview,,,,\n"
+                   "H2,request_completed,03/04/2025,,,,,\n", encoding="utf-8")
+    out = tmp_path / "v.jsonl"
+    err = io.StringIO()
+    assert main(["batch", str(log), "--policy", "harif", "--as-of", "2025-04-30", "--lang", "ar", "--out", str(out)],
+                io.StringIO(), err) == 1
+    text = err.getvalue().replace(str(tmp_path), "")
+    assert "وسيط التأخير: ٣ أيام عمل" in text and "غير محسومة ١" in text and "(العمود ٨)" in text, text
+    assert re.findall(r"[0-9]", text.replace("v.jsonl", "")) == [], text
+    err = io.StringIO()
+    main(["batch", str(log), "--policy", "harif", "--as-of", "2025-04-30", "--out", str(out)], io.StringIO(), err)
+    assert "5 rows read, 2 cases" in err.getvalue() and "(column 8)" in err.getvalue()
 
 
 def test_a_table_keeps_its_columns_and_each_arabic_run_reads_right():
@@ -112,7 +139,7 @@ def test_batch_summary_in_arabic_names_the_rules_by_their_arabic_labels(tmp_path
     log = tmp_path / "log.csv"
     log.write_text("case_id,type,at\nH1,request_received,2025-03-02\nH1,request_completed,2025-03-03\n",
                    encoding="utf-8")
-    for lang, expected in (("ar", "أكثر القواعد مخالفة: مدة الرد على الطلب 1"),
+    for lang, expected in (("ar", "أكثر القواعد مخالفة: مدة الرد على الطلب ١"),
                            ("en", "most breached: respond_within_15_working_days 1")):
         out, err = io.StringIO(), io.StringIO()
         assert main(["batch", str(log), "--policy", "harif", "--as-of", "2025-06-01", "--lang", lang,
@@ -138,3 +165,15 @@ def test_the_median_lateness_is_counted_as_the_language_counts(tmp_path, days, l
     main(["batch", str(log), "--policy", "saddad", "--as-of", "2025-06-01", "--lang", lang,
           "--out", str(tmp_path / "v.parquet")], out, err)
     assert expected + "\n" in err.getvalue(), err.getvalue()
+
+
+def test_a_median_lateness_between_two_counts_is_written_in_the_summary_s_digits():
+    """A median of 2.5 days (an even number of breaches) was an internal error once the summary's numbers were
+    written as text (the phrase formatted them as floats)."""
+    from collections import Counter
+
+    from policykit.batch.summary import Stats, Summary
+
+    summary = Summary(Stats(cases=2, lateness={"working_days": Counter({2: 1, 3: 1})}))
+    assert "median lateness: 2.5 working days" in summary.render("en")
+    assert "وسيط التأخير: ٢٫٥ " in summary.render("ar")

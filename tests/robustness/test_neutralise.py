@@ -162,7 +162,7 @@ def test_batch_summary_in_arabic_counts_the_columns_not_named(pk, tmp_path):
                      "--workers", "1", "--lang", "ar")
     assert run.code == 0, run.err
     assert "Fatima" not in run.err and "ignored" not in run.err and "column" not in run.err
-    assert "تم تجاهل 1 من الأعمدة غير المعروفة الأخرى (العمود 4)" in run.err
+    assert "تم تجاهل ١ من الأعمدة غير المعروفة الأخرى (العمود ٤)" in run.err
     assert "قد تكون بيانات شخصية" in run.err
 
 

@@ -9,8 +9,6 @@ from ..vocabulary import EVENT_ATTRIBUTES, FACTS
 CASE_ID, TYPE, AT, LINE = "case_id", "type", "at", "line"
 REQUIRED = (CASE_ID, TYPE, AT)
 ATTRIBUTES: tuple[str, ...] = tuple(sorted({a for attrs in EVENT_ATTRIBUTES.values() for a in attrs}))
-TRUE_WORDS = frozenset({"true", "1", "yes", "y", "t"})
-FALSE_WORDS = frozenset({"false", "0", "no", "n", "f"})
 
 
 @dataclass(frozen=True)
@@ -37,22 +35,6 @@ def classify(names: list[str], policy_facts: tuple[str, ...] = (),
     facts = tuple(n for n in names if n in fact_ids)
     unknown = tuple(n for n in names if n not in attribute_ids | fact_ids and n not in REQUIRED)
     return LogColumns(attributes, facts, unknown)
-
-
-def parse_fact(value: object) -> bool | None:
-    """A fact cell as True/False, None when empty; ValueError when it is not a boolean."""
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    text = str(value).strip().lower()
-    if text == "":
-        return None
-    if text in TRUE_WORDS:
-        return True
-    if text in FALSE_WORDS:
-        return False
-    raise ValueError("not a boolean (true/false, yes/no, 1/0)")
 
 
 def keys_of(rows: list[dict]) -> list[str]:

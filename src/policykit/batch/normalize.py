@@ -11,7 +11,8 @@ import pyarrow.compute as pc
 from ..case import Vocabulary
 from ..diagnostics import did_you_mean, shown
 from ..vocabulary import CHANNEL_ATTRIBUTES, EVENT_ATTRIBUTES, EVENTS
-from .columns import AT, CASE_ID, LINE, TYPE, LogColumns, parse_fact
+from ..values import parse_fact
+from .columns import AT, CASE_ID, LINE, TYPE, LogColumns
 from .timestamps import to_utc_micros
 from . import arrow_np
 

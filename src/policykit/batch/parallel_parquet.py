@@ -54,8 +54,11 @@ def trimmed_ids(table: pa.Table) -> pa.Array:
     return pc.utf8_trim_whitespace(ids).fill_null("")
 
 
-def judge_row_group(path: str, index: int, first_line: int, columns: list[str], job, shape) -> RowGroupResult:
-    """Judge the cases wholly inside row group `index`, batch by batch; return its edge cases raw."""
+def judge_row_group(path: str, index: int, first_line: int, columns: list[str], job, shape,
+                    renames: dict[str, str] | None = None) -> RowGroupResult:
+    """Judge the cases wholly inside row group `index`, batch by batch; return its edge cases raw.
+
+    `renames` maps the log's headers to policykit's columns (`--column`/`--columns`)."""
     import pyarrow.parquet as pq
 
     from .grouping import NotGrouped, grouped_chunks
@@ -67,6 +70,8 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
         raw = iter(pq.ParquetFile(path).iter_batches(batch_size=SUB_CHUNK_ROWS, row_groups=[index], columns=columns))
         for batch in parquet_batches(raw, path, first_line, lambda line, reason: result.rejects.append((line, reason))):
             result.rows += batch.num_rows
+            if renames:
+                batch = pa.RecordBatch.from_arrays(batch.columns, names=[renames.get(n, n) for n in batch.schema.names])
             yield batch
 
     def judge(chunk: pa.Table, ids: pa.Array | None = None, codes: np.ndarray | None = None) -> None:
@@ -162,13 +167,15 @@ def run_row_groups(run, sink) -> None:
     handle = pq.ParquetFile(run.log)
     meta = handle.metadata
     known = set(run.shape.columns.known)
-    columns = [n for n in handle.schema_arrow.names if n in known]
+    renames = dict(run.options.columns.renames) if run.options.columns else {}  # a mapped header is read too
+    names = {raw: renames.get(raw.strip(), raw.strip()) for raw in handle.schema_arrow.names}  # as column_names
+    columns = [raw for raw, name in names.items() if name in known]
     firsts = np.r_[0, np.cumsum([meta.row_group(i).num_rows for i in range(meta.num_row_groups)])] + 1
-    run.unknown.update(dict.fromkeys(n for n in handle.schema_arrow.names if n not in known))
+    run.unknown.update(dict.fromkeys(name for name in names.values() if name not in known))
     run.progress.start("reading + judging (row groups)", meta.num_rows)
     pool = run._pool()
     submit = lambda i: pool.submit(judge_row_group, str(run.log), i, int(firsts[i]), columns,  # noqa: E731
-                                   run.job, run.shape)
+                                   run.job, run.shape, renames)
     in_flight = 2 * run.workers  # a worker done early starts the next group while the parent writes
     futures = deque(submit(i) for i in range(min(in_flight, meta.num_row_groups)))
     next_group = len(futures)

@@ -6,6 +6,7 @@ import codecs
 import json
 import os
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -13,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..diagnostics import PolicykitError, Span
+from ..values import number_text
 from .columns import CASE_ID, LINE, keys_of
 from .csv_dialect import CsvDialect, detect as detect_dialect
 from .csvlines import MAX_LINE_BYTES, TOO_LONG, LineCap, LineNumbers, breaks_in_values, text_breaks
@@ -74,7 +76,8 @@ def column_names(path: str | os.PathLike, fmt: str | None = None, dialect: CsvDi
 
         return header(Path(path), sheet)
     if kind == "parquet":
-        return list(parquet_file(path).schema_arrow.names)
+        # read without the spaces around them, as a CSV or XLSX header is (pandas keeps an Excel header's 'case_id ')
+        return [name.strip() for name in parquet_file(path).schema_arrow.names]
     if kind == "csv":
         # a header as Excel users type it: 'case_id ' or 'رقم الطلب' with a trailing (no-break) space is that name
         return [name.strip() for name in _csv_header(Path(path), dialect or detect_dialect(Path(path)))]
@@ -179,7 +182,7 @@ def check_cell_kinds(schema: pa.Schema, read: set[str], where: str) -> None:
     """`invalid-log` (at `where`) when a column of `schema` the batch reads holds lists, structs or maps."""
     for field in schema:
         kind = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
-        if field.name in read and pa.types.is_nested(kind):
+        if field.name.strip() in read and pa.types.is_nested(kind):
             what = "structs" if pa.types.is_struct(kind) else "maps" if pa.types.is_map(kind) else "lists"
             raise PolicykitError.single(
                 "invalid-log", f"column '{field.name}' holds {what}: a log's cells are text, numbers, booleans "
@@ -209,6 +212,8 @@ def parquet_batches(batches: Iterator[pa.RecordBatch], path: str | os.PathLike, 
             raise PolicykitError.single("invalid-log", f"unreadable Parquet data from row {line}: "
                                                        f"{_first_line(exc)}", Span(str(path))) from None
         numbered = _with_lines(batch, line)
+        if any(name != name.strip() for name in numbered.schema.names):  # 'case_id ' is case_id (column_names)
+            numbered = pa.RecordBatch.from_arrays(numbered.columns, names=[n.strip() for n in numbered.schema.names])
         line += batch.num_rows
         yield _binary_as_text(_without_long_values(numbered, reject), reject)
 
@@ -263,7 +268,7 @@ def _binary_as_text(batch: pa.RecordBatch, reject: RejectSink) -> pa.RecordBatch
 def _read_parquet(path: Path, reject: RejectSink, batch_rows: int,
                   columns: set[str] | None) -> Iterator[pa.RecordBatch]:
     handle = parquet_file(path)
-    names = [n for n in handle.schema_arrow.names if (columns is None or n in columns) and n != LINE]
+    names = [n for n in handle.schema_arrow.names if (columns is None or n.strip() in columns) and n.strip() != LINE]
     yield from parquet_batches(iter(handle.iter_batches(batch_size=batch_rows, columns=names)), path, 1, reject)
 
 
@@ -376,10 +381,31 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int,
             rows.append(row)
             lines.append(number)
             if len(rows) >= batch_rows:
-                yield _rows_to_batch(rows, lines, columns)
+                yield _keys_trimmed(rows, lines, columns, path)
                 rows, lines = [], []
     if rows:
-        yield _rows_to_batch(rows, lines, columns)
+        yield _keys_trimmed(rows, lines, columns, path)
+
+
+def _keys_trimmed(rows: list[dict], lines: list[int], columns: set[str] | None, path: Path) -> pa.RecordBatch:
+    """The batch of `rows`, their keys read without the spaces around them as a CSV header is (' channel' is the
+    channel column). Two keys of a row that name one column the batch reads ('channel', 'channel ') are
+    `duplicate-column`, as two such header fields of a CSV log are: which one holds the value cannot be told."""
+    names = keys_of(rows)
+    if all(name == name.strip() for name in names):  # the usual log: looked at once per batch, not per row
+        return _rows_to_batch(rows, lines, columns, names)
+    trimmed_rows = []
+    for row, line in zip(rows, lines):
+        trimmed = {key.strip(): value for key, value in row.items()}
+        if len(trimmed) < len(row):
+            twice = Counter(key.strip() for key in row)
+            read = sorted(k for k, n in twice.items() if n > 1 and (columns is None or k in columns))
+            if read:
+                raise PolicykitError.single("duplicate-column", f"keys of one row name the column '{read[0]}' "
+                                            "twice once the spaces around them are read off", Span(str(path), line),
+                                            hint="rename or remove all but one")
+        trimmed_rows.append(trimmed)
+    return _rows_to_batch(trimmed_rows, lines, columns)
 
 
 def _capped_lines(handle, limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
@@ -415,14 +441,15 @@ def _cell(value: object) -> object:
     if value is None or isinstance(value, (str, bool)):
         return value
     if isinstance(value, (int, float)):
-        return str(value)
+        return number_text(value)
     return json.dumps(value, ensure_ascii=False)
 
 
-def _rows_to_batch(rows: list[dict], lines: list[int], columns: set[str] | None = None) -> pa.RecordBatch:
+def _rows_to_batch(rows: list[dict], lines: list[int], columns: set[str] | None = None,
+                   names: list[str] | None = None) -> pa.RecordBatch:
     """A batch from dict rows: booleans stay booleans, everything else becomes a string; a key outside `columns`
-    (when given) is a column of nulls, named but holding nothing."""
-    names = keys_of(rows)
+    (when given) is a column of nulls, named but holding nothing. `names`: the rows' keys, when known."""
+    names = keys_of(rows) if names is None else names
     arrays = [pa.array(lines, pa.int64())]
     for name in names:
         if columns is not None and name not in columns:

@@ -99,37 +99,42 @@ class Summary:
     def render(self, lang: str = "en", rule_label=None) -> str:
         """A short plain-text summary for the terminal, in English or Arabic; `rule_label(rule_id)` names the most
         breached rules (by their ids without it)."""
-        from ..counting import NOUNS, count
+        from ..counting import NOUNS, count, number
         from .summary_words import PHRASES, status_word, unit_word
 
         p, d = PHRASES[lang], self.to_dict()
-        lines = [p["read"].format(rows=d["rows_read"], cases=d["cases"], seconds=d["seconds"])
-                 + (p["speed"].format(eps=d["events_per_second"]) if d["events_per_second"] else "")]
-        lines.append(p["by_status"] + (p["sep"].join(f"{status_word(k, lang)} {v}"
+
+        def n(value) -> str:  # every number of the summary in the language's digits (Arabic-Indic in Arabic)
+            return number(value, lang)
+
+        lines = [p["read"].format(rows=n(d["rows_read"]), cases=n(d["cases"]), seconds=n(d["seconds"]))
+                 + (p["speed"].format(eps=n(d["events_per_second"])) if d["events_per_second"] else "")]
+        lines.append(p["by_status"] + (p["sep"].join(f"{status_word(k, lang)} {n(v)}"
                                                      for k, v in d["cases_by_status"].items()) or p["none"]))
         if d["most_breached_rules"]:
             name = rule_label or str
-            lines.append(p["most"] + p["sep"].join(f"{name(rule)} {n}" for rule, n in d["most_breached_rules"]))
+            lines.append(p["most"] + p["sep"].join(f"{name(rule)} {n(c)}" for rule, c in d["most_breached_rules"]))
         for unit, value in d["median_lateness"].items():
             if value is not None and float(value).is_integer() and unit in NOUNS:
                 # a whole number of days is counted as the language counts it (٢٥ يوماً, 1 working day)
                 lines.append(p["median_of"].format(amount=count(int(value), unit, lang)))
             else:
-                lines.append(p["median"].format(value=value, unit=unit_word(unit, lang)))
+                lines.append(p["median"].format(value=n(f"{value:g}"), unit=unit_word(unit, lang)))
         named, hidden = self._unknown()
         if named:
-            lines.append(p["unknown"] + _listed(named, p))
+            lines.append(p["unknown"] + _listed(named, p, n))
         if hidden:
             where = ""
             if self.header is not None:
                 unnamed = set(hidden)  # a set: a header of 60,000 such columns took 48 s to list as a list
                 positions = sorted({i + 1 for i, n in enumerate(self.header) if n in unnamed})
-                where = p["at_many" if len(positions) > 1 else "at_one"].format(positions=_listed(_runs(positions), p))
-            lines.append(p["hidden"].format(n=len(hidden), s="s" if len(hidden) > 1 else "", where=where))
+                where = p["at_many" if len(positions) > 1 else "at_one"].format(
+                    positions=_listed([n(run) for run in _runs(positions)], p, n))
+            lines.append(p["hidden"].format(n=n(len(hidden)), s="s" if len(hidden) > 1 else "", where=where))
         if self.rejected:
-            lines.append(p["rejected"].format(n=self.rejected, path=self.rejects_path))
+            lines.append(p["rejected"].format(n=n(self.rejected), path=self.rejects_path))
         if d["incomplete_cases"]:
-            lines.append(p["incomplete"].format(n=d["incomplete_cases"]))
+            lines.append(p["incomplete"].format(n=n(d["incomplete_cases"])))
         if self.out:
             lines.append(p["out"].format(out=self.out))
         if self.report:
@@ -141,10 +146,11 @@ class Summary:
 LISTED = 20  # names or column ranges the terminal summary lists; --summary-json has every name
 
 
-def _listed(items: list[str], phrases: dict) -> str:
-    """The first LISTED items joined, and how many more there are (a log of 100,000 columns is one short line)."""
+def _listed(items: list[str], phrases: dict, num=str) -> str:
+    """The first LISTED items joined, and how many more there are (a log of 100,000 columns is one short line);
+    `num` writes that number in the summary's digits."""
     shown = phrases["sep"].join(items[:LISTED])
-    return shown + phrases["more"].format(n=len(items) - LISTED) if len(items) > LISTED else shown
+    return shown + phrases["more"].format(n=num(len(items) - LISTED)) if len(items) > LISTED else shown
 
 
 def _runs(positions: list[int]) -> list[str]:

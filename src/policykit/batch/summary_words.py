@@ -5,7 +5,7 @@ from __future__ import annotations
 PHRASES = {
     "en": {"read": "{rows} rows read, {cases} cases in {seconds} s", "speed": " ({eps} events/s)",
            "by_status": "cases by status: ", "none": "none", "sep": ", ", "most": "most breached: ",
-           "median": "median lateness: {value:g} {unit}", "median_of": "median lateness: {amount}", "unknown": "ignored unknown columns: ",
+           "median": "median lateness: {value} {unit}", "median_of": "median lateness: {amount}", "unknown": "ignored unknown columns: ",
            "rejected": "rejected rows: {n} (see {path})", "out": "verdicts written to {out}",
            "incomplete": "incomplete cases (undetermined: rows rejected): {n}",
            "report": "audit report written to {report}",
@@ -15,7 +15,7 @@ PHRASES = {
            "at_one": " (column {positions})", "at_many": " (columns {positions})", "more": " … and {n} more"},
     "ar": {"read": "الصفوف المقروءة: {rows}، الحالات: {cases}، في {seconds} ث", "speed": " ({eps} حدث/ث)",
            "by_status": "الحالات حسب الوضع: ", "none": "لا يوجد", "sep": "، ", "most": "أكثر القواعد مخالفة: ",
-           "median": "وسيط التأخير: {value:g} {unit}", "median_of": "وسيط التأخير: {amount}", "unknown": "أعمدة غير معروفة تم تجاهلها: ",
+           "median": "وسيط التأخير: {value} {unit}", "median_of": "وسيط التأخير: {amount}", "unknown": "أعمدة غير معروفة تم تجاهلها: ",
            "rejected": "صفوف مرفوضة: {n} (انظر {path})", "out": "كُتبت الأحكام في {out}",
            "incomplete": "حالات ناقصة (غير محسومة لرفض بعض صفوفها): {n}",
            "report": "كُتب تقرير التدقيق في {report}",

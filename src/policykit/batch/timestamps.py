@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..timeparse import MAX_YEAR, MIN_YEAR, TimeFormatError, parse_instant, zone
+from ..timeparse import DECLARE_HINT, MAX_YEAR, MIN_YEAR, AmbiguousDate, TimeFormatError, parse_instant, zone
 from .zone_np import zone_columns
 from . import arrow_np
 
@@ -61,6 +61,9 @@ def to_utc_micros(column: pa.Array, timezone: str, date_format: str | None = Non
                 continue
             try:
                 instant = parse_instant(text, tz, date_format)
+            except AmbiguousDate as exc:
+                problems.append((row, str(exc) + DECLARE_HINT))
+                continue
             except TimeFormatError as exc:
                 problems.append((row, str(exc)))
                 continue

@@ -11,6 +11,7 @@ from typing import Callable, Iterator
 import pyarrow as pa
 
 from ..diagnostics import PolicykitError, Span, did_you_mean
+from ..values import number_text
 from .columns import LINE
 from .csvlines import MAX_LINE_BYTES
 
@@ -229,8 +230,8 @@ def cell_text(value: object) -> str | None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float)):
+        return number_text(value)
     if isinstance(value, (dt.datetime, dt.date)) and value.timetuple()[:3] == (1900, 2, 28):
         # Excel's calendar counts a 29 February 1900 that never was (serial 60), and the reader gives it as 28
         # February (serial 59's day): the day is not known, so it reads as the impossible day Excel shows, refused

@@ -256,7 +256,9 @@ class LiveSession(SessionCore):
                 facts = None
             else:
                 case_id, event, facts = posted_item(item, position)
-            if type(case_id) is not str or not case_id.strip() or type(event) is not dict or not case_id.isascii():
+            # a case id with spaces around it (or none but spaces) is keyed, or refused, by case_key
+            if type(case_id) is not str or case_id.strip() != case_id or not case_id or type(event) is not dict \
+                    or not case_id.isascii():
                 case_id, event, facts = posted_item((case_id, event, facts), position)
             shape = instant = given = None
             if type(event) is dict:

@@ -12,6 +12,7 @@ from ..case import Case, Vocabulary, case_from_data
 from ..diagnostics import Diagnostic, PolicykitError, Span
 from ..model import Policy
 from ..timeparse import MAX_YEAR, MIN_YEAR, TimeFormatError, parse_instant
+from ..values import id_text
 from ..vocabulary import CHANNEL_ATTRIBUTES, EVENT_ATTRIBUTES, EVENTS
 from .ruleset import DurableClassifier
 
@@ -162,13 +163,14 @@ def posted_item(item, position: int) -> tuple:
 
 
 def case_key(value, path: tuple) -> str:
-    """A case id as the session keys it: a non-empty Unicode text, or an integer as its digits; else wrong-type
-    at `path`."""
+    """A case id as the session keys it: a non-empty Unicode text without the spaces around it (as a case file's
+    and a log's, policykit.values), or an integer as its digits; else wrong-type at `path`."""
     if type(value) is not str:
         if type(value) is not int:
             raise _posted_error("a case id must be a non-empty text", *path)
         value = str(value)
-    if not value.strip():
+    value = id_text(value)
+    if not value:
         raise _posted_error("a case id must be a non-empty text", *path)
     if not value.isascii() and not unicode_text(value):
         raise _posted_error("a case id must be Unicode text (it holds a lone surrogate)", *path)
