@@ -125,6 +125,12 @@ def waiting(ful: tuple[str, str], due: str | None) -> Text:
     return text(f"بانتظار «{ful[0]}» حتى {due}.", f"Waiting for '{ful[1]}' until {due}.")
 
 
+def waiting_not_before(ful: tuple[str, str], not_before: str) -> Text:
+    """Literal at-least reading, not yet fulfilled: owed, but not before the minimum period ends."""
+    return text(f"بانتظار «{ful[0]}»، على ألا يتم قبل {not_before} (لا حد أعلى وفق القراءة الحرفية).",
+                f"Waiting for '{ful[1]}', not before {not_before} (no upper limit under the literal reading).")
+
+
 def waiting_before(first: tuple[str, str], then: tuple[str, str]) -> Text:
     """An order rule's earlier step is owed: neither it nor the later step has happened yet."""
     return text(f"بانتظار «{first[0]}» قبل «{then[0]}».", f"Waiting for '{first[1]}' before '{then[1]}'.")

@@ -137,6 +137,16 @@ def test_readings(mini_four, make_case, reading, decided, status):
     assert (f.status, f.reading) == (status, reading)
 
 
+def test_literal_pending_says_when_the_answer_may_come(mini_four, make_case):
+    # under the literal reading an answer before not_before is a breach: the pending finding (and so the officer's
+    # to-do) must say so; it used to read "no time limit", as if the decision could be sent at once
+    case = make_case(mini_four, [("referred_to_committee", "2025-03-02T10:00")])
+    f = finding(evaluate(mini_four, case, "2025-03-05", "literal"), "respond_within_two_weeks")
+    assert (f.status, f.due, f.not_before) == ("pending", None, "2025-03-16T00:00:00+03:00")
+    assert "not before 2025-03-16 00:00" in f.explanation.en and "no time limit" not in f.explanation.en
+    assert "على ألا يتم قبل 2025-03-16 00:00" in f.explanation.ar
+
+
 def test_reading_from_environment(mini_four, make_case, monkeypatch):
     case = make_case(mini_four, [("referred_to_committee", "2025-03-02T10:00"), ("decision_notified", "2025-03-12")])
     monkeypatch.setenv("POLICYKIT_READING", "literal")

@@ -76,12 +76,14 @@ class Deadline(Kind, name="deadline", label=("مهلة", "deadline"), model="Dea
                            lambda s: say.after_minimum(s.label(wanted), s.show("fulfilled_at"), s.show("not_before")),
                            lambda: {**timed, "fulfilled_at": done.at, "evidence": (start, done)}),
                 ]
+                # owed, but an answer before not_before is the too-early breach above: say when it may come
+                waiting = lambda s: say.waiting_not_before(s.label(wanted), s.show("not_before"))  # noqa: E731
             else:
                 branches.append(Branch(done.found, MET,
                                        lambda s: say.unbounded_met(s.label(wanted), s.show("fulfilled_at")),
                                        lambda: {**timed, "fulfilled_at": done.at, "evidence": (start, done)}))
+                waiting = lambda s: say.waiting(s.label(wanted), None)  # noqa: E731
             due = None
-            waiting = lambda s: say.waiting(s.label(wanted), None)  # noqa: E731
         return branches + [
             Branch(closed.found, BREACHED,
                    lambda s: say.closed_unfulfilled(s.label(wanted), s.show("closed_at")),
