@@ -147,6 +147,18 @@ def test_literal_pending_says_when_the_answer_may_come(mini_four, make_case):
     assert "على ألا يتم قبل 2025-03-16 00:00" in f.explanation.ar
 
 
+def test_closed_after_due_says_lateness_is_to_the_closure(mini, make_case):
+    # late_by stops at the closure (3 working days), not at as_of months later: the explanation must say so,
+    # or '3 working days late' read in June contradicts a March due; it used to read like an open overdue case
+    case = make_case(mini, [("request_completed", "2025-03-05T10:00"), ("case_closed", "2025-04-06T12:00")])
+    verdict = evaluate(mini, case, "2025-06-01")
+    f = finding(verdict, "respond_within_15_working_days")
+    assert (f.status, f.due, f.late_by) == ("breached", "2025-03-26T23:59:59+03:00", {"working_days": 3})
+    assert "closed at 2025-04-06 12:00" in f.explanation.en and "late at the closure" in f.explanation.en
+    assert "أُغلقت الحالة في 2025-04-06 12:00" in f.explanation.ar and "حتى الإغلاق" in f.explanation.ar
+    assert all(a.rule != f.rule for a in verdict.required_actions)  # a closed case owes nothing
+
+
 def test_reading_from_environment(mini_four, make_case, monkeypatch):
     case = make_case(mini_four, [("referred_to_committee", "2025-03-02T10:00"), ("decision_notified", "2025-03-12")])
     monkeypatch.setenv("POLICYKIT_READING", "literal")
