@@ -205,6 +205,21 @@ def test_compensation_three_valued(mini, mini_four, make_case):
     assert evaluate(mini_four, make_case(mini_four, []), AS_OF).compensation.status == "not_covered"
 
 
+def test_eligible_compensation_cites_the_negotiation_that_follows(make_case):
+    # SPEC §7: harif's conditions, "then negotiation with the beneficiary" (ث-٤); an eligible verdict said so in
+    # prose only, citing ث-١..٣ and not the clause of the step it announces
+    from policykit.loader import load_policy
+
+    harif = load_policy("harif")
+    facts = {"association_caused_harm": True, "investigation_minutes_approved": True}
+    eligible = evaluate(harif, make_case(harif, [], facts), AS_OF).compensation
+    assert eligible.status == "eligible"
+    assert [c.ref for c in eligible.clauses] == ["ث-١", "ث-٢", "ث-٣", "ث-٤"]
+    assert eligible.clauses[-1].text_ar == "التفاوض مع المستفيد المتضرر لحل الخلاف والتعويض بما يضمن الحقوق."
+    refused = evaluate(harif, make_case(harif, [], {"association_caused_harm": False}), AS_OF).compensation
+    assert [c.ref for c in refused.clauses] == ["ث-١", "ث-٢", "ث-٣"]  # no negotiation without eligibility
+
+
 def test_at_risk_is_configurable(mini, make_case):
     case = make_case(mini, [("request_completed", "2025-03-04")])
     early = evaluate(mini, case, "2025-03-10", at_risk=AtRisk())
