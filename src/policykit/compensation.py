@@ -46,7 +46,10 @@ def assess(compensation: Compensation | None, facts: Mapping[str, bool | None]) 
     if value is True:
         text = Text.trusted(ar="شروط التعويض متحققة، ويُتفاوض مع المستفيد على التعويض.",
                     en="The compensation conditions hold; compensation is then negotiated with the beneficiary.")
-        return CompensationResult.trusted(status="eligible", clauses=clauses, explanation=text)
+        # what follows eligibility is the policy's procedure (harif ث-٤, the negotiation): cite it with the conditions
+        steps = [ClauseRef.trusted(ref=item.clause.ref, text_ar=item.clause.text_ar)
+                 for item in getattr(compensation, "procedure", None) or ()]
+        return CompensationResult.trusted(status="eligible", clauses=clauses + steps, explanation=text)
     if value is False:
         text = Text.trusted(ar="شروط التعويض غير متحققة.", en="The compensation conditions do not hold.")
         return CompensationResult.trusted(status="not_eligible", clauses=clauses, explanation=text)

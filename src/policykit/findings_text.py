@@ -112,6 +112,15 @@ def deadline_overdue(ful: tuple[str, str], due: str, late: int, unit_name: str) 
                 f"'{ful[1]}' has not happened and the due {due} has passed ({en_late} late).")
 
 
+def deadline_closed_late(ful: tuple[str, str], due: str, closed_at: str, late: int, unit_name: str) -> Text:
+    """Not fulfilled, and the case closed after the due: late up to the closure, which stops the clock."""
+    ar_late, en_late = counted(late, unit_name)
+    return text(f"أُغلقت الحالة في {closed_at} بعد انتهاء المهلة في {due} دون «{ful[0]}» "
+                f"(التأخير حتى الإغلاق: {ar_late}).",
+                f"The case was closed at {closed_at}, after the due {due}, without '{ful[1]}' ({en_late} late at the "
+                "closure).")
+
+
 def closed_unfulfilled(ful: tuple[str, str], closed_at: str) -> Text:
     """The case was closed while still owed."""
     return text(f"أُغلقت الحالة في {closed_at} دون «{ful[0]}».",
@@ -123,6 +132,12 @@ def waiting(ful: tuple[str, str], due: str | None) -> Text:
     if due is None:
         return text(f"بانتظار «{ful[0]}» (لا مهلة محددة).", f"Waiting for '{ful[1]}' (no time limit).")
     return text(f"بانتظار «{ful[0]}» حتى {due}.", f"Waiting for '{ful[1]}' until {due}.")
+
+
+def waiting_not_before(ful: tuple[str, str], not_before: str) -> Text:
+    """Literal at-least reading, not yet fulfilled: owed, but not before the minimum period ends."""
+    return text(f"بانتظار «{ful[0]}»، على ألا يتم قبل {not_before} (لا حد أعلى وفق القراءة الحرفية).",
+                f"Waiting for '{ful[1]}', not before {not_before} (no upper limit under the literal reading).")
 
 
 def waiting_before(first: tuple[str, str], then: tuple[str, str]) -> Text:

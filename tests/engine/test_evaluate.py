@@ -137,6 +137,28 @@ def test_readings(mini_four, make_case, reading, decided, status):
     assert (f.status, f.reading) == (status, reading)
 
 
+def test_literal_pending_says_when_the_answer_may_come(mini_four, make_case):
+    # under the literal reading an answer before not_before is a breach: the pending finding (and so the officer's
+    # to-do) must say so; it used to read "no time limit", as if the decision could be sent at once
+    case = make_case(mini_four, [("referred_to_committee", "2025-03-02T10:00")])
+    f = finding(evaluate(mini_four, case, "2025-03-05", "literal"), "respond_within_two_weeks")
+    assert (f.status, f.due, f.not_before) == ("pending", None, "2025-03-16T00:00:00+03:00")
+    assert "not before 2025-03-16 00:00" in f.explanation.en and "no time limit" not in f.explanation.en
+    assert "على ألا يتم قبل 2025-03-16 00:00" in f.explanation.ar
+
+
+def test_closed_after_due_says_lateness_is_to_the_closure(mini, make_case):
+    # late_by stops at the closure (3 working days), not at as_of months later: the explanation must say so,
+    # or '3 working days late' read in June contradicts a March due; it used to read like an open overdue case
+    case = make_case(mini, [("request_completed", "2025-03-05T10:00"), ("case_closed", "2025-04-06T12:00")])
+    verdict = evaluate(mini, case, "2025-06-01")
+    f = finding(verdict, "respond_within_15_working_days")
+    assert (f.status, f.due, f.late_by) == ("breached", "2025-03-26T23:59:59+03:00", {"working_days": 3})
+    assert "closed at 2025-04-06 12:00" in f.explanation.en and "late at the closure" in f.explanation.en
+    assert "أُغلقت الحالة في 2025-04-06 12:00" in f.explanation.ar and "حتى الإغلاق" in f.explanation.ar
+    assert all(a.rule != f.rule for a in verdict.required_actions)  # a closed case owes nothing
+
+
 def test_reading_from_environment(mini_four, make_case, monkeypatch):
     case = make_case(mini_four, [("referred_to_committee", "2025-03-02T10:00"), ("decision_notified", "2025-03-12")])
     monkeypatch.setenv("POLICYKIT_READING", "literal")
@@ -181,6 +203,21 @@ def test_compensation_three_valued(mini, mini_four, make_case):
     assert comp({"association_caused_harm": None}).unknown_facts == [
         "association_caused_harm", "investigation_minutes_approved", "final_ruling_issued"]
     assert evaluate(mini_four, make_case(mini_four, []), AS_OF).compensation.status == "not_covered"
+
+
+def test_eligible_compensation_cites_the_negotiation_that_follows(make_case):
+    # SPEC §7: harif's conditions, "then negotiation with the beneficiary" (ث-٤); an eligible verdict said so in
+    # prose only, citing ث-١..٣ and not the clause of the step it announces
+    from policykit.loader import load_policy
+
+    harif = load_policy("harif")
+    facts = {"association_caused_harm": True, "investigation_minutes_approved": True}
+    eligible = evaluate(harif, make_case(harif, [], facts), AS_OF).compensation
+    assert eligible.status == "eligible"
+    assert [c.ref for c in eligible.clauses] == ["ث-١", "ث-٢", "ث-٣", "ث-٤"]
+    assert eligible.clauses[-1].text_ar == "التفاوض مع المستفيد المتضرر لحل الخلاف والتعويض بما يضمن الحقوق."
+    refused = evaluate(harif, make_case(harif, [], {"association_caused_harm": False}), AS_OF).compensation
+    assert [c.ref for c in refused.clauses] == ["ث-١", "ث-٢", "ث-٣"]  # no negotiation without eligibility
 
 
 def test_at_risk_is_configurable(mini, make_case):

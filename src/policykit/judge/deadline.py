@@ -46,7 +46,7 @@ class Deadline(Kind, name="deadline", label=("مهلة", "deadline"), model="Dea
         ]
         if r.bound == "at_most":
             due = q.due(start, period.amount, unit)
-            stop = q.pick(closed.found, closed.at, q.now)
+            stop = q.pick(closed.found, closed.at, q.now)  # where the clock stops: the closure, else as_of
             timed = {"trigger_at": start.at, "due": due, "unit": unit}
             branches += [
                 Branch(done.found & (done.at <= due), MET,
@@ -56,11 +56,16 @@ class Deadline(Kind, name="deadline", label=("مهلة", "deadline"), model="Dea
                        lambda s: say.deadline_late(s.label(wanted), s.show("fulfilled_at"), s.show("due"), s.late, unit),
                        lambda: {**timed, "fulfilled_at": done.at, "late": q.late_by(due, done.at, unit),
                                 "evidence": (start, done)}, due=due),
-                # a closed case stops the clock: lateness is measured to the closure, not to as_of
+                # a closed case stops the clock: lateness is measured to the closure, not to as_of (and said so)
+                Branch(closed.found & (stop > due), BREACHED,
+                       lambda s: say.deadline_closed_late(s.label(wanted), s.show("due"), s.show("closed_at"),
+                                                          s.late, unit),
+                       lambda: {**timed, "late": q.late_by(due, stop, unit), "evidence": (start, closed),
+                                "closed_at": closed.at}, due=due),
                 Branch(stop > due, BREACHED,
                        lambda s: say.deadline_overdue(s.label(wanted), s.show("due"), s.late, unit),
                        lambda: {**timed, "late": q.late_by(due, stop, unit), "evidence": (start, closed)},
-                       due=due, owes=wanted.event, overdue=closed.absent),
+                       due=due, owes=wanted.event, overdue=True),
             ]
             waiting = lambda s: say.waiting(s.label(wanted), s.show("due"))  # noqa: E731
         else:
@@ -76,12 +81,14 @@ class Deadline(Kind, name="deadline", label=("مهلة", "deadline"), model="Dea
                            lambda s: say.after_minimum(s.label(wanted), s.show("fulfilled_at"), s.show("not_before")),
                            lambda: {**timed, "fulfilled_at": done.at, "evidence": (start, done)}),
                 ]
+                # owed, but an answer before not_before is the too-early breach above: say when it may come
+                waiting = lambda s: say.waiting_not_before(s.label(wanted), s.show("not_before"))  # noqa: E731
             else:
                 branches.append(Branch(done.found, MET,
                                        lambda s: say.unbounded_met(s.label(wanted), s.show("fulfilled_at")),
                                        lambda: {**timed, "fulfilled_at": done.at, "evidence": (start, done)}))
+                waiting = lambda s: say.waiting(s.label(wanted), None)  # noqa: E731
             due = None
-            waiting = lambda s: say.waiting(s.label(wanted), None)  # noqa: E731
         return branches + [
             Branch(closed.found, BREACHED,
                    lambda s: say.closed_unfulfilled(s.label(wanted), s.show("closed_at")),

@@ -43,8 +43,10 @@ class Obligation(Kind, name="obligation", label=("التزام", "obligation"), 
                             "limit_at": limit.at}),
             Branch(closed.found, BREACHED, lambda s: say.closed_unfulfilled(s.label(wanted), s.show("closed_at")),
                    lambda: {**timed(), "evidence": (cond, closed), "closed_at": closed.at}),
+            # with a limit, the owed event is owed before it, as an order rule's earlier step is (SPEC §9)
             Branch(True, PENDING, lambda s: say.waiting(s.label(wanted), None),
-                   lambda: {**timed(), "evidence": (cond,)}, owes=wanted.event),
+                   lambda: {**timed(), "evidence": (cond,)}, owes=wanted.event,
+                   before=r["before"].event if r.has("before") else None),
         ]
 
     def describe(self, rule, lang, pattern, event) -> str:
