@@ -57,6 +57,57 @@ def split_log(tmp_path_factory):
     return whole, parts, pq.read_table(out)
 
 
+@pytest.fixture(scope="session")
+def dirty_log(tmp_path_factory):
+    """(directory of a log with rejected rows split across three Parquet files with their line numbers, batch's
+    verdict table of the whole log, batch's rejects as (line, reason)): unknown event types, a date that is
+    none, a fact that contradicts its case's earlier value, a row without a case id, a case whose every row is
+    rejected; each case's rows in several files."""
+    import csv
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from policykit.batch import run_batch
+
+    base = tmp_path_factory.mktemp("dirty-log")
+    table = _bench("loggen").generate(600, seed=11, shuffle=True)
+    table = table.set_column(table.schema.get_field_index("type"), "type", table.column("type").cast(pa.string()))
+    table = table.set_column(table.schema.get_field_index("at"), "at", table.column("at").cast(pa.string()))
+    harm = table.schema.get_field_index("association_caused_harm")
+    table = table.set_column(harm, "association_caused_harm", table.column(harm).cast(pa.string()))
+    rows = table.to_pylist()
+    first = rows[0]["case_id"]
+    extra = [{"case_id": first, "type": "no_such_event", "at": "2025-03-02T09:00:00+03:00"},
+             {"case_id": rows[1]["case_id"], "type": "request_completed", "at": "not a date"},
+             {"case_id": first, "type": "request_completed", "at": "2025-03-02T10:00:00+03:00",
+              "association_caused_harm": "true"},
+             {"case_id": first, "type": "data_verified", "at": "2025-03-02T11:00:00+03:00",
+              "association_caused_harm": "false"},  # contradicts the row before
+             {"case_id": "  ", "type": "request_received", "at": "2025-03-02T09:00:00+03:00"},
+             {"case_id": "ALL-REJECTED", "type": "bogus", "at": "2025-03-02T09:00:00+03:00"},
+             {"case_id": "ALL-REJECTED", "type": "request_received", "at": "31/31/2025"}]
+    for i, row in enumerate(extra):  # spread over the files
+        rows.insert(i * (len(rows) // len(extra)), row)
+    table = pa.Table.from_pylist(rows, schema=table.schema)
+    whole = base / "log.parquet"
+    pq.write_table(table, whole)
+    out, rejects = base / "verdicts.parquet", base / "rejects.csv"
+    run_batch(whole, "harif", AS_OF, out=str(out), rejects_path=str(rejects), workers=1)
+    with open(rejects, encoding="utf-8", newline="") as file:
+        rejected = [(int(row["line"]), row["reason"]) for row in csv.DictReader(file)]
+    assert len(rejected) >= len(extra) - 1  # of the two facts, the one that contradicts the first value
+    assert any("contradicts" in reason for _, reason in rejected)
+    parts = base / "parts"
+    parts.mkdir()
+    table = table.append_column("line", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
+    size = -(-table.num_rows // 3)
+    for i in range(3):
+        pq.write_table(table.slice(i * size, size), parts / f"part-{i}.parquet", row_group_size=100)
+    return parts, pq.read_table(out), sorted(rejected)
+
+
 def same_rows(got, expected) -> None:
     """`got` holds batch's rows (`expected`, read from its Parquet file), in any order, in the engines' schema."""
     from policykit.batch.table import plain_schema

@@ -69,3 +69,17 @@ def test_the_configuration_is_the_drivers(spark, split_log, tmp_path, monkeypatc
     whole, _, _ = split_log
     expected = configured_batch(whole, tmp_path, monkeypatch)
     same_rows(judge(spark.read.parquet(str(whole)), "harif", AS_OF).toArrow(), expected)
+
+
+def test_a_log_with_rejected_rows_gives_batchs_rows_and_its_rejects(spark, dirty_log):
+    """SPEC §10, §14: a case with rejected rows is listed incomplete and undetermined, as batch lists it, and the
+    rows themselves are `rejects(df)`, batch's rejects file.  The job once failed on the first rejected row."""
+    from policykit.spark import judge, rejects
+
+    parts, expected, rejected = dirty_log
+    df = spark.read.parquet(str(parts))
+    got = judge(df, "harif", AS_OF).toArrow()
+    same_rows(got, expected)
+    incomplete = [row["case_id"] for row in got.to_pylist() if row["incomplete"]]
+    assert "ALL-REJECTED" in incomplete and len(incomplete) >= 3
+    assert sorted((row["line"], row["reason"]) for row in rejects(df, "harif", AS_OF).collect()) == rejected
