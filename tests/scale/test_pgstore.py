@@ -177,14 +177,55 @@ def test_a_failed_write_raises_and_acknowledges_nothing(store):
                            ("F-2", {"id": "y2", "type": "request_received", "at": AT})])
     assert caught.value.first.code == "store-write-failed"
     assert _count(url, namespace, "SELECT count(*) FROM {s}.events WHERE key = 'y1'") == (0,)
-    # a dropped connection: the write fails cleanly, the next one reconnects
+    # a connection dropped in the middle of a transaction: store-unavailable, nothing of it stored, the next
+    # operation reconnects
+    store = session.store
+    store.catch_up(True)
+    _terminate_others(url)
+    with pytest.raises(PolicykitError) as caught:
+        store.add_events([("F-3", "z1", "request_received", 0, None)])
+    assert caught.value.first.code == "store-unavailable"
+    session.post("F-4", {"id": "w1", "type": "request_received", "at": AT})
+    assert _count(url, namespace, "SELECT count(*) FROM {s}.events WHERE key IN ('z1', 'w1')") == (1,)
+    session.shutdown()
+
+
+def _terminate_others(url: str) -> None:
+    """Cut every other connection to the test database, as a server restart or an idle timeout does."""
+    import psycopg
+
     with psycopg.connect(url, autocommit=True) as db:
         db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
                    "AND datname = 'postgres'")
-    with pytest.raises(PolicykitError):
-        session.post("F-3", {"id": "z1", "type": "request_received", "at": AT})
-    session.post("F-4", {"id": "w1", "type": "request_received", "at": AT})
-    assert _count(url, namespace, "SELECT count(*) FROM {s}.events WHERE key IN ('z1', 'w1')") == (1,)
+
+
+def test_a_connection_lost_between_operations_is_made_again(store, postgres):
+    """The server restarted, or an idle connection was cut, while the session waited: its next operation, read
+    or write, reconnects and succeeds.  Every first operation after a restart once failed, and as
+    `store-write-failed` ('the store refused the operation', 422 in the service) even for a read."""
+    import datetime as dt
+
+    from policykit.live import LiveSession
+
+    url, namespace, opener = store
+    session = LiveSession("harif", store=opener(), now="2025-03-10T00:00:00+03:00")
+    session.post("L-1", {"id": "1", "type": "request_received", "at": AT, "channel": "phone"})
+    postgres.crash()
+    postgres.start()
+    assert session.verdict("L-1").case_id == "L-1"
+    operations = [lambda: session.post("L-1", {"id": "2", "type": "request_completed", "at": AT}),
+                  lambda: session.advance("2025-03-11T00:00:00+03:00"),
+                  lambda: session.set_facts("L-1", {"association_caused_harm": True}),
+                  lambda: session.verdict("L-1"),
+                  lambda: session.close("L-1")]
+    for operation in operations:
+        _terminate_others(url)
+        operation()
+    assert _count(url, namespace) == (2, 2)
+    again = LiveSession("harif", store=opener())
+    assert "L-1" not in again.cases  # closed, its facts and clock kept
+    assert again.now == dt.datetime(2025, 3, 11, tzinfo=again.tz)
+    again.shutdown()
     session.shutdown()
 
 

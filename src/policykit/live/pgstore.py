@@ -100,18 +100,35 @@ class PostgresStore(Store):
             self.db.execute(self._q(_TABLES))
 
     def _guarded(self, action, *args):
-        """Run `action`; a database error rolls the open transaction back and is a located PolicykitError."""
-        try:
-            return action(*args)
-        except self._psycopg.Error as exc:
-            self._rollback()
-            # the server's first line says what failed (a constraint, the connection); no value is quoted
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            if self.db is None:
-                raise PolicykitError.single("store-unavailable", f"cannot open the PostgreSQL store: {reason}",
-                                            Span(self.path)) from None
-            raise PolicykitError.single("store-write-failed", f"the PostgreSQL store refused the operation: {reason}",
-                                        Span(self.path), hint="nothing of this operation was acknowledged") from None
+        """Run `action`; a database error rolls the open transaction back and is a located PolicykitError.
+
+        A connection found lost (the server restarted, a proxy or idle timeout cut it) when no transaction was
+        open yet is made again and the action run once more: nothing of the session's was under way, and every
+        action that starts outside a transaction (a catch-up, a read, an idempotent insert) is safe to repeat.
+        A connection lost in the middle of a transaction is `store-unavailable` (the database's trouble, to be
+        tried again), never mistaken for a write the store refused."""
+        for attempt in (1, 2):
+            fresh = not self._in_tx
+            try:
+                return action(*args)
+            except self._psycopg.Error as exc:
+                lost = self.db is not None and (self.db.closed or self.db.broken)
+                self._rollback()
+                if attempt == 1 and lost and fresh:
+                    continue
+                # the server's first line says what failed (a constraint, the connection); no value is quoted
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                if self.db is None:
+                    raise PolicykitError.single("store-unavailable", f"cannot open the PostgreSQL store: {reason}",
+                                                Span(self.path)) from None
+                if lost or self.db.closed:
+                    raise PolicykitError.single("store-unavailable", f"the connection to the PostgreSQL store was "
+                                                f"lost: {reason}", Span(self.path),
+                                                hint="nothing of this operation was acknowledged; send it again "
+                                                     "once the database is back") from None
+                raise PolicykitError.single("store-write-failed", f"the PostgreSQL store refused the operation: "
+                                            f"{reason}", Span(self.path),
+                                            hint="nothing of this operation was acknowledged") from None
 
     def _rollback(self) -> None:
         self._in_tx = False
@@ -168,7 +185,8 @@ class PostgresStore(Store):
                     caught.closed.add(case_id)
                 elif case_id in self._closed_view:
                     caught.reopened.add(case_id)
-            self._closed_view = (self._closed_view | caught.closed) - caught.reopened
+            # kept aside until every read is done: a catch-up cut by a lost connection is run again from the start
+            closed_view = (self._closed_view | caught.closed) - caught.reopened
             if caught.reopened:
                 caught.events.extend(_stored(db.execute(self._q(
                     f"SELECT {_EVENT_COLUMNS} FROM {{s}}.events WHERE case_id = ANY(%s) AND seq <= %s "
@@ -178,8 +196,8 @@ class PostgresStore(Store):
                 window)) if event[0] not in caught.closed and event[0] not in caught.reopened)
             caught.facts = [(case_id, fact, value) for case_id, fact, value in db.execute(self._q(
                 "SELECT case_id, fact, value FROM {s}.facts WHERE seq > %s AND seq <= %s"), window)
-                if case_id not in self._closed_view]
-            self.cursor = high
+                if case_id not in closed_view]
+            self._closed_view, self.cursor = closed_view, high
         if not write:
             db.execute("COMMIT")
             self._in_tx = False
