@@ -255,3 +255,64 @@ def test_a_restart_restores_the_clock_an_advance_set(store):
     assert again.now == dt.datetime(2025, 4, 1, tzinfo=again.tz)  # it was the event's instant, and in_progress
     assert again.verdict("K-1").status == "non_compliant"
     again.shutdown()
+
+
+def _tables(url: str, namespace: str) -> set[str]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        return {row[0] for row in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (namespace,))}
+
+
+def test_a_store_a_newer_policykit_wrote_is_refused_untouched_and_an_older_one_is_read(store):
+    """The store records its format (meta 'format'), as the SQLite store does (user_version).  One a newer
+    policykit wrote is refused before anything is read or added (its events may be where this version does not
+    look: the session would start empty beside them, and store again what they hold); one made before the format
+    was recorded has this layout and opens.  With no format, any version opened any store as its own."""
+    import psycopg
+    from psycopg import sql
+
+    from policykit.live import LiveSession
+
+    url, namespace, opener = store
+    first = LiveSession("harif", store=opener())
+    first.post("V-1", {"id": "a", "type": "request_received", "at": AT, "channel": "phone"})
+    first.shutdown()
+    assert _rows(url, namespace, "SELECT value FROM {s}.meta WHERE key = 'format'") == [("1",)]
+    with psycopg.connect(url, autocommit=True) as db:  # as the versions before the format was recorded left it
+        db.execute(sql.SQL("DELETE FROM {s}.meta WHERE key = 'format'").format(s=sql.Identifier(namespace)))
+    older = LiveSession("harif", store=opener())
+    assert list(older.cases) == ["V-1"]
+    older.shutdown()
+    assert _rows(url, namespace, "SELECT value FROM {s}.meta WHERE key = 'format'") == [("1",)]
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(sql.SQL("UPDATE {s}.meta SET value = '2' WHERE key = 'format'").format(
+            s=sql.Identifier(namespace)))
+        db.execute(sql.SQL("DROP TABLE {s}.closed").format(s=sql.Identifier(namespace)))  # moved in format 2
+    with pytest.raises(PolicykitError) as caught:
+        LiveSession("harif", store=opener())
+    assert caught.value.first.code == "store-unreadable" and "newer policykit" in caught.value.first.message
+    assert "closed" not in _tables(url, namespace)  # nothing added to it
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(sql.SQL("UPDATE {s}.meta SET value = 'x' WHERE key = 'format'").format(
+            s=sql.Identifier(namespace)))
+    with pytest.raises(PolicykitError) as caught:
+        LiveSession("harif", store=opener())
+    assert caught.value.first.code == "store-corrupt"
+
+
+def test_a_schema_of_another_application_is_refused_untouched(store):
+    """A namespace that holds another application's tables (an `events` table of its own) is not a live store:
+    it was given the store's tables beside its own, and its `events` read and written as the store's."""
+    import psycopg
+    from psycopg import sql
+
+    url, namespace, opener = store
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute(sql.SQL("CREATE SCHEMA {s}").format(s=sql.Identifier(namespace)))
+        db.execute(sql.SQL("CREATE TABLE {s}.events (id SERIAL PRIMARY KEY, payload TEXT)").format(
+            s=sql.Identifier(namespace)))
+    with pytest.raises(PolicykitError) as caught:
+        opener()
+    assert caught.value.first.code == "store-corrupt"
+    assert _tables(url, namespace) == {"events"}

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..diagnostics import PolicykitError, Span
 from .intake import content_id, shown_attrs
-from .store import NewEvent, Store, StoredEvent, _clock_value
+from .store import NewEvent, Store, StoredEvent, _clock_value, _corrupt
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS {s}.meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,6 +36,12 @@ CREATE TABLE IF NOT EXISTS {s}.closed (case_id TEXT PRIMARY KEY, closed BOOLEAN 
 CREATE INDEX IF NOT EXISTS closed_seq ON {s}.closed (seq);
 """
 _EVENT_COLUMNS = "case_id, event_id, type, at_us, attrs"
+# the layout the schema holds, as meta 'format': absent in stores made before it was recorded (the same layout,
+# read alike); a store of a higher one is refused untouched
+FORMAT = 1
+_OWN_TABLES = {"meta": {"key", "value"}, "acks": {"one", "seq"},
+               "events": {"case_id", "key", "event_id", "type", "at_us", "attrs", "seq", "pos"},
+               "facts": {"case_id", "fact", "value", "seq"}, "closed": {"case_id", "closed", "seq"}}
 
 
 @dataclass
@@ -77,7 +83,7 @@ class PostgresStore(Store):
                                         hint="pip install 'policykit[postgres]'") from None
         self._psycopg, self._sql = psycopg, sql
         self.url, self.path = url, shown_url(url)  # `path` not None: the session hands this store its events
-        self.namespace = sql.Identifier(namespace)
+        self.schema, self.namespace = namespace, sql.Identifier(namespace)
         self.db = None
         self._in_tx = False
         self._seq = 0  # the counter value this transaction writes with
@@ -93,11 +99,43 @@ class PostgresStore(Store):
 
     def _connect(self) -> None:
         self.db = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-        with self.db.transaction():
-            # concurrent CREATE ... IF NOT EXISTS can still collide: the first process creates, the others wait
-            self.db.execute("SELECT pg_advisory_xact_lock(hashtext('policykit-store-schema'))")
-            self.db.execute(self._q("CREATE SCHEMA IF NOT EXISTS {s}"))
-            self.db.execute(self._q(_TABLES))
+        try:
+            with self.db.transaction():
+                # concurrent CREATE ... IF NOT EXISTS can still collide: the first process creates, the others wait
+                self.db.execute("SELECT pg_advisory_xact_lock(hashtext('policykit-store-schema'))")
+                self._check_format()  # before anything is added to the schema
+                self.db.execute(self._q("CREATE SCHEMA IF NOT EXISTS {s}"))
+                self.db.execute(self._q(_TABLES))
+                # a store made before the format was recorded has this layout: it is recorded now
+                self.db.execute(self._q("INSERT INTO {s}.meta (key, value) VALUES ('format', %s) "
+                                        "ON CONFLICT DO NOTHING"), (str(FORMAT),))
+        except PolicykitError:  # not a store this version opens: released untouched
+            self.db.close()
+            raise
+
+    def _check_format(self) -> None:
+        """Refuse, before anything is added to it, a schema that is not a live store of a format this version
+        reads: one a newer policykit wrote (its events may be where this one does not look: the session would
+        start empty and store again what they hold), or one holding another application's tables (they would be
+        read and written as the store's)."""
+        tables: dict[str, set[str]] = {name: set() for (name,) in self.db.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
+            "AND c.relkind IN ('r', 'v', 'm', 'p', 'f')", (self.schema,))}
+        for table, column in self.db.execute("SELECT table_name, column_name FROM information_schema.columns "
+                                             "WHERE table_schema = %s", (self.schema,)):
+            tables.setdefault(table, set()).add(column)
+        row = None
+        if tables.get("meta") == _OWN_TABLES["meta"]:  # first: a newer layout may have other tables
+            row = self.db.execute(self._q("SELECT value FROM {s}.meta WHERE key = 'format'")).fetchone()
+        if row is not None and not row[0].isdigit():
+            raise _corrupt(self.path, ValueError("a store format that is not a number"))
+        if row is not None and int(row[0]) > FORMAT:
+            raise PolicykitError.single("store-unreadable", f"the store was written by a newer policykit (store "
+                                        f"format {int(row[0])}; this one reads up to {FORMAT}); nothing was read",
+                                        Span(self.path), hint="open it with that version of policykit")
+        # none (a new store), or this layout (with or without the format recorded: it was not, at first)
+        if any(_OWN_TABLES.get(name) != columns for name, columns in tables.items()):
+            raise _corrupt(self.path, ValueError("a schema holding tables of something else"))
 
     def _guarded(self, action, *args):
         """Run `action`; a database error rolls the open transaction back and is a located PolicykitError.
