@@ -316,3 +316,26 @@ def test_a_schema_of_another_application_is_refused_untouched(store):
         opener()
     assert caught.value.first.code == "store-corrupt"
     assert _tables(url, namespace) == {"events"}
+
+
+def test_a_case_reopened_by_another_session_comes_back_with_its_facts(store):
+    """A closes a case whose facts it set; B posts to it (reopening it): A and C take its events back whole, and
+    its facts too.  They took only the events: compensation `undetermined` in A and C, `eligible` in B and after
+    a restart."""
+    from policykit.live import LiveSession
+
+    _, _, opener = store
+    now = "2025-03-20T00:00:00+03:00"
+    a, b, c = (LiveSession("harif", store=opener(), now=now) for _ in range(3))
+    a.post("X", {"id": "1", "type": "request_received", "at": "2025-03-02T09:00:00+03:00", "channel": "phone"})
+    a.set_facts("X", {"association_caused_harm": True, "investigation_minutes_approved": True})
+    assert c.verdict("X").compensation.status == "eligible"
+    a.close("X")
+    with pytest.raises(KeyError):
+        c.verdict("X")  # C has taken in the closure
+    b.post("X", {"id": "2", "type": "complaint_received", "at": "2025-03-05T09:00:00+03:00", "channel": "phone"})
+    for session in (a, b, c):
+        assert session.verdict("X").compensation.status == "eligible"
+        assert session.cases["X"].facts == {"association_caused_harm": True, "investigation_minutes_approved": True}
+    for session in (a, b, c):
+        session.shutdown()

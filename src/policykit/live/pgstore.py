@@ -47,7 +47,8 @@ _OWN_TABLES = {"meta": {"key", "value"}, "acks": {"one", "seq"},
 @dataclass
 class CaughtUp:
     """What other sessions acknowledged since this one last looked, to be taken into memory in this order:
-    cases closed (leave memory), cases reopened (their whole history is in `events`), events, facts."""
+    cases closed (leave memory), cases reopened (their whole history is in `events`, and all their facts in
+    `facts`), events, facts."""
 
     closed: set[str] = field(default_factory=set)
     reopened: set[str] = field(default_factory=set)
@@ -234,7 +235,11 @@ class PostgresStore(Store):
                 window)) if event[0] not in caught.closed and event[0] not in caught.reopened)
             caught.facts = [(case_id, fact, value) for case_id, fact, value in db.execute(self._q(
                 "SELECT case_id, fact, value FROM {s}.facts WHERE seq > %s AND seq <= %s"), window)
-                if case_id not in closed_view]
+                if case_id not in closed_view and case_id not in caught.reopened]
+            if caught.reopened:  # whole, as their events: what was set before the closure comes back too
+                caught.facts.extend(db.execute(self._q(
+                    "SELECT case_id, fact, value FROM {s}.facts WHERE case_id = ANY(%s) AND seq <= %s"),
+                    (sorted(caught.reopened), high)))
             self._closed_view, self.cursor = closed_view, high
         if not write:
             db.execute("COMMIT")
