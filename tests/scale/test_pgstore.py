@@ -339,3 +339,80 @@ def test_a_case_reopened_by_another_session_comes_back_with_its_facts(store):
         assert session.cases["X"].facts == {"association_caused_harm": True, "investigation_minutes_approved": True}
     for session in (a, b, c):
         session.shutdown()
+
+
+def _summary(verdict) -> tuple:
+    return (verdict.status, verdict.compensation.status, tuple(verdict.compensation.unknown_facts),
+            tuple((f.rule, f.status, f.trigger_at, f.due, f.fulfilled_at) for f in verdict.findings),
+            tuple((a.event, a.due, a.rule, a.overdue, a.at_risk) for a in verdict.required_actions))
+
+
+def _held(session, case_id: str):
+    try:
+        return _summary(session.verdict(case_id))
+    except KeyError:
+        return None
+
+
+def test_three_sessions_interleaved_agree_with_one_session_given_the_same_operations(store, tmp_path):
+    """Posts (some to two cases at once, some repeated), facts, closures, reopenings and advances spread at random
+    over three sessions of one PostgreSQL store: after every operation each session's verdict of every case is
+    that of one SQLite session given the same operations, and so is a session restored afterwards.  (It found
+    facts set on a closed case, and a reopened case's facts, taken differently by the sessions.)"""
+    import datetime as dt
+    import random
+
+    from policykit.live import LiveSession
+
+    _, _, opener = store
+    rng = random.Random(20261202)
+    lenient = {"now": "2025-03-01T00:00:00+03:00", "future_tolerance": dt.timedelta(days=999)}
+    shared = [LiveSession("harif", store=opener(), **lenient) for _ in range(3)]
+    alone = LiveSession("harif", store=tmp_path / "alone.sqlite", **lenient)
+    kinds = ["request_received", "data_verified", "declaration_signed", "request_completed", "applicant_informed",
+             "referred_to_committee", "decision_notified", "complaint_received", "complaint_resolved"]
+    cases = [f"K{n}" for n in range(5)]
+    day = 1
+    for step in range(120):
+        session, case_id, roll = rng.choice(shared), rng.choice(cases), rng.random()
+        if roll < 0.6:
+            kind = rng.choice(kinds)
+            event = {"id": f"e{rng.randrange(150)}", "type": kind,
+                     "at": f"2025-03-{rng.randint(1, 28):02d}T{rng.randint(8, 16):02d}:00:00+03:00"}
+            if kind in ("request_received", "complaint_received", "decision_notified"):
+                event["channel"] = rng.choice(["phone", "email"])
+            if kind == "request_received":
+                event["agreed_channel"] = "phone"
+            if kind == "decision_notified":
+                event["outcome"] = rng.choice(["approved", "rejected"])
+            items = [(case_id, event)] + ([(rng.choice(cases), dict(event, id=f"e{rng.randrange(150)}"))]
+                                          if rng.random() < 0.3 else [])
+            answers = [[change.duplicate for change in s.post_many(items)] for s in (session, alone)]
+            assert answers[0] == answers[1], (step, items)
+        elif roll < 0.75:
+            facts = {rng.choice(["association_caused_harm", "investigation_minutes_approved"]):
+                     rng.choice([True, False, None])}
+            session.set_facts(case_id, facts)
+            alone.set_facts(case_id, facts)
+        elif roll < 0.87:
+            closed = []
+            for s in (session, alone):
+                try:
+                    s.close(case_id)
+                    closed.append(True)
+                except KeyError:
+                    closed.append(False)
+            assert closed[0] == closed[1], step
+        else:
+            day = min(28, day + rng.randint(0, 3))
+            for s in (session, alone):
+                s.advance(f"2025-04-{day:02d}T00:00:00+03:00")
+        for s in shared:
+            for case_id in cases:
+                if s.now == alone.now:  # each session keeps its own clock (others' events move it forward)
+                    assert _held(s, case_id) == _held(alone, case_id), (step, case_id)
+    restored = LiveSession("harif", store=opener())
+    restored.advance(alone.now)
+    assert [_held(restored, case_id) for case_id in cases] == [_held(alone, case_id) for case_id in cases]
+    for s in (*shared, alone, restored):
+        s.shutdown()
