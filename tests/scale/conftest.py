@@ -108,6 +108,28 @@ def dirty_log(tmp_path_factory):
     return parts, pq.read_table(out), sorted(rejected)
 
 
+@pytest.fixture(scope="session")
+def binary_log(tmp_path_factory):
+    """(a Parquet log whose text columns are BINARY without the UTF8 annotation, as Impala and older Hive write
+    them, one case id not UTF-8; batch's verdict table of it)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from policykit.batch import run_batch
+
+    base = tmp_path_factory.mktemp("binary-log")
+    ids = [b"B-1", b"B-2 ", b"\xff\xfe", b"B-1", b"\xd8\xa3-3", b"B-2"]
+    kinds = [b"request_received", b"request_received", b"request_received", b"request_completed",
+             b"request_received", b"request_completed"]
+    table = pa.table({"case_id": pa.array(ids, pa.binary()), "type": pa.array(kinds, pa.binary()),
+                      "at": ["2025-03-02T09:00:00+03:00"] * 6, "channel": ["phone", "fax", "phone", None, "email", None]})
+    path = base / "binary.parquet"
+    pq.write_table(table, path)
+    out = base / "verdicts.parquet"
+    run_batch(path, "harif", AS_OF, out=str(out), workers=1)
+    return path, pq.read_table(out)
+
+
 def same_rows(got, expected) -> None:
     """`got` holds batch's rows (`expected`, read from its Parquet file), in any order, in the engines' schema."""
     from policykit.batch.table import plain_schema
