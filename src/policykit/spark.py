@@ -51,7 +51,7 @@ def _per_bucket(df, policy: Policy | str, as_of: dt.datetime | str, reading: str
     if not isinstance(df, DataFrame):
         raise TypeError(f"df must be a Spark DataFrame, not {type(df).__name__}")
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
-    check_columns(df.columns, loaded, as_of, reading)  # on the driver, before any job
+    check_columns(df.columns, loaded, as_of, reading, _arrow_schema(df))  # on the driver, before any job
     # the driver's configuration, as `policykit batch` there would read it: an executor's environment and
     # working directory (policykit.toml) are not the driver's
     settings = load_settings()
@@ -81,3 +81,14 @@ def _per_bucket(df, policy: Policy | str, as_of: dt.datetime | str, reading: str
     except AttributeError as exc:  # PySpark before 4.0 has no applyInArrow
         raise PolicykitError.single("missing-dependency", f"policykit.spark needs PySpark 4.0 or later ({exc})",
                                     hint="pip install 'policykit[spark]'") from None
+
+
+def _arrow_schema(df):
+    """The DataFrame's columns as Arrow types, as the executors will see them; None for a type Arrow has none for
+    (the columns are then checked by name only)."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    try:
+        return to_arrow_schema(df.schema)
+    except Exception:  # a Spark type without an Arrow form: judged (or refused) on the executors
+        return None

@@ -57,6 +57,10 @@ def test_a_log_without_a_required_column_or_not_spark_is_refused_on_the_driver(s
         judge(df, "harif", AS_OF)
     with pytest.raises(TypeError, match="Spark DataFrame"):  # it was an AttributeError ('sparkSession')
         judge(df.toPandas(), "harif", AS_OF)
+    nested = spark.createDataFrame([("A", "request_received", "2025-03-02", ["phone"])],
+                                   "case_id string, type string, at string, channel array<string>")
+    with pytest.raises(PolicykitError, match="'channel' holds lists"):  # it failed the job, on an executor
+        judge(nested, "harif", AS_OF)
 
 
 def test_the_configuration_is_the_drivers(spark, split_log, tmp_path, monkeypatch):

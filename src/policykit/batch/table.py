@@ -103,11 +103,14 @@ def _lines(table: pa.Table) -> pa.Array:
     return lines
 
 
-def check_columns(names: list[str], policy: Policy, as_of: dt.datetime | str, reading: str | None) -> None:
+def check_columns(names: list[str], policy: Policy, as_of: dt.datetime | str, reading: str | None,
+                  schema: pa.Schema | None = None) -> None:
     """What judge_table would refuse before any row is read, for an engine's driver to refuse at once: `as_of`,
-    `reading`, a missing or repeated column (`names`: the engine's column names)."""
-    judge_table(pa.Table.from_arrays([pa.array([], pa.string()) for _ in names], names=list(names)), policy, as_of,
-                reading)
+    `reading`, a missing or repeated column (`names`: the engine's column names) and, given the columns' Arrow
+    `schema`, a column of lists, structs or maps."""
+    empty = schema.empty_table() if schema is not None else pa.Table.from_arrays(
+        [pa.array([], pa.string()) for _ in names], names=list(names))
+    judge_table(empty, policy, as_of, reading)
 
 
 BUCKET = "_policykit_bucket"
