@@ -32,12 +32,24 @@ def _bench(name: str):
     return module
 
 
+def _split(table, parts: Path, row_group_size: int) -> Path:
+    """`table`'s rows in three Parquet files in `parts`, each row with its line number in the whole table."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parts.mkdir()
+    table = table.append_column("line", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
+    size = -(-table.num_rows // 3)
+    for i in range(3):
+        pq.write_table(table.slice(i * size, size), parts / f"part-{i}.parquet", row_group_size=row_group_size)
+    return parts
+
+
 @pytest.fixture(scope="session")
 def split_log(tmp_path_factory):
     """(whole log file, directory of the same rows shuffled and split across three Parquet files with their
     line numbers in the whole file, batch's verdict table of the whole file)."""
-    import numpy as np
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from policykit.batch import run_batch
@@ -46,12 +58,7 @@ def split_log(tmp_path_factory):
     table = _bench("loggen").generate(2500, seed=7, shuffle=True)  # shuffled: each case is spread over every file
     whole = base / "log.parquet"
     pq.write_table(table, whole)
-    parts = base / "parts"
-    parts.mkdir()
-    table = table.append_column("line", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
-    size = -(-table.num_rows // 3)
-    for i in range(3):
-        pq.write_table(table.slice(i * size, size), parts / f"part-{i}.parquet", row_group_size=300)
+    parts = _split(table, base / "parts", 300)
     out = base / "verdicts.parquet"
     run_batch(whole, "harif", AS_OF, out=str(out), workers=1)
     return whole, parts, pq.read_table(out)
@@ -65,7 +72,6 @@ def dirty_log(tmp_path_factory):
     rejected; each case's rows in several files."""
     import csv
 
-    import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -99,13 +105,7 @@ def dirty_log(tmp_path_factory):
         rejected = [(int(row["line"]), row["reason"]) for row in csv.DictReader(file)]
     assert len(rejected) >= len(extra) - 1  # of the two facts, the one that contradicts the first value
     assert any("contradicts" in reason for _, reason in rejected)
-    parts = base / "parts"
-    parts.mkdir()
-    table = table.append_column("line", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
-    size = -(-table.num_rows // 3)
-    for i in range(3):
-        pq.write_table(table.slice(i * size, size), parts / f"part-{i}.parquet", row_group_size=100)
-    return parts, pq.read_table(out), sorted(rejected)
+    return _split(table, base / "parts", 100), pq.read_table(out), sorted(rejected)
 
 
 @pytest.fixture(scope="session")
