@@ -1,4 +1,5 @@
-"""Batch audits on Dask: `judge(ddf, policy, as_of)`, the rows of `policykit batch` as a Dask DataFrame.
+"""Batch audits on Dask: `judge(ddf, policy, as_of)`, the rows of `policykit batch` as a Dask DataFrame, and
+`rejects(ddf, policy, as_of)`, the rows of its rejects file.
 
 Rows are bucketed by (trimmed) case id, shuffled on the bucket so that each case's rows meet in one partition,
 and each partition is judged by `policykit.batch.judge_table`.  Needs `pip install 'policykit[dask]'`."""
@@ -18,13 +19,28 @@ def judge(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: str | No
     Columns are Arrow-backed (pandas ArrowDtype) in `policykit.batch.table.plain_schema`: the Parquet layout
     of batch with labels as plain text and instants in UTC microseconds (dictionaries do not survive shuffles).  Rows are
     ordered within a case by an integer `line` column when `ddf` has one, else by their order in `ddf`.  A row
-    that batch would reject fails the computation with its reason."""
+    that batch would reject is left out as batch leaves it out: its case is listed `incomplete` and
+    `undetermined` (SPEC §10); `rejects()` lists the rows themselves."""
+    return _per_bucket(ddf, policy, as_of, reading, npartitions, verdicts=True)
+
+
+def rejects(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: str | None = None, *,
+            npartitions: int | None = None):
+    """The rows of `ddf` that batch would reject, as a Dask DataFrame of (line, reason): its rejects file.
+    Rows without a case id, which no verdict row counts, are here too."""
+    return _per_bucket(ddf, policy, as_of, reading, npartitions, verdicts=False)
+
+
+def _per_bucket(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: str | None,
+                npartitions: int | None, verdicts: bool):
+    """`ddf` shuffled by case bucket, each partition judged: its verdict rows, or its rejected rows."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
 
     from .batch.columns import LINE
-    from .batch.table import BUCKET, check_columns, judge_table, plain_labels, plain_schema, with_bucket
+    from .batch.table import (BUCKET, REJECTS, check_columns, judge_table, plain_labels, plain_schema,
+                              rejects_table, with_bucket)
     from .config import load_settings
     from .loader import load_policy
 
@@ -37,10 +53,8 @@ def judge(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: str | No
     # the caller's configuration, as `policykit batch` here would read it: a worker's environment and working
     # directory (policykit.toml) are not the caller's
     settings = load_settings()
-    empty = judge_table(pa.table({"case_id": pa.array([], pa.string()), "type": pa.array([], pa.string()),
-                                  "at": pa.array([], pa.string())}), loaded, as_of, reading)
     count = npartitions or ddf.npartitions
-    target = plain_schema(loaded.calendar.timezone)
+    target = plain_schema(loaded.calendar.timezone) if verdicts else REJECTS
     has_line = LINE in ddf.columns
 
     def arrow(frame: pd.DataFrame) -> pa.Table:
@@ -56,11 +70,14 @@ def judge(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: str | No
 
     def judged(frame: pd.DataFrame) -> pd.DataFrame:
         table = arrow(frame.drop(columns=[BUCKET]))
-        return judge_table(table, loaded, as_of, reading, settings=settings).cast(target).to_pandas(
-            types_mapper=pd.ArrowDtype)
+        if verdicts:  # rejected rows dropped and their cases marked incomplete, as batch does
+            out = judge_table(table, loaded, as_of, reading, settings=settings, rejects=[]).cast(target)
+        else:
+            out = rejects_table(table, loaded, as_of, reading, settings=settings)
+        return out.to_pandas(types_mapper=pd.ArrowDtype)
 
     meta_in = bucketed(ddf._meta)
     prepared = ddf.map_partitions(bucketed, meta=meta_in)
     shuffled = prepared.shuffle(on=BUCKET, npartitions=count)
-    meta_out = empty.cast(target).to_pandas(types_mapper=pd.ArrowDtype)
+    meta_out = target.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
     return shuffled.map_partitions(judged, meta=meta_out)

@@ -1,4 +1,5 @@
-"""Batch audits on Apache Spark: `judge(df, policy, as_of)`, the rows of `policykit batch` as a Spark DataFrame.
+"""Batch audits on Apache Spark: `judge(df, policy, as_of)`, the rows of `policykit batch` as a Spark DataFrame,
+and `rejects(df, policy, as_of)`, the rows of its rejects file.
 
 Rows are bucketed by (trimmed) case id in Arrow, grouped by bucket with `groupBy(...).applyInArrow`, and each
 group, holding whole cases, is judged by `policykit.batch.judge_table` on the executors.  Needs
@@ -19,14 +20,29 @@ def judge(df, policy: Policy | str, as_of: dt.datetime | str, reading: str | Non
     A case's rows may be spread over any number of files and partitions.  Rows are ordered within a case by
     an integer `line` column when `df` has one (ties in time, first fact values), else by the order Spark reads
     them.  `buckets` (default: spark.sql.shuffle.partitions) is how many groups are judged.  A row that batch
-    would reject fails the job with its reason (clean the log first, e.g. with `policykit batch`)."""
+    would reject is left out as batch leaves it out: its case is listed `incomplete` and `undetermined` (SPEC
+    §10); `rejects()` lists the rows themselves."""
+    return _per_bucket(df, policy, as_of, reading, buckets, verdicts=True)
+
+
+def rejects(df, policy: Policy | str, as_of: dt.datetime | str, reading: str | None = None, *,
+            buckets: int | None = None):
+    """The rows of `df` that batch would reject, as a Spark DataFrame of (line, reason): its rejects file.
+    Rows without a case id, which no verdict row counts, are here too."""
+    return _per_bucket(df, policy, as_of, reading, buckets, verdicts=False)
+
+
+def _per_bucket(df, policy: Policy | str, as_of: dt.datetime | str, reading: str | None, buckets: int | None,
+                verdicts: bool):
+    """`df` grouped by case bucket, each group judged on the executors: its verdict rows, or its rejected rows."""
     import pyarrow as pa
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import from_arrow_schema
     from pyspark.sql.types import IntegerType, StructField, StructType
 
     from .batch.columns import LINE
-    from .batch.table import BUCKET, check_columns, judge_table, plain_schema, with_bucket
+    from .batch.table import (BUCKET, REJECTS, check_columns, judge_table, plain_schema, rejects_table,
+                              with_bucket)
     from .config import load_settings
     from .loader import load_policy
 
@@ -35,7 +51,7 @@ def judge(df, policy: Policy | str, as_of: dt.datetime | str, reading: str | Non
     if not isinstance(df, DataFrame):
         raise TypeError(f"df must be a Spark DataFrame, not {type(df).__name__}")
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
-    check_columns(df.columns, loaded, as_of, reading)  # on the driver, before any job
+    check_columns(df.columns, loaded, as_of, reading, _arrow_schema(df))  # on the driver, before any job
     # the driver's configuration, as `policykit batch` there would read it: an executor's environment and
     # working directory (policykit.toml) are not the driver's
     settings = load_settings()
@@ -45,19 +61,34 @@ def judge(df, policy: Policy | str, as_of: dt.datetime | str, reading: str | Non
         # increasing within each partition, partitions in order: the order Spark reads the rows
         df = df.withColumn(LINE, F.monotonically_increasing_id() + 1)
     bucketed_schema = StructType([*df.schema.fields, StructField(BUCKET, IntegerType(), nullable=False)])
-    tz = loaded.calendar.timezone
-    target = plain_schema(tz)
+    target = plain_schema(loaded.calendar.timezone) if verdicts else REJECTS
 
     def bucket(batches):
         for batch in batches:
             yield from with_bucket(pa.Table.from_batches([batch]), count).to_batches()
 
     def judged(table: pa.Table) -> pa.Table:
-        return judge_table(table.drop_columns([BUCKET]), loaded, as_of, reading, settings=settings).cast(target)
+        # rejected rows dropped and their cases marked incomplete, as batch does
+        return judge_table(table.drop_columns([BUCKET]), loaded, as_of, reading, settings=settings,
+                           rejects=[]).cast(target)
+
+    def rejected(table: pa.Table) -> pa.Table:
+        return rejects_table(table.drop_columns([BUCKET]), loaded, as_of, reading, settings=settings)
 
     try:
-        return df.mapInArrow(bucket, bucketed_schema).groupBy(BUCKET).applyInArrow(judged,
-                                                                                from_arrow_schema(target))
+        return df.mapInArrow(bucket, bucketed_schema).groupBy(BUCKET).applyInArrow(
+            judged if verdicts else rejected, from_arrow_schema(target))
     except AttributeError as exc:  # PySpark before 4.0 has no applyInArrow
         raise PolicykitError.single("missing-dependency", f"policykit.spark needs PySpark 4.0 or later ({exc})",
                                     hint="pip install 'policykit[spark]'") from None
+
+
+def _arrow_schema(df):
+    """The DataFrame's columns as Arrow types, as the executors will see them; None for a type Arrow has none for
+    (the columns are then checked by name only)."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    try:
+        return to_arrow_schema(df.schema)
+    except Exception:  # a Spark type without an Arrow form: judged (or refused) on the executors
+        return None

@@ -217,6 +217,25 @@ def test_an_event_for_a_closed_case_reopens_it_with_its_history(tmp_path):
     assert len(session.cases["H1"].events) == 2
 
 
+def test_facts_of_a_closed_case_are_kept_and_the_case_stays_closed(tmp_path):
+    """Facts set on a closed case are stored and come back when an event reopens it; the case stays closed.  It
+    came back as a new open case with no events (in_progress, its to-do list asking for the first steps again),
+    which a restart on the same store, finding it closed, contradicted."""
+    path = tmp_path / "live.sqlite"
+    session = LiveSession("harif", store=path, now="2025-03-20")
+    session.post("H1", {"id": "1", "type": "request_received", "at": "2025-03-02T09:00", "channel": "phone"})
+    session.close("H1")
+    session.set_facts("H1", {"association_caused_harm": True})
+    assert session.open_cases == 0 and "H1" not in session.cases
+    session.shutdown()
+    again = LiveSession("harif", store=path)
+    assert again.open_cases == 0
+    again.post("H1", {"id": "2", "type": "request_completed", "at": "2025-03-03T09:00"})  # reopens it
+    assert [e.type for e in again.cases["H1"].events] == ["request_received", "request_completed"]
+    assert again.cases["H1"].facts == {"association_caused_harm": True}
+    again.shutdown()
+
+
 def test_clock_values_that_are_not_instants_or_go_back_are_input_errors():
     from policykit.diagnostics import PolicykitError
 

@@ -32,12 +32,24 @@ def _bench(name: str):
     return module
 
 
+def _split(table, parts: Path, row_group_size: int) -> Path:
+    """`table`'s rows in three Parquet files in `parts`, each row with its line number in the whole table."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parts.mkdir()
+    table = table.append_column("line", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
+    size = -(-table.num_rows // 3)
+    for i in range(3):
+        pq.write_table(table.slice(i * size, size), parts / f"part-{i}.parquet", row_group_size=row_group_size)
+    return parts
+
+
 @pytest.fixture(scope="session")
 def split_log(tmp_path_factory):
     """(whole log file, directory of the same rows shuffled and split across three Parquet files with their
     line numbers in the whole file, batch's verdict table of the whole file)."""
-    import numpy as np
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from policykit.batch import run_batch
@@ -46,15 +58,76 @@ def split_log(tmp_path_factory):
     table = _bench("loggen").generate(2500, seed=7, shuffle=True)  # shuffled: each case is spread over every file
     whole = base / "log.parquet"
     pq.write_table(table, whole)
-    parts = base / "parts"
-    parts.mkdir()
-    table = table.append_column("line", pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)))
-    size = -(-table.num_rows // 3)
-    for i in range(3):
-        pq.write_table(table.slice(i * size, size), parts / f"part-{i}.parquet", row_group_size=300)
+    parts = _split(table, base / "parts", 300)
     out = base / "verdicts.parquet"
     run_batch(whole, "harif", AS_OF, out=str(out), workers=1)
     return whole, parts, pq.read_table(out)
+
+
+@pytest.fixture(scope="session")
+def dirty_log(tmp_path_factory):
+    """(directory of a log with rejected rows split across three Parquet files with their line numbers, batch's
+    verdict table of the whole log, batch's rejects as (line, reason)): unknown event types, a date that is
+    none, a fact that contradicts its case's earlier value, a row without a case id, a case whose every row is
+    rejected; each case's rows in several files."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from policykit.batch import run_batch
+
+    base = tmp_path_factory.mktemp("dirty-log")
+    table = _bench("loggen").generate(600, seed=11, shuffle=True)
+    table = table.set_column(table.schema.get_field_index("type"), "type", table.column("type").cast(pa.string()))
+    table = table.set_column(table.schema.get_field_index("at"), "at", table.column("at").cast(pa.string()))
+    harm = table.schema.get_field_index("association_caused_harm")
+    table = table.set_column(harm, "association_caused_harm", table.column(harm).cast(pa.string()))
+    rows = table.to_pylist()
+    first = rows[0]["case_id"]
+    extra = [{"case_id": first, "type": "no_such_event", "at": "2025-03-02T09:00:00+03:00"},
+             {"case_id": rows[1]["case_id"], "type": "request_completed", "at": "not a date"},
+             {"case_id": first, "type": "request_completed", "at": "2025-03-02T10:00:00+03:00",
+              "association_caused_harm": "true"},
+             {"case_id": first, "type": "data_verified", "at": "2025-03-02T11:00:00+03:00",
+              "association_caused_harm": "false"},  # contradicts the row before
+             {"case_id": "  ", "type": "request_received", "at": "2025-03-02T09:00:00+03:00"},
+             {"case_id": "ALL-REJECTED", "type": "bogus", "at": "2025-03-02T09:00:00+03:00"},
+             {"case_id": "ALL-REJECTED", "type": "request_received", "at": "31/31/2025"}]
+    for i, row in enumerate(extra):  # spread over the files
+        rows.insert(i * (len(rows) // len(extra)), row)
+    table = pa.Table.from_pylist(rows, schema=table.schema)
+    whole = base / "log.parquet"
+    pq.write_table(table, whole)
+    out, rejects = base / "verdicts.parquet", base / "rejects.csv"
+    run_batch(whole, "harif", AS_OF, out=str(out), rejects_path=str(rejects), workers=1)
+    with open(rejects, encoding="utf-8", newline="") as file:
+        rejected = [(int(row["line"]), row["reason"]) for row in csv.DictReader(file)]
+    assert len(rejected) >= len(extra) - 1  # of the two facts, the one that contradicts the first value
+    assert any("contradicts" in reason for _, reason in rejected)
+    return _split(table, base / "parts", 100), pq.read_table(out), sorted(rejected)
+
+
+@pytest.fixture(scope="session")
+def binary_log(tmp_path_factory):
+    """(a Parquet log whose text columns are BINARY without the UTF8 annotation, as Impala and older Hive write
+    them, one case id not UTF-8; batch's verdict table of it)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from policykit.batch import run_batch
+
+    base = tmp_path_factory.mktemp("binary-log")
+    ids = [b"B-1", b"B-2 ", b"\xff\xfe", b"B-1", b"\xd8\xa3-3", b"B-2"]
+    kinds = [b"request_received", b"request_received", b"request_received", b"request_completed",
+             b"request_received", b"request_completed"]
+    table = pa.table({"case_id": pa.array(ids, pa.binary()), "type": pa.array(kinds, pa.binary()),
+                      "at": ["2025-03-02T09:00:00+03:00"] * 6, "channel": ["phone", "fax", "phone", None, "email", None]})
+    path = base / "binary.parquet"
+    pq.write_table(table, path)
+    out = base / "verdicts.parquet"
+    run_batch(path, "harif", AS_OF, out=str(out), workers=1)
+    return path, pq.read_table(out)
 
 
 def same_rows(got, expected) -> None:

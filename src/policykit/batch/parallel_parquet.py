@@ -50,8 +50,19 @@ def trimmed_ids(table: pa.Table) -> pa.Array:
     """Case ids as normalisation sees them (trimmed; missing as empty)."""
     ids = table.column(CASE_ID).combine_chunks()
     if pa.types.is_dictionary(ids.type) or not pa.types.is_string(ids.type):
-        ids = ids.cast(pa.string())
+        try:
+            ids = ids.cast(pa.string())
+        except pa.ArrowInvalid:  # binary cells that are not all UTF-8 (batch's judging rejects their rows)
+            ids = pa.array([_utf8(value) for value in ids.to_pylist()], pa.string())
     return pc.utf8_trim_whitespace(ids).fill_null("")
+
+
+def _utf8(value: bytes | None) -> str | None:
+    """A binary cell as text; None (missing) when it is not UTF-8."""
+    try:
+        return None if value is None else value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def judge_row_group(path: str, index: int, first_line: int, columns: list[str], job, shape,

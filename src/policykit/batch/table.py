@@ -73,6 +73,21 @@ def judge_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str,
     return verdicts if verdicts is not None else rows_table([], loaded.calendar.timezone)
 
 
+# batch's rejects file as a table: each rejected row's line and the reason
+REJECTS = pa.schema([("line", pa.int64()), ("reason", pa.string())])
+
+
+def rejects_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str, reading: str | None = None, *,
+                  settings: Settings | None = None) -> pa.Table:
+    """The rows of `table` that judge_table (and batch) reject, as batch's rejects file lists them: (line,
+    reason) in line order; rows without a case id, which belong to no verdict row, included."""
+    found: list[tuple[int, str]] = []
+    judge_table(table, policy, as_of, reading, rejects=found, settings=settings)
+    found.sort()
+    return pa.table([pa.array([line for line, _ in found], pa.int64()),
+                     pa.array([reason for _, reason in found], pa.string())], schema=REJECTS)
+
+
 def _lines(table: pa.Table) -> pa.Array:
     """The table's `line` column as int64, every row numbered; else invalid-log (a null or a fraction has no
     place in the log's order)."""
@@ -88,11 +103,14 @@ def _lines(table: pa.Table) -> pa.Array:
     return lines
 
 
-def check_columns(names: list[str], policy: Policy, as_of: dt.datetime | str, reading: str | None) -> None:
+def check_columns(names: list[str], policy: Policy, as_of: dt.datetime | str, reading: str | None,
+                  schema: pa.Schema | None = None) -> None:
     """What judge_table would refuse before any row is read, for an engine's driver to refuse at once: `as_of`,
-    `reading`, a missing or repeated column (`names`: the engine's column names)."""
-    judge_table(pa.Table.from_arrays([pa.array([], pa.string()) for _ in names], names=list(names)), policy, as_of,
-                reading)
+    `reading`, a missing or repeated column (`names`: the engine's column names) and, given the columns' Arrow
+    `schema`, a column of lists, structs or maps."""
+    empty = schema.empty_table() if schema is not None else pa.Table.from_arrays(
+        [pa.array([], pa.string()) for _ in names], names=list(names))
+    judge_table(empty, policy, as_of, reading)
 
 
 BUCKET = "_policykit_bucket"

@@ -549,6 +549,9 @@ class LiveSession(SessionCore):
 
     def _facts_held(self, case_id: str) -> dict:
         if case_id not in self.book.index:
+            if case_id in self._closed:
+                # a closed case stays closed: its facts are stored, and come back with it when an event reopens it
+                return {}
             self.book.open(case_id)  # facts before any event (not a reopening, as in the per-case session)
         return self.book.facts.setdefault(case_id, {})
 

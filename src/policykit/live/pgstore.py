@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..diagnostics import PolicykitError, Span
 from .intake import content_id, shown_attrs
-from .store import NewEvent, Store, StoredEvent, _clock_value
+from .store import NewEvent, Store, StoredEvent, _clock_value, _corrupt
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS {s}.meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,12 +36,19 @@ CREATE TABLE IF NOT EXISTS {s}.closed (case_id TEXT PRIMARY KEY, closed BOOLEAN 
 CREATE INDEX IF NOT EXISTS closed_seq ON {s}.closed (seq);
 """
 _EVENT_COLUMNS = "case_id, event_id, type, at_us, attrs"
+# the layout the schema holds, as meta 'format': absent in stores made before it was recorded (the same layout,
+# read alike); a store of a higher one is refused untouched
+FORMAT = 1
+_OWN_TABLES = {"meta": {"key", "value"}, "acks": {"one", "seq"},
+               "events": {"case_id", "key", "event_id", "type", "at_us", "attrs", "seq", "pos"},
+               "facts": {"case_id", "fact", "value", "seq"}, "closed": {"case_id", "closed", "seq"}}
 
 
 @dataclass
 class CaughtUp:
     """What other sessions acknowledged since this one last looked, to be taken into memory in this order:
-    cases closed (leave memory), cases reopened (their whole history is in `events`), events, facts."""
+    cases closed (leave memory), cases reopened (their whole history is in `events`, and all their facts in
+    `facts`), events, facts."""
 
     closed: set[str] = field(default_factory=set)
     reopened: set[str] = field(default_factory=set)
@@ -77,7 +84,7 @@ class PostgresStore(Store):
                                         hint="pip install 'policykit[postgres]'") from None
         self._psycopg, self._sql = psycopg, sql
         self.url, self.path = url, shown_url(url)  # `path` not None: the session hands this store its events
-        self.namespace = sql.Identifier(namespace)
+        self.schema, self.namespace = namespace, sql.Identifier(namespace)
         self.db = None
         self._in_tx = False
         self._seq = 0  # the counter value this transaction writes with
@@ -93,25 +100,74 @@ class PostgresStore(Store):
 
     def _connect(self) -> None:
         self.db = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-        with self.db.transaction():
-            # concurrent CREATE ... IF NOT EXISTS can still collide: the first process creates, the others wait
-            self.db.execute("SELECT pg_advisory_xact_lock(hashtext('policykit-store-schema'))")
-            self.db.execute(self._q("CREATE SCHEMA IF NOT EXISTS {s}"))
-            self.db.execute(self._q(_TABLES))
+        try:
+            with self.db.transaction():
+                # concurrent CREATE ... IF NOT EXISTS can still collide: the first process creates, the others wait
+                self.db.execute("SELECT pg_advisory_xact_lock(hashtext('policykit-store-schema'))")
+                self._check_format()  # before anything is added to the schema
+                self.db.execute(self._q("CREATE SCHEMA IF NOT EXISTS {s}"))
+                self.db.execute(self._q(_TABLES))
+                # a store made before the format was recorded has this layout: it is recorded now
+                self.db.execute(self._q("INSERT INTO {s}.meta (key, value) VALUES ('format', %s) "
+                                        "ON CONFLICT DO NOTHING"), (str(FORMAT),))
+        except PolicykitError:  # not a store this version opens: released untouched
+            self.db.close()
+            raise
+
+    def _check_format(self) -> None:
+        """Refuse, before anything is added to it, a schema that is not a live store of a format this version
+        reads: one a newer policykit wrote (its events may be where this one does not look: the session would
+        start empty and store again what they hold), or one holding another application's tables (they would be
+        read and written as the store's)."""
+        tables: dict[str, set[str]] = {name: set() for (name,) in self.db.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
+            "AND c.relkind IN ('r', 'v', 'm', 'p', 'f')", (self.schema,))}
+        for table, column in self.db.execute("SELECT table_name, column_name FROM information_schema.columns "
+                                             "WHERE table_schema = %s", (self.schema,)):
+            tables.setdefault(table, set()).add(column)
+        row = None
+        if tables.get("meta") == _OWN_TABLES["meta"]:  # first: a newer layout may have other tables
+            row = self.db.execute(self._q("SELECT value FROM {s}.meta WHERE key = 'format'")).fetchone()
+        if row is not None and not row[0].isdigit():
+            raise _corrupt(self.path, ValueError("a store format that is not a number"))
+        if row is not None and int(row[0]) > FORMAT:
+            raise PolicykitError.single("store-unreadable", f"the store was written by a newer policykit (store "
+                                        f"format {int(row[0])}; this one reads up to {FORMAT}); nothing was read",
+                                        Span(self.path), hint="open it with that version of policykit")
+        # none (a new store), or this layout (with or without the format recorded: it was not, at first)
+        if any(_OWN_TABLES.get(name) != columns for name, columns in tables.items()):
+            raise _corrupt(self.path, ValueError("a schema holding tables of something else"))
 
     def _guarded(self, action, *args):
-        """Run `action`; a database error rolls the open transaction back and is a located PolicykitError."""
-        try:
-            return action(*args)
-        except self._psycopg.Error as exc:
-            self._rollback()
-            # the server's first line says what failed (a constraint, the connection); no value is quoted
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            if self.db is None:
-                raise PolicykitError.single("store-unavailable", f"cannot open the PostgreSQL store: {reason}",
-                                            Span(self.path)) from None
-            raise PolicykitError.single("store-write-failed", f"the PostgreSQL store refused the operation: {reason}",
-                                        Span(self.path), hint="nothing of this operation was acknowledged") from None
+        """Run `action`; a database error rolls the open transaction back and is a located PolicykitError.
+
+        A connection found lost (the server restarted, a proxy or idle timeout cut it) when no transaction was
+        open yet is made again and the action run once more: nothing of the session's was under way, and every
+        action that starts outside a transaction (a catch-up, a read, an idempotent insert) is safe to repeat.
+        A connection lost in the middle of a transaction is `store-unavailable` (the database's trouble, to be
+        tried again), never mistaken for a write the store refused."""
+        for attempt in (1, 2):
+            fresh = not self._in_tx
+            try:
+                return action(*args)
+            except self._psycopg.Error as exc:
+                lost = self.db is not None and (self.db.closed or self.db.broken)
+                self._rollback()
+                if attempt == 1 and lost and fresh:
+                    continue
+                # the server's first line says what failed (a constraint, the connection); no value is quoted
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                if self.db is None:
+                    raise PolicykitError.single("store-unavailable", f"cannot open the PostgreSQL store: {reason}",
+                                                Span(self.path)) from None
+                if lost or self.db.closed:
+                    raise PolicykitError.single("store-unavailable", f"the connection to the PostgreSQL store was "
+                                                f"lost: {reason}", Span(self.path),
+                                                hint="nothing of this operation was acknowledged; send it again "
+                                                     "once the database is back") from None
+                raise PolicykitError.single("store-write-failed", f"the PostgreSQL store refused the operation: "
+                                            f"{reason}", Span(self.path),
+                                            hint="nothing of this operation was acknowledged") from None
 
     def _rollback(self) -> None:
         self._in_tx = False
@@ -168,7 +224,8 @@ class PostgresStore(Store):
                     caught.closed.add(case_id)
                 elif case_id in self._closed_view:
                     caught.reopened.add(case_id)
-            self._closed_view = (self._closed_view | caught.closed) - caught.reopened
+            # kept aside until every read is done: a catch-up cut by a lost connection is run again from the start
+            closed_view = (self._closed_view | caught.closed) - caught.reopened
             if caught.reopened:
                 caught.events.extend(_stored(db.execute(self._q(
                     f"SELECT {_EVENT_COLUMNS} FROM {{s}}.events WHERE case_id = ANY(%s) AND seq <= %s "
@@ -178,8 +235,12 @@ class PostgresStore(Store):
                 window)) if event[0] not in caught.closed and event[0] not in caught.reopened)
             caught.facts = [(case_id, fact, value) for case_id, fact, value in db.execute(self._q(
                 "SELECT case_id, fact, value FROM {s}.facts WHERE seq > %s AND seq <= %s"), window)
-                if case_id not in self._closed_view]
-            self.cursor = high
+                if case_id not in closed_view and case_id not in caught.reopened]
+            if caught.reopened:  # whole, as their events: what was set before the closure comes back too
+                caught.facts.extend(db.execute(self._q(
+                    "SELECT case_id, fact, value FROM {s}.facts WHERE case_id = ANY(%s) AND seq <= %s"),
+                    (sorted(caught.reopened), high)))
+            self._closed_view, self.cursor = closed_view, high
         if not write:
             db.execute("COMMIT")
             self._in_tx = False
