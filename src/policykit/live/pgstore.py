@@ -107,9 +107,11 @@ class PostgresStore(Store):
             self._rollback()
             # the server's first line says what failed (a constraint, the connection); no value is quoted
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            if self.db is None:
-                raise PolicykitError.single("store-unavailable", f"cannot open the PostgreSQL store: {reason}",
-                                            Span(self.path)) from None
+            if self.db is None or self.db.closed:  # no connection, or the one there was lost: the server's trouble
+                doing = "open" if self.db is None else "reach"
+                raise PolicykitError.single("store-unavailable", f"cannot {doing} the PostgreSQL store: {reason}",
+                                            Span(self.path), hint="nothing of this operation was acknowledged"
+                                            ) from None
             raise PolicykitError.single("store-write-failed", f"the PostgreSQL store refused the operation: {reason}",
                                         Span(self.path), hint="nothing of this operation was acknowledged") from None
 
@@ -145,7 +147,17 @@ class PostgresStore(Store):
 
     def catch_up(self, write: bool) -> CaughtUp:
         """What others acknowledged since `cursor`.  With `write`, the writing transaction is opened first, so
-        nothing else is acknowledged until this session's commit (or rollback)."""
+        nothing else is acknowledged until this session's commit (or rollback).
+
+        It is the first statement of every operation of the session: a connection found lost there (the server
+        restarted, a proxy cut it while idle), before anything of this operation was sent, is made again and
+        the catch-up run once more, so that one lost connection does not fail the operation."""
+        fresh = not self._in_tx
+        try:
+            return self._guarded(self._catch_up, write)
+        except PolicykitError:
+            if not fresh or self.db is None or not self.db.closed:  # _guarded closed a connection found broken
+                raise
         return self._guarded(self._catch_up, write)
 
     def _catch_up(self, write: bool) -> CaughtUp:

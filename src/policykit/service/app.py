@@ -33,7 +33,10 @@ ERRORS = {status: {"model": models.Errors, "description": text} for status, text
     (404, "unknown id in the path"),
     (413, "the body is larger than the limit"), (422, "invalid input, located"),
     (503, "the request took longer than the time limit, or the service's storage failed it (store-unavailable, "
-          "output-unwritable): try again later"))}
+          "store-write-failed, output-unwritable, ...): not acknowledged; send it again after Retry-After seconds "
+          "(an event already stored is answered as a duplicate)"))}
+ERRORS[503]["headers"] = {"Retry-After": {"description": "seconds to wait before sending the request again",
+                                          "schema": {"type": "integer"}}}
 AS_OF = Query(None, description="judge as things stood at T (ISO 8601, a date, or Hijri as 1446-09-29H); "
                                 "default: now", examples=["2025-04-15"])
 READING = Query(None, pattern="^(intended|literal)$", description="reading of ambiguous deadlines")
