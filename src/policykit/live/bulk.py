@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..batch.timestamps import plain_micros
-from .intake import content_id, posted_id, unicode_text
+from .intake import content_id, posted_id, storable
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _US = dt.timedelta(microseconds=1)
@@ -57,7 +57,7 @@ def _read(items: list, intake, bare: dict, code_of, timezone: str) -> ReadPost |
         if not id_types <= {str, int}:  # bool is not int here: type() is exact
             return None  # read one by one, which says what is wrong (live.intake.case_key)
         case_ids = [case_id if type(case_id) is str else str(case_id) for case_id in case_ids]
-    if not all(map(str.strip, case_ids)) or not (all(map(str.isascii, case_ids)) or unicode_text("".join(case_ids))):
+    if not all(map(str.strip, case_ids)) or not storable("".join(case_ids)):
         return None
     if set(map(type, events)) != {dict}:
         return None

@@ -256,7 +256,8 @@ class LiveSession(SessionCore):
                 facts = None
             else:
                 case_id, event, facts = posted_item(item, position)
-            if type(case_id) is not str or not case_id.strip() or type(event) is not dict or not case_id.isascii():
+            if (type(case_id) is not str or not case_id.strip() or type(event) is not dict or not case_id.isascii()
+                    or "\x00" in case_id):
                 case_id, event, facts = posted_item((case_id, event, facts), position)
             shape = instant = given = None
             if type(event) is dict:
@@ -300,7 +301,8 @@ class LiveSession(SessionCore):
                 at_us = (instant - epoch) // one_us
                 given = event.get("id")
             code = shape.code or code_of(shape)
-            event_id = given if type(given) is str and given and given.isascii() else posted_id(given, position)
+            event_id = (given if type(given) is str and given and given.isascii() and "\x00" not in given else
+                        posted_id(given, position))
             if event_id is None or (len(event_id) == 24 and event_id == content_id(kind, at_us, shape.shown)):
                 # known by its content (also when its own content id is posted as its id): one int, which
                 # the garbage collector need not track, unlike a tuple
