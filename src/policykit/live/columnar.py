@@ -611,7 +611,7 @@ class LiveSession(SessionCore):
         """The verdict of a case now: `evaluate()` itself on the case's events."""
         if case_id not in self.book.index:
             raise KeyError(case_id)
-        return evaluate(self.policy, self._case(case_id), self.now, self.reading)
+        return evaluate(self.policy, self._case(case_id), self.now, self.reading, settings=self.settings)
 
     def close(self, case_id: str) -> Verdict:
         """The case's final verdict; the case leaves memory (its events stay in the store)."""

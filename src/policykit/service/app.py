@@ -62,11 +62,12 @@ class Service:
 
         self.settings = settings
         self.evaluation = load_settings()  # reading and at-risk window: read once, not on every request
-        self.jobs = JobRunner(settings.jobs_dir, start=False)  # first: a jobs folder refused leaves nothing opened
+        # first: a jobs folder refused leaves nothing opened
+        self.jobs = JobRunner(settings.jobs_dir, start=False, settings=self.evaluation)
         try:
             self.log = DecisionLog(settings.decision_log)
             try:
-                self.sessions = SessionHub(settings.store)
+                self.sessions = SessionHub(settings.store, self.evaluation)
             except BaseException:
                 self.log.close()
                 raise
