@@ -157,7 +157,7 @@ def _case_id(doc: Document, errors: list[Diagnostic]) -> str:
         errors.append(Diagnostic("wrong-type", "'case_id' must be a non-empty string",
                                  doc.span(("case_id",)), ("case_id",)))
         return ""
-    return str(value)
+    return str(value).strip()  # as batch and live sessions key a case: "H-1 " is case H-1 on every path
 
 
 def _facts(doc: Document, vocab: Vocabulary, errors: list[Diagnostic]) -> dict[str, bool | None]:

@@ -362,3 +362,36 @@ def test_a_finished_job_gives_its_excel_verdicts(api):
     assert len(list(findings.iter_rows(min_row=2))) == sum(len(v["findings"]) for v in done["verdicts"])
     assert api.get(f"/v1/batch/{job['job']}/verdicts.xlsx").content[:2] == b"PK"  # Arabic, made once and kept
     assert api.get("/v1/batch/0123/verdicts.xlsx").status_code == 404
+
+
+@pytest.mark.parametrize("one_by_one", [False, True])
+def test_a_case_id_is_trimmed_on_every_path(api, one_by_one):
+    """Batch reads "H-1 " as case H-1 (trimmed, as exports pad cells); a live session kept "H-1 ", " H-1" and "H-1"
+    as three cases, and check answered " H-1 ": the same events, three verdicts. Now one case, H-1, everywhere."""
+    session = f"s-trim-{int(one_by_one)}"
+    api.put(f"/v1/sessions/{session}", json={"policy": "harif"})
+    spelled = ["H-1 ", " H-1", "H-1\u00a0", "\tH-1"]  # a no-break space and a tab, as spreadsheets leave them
+    events = [dict(event, case_id=name) for name, event in zip(spelled, [
+        {"type": "request_received", "at": "2025-03-11T09:15:00+03:00", "channel": "interview"},
+        {"type": "request_completed", "at": "2025-03-13"},
+        {"type": "applicant_informed", "at": "2025-03-14"},
+        {"type": "decision_notified", "at": "2025-04-13T11:00:00+03:00", "channel": "email", "outcome": "approved"}])]
+    answers = []
+    for part in ([[e] for e in events] if one_by_one else [events]):
+        posted = api.post(f"/v1/sessions/{session}/events", json={"events": part})
+        assert posted.status_code == 200, posted.text
+        answers += posted.json()
+    assert [a["case_id"] for a in answers] == ["H-1"] * 4
+    assert api.put(f"/v1/sessions/{session}", json={"policy": "harif"}).json()["open_cases"] == 1
+    live = api.get(f"/v1/sessions/{session}/cases/H-1").json()
+    assert api.get(f"/v1/sessions/{session}/cases/%20H-1%20").json()["findings"] == live["findings"]
+    checked = api.post("/v1/check", params={"as_of": live["as_of"]}, json={
+        "case_id": " H-1 ", "policy": "harif", "events": [{k: v for k, v in e.items() if k != "case_id"}
+                                                          for e in events]}).json()
+    assert checked["case_id"] == live["case_id"] == "H-1"
+    assert checked["findings"] == live["findings"] and checked["status"] == live["status"]
+    rows = "case_id,type,at,channel,outcome\n" + "".join(
+        f"\"{e['case_id']}\",{e['type']},{e['at']},{e.get('channel', '')},{e.get('outcome', '')}\n" for e in events)
+    job = api.post("/v1/batch", params={"policy": "harif", "as_of": live["as_of"]}, content=rows.encode()).json()
+    verdicts = wait_done(api, job["job"])["verdicts"]
+    assert [(row["case_id"], row["status"]) for row in verdicts] == [("H-1", live["status"])]

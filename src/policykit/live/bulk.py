@@ -57,7 +57,8 @@ def _read(items: list, intake, bare: dict, code_of, timezone: str) -> ReadPost |
         if not id_types <= {str, int}:  # bool is not int here: type() is exact
             return None  # read one by one, which says what is wrong (live.intake.case_key)
         case_ids = [case_id if type(case_id) is str else str(case_id) for case_id in case_ids]
-    if not all(map(str.strip, case_ids)) or not storable("".join(case_ids)):
+    case_ids = list(map(str.strip, case_ids))  # as live.intake.case_key keys them (the same text when none is cut)
+    if not all(case_ids) or not storable("".join(case_ids)):
         return None
     if set(map(type, events)) != {dict}:
         return None

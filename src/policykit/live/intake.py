@@ -162,8 +162,8 @@ def posted_item(item, position: int) -> tuple:
 
 
 def case_key(value, path: tuple) -> str:
-    """A case id as the session keys it: a non-empty Unicode text, or an integer as its digits; else wrong-type
-    at `path`."""
+    """A case id as the session keys it: a non-empty Unicode text without the whitespace around it (as batch and
+    a case file read it: `"H-1 "` is case `H-1`), or an integer as its digits; else wrong-type at `path`."""
     if type(value) is not str:
         if type(value) is not int:
             raise _posted_error("a case id must be a non-empty text", *path)
@@ -174,7 +174,7 @@ def case_key(value, path: tuple) -> str:
         raise _posted_error("a case id must be Unicode text (it holds a lone surrogate)", *path)
     if "\x00" in value:
         raise _posted_error(NUL_HELD.format("a case id"), *path)
-    return value
+    return value.strip()
 
 
 def posted_id(value, position: int) -> str | None:
