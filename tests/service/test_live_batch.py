@@ -395,3 +395,24 @@ def test_a_case_id_is_trimmed_on_every_path(api, one_by_one):
     job = api.post("/v1/batch", params={"policy": "harif", "as_of": live["as_of"]}, content=rows.encode()).json()
     verdicts = wait_done(api, job["job"])["verdicts"]
     assert [(row["case_id"], row["status"]) for row in verdicts] == [("H-1", live["status"])]
+
+
+def test_integer_case_and_event_ids_are_taken_as_their_digits(api):
+    """`check` takes `"case_id": 42` (a case file's integer id) and so does LiveSession; over HTTP the same event
+    was refused (wrong-type 'Input should be a valid string'): a case-management system's integer keys."""
+    api.put("/v1/sessions/s-int", json={"policy": "harif"})
+    event = {"case_id": 42, "id": 7, "type": "request_received", "at": "2025-03-11T09:15:00+03:00",
+             "channel": "interview"}
+    posted = api.post("/v1/sessions/s-int/events", json={"events": [event, dict(event, case_id="42", id="7")]})
+    assert posted.status_code == 200, posted.text
+    assert [(a["case_id"], a["event_id"], a["duplicate"]) for a in posted.json()] == [("42", "7", False),
+                                                                                      ("42", "7", True)]
+    live = api.get("/v1/sessions/s-int/cases/42").json()
+    checked = api.post("/v1/check", params={"as_of": live["as_of"]}, json={
+        "case_id": 42, "policy": "harif", "events": [{k: v for k, v in event.items() if k not in ("case_id", "id")}]})
+    assert checked.json()["case_id"] == live["case_id"] == "42"
+    for bad, path in ((True, "events[0].case_id"), (4.2, "events[0].case_id"), ([1], "events[0].case_id")):
+        refused = api.post("/v1/sessions/s-int/events", json={"events": [dict(event, case_id=bad)]})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["path"] == path, refused.text
+    refused = api.post("/v1/sessions/s-int/events", json={"events": [dict(event, id=False)]})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["path"] == "events[0].id", refused.text
