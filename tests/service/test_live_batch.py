@@ -416,3 +416,17 @@ def test_integer_case_and_event_ids_are_taken_as_their_digits(api):
         assert refused.status_code == 422 and refused.json()["errors"][0]["path"] == path, refused.text
     refused = api.post("/v1/sessions/s-int/events", json={"events": [dict(event, id=False)]})
     assert refused.status_code == 422 and refused.json()["errors"][0]["path"] == "events[0].id", refused.text
+
+
+@pytest.mark.parametrize("attribute", ["channel", "agreed_channel"])
+def test_a_null_attribute_is_refused_as_check_refuses_it(api, attribute):
+    """`"channel": null` was dropped before the session saw it (the event taken as one without a channel), while
+    check refuses the same event (wrong-type at its attribute)."""
+    api.put("/v1/sessions/s-null", json={"policy": "harif"})
+    event = {"type": "request_received", "at": "2025-03-11T09:15:00+03:00", "channel": "interview", attribute: None}
+    checked = api.post("/v1/check", json={"case_id": "N-1", "policy": "harif", "events": [event]})
+    posted = api.post("/v1/sessions/s-null/events", json={"events": [dict(event, case_id="N-1", id=None)]})
+    assert checked.status_code == posted.status_code == 422, posted.text
+    assert [(e["code"], e["path"]) for e in posted.json()["errors"]] == [
+        (e["code"], e["path"]) for e in checked.json()["errors"]] == [("wrong-type", f"events[0].{attribute}")]
+    assert api.get("/v1/sessions/s-null/cases/N-1").status_code == 404

@@ -190,7 +190,9 @@ def routes(app: FastAPI, service: Service) -> None:
     async def post_events(name: str, body: models.EventsBody):
         """Post events (one acknowledgement: answered once stored); what changed, one entry per event."""
         held = await service.work(service.sessions.get, name)
-        events = [event.model_dump(exclude_none=True) for event in body.events]
+        # an `id` of null is no id; any other null (`"channel": null`) is the event's own, judged as check judges
+        # it (wrong-type), never dropped unseen
+        events = [event.model_dump(exclude={"id"} if event.id is None else None) for event in body.events]
         return JSON(await service.work(locked, held, live_ops.post_events, events))
 
     @app.post("/v1/sessions/{name}/advance", response_model=list[models.Passed], responses=ERRORS,
