@@ -430,3 +430,23 @@ def test_a_null_attribute_is_refused_as_check_refuses_it(api, attribute):
     assert [(e["code"], e["path"]) for e in posted.json()["errors"]] == [
         (e["code"], e["path"]) for e in checked.json()["errors"]] == [("wrong-type", f"events[0].{attribute}")]
     assert api.get("/v1/sessions/s-null/cases/N-1").status_code == 404
+
+
+def test_a_request_past_the_time_limit_lets_the_session_go(tmp_path, serve):
+    """A to-do list over many cases answered 503 at the time limit, but its thread went on judging every case under
+    the session's lock, and each request after it on that session waited, then timed out too: the session was held
+    long after the answer (and each retry queued another whole run). Now the work stops at the limit."""
+    import time
+
+    with serve(tmp_path, time_limit_s=1.0) as running, running.client() as client:
+        assert client.put("/v1/sessions/s-slow", json={"policy": "harif"}).status_code == 201
+        events = [{"case_id": f"S-{i}", "type": "request_received", "at": "2025-03-11T09:15:00+03:00",
+                   "channel": "interview"} for i in range(8000)]
+        assert client.post("/v1/sessions/s-slow/events", json={"events": events}).status_code == 200
+        started = time.monotonic()
+        slow = client.get("/v1/sessions/s-slow/actions")  # some 8000 verdicts: several times the limit
+        assert slow.status_code == 503 and slow.headers["retry-after"] == "5", slow.text
+        assert time.monotonic() - started < 3
+        time.sleep(0.3)
+        after = client.get("/v1/sessions/s-slow/cases/S-1")
+        assert after.status_code == 200, after.text

@@ -25,6 +25,7 @@ class Held:
     def __init__(self, name: str, policy_id: str, session) -> None:
         self.name, self.policy_id, self.session = name, policy_id, session
         self.lock = threading.Lock()
+        self.deadline: float | None = None  # while a request holds the lock: when its time limit passes
 
     def clock(self) -> str | None:
         """The session's clock, None before its first advance or event."""
