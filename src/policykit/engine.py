@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from .calendar import WorkCalendar
 from .case import Case
 from .compensation import assess
-from .config import AtRisk, load_settings
+from .config import AtRisk, Settings, load_settings
 from .counting import arabic_digits
 from .findings_text import event_label
 from .judge.compiled import CompiledPolicy, compile_policy
@@ -24,14 +24,15 @@ if TYPE_CHECKING:  # only read: a policy record (policykit.records) serves as we
     from .model import Policy
 
 def evaluate(policy: Policy, case: Case, as_of: dt.datetime | str, reading: str | None = None, *,
-             at_risk: AtRisk | None = None) -> Verdict:
+             at_risk: AtRisk | None = None, settings: Settings | None = None) -> Verdict:
     """Judge `case` against the version of `policy` in force at its first event, as things stood at `as_of`.
 
     `reading` (intended/literal) and `at_risk` default to the configuration (POLICYKIT_READING, policykit.toml),
-    then to each deadline's own default reading.
+    then to each deadline's own default reading.  `settings`: that configuration as a caller read it once (a
+    service, a live session), so that a later change of the file is not half taken; default: read here.
     """
     if reading is None or at_risk is None:
-        settings = load_settings()
+        settings = settings if settings is not None else load_settings()
         reading = reading if reading is not None else settings.reading
         at_risk = at_risk if at_risk is not None else settings.at_risk
     version = version_for(policy, case, as_of)

@@ -195,16 +195,24 @@ def test_stores_of_the_earlier_layout_are_read_and_extended(tmp_path):
 
 
 def test_texts_holding_the_separator_are_stored_as_json(tmp_path):
+    """A NUL is no longer taken in a posted id (PostgreSQL's text cannot hold one: the same post failed there as a
+    store write); a SQLite store an earlier version wrote with one still reads back, each event once."""
     session = LiveSession("harif", store=tmp_path / "live.sqlite", now="2025-03-01")
     odd = "case\x00with a NUL"
-    session.post_many([(odd, {"type": "request_completed", "at": "2025-03-02T09:00", "id": "id\x00x"}),
-                       ("plain", {"type": "request_completed", "at": "2025-03-02T09:00"})])
+    for item in ((odd, {"type": "request_completed", "at": "2025-03-02T09:00"}),
+                 ("plain", {"type": "request_completed", "at": "2025-03-02T09:00", "id": "id\x00x"})):
+        with pytest.raises(PolicykitError) as refused:
+            session.post_many([item])
+        assert refused.value.first.code == "wrong-type" and "NUL" in refused.value.first.message
+    session.post_many([("plain", {"type": "request_completed", "at": "2025-03-02T09:00"})])
     session.shutdown()
     store = SqliteStore(tmp_path / "live.sqlite")
-    assert [(c, e) for c, e, *_ in store.load()] == [(odd, "id\x00x"), ("plain", None)]
+    store.add_events([(odd, "id\x00x", "request_completed", 1740895200000000, None)])  # as an earlier version did
+    store.commit()
+    assert [(c, e) for c, e, *_ in store.load()] == [("plain", None), (odd, "id\x00x")]
     store.close()
     reopened = LiveSession("harif", store=tmp_path / "live.sqlite")
-    assert reopened.post(odd, {"type": "request_completed", "at": "2025-03-02T09:00", "id": "id\x00x"}).duplicate
+    assert reopened.open_cases == 2 and reopened.verdict(odd).case_id == odd
 
 
 @settings(max_examples=300, deadline=None)

@@ -421,6 +421,7 @@ def test_a_request_over_the_time_limit_is_answered(tmp_path, monkeypatch, serve)
         answer = client.post("/v1/check", json=case(subject={"note": "x" * 20_000}))
         assert time.monotonic() - started < 1.2
     assert answer.status_code == 503 and error_codes(answer) == ["timeout"]
+    assert answer.headers["retry-after"] == "5"  # a 503 says when to try again
 
 
 def test_the_decision_log_can_be_turned_off(tmp_path, serve):

@@ -95,6 +95,21 @@ def test_a_bad_event_is_located_and_nothing_is_taken(api):
     assert missing.status_code == 422
 
 
+@pytest.mark.parametrize("field,path", [("case_id", "events[1].case_id"), ("id", "events[1].id")])
+@pytest.mark.parametrize("extra", [0, 300])  # one event at a time, and a post read as columns (live.bulk)
+def test_an_id_holding_a_nul_is_refused_located_on_every_store(api, field, path, extra):
+    """SQLite kept a NUL in a case id or event id, PostgreSQL's text refuses one: the same post was taken by one store
+    and failed as a store write (unlocated, and now a 503 to be tried again for ever) by the other."""
+    assert api.put("/v1/sessions/s-nul", json={"policy": "harif"}).status_code in (200, 201)
+    events = [dict(EVENTS[2], case_id=f"N-{i}", id=f"n{i}") for i in range(extra + 2)]
+    events[1][field] = "H\x00-1"
+    answer = api.post("/v1/sessions/s-nul/events", json={"events": events})
+    assert answer.status_code == 422, answer.text
+    assert [(e["code"], e["path"]) for e in answer.json()["errors"]] == [("wrong-type", path)]
+    assert "NUL" in answer.json()["errors"][0]["message"]
+    assert api.get("/v1/sessions/s-nul/cases/N-0").status_code == 404  # nothing of the post taken
+
+
 def test_advance_case_verdict_and_actions(api):
     api.put("/v1/sessions/s-todo", json={"policy": "harif"})
     api.post("/v1/sessions/s-todo/events", json={"events": EVENTS})
@@ -347,3 +362,91 @@ def test_a_finished_job_gives_its_excel_verdicts(api):
     assert len(list(findings.iter_rows(min_row=2))) == sum(len(v["findings"]) for v in done["verdicts"])
     assert api.get(f"/v1/batch/{job['job']}/verdicts.xlsx").content[:2] == b"PK"  # Arabic, made once and kept
     assert api.get("/v1/batch/0123/verdicts.xlsx").status_code == 404
+
+
+@pytest.mark.parametrize("one_by_one", [False, True])
+def test_a_case_id_is_trimmed_on_every_path(api, one_by_one):
+    """Batch reads "H-1 " as case H-1 (trimmed, as exports pad cells); a live session kept "H-1 ", " H-1" and "H-1"
+    as three cases, and check answered " H-1 ": the same events, three verdicts. Now one case, H-1, everywhere."""
+    session = f"s-trim-{int(one_by_one)}"
+    api.put(f"/v1/sessions/{session}", json={"policy": "harif"})
+    spelled = ["H-1 ", " H-1", "H-1\u00a0", "\tH-1"]  # a no-break space and a tab, as spreadsheets leave them
+    events = [dict(event, case_id=name) for name, event in zip(spelled, [
+        {"type": "request_received", "at": "2025-03-11T09:15:00+03:00", "channel": "interview"},
+        {"type": "request_completed", "at": "2025-03-13"},
+        {"type": "applicant_informed", "at": "2025-03-14"},
+        {"type": "decision_notified", "at": "2025-04-13T11:00:00+03:00", "channel": "email", "outcome": "approved"}])]
+    answers = []
+    for part in ([[e] for e in events] if one_by_one else [events]):
+        posted = api.post(f"/v1/sessions/{session}/events", json={"events": part})
+        assert posted.status_code == 200, posted.text
+        answers += posted.json()
+    assert [a["case_id"] for a in answers] == ["H-1"] * 4
+    assert api.put(f"/v1/sessions/{session}", json={"policy": "harif"}).json()["open_cases"] == 1
+    live = api.get(f"/v1/sessions/{session}/cases/H-1").json()
+    assert api.get(f"/v1/sessions/{session}/cases/%20H-1%20").json()["findings"] == live["findings"]
+    checked = api.post("/v1/check", params={"as_of": live["as_of"]}, json={
+        "case_id": " H-1 ", "policy": "harif", "events": [{k: v for k, v in e.items() if k != "case_id"}
+                                                          for e in events]}).json()
+    assert checked["case_id"] == live["case_id"] == "H-1"
+    assert checked["findings"] == live["findings"] and checked["status"] == live["status"]
+    rows = "case_id,type,at,channel,outcome\n" + "".join(
+        f"\"{e['case_id']}\",{e['type']},{e['at']},{e.get('channel', '')},{e.get('outcome', '')}\n" for e in events)
+    job = api.post("/v1/batch", params={"policy": "harif", "as_of": live["as_of"]}, content=rows.encode()).json()
+    verdicts = wait_done(api, job["job"])["verdicts"]
+    assert [(row["case_id"], row["status"]) for row in verdicts] == [("H-1", live["status"])]
+
+
+def test_integer_case_and_event_ids_are_taken_as_their_digits(api):
+    """`check` takes `"case_id": 42` (a case file's integer id) and so does LiveSession; over HTTP the same event
+    was refused (wrong-type 'Input should be a valid string'): a case-management system's integer keys."""
+    api.put("/v1/sessions/s-int", json={"policy": "harif"})
+    event = {"case_id": 42, "id": 7, "type": "request_received", "at": "2025-03-11T09:15:00+03:00",
+             "channel": "interview"}
+    posted = api.post("/v1/sessions/s-int/events", json={"events": [event, dict(event, case_id="42", id="7")]})
+    assert posted.status_code == 200, posted.text
+    assert [(a["case_id"], a["event_id"], a["duplicate"]) for a in posted.json()] == [("42", "7", False),
+                                                                                      ("42", "7", True)]
+    live = api.get("/v1/sessions/s-int/cases/42").json()
+    checked = api.post("/v1/check", params={"as_of": live["as_of"]}, json={
+        "case_id": 42, "policy": "harif", "events": [{k: v for k, v in event.items() if k not in ("case_id", "id")}]})
+    assert checked.json()["case_id"] == live["case_id"] == "42"
+    for bad, path in ((True, "events[0].case_id"), (4.2, "events[0].case_id"), ([1], "events[0].case_id")):
+        refused = api.post("/v1/sessions/s-int/events", json={"events": [dict(event, case_id=bad)]})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["path"] == path, refused.text
+    refused = api.post("/v1/sessions/s-int/events", json={"events": [dict(event, id=False)]})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["path"] == "events[0].id", refused.text
+
+
+@pytest.mark.parametrize("attribute", ["channel", "agreed_channel"])
+def test_a_null_attribute_is_refused_as_check_refuses_it(api, attribute):
+    """`"channel": null` was dropped before the session saw it (the event taken as one without a channel), while
+    check refuses the same event (wrong-type at its attribute)."""
+    api.put("/v1/sessions/s-null", json={"policy": "harif"})
+    event = {"type": "request_received", "at": "2025-03-11T09:15:00+03:00", "channel": "interview", attribute: None}
+    checked = api.post("/v1/check", json={"case_id": "N-1", "policy": "harif", "events": [event]})
+    posted = api.post("/v1/sessions/s-null/events", json={"events": [dict(event, case_id="N-1", id=None)]})
+    assert checked.status_code == posted.status_code == 422, posted.text
+    assert [(e["code"], e["path"]) for e in posted.json()["errors"]] == [
+        (e["code"], e["path"]) for e in checked.json()["errors"]] == [("wrong-type", f"events[0].{attribute}")]
+    assert api.get("/v1/sessions/s-null/cases/N-1").status_code == 404
+
+
+def test_a_request_past_the_time_limit_lets_the_session_go(tmp_path, serve):
+    """A to-do list over many cases answered 503 at the time limit, but its thread went on judging every case under
+    the session's lock, and each request after it on that session waited, then timed out too: the session was held
+    long after the answer (and each retry queued another whole run). Now the work stops at the limit."""
+    import time
+
+    with serve(tmp_path, time_limit_s=1.0) as running, running.client() as client:
+        assert client.put("/v1/sessions/s-slow", json={"policy": "harif"}).status_code == 201
+        events = [{"case_id": f"S-{i}", "type": "request_received", "at": "2025-03-11T09:15:00+03:00",
+                   "channel": "interview"} for i in range(8000)]
+        assert client.post("/v1/sessions/s-slow/events", json={"events": events}).status_code == 200
+        started = time.monotonic()
+        slow = client.get("/v1/sessions/s-slow/actions")  # some 8000 verdicts: several times the limit
+        assert slow.status_code == 503 and slow.headers["retry-after"] == "5", slow.text
+        assert time.monotonic() - started < 3
+        time.sleep(0.3)
+        after = client.get("/v1/sessions/s-slow/cases/S-1")
+        assert after.status_code == 200, after.text

@@ -195,10 +195,11 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
               out: str | None = None, stdout=None, rejects_path: str | None = None, workers: int | None = None,
               log_format: str | None = None, fast: bool = True, progress: NoProgress | None = None,
               options: LogOptions | None = None, lang: str = "en", excel: bool = False,
-              report: str | None = None) -> Summary:
+              report: str | None = None, settings: Settings | None = None) -> Summary:
     """Judge every case of an event log; verdicts go to `out` (or JSONL on `stdout`), bad rows to the rejects file.
 
-    `options` say how to read an export as it arrives: encoding, sheet, column headers, date form."""
+    `options` say how to read an export as it arrives: encoding, sheet, column headers, date form.  `settings`:
+    the configuration (reading, at-risk window) as a caller read it (a service, at its start); default: read here."""
     started = time.perf_counter()
     from .process_setup import steady_allocation
 
@@ -217,7 +218,7 @@ def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str,
                   inputs=(log, policy_file(policy_ref)))
     policy = load_policy(policy_ref)
     options = options or LogOptions()
-    shape, job = plan(policy, str(policy_ref), as_of, reading, fmt, fast, options.date_format)
+    shape, job = plan(policy, str(policy_ref), as_of, reading, fmt, fast, options.date_format, settings)
     _warm(policy, job)
     limits.check_batch_bytes(log.stat().st_size, Span(str(log)))
     if detect_format(log, log_format) == "parquet":

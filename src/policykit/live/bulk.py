@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from ..batch.timestamps import plain_micros
 from ..values import id_text
-from .intake import content_id, posted_id, unicode_text
+from .intake import content_id, posted_id, storable
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 _US = dt.timedelta(microseconds=1)
@@ -59,7 +59,7 @@ def _read(items: list, intake, bare: dict, code_of, timezone: str) -> ReadPost |
             return None  # read one by one, which says what is wrong (live.intake.case_key)
         case_ids = [case_id if type(case_id) is str else str(case_id) for case_id in case_ids]
     case_ids = list(map(id_text, case_ids))  # keyed as live.intake.case_key keys them
-    if not all(case_ids) or not (all(map(str.isascii, case_ids)) or unicode_text("".join(case_ids))):
+    if not all(case_ids) or not storable("".join(case_ids)):
         return None
     if set(map(type, events)) != {dict}:
         return None

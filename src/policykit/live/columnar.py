@@ -256,9 +256,9 @@ class LiveSession(SessionCore):
                 facts = None
             else:
                 case_id, event, facts = posted_item(item, position)
-            # a case id with spaces around it (or none but spaces) is keyed, or refused, by case_key
-            if type(case_id) is not str or case_id.strip() != case_id or not case_id or type(event) is not dict \
-                    or not case_id.isascii():
+            # the case id trimmed, as live.intake.case_key keys it (strip() gives the same text when none is cut)
+            if (type(case_id) is not str or type(event) is not dict or not case_id.isascii() or "\x00" in case_id
+                    or not (case_id := case_id.strip())):
                 case_id, event, facts = posted_item((case_id, event, facts), position)
             shape = instant = given = None
             if type(event) is dict:
@@ -302,7 +302,8 @@ class LiveSession(SessionCore):
                 at_us = (instant - epoch) // one_us
                 given = event.get("id")
             code = shape.code or code_of(shape)
-            event_id = given if type(given) is str and given and given.isascii() else posted_id(given, position)
+            event_id = (given if type(given) is str and given and given.isascii() and "\x00" not in given else
+                        posted_id(given, position))
             if event_id is None or (len(event_id) == 24 and event_id == content_id(kind, at_us, shape.shown)):
                 # known by its content (also when its own content id is posted as its id): one int, which
                 # the garbage collector need not track, unlike a tuple
@@ -612,12 +613,14 @@ class LiveSession(SessionCore):
 
     def verdict(self, case_id: str) -> Verdict:
         """The verdict of a case now: `evaluate()` itself on the case's events."""
+        case_id = _trimmed(case_id)
         if case_id not in self.book.index:
             raise KeyError(case_id)
-        return evaluate(self.policy, self._case(case_id), self.now, self.reading)
+        return evaluate(self.policy, self._case(case_id), self.now, self.reading, settings=self.settings)
 
     def close(self, case_id: str) -> Verdict:
         """The case's final verdict; the case leaves memory (its events stay in the store)."""
+        case_id = _trimmed(case_id)
         verdict = self.verdict(case_id)
         row = self.book.index[case_id]
         with self._transaction() as store:
@@ -629,7 +632,7 @@ class LiveSession(SessionCore):
     def judgement(self, case_id: str) -> dict[str, str]:
         """The incrementally maintained status of each rule of a case (what post/advance reported)."""
         book = self.book
-        row = book.index[case_id]
+        row = book.index[_trimmed(case_id)]
         if book.stale[row]:
             self._rejudge(np.array([row]), book.counts[[row]], np.array([self.now_us]), None)
         codes = book.status[row].copy()
@@ -763,3 +766,9 @@ class HeldCases(Mapping):
 
     def __len__(self) -> int:
         return len(self._session.book.index)
+
+
+def _trimmed(case_id):
+    """A case id asked for, as the session keys the ids posted (live.intake.case_key): without the whitespace
+    around it."""
+    return case_id.strip() if type(case_id) is str else case_id

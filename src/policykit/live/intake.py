@@ -174,6 +174,8 @@ def case_key(value, path: tuple) -> str:
         raise _posted_error("a case id must be a non-empty text", *path)
     if not value.isascii() and not unicode_text(value):
         raise _posted_error("a case id must be Unicode text (it holds a lone surrogate)", *path)
+    if "\x00" in value:
+        raise _posted_error(NUL_HELD.format("a case id"), *path)
     return value
 
 
@@ -186,10 +188,21 @@ def posted_id(value, position: int) -> str | None:
         if not value.isascii() and not unicode_text(value):
             raise _posted_error("an event 'id' must be Unicode text (it holds a lone surrogate)", "events", position,
                                 "id")
+        if "\x00" in value:
+            raise _posted_error(NUL_HELD.format("an event 'id'"), "events", position, "id")
         return value or None
     if type(value) is int:
         return str(value)
     raise _posted_error("an event 'id' must be a text", "events", position, "id")
+
+
+# a NUL character: SQLite kept it, PostgreSQL's text refuses it (the post failed as a store write), so no store does
+NUL_HELD = "{} must not hold a NUL character (no live store keeps one)"
+
+
+def storable(text: str) -> bool:
+    """Whether `text` (a case id, an event id) can be kept by every live store: Unicode that UTF-8 holds, no NUL."""
+    return "\x00" not in text and (text.isascii() or unicode_text(text))
 
 
 def unicode_text(text: str) -> bool:

@@ -6,6 +6,7 @@ import datetime as dt
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator, Sequence
 
+from ..config import Settings, load_settings
 from ..diagnostics import PolicykitError, Span
 from ..engine import as_instant
 from ..limits import Limits, current as current_limits
@@ -30,11 +31,13 @@ class SessionCore:
     that was set from outside — `now=` or an `advance()` — since only then does the session know the present;
     a session driven by its events alone (a replay: its clock starts at the first event and follows the
     latest) takes gaps of any length, until its first `advance()`.  `limits`: the bounds in force (default
-    `limits.current()`); `max_events_per_case` bounds each case's events."""
+    `limits.current()`); `max_events_per_case` bounds each case's events.  `settings`: the configuration (the
+    reading when `reading` is None, the at-risk window of the verdicts' required actions; default: read once,
+    when the session starts)."""
 
     def __init__(self, policy: Policy | str, store: Any = None, now: dt.datetime | str | None = None,
                  reading: str | None = None, future_tolerance: dt.timedelta | None = None,
-                 limits: Limits | None = None) -> None:
+                 limits: Limits | None = None, settings: Settings | None = None) -> None:
         self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
         self.tz = zone(self.policy.calendar.timezone)
         self.now = instant_of(now, self.tz, "now") if now is not None else _EPOCH
@@ -47,10 +50,11 @@ class SessionCore:
             raise ValueError(f"future_tolerance must be a timedelta of at least zero, not {future_tolerance!r}")
         self.future_tolerance = future_tolerance
         self._lead_us = future_tolerance // dt.timedelta(microseconds=1)
+        # the configuration (the reading when none is given, the at-risk window) read once, here: every verdict
+        # is judged with what the session's rules were compiled with, whatever the file says later
+        self.settings = settings if settings is not None else load_settings()
         if reading is None:
-            from ..config import load_settings
-
-            reading = load_settings().reading  # as evaluate() would resolve it
+            reading = self.settings.reading  # as evaluate() would resolve it
         self.reading = reading
         self.classifier = DurableClassifier(self.policy)
         self.intake = Intake(self.policy, self.tz, self.classifier)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any
 
 import anyio
@@ -33,7 +34,10 @@ ERRORS = {status: {"model": models.Errors, "description": text} for status, text
     (404, "unknown id in the path"),
     (413, "the body is larger than the limit"), (422, "invalid input, located"),
     (503, "the request took longer than the time limit, or the service's storage failed it (store-unavailable, "
-          "output-unwritable): try again later"))}
+          "store-write-failed, output-unwritable, ...): not acknowledged; send it again after Retry-After seconds "
+          "(an event already stored is answered as a duplicate)"))}
+ERRORS[503]["headers"] = {"Retry-After": {"description": "seconds to wait before sending the request again",
+                                          "schema": {"type": "integer"}}}
 AS_OF = Query(None, description="judge as things stood at T (ISO 8601, a date, or Hijri as 1446-09-29H); "
                                 "default: now", examples=["2025-04-15"])
 READING = Query(None, pattern="^(intended|literal)$", description="reading of ambiguous deadlines")
@@ -59,11 +63,12 @@ class Service:
 
         self.settings = settings
         self.evaluation = load_settings()  # reading and at-risk window: read once, not on every request
-        self.jobs = JobRunner(settings.jobs_dir, start=False)  # first: a jobs folder refused leaves nothing opened
+        # first: a jobs folder refused leaves nothing opened
+        self.jobs = JobRunner(settings.jobs_dir, start=False, settings=self.evaluation)
         try:
             self.log = DecisionLog(settings.decision_log)
             try:
-                self.sessions = SessionHub(settings.store)
+                self.sessions = SessionHub(settings.store, self.evaluation)
             except BaseException:
                 self.log.close()
                 raise
@@ -78,8 +83,19 @@ class Service:
             with anyio.fail_after(self.settings.time_limit_s):
                 return await anyio.to_thread.run_sync(function, *args, abandon_on_cancel=True)
         except TimeoutError:
-            raise ServiceError.of(503, "timeout", f"the request took longer than the limit of "
-                                  f"{self.settings.time_limit_s:g} s") from None
+            raise self.timeout() from None
+
+    async def in_session(self, held, function, *args):
+        """`function(held, *args)` under the session's lock, in a worker thread within the time limit. The thread
+        of a request answered 503 at the limit goes on; it waits for the lock, and works under it, only until the
+        limit too, so that it does not hold the session (and its next requests) long after its answer."""
+        deadline = time.monotonic() + self.settings.time_limit_s
+        return await self.work(locked, held, deadline, self.timeout, function, *args)
+
+    def timeout(self) -> ServiceError:
+        """The 503 of a request past the time limit."""
+        return ServiceError.of(503, "timeout", f"the request took longer than the limit of "
+                               f"{self.settings.time_limit_s:g} s")
 
     def close(self) -> None:
         """Release the stores, the log and the jobs' files."""
@@ -186,15 +202,17 @@ def routes(app: FastAPI, service: Service) -> None:
     async def post_events(name: str, body: models.EventsBody):
         """Post events (one acknowledgement: answered once stored); what changed, one entry per event."""
         held = await service.work(service.sessions.get, name)
-        events = [event.model_dump(exclude_none=True) for event in body.events]
-        return JSON(await service.work(locked, held, live_ops.post_events, events))
+        # an `id` of null is no id; any other null (`"channel": null`) is the event's own, judged as check judges
+        # it (wrong-type), never dropped unseen
+        events = [event.model_dump(exclude={"id"} if event.id is None else None) for event in body.events]
+        return JSON(await service.in_session(held, live_ops.post_events, events))
 
     @app.post("/v1/sessions/{name}/advance", response_model=list[models.Passed], responses=ERRORS,
               tags=["live"])
     async def advance(name: str, body: models.AdvanceBody):
         """Move the session's clock to `now`; the deadlines that passed, per case."""
         held = await service.work(service.sessions.get, name)
-        passed = await service.work(locked, held, live_ops.advance, body.now)
+        passed = await service.in_session(held, live_ops.advance, body.now)
         await service.work(service.sessions.save_clock, held)
         return JSON(passed)
 
@@ -204,7 +222,7 @@ def routes(app: FastAPI, service: Service) -> None:
     async def case_verdict(name: str, case_id: str):
         """The verdict of an open case now (the session's clock)."""
         held = await service.work(service.sessions.get, name)
-        decision = await service.work(locked, held, live_ops.case_verdict, case_id, service.log)
+        decision = await service.in_session(held, live_ops.case_verdict, case_id, service.log)
         return RawJSON(decision.to_json())
 
     @app.get("/v1/sessions/{name}/actions", response_model=list[models.CaseAction], responses=ERRORS,
@@ -213,7 +231,7 @@ def routes(app: FastAPI, service: Service) -> None:
             None, description="only actions due at or before T; actions without a due only when absent")):
         """Required actions across open cases: overdue first, then by due."""
         held = await service.work(service.sessions.get, name)
-        return JSON(await service.work(locked, held, live_ops.actions, due_before))
+        return JSON(await service.in_session(held, live_ops.actions, due_before))
 
     @app.post("/v1/batch", status_code=202, response_model=models.JobAccepted, responses=ERRORS,
               openapi_extra=EXPORT_BODY, tags=["batch"])
@@ -281,10 +299,17 @@ def routes(app: FastAPI, service: Service) -> None:
         return HTMLResponse(html, headers={"Content-Security-Policy": page.CSP})  # it runs nothing, fetches nothing
 
 
-def locked(held, function, *args):
-    """`function(held, *args)` with the session's lock held."""
-    with held.lock:
+def locked(held, deadline: float, timeout, function, *args):
+    """`function(held, *args)` with the session's lock held, taken before `deadline` (time.monotonic()) or not at
+    all (`timeout()` raised); the work reads `held.deadline` to stop past it."""
+    if not held.lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        raise timeout()
+    try:
+        held.deadline = deadline
         return function(held, *args)
+    finally:
+        held.deadline = None
+        held.lock.release()
 
 
 def version_of(ref: str, field: str):

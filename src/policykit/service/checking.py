@@ -87,7 +87,7 @@ def check(raw: bytes, as_of: str | None, reading: str | None, log: DecisionLog,
     case = read_case(raw)
     policy = case.policy
     settings = settings or load_settings()
-    verdict = evaluate(policy, case, instant(as_of, policy, "as_of"), reading_of(reading) or settings.reading,
-                       at_risk=settings.at_risk)
+    # the settings given whole: with no reading in them, evaluate() read the configuration again, then and there
+    verdict = evaluate(policy, case, instant(as_of, policy, "as_of"), reading_of(reading), settings=settings)
     return Decision(verdict, case, policy, log)
 

@@ -17,8 +17,13 @@ log = logging.getLogger("policykit.service")
 # diagnostic codes answered with something other than 422
 STATUS_OF_CODE = {"unknown-session": 404, "unknown-case": 404, "unknown-job": 404, "not-found": 404,
                   "unauthorized": 401, "body-too-large": 413, "file-too-large": 413, "timeout": 503,
-                  # the service's own disk (the batch jobs folder) or database: its trouble, to be tried again
-                  "output-unwritable": 503, "store-unavailable": 503}
+                  # the service's own disk (the batch jobs folder, a session's store) or database: its trouble, to
+                  # be tried again, never the caller's input (a 422 tells a client not to send it again)
+                  "output-unwritable": 503, "store-unavailable": 503, "store-write-failed": 503,
+                  "store-locked": 503, "store-corrupt": 503, "store-unreadable": 503}
+# how long a client is told to wait before trying a 503 again (Retry-After, seconds): a restarted database or a
+# freed disk is back within seconds, and a client retrying at once would only add to the load
+RETRY_AFTER_S = 5
 INTERNAL_ERROR = "internal error; this is a bug in policykit, not in your input"
 CODE_OF_STATUS = {401: "unauthorized", 404: "not-found", 405: "method-not-allowed", 406: "not-acceptable",
                   413: "body-too-large", 415: "unsupported-media-type", 422: "invalid-input"}
@@ -57,7 +62,9 @@ def status_for(error: PolicykitError) -> int:
 
 
 def answer(status: int, error: PolicykitError, headers: dict | None = None) -> JSON:
-    """The error response."""
+    """The error response; a 503 says when to try again (Retry-After)."""
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_S), **(headers or {})}
     return JSON(error_body(error), status_code=status, headers=headers)
 
 

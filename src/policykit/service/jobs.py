@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..atomic import remove_stale_parts
 from ..batch.progress import NoProgress
+from ..config import Settings, load_settings
 from ..diagnostics import PolicykitError, Span
 from .errors import ServiceError, error_body
 from .export_options import log_options
@@ -153,7 +154,10 @@ class JobRunner:
 
     MAX_ATTEMPTS = 3
 
-    def __init__(self, root: str | None = None, start: bool = True) -> None:
+    def __init__(self, root: str | None = None, start: bool = True, settings: Settings | None = None) -> None:
+        # the configuration every job is judged with (the reading when a job names none, the at-risk window): the
+        # service's, read once at its start, not the file as it is when a job's process runs
+        self.settings = settings if settings is not None else load_settings()
         self._own_root = root is None  # a folder it made is removed at the end; one it was given is kept
         self.root = Path(root or tempfile.mkdtemp(prefix="policykit-jobs-"))
         try:
@@ -260,7 +264,7 @@ class JobRunner:
         rejects = folder.path / "rejects.csv"
         arguments = {"log": log, "policy_ref": record["policy"], "as_of": record["as_of"],
                      "reading": record["reading"], "out": str(folder.verdicts), "rejects_path": str(rejects),
-                     "workers": 1, "options": log_options(record.get("options"))}
+                     "workers": 1, "options": log_options(record.get("options")), "settings": self.settings}
         try:
             # in a process of its own: a reader that aborts, or a run the kernel kills, ends this job only
             kind, value = judge_apart(str(self.root), folder.id, arguments, self._stopping)
@@ -323,7 +327,7 @@ class JobRunner:
                 try:
                     run_batch(job.log, job.policy_id, as_of, reading=reading, out=str(book), lang=lang,
                               rejects_path=str(job.folder.path / f"rejects.{lang}.csv"), workers=1,
-                              options=log_options(job.record.get("options")))
+                              options=log_options(job.record.get("options")), settings=self.settings)
                 except PolicykitError:  # the upload went with the oldest jobs meanwhile
                     return None
                 finally:

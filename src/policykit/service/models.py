@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from ..verdict import RequiredAction, Verdict
 
@@ -142,11 +142,14 @@ class Session(Strict):
 
 
 class LiveEvent(BaseModel):
-    """An event of a case: `case_id`, an optional `id` (a repeat of a stored id is a duplicate), `type`, `at`."""
+    """An event of a case: `case_id`, an optional `id` (a repeat of a stored id is a duplicate), `type`, `at`.
+
+    A case id or an event id may be an integer, read as its digits, as a case file's `case_id` is."""
 
     model_config = ConfigDict(extra="allow")
-    case_id: str
-    id: str | None = None
+    # checked by the session as the library checks them (live.intake.case_key, posted_id), located there
+    case_id: Annotated[Any, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"}]})]
+    id: Annotated[Any, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]})] = None
     type: str
     at: str
 

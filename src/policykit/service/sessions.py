@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from ..config import Settings, load_settings
 from ..diagnostics import Diagnostic, PolicykitError, Span
 from ..timeparse import iso
 from . import policies
@@ -24,6 +25,7 @@ class Held:
     def __init__(self, name: str, policy_id: str, session) -> None:
         self.name, self.policy_id, self.session = name, policy_id, session
         self.lock = threading.Lock()
+        self.deadline: float | None = None  # while a request holds the lock: when its time limit passes
 
     def clock(self) -> str | None:
         """The session's clock, None before its first advance or event."""
@@ -39,8 +41,11 @@ class Held:
 class SessionHub:
     """The sessions of one service; `store` is a directory (one SQLite file per session) or a PostgreSQL URL."""
 
-    def __init__(self, store: str) -> None:
+    def __init__(self, store: str, settings: Settings | None = None) -> None:
         self.store = store
+        # the configuration every session judges with (the service's, read once at its start): a session opened
+        # later, restored after a restart or first asked for, does not read the file as it is then
+        self.settings = settings if settings is not None else load_settings()
         self.postgres = store.startswith(("postgresql://", "postgres://"))
         # the registry of names, policies and clocks: in the database that every process shares, else beside
         # the stores
@@ -129,7 +134,7 @@ class SessionHub:
     def _start(self, name: str, policy_id: str, policy, clock: str | None) -> Held:
         from ..live import LiveSession
 
-        session = LiveSession(policy, store=self.store_for(name), now=clock)
+        session = LiveSession(policy, store=self.store_for(name), now=clock, settings=self.settings)
         held = self._held[name] = Held(name, policy_id, session)
         return held
 
