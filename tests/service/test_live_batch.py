@@ -419,17 +419,26 @@ def test_integer_case_and_event_ids_are_taken_as_their_digits(api):
 
 
 @pytest.mark.parametrize("attribute", ["channel", "agreed_channel"])
-def test_a_null_attribute_is_refused_as_check_refuses_it(api, attribute):
-    """`"channel": null` was dropped before the session saw it (the event taken as one without a channel), while
-    check refuses the same event (wrong-type at its attribute)."""
+def test_a_null_attribute_reads_as_check_reads_it(api, attribute):
+    """`"channel": null` was dropped before the session saw it while check refused the same event; a value is now
+    read once for every path (policykit.values: a null or empty attribute is absent), and a wrong type is refused
+    by both, located."""
     api.put("/v1/sessions/s-null", json={"policy": "harif"})
     event = {"type": "request_received", "at": "2025-03-11T09:15:00+03:00", "channel": "interview", attribute: None}
-    checked = api.post("/v1/check", json={"case_id": "N-1", "policy": "harif", "events": [event]})
+    checked = api.post("/v1/check", params={"as_of": "2025-03-12"},
+                       json={"case_id": "N-1", "policy": "harif", "events": [event]})
     posted = api.post("/v1/sessions/s-null/events", json={"events": [dict(event, case_id="N-1", id=None)]})
+    assert checked.status_code == posted.status_code == 200, posted.text
+    held = api.get("/v1/sessions/s-null/cases/N-1", params={"as_of": "2025-03-12"}).json()
+    assert [(f["rule"], f["status"]) for f in held["findings"]] == [
+        (f["rule"], f["status"]) for f in checked.json()["findings"]]
+    wrong = dict(event, **{attribute: 5})
+    checked = api.post("/v1/check", json={"case_id": "N-2", "policy": "harif", "events": [wrong]})
+    posted = api.post("/v1/sessions/s-null/events", json={"events": [dict(wrong, case_id="N-2")]})
     assert checked.status_code == posted.status_code == 422, posted.text
     assert [(e["code"], e["path"]) for e in posted.json()["errors"]] == [
         (e["code"], e["path"]) for e in checked.json()["errors"]] == [("wrong-type", f"events[0].{attribute}")]
-    assert api.get("/v1/sessions/s-null/cases/N-1").status_code == 404
+    assert api.get("/v1/sessions/s-null/cases/N-2").status_code == 404
 
 
 def test_a_request_past_the_time_limit_lets_the_session_go(tmp_path, serve):

@@ -202,8 +202,8 @@ def routes(app: FastAPI, service: Service) -> None:
     async def post_events(name: str, body: models.EventsBody):
         """Post events (one acknowledgement: answered once stored); what changed, one entry per event."""
         held = await service.work(service.sessions.get, name)
-        # an `id` of null is no id; any other null (`"channel": null`) is the event's own, judged as check judges
-        # it (wrong-type), never dropped unseen
+        # an `id` of null is no id; any other null (`"channel": null`) goes to the session, which reads it as check
+        # reads it (policykit.values: absent), never dropped unseen here
         events = [event.model_dump(exclude={"id"} if event.id is None else None) for event in body.events]
         return JSON(await service.in_session(held, live_ops.post_events, events))
 
