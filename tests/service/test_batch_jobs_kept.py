@@ -548,3 +548,35 @@ def test_a_stop_ends_the_run_of_a_job_rather_than_wait_for_it(tmp_path):
     assert (record["state"], record["attempts"]) == ("queued", 0)
     assert sorted(p.name for p in (tmp_path / "jobs" / job.id).iterdir()) == [
         "job.json", "lock", "upload.csv"]
+
+
+def test_a_jobs_excel_verdicts_are_made_in_a_process_of_their_own(tmp_path, monkeypatch):
+    """The Excel verdicts of a done job read its upload again, and were made inside the service by run_batch: a
+    reader that aborted natively there would take the service down, which the job's own process was made to
+    prevent. Shown by a run_batch in this process that kills it: the workbook is made all the same."""
+    import io
+
+    openpyxl = pytest.importorskip("openpyxl")
+    from policykit.batch import runner as runner_module
+    from policykit.service.jobs import JobRunner
+
+    runner = JobRunner(str(tmp_path / "jobs"))
+    try:
+        job = runner.submit(csv_bytes(), "csv", "harif", "2025-04-20T00:00:00+03:00", None)
+        deadline = time.monotonic() + 30
+        while runner.get(job.id).state not in ("done", "failed"):
+            assert time.monotonic() < deadline, "the job did not end"
+            time.sleep(0.05)
+
+        expected = [row["case_id"] for row in _batch_rows(tmp_path, csv_bytes())]
+
+        def aborts_here(*args, **kwargs):
+            os.abort()
+
+        monkeypatch.setattr(runner_module, "run_batch", aborts_here)
+        book = runner.workbook(runner.get(job.id), "en")
+        cases = openpyxl.load_workbook(io.BytesIO(book), read_only=True).worksheets[0]
+        assert [row[0] for row in cases.iter_rows(min_row=2, values_only=True)] == expected
+        assert sorted(p.name for p in (tmp_path / "jobs" / job.id).iterdir() if p.name.startswith("rejects")) == []
+    finally:
+        runner.close()

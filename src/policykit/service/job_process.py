@@ -34,16 +34,18 @@ def _context():
     return context
 
 
-def judge_apart(root: str, job_id: str, arguments: dict, stop: threading.Event) -> tuple[str, object]:
-    """`run_batch(**arguments)` in a child process, its progress written to the job's folder: ("done", the
-    summary as a dict), ("error", the errors of its PolicykitError as answered) or ("bug", the type name of an
-    unexpected exception). Stopped when `stop` is set meanwhile; Crashed when the process ends unanswered."""
+def judge_apart(root: str, job_id: str, arguments: dict, stop: threading.Event,
+                progress: bool = True) -> tuple[str, object]:
+    """`run_batch(**arguments)` in a child process, its progress written to the job's folder (unless not
+    `progress`): ("done", the summary as a dict), ("error", the errors of its PolicykitError as answered) or
+    ("bug", the type name of an unexpected exception). Stopped when `stop` is set meanwhile; Crashed when the
+    process ends unanswered."""
     context = _context()
     receive, send = context.Pipe(duplex=False)
     # held open here only: when this process dies (SIGKILL), the child reads its end and ends too, rather than
     # judge on unowned (the next service on the folder judges the job again)
     alive_r, alive_w = context.Pipe(duplex=False)
-    child = context.Process(target=_judge_here, args=(root, job_id, arguments, send, alive_r), daemon=True,
+    child = context.Process(target=_judge_here, args=(root, job_id, arguments, send, alive_r, progress), daemon=True,
                             name=f"policykit-job-{job_id[:8]}")
     child.start()
     send.close()  # the child's end: once the child is gone, a read here ends instead of waiting for ever
@@ -89,7 +91,7 @@ def _how(code: int | None) -> str:
     return f"exit code {code}"
 
 
-def _judge_here(root: str, job_id: str, arguments: dict, send, alive) -> None:
+def _judge_here(root: str, job_id: str, arguments: dict, send, alive, progress: bool = True) -> None:
     """The child's side: run the batch, send ("done", summary dict), ("error", the errors) or ("bug", the
     exception's type name: never its text, which may quote the export); end at once if the service dies."""
     import os
@@ -104,7 +106,7 @@ def _judge_here(root: str, job_id: str, arguments: dict, send, alive) -> None:
 
     folder = JobFolder(Path(root), job_id)
     try:
-        summary = run_batch(progress=Progress(sink=folder.write_progress), **arguments)
+        summary = run_batch(progress=Progress(sink=folder.write_progress) if progress else None, **arguments)
         answer = ("done", summary.to_dict())
     except PolicykitError as exc:
         answer = ("error", error_body(exc)["errors"])

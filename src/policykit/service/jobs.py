@@ -315,23 +315,27 @@ class JobRunner:
     def workbook(self, job: Job, lang: str) -> bytes | None:
         """The Excel verdicts of a finished job (cases and findings sheets, labels in `lang`); None until done.
 
-        Made from the kept upload by the batch runner itself the first time they are asked for, then kept."""
+        Made from the kept upload by the batch runner itself the first time they are asked for, then kept: in a
+        process of its own, as the job was judged (the upload is read again, and an abort or the kernel's kill
+        for memory ends that process only)."""
         if job.state != "done":
             return None
         book = job.folder.path / f"verdicts.{lang}.xlsx"
         with self._books:
             if not book.exists():
-                from ..batch.runner import run_batch
-
                 as_of, reading = job.settings
+                rejects = job.folder.path / f"rejects.{lang}.csv"
+                arguments = {"log": job.log, "policy_ref": job.policy_id, "as_of": as_of, "reading": reading,
+                             "out": str(book), "lang": lang, "rejects_path": str(rejects), "workers": 1,
+                             "options": log_options(job.record.get("options")), "settings": self.settings}
                 try:
-                    run_batch(job.log, job.policy_id, as_of, reading=reading, out=str(book), lang=lang,
-                              rejects_path=str(job.folder.path / f"rejects.{lang}.csv"), workers=1,
-                              options=log_options(job.record.get("options")), settings=self.settings)
-                except PolicykitError:  # the upload went with the oldest jobs meanwhile
-                    return None
+                    kind, value = judge_apart(str(self.root), job.id, arguments, self._stopping, progress=False)
                 finally:
-                    (job.folder.path / f"rejects.{lang}.csv").unlink(missing_ok=True)
+                    rejects.unlink(missing_ok=True)
+                if kind == "error":  # the upload went with the oldest jobs meanwhile
+                    return None
+                if kind != "done":
+                    raise RuntimeError(f"the Excel verdicts of a job could not be made ({value})")
             try:
                 return book.read_bytes()
             except FileNotFoundError:
