@@ -121,9 +121,21 @@ def test_a_rejection_is_not_said_to_be_no_decision(mini_four, make_case):
 
 
 def test_an_approval_after_an_unknown_outcome_still_decides(mini_four, make_case):
-    case = make_case(mini_four, [("decision_notified", "2025-03-04"),
-                                 ("decision_notified", "2025-03-05", {"outcome": "approved"})])
-    assert finding(evaluate(mini_four, case, AS_OF), "service_after_approval").status == "undetermined"
+    # whatever the first decision's outcome, the approval after it makes the service owed: the unknown outcome
+    # decides nothing unless a service falls between the two decisions (it was undetermined, with no action)
+    def judged(*extra):
+        case = make_case(mini_four, [("decision_notified", "2025-03-04"),
+                                     ("decision_notified", "2025-03-05", {"outcome": "approved"}), *extra])
+        verdict = evaluate(mini_four, case, AS_OF)
+        return finding(verdict, "service_after_approval"), verdict
+
+    owed, verdict = judged()
+    assert (owed.status, owed.trigger_at) == ("pending", "2025-03-05T00:00:00+03:00")
+    assert [a.event for a in verdict.required_actions if a.rule == "service_after_approval"] == ["service_delivered"]
+    assert judged(("service_delivered", "2025-03-06"))[0].status == "met"
+    assert judged(("case_closed", "2025-03-06"))[0].status == "breached"
+    between = judged(("service_delivered", "2025-03-04T12:00"))[0]  # met only if the first was the approval
+    assert between.status == "undetermined" and between.would_decide == ["decision_notified.outcome (event #0)"]
 
 
 @pytest.mark.parametrize(("reading", "decided", "status"), [

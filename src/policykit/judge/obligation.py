@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import findings_text as say
+from ..matching import Matcher
 from .status import BREACHED, MET, NOT_APPLICABLE, PENDING, UNDETERMINED
 from .table import Branch, Compiled, Kind, unknown
 
@@ -19,6 +20,14 @@ class Obligation(Kind, name="obligation", label=("التزام", "obligation"), 
         """The condition, the duty and the optional limit."""
         return {"when": base.Pattern, "require": base.Pattern, "before": (base.Pattern | None, None)}
 
+    def patterns(self, rule) -> dict:
+        """Its roles' matchers, plus `when`'s bare event type when `when` needs attributes: the earliest event that
+        may be the condition, for telling whether an unknown candidate can change the answer."""
+        found = super().patterns(rule)
+        if found["when"].where:
+            found["when_type"] = Matcher(found["when"].event)
+        return found
+
     def decide(self, r: Compiled, q) -> list[Branch]:
         """Undecidable or absent condition; met in time; undecidable; missed before the limit; closed; pending."""
         wanted = r["require"]
@@ -28,9 +37,16 @@ class Obligation(Kind, name="obligation", label=("التزام", "obligation"), 
         closed = q.closed()
         done = q.find(wanted, after=cond, before=closed)
         limit = q.find(r["before"], after=cond) if r.has("before") else q.nothing()
+        undecided = cond.unknown
+        if r.has("when_type") and not r.has("before"):
+            # a candidate lacking the attribute (an outcome not recorded) before a known condition (an approval)
+            # decides nothing when the answer is the same from either: the required event after the known one
+            # (met either way), or none after the earliest candidate (owed, or closed unfulfilled, either way)
+            early = q.find(wanted, after=q.find(r["when_type"]), before=closed)
+            undecided = cond.unknown & (cond.absent | (done.absent & early.found))
         timed = lambda: {"trigger_at": cond.at}  # noqa: E731
         return [
-            Branch(cond.unknown, UNDETERMINED, unknown, lambda: {"would_decide": q.missing(cond)}),
+            Branch(undecided, UNDETERMINED, unknown, lambda: {"would_decide": q.missing(cond)}),
             Branch(cond.absent, NOT_APPLICABLE, lambda s: say.not_triggered(s.label(r["when"]))),
             Branch(done.found & (limit.absent | (done.position < limit.position)), MET,
                    lambda s: say.obligation_met(s.label(wanted), s.show("fulfilled_at")),
