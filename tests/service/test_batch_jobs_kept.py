@@ -228,7 +228,7 @@ def test_two_serve_processes_judge_each_job_of_their_folder_once(tmp_path):
     records = [json.loads((jobs / job / "job.json").read_text()) for job in ids]
     assert [r["attempts"] for r in records] == [1] * len(ids)
     for body, state_a, state_b in zip(bodies, found_a, found_b):
-        assert state_a["state"] == state_b["state"] == "done"
+        assert state_a["state"] == state_b["state"] == "done", (state_a.get("errors"), state_b.get("errors"))
         assert state_a["verdicts"] == state_b["verdicts"] == _batch_rows(tmp_path, body)
 
 
