@@ -6,7 +6,7 @@ import datetime as dt
 import sys
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
 from .records import PolicyLookup
 
@@ -114,10 +114,21 @@ class Approval(Frozen):
     note: str | None = None
 
 
+def _known_zone(name: str) -> str:
+    """`name` when the tz database has it; a policy naming another zone was an internal error at its first date."""
+    from .timeparse import TimeFormatError, zone
+
+    try:
+        zone(name)
+    except TimeFormatError:
+        raise ValueError("not a time zone of the tz database (an IANA name such as Asia/Riyadh)") from None
+    return name
+
+
 class Calendar(Frozen):
     """Time zone, work week and closures used for due dates (docs/semantics.md)."""
 
-    timezone: str = "Asia/Riyadh"
+    timezone: Annotated[str, AfterValidator(_known_zone)] = "Asia/Riyadh"
     work_week: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (
         "sun", "mon", "tue", "wed", "thu")
     holidays: Literal["SA", "none"] = Field("SA", description="Public holidays from holidays.SaudiArabia.")
