@@ -129,7 +129,8 @@ class Calendar(Frozen):
     """Time zone, work week and closures used for due dates (docs/semantics.md)."""
 
     timezone: Annotated[str, AfterValidator(_known_zone)] = "Asia/Riyadh"
-    work_week: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (
+    # at least one working day: an empty week left no day to count to (an internal error at the first due)
+    work_week: Annotated[tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...], Field(min_length=1)] = (
         "sun", "mon", "tue", "wed", "thu")
     holidays: Literal["SA", "none"] = Field("SA", description="Public holidays from holidays.SaudiArabia.")
     extra_closures: tuple[dt.date, ...] = ()

@@ -228,3 +228,20 @@ def test_a_time_zone_the_tz_database_lacks_is_an_invalid_value(tmp_path, zone):
         assert main(argv, io.StringIO(), err) == 2, err.getvalue()
         assert err.getvalue().startswith(f"{policy}:{line}:3: invalid-value: not a time zone of the tz database"), \
             err.getvalue()
+
+
+def test_a_calendar_needs_a_working_day(tmp_path):
+    """`work_week: []` loaded, and the first working-day due was an internal error (exit 70, 'no working days')."""
+    import io
+
+    from policykit.cli import main
+
+    source = (ROOT / "policies" / "harif.yaml").read_text(encoding="utf-8")
+    policy = tmp_path / "p.yaml"
+    policy.write_text(source.replace("  work_week: [sun, mon, tue, wed, thu]\n", "  work_week: []\n"), encoding="utf-8")
+    err = io.StringIO()
+    assert main(["check", str(ROOT / "examples" / "harif" / "late_decision.yaml"), "--policy", str(policy)],
+                io.StringIO(), err) == 2
+    assert ": invalid-value: " in err.getvalue() and "(at calendar.work_week)" in err.getvalue(), err.getvalue()
+    with pytest.raises(ValidationError):
+        Calendar(work_week=())
