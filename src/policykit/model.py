@@ -6,7 +6,7 @@ import datetime as dt
 import sys
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
 from .records import PolicyLookup
 
@@ -114,11 +114,23 @@ class Approval(Frozen):
     note: str | None = None
 
 
+def _known_zone(name: str) -> str:
+    """`name` when the tz database has it; a policy naming another zone was an internal error at its first date."""
+    from .timeparse import TimeFormatError, zone
+
+    try:
+        zone(name)
+    except TimeFormatError:
+        raise ValueError("not a time zone of the tz database (an IANA name such as Asia/Riyadh)") from None
+    return name
+
+
 class Calendar(Frozen):
     """Time zone, work week and closures used for due dates (docs/semantics.md)."""
 
-    timezone: str = "Asia/Riyadh"
-    work_week: tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...] = (
+    timezone: Annotated[str, AfterValidator(_known_zone)] = "Asia/Riyadh"
+    # at least one working day: an empty week left no day to count to (an internal error at the first due)
+    work_week: Annotated[tuple[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], ...], Field(min_length=1)] = (
         "sun", "mon", "tue", "wed", "thu")
     holidays: Literal["SA", "none"] = Field("SA", description="Public holidays from holidays.SaudiArabia.")
     extra_closures: tuple[dt.date, ...] = ()

@@ -48,6 +48,7 @@ def diagnostics_from(error: ValidationError, doc: Document, model: type[BaseMode
     for err in _drop_empty_after_failure(_prune_union_noise(errors)):
         path = (*prefix, *_data_path(err["loc"], doc_data(doc, prefix)))
         code = _CODES.get(err["type"], "wrong-type")
+        err["msg"] = err["msg"].removeprefix("Value error, ")  # a validator's own sentence, as pydantic words it
         message = err["msg"]
         hint = None
         if err["type"] == "extra_forbidden":

@@ -203,3 +203,24 @@ def test_batch_fast_path_equals_evaluate_across_two_centuries(tmp_path_factory, 
     found = _batch(tmp_path, log, str(policy_path), as_of, "parquet")
     for case_id, (status, due, fulfilled, _) in reference.items():
         assert found[case_id][:3] == (status, due, fulfilled), (case_id, cases[case_id])
+
+
+def test_a_due_years_after_2200_is_local_in_batch_as_in_check(tmp_path):
+    """A period of up to 3650 working days (about 15 years) after an event of 2199 has its due past 2201: batch's
+    zone table gave such days offset 0, so the due read 02:59:59+03:00 the next day where check says 23:59:59."""
+    source = (ROOT / "policies" / "harif.yaml").read_text(encoding="utf-8")
+    assert "period: {amount: 15, unit: working_days}" in source
+    policy_file = tmp_path / "long.yaml"
+    policy_file.write_text(source.replace("period: {amount: 15, unit: working_days}",
+                                          "period: {amount: 3650, unit: working_days}"), encoding="utf-8")
+    events = [{"type": "request_received", "at": "2199-03-02T09:00", "channel": "interview"},
+              {"type": "request_completed", "at": "2199-03-04"}]
+    policy = load_policy(str(policy_file))
+    expected = evaluate(policy, case_from_data({"case_id": "L1", "events": events}, policy), "2200-06-01")
+    due = next(f.due for f in expected.findings if f.rule == "respond_within_15_working_days")
+    assert due is not None and due.startswith("221") and due.endswith("T23:59:59+03:00")
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(json.dumps({"case_id": "L1", **e}) + "\n" for e in events), encoding="utf-8")
+    run_batch(log, str(policy_file), "2200-06-01", out=str(tmp_path / "v.jsonl"), workers=1)
+    (row,) = [json.loads(line) for line in (tmp_path / "v.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert next(f["due"] for f in row["findings"] if f["rule"] == "respond_within_15_working_days") == due

@@ -1,6 +1,7 @@
 """Unit tests of the policy model: each model accepts what it should and rejects what it should not."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 import yaml
@@ -13,6 +14,8 @@ from policykit.model import (AllCondition, Approval, Calendar, ChannelRule, Clau
                              Condition, Contact, DeadlineRule, EventPattern, FactCondition, Item, Label,
                              NotCondition, NotEncoded, ObligationRule, OrderRule, Period, Policy, Rule,
                              SatisfactionMethod, Step)
+
+ROOT = Path(__file__).resolve().parents[2]
 from policykit.policy_text import policy_data
 
 CLAUSE = {"ref": "ت-٦", "text_ar": "نص البند"}
@@ -204,3 +207,41 @@ def test_rule_round_trip(raw):
     dumped = rule.model_dump(mode="json", by_alias=True)
     again = RULES.validate_python(yaml.safe_load(yaml.safe_dump(dumped, allow_unicode=True)))
     assert again == rule
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "../../etc/passwd", "Asia/Riyad"])
+def test_a_time_zone_the_tz_database_lacks_is_an_invalid_value(tmp_path, zone):
+    """A policy whose calendar named an unknown zone loaded, and `check` then ended in an internal error (exit 70,
+    TimeFormatError) at the case's first date. It is one located invalid-value, exit 2, for every command."""
+    import io
+
+    from policykit.cli import main
+
+    source = (ROOT / "policies" / "harif.yaml").read_text(encoding="utf-8")
+    assert "  timezone: Asia/Riyadh\n" in source
+    policy = tmp_path / "p.yaml"
+    policy.write_text(source.replace("  timezone: Asia/Riyadh\n", f"  timezone: {zone}\n"), encoding="utf-8")
+    line = source[:source.index("  timezone: Asia/Riyadh")].count("\n") + 1
+    for argv in (["check", str(ROOT / "examples" / "harif" / "compliant.yaml"), "--policy", str(policy)],
+                 ["show", str(policy)], ["lint", str(policy)]):
+        err = io.StringIO()
+        assert main(argv, io.StringIO(), err) == 2, err.getvalue()
+        assert err.getvalue().startswith(f"{policy}:{line}:3: invalid-value: not a time zone of the tz database"), \
+            err.getvalue()
+
+
+def test_a_calendar_needs_a_working_day(tmp_path):
+    """`work_week: []` loaded, and the first working-day due was an internal error (exit 70, 'no working days')."""
+    import io
+
+    from policykit.cli import main
+
+    source = (ROOT / "policies" / "harif.yaml").read_text(encoding="utf-8")
+    policy = tmp_path / "p.yaml"
+    policy.write_text(source.replace("  work_week: [sun, mon, tue, wed, thu]\n", "  work_week: []\n"), encoding="utf-8")
+    err = io.StringIO()
+    assert main(["check", str(ROOT / "examples" / "harif" / "late_decision.yaml"), "--policy", str(policy)],
+                io.StringIO(), err) == 2
+    assert ": invalid-value: " in err.getvalue() and "(at calendar.work_week)" in err.getvalue(), err.getvalue()
+    with pytest.raises(ValidationError):
+        Calendar(work_week=())

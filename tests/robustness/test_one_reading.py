@@ -224,3 +224,16 @@ def test_two_jsonl_keys_that_trim_to_one_read_column_are_a_duplicate_column(tmp_
     code, _, err = _run("batch", str(log), "--policy", "harif", "--as-of", AS_OF, "--out", str(tmp_path / "v.jsonl"))
     assert (code, err) == (2, f"{log}:3: duplicate-column: keys of one row name the column 'channel' twice once the "
                               "spaces around them are read off; rename or remove all but one\n")
+
+
+@pytest.mark.parametrize("value", [True, False, [1], {"a": 1}])
+def test_a_case_id_that_is_no_id_is_refused_by_every_path(tmp_path: Path, value) -> None:
+    """JSONL took `"case_id": true` as the case 'true' while a case file and a posted event refuse it (wrong-type);
+    a list under the key 'case_id ' passed as its JSON text."""
+    found = readings(tmp_path, value, BASE)
+    del found["batch csv"]  # a CSV cell is text: the text True is an id like any other
+    assert set(found.values()) == {"refused"}, found
+    (tmp_path / "spaced.jsonl").write_text(json.dumps({"case_id ": value, **BASE[0]}) + "\n", encoding="utf-8")
+    _batch(tmp_path / "spaced.jsonl")
+    rejects = (tmp_path / "spaced.verdicts.jsonl.rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert len(rejects) == 2 and ',1,"case_id is ' in rejects[1], rejects

@@ -375,8 +375,14 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int,
             if _depth_over(row, max_depth):  # a cell is written back as JSON text, which must not recurse
                 reject(number, f"a value is nested deeper than {max_depth} levels")
                 continue
-            if isinstance(row.get(CASE_ID), (dict, list)):  # its JSON text would pass for an id
+            case_id = row.get(CASE_ID)
+            if case_id is None:  # perhaps under a key with spaces around it (read as case_id: _keys_trimmed)
+                case_id = next((v for k, v in row.items() if k.strip() == CASE_ID), None)
+            if isinstance(case_id, (dict, list)):  # its JSON text would pass for an id
                 reject(number, "case_id is a list or an object, not an id")
+                continue
+            if isinstance(case_id, bool):  # as a case file's and a posted event's: true is no case id
+                reject(number, "case_id is true or false, not an id")
                 continue
             rows.append(row)
             lines.append(number)

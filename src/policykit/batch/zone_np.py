@@ -16,9 +16,12 @@ _NAIVE_EPOCH = dt.datetime(1970, 1, 1)
 _US = dt.timedelta(microseconds=1)
 _MIXED = np.iinfo(np.int64).min  # a day whose offset changes within it: its rows are converted one by one
 _DENSE_SPAN = 8192  # days: a column spanning fewer is looked up by day index, with no sort
-# days outside the years instants may have get offset 0 (such rows are refused by the callers' range checks)
+# days outside the years instants may have get offset 0 (such rows are refused by the callers' range checks);
+# a due lies up to a period after its trigger (3650 working days, about 15 years): dues of an instant in 2200
+# are still converted by the zone's own rules, as the case path converts them (it was 3 hours off past 2201)
+_DUE_YEARS = 20
 _FIRST_DAY = (dt.date(MIN_YEAR - 1, 1, 1) - dt.date(1970, 1, 1)).days
-_LAST_DAY = (dt.date(MAX_YEAR + 1, 12, 31) - dt.date(1970, 1, 1)).days
+_LAST_DAY = (dt.date(MAX_YEAR + _DUE_YEARS, 12, 31) - dt.date(1970, 1, 1)).days
 
 
 class ZoneColumns:
