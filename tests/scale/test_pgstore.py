@@ -322,7 +322,7 @@ def test_a_schema_of_another_application_is_refused_untouched(store):
             s=sql.Identifier(namespace)))
     with pytest.raises(PolicykitError) as caught:
         opener()
-    assert caught.value.first.code == "store-corrupt"
+    assert caught.value.first.code == "store-corrupt" and "(events)" in caught.value.first.message
     assert _tables(url, namespace) == {"events"}
 
 

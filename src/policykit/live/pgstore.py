@@ -144,8 +144,12 @@ class PostgresStore(Store):
                                         f"format {int(row[0])}; this one reads up to {FORMAT}); nothing was read",
                                         Span(self.path), hint="open it with that version of policykit")
         # none (a new store), or this layout (with or without the format recorded: it was not, at first)
-        if any(_OWN_TABLES.get(name) != columns for name, columns in tables.items()):
-            raise _corrupt(self.path, ValueError("a schema holding tables of something else"))
+        foreign = sorted(name for name, columns in tables.items() if _OWN_TABLES.get(name) != columns)
+        if foreign:
+            raise PolicykitError.single("store-corrupt", f"the schema '{self.schema}' holds tables that are not a "
+                                        f"policykit live store's ({', '.join(foreign[:5])}); nothing was read or "
+                                        "added", Span(self.path),
+                                        hint="give the store a schema of its own: PostgresStore(url, namespace=...)")
 
     def _guarded(self, action, *args):
         """Run `action`; a database error rolls the open transaction back and is a located PolicykitError.
