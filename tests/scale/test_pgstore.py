@@ -237,6 +237,14 @@ def test_an_unreachable_server_is_a_clear_error_without_the_password():
         PostgresStore("postgresql://someone:s3cret@/policykit?host=/nonexistent-socket-dir&connect_timeout=2")
     assert caught.value.first.code == "store-unavailable"
     assert "s3cret" not in caught.value.render()
+    # libpq takes the password as a URL parameter too (its name percent-encoded or not): it was shown whole
+    for url in ("postgresql://someone@/policykit?host=/nonexistent-socket-dir&password=s3cret&connect_timeout=2",
+                "postgresql:///policykit?pass%77ord=s3cret&host=/nonexistent-socket-dir&connect_timeout=2"):
+        with pytest.raises(PolicykitError) as caught:
+            PostgresStore(url)
+        assert caught.value.first.code == "store-unavailable"
+        shown = caught.value.render()
+        assert "s3cret" not in shown and "host=/nonexistent-socket-dir" in shown
 
 
 def test_a_restart_restores_the_clock_an_advance_set(store):
@@ -314,7 +322,7 @@ def test_a_schema_of_another_application_is_refused_untouched(store):
             s=sql.Identifier(namespace)))
     with pytest.raises(PolicykitError) as caught:
         opener()
-    assert caught.value.first.code == "store-corrupt"
+    assert caught.value.first.code == "store-corrupt" and "(events)" in caught.value.first.message
     assert _tables(url, namespace) == {"events"}
 
 

@@ -15,7 +15,7 @@ import json
 from array import array
 from dataclasses import dataclass, field
 from typing import Iterator
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..diagnostics import PolicykitError, Span
 from .intake import content_id, shown_attrs
@@ -59,15 +59,24 @@ class CaughtUp:
         return bool(self.closed or self.reopened or self.events or self.facts)
 
 
+# libpq's URL parameters that hold a secret (keys percent-decoded, as libpq reads them)
+_SECRET_PARAMETERS = {"password", "sslpassword"}
+
+
 def shown_url(url: str) -> str:
-    """The store's address without its password (for messages)."""
+    """The store's address without its password, in the user part or as a parameter (for messages)."""
     parts = urlsplit(url)
-    if parts.password is None:
+    query = "&".join(item for item in parts.query.split("&")
+                     if unquote(item.split("=", 1)[0]).strip().lower() not in _SECRET_PARAMETERS)
+    if parts.password is None and query == parts.query:
         return url
-    host = parts.hostname or ""
-    user = f"{parts.username}@" if parts.username else ""
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit((parts.scheme, f"{user}{host}{port}", parts.path, parts.query, ""))
+    netloc = parts.netloc
+    if parts.password is not None:
+        host = parts.hostname or ""
+        user = f"{parts.username}@" if parts.username else ""
+        port = f":{parts.port}" if parts.port else ""
+        netloc = f"{user}{host}{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 class PostgresStore(Store):
@@ -135,8 +144,12 @@ class PostgresStore(Store):
                                         f"format {int(row[0])}; this one reads up to {FORMAT}); nothing was read",
                                         Span(self.path), hint="open it with that version of policykit")
         # none (a new store), or this layout (with or without the format recorded: it was not, at first)
-        if any(_OWN_TABLES.get(name) != columns for name, columns in tables.items()):
-            raise _corrupt(self.path, ValueError("a schema holding tables of something else"))
+        foreign = sorted(name for name, columns in tables.items() if _OWN_TABLES.get(name) != columns)
+        if foreign:
+            raise PolicykitError.single("store-corrupt", f"the schema '{self.schema}' holds tables that are not a "
+                                        f"policykit live store's ({', '.join(foreign[:5])}); nothing was read or "
+                                        "added", Span(self.path),
+                                        hint="give the store a schema of its own: PostgresStore(url, namespace=...)")
 
     def _guarded(self, action, *args):
         """Run `action`; a database error rolls the open transaction back and is a located PolicykitError.
