@@ -203,3 +203,42 @@ def test_an_address_that_is_not_this_machines_is_told_at_host(tmp_path, monkeypa
                     env={"POLICYKIT_TOKENS": "a-token-long-enough-0123"})
     assert code == 2 and err.startswith("--host: address-unavailable: cannot listen on 192.0.2.1:0: "), err
     assert len(err.splitlines()) == 1
+
+
+def test_a_second_service_on_one_sqlite_store_is_refused_at_start(tmp_path):
+    """Each session's SQLite file is held by one process, but a second `serve` on the same --store started, served
+    the sessions the first had not opened, and answered 503 store-locked for the others (which ones depending on
+    who opened what first). Now it is refused at start, one line, exit 2; the first serves on."""
+    import httpx
+
+    env = {**os.environ, "POLICYKIT_TOKENS": "process-token-0123456789"}
+    port = free_port()
+    first = subprocess.Popen([sys.executable, "-m", "policykit", "serve", "--port", str(port), "--store", "store",
+                              "--no-decision-log"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    headers = {"Authorization": "Bearer process-token-0123456789"}
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert first.poll() is None, first.stderr.read()
+                assert time.monotonic() < deadline, "the service did not start"
+                time.sleep(0.2)
+        second = subprocess.run([sys.executable, "-m", "policykit", "serve", "--port", str(free_port()), "--store",
+                                 "store", "--no-decision-log", "--jobs-dir", "jobs2"], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 2, second.stderr
+        assert second.stderr.startswith("--store: store-locked: ") and second.stderr.count("\n") == 1, second.stderr
+        put = httpx.put(f"http://127.0.0.1:{port}/v1/sessions/one", json={"policy": "harif"}, headers=headers)
+        assert put.status_code == 201, put.text
+    finally:
+        first.terminate()
+        first.wait(timeout=20)
+    # the lock goes with the process: the store is served again once it has ended
+    from policykit.service.sessions import SessionHub
+
+    hub = SessionHub(str(tmp_path / "store"))
+    assert hub.get("one").policy_id == "harif"
+    hub.close()
