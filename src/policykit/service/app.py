@@ -228,7 +228,8 @@ def routes(app: FastAPI, service: Service) -> None:
     @app.get("/v1/sessions/{name}/actions", response_model=list[models.CaseAction], responses=ERRORS,
              tags=["live"])
     async def actions(name: str, due_before: str | None = Query(
-            None, description="only actions due at or before T; actions without a due only when absent")):
+            None, description="only actions due at or before T (a date: its whole local day); actions without a "
+                              "due only when absent")):
         """Required actions across open cases: overdue first, then by due."""
         held = await service.work(service.sessions.get, name)
         return JSON(await service.in_session(held, live_ops.actions, due_before))
