@@ -211,27 +211,18 @@ def test_a_second_service_on_one_sqlite_store_is_refused_at_start(tmp_path):
     who opened what first). Now it is refused at start, one line, exit 2; the first serves on."""
     import httpx
 
+    from .conftest import serve_process
+
     env = {**os.environ, "POLICYKIT_TOKENS": "process-token-0123456789"}
-    port = free_port()
-    first = subprocess.Popen([sys.executable, "-m", "policykit", "serve", "--port", str(port), "--store", "store",
-                              "--no-decision-log"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    first, base = serve_process(tmp_path, "--store", "store", "--no-decision-log", env=env)
     headers = {"Authorization": "Bearer process-token-0123456789"}
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert first.poll() is None, first.stderr.read()
-                assert time.monotonic() < deadline, "the service did not start"
-                time.sleep(0.2)
         second = subprocess.run([sys.executable, "-m", "policykit", "serve", "--port", str(free_port()), "--store",
                                  "store", "--no-decision-log", "--jobs-dir", "jobs2"], cwd=tmp_path, env=env,
                                 capture_output=True, text=True, timeout=60)
         assert second.returncode == 2, second.stderr
         assert second.stderr.startswith("--store: store-locked: ") and second.stderr.count("\n") == 1, second.stderr
-        put = httpx.put(f"http://127.0.0.1:{port}/v1/sessions/one", json={"policy": "harif"}, headers=headers)
+        put = httpx.put(f"{base}/v1/sessions/one", json={"policy": "harif"}, headers=headers)
         assert put.status_code == 201, put.text
     finally:
         first.terminate()
