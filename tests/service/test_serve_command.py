@@ -233,3 +233,18 @@ def test_a_second_service_on_one_sqlite_store_is_refused_at_start(tmp_path):
     hub = SessionHub(str(tmp_path / "store"))
     assert hub.get("one").policy_id == "harif"
     hub.close()
+
+
+def test_a_bad_limit_in_the_environment_is_refused_at_start(tmp_path):
+    """POLICYKIT_MAX_DEPTH=abc: the service started, then answered every check and every session 422
+    invalid-limit, the operator's mistake told to each client as its input's. Now one line at start, exit 2."""
+    env = {**os.environ, "POLICYKIT_MAX_DEPTH": "abc"}
+    env.pop("POLICYKIT_TOKENS", None)
+    try:
+        done = subprocess.run([sys.executable, "-m", "policykit", "serve", "--port", "0", "--store", "store",
+                               "--no-decision-log", "--jobs-dir", "jobs"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the service started with a bad limit")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("POLICYKIT_MAX_DEPTH: invalid-limit: ") and done.stderr.count("\n") == 1, done.stderr
