@@ -145,8 +145,10 @@ def test_the_registry_outlives_a_lost_connection(postgres_url):
         registry.close()
 
 
-def test_a_registry_that_cannot_be_reached_is_503_not_invalid_input(postgres_url, tmp_path):
-    """The database down is the service's trouble, to be tried again, not the caller's input (422)."""
+def test_a_registry_that_cannot_be_reached_is_503_not_invalid_input(postgres_url, tmp_path, caplog):
+    """The database down is the service's trouble, to be tried again, not the caller's input (422); the client is
+    not told where the database is (the driver's message named its host and port, or its socket's path): the
+    server's log is."""
     needed("fastapi")
     import psycopg
     from starlette.testclient import TestClient
@@ -163,9 +165,14 @@ def test_a_registry_that_cannot_be_reached_is_503_not_invalid_input(postgres_url
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (service.sessions.registry.db.info.backend_pid,))
         service.sessions.registry.url = "postgresql://127.0.0.1:1/nowhere"  # and it cannot come back
-        answer = client.get(f"/v1/sessions/{session}/actions")
+        with caplog.at_level("WARNING", logger="policykit.service"):
+            answer = client.get(f"/v1/sessions/{session}/actions")
         assert answer.status_code == 503, answer.text
         assert answer.json()["errors"][0]["code"] == "store-unavailable"
+        assert "127.0.0.1" not in answer.text and "port 1" not in answer.text, answer.text
+        logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "policykit.service")
+        assert "store-unavailable on GET /v1/sessions/{name}/actions" in logged and "127.0.0.1" in logged, logged
+        assert session not in logged  # the route's template, not the path
 
 
 def test_no_session_name_shares_another_ones_schema():

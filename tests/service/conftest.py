@@ -113,3 +113,30 @@ def example() -> Path:
 @pytest.fixture
 def token() -> str:
     return TOKEN
+
+
+def serve_process(cwd, *argv: str, env: dict | None = None, **popen):
+    """A `policykit serve --port P *argv` child process in `cwd`, on a free loopback port, once it answers /healthz:
+    (process, base URL). Its stderr is a text pipe."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "policykit", "serve", "--port", str(port), *argv], cwd=cwd,
+                               env=env if env is not None else dict(os.environ), stderr=subprocess.PIPE, text=True,
+                               **popen)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{base}/healthz", timeout=2)
+            return process, base
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"the service did not start: {process.stderr.read()[-400:]}")
+            time.sleep(0.2)

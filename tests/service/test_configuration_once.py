@@ -7,8 +7,6 @@ the file, half taken."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 
 TOKEN = "configuration-token-0123456789"
@@ -27,22 +25,11 @@ CSV = ("case_id,type,at,channel,outcome\n" + "".join(
 def _start(folder):
     import httpx
 
-    from .test_serve_command import free_port
+    from .conftest import serve_process
 
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "policykit", "serve", "--port", str(port), "--tokens",
-                                "tokens", "--no-decision-log"], cwd=folder, stderr=subprocess.PIPE, text=True,
-                               env={k: v for k, v in os.environ.items() if not k.startswith("POLICYKIT_")})
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{base}/healthz", timeout=2)
-            return process, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
-        except httpx.TransportError:
-            assert process.poll() is None, process.stderr.read()
-            assert time.monotonic() < deadline, "the service did not start"
-            time.sleep(0.2)
+    process, base = serve_process(folder, "--tokens", "tokens", "--no-decision-log",
+                                  env={k: v for k, v in os.environ.items() if not k.startswith("POLICYKIT_")})
+    return process, httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
 
 
 def _answers(client, session: str) -> dict:

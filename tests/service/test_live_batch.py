@@ -459,3 +459,16 @@ def test_a_request_past_the_time_limit_lets_the_session_go(tmp_path, serve):
         time.sleep(0.3)
         after = client.get("/v1/sessions/s-slow/cases/S-1")
         assert after.status_code == 200, after.text
+
+
+@pytest.mark.parametrize("bound,cases", [("2025-04-09", {"A"}), ("1446-10-11H", {"A"}), ("1446-10-11 هـ", {"A"}),
+                                         ("2025-04-08", set()), ("2025-04-09T00:00:00+03:00", set()),
+                                         ("2025-04-09T23:59:59+03:00", {"A"})])
+def test_due_before_a_date_includes_that_whole_day(api, bound, cases):
+    """`due_before` is inclusive, and every due falls at 23:59:59 local: a date was read as the start of its day,
+    so due_before=2025-04-09 left out the action due on 9 April (A's); an instant is taken as written."""
+    api.put("/v1/sessions/s-until", json={"policy": "harif"})
+    api.post("/v1/sessions/s-until/events", json={"events": EVENTS})
+    until = api.get("/v1/sessions/s-until/actions", params={"due_before": bound})
+    assert until.status_code == 200, until.text
+    assert {a["case_id"] for a in until.json()} == cases

@@ -203,3 +203,48 @@ def test_an_address_that_is_not_this_machines_is_told_at_host(tmp_path, monkeypa
                     env={"POLICYKIT_TOKENS": "a-token-long-enough-0123"})
     assert code == 2 and err.startswith("--host: address-unavailable: cannot listen on 192.0.2.1:0: "), err
     assert len(err.splitlines()) == 1
+
+
+def test_a_second_service_on_one_sqlite_store_is_refused_at_start(tmp_path):
+    """Each session's SQLite file is held by one process, but a second `serve` on the same --store started, served
+    the sessions the first had not opened, and answered 503 store-locked for the others (which ones depending on
+    who opened what first). Now it is refused at start, one line, exit 2; the first serves on."""
+    import httpx
+
+    from .conftest import serve_process
+
+    env = {**os.environ, "POLICYKIT_TOKENS": "process-token-0123456789"}
+    first, base = serve_process(tmp_path, "--store", "store", "--no-decision-log", env=env)
+    headers = {"Authorization": "Bearer process-token-0123456789"}
+    try:
+        second = subprocess.run([sys.executable, "-m", "policykit", "serve", "--port", str(free_port()), "--store",
+                                 "store", "--no-decision-log", "--jobs-dir", "jobs2"], cwd=tmp_path, env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 2, second.stderr
+        assert second.stderr.startswith("--store: store-locked: ") and second.stderr.count("\n") == 1, second.stderr
+        put = httpx.put(f"{base}/v1/sessions/one", json={"policy": "harif"}, headers=headers)
+        assert put.status_code == 201, put.text
+    finally:
+        first.terminate()
+        first.wait(timeout=20)
+    # the lock goes with the process: the store is served again once it has ended
+    from policykit.service.sessions import SessionHub
+
+    hub = SessionHub(str(tmp_path / "store"))
+    assert hub.get("one").policy_id == "harif"
+    hub.close()
+
+
+def test_a_bad_limit_in_the_environment_is_refused_at_start(tmp_path):
+    """POLICYKIT_MAX_DEPTH=abc: the service started, then answered every check and every session 422
+    invalid-limit, the operator's mistake told to each client as its input's. Now one line at start, exit 2."""
+    env = {**os.environ, "POLICYKIT_MAX_DEPTH": "abc"}
+    env.pop("POLICYKIT_TOKENS", None)
+    try:
+        done = subprocess.run([sys.executable, "-m", "policykit", "serve", "--port", "0", "--store", "store",
+                               "--no-decision-log", "--jobs-dir", "jobs"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the service started with a bad limit")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("POLICYKIT_MAX_DEPTH: invalid-limit: ") and done.stderr.count("\n") == 1, done.stderr

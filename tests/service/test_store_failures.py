@@ -5,9 +5,7 @@ again); nothing of the failed post is acknowledged, and the session goes on."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 
 import pytest
 
@@ -31,26 +29,14 @@ def _events(batch: int, size: int = 50) -> list[dict]:
 def test_a_store_write_that_fails_is_503_with_retry_after_and_the_session_goes_on(tmp_path):
     import httpx
 
-    from .test_serve_command import free_port
+    from .conftest import serve_process
 
-    port = free_port()
     (tmp_path / "tokens").write_text(TOKEN + "\n", encoding="utf-8")
     (tmp_path / "tokens").chmod(0o600)
     # Python ignores SIGXFSZ: a write past the limit is an error the store meets, not the process killed
-    process = subprocess.Popen([sys.executable, "-m", "policykit", "serve", "--port", str(port), "--tokens",
-                                "tokens", "--no-decision-log"], cwd=tmp_path, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=_limit_files(300_000))
-    base = f"http://127.0.0.1:{port}"
+    process, base = serve_process(tmp_path, "--tokens", "tokens", "--no-decision-log",
+                                  preexec_fn=_limit_files(300_000))
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, process.stderr.read()
-                assert time.monotonic() < deadline, "the service did not start"
-                time.sleep(0.2)
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60) as client:
             assert client.put("/v1/sessions/full", json={"policy": "harif"}).status_code == 201
             acknowledged = 0

@@ -59,10 +59,14 @@ class Service:
     """The state one app holds: settings, decision log, live sessions, batch jobs."""
 
     def __init__(self, settings: ServiceSettings) -> None:
+        from .. import limits
         from ..config import load_settings
 
         self.settings = settings
         self.evaluation = load_settings()  # reading and at-risk window: read once, not on every request
+        # the bounds (POLICYKIT_MAX_*) are read where they apply; a bad one is the operator's, told at start, not
+        # answered to every request as its input's fault (422 invalid-limit)
+        limits.current()
         # first: a jobs folder refused leaves nothing opened
         self.jobs = JobRunner(settings.jobs_dir, start=False, settings=self.evaluation)
         try:
@@ -228,7 +232,8 @@ def routes(app: FastAPI, service: Service) -> None:
     @app.get("/v1/sessions/{name}/actions", response_model=list[models.CaseAction], responses=ERRORS,
              tags=["live"])
     async def actions(name: str, due_before: str | None = Query(
-            None, description="only actions due at or before T; actions without a due only when absent")):
+            None, description="only actions due at or before T (a date: its whole local day); actions without a "
+                              "due only when absent")):
         """Required actions across open cases: overdue first, then by due."""
         held = await service.work(service.sessions.get, name)
         return JSON(await service.in_session(held, live_ops.actions, due_before))

@@ -61,6 +61,26 @@ def status_for(error: PolicykitError) -> int:
     return STATUS_OF_CODE.get(error.first.code, 422) if error.diagnostics else 422
 
 
+# what a client is told of the service's own storage failing: its code and what it means for the request; the
+# driver's words (a database's host and port, a socket's path, a file's name) go to the server's log only
+STORAGE_SAID = {"store-unavailable": "the service's sessions store cannot be reached",
+                "store-write-failed": "the service's sessions store could not be written",
+                "store-locked": "the session's store is held by another process",
+                "store-corrupt": "the session's store cannot be read",
+                "store-unreadable": "the session's store could not be opened"}
+
+
+def for_client(error: PolicykitError, request: Request) -> PolicykitError:
+    """`error` as a client is answered it: a storage failure without the server's details, which are logged."""
+    code = error.first.code if error.diagnostics else None
+    if code not in STORAGE_SAID:
+        return error
+    route = request.scope.get("route")
+    log.warning("%s on %s %s: %s", code, request.method, getattr(route, "path", None) or "(no route)",
+                error.first.message)
+    return PolicykitError.single(code, f"{STORAGE_SAID[code]}; nothing of the request was acknowledged")
+
+
 def answer(status: int, error: PolicykitError, headers: dict | None = None) -> JSON:
     """The error response; a 503 says when to try again (Retry-After)."""
     if status == 503:
@@ -77,7 +97,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(PolicykitError)
     async def _policykit(request: Request, exc: PolicykitError) -> JSON:
-        return answer(status_for(exc), exc)
+        return answer(status_for(exc), for_client(exc, request))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSON:

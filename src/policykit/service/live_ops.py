@@ -61,7 +61,7 @@ def actions(held: Held, due_before: str | None) -> list[dict]:
 
     `due_before` is inclusive; actions without a due are listed only when it is absent."""
     session = held.session
-    limit = instant_in(due_before, session.tz, "due_before") if due_before else None
+    limit = inclusive_limit(due_before, session.tz) if due_before else None
     found = []
     for count, case_id in enumerate(list(session.cases)):
         if count % 64 == 0 and held.deadline is not None and time.monotonic() > held.deadline:
@@ -75,3 +75,14 @@ def actions(held: Held, due_before: str | None) -> list[dict]:
                           {"case_id": case_id, **action}))
     found.sort(key=lambda item: item[0])
     return [action for _, action in found]
+
+
+def inclusive_limit(text: str, tz: dt.tzinfo) -> dt.datetime:
+    """`due_before` as the last instant it includes: an instant as written, a date (ISO or Hijri, no time of
+    day) to the end of that local day, since every due falls at 23:59:59 local (the start of the day, as an
+    `at` reads it, left out every action due that very day)."""
+    instant = instant_in(text, tz, "due_before")
+    if ":" in text or "T" in text.upper():  # a time of day is written (T09, 09:00)
+        return instant
+    local = instant.astimezone(tz)
+    return dt.datetime(local.year, local.month, local.day, 23, 59, 59, 999_999, tzinfo=tz)

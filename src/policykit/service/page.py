@@ -16,7 +16,7 @@ from ..diagnostics import PolicykitError
 from ..report.templating import render_template
 from ..vocabulary import CHANNELS, EVENTS
 from . import checking, export_options, policies
-from .errors import ServiceError, error_body, status_for
+from .errors import ServiceError, error_body, for_client, status_for
 from .guard import bearer_ok
 from .jobs import audit_report_html, format_of
 from .page_words import words
@@ -68,7 +68,7 @@ def routes(app: FastAPI, service) -> None:
         except ServiceError as exc:
             return await refused(form, exc.error, exc.status)
         except PolicykitError as exc:
-            return await refused(form, exc, status_for(exc))
+            return await refused(form, for_client(exc, request), status_for(exc))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index(lang: str | None = None):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sqlite3
 import threading
@@ -47,6 +48,7 @@ class SessionHub:
         # later, restored after a restart or first asked for, does not read the file as it is then
         self.settings = settings if settings is not None else load_settings()
         self.postgres = store.startswith(("postgresql://", "postgres://"))
+        self._hold: int | None = None  # a SQLite store directory's lock, held while this hub serves it
         # the registry of names, policies and clocks: in the database that every process shares, else beside
         # the stores
         if self.postgres:
@@ -57,7 +59,12 @@ class SessionHub:
             self.root = Path(store)
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
-                self.registry = SqliteRegistry(self.root)
+                self._hold = _hold_directory(self.root)
+                try:
+                    self.registry = SqliteRegistry(self.root)
+                except BaseException:
+                    os.close(self._hold)
+                    raise
             except (OSError, sqlite3.Error) as exc:  # a file where the directory goes, no permission, a bad registry
                 raise PolicykitError.single("store-unavailable", f"cannot open the sessions' store directory "
                                             f"{str(self.root)!r} ({type(exc).__name__})", Span("--store"),
@@ -146,6 +153,29 @@ class SessionHub:
                     held.session.shutdown()
             self._held.clear()
             self.registry.close()
+            if self._hold is not None:
+                os.close(self._hold)
+                self._hold = None
+
+
+def _hold_directory(root: Path) -> int:
+    """The store directory held by this process alone (`flock` on its `serve.lock`, dropped by the kernel when the
+    process ends): a second service on it served the sessions the first had not opened and answered 503
+    store-locked for the others, each store being held by one session at a time. Raises store-locked."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): each session's store is still held by one process
+        return os.open(root / "serve.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(root / "serve.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise PolicykitError.single("store-locked", f"the sessions' store directory {str(root)!r} is served by "
+                                    "another process (a SQLite store is served by one process at a time)",
+                                    Span("--store"), hint="stop the other service, give this one its own --store, "
+                                    "or share sessions between processes through PostgreSQL") from None
+    return fd
 
 
 def check_name(name: str) -> None:
