@@ -237,3 +237,18 @@ def test_a_case_id_that_is_no_id_is_refused_by_every_path(tmp_path: Path, value)
     _batch(tmp_path / "spaced.jsonl")
     rejects = (tmp_path / "spaced.verdicts.jsonl.rejects.csv").read_text(encoding="utf-8").splitlines()
     assert len(rejects) == 2 and ',1,"case_id is ' in rejects[1], rejects
+
+
+def test_a_live_fact_error_names_its_case_as_an_event_error_does() -> None:
+    """A posted event's error is located at '<live H1>'; a posted fact's said '<case>', naming no case."""
+    pytest.importorskip("durable", reason="live sessions need durable-rules (the live extra)")
+    from policykit.diagnostics import PolicykitError
+    from policykit.live import LiveSession
+
+    session = LiveSession("harif")
+    for post in (lambda: session.post_many([("H1", dict(BASE[1]), {"association_caused_harm": "maybe"})]),
+                 lambda: session.set_facts("H1", {"association_caused_harm": "maybe"}),
+                 lambda: session.post_many([("H1", {**BASE[1], "at": "1446-09-30H"})])):
+        with pytest.raises(PolicykitError) as caught:
+            post()
+        assert str(caught.value).startswith("<live H1>"), str(caught.value)

@@ -141,7 +141,8 @@ class Intake:
 
     def facts(self, case_id: str, facts: dict) -> dict[str, bool | None]:
         """A case's facts, checked by the case loader."""
-        return dict(case_from_data({"case_id": case_id, "events": [], "facts": facts}, self.policy).facts)
+        return dict(case_from_data({"case_id": case_id, "events": [], "facts": facts}, self.policy,
+                                   name=f"<live {case_id}>").facts)  # named as its events' errors are
 
 
 def posted_item(item, position: int) -> tuple:
