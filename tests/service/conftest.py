@@ -130,7 +130,7 @@ def serve_process(cwd, *argv: str, env: dict | None = None, **popen):
                                env=env if env is not None else dict(os.environ), stderr=subprocess.PIPE, text=True,
                                **popen)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # a loaded CI machine takes a while to import the service
     while True:
         try:
             httpx.get(f"{base}/healthz", timeout=2)

@@ -219,7 +219,7 @@ def test_a_second_service_on_one_sqlite_store_is_refused_at_start(tmp_path):
     try:
         second = subprocess.run([sys.executable, "-m", "policykit", "serve", "--port", str(free_port()), "--store",
                                  "store", "--no-decision-log", "--jobs-dir", "jobs2"], cwd=tmp_path, env=env,
-                                capture_output=True, text=True, timeout=60)
+                                capture_output=True, text=True, timeout=120)
         assert second.returncode == 2, second.stderr
         assert second.stderr.startswith("--store: store-locked: ") and second.stderr.count("\n") == 1, second.stderr
         put = httpx.put(f"{base}/v1/sessions/one", json={"policy": "harif"}, headers=headers)
@@ -248,3 +248,18 @@ def test_a_bad_limit_in_the_environment_is_refused_at_start(tmp_path):
         pytest.fail("the service started with a bad limit")
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("POLICYKIT_MAX_DEPTH: invalid-limit: ") and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_the_store_directory_lock_is_never_opened_through_a_link(tmp_path):
+    """The lock file is opened for writing; a link planted in its place is refused, not followed."""
+    from policykit.diagnostics import PolicykitError
+    from policykit.service.sessions import SessionHub
+
+    target = tmp_path / "elsewhere"
+    target.write_text("not the service's\n", encoding="utf-8")
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "serve.lock").symlink_to(target)
+    with pytest.raises(PolicykitError) as refused:
+        SessionHub(str(tmp_path / "store"))
+    assert refused.value.first.code == "store-unavailable"
+    assert target.read_text(encoding="utf-8") == "not the service's\n"

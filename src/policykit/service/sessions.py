@@ -162,11 +162,13 @@ def _hold_directory(root: Path) -> int:
     """The store directory held by this process alone (`flock` on its `serve.lock`, dropped by the kernel when the
     process ends): a second service on it served the sessions the first had not opened and answered 503
     store-locked for the others, each store being held by one session at a time. Raises store-locked."""
+    # never through a link planted there (the file is opened for writing, by a service that may run as root)
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
     try:
         import fcntl
     except ImportError:  # no flock (Windows): each session's store is still held by one process
-        return os.open(root / "serve.lock", os.O_RDWR | os.O_CREAT, 0o600)
-    fd = os.open(root / "serve.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        return os.open(root / "serve.lock", flags, 0o600)
+    fd = os.open(root / "serve.lock", flags, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
