@@ -57,12 +57,20 @@ class Obligation(Kind, name="obligation", label=("التزام", "obligation"), 
             done = q.last(wanted, before=closed)
             owed = q.find(r["when"], after=done)
             fulfilled = done.found & owed.absent
-            undecided = cond.unknown | done.unknown | owed.unknown
-            deciders = (cond, done, owed)
+            # an undecidable candidate matters only where it can change the status (not just which occurrence
+            # dates the finding): a condition with none known; one after the last fulfilment; a fulfilment
+            # after the occurrence owed (the first known one when no fulfilment is known)
+            after_owed = q.find(wanted, after=owed, before=closed)
+            after_first = q.find(wanted, after=cond, before=closed)
+            deciders = ((cond.unknown & cond.absent, cond), (done.found & owed.absent & owed.unknown, owed),
+                        (done.found & owed.found & after_owed.unknown, after_owed),
+                        (done.absent & cond.found & after_first.unknown, after_first))
+            undecided = deciders[0][0] | deciders[1][0] | deciders[2][0] | deciders[3][0]
         else:
             done = q.find(wanted, after=cond, before=closed)
             owed, fulfilled = q.nothing(), done.found
-            undecided, deciders = cond.unknown, (cond,)
+            undecided = cond.unknown
+            deciders = ((True, cond),)
             if r.has("when_type") and not r.has("before"):
                 # a candidate lacking the attribute (an outcome not recorded) before a known condition (an
                 # approval) decides nothing when the answer is the same from either: the required event after the
@@ -72,8 +80,9 @@ class Obligation(Kind, name="obligation", label=("التزام", "obligation"), 
         timed = lambda: {"trigger_at": q.pick(owed.found, owed.at, cond.at)}  # noqa: E731
 
         def missing():
-            """What would decide it: every undecidable hit's (the columns' queries leave it to the scalar one)."""
-            found = [q.missing(hit) for hit in deciders]
+            """What would decide it: the undecidable candidates of each search that matters (the scalar query's
+            booleans; the columns' queries leave it to the scalar one, their answer None)."""
+            found = [q.missing(hit) for matters, hit in deciders if matters is True]
             return None if None in found else [name for names in found for name in names]
 
         return [
