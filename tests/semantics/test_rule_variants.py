@@ -301,6 +301,7 @@ def _world(name: str, events: list[tuple], as_of: str, reading: str | None = Non
 
 RECEIVED = ("request_received", "2025-03-02T09:00", {"channel": "interview", "agreed_channel": "phone"})
 COMPLETED = ("request_completed", "2025-03-02T10:00")
+REJECTED_BY_PHONE = {"outcome": "rejected", "channel": "phone"}
 EXAMPLES = {
     # `bound: null` (SPEC §5, the literal reading's "no upper bound"): never due, so pending however late,
     # with an action that has no due and is never at risk; met by any answer, with no lateness
@@ -371,6 +372,15 @@ EXAMPLES = {
                             ("service_delivered", "2025-03-04T09:00"),
                             ("decision_notified", "2025-03-05T09:00", {"channel": "phone"})],
         "2025-04-01", each=True),
+    # a decision without its outcome between the last rejection and a later complaint decides nothing: that
+    # complaint is owed
+    "each_unknown_fulfilment_before_the_owed": _world(
+        "each_owed_after_unknown", [RECEIVED, ("complaint_received", "2025-03-03T09:00"),
+                                    ("decision_notified", "2025-03-04T09:00", REJECTED_BY_PHONE),
+                                    ("decision_notified", "2025-03-05T09:00", {"channel": "phone"}),
+                                    ("complaint_received", "2025-03-06T09:00")], "2025-04-01",
+        when="complaint_received", require={"event": "decision_notified", "where": {"outcome": "rejected"}},
+        each=True),
     "second_version_in_force": _world(
         "two_versions", [("request_received", "2025-03-03T09:00", {"channel": "phone"}),
                          ("request_completed", "2025-03-03T10:00")], "2025-03-12", second_amount=3),
@@ -422,7 +432,8 @@ def test_the_unbounded_branch_is_what_the_examples_exercise(policy_dir):
     ("each_fulfilment_unknown_after_the_last", "undetermined", None, ["decision_notified.outcome (event #4)"]),
     ("each_unknown_before_the_last_decides_nothing", "met", "2025-03-03T09:00:00+03:00", None),
     ("each_unknown_condition_before_a_known_one", "pending", "2025-03-04T09:00:00+03:00", None),
-    ("each_unknown_condition_after_the_fulfilment", "undetermined", None, ["decision_notified.outcome (event #3)"])])
+    ("each_unknown_condition_after_the_fulfilment", "undetermined", None, ["decision_notified.outcome (event #3)"]),
+    ("each_unknown_fulfilment_before_the_owed", "pending", "2025-03-06T09:00:00+03:00", None)])
 def test_each_examples_judge_every_occurrence(name, status, trigger, would_decide, policy_dir):
     """The `each` examples are what docs/semantics.md §6 says (the paths' agreement is checked above)."""
     world = EXAMPLES[name]

@@ -66,10 +66,11 @@ class Obligation(Kind, name="obligation", label=("التزام", "obligation"), 
                         (done.found & owed.found & after_owed.unknown, after_owed),
                         (done.absent & cond.found & after_first.unknown, after_first))
             undecided = deciders[0][0] | deciders[1][0] | deciders[2][0] | deciders[3][0]
+            doubt = q.nothing()  # told above: a fulfilment it cannot tell after the last one decides nothing else
         else:
             done = q.find(wanted, after=cond, before=closed)
             owed, fulfilled = q.nothing(), done.found
-            undecided = cond.unknown
+            undecided, doubt = cond.unknown, done
             deciders = ((True, cond),)
             if r.has("when_type") and not r.has("before"):
                 # a candidate lacking the attribute (an outcome not recorded) before a known condition (an
@@ -91,8 +92,8 @@ class Obligation(Kind, name="obligation", label=("التزام", "obligation"), 
             Branch(fulfilled & (limit.absent | (done.position < limit.position)), MET,
                    lambda s: say.obligation_met(s.label(wanted), s.show("fulfilled_at")),
                    lambda: {"trigger_at": cond.at, "fulfilled_at": done.at, "evidence": (cond, done)}),
-            Branch(done.unknown, UNDETERMINED, unknown,
-                   lambda: {**timed(), "would_decide": q.missing(done), "evidence": (cond,)}),
+            Branch(doubt.unknown, UNDETERMINED, unknown,
+                   lambda: {**timed(), "would_decide": q.missing(doubt), "evidence": (cond,)}),
             Branch(limit.found, BREACHED,
                    lambda s: say.obligation_missed_before(s.label(wanted), s.label(r["before"]), s.show("limit_at")),
                    lambda: {**timed(), "fulfilled_at": done.at, "evidence": (cond, limit, done),
@@ -110,7 +111,8 @@ class Obligation(Kind, name="obligation", label=("التزام", "obligation"), 
         before = f" {'قبل' if lang == 'ar' else 'before'} «{pattern(rule.before, lang)}»" if rule.before else ""
         each = getattr(rule, "each", False)
         if lang == "ar":
-            return f"عند {'كل ' if each else ''}«{pattern(rule.when, lang)}» يلزم «{pattern(rule.require, lang)}»{before}"
+            every = "كل " if each else ""
+            return f"عند {every}«{pattern(rule.when, lang)}» يلزم «{pattern(rule.require, lang)}»{before}"
         return (f"{'after every' if each else 'when'} {pattern(rule.when, lang)}, {pattern(rule.require, lang)} is "
                 f"owed{before}")
 
