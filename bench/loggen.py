@@ -29,8 +29,10 @@ def _steps(policy: str) -> list[tuple[str, float]]:
     return common + [("registration_completed", 0.7), ("service_delivered", 0.6), ("case_closed", 0.4)]
 
 
-def generate(n_events: int, policy: str = HARIF, seed: int = 0, shuffle: bool = False) -> pa.Table:
-    """A log table (case_id, type, at, channel, agreed_channel, outcome, facts) of about `n_events` rows."""
+def generate(n_events: int, policy: str = HARIF, seed: int = 0, shuffle: bool = False,
+             repeats: float = 0.0) -> pa.Table:
+    """A log table (case_id, type, at, channel, agreed_channel, outcome, facts) of about `n_events` rows; with
+    `repeats`, that share of harif's cases also has later complaints (see `_repeated_complaints`)."""
     rng = np.random.default_rng(seed)
     steps = _steps(policy)
     mean_per_case = sum(p for _, p in steps)
@@ -59,8 +61,13 @@ def generate(n_events: int, policy: str = HARIF, seed: int = 0, shuffle: bool = 
         present[j] &= present[i] | (rng.random(n_cases) < 0.1)
     if "service_delivered" in names:
         present[names.index("service_delivered")] &= present[names.index("decision_notified")]
+    extra = None
+    if repeats and "complaint_received" in names:  # drawn last: without repeats the log is what it always was
+        extra = _repeated_complaints(rng, names, times, present, repeats)
     case_idx, step_idx = np.nonzero(present.T)
     at = times[step_idx, case_idx]
+    if extra is not None:
+        case_idx, step_idx, at = (np.r_[mine, more] for mine, more in zip((case_idx, step_idx, at), extra))
     order = rng.permutation(len(at)) if shuffle else np.lexsort((at, case_idx))
     case_idx, step_idx, at = case_idx[order], step_idx[order], at[order]
     prefix = "H" if policy == HARIF else policy[:2].upper()
@@ -95,6 +102,26 @@ def generate(n_events: int, policy: str = HARIF, seed: int = 0, shuffle: bool = 
             cell = np.where(known, value, None)[case_idx]
             columns[fact] = pa.array(cell, pa.bool_())
     return pa.table(columns)
+
+
+def _repeated_complaints(rng, names: list[str], times: np.ndarray, present: np.ndarray,
+                         share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For `share` of the cases, a complaint (resolved mostly; `present` is marked so) and rows (case, step,
+    instant) of a later one — resolved or not, sometimes at the very instant of the resolution (a tie, listed
+    after it), sometimes with a third just before it — so an obligation on every complaint (harif's `each`)
+    has cases to tell apart."""
+    n_cases = times.shape[1]
+    received, resolved = names.index("complaint_received"), names.index("complaint_resolved")
+    chosen = np.flatnonzero(rng.random(n_cases) < share)
+    present[received, chosen] = True
+    present[resolved, chosen] |= rng.random(len(chosen)) < 0.8
+    second = times[resolved, chosen] + rng.choice([0.0, 3600.0, 3 * DAY], len(chosen))  # 0: tied with it
+    answered = rng.random(len(chosen)) < 0.5
+    third = rng.random(len(chosen)) < 0.3
+    cases = np.r_[chosen, chosen[answered], chosen[third]]
+    steps = np.r_[np.full(len(chosen), received), np.full(answered.sum(), resolved), np.full(third.sum(), received)]
+    at = np.r_[second, second[answered] + rng.exponential(2 * DAY, answered.sum()) + 600.0, second[third] - 1800.0]
+    return cases, steps, at
 
 
 def write(table: pa.Table, path: Path) -> None:

@@ -60,14 +60,14 @@ closes AS (
   WHERE e.type = 'case_closed' AND (f.request_completed IS NOT NULL OR f.complaint_received IS NOT NULL)
   GROUP BY f.case_id
 ),
--- the first decision after the first completion, the first resolution after the complaint: before the closure
+-- the first decision after the first completion, the last resolution of a complaint: before the closure
 -- (nothing fulfils after case_closed)
 later AS (
   SELECT f.case_id,
     min(e.k) FILTER (e.type = 'decision_notified' AND e.k > f.request_completed
                      AND (c.deadline_closed IS NULL OR e.k < c.deadline_closed)) AS answer,
     any_value(c.deadline_closed) AS deadline_closed,
-    min(e.k) FILTER (e.type = 'complaint_resolved' AND e.k > f.complaint_received
+    max(e.k) FILTER (e.type = 'complaint_resolved'
                      AND (c.complaint_closed IS NULL OR e.k < c.complaint_closed)) AS resolved,
     any_value(c.complaint_closed) AS complaint_closed
   FROM firsts f JOIN ev e USING (case_id) LEFT JOIN closes c USING (case_id)
@@ -75,13 +75,23 @@ later AS (
     AND (f.request_completed IS NOT NULL OR f.complaint_received IS NOT NULL)
   GROUP BY f.case_id
 ),
+-- every complaint is owed a resolution after it: the one owed is the first complaint after the last resolution
+-- (after the closure too: it owes nothing then, breached at the closure); none after it, every one was resolved
+owed AS (
+  SELECT l.case_id, min(e.k) AS owed
+  FROM later l JOIN ev e USING (case_id)
+  WHERE e.type = 'complaint_received' AND e.k > l.resolved
+  GROUP BY l.case_id
+),
 timed AS (  -- the deadline on the working-day calendar: due = end of the 15th working day after the local date
-  SELECT f.*, l.answer, l.deadline_closed, l.resolved, l.complaint_closed,
+  SELECT f.*, l.answer, l.deadline_closed, l.resolved, l.complaint_closed, o.owed,
+    f.complaint_received IS NOT NULL AND l.resolved IS NOT NULL AND o.owed IS NULL AS handled,
     timezone('{ZONE}', w.day + INTERVAL '23:59:59') AS due, w.cum AS due_cum,
     coalesce(l.deadline_closed.t, $as_of) AS stop,  -- a closure stops the clock; else as_of does
     a.cum + (NOT a.working)::INT AS answer_cum  -- an answer on a closed day counts from the next working day
   FROM firsts f
   LEFT JOIN later l USING (case_id)
+  LEFT JOIN owed o USING (case_id)
   LEFT JOIN cal c ON c.day = {_local_date('f.request_completed.t')}
   LEFT JOIN cal w ON w.working AND w.cum = c.cum + {PERIOD_WORKING_DAYS}
   LEFT JOIN cal a ON a.day = {_local_date('l.answer.t')}
@@ -109,12 +119,12 @@ judged AS (
       AS "{CHANNEL}.trigger_at",
     CASE WHEN agreed IS NOT NULL THEN decision_notified.t END AS "{CHANNEL}.fulfilled_at",
     CASE WHEN complaint_received IS NULL THEN 'not_applicable'
-         WHEN resolved IS NOT NULL THEN 'met'
+         WHEN handled THEN 'met'
          WHEN complaint_closed IS NOT NULL THEN 'breached'
          ELSE 'pending' END AS "{OBLIGATION}.status",
-    complaint_received.t AS "{OBLIGATION}.trigger_at",
-    resolved.t AS "{OBLIGATION}.fulfilled_at",
-    CASE WHEN complaint_received IS NOT NULL AND resolved IS NULL AND complaint_closed IS NULL
+    coalesce(owed, complaint_received).t AS "{OBLIGATION}.trigger_at",
+    CASE WHEN handled THEN resolved.t END AS "{OBLIGATION}.fulfilled_at",
+    CASE WHEN complaint_received IS NOT NULL AND NOT coalesce(handled, false) AND complaint_closed IS NULL
          THEN {{'event': 'complaint_resolved', 'due': NULL::TIMESTAMPTZ, 'rule': '{OBLIGATION}', 'at_risk': false,
                 'overdue': false, 'before': NULL::VARCHAR}} END AS "{OBLIGATION}.action"
   FROM timed t

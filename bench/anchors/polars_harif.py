@@ -46,21 +46,29 @@ def query(log: str, as_of: dt.datetime, cal, today_cum: int, today_working: int)
                       *[pl.when(pl.col(e).is_not_null()).then(pl.col("at")).alias(f"{n}@")
                         for n, e in closings.items()])
               .group_by("case_id").agg(pl.all().min()))
-    # the first decision after the first completion, the resolution after the complaint: before the closure
-    # (nothing fulfils after case_closed)
-    fulfils = {"answer": ("decision_notified", "request_completed", "deadline_closed"),
-               "resolved": ("complaint_resolved", "complaint_received", "complaint_closed")}
+    # the first decision after the first completion: before the closure (nothing fulfils after case_closed)
+    fulfils = {"answer": ("decision_notified", "request_completed", "deadline_closed")}
     hit = lambda t, earlier, closed: (is_(t) & after_(earlier)  # noqa: E731
                                       & (pl.col(closed).is_null() | (pl.col("pos") < pl.col(closed))))
-    later = (events.filter(pl.col("type").is_in(["decision_notified", "complaint_resolved"]))
+    later = (events.filter(is_("decision_notified"))
              .join(firsts.select("case_id", "request_completed", "complaint_received"), on="case_id")
              .join(closes.select("case_id", *closings), on="case_id", how="left")
              .select("case_id", *[pl.when(hit(*how)).then(pl.col("pos")).alias(n) for n, how in fulfils.items()],
                      *[pl.when(hit(*how)).then(pl.col("at")).alias(f"{n}@") for n, how in fulfils.items()])
              .group_by("case_id").agg(pl.all().min())
              .join(closes, on="case_id", how="full", coalesce=True))
+    # every complaint is owed a resolution after it: the last resolution before the closure, then the first
+    # complaint after it (after the closure too: it owes nothing then, breached at the closure) is the one owed
+    resolved = (events.filter(is_("complaint_resolved"))
+                .join(firsts.select("case_id", "case_closed"), on="case_id")
+                .filter(pl.col("case_closed").is_null() | (pl.col("pos") < pl.col("case_closed")))
+                .group_by("case_id").agg(resolved=pl.col("pos").max(), **{"resolved@": pl.col("at").max()}))
+    owed = (events.filter(is_("complaint_received")).join(resolved, on="case_id")
+            .filter(pl.col("pos") > pl.col("resolved"))
+            .group_by("case_id").agg(owed=pl.col("pos").min(), **{"owed@": pl.col("at").min()}))
     per_case = (firsts.join(agreed, on="case_id", how="left").join(used, on="case_id", how="left")
-                .join(later, on="case_id", how="left"))
+                .join(later, on="case_id", how="left").join(resolved, on="case_id", how="left")
+                .join(owed, on="case_id", how="left"))
     calendar = cal.lazy()
     workdays = calendar.filter("working").select(due_day="day", due_cum="cum")
     local = lambda c: pl.col(c).dt.convert_time_zone(ZONE).dt.date()  # noqa: E731
@@ -119,6 +127,8 @@ def _findings(pl, now):
             pl.col(f"{then}@").alias(f"{rule}.fulfilled_at"),
         ]
     agreed, used, decision = pl.col("agreed"), pl.col("used"), pl.col("decision_notified")
+    handled = (pl.col("complaint_received").is_not_null() & pl.col("resolved").is_not_null()
+               & pl.col("owed").is_null())  # every complaint has a resolution after it
     judged = decision.is_not_null() & agreed.is_not_null()
     out += [
         pl.when(~judged).then(pl.lit("not_applicable")).when(used.is_null()).then(pl.lit("undetermined"))
@@ -126,11 +136,11 @@ def _findings(pl, now):
         pl.when(judged).then(pl.col("request_received@")).alias(f"{CHANNEL}.trigger_at"),
         pl.when(judged).then(pl.col("decision_notified@")).alias(f"{CHANNEL}.fulfilled_at"),
         pl.when(pl.col("complaint_received").is_null()).then(pl.lit("not_applicable"))
-        .when(pl.col("resolved").is_not_null()).then(pl.lit("met"))
+        .when(handled).then(pl.lit("met"))
         .when(pl.col("complaint_closed").is_not_null()).then(pl.lit("breached"))
         .otherwise(pl.lit("pending")).alias(f"{OBLIGATION}.status"),
-        pl.col("complaint_received@").alias(f"{OBLIGATION}.trigger_at"),
-        pl.col("resolved@").alias(f"{OBLIGATION}.fulfilled_at"),
+        pl.coalesce("owed@", "complaint_received@").alias(f"{OBLIGATION}.trigger_at"),
+        pl.when(handled).then(pl.col("resolved@")).alias(f"{OBLIGATION}.fulfilled_at"),
     ]
     return out
 

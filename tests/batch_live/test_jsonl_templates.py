@@ -61,11 +61,12 @@ def _batch_lines(monkeypatch, log: Path, policy, as_of: str, reading, out: Path)
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(policy=st.sampled_from(POLICIES), seed=st.integers(0, 10**6), events=st.integers(150, 900),
        as_of=st.datetimes(dt.datetime(2024, 1, 15), dt.datetime(2026, 6, 1)),
-       reading=st.sampled_from([None, "intended", "literal"]), shuffle=st.booleans())
+       reading=st.sampled_from([None, "intended", "literal"]), shuffle=st.booleans(),
+       repeats=st.sampled_from([0.0, 0.3]))
 def test_every_line_is_evaluates_json_line(tmp_path_factory, monkeypatch, loggen, policy, seed, events, as_of,
-                                           reading, shuffle):
+                                           reading, shuffle, repeats):
     tmp = tmp_path_factory.mktemp("jsonl")
-    table = loggen.generate(events, policy, seed=seed, shuffle=shuffle)
+    table = loggen.generate(events, policy, seed=seed, shuffle=shuffle, repeats=repeats)  # several complaints
     log = tmp / "log.parquet"
     loggen.write(table, log)
     when = as_of.replace(microsecond=0).isoformat() + "+03:00"

@@ -114,7 +114,8 @@ def logs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("anchors")
     plain, awkward = folder / "plain.parquet", folder / "awkward.parquet"
     loggen.write(loggen.generate(4000, seed=11), plain)
-    pq.write_table(_awkward(loggen.generate(4000, seed=12)), awkward)
+    # several complaints per case too: resolve_complaints judges every one (docs/semantics.md §6, `each`)
+    pq.write_table(_awkward(loggen.generate(4000, seed=12, repeats=0.3)), awkward)
     return {"plain": plain, "awkward": awkward}
 
 
@@ -153,6 +154,7 @@ def test_the_logs_reach_every_branch(anchors, logs, tmp_path):
     assert deadline == {"met", "breached", "pending", "not_applicable"}
     assert set(frame["decision_via_agreed_channel.status"]) == {"met", "breached", "undetermined", "not_applicable"}
     assert set(frame["status"]) == {"compliant", "in_progress", "undetermined", "non_compliant"}
+    assert set(frame["resolve_complaints.status"]) == {"met", "breached", "pending", "not_applicable"}
     closed_early = frame.filter((pl.col("respond_within_15_working_days.status") == "breached")
                                 & pl.col("respond_within_15_working_days.late_by").is_null()
                                 & pl.col("respond_within_15_working_days.fulfilled_at").is_null())

@@ -87,6 +87,29 @@ def test_unknown_policy_is_exit_2_with_hint():
     assert "unknown-policy" in err and "harif" in err and "Traceback" not in err
 
 
+def test_each_with_a_limit_is_refused_at_the_limit(tmp_path):
+    """An obligation on every occurrence (`each`) takes no `before` (docs/semantics.md §6): one located line."""
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "policies" / "harif.yaml").read_text(encoding="utf-8")
+    assert text.count("  each: true\n") == 1
+    text = text.replace("  each: true\n", "  each: true\n  before: case_closed\n")
+    line = text.splitlines().index("  before: case_closed") + 1
+    path = tmp_path / "harif_limited.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run("show", str(path))
+    assert code == 2 and out == ""
+    assert err.startswith(f"{path}:{line}:3: invalid-value: ") and "'before' cannot be combined with 'each'" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_show_harif_says_every_complaint_is_owed_handling():
+    code, out, _ = run("show", "harif", "--lang", "en")
+    assert code == 0 and "after every Complaint received, Complaint decided is owed" in out
+    code, out, _ = run("show", "harif", "--lang", "ar")
+    assert code == 0 and "عند كل «" in out
+
+
 def test_bad_format_is_usage_error():
     code, _, err = run("show", "harif", "--format", "pdf")
     assert code == 2 and "usage" in err

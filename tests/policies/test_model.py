@@ -126,7 +126,13 @@ def test_order_obligation_channel_rules():
                                         "when": {"event": "decision_notified", "where": {"outcome": "approved"}},
                                         "require": "service_delivered"})
     assert isinstance(obligation, ObligationRule) and obligation.when.where == {"outcome": "approved"}
-    assert obligation.before is None
+    assert obligation.before is None and obligation.each is False
+    every = RULES.validate_python({**base, "kind": "obligation", "when": "complaint_received",
+                                   "require": "complaint_resolved", "each": True})
+    assert every.each is True
+    with pytest.raises(ValidationError, match="'before' cannot be combined with 'each'"):  # docs/semantics.md §6
+        RULES.validate_python({**base, "kind": "obligation", "when": "complaint_received",
+                               "require": "complaint_resolved", "each": True, "before": "case_closed"})
     channel = RULES.validate_python({**base, "kind": "channel", "event": "decision_notified",
                                      "must_equal_event": "request_received", "must_equal_attribute": "agreed_channel"})
     assert isinstance(channel, ChannelRule) and channel.attribute == "channel"

@@ -79,7 +79,8 @@ def policy_document(spec: dict) -> dict:
               "first": spec["first"], "then": spec["then"]},
              {"id": "owed_after", "kind": "obligation", "label": _label("Owed after"), "clause": _clause("ت-٣"),
               "when": spec["when"], "require": spec["require"],
-              **({"before": spec["before"]} if spec["before"] is not None else {})}]
+              **({"before": spec["before"]} if spec["before"] is not None else {}),
+              **({"each": True} if spec.get("each") else {})}]
     if spec["channel_rule"]:
         rules.append({"id": "via_agreed_channel", "kind": "channel", "label": _label("Agreed channel"),
                       "clause": _clause("ت-٤"), "event": "decision_notified", "attribute": "channel",
@@ -122,6 +123,8 @@ PATTERNS = {  # (event, where) a rule's pattern may be, with where-attributes an
     "before": [None, ("case_closed", None), ("referred_to_committee", None), ("decision_notified", None)],
 }
 
+EACH_REQUIRE = [("decision_notified", {"outcome": "rejected"})]
+
 
 @st.composite
 def variants(draw) -> dict:
@@ -137,6 +140,11 @@ def variants(draw) -> dict:
     for key, options in PATTERNS.items():
         chosen = draw(st.sampled_from(options))
         spec[key] = None if chosen is None else _pattern(*chosen)
+    # every occurrence of the condition (`each`, no limit with it), its fulfilment with attributes it may lack
+    spec["each"] = draw(st.booleans())
+    if spec["each"]:
+        spec["before"] = None
+        spec["require"] = _pattern(*draw(st.sampled_from(PATTERNS["require"] + EACH_REQUIRE)))
     first, then = spec["first"], spec["then"]
     if (first if isinstance(first, str) else first["event"]) == (then if isinstance(then, str) else then["event"]):
         spec["then"] = "referred_to_committee"
@@ -293,6 +301,7 @@ def _world(name: str, events: list[tuple], as_of: str, reading: str | None = Non
 
 RECEIVED = ("request_received", "2025-03-02T09:00", {"channel": "interview", "agreed_channel": "phone"})
 COMPLETED = ("request_completed", "2025-03-02T10:00")
+REJECTED_BY_PHONE = {"outcome": "rejected", "channel": "phone"}
 EXAMPLES = {
     # `bound: null` (SPEC §5, the literal reading's "no upper bound"): never due, so pending however late,
     # with an action that has no due and is never at risk; met by any answer, with no lateness
@@ -322,6 +331,56 @@ EXAMPLES = {
     "obligation_owed_before_a_later_step": _world(
         "owed_before", [RECEIVED, COMPLETED], "2025-03-03", when="request_completed", require="applicant_informed",
         before="referred_to_committee"),
+    # `each` (docs/semantics.md §6): a second complaint after the first was resolved is owed; one resolution
+    # after two complaints handles both; closed with the second unhandled, breached
+    "each_second_complaint_owed": _world(
+        "each_owed", [("complaint_received", "2025-03-02T09:00"), ("complaint_resolved", "2025-03-03T09:00"),
+                      ("complaint_received", "2025-03-09T09:00")], "2025-04-01",
+        when="complaint_received", require="complaint_resolved", each=True),
+    "each_one_resolution_for_two": _world(
+        "each_two_one", [("complaint_received", "2025-03-02T09:00"), ("complaint_received", "2025-03-03T09:00"),
+                         ("complaint_resolved", "2025-03-04T09:00")], "2025-04-01",
+        when="complaint_received", require="complaint_resolved", each=True),
+    "each_closed_with_one_unhandled": _world(
+        "each_closed", [("complaint_received", "2025-03-02T09:00"), ("complaint_resolved", "2025-03-03T09:00"),
+                        ("complaint_received", "2025-03-09T09:00"), ("case_closed", "2025-03-10T09:00")],
+        "2025-04-01", when="complaint_received", require="complaint_resolved", each=True),
+    # a decision without its outcome after the last rejection could be the fulfilment: undetermined; one
+    # before it decides nothing
+    "each_fulfilment_unknown_after_the_last": _world(
+        "each_unknown", [RECEIVED, ("complaint_received", "2025-03-03T09:00"),
+                         ("decision_notified", "2025-03-04T09:00", {"outcome": "rejected", "channel": "phone"}),
+                         ("complaint_received", "2025-03-05T09:00"),
+                         ("decision_notified", "2025-03-06T09:00", {"channel": "phone"})], "2025-04-01",
+        when="complaint_received", require={"event": "decision_notified", "where": {"outcome": "rejected"}},
+        each=True),
+    "each_unknown_before_the_last_decides_nothing": _world(
+        "each_known", [RECEIVED, ("complaint_received", "2025-03-03T09:00"),
+                       ("decision_notified", "2025-03-04T09:00", {"channel": "phone"}),
+                       ("decision_notified", "2025-03-06T09:00", {"outcome": "rejected", "channel": "phone"})],
+        "2025-04-01", when="complaint_received",
+        require={"event": "decision_notified", "where": {"outcome": "rejected"}}, each=True),
+    # a decision without its outcome before the known approval changes nothing (pending, dated by the approval);
+    # one after the service could be a new approval owing another: undetermined
+    "each_unknown_condition_before_a_known_one": _world(
+        "each_cond_before", [RECEIVED, ("decision_notified", "2025-03-03T09:00", {"channel": "phone"}),
+                             ("decision_notified", "2025-03-04T09:00", {"outcome": "approved", "channel": "phone"})],
+        "2025-04-01", each=True),
+    "each_unknown_condition_after_the_fulfilment": _world(
+        "each_cond_after", [RECEIVED, ("decision_notified", "2025-03-03T09:00",
+                                       {"outcome": "approved", "channel": "phone"}),
+                            ("service_delivered", "2025-03-04T09:00"),
+                            ("decision_notified", "2025-03-05T09:00", {"channel": "phone"})],
+        "2025-04-01", each=True),
+    # a decision without its outcome between the last rejection and a later complaint decides nothing: that
+    # complaint is owed
+    "each_unknown_fulfilment_before_the_owed": _world(
+        "each_owed_after_unknown", [RECEIVED, ("complaint_received", "2025-03-03T09:00"),
+                                    ("decision_notified", "2025-03-04T09:00", REJECTED_BY_PHONE),
+                                    ("decision_notified", "2025-03-05T09:00", {"channel": "phone"}),
+                                    ("complaint_received", "2025-03-06T09:00")], "2025-04-01",
+        when="complaint_received", require={"event": "decision_notified", "where": {"outcome": "rejected"}},
+        each=True),
     "second_version_in_force": _world(
         "two_versions", [("request_received", "2025-03-03T09:00", {"channel": "phone"}),
                          ("request_completed", "2025-03-03T10:00")], "2025-03-12", second_amount=3),
@@ -364,6 +423,25 @@ def test_the_unbounded_branch_is_what_the_examples_exercise(policy_dir):
         case = case_from_data(world["cases"][0], policy)
         finding = verdict_view(evaluate(policy, case, world["as_of"], world["reading"]))["findings"]["answer_in_time"]
         assert (finding["status"], finding["due"], finding["late_by"]) == (status, None, None), name
+
+
+@pytest.mark.parametrize("name, status, trigger, would_decide", [
+    ("each_second_complaint_owed", "pending", "2025-03-09T09:00:00+03:00", None),
+    ("each_one_resolution_for_two", "met", "2025-03-02T09:00:00+03:00", None),
+    ("each_closed_with_one_unhandled", "breached", "2025-03-09T09:00:00+03:00", None),
+    ("each_fulfilment_unknown_after_the_last", "undetermined", None, ["decision_notified.outcome (event #4)"]),
+    ("each_unknown_before_the_last_decides_nothing", "met", "2025-03-03T09:00:00+03:00", None),
+    ("each_unknown_condition_before_a_known_one", "pending", "2025-03-04T09:00:00+03:00", None),
+    ("each_unknown_condition_after_the_fulfilment", "undetermined", None, ["decision_notified.outcome (event #3)"]),
+    ("each_unknown_fulfilment_before_the_owed", "pending", "2025-03-06T09:00:00+03:00", None)])
+def test_each_examples_judge_every_occurrence(name, status, trigger, would_decide, policy_dir):
+    """The `each` examples are what docs/semantics.md §6 says (the paths' agreement is checked above)."""
+    world = EXAMPLES[name]
+    judge_everywhere(world, policy_dir)  # writes the policy file
+    policy = load_policy(policy_dir / f"{world['spec']['name']}.yaml")
+    finding = next(f for f in evaluate(policy, case_from_data(world["cases"][0], policy), world["as_of"]).findings
+                   if f.rule == "owed_after")
+    assert (finding.status, finding.trigger_at, finding.would_decide) == (status, trigger, would_decide or []), finding
 
 
 @pytest.mark.parametrize("entry", _listed_variants(), ids=lambda e: e.get("name", "?"))

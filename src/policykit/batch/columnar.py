@@ -99,6 +99,19 @@ class Partition:
             out[group[lead]] = rows[lead]
         return out
 
+    def last(self, rows: np.ndarray, before: np.ndarray | None = None) -> np.ndarray:
+        """Per case, the global row index of the last of `rows` (ascending row numbers) before a position; NONE
+        if none."""
+        group = self.gid[rows]
+        if before is not None:
+            keep = self.pos[rows] < before[group]
+            rows, group = rows[keep], group[keep]
+        out = np.full(self.groups, NONE)
+        if len(rows):
+            tail = np.r_[group[1:] != group[:-1], True]
+            out[group[tail]] = rows[tail]
+        return out
+
     def position(self, first: np.ndarray) -> np.ndarray:
         """Positions within the case of first-occurrence rows (NONE stays NONE)."""
         found = first != NONE
@@ -173,6 +186,24 @@ class PartitionQuery:
             first = p.first(rows, lo, hi)
             blocked = p.first(maybe, lo, hi) < first if len(maybe) else np.zeros(p.groups, dtype=bool)
             known = self._found[key] = Hits(p, first, blocked)
+        return known
+
+    def last(self, matcher: Matcher, before: Hits | None = None) -> Hits:
+        """Per case, the last row matching `matcher` before `before` (anywhere where it is absent), and whether an
+        undecidable row came after it (before `before`)."""
+        key = (matcher, "last", id(before))
+        known = self._found.get(key)
+        if known is None:
+            p = self.p
+            rows, maybe = p.candidates(matcher)
+            hi = np.where(before.found, before.position, NONE) if before is not None else None
+            last = p.last(rows, hi)
+            if len(maybe):
+                late = p.last(maybe, hi)
+                blocked = (late != NONE) & ((last == NONE) | (late > last))
+            else:
+                blocked = np.zeros(p.groups, dtype=bool)
+            known = self._found[key] = Hits(p, last, blocked)
         return known
 
     def closed(self, after: Hits | None = None) -> Hits:

@@ -66,6 +66,20 @@ class ScalarQuery:
                 lacks.extend(matcher.missing(events[position]))
         return Hit(lacks=tuple(lacks))
 
+    def last(self, matcher: Matcher, before: Hit | None = None) -> Hit:
+        """The last event matching `matcher` before `before` (anywhere without it, or when it is absent), and what
+        undecidable candidates after it (before `before`) lacked."""
+        events = self.ctx.events
+        stop = before.position if before is not None and before.event is not None else len(events)
+        lacks: list[tuple[str, ...]] = []
+        for position in range(stop - 1, -1, -1):
+            result = matcher.test(events[position])
+            if result is True:
+                return Hit(events[position], position, tuple(name for names in reversed(lacks) for name in names))
+            if result is None:
+                lacks.append(tuple(matcher.missing(events[position])))
+        return Hit(lacks=tuple(name for names in reversed(lacks) for name in names))
+
     def closed(self, after: Hit | None = None) -> Hit:
         """The first case_closed after `after` (anywhere without it)."""
         return self.find(_CLOSED, after=after)

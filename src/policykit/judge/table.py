@@ -92,7 +92,11 @@ class Kind:
         fields = {name: spec if isinstance(spec, tuple) else (spec, ...)  # a bare type: a required field
                   for name, spec in self.fields(base).items()}
         return create_model(self.model_name, __base__=base.RuleBase, __doc__=self.model_doc,
-                            kind=(Literal[self.name], self.name), **fields)
+                            __validators__=self.validators() or None, kind=(Literal[self.name], self.name), **fields)
+
+    def validators(self) -> dict:
+        """Checks across the rule's fields (pydantic validators by name); none by default."""
+        return {}
 
     def compile(self, rule, reading: str | None) -> Compiled:
         """The rule with its matchers; kinds with readings override."""

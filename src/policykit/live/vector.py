@@ -80,6 +80,23 @@ class Block:
         early = maybe.argmax(axis=1)  # the first undecidable cell, if any, must come before the match
         return position, maybe[self._rows, early] & (early < limit)
 
+    def last(self, m: tuple[np.ndarray, np.ndarray | None], hi: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """(last match before hi or -1, whether an undecidable cell came after it), per row."""
+        hit, maybe = m  # shared by every search on this block: never changed in place
+        if hi is not None:
+            below = self._cols < hi[:, None]
+            hit = hit & below
+            if maybe is not None:
+                maybe = maybe & below
+        end = hit.shape[1] - 1
+        last = end - hit[:, ::-1].argmax(axis=1)  # the width - 1 where a row has no match: told apart by the cell
+        position = np.where(hit[self._rows, last], last, -1)
+        if maybe is None:
+            return position, np.zeros(len(position), dtype=bool)
+        late = end - maybe[:, ::-1].argmax(axis=1)  # the last undecidable cell, if any, must come after the match
+        return position, maybe[self._rows, late] & (late > position)
+
     def at(self, position: np.ndarray) -> np.ndarray:
         """The instant at each row's position (any value where the position is -1)."""
         return self.ats[self._rows, np.maximum(position, 0)]
@@ -233,6 +250,15 @@ class BlockQuery:
             return np.where(found, first, -1), unknown
         position, unknown = b.find(b.matches(self.patterns, key), lo=after.position + 1, hi=hi)
         return np.where(after.found, position, -1), unknown & after.found
+
+    def last(self, matcher: Matcher, before: BlockHits | None = None) -> BlockHits:
+        """Per row, the last cell matching `matcher` before `before` (anywhere where it is absent), and whether an
+        undecidable cell came after it; searched when first asked."""
+        def search() -> tuple[np.ndarray, np.ndarray]:
+            hi = np.where(before.found, before.position, self._width) if before is not None else None
+            return self.block.last(self.block.matches(self.patterns, self.patterns.pattern(matcher.event,
+                                                                                          matcher.where)), hi)
+        return BlockHits(self.block, make=search)
 
     def closed(self, after: BlockHits | None = None) -> BlockHits:
         return self.find(_CLOSED, after)
