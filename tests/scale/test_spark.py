@@ -3,6 +3,7 @@ One Spark session for the module (~5 s to start, about 15 s for the module in al
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 
@@ -20,6 +21,9 @@ def spark():
         pytest.skip("Spark needs Java (apt-get install default-jre-headless)")
     from pyspark.sql import SparkSession
 
+    # spark.pyspark.python alone was not honoured by every worker: run without the virtual environment on PATH
+    # (`venv/bin/python -m pytest`), the Arrow UDFs' workers started PATH's python3, which has no pyarrow
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (SparkSession.builder.master("local[2]").appName("policykit-tests")
                .config("spark.sql.shuffle.partitions", "3").config("spark.ui.enabled", "false")
                .config("spark.driver.memory", "512m")
