@@ -16,6 +16,7 @@ from ..diagnostics import PolicykitError
 from ..engine import evaluate
 from ..judge.compiled import compile_policy
 from ..timeparse import MAX_YEAR, MIN_YEAR, iso
+from ..values import id_text
 from ..verdict import Verdict
 from .book import CaseBook
 from .bulk import read_post
@@ -771,4 +772,4 @@ class HeldCases(Mapping):
 def _trimmed(case_id):
     """A case id asked for, as the session keys the ids posted (live.intake.case_key): without the whitespace
     around it."""
-    return case_id.strip() if type(case_id) is str else case_id
+    return id_text(case_id) if type(case_id) is str else case_id

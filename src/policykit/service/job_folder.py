@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from ..atomic import _writer, left_by_killed_writers, write_atomic
+from .file_lock import try_lock
 
 RECORD, VERDICTS, PROGRESS, LOCK = "job.json", "verdicts.jsonl", "progress.json", "lock"
 # a job id is what uuid4().hex gives: anything else names no folder (no path from a request is followed)
@@ -87,16 +88,11 @@ class JobFolder:
 
     def claim(self) -> bool:
         """Take the job's lock without waiting; False when another process (or this one) holds it."""
-        import fcntl
-
         try:
-            fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+            fd = try_lock(self.path / LOCK)
         except OSError:  # the folder was removed
             return False
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
+        if fd is None:
             return False
         self._lock_fd = fd
         return True

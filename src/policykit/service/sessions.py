@@ -14,6 +14,7 @@ from ..diagnostics import Diagnostic, PolicykitError, Span
 from ..timeparse import iso
 from . import policies
 from .errors import ServiceError
+from .file_lock import try_lock
 from .registry import PostgresRegistry, SqliteRegistry
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -162,21 +163,12 @@ def _hold_directory(root: Path) -> int:
     """The store directory held by this process alone (`flock` on its `serve.lock`, dropped by the kernel when the
     process ends): a second service on it served the sessions the first had not opened and answered 503
     store-locked for the others, each store being held by one session at a time. Raises store-locked."""
-    # never through a link planted there (the file is opened for writing, by a service that may run as root)
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        import fcntl
-    except ImportError:  # no flock (Windows): each session's store is still held by one process
-        return os.open(root / "serve.lock", flags, 0o600)
-    fd = os.open(root / "serve.lock", flags, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
+    fd = try_lock(root / "serve.lock")
+    if fd is None:
         raise PolicykitError.single("store-locked", f"the sessions' store directory {str(root)!r} is served by "
                                     "another process (a SQLite store is served by one process at a time)",
                                     Span("--store"), hint="stop the other service, give this one its own --store, "
-                                    "or share sessions between processes through PostgreSQL") from None
+                                    "or share sessions between processes through PostgreSQL")
     return fd
 
 
