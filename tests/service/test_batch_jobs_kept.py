@@ -580,3 +580,17 @@ def test_a_jobs_excel_verdicts_are_made_in_a_process_of_their_own(tmp_path, monk
         assert sorted(p.name for p in (tmp_path / "jobs" / job.id).iterdir() if p.name.startswith("rejects")) == []
     finally:
         runner.close()
+
+
+def test_a_jobs_lock_is_never_opened_through_a_link(tmp_path):
+    """The job's lock file is opened for writing, as the store directory's is (service/file_lock): a link planted
+    in its place is not followed, and the job is not claimed through it."""
+    from policykit.service.job_folder import LOCK
+
+    folder = _left_running(tmp_path / "jobs", "1" * 32, 0)
+    target = tmp_path / "elsewhere"
+    target.write_text("not the service's\n", encoding="utf-8")
+    (folder.path / LOCK).unlink(missing_ok=True)
+    (folder.path / LOCK).symlink_to(target)
+    assert folder.claim() is False
+    assert target.read_text(encoding="utf-8") == "not the service's\n" and target.stat().st_mode & 0o777 != 0o600
