@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterator
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -17,6 +18,7 @@ from ..diagnostics import PolicykitError, Span
 from ..values import number_text
 from .columns import CASE_ID, LINE, keys_of
 from .csv_dialect import CsvDialect, detect as detect_dialect
+from . import arrow_np
 from .csvlines import MAX_LINE_BYTES, TOO_LONG, LineCap, LineNumbers, breaks_in_values, text_breaks
 
 BATCH_ROWS = 262_144
@@ -226,18 +228,38 @@ def _without_long_values(batch: pa.RecordBatch, reject: RejectSink) -> pa.Record
     (a 37 kB Parquet file of 250 values of 4 MiB, read as `at`, took 6 GB and a minute to judge)."""
     long = None
     for column in batch.columns[1:]:
-        kind = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
-        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind)
-                or pa.types.is_large_binary(kind)):
-            continue
-        values = column.dictionary_decode() if pa.types.is_dictionary(column.type) else column
-        over = pc.fill_null(pc.greater(pc.binary_length(values), MAX_LINE_BYTES), False)
-        long = over if long is None else pc.or_(long, over)
-    if long is None or not pc.any(long).as_py():
+        over = _long_rows(column)
+        if over is not None:
+            long = over if long is None else long | over
+    if long is None:
         return batch
-    for number in batch.column(0).filter(long).to_pylist():
+    for number in batch.column(0).to_numpy()[long].tolist():
         reject(int(number), VALUE_TOO_LONG)
-    return batch.filter(pc.invert(long))
+    return batch.filter(arrow_np.array(~long, pa.bool_()))
+
+
+def _long_rows(column: pa.Array) -> np.ndarray | None:
+    """Where a text or binary column holds a value over MAX_LINE_BYTES, or None when no row does; a dictionary
+    column is measured on its distinct values, a plain one by its offsets (no pass over the rows when its
+    whole data is shorter than the limit)."""
+    if pa.types.is_dictionary(column.type):
+        over = _long_rows(column.dictionary)
+        if over is None:
+            return None
+        codes = column.indices.cast(pa.int64()).fill_null(-1).to_numpy(zero_copy_only=False)
+        return np.r_[over, False][codes]  # code -1 (null): never over
+    kind = column.type
+    large = pa.types.is_large_string(kind) or pa.types.is_large_binary(kind)
+    if not (large or pa.types.is_string(kind) or pa.types.is_binary(kind)) or len(column) == 0:
+        return None
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int64 if large else np.int32)
+    offsets = offsets[column.offset:column.offset + len(column) + 1]
+    if offsets[-1] - offsets[0] <= MAX_LINE_BYTES:
+        return None
+    over = np.diff(offsets) > MAX_LINE_BYTES
+    if column.null_count:  # a null's slot need not be empty
+        over &= column.is_valid().to_numpy(zero_copy_only=False)
+    return over if over.any() else None
 
 
 def _csv_problem(exc: BaseException) -> str:
