@@ -227,7 +227,9 @@ def test_dues_per_date_are_the_calendar_s_own(local, timezone, amount, unit):
     harif = compile_policy(load_policy("harif"), None).calendar
     # the same closed days read in another zone (zones with summer time, and with offsets that changed)
     calendar = WorkCalendar(timezone, harif.work_week, harif.public_holidays, harif.extra_closures)
-    trigger = local.replace(tzinfo=calendar.tz)
+    # the instant as a log gives it, read in the zone: a local time in a summer-time gap (America/Santiago,
+    # 1975-10-12 00:00) is not a time of that day
+    trigger = dt.datetime.fromtimestamp(local.replace(tzinfo=calendar.tz).timestamp(), calendar.tz)
     instants = np.array([micros(trigger)], dtype=np.int64)
     wanted = np.array([True])
     for dues in (Dues(calendar),):
