@@ -172,3 +172,52 @@ def test_mapped_headers_are_read_in_the_row_groups_too(tmp_path, loggen):
     assert codes["1"] == codes["2"] != 70
     assert _tabular(tmp_path / "w2.parquet") == _tabular(tmp_path / "w1.parquet")
     assert len(_tabular(tmp_path / "w1.parquet")) > 100
+
+
+def test_messy_attributes_read_as_dictionaries_give_the_clean_logs_verdicts(tmp_path, loggen):
+    """The workers read a Parquet log's attribute columns dictionary-encoded and trim and check each distinct
+    value once. Across row groups, padded and blank channels and outcomes give the verdicts of the same log
+    written clean; mistyped ones are rejected row by row, with the suggestion; and the one-process reference
+    path (every case through `evaluate()`) agrees."""
+    table = loggen.generate(3000, "harif", seed=23)
+    rng = np.random.default_rng(23)
+    padded = {name: table.column(name).to_pylist() for name in ("channel", "outcome")}
+    clean = {name: list(values) for name, values in padded.items()}
+    for name, values in padded.items():
+        for row in rng.choice(len(values), size=len(values) // 5, replace=False).tolist():
+            if values[row] is None:
+                values[row] = ["", "  ", None][int(rng.integers(3))]
+            else:
+                values[row] = [f" {values[row]}", f"{values[row]}  ", f"\t{values[row]}"][int(rng.integers(3))]
+    wrong = {"channel": ("Phone", "did you mean 'phone'?"), "outcome": ("maybe", None)}
+    mistyped = {}
+    for name, (value, _) in wrong.items():
+        taken = {r for rows in mistyped.values() for r in rows}  # one mistake a row: each row rejected once
+        rows = [r for r, v in enumerate(clean[name]) if v is not None and r not in taken][:7]
+        for row in rows:
+            padded[name][row] = value
+        mistyped[name] = rows
+
+    def written(columns, path):
+        out = table
+        for name, values in columns.items():
+            out = out.set_column(out.column_names.index(name), name, pa.array(values, pa.string()))
+        pq.write_table(out, path, row_group_size=400)
+        assert pq.ParquetFile(path).metadata.num_row_groups > 5
+
+    written(padded, tmp_path / "messy.parquet")
+    for name, rows in mistyped.items():
+        for row in rows:
+            clean[name][row] = wrong[name][0]
+    written(clean, tmp_path / "clean.parquet")
+    lines = {}
+    for log, workers, fast in (("messy", 2, True), ("clean", 2, True), ("messy", 1, False)):
+        key = f"{log}-{workers}"
+        summary = run_batch(tmp_path / f"{log}.parquet", "harif", AS_OF, out=str(tmp_path / f"{key}.jsonl"),
+                            workers=workers, fast=fast, rejects_path=str(tmp_path / f"{key}.rejects.csv"))
+        assert summary.rejected == 14
+        rejects = (tmp_path / f"{key}.rejects.csv").read_text(encoding="utf-8")
+        assert rejects.count("unknown channel in column 'channel'; did you mean 'phone'?") == 7
+        assert rejects.count("unknown outcome in column 'outcome'") == 7
+        lines[key] = sorted((tmp_path / f"{key}.jsonl").read_text(encoding="utf-8").splitlines())
+    assert lines["messy-2"] == lines["clean-2"] == lines["messy-1"] and len(lines["clean-2"]) > 300

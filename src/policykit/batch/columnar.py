@@ -54,7 +54,9 @@ class Partition:
     def column(self, name: str) -> np.ndarray:
         """An attribute column as an object array (None where absent)."""
         if name not in self._columns:
-            self._columns[name] = np.asarray(self.table.column(name).to_numpy(zero_copy_only=False), dtype=object)
+            # from the codes: a chunked dictionary column's to_numpy loses its nulls (pyarrow 18-26)
+            _, codes, labels, _ = self.codes(name)
+            self._columns[name] = labels[codes]
         return self._columns[name]
 
     def codes(self, name: str) -> tuple[dict, np.ndarray, np.ndarray, int]:
@@ -131,10 +133,13 @@ def _encoded(column) -> tuple[list, np.ndarray]:
     if isinstance(column, pa.ChunkedArray):
         column = column.chunk(0) if column.num_chunks == 1 else pa.concat_arrays(
             [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in column.chunks])
-    if pa.types.is_dictionary(column.type) and column.null_count == 0:
+    if pa.types.is_dictionary(column.type):
         labels = column.dictionary.to_pylist()
-        if len(set(labels)) == len(labels):  # normalise's type column: its codes as they are
-            return labels, column.indices.to_numpy().astype(np.int64)
+        if len(set(labels)) == len(labels) and None not in labels:  # normalise's columns: their codes as they are
+            if column.null_count == 0:
+                return labels, column.indices.to_numpy().astype(np.int64)
+            codes = column.indices.cast(pa.int64()).fill_null(len(labels)).to_numpy()
+            return labels + [None], codes
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
     encoded = pc.dictionary_encode(column, null_encoding="encode")

@@ -33,15 +33,15 @@ class LogShape:
     date_format: str | None = None  # a declared strptime form for `at` (SPEC §12), tried after ISO 8601
 
     def stored_schema(self) -> pa.Schema:
-        """The schema of normalised rows in a partition file (the type as text: each batch's own dictionary
-        would not carry over)."""
-        return pa.schema([pa.field(TYPE, pa.string()) if f.name == TYPE else f for f in self.schema()])
+        """The schema of normalised rows in a partition file (the type and attributes as text: each batch's own
+        dictionary would not carry over)."""
+        return pa.schema([pa.field(f.name, pa.string()) if f.type == TYPES else f for f in self.schema()])
 
     def schema(self) -> pa.Schema:
-        """The schema of normalised batches (the type dictionary-encoded: judged by its codes)."""
+        """The schema of normalised batches (the type and attributes dictionary-encoded: judged by their codes)."""
         fields = [pa.field(LINE, pa.int64()), pa.field(CASE_ID, pa.string()), pa.field(TYPE, TYPES),
                   pa.field(AT_US, pa.int64()), pa.field(REJECTED, pa.bool_())]
-        fields += [pa.field(a, pa.string()) for a in self.columns.attributes]
+        fields += [pa.field(a, TYPES) for a in self.columns.attributes]
         fields += [pa.field(f, pa.bool_()) for f in self.columns.facts]
         return pa.schema(fields)
 
@@ -163,10 +163,24 @@ def _blanked(codes: np.ndarray, names: list, rows: np.ndarray) -> pa.DictionaryA
 
 
 def _attribute(batch: pa.RecordBatch, name: str, kind_in, kind_np: _Lazy, shape: LogShape,
-               reject) -> pa.Array:
-    values = pc.utf8_trim_whitespace(_string(batch, name))
-    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
-    present = pc.is_valid(values).to_numpy(zero_copy_only=False)
+               reject) -> pa.DictionaryArray:
+    """An attribute column trimmed (empty: absent) and checked, dictionary-encoded: each distinct value is
+    trimmed and checked once, and the rule queries compare its codes."""
+    column = batch.column(name) if name in batch.schema.names else pa.nulls(batch.num_rows, pa.string())
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(_string(batch, name))
+    given = _string(pa.RecordBatch.from_arrays([column.dictionary], [name]), name)
+    trimmed = pc.utf8_trim_whitespace(given)
+    trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    unique = pc.dictionary_encode(pc.drop_null(trimmed))
+    # each given value's code among the distinct trimmed ones (-1: absent), then each row's
+    remap = np.full(len(given) + 1, -1, dtype=np.int32)
+    valid = pc.is_valid(trimmed).to_numpy(zero_copy_only=False)
+    remap[:-1][valid] = unique.indices.to_numpy()
+    codes = remap[column.indices.cast(pa.int64()).fill_null(-1).to_numpy(zero_copy_only=False)]
+    labels = unique.dictionary
+    values = pa.DictionaryArray.from_arrays(arrow_np.array(codes, pa.int32(), mask=codes < 0), labels)
+    present = codes >= 0
     if not present.any():
         return values
     allowed_types = [t for t, attrs in EVENT_ATTRIBUTES.items() if name in attrs]
@@ -182,8 +196,8 @@ def _attribute(batch: pa.RecordBatch, name: str, kind_in, kind_np: _Lazy, shape:
                    for v in c]
         what = name
     if choices:
-        ok = pc.fill_null(pc.is_in(values, pa.array(choices)), True).to_numpy(zero_copy_only=False)
-        bad = np.nonzero(present & ~ok)[0]
+        ok = np.r_[pc.is_in(labels, pa.array(choices, pa.string())).to_numpy(zero_copy_only=False), True]
+        bad = np.nonzero(~ok[codes])[0]  # code -1 (absent) takes the last: never bad
         if len(bad):
             # the value is not echoed: a mistyped cell may hold personal data (a phone number, a name);
             # a suggestion names only one of the policy's own ids
