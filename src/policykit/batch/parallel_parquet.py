@@ -77,10 +77,14 @@ def judge_row_group(path: str, index: int, first_line: int, columns: list[str], 
 
     result = RowGroupResult()
 
+    def rejected_on_read(line: int, reason: str) -> None:  # a row read all the same (as _Run counts it)
+        result.rejects.append((line, reason))
+        result.rows += 1
+
     def batches():
         handle = pq.ParquetFile(path, read_dictionary=list(as_dictionary) or None)
         raw = iter(handle.iter_batches(batch_size=SUB_CHUNK_ROWS, row_groups=[index], columns=columns))
-        for batch in parquet_batches(raw, path, first_line, lambda line, reason: result.rejects.append((line, reason))):
+        for batch in parquet_batches(raw, path, first_line, rejected_on_read):
             result.rows += batch.num_rows
             if renames:
                 batch = pa.RecordBatch.from_arrays(batch.columns, names=[renames.get(n, n) for n in batch.schema.names])

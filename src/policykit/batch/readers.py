@@ -273,11 +273,19 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _binary_as_text(batch: pa.RecordBatch, reject: RejectSink) -> pa.RecordBatch:
-    """Binary columns (after the line column) decoded as UTF-8; rows where one is not UTF-8 are rejected."""
+    """Binary columns (after the line column) decoded as UTF-8; rows where one is not UTF-8 are rejected.  A
+    dictionary of binary values is decoded first (a Parquet file may store one: it was an internal error)."""
+    def is_binary(t: pa.DataType) -> bool:
+        return pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t)
+
     binary = [i for i, t in enumerate(batch.schema.types) if i and (
-        pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t))]
+        is_binary(t) or pa.types.is_dictionary(t) and is_binary(t.value_type))]
     if not binary:
         return batch
+    if any(pa.types.is_dictionary(batch.schema.types[i]) for i in binary):
+        batch = pa.RecordBatch.from_arrays(
+            [c.dictionary_decode() if i in binary and pa.types.is_dictionary(c.type) else c
+             for i, c in enumerate(batch.columns)], names=batch.schema.names)
     decoded = _as_text(batch.select([0, *binary]), reject)
     if decoded.num_rows < batch.num_rows:
         batch = batch.filter(pc.is_in(batch.column(0), decoded.column(0)))

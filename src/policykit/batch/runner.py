@@ -336,12 +336,18 @@ class _Run:
         self.unknown: dict[str, None] = {}
         self.rows_read = 0
 
+    def _rejected_on_read(self, line: int, reason: str) -> None:
+        """A row the reader rejects (not UTF-8, too long, the wrong number of fields): a row read all the same."""
+        self.rejects.append((line, reason))
+        self.rows_read += 1
+        self.progress.advance(1)
+
     def _raw_batches(self, label: str) -> Iterator[pa.RecordBatch]:
         """The log's batches with only the known columns, unknown columns recorded on the way."""
         self.progress.start(label, self.estimated, "rows", exact=detect_format(self.log, self.log_format) == "parquet")
         known = set(self.shape.columns.known) | {LINE}
         seen: set[str] = set()  # JSONL and XES keys, for a mapped header that no row has
-        for raw in read_log(self.log, lambda line, reason: self.rejects.append((line, reason)), self.log_format,
+        for raw in read_log(self.log, self._rejected_on_read, self.log_format,
                             dialect=self.dialect, sheet=self.options.sheet,
                             columns=known | set(self.options.columns.renames) if self.options.columns else known):
             if self.options.columns:
