@@ -213,11 +213,36 @@ def parquet_batches(batches: Iterator[pa.RecordBatch], path: str | os.PathLike, 
         except (pa.ArrowException, OSError) as exc:
             raise PolicykitError.single("invalid-log", f"unreadable Parquet data from row {line}: "
                                                        f"{_first_line(exc)}", Span(str(path))) from None
-        numbered = _with_lines(batch, line)
+        numbered = _with_lines(_without_views(batch), line)
         if any(name != name.strip() for name in numbered.schema.names):  # 'case_id ' is case_id (column_names)
             numbered = pa.RecordBatch.from_arrays(numbered.columns, names=[n.strip() for n in numbered.schema.names])
         line += batch.num_rows
         yield _binary_as_text(_without_long_values(numbered, reject), reject)
+
+
+def _without_views(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """String and binary view columns (a Parquet file written from them reads back so) as plain ones: Arrow's
+    kernels the batch uses have no view forms (`take` was an internal error), nor did the length check look at
+    them."""
+    def plain(t: pa.DataType) -> pa.DataType | None:
+        if hasattr(pa.types, "is_string_view") and pa.types.is_string_view(t):
+            return pa.string()
+        if hasattr(pa.types, "is_binary_view") and pa.types.is_binary_view(t):
+            return pa.binary()
+        return None
+
+    if not any(plain(t) for t in batch.schema.types):
+        return batch
+    columns = []
+    for column in batch.columns:
+        kind = plain(column.type)
+        if kind is not None:
+            try:
+                column = column.cast(kind)
+            except pa.ArrowInvalid:  # over 2 GiB of text in one batch: the 64-bit offsets
+                column = column.cast(pa.large_string() if kind == pa.string() else pa.large_binary())
+        columns.append(column)
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
 VALUE_TOO_LONG = f"a value longer than {MAX_LINE_BYTES >> 20} MiB (no event has a field this long)"
