@@ -38,7 +38,7 @@ def _per_bucket(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: st
     import pandas as pd
     import pyarrow as pa
 
-    from .batch.columns import LINE
+    from .batch.columns import LINE, column_name
     from .batch.table import (BUCKET, REJECTS, check_columns, judge_table, plain_labels, plain_schema,
                               rejects_table, with_bucket)
     from .config import load_settings
@@ -50,6 +50,8 @@ def _per_bucket(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: st
         raise TypeError(f"ddf must be a Dask DataFrame, not {type(ddf).__name__}")
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
     check_columns(list(ddf.columns), loaded, as_of, reading)  # here, before anything is computed
+    if any(column_name(name) != name for name in ddf.columns):  # ' case_id ' is case_id, as batch reads it
+        ddf = ddf.rename(columns={name: column_name(name) for name in ddf.columns})
     # the caller's configuration, as `policykit batch` here would read it: a worker's environment and working
     # directory (policykit.toml) are not the caller's
     settings = load_settings()

@@ -40,7 +40,7 @@ def _per_bucket(df, policy: Policy | str, as_of: dt.datetime | str, reading: str
     from pyspark.sql.pandas.types import from_arrow_schema
     from pyspark.sql.types import IntegerType, StructField, StructType
 
-    from .batch.columns import LINE
+    from .batch.columns import LINE, column_name
     from .batch.table import (BUCKET, REJECTS, check_columns, judge_table, plain_schema, rejects_table,
                               with_bucket)
     from .config import load_settings
@@ -52,6 +52,8 @@ def _per_bucket(df, policy: Policy | str, as_of: dt.datetime | str, reading: str
         raise TypeError(f"df must be a Spark DataFrame, not {type(df).__name__}")
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
     check_columns(df.columns, loaded, as_of, reading, _arrow_schema(df))  # on the driver, before any job
+    if any(column_name(name) != name for name in df.columns):  # ' case_id ' is case_id, as batch reads it
+        df = df.toDF(*(column_name(name) for name in df.columns))
     # the driver's configuration, as `policykit batch` there would read it: an executor's environment and
     # working directory (policykit.toml) are not the driver's
     settings = load_settings()

@@ -13,7 +13,7 @@ import pyarrow as pa
 from ..config import Settings
 from ..diagnostics import PolicykitError, Span
 from ..model import Policy
-from .columns import LINE, REQUIRED
+from .columns import LINE, REQUIRED, column_name
 from .tabular import rows_table
 
 WHERE = "<table>"
@@ -38,6 +38,7 @@ def judge_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str,
         table = pa.Table.from_batches([table])
     if not isinstance(table, pa.Table):
         raise TypeError(f"table must be a pyarrow Table or RecordBatch, not {type(table).__name__}")
+    table = trimmed_names(table)
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
     # the id or path travels to worker processes (each loads it once), a Policy object as it is
     shape, job = plan(loaded, policy if isinstance(policy, str) else loaded, as_of, reading, "parquet",
@@ -75,6 +76,12 @@ def judge_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str,
 
 # batch's rejects file as a table: each rejected row's line and the reason
 REJECTS = pa.schema([("line", pa.int64()), ("reason", pa.string())])
+
+
+def trimmed_names(table: pa.Table) -> pa.Table:
+    """`table` with its columns named as batch reads a log's (' case_id ' is case_id)."""
+    names = [column_name(name) for name in table.column_names]
+    return table if names == table.column_names else table.rename_columns(names)
 
 
 def rejects_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str, reading: str | None = None, *,
