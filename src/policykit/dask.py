@@ -39,9 +39,10 @@ def _per_bucket(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: st
     import pyarrow as pa
 
     from .batch.columns import LINE, column_name
-    from .batch.table import (BUCKET, REJECTS, check_columns, judge_table, plain_labels, plain_schema,
-                              rejects_table, with_bucket)
+    from .batch.table import (BUCKET, REJECTS, case_keys, check_case_count, check_columns, judge_table,
+                              plain_labels, plain_schema, rejects_table, with_bucket)
     from .config import load_settings
+    from .limits import current
     from .loader import load_policy
 
     import dask.dataframe as dd
@@ -55,6 +56,10 @@ def _per_bucket(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: st
     # the caller's configuration, as `policykit batch` here would read it: a worker's environment and working
     # directory (policykit.toml) are not the caller's
     settings = load_settings()
+    bounds = current()  # the caller's limits too, as batch here would apply them (a worker reads none)
+    # batch refuses a log of more cases than the limit before it writes a verdict: counted here (the rows, and
+    # the distinct case ids when there are more rows than the limit)
+    check_case_count(len(ddf), lambda: _distinct_cases(ddf, case_keys), bounds, WHERE)
     count = npartitions or ddf.npartitions
     target = plain_schema(loaded.calendar.timezone) if verdicts else REJECTS
     has_line = LINE in ddf.columns
@@ -73,9 +78,10 @@ def _per_bucket(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: st
     def judged(frame: pd.DataFrame) -> pd.DataFrame:
         table = arrow(frame.drop(columns=[BUCKET]))
         if verdicts:  # rejected rows dropped and their cases marked incomplete, as batch does
-            out = judge_table(table, loaded, as_of, reading, settings=settings, rejects=[]).cast(target)
+            out = judge_table(table, loaded, as_of, reading, settings=settings, rejects=[],
+                              limits=bounds).cast(target)
         else:
-            out = rejects_table(table, loaded, as_of, reading, settings=settings)
+            out = rejects_table(table, loaded, as_of, reading, settings=settings, limits=bounds)
         return out.to_pandas(types_mapper=pd.ArrowDtype)
 
     meta_in = bucketed(ddf._meta)
@@ -83,3 +89,20 @@ def _per_bucket(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: st
     shuffled = prepared.shuffle(on=BUCKET, npartitions=count)
     meta_out = target.empty_table().to_pandas(types_mapper=pd.ArrowDtype)
     return shuffled.map_partitions(judged, meta=meta_out)
+
+
+WHERE = "<DataFrame>"
+
+
+def _distinct_cases(ddf, case_keys) -> int:
+    """How many cases the rows of `ddf` belong to, as batch counts them (`case_keys`: their trimmed ids)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from .batch.columns import CASE_ID
+
+    def keys(frame: pd.DataFrame) -> pd.DataFrame:
+        return case_keys(pa.Table.from_pandas(frame, preserve_index=False)).to_pandas(types_mapper=pd.ArrowDtype)
+
+    ids = ddf[[CASE_ID]].map_partitions(keys, meta=keys(ddf._meta[[CASE_ID]]))
+    return int(ids.drop_duplicates(split_out=ddf.npartitions).shape[0].compute())

@@ -156,6 +156,20 @@ def configured_batch(log: Path, tmp_path: Path, monkeypatch):
     return expected
 
 
+# the limits a test sets (environment variable, value) and the error batch refuses the split log with under them
+LIMITS = [("POLICYKIT_MAX_EVENTS", "3", "too-many-events"), ("POLICYKIT_MAX_CASES", "5", "too-many-cases")]
+
+
+def batch_refusal(log: Path, tmp_path: Path) -> tuple[str, str]:
+    """(code, message) of the error `policykit batch` refuses `log` with under this process's limits."""
+    from policykit.batch import run_batch
+    from policykit.diagnostics import PolicykitError
+
+    with pytest.raises(PolicykitError) as caught:
+        run_batch(log, "harif", AS_OF, out=str(tmp_path / "refused.parquet"), workers=1)
+    return caught.value.first.code, caught.value.first.message
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """The test cluster (PgCluster), stopped and removed at the end; skipped without PostgreSQL (not in CI)."""

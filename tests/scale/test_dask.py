@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import AS_OF, configured_batch, needed, same_rows
+from .conftest import AS_OF, LIMITS, batch_refusal, configured_batch, needed, same_rows
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +118,21 @@ def test_column_names_are_read_without_the_spaces_around_them(client, split_log)
     ddf = dd.read_parquet(str(parts))
     ddf = ddf.rename(columns={name: f" {name} " for name in ddf.columns})
     same_rows(pa.Table.from_pandas(judge(ddf, "harif", AS_OF).compute(), preserve_index=False), expected)
+
+
+@pytest.mark.parametrize("variable,value,code", LIMITS)
+def test_the_limits_refuse_a_log_as_batch_refuses_it(client, split_log, tmp_path, monkeypatch, variable, value, code):
+    """A case over the events-per-case limit fails the computation with batch's error, one over the
+    cases-per-batch limit is refused by judge() itself, with batch's error.  Dask once judged such a log whole."""
+    import dask.dataframe as dd
+
+    from policykit.dask import judge
+    from policykit.diagnostics import PolicykitError
+
+    whole, parts, _ = split_log
+    monkeypatch.setenv(variable, value)
+    refusal = batch_refusal(whole, tmp_path)
+    assert refusal[0] == code
+    with pytest.raises(PolicykitError) as caught:
+        judge(dd.read_parquet(str(parts)), "harif", AS_OF).compute()
+    assert (caught.value.first.code, caught.value.first.message) == refusal

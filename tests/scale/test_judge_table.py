@@ -7,10 +7,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from policykit.batch import judge_table
+from policykit.batch.table import rejects_table
 from policykit.batch.tabular import schema
 from policykit.diagnostics import PolicykitError
 
-from .conftest import AS_OF, same_rows
+from .conftest import AS_OF, LIMITS, batch_refusal, same_rows
 
 
 def test_equals_batch_on_the_whole_log(split_log):
@@ -132,3 +133,27 @@ def test_column_names_are_read_without_the_spaces_around_them_as_batch_reads_the
     with pytest.raises(PolicykitError) as caught:
         judge_table(twice, "harif", AS_OF)
     assert caught.value.first.code == "duplicate-column"
+
+
+@pytest.mark.parametrize("variable,value,code", LIMITS)
+def test_the_limits_refuse_a_table_as_batch_refuses_the_log(split_log, tmp_path, monkeypatch, variable, value, code):
+    """A case over the events-per-case limit or more cases than the cases-per-batch limit: the table is refused
+    with batch's error (its code and message); judge_table once judged it whole."""
+    from policykit.limits import DEFAULTS, Limits
+
+    whole, _, _ = split_log
+    monkeypatch.setenv(variable, value)
+    refusal = batch_refusal(whole, tmp_path)
+    assert refusal[0] == code
+    with pytest.raises(PolicykitError) as caught:
+        judge_table(pq.read_table(whole), "harif", AS_OF)
+    assert (caught.value.first.code, caught.value.first.message) == refusal
+    with pytest.raises(PolicykitError) as caught:  # rejects_table too: batch writes no rejects file either
+        rejects_table(pq.read_table(whole), "harif", AS_OF)
+    assert caught.value.first.code == code
+    monkeypatch.delenv(variable)
+    with pytest.raises(PolicykitError) as caught:  # limits= passes limits read elsewhere
+        judge_table(pq.read_table(whole), "harif", AS_OF,
+                    limits=Limits(max_events_per_case=3) if code == "too-many-events" else Limits(max_cases_per_batch=5))
+    assert (caught.value.first.code, caught.value.first.message) == refusal
+    assert judge_table(pq.read_table(whole), "harif", AS_OF, limits=DEFAULTS).num_rows > 5

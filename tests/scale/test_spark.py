@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .conftest import AS_OF, IN_CI, configured_batch, needed, same_rows
+from .conftest import AS_OF, IN_CI, LIMITS, batch_refusal, configured_batch, needed, same_rows
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +113,26 @@ def test_column_names_are_read_without_the_spaces_around_them(spark, split_log):
     df = spark.read.parquet(str(parts))
     df = df.toDF(*(f" {name} " for name in df.columns))
     same_rows(judge(df, "harif", AS_OF).toArrow(), expected)
+
+
+@pytest.mark.parametrize("variable,value,code", LIMITS)
+def test_the_limits_refuse_a_log_as_batch_refuses_it(spark, split_log, tmp_path, monkeypatch, variable, value, code):
+    """A case over the events-per-case limit fails the job with batch's error, one over the cases-per-batch limit
+    is refused by judge() itself, with batch's error; both limits are the driver's (set after the executors
+    started: they do not see them).  Spark once judged such a log whole."""
+    from policykit.diagnostics import PolicykitError
+    from policykit.spark import judge
+
+    whole, parts, _ = split_log
+    monkeypatch.setenv(variable, value)
+    refused, message = batch_refusal(whole, tmp_path)
+    assert refused == code
+    df = spark.read.parquet(str(parts))
+    if code == "too-many-cases":
+        with pytest.raises(PolicykitError) as caught:
+            judge(df, "harif", AS_OF)
+        assert (caught.value.first.code, caught.value.first.message) == (code, message)
+        return
+    verdicts = judge(df, "harif", AS_OF)
+    with pytest.raises(Exception, match=f"{code}: {message}"):
+        verdicts.toArrow()

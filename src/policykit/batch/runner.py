@@ -133,6 +133,14 @@ def _judge_chunk(raw: pa.Table, job: Job, shape: LogShape, codes: np.ndarray | N
     return payload, stats, bad + more
 
 
+def admit(stats: Stats, cases_before: int, where: Span, bounds: limits.Limits) -> None:
+    """Check a judged group against the limits before its verdicts are written: no case over the events-per-case
+    limit, the batch's cases (the `cases_before` judged so far and the group's) within the cases-per-batch limit.
+    `policykit batch`, `judge_table` and the engines built on it refuse a log so, with the same errors."""
+    limits.check_events(stats.largest_case, where, bounds)
+    limits.check_cases(cases_before + stats.cases, where, bounds)
+
+
 def _judge_partition(path: Path, job: Job):
     """Judge one partition file in slices of whole cases (bounded memory); payloads spooled to a temp file."""
     from .output import spool
@@ -392,11 +400,8 @@ class _Run:
         self._drain(sink, ((_judge_partition, path) for path in paths), advance=True)
 
     def admit(self, stats: Stats) -> None:
-        """Check a judged group against the limits before its verdicts are written: no case over the
-        events-per-case limit, the batch's cases (so far) within the cases-per-batch limit."""
-        where = Span(str(self.log))
-        limits.check_events(stats.largest_case, where, self.limits)
-        limits.check_cases(self.stats.cases + stats.cases, where, self.limits)
+        """Check a judged group against the limits before its verdicts are written (`admit`)."""
+        admit(stats, self.stats.cases, Span(str(self.log)), self.limits)
 
     def _drain(self, sink: OutputSink, tasks, advance: bool = False, extra: tuple = ()) -> None:
         """Run tasks on the pool with a bounded number in flight, writing results in order."""
