@@ -59,6 +59,20 @@ class CaughtUp:
         return bool(self.closed or self.reopened or self.events or self.facts)
 
 
+# libpq's connection parameters the store sets when the URL does not: a server that cannot be reached, a dead
+# server machine or a cut network ends the operation (store-unavailable) instead of blocking it for ever
+# (TCP keepalives: a silent peer found dead within about a minute; tcp_user_timeout: data unacknowledged for a
+# minute; both ignored on a unix socket)
+CONNECTION_DEFAULTS = {"connect_timeout": "10", "keepalives": "1", "keepalives_idle": "30",
+                       "keepalives_interval": "10", "keepalives_count": "3", "tcp_user_timeout": "60000"}
+# the server's settings the store sets on its connections when nothing (the URL's `options=-c ...`, the role, the
+# database, the server's configuration) set them: a statement that runs or waits a minute (a writer queued behind
+# another's lock) is cancelled, and a transaction left idle a minute (a writer that hung holding the counter's
+# lock, which every other writer waits for) is ended by the server
+SERVER_DEFAULTS = {"statement_timeout": "60s", "idle_in_transaction_session_timeout": "60s"}
+# SQLSTATEs of a statement cancelled by a timeout: the database's trouble, to be tried again (not a refusal)
+_TIMED_OUT = {"57014", "55P03"}
+
 # libpq's URL parameters that hold a secret (keys percent-decoded, as libpq reads them)
 _SECRET_PARAMETERS = {"password", "sslpassword"}
 
@@ -108,8 +122,13 @@ class PostgresStore(Store):
         return self._sql.SQL(text).format(s=self.namespace)
 
     def _connect(self) -> None:
-        self.db = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        from psycopg.conninfo import conninfo_to_dict
+
+        given = conninfo_to_dict(self.url)
+        self.db = self._psycopg.connect(self.url, autocommit=True,
+                                        **{k: v for k, v in CONNECTION_DEFAULTS.items() if k not in given})
         try:
+            self._set_defaults()
             with self.db.transaction():
                 # concurrent CREATE ... IF NOT EXISTS can still collide: the first process creates, the others wait
                 self.db.execute("SELECT pg_advisory_xact_lock(hashtext('policykit-store-schema'))")
@@ -119,9 +138,16 @@ class PostgresStore(Store):
                 # a store made before the format was recorded has this layout: it is recorded now
                 self.db.execute(self._q("INSERT INTO {s}.meta (key, value) VALUES ('format', %s) "
                                         "ON CONFLICT DO NOTHING"), (str(FORMAT),))
-        except PolicykitError:  # not a store this version opens: released untouched
+        except (PolicykitError, self._psycopg.Error):  # not a store this version opens: released untouched
             self.db.close()
             raise
+
+    def _set_defaults(self) -> None:
+        """SERVER_DEFAULTS on this connection, each where nothing else set it (its source is PostgreSQL's default)."""
+        unset = [name for (name,) in self.db.execute("SELECT name FROM pg_settings WHERE source = 'default' AND "
+                                                     "name = ANY(%s)", (list(SERVER_DEFAULTS),))]
+        for name in unset:
+            self.db.execute("SELECT set_config(%s, %s, false)", (name, SERVER_DEFAULTS[name]))
 
     def _check_format(self) -> None:
         """Refuse, before anything is added to it, a schema that is not a live store of a format this version
@@ -173,6 +199,11 @@ class PostgresStore(Store):
                 if self.db is None:
                     raise PolicykitError.single("store-unavailable", f"cannot open the PostgreSQL store: {reason}",
                                                 Span(self.path)) from None
+                if getattr(exc, "sqlstate", None) in _TIMED_OUT:
+                    raise PolicykitError.single("store-unavailable", f"the PostgreSQL store did not answer in time: "
+                                                f"{reason}", Span(self.path),
+                                                hint="nothing of this operation was acknowledged; send it again "
+                                                     "(statement_timeout: see docs/scale-out.md)") from None
                 if lost or self.db.closed:
                     raise PolicykitError.single("store-unavailable", f"the connection to the PostgreSQL store was "
                                                 f"lost: {reason}", Span(self.path),
