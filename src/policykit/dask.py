@@ -1,5 +1,6 @@
-"""Batch audits on Dask: `judge(ddf, policy, as_of)`, the rows of `policykit batch` as a Dask DataFrame, and
-`rejects(ddf, policy, as_of)`, the rows of its rejects file.
+"""Batch audits on Dask: `judge(ddf, policy, as_of)`, the rows of `policykit batch` as a Dask DataFrame,
+`rejects(ddf, policy, as_of)`, the rows of its rejects file, and `read_events(paths, policy)`, a JSONL log read as
+batch reads it.
 
 Rows are bucketed by (trimmed) case id, shuffled on the bucket so that each case's rows meet in one partition,
 and each partition is judged by `policykit.batch.judge_table`.  Needs `pip install 'policykit[dask]'`."""
@@ -7,7 +8,9 @@ and each partition is judged by `policykit.batch.judge_table`.  Needs `pip insta
 from __future__ import annotations
 
 import datetime as dt
+import os
 
+from .diagnostics import PolicykitError, Span
 from .model import Policy
 
 
@@ -29,6 +32,49 @@ def rejects(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: str | 
     """The rows of `ddf` that batch would reject, as a Dask DataFrame of (line, reason): its rejects file.
     Rows without a case id, which no verdict row counts, are here too."""
     return _per_bucket(ddf, policy, as_of, reading, npartitions, verdicts=False)
+
+
+def read_events(paths, policy: Policy | str):
+    """A JSONL event log (a path, a glob or a list of paths; one partition per file) as a Dask DataFrame that
+    `judge` and `rejects` judge as `policykit batch` judges the files concatenated in that order.
+
+    Its lines may carry different keys (dd.read_json refuses them): each file is read by batch's own JSONL reader
+    (keys trimmed, values as text, a line it rejects kept as a row of its line and reason, which `rejects()`
+    lists as batch's rejects file does), into the fixed columns the batch reads for `policy` (keys it does not
+    read are left out), with `line` numbering the lines across the files.  The files' lines are counted first,
+    here (one pass over their bytes), so that each file's lines follow the last one's."""
+    import glob
+
+    import pandas as pd
+
+    from .batch.event_table import event_schema, jsonl_table, line_count
+    from .batch.runner import log_columns
+    from .limits import check_batch_bytes
+    from .loader import load_policy
+
+    import dask
+    import dask.dataframe as dd
+
+    files = [str(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
+    files = [match for name in files for match in (sorted(glob.glob(name)) if glob.has_magic(name) else [name])]
+    if not files:
+        raise PolicykitError.single("file-not-found", "no such log file", Span(str(paths)))
+    for name in files:
+        if not os.path.isfile(name):
+            raise PolicykitError.single("file-not-found", "no such log file", Span(name))
+        check_batch_bytes(os.path.getsize(name), Span(name))  # each file within batch's limit on a log
+    loaded = policy if isinstance(policy, Policy) else load_policy(policy)
+    columns = log_columns(loaded).known
+    counts = dask.compute(*(dask.delayed(line_count)(name) for name in files[:-1])) if len(files) > 1 else ()
+    firsts = [1]
+    for count in counts:
+        firsts.append(firsts[-1] + count)
+
+    def part(name: str, first: int) -> pd.DataFrame:
+        return jsonl_table(name, columns, first).to_pandas(types_mapper=pd.ArrowDtype)
+
+    meta = event_schema(columns).empty_table().to_pandas(types_mapper=pd.ArrowDtype)
+    return dd.from_map(part, files, firsts, meta=meta, enforce_metadata=False)
 
 
 def _per_bucket(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: str | None,

@@ -136,3 +136,42 @@ def test_the_limits_refuse_a_log_as_batch_refuses_it(client, split_log, tmp_path
     with pytest.raises(PolicykitError) as caught:
         judge(dd.read_parquet(str(parts)), "harif", AS_OF).compute()
     assert (caught.value.first.code, caught.value.first.message) == refusal
+
+
+def test_read_events_reads_a_jsonl_log_whose_lines_carry_different_keys(client, tmp_path):
+    """dd.read_json failed on JSONL lines with different keys; read_events reads them as batch does (keys trimmed,
+    values as text, lines it rejects listed by rejects()), over two files: judge and rejects equal batch's rows and
+    rejects file for the files concatenated."""
+    import csv
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from policykit.batch import run_batch
+    from policykit.dask import judge, read_events, rejects
+
+    from .conftest import _bench
+
+    rows = [{k: v for k, v in row.items() if v is not None}  # a key only where the line has a value
+            for row in _bench("loggen").generate(400, seed=5, shuffle=True).to_pylist()]
+    lines = [json.dumps(row, default=str, ensure_ascii=False) for row in rows]
+    lines[3] = json.dumps({f" {key} ": value for key, value in rows[3].items()}, default=str)  # ' case_id '...
+    lines[10:10] = ["{not json", "", "[1, 2]", json.dumps({"case_id": rows[0]["case_id"], "type": "bogus",
+                                                           "at": "2025-03-02T09:00:00+03:00", "extra": 1})]
+    half = len(lines) // 2
+    first, second, whole = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "whole.jsonl"
+    first.write_text("\n".join(lines[:half]) + "\n", encoding="utf-8")
+    second.write_text("\n".join(lines[half:]) + "\n", encoding="utf-8")
+    whole.write_text(first.read_text(encoding="utf-8") + second.read_text(encoding="utf-8"), encoding="utf-8")
+    out, rejected = tmp_path / "verdicts.parquet", tmp_path / "rejects.csv"
+    run_batch(whole, "harif", AS_OF, out=str(out), rejects_path=str(rejected), workers=1)
+    with open(rejected, encoding="utf-8", newline="") as file:
+        expected_rejects = sorted((int(row["line"]), row["reason"]) for row in csv.DictReader(file))
+    assert len(expected_rejects) == 3  # not JSON, not an object, an unknown event type
+    events = read_events([str(first), str(second)], "harif")
+    assert events.npartitions == 2
+    got = pa.Table.from_pandas(judge(events, "harif", AS_OF).compute(), preserve_index=False)
+    same_rows(got, pq.read_table(out))
+    found = rejects(read_events(str(tmp_path / "[ab].jsonl"), "harif"), "harif", AS_OF).compute()
+    assert sorted(zip(found["line"].tolist(), found["reason"].tolist())) == expected_rejects

@@ -190,13 +190,17 @@ def plan(policy, policy_ref, as_of: dt.datetime | str, reading: str | None, fmt:
         instant = as_instant(as_of, zone(vocab.timezone))
     except ValueError as exc:  # TimeFormatError: the --as-of text is not an instant
         raise PolicykitError.single("invalid-date", str(exc), Span("--as-of")) from None
-    policy_facts = tuple(d.id for d in policy.facts)
-    # every canonical attribute and fact is a column of the normalised log (absent ones null), so rows of
-    # JSONL and XES logs need not share keys
-    shape = LogShape(LogColumns(ATTRIBUTES, tuple(dict.fromkeys([*FACTS, *policy_facts])), ()), vocab, date_format)
+    shape = LogShape(log_columns(policy), vocab, date_format)
     job = Job(policy_ref, instant.isoformat(), reading, fmt, shape.columns.attributes, shape.columns.facts, fast,
               settings.at_risk)
     return shape, job
+
+
+def log_columns(policy) -> LogColumns:
+    """The columns the batch reads for `policy`: every canonical attribute and fact, and the policy's own facts, a
+    column of the normalised log each (absent ones null), so rows of JSONL and XES logs need not share keys."""
+    policy_facts = tuple(d.id for d in policy.facts)
+    return LogColumns(ATTRIBUTES, tuple(dict.fromkeys([*FACTS, *policy_facts])), ())
 
 
 def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str, *, reading: str | None = None,

@@ -16,6 +16,7 @@ from ..diagnostics import PolicykitError, Span
 from ..limits import Limits
 from ..model import Policy
 from .columns import CASE_ID, LINE, REQUIRED, column_name
+from .event_table import UNREADABLE
 from .tabular import rows_table
 
 WHERE = "<table>"
@@ -63,11 +64,16 @@ def judge_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str,
     names = [name for name in columns if name in known]
     lines = _lines(table) if LINE in columns else pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))
     raw = pa.table([lines, *(table.column(name) for name in names)], names=[LINE, *names])
+    undecoded: list[tuple[int, str]] = []
+    if UNREADABLE in columns:  # lines the reader rejected (read_events): rejected with its reason, as batch does
+        reasons = table.column(UNREADABLE).combine_chunks()
+        unread = pc.is_valid(reasons)
+        undecoded.extend(zip(lines.filter(unread).to_pylist(), reasons.filter(unread).to_pylist()))
+        raw, lines = raw.filter(pc.invert(unread)), lines.filter(pc.invert(unread))
     order = lines.to_numpy(zero_copy_only=False)
     if len(order) > 1 and bool((order[1:] < order[:-1]).any()):
         # rows from a shuffle: back in line order, as batch reads them (ties in time keep line order)
         raw = raw.take(pa.array(np.argsort(order, kind="stable")))
-    undecoded: list[tuple[int, str]] = []
     raw = binary_as_text(raw, lambda line, reason: undecoded.append((line, reason)))
     verdicts, stats, bad = _judge_chunk(raw, job, shape)
     admit(stats, 0, Span(WHERE), limits or current())
