@@ -85,8 +85,8 @@ def _per_bucket(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: st
     import pyarrow as pa
 
     from .batch.columns import LINE, column_name
-    from .batch.table import (BUCKET, REJECTS, case_keys, check_case_count, check_columns, judge_table,
-                              plain_labels, plain_schema, rejects_table, with_bucket)
+    from .batch.table import (BUCKET, REJECTS, case_keys, check_case_count, check_columns, group_count,
+                              judge_table, plain_labels, plain_schema, rejects_table, with_bucket)
     from .config import load_settings
     from .limits import current
     from .loader import load_policy
@@ -95,6 +95,7 @@ def _per_bucket(ddf, policy: Policy | str, as_of: dt.datetime | str, reading: st
 
     if not isinstance(ddf, dd.DataFrame):
         raise TypeError(f"ddf must be a Dask DataFrame, not {type(ddf).__name__}")
+    group_count("npartitions", npartitions)
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
     check_columns(list(ddf.columns), loaded, as_of, reading)  # here, before anything is computed
     if any(column_name(name) != name for name in ddf.columns):  # ' case_id ' is case_id, as batch reads it

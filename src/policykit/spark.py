@@ -41,8 +41,8 @@ def _per_bucket(df, policy: Policy | str, as_of: dt.datetime | str, reading: str
     from pyspark.sql.types import IntegerType, StructField, StructType
 
     from .batch.columns import LINE, column_name
-    from .batch.table import (BUCKET, REJECTS, case_keys, check_case_count, check_columns, judge_table,
-                              plain_schema, rejects_table, with_bucket)
+    from .batch.table import (BUCKET, REJECTS, case_keys, check_case_count, check_columns, group_count,
+                              judge_table, plain_schema, rejects_table, with_bucket)
     from .config import load_settings
     from .limits import current
     from .loader import load_policy
@@ -51,6 +51,7 @@ def _per_bucket(df, policy: Policy | str, as_of: dt.datetime | str, reading: str
 
     if not isinstance(df, DataFrame):
         raise TypeError(f"df must be a Spark DataFrame, not {type(df).__name__}")
+    group_count("buckets", buckets)
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
     check_columns(df.columns, loaded, as_of, reading, _arrow_schema(df))  # on the driver, before any job
     if any(column_name(name) != name for name in df.columns):  # ' case_id ' is case_id, as batch reads it

@@ -55,6 +55,12 @@ def test_a_log_without_a_required_column_or_not_dask_is_refused_before_anything_
         judge(dd.from_pandas(frame, npartitions=1), "harif", AS_OF)
     with pytest.raises(TypeError, match="Dask DataFrame"):  # it was an AttributeError ('npartitions')
         judge(frame, "harif", AS_OF)
+    full = dd.from_pandas(frame.assign(at=["2025-03-02"]), npartitions=1)
+    with pytest.raises(ValueError, match="unknown reading"):  # it failed only at compute(), on a worker
+        judge(full, "harif", AS_OF, reading="nope")
+    for wrong in (0, -1):  # 0 was taken for the default, -1 failed with an OverflowError
+        with pytest.raises(ValueError, match="npartitions must be a positive integer"):
+            judge(full, "harif", AS_OF, npartitions=wrong)
 
 
 def test_the_configuration_is_the_callers(split_log, tmp_path, monkeypatch):

@@ -157,3 +157,12 @@ def test_the_limits_refuse_a_table_as_batch_refuses_the_log(split_log, tmp_path,
                     limits=Limits(max_events_per_case=3) if code == "too-many-events" else Limits(max_cases_per_batch=5))
     assert (caught.value.first.code, caught.value.first.message) == refusal
     assert judge_table(pq.read_table(whole), "harif", AS_OF, limits=DEFAULTS).num_rows > 5
+
+
+def test_an_unknown_reading_is_refused_before_any_row_is_read():
+    """judge_table refused an unknown reading only when a row was judged: an empty table (what the engines'
+    drivers check their arguments with) passed it, and Spark's and Dask's judge sent it to every executor."""
+    empty = pa.table({"case_id": pa.array([], pa.string()), "type": pa.array([], pa.string()),
+                      "at": pa.array([], pa.string())})
+    with pytest.raises(ValueError, match="unknown reading 'nope'"):
+        judge_table(empty, "harif", AS_OF, reading="nope")

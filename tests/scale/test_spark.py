@@ -65,6 +65,12 @@ def test_a_log_without_a_required_column_or_not_spark_is_refused_on_the_driver(s
                                    "case_id string, type string, at string, channel array<string>")
     with pytest.raises(PolicykitError, match="'channel' holds lists"):  # it failed the job, on an executor
         judge(nested, "harif", AS_OF)
+    full = spark.createDataFrame([("A", "request_received", "2025-03-02")], ["case_id", "type", "at"])
+    with pytest.raises(ValueError, match="unknown reading"):  # it failed the job, on an executor
+        judge(full, "harif", AS_OF, reading="nope")
+    for wrong in (0, -1):  # 0 was taken for the default, -1 failed the job
+        with pytest.raises(ValueError, match="buckets must be a positive integer"):
+            judge(full, "harif", AS_OF, buckets=wrong)
 
 
 def test_the_configuration_is_the_drivers(spark, split_log, tmp_path, monkeypatch):

@@ -183,8 +183,11 @@ def plan(policy, policy_ref, as_of: dt.datetime | str, reading: str | None, fmt:
     """The normalised log's shape and the workers' job for a policy (`policy_ref`: what workers load, or the
     Policy itself); a bad `as_of` is an invalid-date error.  `settings` (default: read here, `load_settings`)
     give the reading when `reading` is None, and the warning window."""
+    from ..judge.compiled import check_reading
+
     settings = settings if settings is not None else load_settings()
     reading = reading if reading is not None else settings.reading
+    check_reading(reading)  # here, before any row: an engine's driver refuses it before any job
     vocab = Vocabulary.of(policy)
     try:
         instant = as_instant(as_of, zone(vocab.timezone))

@@ -136,6 +136,13 @@ def check_columns(names: list[str], policy: Policy, as_of: dt.datetime | str, re
 BUCKET = "_policykit_bucket"
 
 
+def group_count(name: str, value: int | None) -> None:
+    """ValueError unless an engine's count of groups (`buckets`, `npartitions`) is None (the default) or a
+    positive integer: 0 was taken for the default and -1 failed the job on an executor."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"{name} must be a positive integer, not {value!r}")
+
+
 def plain_schema(tz: str) -> pa.Schema:
     """The verdict schema as Spark holds it: labels as plain text, instants in microseconds (UTC; the same
     instants as batch writes in the policy's zone `tz`), lists with Parquet's item name."""
