@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .conftest import AS_OF, IN_CI, LIMITS, batch_refusal, configured_batch, needed, same_rows
+from .conftest import AS_OF, IN_CI, LIMITS, POLICIES, batch_refusal, configured_batch, needed, same_rows
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +142,15 @@ def test_the_limits_refuse_a_log_as_batch_refuses_it(spark, split_log, tmp_path,
     verdicts = judge(df, "harif", AS_OF)
     with pytest.raises(Exception, match=f"{code}: {message}"):
         verdicts.toArrow()
+
+
+def test_every_bundled_policy_agrees_with_batch_case_by_case_on_an_awkward_log(spark, awkward_logs):
+    """SPEC §14: each of the five policies' awkward logs (ids with spaces, ties in time, Hijri and Arabic-Indic
+    dates, rejected rows, an event after closing), split across files: batch's rows and its rejects."""
+    from policykit.spark import judge, rejects
+
+    for policy in POLICIES:
+        parts, expected, rejected = awkward_logs[policy]
+        df = spark.read.parquet(str(parts))
+        same_rows(judge(df, policy, AS_OF).toArrow(), expected)
+        assert sorted((row["line"], row["reason"]) for row in rejects(df, policy, AS_OF).collect()) == rejected
