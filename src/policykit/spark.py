@@ -40,21 +40,29 @@ def _per_bucket(df, policy: Policy | str, as_of: dt.datetime | str, reading: str
     from pyspark.sql.pandas.types import from_arrow_schema
     from pyspark.sql.types import IntegerType, StructField, StructType
 
-    from .batch.columns import LINE
-    from .batch.table import (BUCKET, REJECTS, check_columns, judge_table, plain_schema, rejects_table,
-                              with_bucket)
+    from .batch.columns import LINE, column_name
+    from .batch.table import (BUCKET, REJECTS, case_keys, check_case_count, check_columns, group_count,
+                              judge_table, plain_schema, rejects_table, with_bucket)
     from .config import load_settings
+    from .limits import current
     from .loader import load_policy
 
     from pyspark.sql import DataFrame
 
     if not isinstance(df, DataFrame):
         raise TypeError(f"df must be a Spark DataFrame, not {type(df).__name__}")
+    group_count("buckets", buckets)
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
     check_columns(df.columns, loaded, as_of, reading, _arrow_schema(df))  # on the driver, before any job
+    if any(column_name(name) != name for name in df.columns):  # ' case_id ' is case_id, as batch reads it
+        df = df.toDF(*(column_name(name) for name in df.columns))
     # the driver's configuration, as `policykit batch` there would read it: an executor's environment and
     # working directory (policykit.toml) are not the driver's
     settings = load_settings()
+    bounds = current()  # the driver's limits too, as batch there would apply them (an executor reads none)
+    # batch refuses a log of more cases than the limit before it writes a verdict: counted here (a job, and
+    # a second one reading the case ids when there are more rows than the limit)
+    check_case_count(df.count(), lambda: _distinct_cases(df, case_keys), bounds, WHERE)
     spark = df.sparkSession
     count = buckets or int(spark.conf.get("spark.sql.shuffle.partitions"))
     if LINE not in df.columns:
@@ -70,10 +78,11 @@ def _per_bucket(df, policy: Policy | str, as_of: dt.datetime | str, reading: str
     def judged(table: pa.Table) -> pa.Table:
         # rejected rows dropped and their cases marked incomplete, as batch does
         return judge_table(table.drop_columns([BUCKET]), loaded, as_of, reading, settings=settings,
-                           rejects=[]).cast(target)
+                           rejects=[], limits=bounds).cast(target)
 
     def rejected(table: pa.Table) -> pa.Table:
-        return rejects_table(table.drop_columns([BUCKET]), loaded, as_of, reading, settings=settings)
+        return rejects_table(table.drop_columns([BUCKET]), loaded, as_of, reading, settings=settings,
+                             limits=bounds)
 
     try:
         return df.mapInArrow(bucket, bucketed_schema).groupBy(BUCKET).applyInArrow(
@@ -81,6 +90,20 @@ def _per_bucket(df, policy: Policy | str, as_of: dt.datetime | str, reading: str
     except AttributeError as exc:  # PySpark before 4.0 has no applyInArrow
         raise PolicykitError.single("missing-dependency", f"policykit.spark needs PySpark 4.0 or later ({exc})",
                                     hint="pip install 'policykit[spark]'") from None
+
+
+WHERE = "<DataFrame>"
+
+
+def _distinct_cases(df, case_keys) -> int:
+    """How many cases the rows of `df` belong to, as batch counts them (`case_keys`: their trimmed ids)."""
+    from .batch.columns import CASE_ID
+
+    def keys(batches):
+        for batch in batches:
+            yield from case_keys(batch).to_batches()
+
+    return df.select(CASE_ID).mapInArrow(keys, f"{CASE_ID} string").distinct().count()
 
 
 def _arrow_schema(df):

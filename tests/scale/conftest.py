@@ -130,6 +130,61 @@ def binary_log(tmp_path_factory):
     return path, pq.read_table(out)
 
 
+POLICIES = ("green_energy", "saddad", "khairat_albaha", "harif", "suqya")
+
+
+def _awkward(policy: str):
+    """A shuffled log of `policy` with awkward rows: a case id with spaces around it, one of digits with a leading
+    zero, Arabic-Indic digits and a Hijri date, three events at one instant, an event after the case closed, an
+    unknown type, a date that is none, a row without a case id; every column text."""
+    import pyarrow as pa
+
+    table = _bench("loggen").generate(900, policy, seed=3, shuffle=True)
+    table = pa.table({name: column if pa.types.is_string(column.type) else column.cast(pa.string())
+                      for name, column in zip(table.column_names, table.columns)})
+    rows = table.to_pylist()
+    first, second, same = rows[0]["case_id"], rows[1]["case_id"], rows[2]["at"]
+    extra = [{"case_id": f"  {first} ", "type": "request_completed", "at": "2025-03-02T10:00:00+03:00"},
+             {"case_id": second, "type": "no_such_event", "at": "2025-03-02T09:00:00+03:00"},
+             {"case_id": "00042", "type": "request_received", "at": "٢٠٢٥-٠٣-٠٢T09:00:00+03:00"},
+             {"case_id": "00042", "type": "request_completed", "at": "2/9/1446هـ"},
+             {"case_id": "", "type": "request_received", "at": "2025-03-02T09:00:00+03:00"},
+             {"case_id": "TIE", "type": "request_received", "at": same},
+             {"case_id": "TIE", "type": "request_completed", "at": same},
+             {"case_id": "TIE", "type": "data_verified", "at": same},
+             {"case_id": "BAD-DATE", "type": "request_received", "at": "02/03/2025"},
+             {"case_id": "ص-١", "type": "request_received", "at": "2025-03-02T09:00:00+03:00"},
+             {"case_id": "ص-١", "type": "case_closed", "at": "2025-03-05T09:00:00+03:00"},
+             {"case_id": "ص-١", "type": "request_completed", "at": "2025-03-06T09:00:00+03:00"}]
+    for i, row in enumerate(extra):  # spread over the files
+        rows.insert((i * 37) % len(rows), {name: row.get(name) for name in table.column_names})
+    return pa.Table.from_pylist(rows, schema=table.schema)
+
+
+@pytest.fixture(scope="session")
+def awkward_logs(tmp_path_factory):
+    """For each bundled policy: (directory of an awkward log split across three Parquet files with line numbers,
+    batch's verdict table of the whole log, batch's rejects as sorted (line, reason))."""
+    import csv
+
+    import pyarrow.parquet as pq
+
+    from policykit.batch import run_batch
+
+    logs = {}
+    for policy in POLICIES:
+        base = tmp_path_factory.mktemp(f"awkward-{policy}")
+        table = _awkward(policy)
+        whole, out, rejects = base / "log.parquet", base / "verdicts.parquet", base / "rejects.csv"
+        pq.write_table(table, whole)
+        run_batch(whole, policy, AS_OF, out=str(out), rejects_path=str(rejects), workers=1)
+        with open(rejects, encoding="utf-8", newline="") as file:
+            rejected = sorted((int(row["line"]), row["reason"]) for row in csv.DictReader(file))
+        assert len(rejected) == 3  # the unknown type, the ambiguous date, the row without a case id
+        logs[policy] = (_split(table, base / "parts", 97), pq.read_table(out), rejected)
+    return logs
+
+
 def same_rows(got, expected) -> None:
     """`got` holds batch's rows (`expected`, read from its Parquet file), in any order, in the engines' schema."""
     from policykit.batch.table import plain_schema
@@ -154,6 +209,20 @@ def configured_batch(log: Path, tmp_path: Path, monkeypatch):
     expected = pq.read_table(out)
     assert set(expected.column("reading").to_pylist()) == {"literal"}
     return expected
+
+
+# the limits a test sets (environment variable, value) and the error batch refuses the split log with under them
+LIMITS = [("POLICYKIT_MAX_EVENTS", "3", "too-many-events"), ("POLICYKIT_MAX_CASES", "5", "too-many-cases")]
+
+
+def batch_refusal(log: Path, tmp_path: Path) -> tuple[str, str]:
+    """(code, message) of the error `policykit batch` refuses `log` with under this process's limits."""
+    from policykit.batch import run_batch
+    from policykit.diagnostics import PolicykitError
+
+    with pytest.raises(PolicykitError) as caught:
+        run_batch(log, "harif", AS_OF, out=str(tmp_path / "refused.parquet"), workers=1)
+    return caught.value.first.code, caught.value.first.message
 
 
 @pytest.fixture(scope="session")

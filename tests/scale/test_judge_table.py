@@ -7,10 +7,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from policykit.batch import judge_table
+from policykit.batch.table import rejects_table
 from policykit.batch.tabular import schema
 from policykit.diagnostics import PolicykitError
 
-from .conftest import AS_OF, same_rows
+from .conftest import AS_OF, LIMITS, batch_refusal, same_rows
 
 
 def test_equals_batch_on_the_whole_log(split_log):
@@ -117,3 +118,51 @@ def test_a_table_that_is_not_arrow_is_a_clear_type_error_and_a_record_batch_is_t
     with pytest.raises(TypeError, match="pyarrow Table"):  # it was "'DataFrame' object has no attribute ..."
         judge_table(_small().to_pandas(), "harif", AS_OF)
     assert judge_table(_small().to_batches()[0], "harif", AS_OF).num_rows == 1
+
+
+def test_column_names_are_read_without_the_spaces_around_them_as_batch_reads_them(split_log):
+    """' case_id ' is the column case_id, as `policykit batch` reads a header (an Excel header keeps its
+    trailing space into Parquet); judge_table once refused such a table ('no case_id column')."""
+    whole, _, expected = split_log
+    table = pq.read_table(whole)
+    spaced = table.rename_columns([f" {name} " if i % 2 else f"{name}\u00a0" for i, name in
+                                   enumerate(table.column_names)])
+    same_rows(judge_table(spaced, "harif", AS_OF), expected)
+    twice = pa.table({"case_id": ["A"], " case_id": ["B"], "type": ["request_received"],
+                      "at": ["2025-03-02T09:00:00+03:00"]})
+    with pytest.raises(PolicykitError) as caught:
+        judge_table(twice, "harif", AS_OF)
+    assert caught.value.first.code == "duplicate-column"
+
+
+@pytest.mark.parametrize("variable,value,code", LIMITS)
+def test_the_limits_refuse_a_table_as_batch_refuses_the_log(split_log, tmp_path, monkeypatch, variable, value, code):
+    """A case over the events-per-case limit or more cases than the cases-per-batch limit: the table is refused
+    with batch's error (its code and message); judge_table once judged it whole."""
+    from policykit.limits import DEFAULTS, Limits
+
+    whole, _, _ = split_log
+    monkeypatch.setenv(variable, value)
+    refusal = batch_refusal(whole, tmp_path)
+    assert refusal[0] == code
+    with pytest.raises(PolicykitError) as caught:
+        judge_table(pq.read_table(whole), "harif", AS_OF)
+    assert (caught.value.first.code, caught.value.first.message) == refusal
+    with pytest.raises(PolicykitError) as caught:  # rejects_table too: batch writes no rejects file either
+        rejects_table(pq.read_table(whole), "harif", AS_OF)
+    assert caught.value.first.code == code
+    monkeypatch.delenv(variable)
+    with pytest.raises(PolicykitError) as caught:  # limits= passes limits read elsewhere
+        judge_table(pq.read_table(whole), "harif", AS_OF,
+                    limits=Limits(max_events_per_case=3) if code == "too-many-events" else Limits(max_cases_per_batch=5))
+    assert (caught.value.first.code, caught.value.first.message) == refusal
+    assert judge_table(pq.read_table(whole), "harif", AS_OF, limits=DEFAULTS).num_rows > 5
+
+
+def test_an_unknown_reading_is_refused_before_any_row_is_read():
+    """judge_table refused an unknown reading only when a row was judged: an empty table (what the engines'
+    drivers check their arguments with) passed it, and Spark's and Dask's judge sent it to every executor."""
+    empty = pa.table({"case_id": pa.array([], pa.string()), "type": pa.array([], pa.string()),
+                      "at": pa.array([], pa.string())})
+    with pytest.raises(ValueError, match="unknown reading 'nope'"):
+        judge_table(empty, "harif", AS_OF, reading="nope")

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .conftest import AS_OF, IN_CI, configured_batch, needed, same_rows
+from .conftest import AS_OF, IN_CI, LIMITS, POLICIES, batch_refusal, configured_batch, needed, same_rows
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +65,12 @@ def test_a_log_without_a_required_column_or_not_spark_is_refused_on_the_driver(s
                                    "case_id string, type string, at string, channel array<string>")
     with pytest.raises(PolicykitError, match="'channel' holds lists"):  # it failed the job, on an executor
         judge(nested, "harif", AS_OF)
+    full = spark.createDataFrame([("A", "request_received", "2025-03-02")], ["case_id", "type", "at"])
+    with pytest.raises(ValueError, match="unknown reading"):  # it failed the job, on an executor
+        judge(full, "harif", AS_OF, reading="nope")
+    for wrong in (0, -1):  # 0 was taken for the default, -1 failed the job
+        with pytest.raises(ValueError, match="buckets must be a positive integer"):
+            judge(full, "harif", AS_OF, buckets=wrong)
 
 
 def test_the_configuration_is_the_drivers(spark, split_log, tmp_path, monkeypatch):
@@ -102,3 +108,49 @@ def test_binary_text_columns_are_read_as_batch_reads_them(spark, binary_log):
     df = spark.read.parquet(str(path))
     same_rows(judge(df, "harif", AS_OF).toArrow(), expected)
     assert [row["reason"] for row in rejects(df, "harif", AS_OF).collect()] == ["row is not valid UTF-8"]
+
+
+def test_column_names_are_read_without_the_spaces_around_them(spark, split_log):
+    """' case_id ' is the column case_id, as `policykit batch` reads a header; judge once refused the log ('no
+    case_id column')."""
+    from policykit.spark import judge
+
+    _, parts, expected = split_log
+    df = spark.read.parquet(str(parts))
+    df = df.toDF(*(f" {name} " for name in df.columns))
+    same_rows(judge(df, "harif", AS_OF).toArrow(), expected)
+
+
+@pytest.mark.parametrize("variable,value,code", LIMITS)
+def test_the_limits_refuse_a_log_as_batch_refuses_it(spark, split_log, tmp_path, monkeypatch, variable, value, code):
+    """A case over the events-per-case limit fails the job with batch's error, one over the cases-per-batch limit
+    is refused by judge() itself, with batch's error; both limits are the driver's (set after the executors
+    started: they do not see them).  Spark once judged such a log whole."""
+    from policykit.diagnostics import PolicykitError
+    from policykit.spark import judge
+
+    whole, parts, _ = split_log
+    monkeypatch.setenv(variable, value)
+    refused, message = batch_refusal(whole, tmp_path)
+    assert refused == code
+    df = spark.read.parquet(str(parts))
+    if code == "too-many-cases":
+        with pytest.raises(PolicykitError) as caught:
+            judge(df, "harif", AS_OF)
+        assert (caught.value.first.code, caught.value.first.message) == (code, message)
+        return
+    verdicts = judge(df, "harif", AS_OF)
+    with pytest.raises(Exception, match=f"{code}: {message}"):
+        verdicts.toArrow()
+
+
+def test_every_bundled_policy_agrees_with_batch_case_by_case_on_an_awkward_log(spark, awkward_logs):
+    """SPEC §14: each of the five policies' awkward logs (ids with spaces, ties in time, Hijri and Arabic-Indic
+    dates, rejected rows, an event after closing), split across files: batch's rows and its rejects."""
+    from policykit.spark import judge, rejects
+
+    for policy in POLICIES:
+        parts, expected, rejected = awkward_logs[policy]
+        df = spark.read.parquet(str(parts))
+        same_rows(judge(df, policy, AS_OF).toArrow(), expected)
+        assert sorted((row["line"], row["reason"]) for row in rejects(df, policy, AS_OF).collect()) == rejected

@@ -37,6 +37,11 @@ def classify(names: list[str], policy_facts: tuple[str, ...] = (),
     return LogColumns(attributes, facts, unknown)
 
 
+def column_name(name: str) -> str:
+    """A log's column name as batch reads it: without the spaces around it (an Excel header 'case_id ' is case_id)."""
+    return name.strip()
+
+
 def keys_of(rows: list[dict]) -> list[str]:
     """Every key of the rows, in the order first met, the line column's name left out (a key named like it is
     ignored, not mistaken for it)."""

@@ -133,6 +133,14 @@ def _judge_chunk(raw: pa.Table, job: Job, shape: LogShape, codes: np.ndarray | N
     return payload, stats, bad + more
 
 
+def admit(stats: Stats, cases_before: int, where: Span, bounds: limits.Limits) -> None:
+    """Check a judged group against the limits before its verdicts are written: no case over the events-per-case
+    limit, the batch's cases (the `cases_before` judged so far and the group's) within the cases-per-batch limit.
+    `policykit batch`, `judge_table` and the engines built on it refuse a log so, with the same errors."""
+    limits.check_events(stats.largest_case, where, bounds)
+    limits.check_cases(cases_before + stats.cases, where, bounds)
+
+
 def _judge_partition(path: Path, job: Job):
     """Judge one partition file in slices of whole cases (bounded memory); payloads spooled to a temp file."""
     from .output import spool
@@ -175,20 +183,27 @@ def plan(policy, policy_ref, as_of: dt.datetime | str, reading: str | None, fmt:
     """The normalised log's shape and the workers' job for a policy (`policy_ref`: what workers load, or the
     Policy itself); a bad `as_of` is an invalid-date error.  `settings` (default: read here, `load_settings`)
     give the reading when `reading` is None, and the warning window."""
+    from ..judge.compiled import check_reading
+
     settings = settings if settings is not None else load_settings()
     reading = reading if reading is not None else settings.reading
+    check_reading(reading)  # here, before any row: an engine's driver refuses it before any job
     vocab = Vocabulary.of(policy)
     try:
         instant = as_instant(as_of, zone(vocab.timezone))
     except ValueError as exc:  # TimeFormatError: the --as-of text is not an instant
         raise PolicykitError.single("invalid-date", str(exc), Span("--as-of")) from None
-    policy_facts = tuple(d.id for d in policy.facts)
-    # every canonical attribute and fact is a column of the normalised log (absent ones null), so rows of
-    # JSONL and XES logs need not share keys
-    shape = LogShape(LogColumns(ATTRIBUTES, tuple(dict.fromkeys([*FACTS, *policy_facts])), ()), vocab, date_format)
+    shape = LogShape(log_columns(policy), vocab, date_format)
     job = Job(policy_ref, instant.isoformat(), reading, fmt, shape.columns.attributes, shape.columns.facts, fast,
               settings.at_risk)
     return shape, job
+
+
+def log_columns(policy) -> LogColumns:
+    """The columns the batch reads for `policy`: every canonical attribute and fact, and the policy's own facts, a
+    column of the normalised log each (absent ones null), so rows of JSONL and XES logs need not share keys."""
+    policy_facts = tuple(d.id for d in policy.facts)
+    return LogColumns(ATTRIBUTES, tuple(dict.fromkeys([*FACTS, *policy_facts])), ())
 
 
 def run_batch(log: str | os.PathLike, policy_ref: str, as_of: dt.datetime | str, *, reading: str | None = None,
@@ -398,11 +413,8 @@ class _Run:
         self._drain(sink, ((_judge_partition, path) for path in paths), advance=True)
 
     def admit(self, stats: Stats) -> None:
-        """Check a judged group against the limits before its verdicts are written: no case over the
-        events-per-case limit, the batch's cases (so far) within the cases-per-batch limit."""
-        where = Span(str(self.log))
-        limits.check_events(stats.largest_case, where, self.limits)
-        limits.check_cases(self.stats.cases + stats.cases, where, self.limits)
+        """Check a judged group against the limits before its verdicts are written (`admit`)."""
+        admit(stats, self.stats.cases, Span(str(self.log)), self.limits)
 
     def _drain(self, sink: OutputSink, tasks, advance: bool = False, extra: tuple = ()) -> None:
         """Run tasks on the pool with a bounded number in flight, writing results in order."""

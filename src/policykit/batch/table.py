@@ -9,18 +9,22 @@ import datetime as dt
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..config import Settings
 from ..diagnostics import PolicykitError, Span
+from ..limits import Limits
 from ..model import Policy
-from .columns import LINE, REQUIRED
+from .columns import CASE_ID, LINE, REQUIRED, column_name
+from .event_table import UNREADABLE
 from .tabular import rows_table
 
 WHERE = "<table>"
 
 
 def judge_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str, reading: str | None = None, *,
-                rejects: list[tuple[int, str]] | None = None, settings: Settings | None = None) -> pa.Table:
+                rejects: list[tuple[int, str]] | None = None, settings: Settings | None = None,
+                limits: Limits | None = None) -> pa.Table:
     """The verdict rows (the Parquet layout of `batch`) of the cases whose events are all in `table`.
 
     `table` has the columns of a batch log (case_id, type, at, attributes, facts; others are ignored).  Its
@@ -28,9 +32,12 @@ def judge_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str,
     fact); without it, the table's row order is the order.  A row batch would reject raises PolicykitError,
     unless `rejects` is a list: then each such row is dropped and its (line, reason) appended, as batch does.
     `settings` is the configuration (the reading when `reading` is None, the warning window), read here by
-    default; Spark and Dask read it where their judge() is called and pass it to the executors."""
+    default; Spark and Dask read it where their judge() is called and pass it to the executors.  `limits` (default:
+    `policykit.limits.current()`, read here) bound the events of a case and the cases of the table, as batch
+    bounds a log's: a table over either is refused whole (too-many-events, too-many-cases), as batch refuses it."""
+    from ..limits import current
     from ..loader import load_policy
-    from .runner import _judge_chunk, plan
+    from .runner import _judge_chunk, admit, plan
 
     from .readers import binary_as_text, check_cell_kinds
 
@@ -38,6 +45,7 @@ def judge_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str,
         table = pa.Table.from_batches([table])
     if not isinstance(table, pa.Table):
         raise TypeError(f"table must be a pyarrow Table or RecordBatch, not {type(table).__name__}")
+    table = trimmed_names(table)
     loaded = policy if isinstance(policy, Policy) else load_policy(policy)
     # the id or path travels to worker processes (each loads it once), a Policy object as it is
     shape, job = plan(loaded, policy if isinstance(policy, str) else loaded, as_of, reading, "parquet",
@@ -56,13 +64,19 @@ def judge_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str,
     names = [name for name in columns if name in known]
     lines = _lines(table) if LINE in columns else pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64))
     raw = pa.table([lines, *(table.column(name) for name in names)], names=[LINE, *names])
+    undecoded: list[tuple[int, str]] = []
+    if UNREADABLE in columns:  # lines the reader rejected (read_events): rejected with its reason, as batch does
+        reasons = table.column(UNREADABLE).combine_chunks()
+        unread = pc.is_valid(reasons)
+        undecoded.extend(zip(lines.filter(unread).to_pylist(), reasons.filter(unread).to_pylist()))
+        raw, lines = raw.filter(pc.invert(unread)), lines.filter(pc.invert(unread))
     order = lines.to_numpy(zero_copy_only=False)
     if len(order) > 1 and bool((order[1:] < order[:-1]).any()):
         # rows from a shuffle: back in line order, as batch reads them (ties in time keep line order)
         raw = raw.take(pa.array(np.argsort(order, kind="stable")))
-    undecoded: list[tuple[int, str]] = []
     raw = binary_as_text(raw, lambda line, reason: undecoded.append((line, reason)))
-    verdicts, _, bad = _judge_chunk(raw, job, shape)
+    verdicts, stats, bad = _judge_chunk(raw, job, shape)
+    admit(stats, 0, Span(WHERE), limits or current())
     bad = sorted([*undecoded, *bad]) if undecoded else bad
     if bad:
         if rejects is None:
@@ -77,12 +91,18 @@ def judge_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str,
 REJECTS = pa.schema([("line", pa.int64()), ("reason", pa.string())])
 
 
+def trimmed_names(table: pa.Table) -> pa.Table:
+    """`table` with its columns named as batch reads a log's (' case_id ' is case_id)."""
+    names = [column_name(name) for name in table.column_names]
+    return table if names == table.column_names else table.rename_columns(names)
+
+
 def rejects_table(table: pa.Table, policy: Policy | str, as_of: dt.datetime | str, reading: str | None = None, *,
-                  settings: Settings | None = None) -> pa.Table:
+                  settings: Settings | None = None, limits: Limits | None = None) -> pa.Table:
     """The rows of `table` that judge_table (and batch) reject, as batch's rejects file lists them: (line,
     reason) in line order; rows without a case id, which belong to no verdict row, included."""
     found: list[tuple[int, str]] = []
-    judge_table(table, policy, as_of, reading, rejects=found, settings=settings)
+    judge_table(table, policy, as_of, reading, rejects=found, settings=settings, limits=limits)
     found.sort()
     return pa.table([pa.array([line for line, _ in found], pa.int64()),
                      pa.array([reason for _, reason in found], pa.string())], schema=REJECTS)
@@ -116,6 +136,13 @@ def check_columns(names: list[str], policy: Policy, as_of: dt.datetime | str, re
 BUCKET = "_policykit_bucket"
 
 
+def group_count(name: str, value: int | None) -> None:
+    """ValueError unless an engine's count of groups (`buckets`, `npartitions`) is None (the default) or a
+    positive integer: 0 was taken for the default and -1 failed the job on an executor."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"{name} must be a positive integer, not {value!r}")
+
+
 def plain_schema(tz: str) -> pa.Schema:
     """The verdict schema as Spark holds it: labels as plain text, instants in microseconds (UTC; the same
     instants as batch writes in the policy's zone `tz`), lists with Parquet's item name."""
@@ -143,6 +170,26 @@ def with_bucket(table: pa.Table, buckets: int) -> pa.Table:
 
     bucket = (hash_ids(trimmed_ids(table)) % np.uint64(buckets)).astype(np.int32)
     return table.append_column(BUCKET, pa.array(bucket))
+
+
+def case_keys(table: pa.Table | pa.RecordBatch) -> pa.Table:
+    """The case ids of `table`'s rows as batch counts its cases (trimmed, rows without one left out), for an engine
+    to count a log's cases against the cases-per-batch limit."""
+    from .parallel_parquet import trimmed_ids
+
+    if isinstance(table, pa.RecordBatch):
+        table = pa.Table.from_batches([table])
+    ids = trimmed_ids(table)
+    return pa.table({CASE_ID: ids.filter(pc.not_equal(ids, ""))})
+
+
+def check_case_count(rows: int, distinct, bounds: Limits, where: str) -> None:
+    """too-many-cases, as batch refuses a log, when the log of `rows` rows has more cases than `bounds` allow;
+    `distinct()` counts them, called only when the rows alone could be too many cases (a case has a row)."""
+    from .. import limits
+
+    if rows > bounds.max_cases_per_batch:
+        limits.check_cases(distinct(), Span(where), bounds)
 
 
 def plain_labels(table: pa.Table) -> pa.Table:

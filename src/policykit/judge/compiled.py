@@ -34,10 +34,15 @@ def compile_rule(rule, reading: str | None = None) -> Compiled:
 _COMPILED: dict[tuple[int, str | None], tuple[object, CompiledPolicy]] = {}
 
 
-def compile_policy(policy: Policy, reading: str | None = None) -> CompiledPolicy:
-    """The compiled form of one policy version under `reading` (None: each deadline's default); cached."""
+def check_reading(reading: str | None) -> None:
+    """ValueError unless `reading` is None (each deadline's default) or one of READINGS."""
     if reading is not None and reading not in READINGS:
         raise ValueError(f"unknown reading '{reading}' (expected one of {', '.join(READINGS)})")
+
+
+def compile_policy(policy: Policy, reading: str | None = None) -> CompiledPolicy:
+    """The compiled form of one policy version under `reading` (None: each deadline's default); cached."""
+    check_reading(reading)
     key = (id(policy), reading)
     cached = _COMPILED.get(key)
     if cached is not None and cached[0] is policy:

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..diagnostics import PolicykitError, Span
 from .intake import content_id, shown_attrs
+from .pgpool import connections
 from .store import NewEvent, Store, StoredEvent, _clock_value, _corrupt
 
 _TABLES = """
@@ -59,6 +60,9 @@ class CaughtUp:
         return bool(self.closed or self.reopened or self.events or self.facts)
 
 
+# SQLSTATEs of a statement cancelled by a timeout: the database's trouble, to be tried again (not a refusal)
+_TIMED_OUT = {"57014", "55P03"}
+
 # libpq's URL parameters that hold a secret (keys percent-decoded, as libpq reads them)
 _SECRET_PARAMETERS = {"password", "sslpassword"}
 
@@ -94,12 +98,13 @@ class PostgresStore(Store):
         self._psycopg, self._sql = psycopg, sql
         self.url, self.path = url, shown_url(url)  # `path` not None: the session hands this store its events
         self.schema, self.namespace = namespace, sql.Identifier(namespace)
-        self.db = None
+        self.db = None  # the connection held while an operation or its transaction runs (pgpool), else None
+        self._connections = connections(url, self.path)
         self._in_tx = False
         self._seq = 0  # the counter value this transaction writes with
         self.cursor = 0  # every acknowledgement up to this number is in memory
         self._closed_view: set[str] = set()
-        self._guarded(self._connect)
+        self._guarded(self._create)
         self.cursor = self._one("SELECT seq FROM {s}.acks")[0]
 
     # --- plumbing -----------------------------------------------------------------------------------------
@@ -107,21 +112,17 @@ class PostgresStore(Store):
     def _q(self, text: str):
         return self._sql.SQL(text).format(s=self.namespace)
 
-    def _connect(self) -> None:
-        self.db = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-        try:
-            with self.db.transaction():
-                # concurrent CREATE ... IF NOT EXISTS can still collide: the first process creates, the others wait
-                self.db.execute("SELECT pg_advisory_xact_lock(hashtext('policykit-store-schema'))")
-                self._check_format()  # before anything is added to the schema
-                self.db.execute(self._q("CREATE SCHEMA IF NOT EXISTS {s}"))
-                self.db.execute(self._q(_TABLES))
-                # a store made before the format was recorded has this layout: it is recorded now
-                self.db.execute(self._q("INSERT INTO {s}.meta (key, value) VALUES ('format', %s) "
-                                        "ON CONFLICT DO NOTHING"), (str(FORMAT),))
-        except PolicykitError:  # not a store this version opens: released untouched
-            self.db.close()
-            raise
+    def _create(self) -> None:
+        """The schema and its tables, created when absent, once the schema proves to be a store this version reads."""
+        with self._live().transaction():  # a schema this version does not open: rolled back, left untouched
+            # concurrent CREATE ... IF NOT EXISTS can still collide: the first process creates, the others wait
+            self.db.execute("SELECT pg_advisory_xact_lock(hashtext('policykit-store-schema'))")
+            self._check_format()  # before anything is added to the schema
+            self.db.execute(self._q("CREATE SCHEMA IF NOT EXISTS {s}"))
+            self.db.execute(self._q(_TABLES))
+            # a store made before the format was recorded has this layout: it is recorded now
+            self.db.execute(self._q("INSERT INTO {s}.meta (key, value) VALUES ('format', %s) "
+                                    "ON CONFLICT DO NOTHING"), (str(FORMAT),))
 
     def _check_format(self) -> None:
         """Refuse, before anything is added to it, a schema that is not a live store of a format this version
@@ -164,16 +165,22 @@ class PostgresStore(Store):
             try:
                 return action(*args)
             except self._psycopg.Error as exc:
-                lost = self.db is not None and (self.db.closed or self.db.broken)
+                held = self.db
+                lost = held is not None and (held.closed or held.broken)
                 self._rollback()
                 if attempt == 1 and lost and fresh:
                     continue
                 # the server's first line says what failed (a constraint, the connection); no value is quoted
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                if self.db is None:
+                if held is None:
                     raise PolicykitError.single("store-unavailable", f"cannot open the PostgreSQL store: {reason}",
                                                 Span(self.path)) from None
-                if lost or self.db.closed:
+                if getattr(exc, "sqlstate", None) in _TIMED_OUT:
+                    raise PolicykitError.single("store-unavailable", f"the PostgreSQL store did not answer in time: "
+                                                f"{reason}", Span(self.path),
+                                                hint="nothing of this operation was acknowledged; send it again "
+                                                     "(statement_timeout: see docs/scale-out.md)") from None
+                if lost or held.closed:
                     raise PolicykitError.single("store-unavailable", f"the connection to the PostgreSQL store was "
                                                 f"lost: {reason}", Span(self.path),
                                                 hint="nothing of this operation was acknowledged; send it again "
@@ -181,6 +188,9 @@ class PostgresStore(Store):
                 raise PolicykitError.single("store-write-failed", f"the PostgreSQL store refused the operation: "
                                             f"{reason}", Span(self.path),
                                             hint="nothing of this operation was acknowledged") from None
+            finally:
+                if not self._in_tx:  # between operations the connection serves the process's other stores
+                    self._release()
 
     def _rollback(self) -> None:
         self._in_tx = False
@@ -189,12 +199,19 @@ class PostgresStore(Store):
         try:
             self.db.execute("ROLLBACK")
         except self._psycopg.Error:
-            self.db.close()  # a broken connection: the next operation opens a new one
+            self.db.close()  # a broken connection: handed back, it is dropped; the next operation takes another
 
     def _live(self):
-        if self.db is None or self.db.closed or self.db.broken:
-            self._connect()
+        """The connection this operation holds, taken from the process's connections to the URL if none is."""
+        if self.db is None:
+            self.db = self._connections.take()
         return self.db
+
+    def _release(self) -> None:
+        """Hand the connection back (nothing of this store's is under way on it)."""
+        if self.db is not None:
+            db, self.db = self.db, None
+            self._connections.give(db)
 
     def _one(self, query: str, params=()):
         return self._guarded(lambda: self._live().execute(self._q(query), params).fetchone())
@@ -262,6 +279,7 @@ class PostgresStore(Store):
     def rollback(self) -> None:
         """Drop the open transaction (a post that failed its checks): nothing of it is acknowledged."""
         self._rollback()  # the counter's increment is undone too: the next writer takes the same number
+        self._release()
 
     # --- the store interface (as SqliteStore) ---------------------------------------------------------------
 
@@ -317,8 +335,10 @@ class PostgresStore(Store):
     def commit(self) -> None:
         """Make everything queued durable: this is the acknowledgement."""
         if self._in_tx:
-            self._guarded(self.db.execute, "COMMIT")
-            self._in_tx = False
+            def write() -> None:
+                self.db.execute("COMMIT")
+                self._in_tx = False
+            self._guarded(write)
             self.cursor = max(self.cursor, self._seq)
 
     def check_policy(self, policy_key: str) -> None:
@@ -373,9 +393,11 @@ class PostgresStore(Store):
 
     def close(self) -> None:
         """Commit and release the connection."""
-        if self.db is not None and not self.db.closed:
+        try:
             self.commit()
-            self.db.close()
+        finally:
+            self._rollback()  # a commit that failed leaves nothing open on the connection handed back
+            self._release()
 
 
 def _stored(rows) -> list[StoredEvent]:
