@@ -53,6 +53,11 @@ def render(verdict, policy, lang: str) -> str:
     lines += ["", f"### {w('compensation')}", "", f"{_mark(view.compensation_status)} {cell(view.compensation_label)}"]
     if view.compensation_unknown:
         lines += ["", f"{cell(w('unknown_facts'))}: {cell(labels.join(view.compensation_unknown, lang))}"]
+    # what the answer rests on and what follows it (harif: eligible, then negotiation, ث-٤), as the JSON says
+    if view.compensation_explanation:
+        lines += ["", f"{cell(w('explanation'))}: {cell(view.compensation_explanation)}"]
+    for ref, text_ar in view.compensation_clauses:
+        lines += ["", f"> {cell(w('clause'))} {cell(ref)}: «{cell(text_ar)}»"]
     if view.notes:
         lines += ["", f"### {w('notes')}", ""] + [f"- {cell(note)}" for note in view.notes]
     return "\n".join(lines) + "\n"
