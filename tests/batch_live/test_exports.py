@@ -355,6 +355,40 @@ def test_ambiguous_dates_are_refused_with_their_row_then_read_with_a_declared_fo
     assert judged(tmp_path, log, "--date-format", "%m/%d/%Y %H:%M", expect=2) != reference
 
 
+def _twelve_hour(text: str, am: str, pm: str) -> str:
+    """A ROWS date as Arabic Excel writes `%d/%m/%Y %I:%M %p`, with `am`/`pm` as its markers."""
+    at = dt.datetime.fromisoformat(text)
+    return f"{at:%d/%m/%Y %I:%M} {am if at.hour < 12 else pm}"
+
+
+@pytest.mark.parametrize("am, pm", [("ص", "م"), ("صباحاً", "مساءً"), ("AM", "PM")])
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "evaluate"])
+def test_arabic_am_pm_markers_are_read_by_a_declared_form_with_p(tmp_path, reference, am, pm, fast):
+    """Arabic Excel writes %p as ص / م: every such row was refused as an ambiguous date."""
+    rows = [[*r[:2], _twelve_hour(r[2], am, pm), *r[3:]] for r in ROWS]
+    rows[3][2] = "٣٠/٠٣/٢٠٢٥ ١١:٠٠" + (f"{pm}" if pm == "م" else f" {am}")  # no space, Arabic-Indic digits
+    log = write_csv(tmp_path / "log.csv", [HEADER, *rows])
+    extra = [] if fast else ["--no-fast-path"]
+    assert judged(tmp_path, log, "--date-format", "%d/%m/%Y %I:%M %p", *extra) == reference
+
+
+def test_a_twelve_hour_time_without_its_marker_or_with_two_is_refused_with_its_row(tmp_path):
+    rows = [HEADER, ["H-1", "request_received", "02/03/2025 09:15", "phone", ""],
+            ["H-1", "request_completed", "04/03/2025 09:15 م ص", "", ""],
+            ["H-1", "applicant_informed", "05/03/2025 09:15 م", "", ""]]
+    log = write_csv(tmp_path / "log.csv", rows)
+    out = tmp_path / "v.parquet"
+    code, _, _ = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out,
+                     "--date-format", "%d/%m/%Y %I:%M %p")
+    assert code == 2
+    rejects = list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1:]
+    assert [r[1] for r in rejects] == ["2", "3"]
+    assert "needs its AM/PM marker" in rejects[0][2] and "more than one AM/PM marker" in rejects[1][2]
+    # a form was declared: the reason does not tell the user to declare one
+    assert all("does not fit the declared --date-format" in r[2] and "declare the form" not in r[2]
+               for r in rejects)
+
+
 def test_declared_date_form_reads_arabic_indic_digits_too(tmp_path, reference):
     rows = [[*r[:2], dt.date.fromisoformat(r[2][:10]).strftime("%d/%m/%Y"), *r[3:]] for r in ROWS]
     rows[0][2] = "٠٢/٠٣/٢٠٢٥"
