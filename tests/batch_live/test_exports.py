@@ -62,6 +62,26 @@ def test_delimiter_is_sniffed(tmp_path, reference, delimiter):
     assert judged(tmp_path, log) == reference
 
 
+@pytest.mark.parametrize("rows", [[["ح-1", "request_received", "2025-03-02", "interview", ""]],
+                                  [["H-1", "request_received", "2025-03-02", "interview", "مقبول"]],
+                                  [["ح-1", "request_received", "2025-03-02", "interview", ""], []]],
+                         ids=["case-id", "last-field", "blank-line-after"])
+def test_a_one_row_windows_1256_export_gets_the_encoding_hint(tmp_path, rows):
+    """Header + one row: only the row held Arabic, so the file passed for UTF-8 with one damaged row and the row
+    was rejected ('row is not valid UTF-8'), without the hint its user needed."""
+    log = write_csv(tmp_path / "log.csv", [HEADER, *rows], encoding="cp1256")
+    out = tmp_path / "v.jsonl"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out)
+    assert code == 2 and err.startswith(f"{log}:2:") and ": not-utf8: " in err, err
+    assert "--encoding cp1256" in err and len(err.splitlines()) == 1 and not out.exists()
+
+
+def test_a_header_only_windows_1256_export_gets_the_encoding_hint(tmp_path):
+    log = write_csv(tmp_path / "log.csv", [ARABIC_HEADER], encoding="cp1256")
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", tmp_path / "v.jsonl")
+    assert code == 2 and err.startswith(f"{log}:1:1: not-utf8: ") and "--encoding cp1256" in err, err
+
+
 def test_utf8_with_bom_as_excel_saves_csv_utf8(tmp_path, reference):
     log = write_csv(tmp_path / "log.csv", [HEADER, *ROWS], encoding="utf-8-sig", delimiter=";")
     assert log.read_bytes().startswith(b"\xef\xbb\xbf")
