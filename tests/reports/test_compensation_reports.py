@@ -50,3 +50,16 @@ def test_every_report_form_names_the_negotiation_step(case, fmt, lang):
     for clause in compensation["clauses"]:  # the conditions and, last, the negotiation (ث-٤)
         assert clause["ref"] in flat and " ".join(clause["text_ar"].split()) in flat
     assert compensation["clauses"][-1]["ref"] == "ث-٤"
+
+
+def test_an_undetermined_answer_names_the_facts_by_their_words_in_english_too(tmp_path):
+    """The Arabic explanation named the unknown facts by their words, the English one by their ids
+    ('investigation_minutes_approved'), which every report form now prints."""
+    path = tmp_path / "case.yaml"
+    path.write_text(CASE.replace("  investigation_minutes_approved: true\n", ""), encoding="utf-8")
+    compensation = json.loads(check(path, "--format", "json")[1])["compensation"]
+    assert compensation["status"] == "undetermined"
+    assert compensation["unknown_facts"] == ["investigation_minutes_approved", "final_ruling_issued"]
+    for lang, words in (("en", "Investigation committee minutes approved"), ("ar", "محضر لجنة التحقيق")):
+        assert words in compensation["explanation"][lang]
+        assert not any(fact in compensation["explanation"][lang] for fact in compensation["unknown_facts"])
