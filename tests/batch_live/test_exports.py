@@ -76,6 +76,18 @@ def test_a_one_row_windows_1256_export_gets_the_encoding_hint(tmp_path, rows):
     assert "--encoding cp1256" in err and len(err.splitlines()) == 1 and not out.exists()
 
 
+def test_one_damaged_row_under_an_arabic_utf8_header_is_only_that_row(tmp_path):
+    """The header is UTF-8 Arabic: the file is UTF-8, and its one row that is not is rejected with its line."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(",".join(ARABIC_HEADER).encode("utf-8") + b"\nH-1,request_received,2025-03-02,\xff\xfe,\n")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(MAP, encoding="utf-8")
+    out = tmp_path / "v.jsonl"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--columns", mapping, "--out", out)
+    assert code == 2 and "not-utf8" not in err, err
+    assert list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1][1:] == ["2", "row is not valid UTF-8"]
+
+
 def test_a_header_only_windows_1256_export_gets_the_encoding_hint(tmp_path):
     log = write_csv(tmp_path / "log.csv", [ARABIC_HEADER], encoding="cp1256")
     code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", tmp_path / "v.jsonl")
