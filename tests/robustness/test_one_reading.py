@@ -289,3 +289,15 @@ def test_a_whole_number_case_id_reads_as_its_digits_from_every_numeric_column(tm
          "--workers", "2")
     rows = [json.loads(line) for line in verdicts.read_text(encoding="utf-8").splitlines()]
     assert [_view(r) for r in rows] == [expected["batch jsonl"]]
+
+
+def test_an_xes_float_case_id_is_its_digits_as_a_jsonl_number_is(tmp_path: Path) -> None:
+    """`<float key="concept:name" value="42.0"/>` was the case '42.0'; JSONL's 42.0 is the case '42'."""
+    events = "".join(f'<event><string key="concept:name" value="{e["type"]}"/>'
+                     f'<date key="time:timestamp" value="{e["at"]}"/>'
+                     + "".join(f'<string key="{k}" value="{v}"/>' for k, v in e.items() if k not in ("type", "at"))
+                     + "</event>" for e in BASE)
+    (tmp_path / "log.xes").write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1.0"><trace>'
+                                      f'<float key="concept:name" value="42.0"/>{events}</trace></log>\n',
+                                      encoding="utf-8")
+    assert _batch(tmp_path / "log.xes") == readings(tmp_path, 42.0, BASE)["batch jsonl"]
