@@ -301,3 +301,23 @@ def test_an_xes_float_case_id_is_its_digits_as_a_jsonl_number_is(tmp_path: Path)
                                       f'<float key="concept:name" value="42.0"/>{events}</trace></log>\n',
                                       encoding="utf-8")
     assert _batch(tmp_path / "log.xes") == readings(tmp_path, 42.0, BASE)["batch jsonl"]
+
+
+def test_a_boolean_parquet_case_id_is_refused_as_a_jsonl_one_is(tmp_path: Path) -> None:
+    """A Parquet column of booleans was read as the cases 'true' and 'false', which JSONL, a case file and a
+    posted event refuse ('case_id is true or false, not an id')."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    row = {"type": "request_received", "at": "2025-03-02", "channel": "interview"}
+    pq.write_table(pa.table({"case_id": [True, False, None], **{k: [v] * 3 for k, v in row.items()}}),
+                   tmp_path / "log.parquet")
+    verdicts = tmp_path / "log.verdicts.jsonl"
+    code, _, err = _run("batch", str(tmp_path / "log.parquet"), "--policy", "harif", "--as-of", AS_OF,
+                        "--out", str(verdicts))
+    assert code == 2 and "Traceback" not in err
+    assert verdicts.read_text(encoding="utf-8") == ""  # no case 'true' nor 'false'
+    rejects = list(csv.reader(io.StringIO((tmp_path / "log.verdicts.jsonl.rejects.csv").read_text(encoding="utf-8"))))
+    assert [row[1:] for row in rejects[1:]] == [["1", "case_id is true or false, not an id"],
+                                                            ["2", "case_id is true or false, not an id"],
+                                                            ["3", "missing case_id"]]
