@@ -56,6 +56,15 @@ def judged(tmp_path, log, *extra, expect=1):
     return verdicts(out)
 
 
+def rejected(tmp_path, rows, *extra):
+    """The rejects file's rows (no header) of a batch of the CSV `rows` that exits 2."""
+    log = write_csv(tmp_path / "log.csv", rows)
+    out = tmp_path / "v.parquet"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, *extra)
+    assert code == 2, err
+    return list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1:]
+
+
 @pytest.mark.parametrize("delimiter", [";", "\t", "|", ","])
 def test_delimiter_is_sniffed(tmp_path, reference, delimiter):
     log = write_csv(tmp_path / "log.csv", [HEADER, *ROWS], delimiter=delimiter)
@@ -408,12 +417,7 @@ def test_a_twelve_hour_time_without_its_marker_or_with_two_is_refused_with_its_r
     rows = [HEADER, ["H-1", "request_received", "02/03/2025 09:15", "phone", ""],
             ["H-1", "request_completed", "04/03/2025 09:15 م ص", "", ""],
             ["H-1", "applicant_informed", "05/03/2025 09:15 م", "", ""]]
-    log = write_csv(tmp_path / "log.csv", rows)
-    out = tmp_path / "v.parquet"
-    code, _, _ = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out,
-                     "--date-format", "%d/%m/%Y %I:%M %p")
-    assert code == 2
-    rejects = list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1:]
+    rejects = rejected(tmp_path, rows, "--date-format", "%d/%m/%Y %I:%M %p")
     assert [r[1] for r in rejects] == ["2", "3"]
     assert "needs its AM/PM marker" in rejects[0][2] and "more than one AM/PM marker" in rejects[1][2]
     # a form was declared: the reason does not tell the user to declare one
@@ -447,11 +451,8 @@ def test_a_date_form_strptime_cannot_read_or_that_leaves_the_day_out_is_a_usage_
 
 
 def test_a_hijri_year_read_by_a_gregorian_form_is_explained(tmp_path):
-    log = write_csv(tmp_path / "log.csv", [HEADER, ["H-1", "request_received", "03/09/1446", "phone", ""]])
-    out = tmp_path / "v.parquet"
-    code, _, _ = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, "--date-format", "%d/%m/%Y")
-    assert code == 2
-    reason = list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1][2]
+    reason = rejected(tmp_path, [HEADER, ["H-1", "request_received", "03/09/1446", "phone", ""]],
+                      "--date-format", "%d/%m/%Y")[0][2]
     assert "year 1446 is out of range" in reason and "Hijri date needs its marker" in reason
 
 
