@@ -53,8 +53,10 @@ def assess(compensation: Compensation | None, facts: Mapping[str, bool | None]) 
     if value is False:
         text = Text.trusted(ar="شروط التعويض غير متحققة.", en="The compensation conditions do not hold.")
         return CompensationResult.trusted(status="not_eligible", clauses=clauses, explanation=text)
-    # Arabic names the facts by their words, not their ids
-    named = "، ".join(f"«{FACTS[f]['ar']}»" if f in FACTS else f for f in unknown)
-    text = Text.trusted(ar=f"لا يمكن الحكم قبل معرفة: {named}.",
-                en=f"Cannot decide until these facts are known: {', '.join(unknown)}.")
+    # both languages name the facts by their words, not their ids (the ids are in unknown_facts)
+    named = {lang: (", " if lang == "en" else "، ").join(
+        (f"«{FACTS[f]['ar']}»" if lang == "ar" else f"'{FACTS[f]['en']}'") if f in FACTS else f for f in unknown)
+        for lang in ("ar", "en")}
+    text = Text.trusted(ar=f"لا يمكن الحكم قبل معرفة: {named['ar']}.",
+                en=f"Cannot decide until these facts are known: {named['en']}.")
     return CompensationResult.trusted(status="undetermined", unknown_facts=unknown, clauses=clauses, explanation=text)

@@ -74,11 +74,55 @@ def ascii_digits(text: str) -> str:
 def parse_instant(text: str, tz: dt.tzinfo, date_format: str | None = None) -> dt.datetime:
     """An aware datetime from `text`; times without offset and bare dates are local to `tz`.
 
-    `date_format` (strptime directives, e.g. `%d/%m/%Y %H:%M`) is tried first when given."""
+    `date_format` (strptime directives, e.g. `%d/%m/%Y %H:%M`) is tried first when given; with `%p` the Arabic
+    markers ص / م are read as AM / PM."""
     instant = _declared(text, tz, date_format) if date_format else None
     if instant is None:
-        instant = _parse_instant(text, tz)
+        try:
+            instant = _parse_instant(text, tz)
+        except AmbiguousDate:
+            if not date_format:
+                raise
+            # the form was declared and this value does not fit it: the other forms cannot order day and month
+            # either, and telling the user to declare a form would be wrong
+            raise TimeFormatError(_unfit(text, date_format)) from None
     return in_years(instant)
+
+
+# Arabic Excel writes %p as ص (صباحاً, before noon) and م (مساءً, after noon). A marker counts standing alone or
+# right after the minutes or seconds, so «2025م» (the mark of a Gregorian year) is never read as one. The same
+# pattern serves Python's re and Arrow's RE2 (no look-around), so both paths read one value the same way.
+MERIDIEM_AM = r"(^|\s|:\d\d)(صباحاً|صباحًا|صباحا|ص)(\s|$)"
+MERIDIEM_PM = r"(^|\s|:\d\d)(مساءً|مساء|م)(\s|$)"
+_AM, _PM = re.compile(MERIDIEM_AM), re.compile(MERIDIEM_PM)
+
+
+# the marker is written after a space, and the form's %p is too: «09:15م» fits `%I:%M%p` and `%I:%M %p` alike
+AM_LATIN, PM_LATIN = r"\1 AM\3", r"\1 PM\3"
+
+
+def latin_meridiem(text: str) -> str | None:
+    """`text` with its Arabic AM/PM marker written AM/PM; None when it has more than one marker (ambiguous)."""
+    text, am = _AM.subn(AM_LATIN, text)
+    text, pm = _PM.subn(PM_LATIN, text)
+    return None if am + pm > 1 else text
+
+
+def meridiem_form(date_format: str) -> str:
+    """`date_format` with a space before its %p, as latin_meridiem writes the marker."""
+    return re.sub(r"\s*%p", " %p", date_format)
+
+
+def _unfit(text: str, date_format: str) -> str:
+    """Why `text`, ambiguous in every undeclared form, was not read by the declared form either."""
+    value = ascii_digits(str(text).strip())
+    reason = f"ambiguous date: it does not fit the declared --date-format '{date_format}'"
+    if "%p" in date_format:
+        markers = len(_AM.findall(value)) + len(_PM.findall(value))
+        reason += ("; it has more than one AM/PM marker" if markers > 1 else
+                   "; a 12-hour time needs its AM/PM marker (AM/PM, or ص/م as Arabic Excel writes them)"
+                   if not markers and not re.search(r"(?i)\b[ap]m\b", value) else "")
+    return reason + " (day and month are never guessed)"
 
 
 def in_years(instant: dt.datetime) -> dt.datetime:
@@ -127,8 +171,13 @@ def _declared(text: str, tz: dt.tzinfo, date_format: str) -> dt.datetime | None:
     """`text` read with the declared strptime format, or None when it does not fit (other forms are tried)."""
     if not isinstance(text, str):
         return None
+    value = ascii_digits(text.strip())
+    if "%p" in date_format:
+        value, date_format = latin_meridiem(value), meridiem_form(date_format)
+        if value is None:
+            return None
     try:
-        parsed = dt.datetime.strptime(ascii_digits(text.strip()), date_format)
+        parsed = dt.datetime.strptime(value, date_format)
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)

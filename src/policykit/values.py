@@ -8,6 +8,7 @@ holds both to it), and an empty cell is an absent value, as here.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 # The words a fact may be written with in a text cell or a text value, compared trimmed and case-folded.
@@ -30,10 +31,13 @@ def attribute_text(value: Any) -> str | None:
     return value
 
 
-def number_text(value: int | float) -> str:
+def number_text(value: int | float | Decimal) -> str:
     """A number in a log's cell as text: a whole one as its integer digits (JSON's 42.0, every number of an Excel
-    sheet, a Parquet double are the case 42, as Arrow writes a double), any other as Python writes it."""
+    sheet, a Parquet double or decimal are the case 42; 123456789012.0 is 123456789012, never 1.23456789012e+11),
+    any other as Python writes it. batch/id_texts.py reads a whole Arrow column so."""
     if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         return str(int(value))
     return str(value)
 

@@ -56,10 +56,51 @@ def judged(tmp_path, log, *extra, expect=1):
     return verdicts(out)
 
 
+def rejected(tmp_path, rows, *extra):
+    """The rejects file's rows (no header) of a batch of the CSV `rows` that exits 2."""
+    log = write_csv(tmp_path / "log.csv", rows)
+    out = tmp_path / "v.parquet"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, *extra)
+    assert code == 2, err
+    return list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1:]
+
+
 @pytest.mark.parametrize("delimiter", [";", "\t", "|", ","])
 def test_delimiter_is_sniffed(tmp_path, reference, delimiter):
     log = write_csv(tmp_path / "log.csv", [HEADER, *ROWS], delimiter=delimiter)
     assert judged(tmp_path, log) == reference
+
+
+@pytest.mark.parametrize("rows", [[["ح-1", "request_received", "2025-03-02", "interview", ""]],
+                                  [["H-1", "request_received", "2025-03-02", "interview", "مقبول"]],
+                                  [["ح-1", "request_received", "2025-03-02", "interview", ""], []]],
+                         ids=["case-id", "last-field", "blank-line-after"])
+def test_a_one_row_windows_1256_export_gets_the_encoding_hint(tmp_path, rows):
+    """Header + one row: only the row held Arabic, so the file passed for UTF-8 with one damaged row and the row
+    was rejected ('row is not valid UTF-8'), without the hint its user needed."""
+    log = write_csv(tmp_path / "log.csv", [HEADER, *rows], encoding="cp1256")
+    out = tmp_path / "v.jsonl"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out)
+    assert code == 2 and err.startswith(f"{log}:2:") and ": not-utf8: " in err, err
+    assert "--encoding cp1256" in err and len(err.splitlines()) == 1 and not out.exists()
+
+
+def test_one_damaged_row_under_an_arabic_utf8_header_is_only_that_row(tmp_path):
+    """The header is UTF-8 Arabic: the file is UTF-8, and its one row that is not is rejected with its line."""
+    log = tmp_path / "log.csv"
+    log.write_bytes(",".join(ARABIC_HEADER).encode("utf-8") + b"\nH-1,request_received,2025-03-02,\xff\xfe,\n")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(MAP, encoding="utf-8")
+    out = tmp_path / "v.jsonl"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--columns", mapping, "--out", out)
+    assert code == 2 and "not-utf8" not in err, err
+    assert list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1][1:] == ["2", "row is not valid UTF-8"]
+
+
+def test_a_header_only_windows_1256_export_gets_the_encoding_hint(tmp_path):
+    log = write_csv(tmp_path / "log.csv", [ARABIC_HEADER], encoding="cp1256")
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", tmp_path / "v.jsonl")
+    assert code == 2 and err.startswith(f"{log}:1:1: not-utf8: ") and "--encoding cp1256" in err, err
 
 
 def test_utf8_with_bom_as_excel_saves_csv_utf8(tmp_path, reference):
@@ -355,6 +396,35 @@ def test_ambiguous_dates_are_refused_with_their_row_then_read_with_a_declared_fo
     assert judged(tmp_path, log, "--date-format", "%m/%d/%Y %H:%M", expect=2) != reference
 
 
+def _twelve_hour(text: str, am: str, pm: str) -> str:
+    """A ROWS date as Arabic Excel writes `%d/%m/%Y %I:%M %p`, with `am`/`pm` as its markers."""
+    at = dt.datetime.fromisoformat(text)
+    return f"{at:%d/%m/%Y %I:%M} {am if at.hour < 12 else pm}"
+
+
+@pytest.mark.parametrize("am, pm", [("ص", "م"), ("صباحاً", "مساءً"), ("AM", "PM")])
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "evaluate"])
+def test_arabic_am_pm_markers_are_read_by_a_declared_form_with_p(tmp_path, reference, am, pm, fast):
+    """Arabic Excel writes %p as ص / م: every such row was refused as an ambiguous date."""
+    rows = [[*r[:2], _twelve_hour(r[2], am, pm), *r[3:]] for r in ROWS]
+    rows[3][2] = "٣٠/٠٣/٢٠٢٥ ١١:٠٠" + (f"{pm}" if pm == "م" else f" {am}")  # no space, Arabic-Indic digits
+    log = write_csv(tmp_path / "log.csv", [HEADER, *rows])
+    extra = [] if fast else ["--no-fast-path"]
+    assert judged(tmp_path, log, "--date-format", "%d/%m/%Y %I:%M %p", *extra) == reference
+
+
+def test_a_twelve_hour_time_without_its_marker_or_with_two_is_refused_with_its_row(tmp_path):
+    rows = [HEADER, ["H-1", "request_received", "02/03/2025 09:15", "phone", ""],
+            ["H-1", "request_completed", "04/03/2025 09:15 م ص", "", ""],
+            ["H-1", "applicant_informed", "05/03/2025 09:15 م", "", ""]]
+    rejects = rejected(tmp_path, rows, "--date-format", "%d/%m/%Y %I:%M %p")
+    assert [r[1] for r in rejects] == ["2", "3"]
+    assert "needs its AM/PM marker" in rejects[0][2] and "more than one AM/PM marker" in rejects[1][2]
+    # a form was declared: the reason does not tell the user to declare one
+    assert all("does not fit the declared --date-format" in r[2] and "declare the form" not in r[2]
+               for r in rejects)
+
+
 def test_declared_date_form_reads_arabic_indic_digits_too(tmp_path, reference):
     rows = [[*r[:2], dt.date.fromisoformat(r[2][:10]).strftime("%d/%m/%Y"), *r[3:]] for r in ROWS]
     rows[0][2] = "٠٢/٠٣/٢٠٢٥"
@@ -381,11 +451,8 @@ def test_a_date_form_strptime_cannot_read_or_that_leaves_the_day_out_is_a_usage_
 
 
 def test_a_hijri_year_read_by_a_gregorian_form_is_explained(tmp_path):
-    log = write_csv(tmp_path / "log.csv", [HEADER, ["H-1", "request_received", "03/09/1446", "phone", ""]])
-    out = tmp_path / "v.parquet"
-    code, _, _ = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", out, "--date-format", "%d/%m/%Y")
-    assert code == 2
-    reason = list(csv.reader(open(f"{out}.rejects.csv", encoding="utf-8")))[1][2]
+    reason = rejected(tmp_path, [HEADER, ["H-1", "request_received", "03/09/1446", "phone", ""]],
+                      "--date-format", "%d/%m/%Y")[0][2]
     assert "year 1446 is out of range" in reason and "Hijri date needs its marker" in reason
 
 

@@ -87,6 +87,29 @@ def test_declared_form_is_tried_first_and_iso_still_reads():
     assert parse_instant("2025-04-03", RIYADH, "%d/%m/%Y") == dt.datetime(2025, 4, 3, tzinfo=RIYADH)
 
 
+@pytest.mark.parametrize("text, hour", [("04/03/2025 09:15 ص", 9), ("04/03/2025 09:15 م", 21),
+                                        ("04/03/2025 09:15م", 21), ("٠٤/٠٣/٢٠٢٥ ١٢:١٥ ص", 0),
+                                        ("04/03/2025 12:15 م", 12), ("04/03/2025 09:15 مساءً", 21),
+                                        ("04/03/2025 09:15 صباحا", 9), ("04/03/2025 09:15 PM", 21)])
+@pytest.mark.parametrize("form", ["%d/%m/%Y %I:%M %p", "%d/%m/%Y %I:%M%p"])
+def test_arabic_am_pm_markers_fit_a_declared_p(text, hour, form):
+    assert parse_instant(text, RIYADH, form) == dt.datetime(2025, 3, 4, hour, 15, tzinfo=RIYADH)
+
+
+@pytest.mark.parametrize("text, why", [("04/03/2025 09:15", "needs its AM/PM marker"),
+                                       ("04/03/2025 09:15 م ص", "more than one AM/PM marker"),
+                                       ("04/03/2025 09:15 ص PM", "does not fit")])
+def test_a_twelve_hour_time_the_declared_form_cannot_place_is_refused(text, why):
+    with pytest.raises(TimeFormatError, match=why):
+        parse_instant(text, RIYADH, "%d/%m/%Y %I:%M %p")
+
+
+def test_the_gregorian_year_mark_is_not_read_as_pm():
+    # «2025م» marks a Gregorian year: a marker counts only alone or right after the minutes
+    with pytest.raises(TimeFormatError):
+        parse_instant("04/03/2025م 09:15", RIYADH, "%d/%m/%Y %I:%M %p")
+
+
 def test_a_hijri_year_without_its_marker_is_explained():
     with pytest.raises(TimeFormatError, match="Hijri date needs its marker"):
         parse_instant("03/09/1446", RIYADH, "%d/%m/%Y")

@@ -53,7 +53,16 @@ def test_markdown_in_arabic_is_wrapped_right_to_left():
 def test_diff_and_lint_in_arabic():
     _, text, _ = cli("diff", "saddad", "harif", "--lang", "ar")
     assert "أي مهلتي الرد أشد:" in text and "القراءة الحرفية: harif — saddad لا تضع حداً أعلى لموعد الرد" in text
-    assert "(مضاف)" in text
+    assert "(إضافة)" in text
+
+
+def test_arabic_diff_markers_need_no_agreement_with_their_item():
+    """«الشكاوى (محذوف)», «وسائل التواصل الاجتماعي (مضاف)», «سياسة التعامل مع الشركاء (محذوف)»: a masculine
+    participle after feminine and plural items; the verbal noun agrees with none."""
+    for fmt in ("text", "markdown", "html"):
+        _, page, _ = cli("diff", "harif", "saddad", "--lang", "ar", "--format", fmt)
+        assert "حذف" in page and "إضافة" in page, fmt
+        assert not any(word in page for word in ("محذوف", "مضاف", "مُعدَّل")), fmt
     _, text, _ = cli("lint", "--lang", "ar")
     assert text.splitlines()[-1].split(" ")[1:2] == ["ملاحظةً:"] and "تحذير" in text.splitlines()[-1]
 

@@ -94,3 +94,20 @@ def test_cases_still_open_list_their_required_actions():
                 words = action["label"]["en"].split()
                 assert all(word in out or word.replace("|", "\\|") in out for word in words), (fmt, action)
     assert seen >= 1, "no example is still open the day after its last event"
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_markdown_names_an_order_rules_date_as_the_deciding_event_as_text_and_html_do(lang):
+    """The Markdown table put an order rule's date under 'Fulfilled' — for a breached channel rule the event
+    that broke it, for a met order rule the later step — where the text report and the HTML page say 'Decided
+    by the event at'."""
+    from policykit.report.labels import word
+
+    case = Path(__file__).resolve().parents[2] / "examples" / "harif" / "late_decision.yaml"
+    verdict = json.loads(check(case, "--format", "json", as_of="2025-04-15")[1])
+    out = check(case, "--format", "markdown", "--lang", lang, as_of="2025-04-15")[1]
+    decided = word("decided_at", lang)
+    order_rows = [line for line in out.splitlines() if line.startswith("| ") and "| ت-٥ |" in line]
+    assert order_rows and all(f"{decided}: " in row for row in order_rows)
+    breached = next(f for f in verdict["findings"] if f["rule"] == "decision_via_agreed_channel")
+    assert breached["status"] == "breached" and out.count(f"- {decided}: ") == 1

@@ -83,6 +83,20 @@ def test_bad_jsonl_lines_are_rejected_and_good_ones_judged(pk, tmp_path):
     assert sorted(judged) == ["B-2", "G-1", "G-2"]  # B-2's row was read, its channel rejected (SPEC §10)
 
 
+def test_a_jsonl_row_not_utf8_is_rejected_as_a_csv_row_is(pk, tmp_path):
+    """It was rejected as "not a JSON object: 'utf-8' codec can't decode byte 0xcd in position 12", the
+    decoder's words for what a CSV log's row calls 'row is not valid UTF-8'."""
+    log = tmp_path / "log.jsonl"
+    log.write_bytes(b'{"case_id": "G-1", "type": "request_received", "at": "2025-03-02", "channel": "phone"}\n'
+                    + '{"case_id": "ح-1", "type": "request_received", "at": "2025-03-02"}\n'.encode("cp1256"))
+    rejects = tmp_path / "rejects.csv"
+    run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-03-05", "--out", tmp_path / "o.jsonl",
+                     "--rejects", rejects, "--workers", "1")
+    assert run.code == 2
+    with open(rejects, encoding="utf-8", newline="") as handle:
+        assert [(row["line"], row["reason"]) for row in csv.DictReader(handle)] == [("2", "row is not valid UTF-8")]
+
+
 def test_a_truncated_xes_log_is_one_located_error(pk, tmp_path):
     """XML cannot be read past a break: one invalid-log line with the position, exit 2, no traceback."""
     log = tmp_path / "log.xes"

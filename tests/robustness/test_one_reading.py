@@ -252,3 +252,72 @@ def test_a_live_fact_error_names_its_case_as_an_event_error_does() -> None:
         with pytest.raises(PolicykitError) as caught:
             post()
         assert str(caught.value).startswith("<live H1>"), str(caught.value)
+
+
+@pytest.mark.parametrize("number", [42, 123456789012, 10 ** 16, 2 ** 53 + 2])
+def test_a_whole_number_case_id_reads_as_its_digits_from_every_numeric_column(tmp_path: Path, number) -> None:
+    """Excel writes numeric ids as floats (an .xlsx cell, pandas' Parquet double): a Parquet double
+    123456789012.0 was the case '1.23456789012e+11' (Arrow's text for it) and a decimal 42.0 the case '42.0',
+    while the same number from an .xlsx sheet, JSONL, a case file or a live event is its digits."""
+    import decimal
+
+    pa = pytest.importorskip("pyarrow")
+    openpyxl = pytest.importorskip("openpyxl")
+    import pyarrow.parquet as pq
+
+    events = BASE
+    expected = readings(tmp_path, number, events)  # check json, batch csv/jsonl, live: the integer id
+    assert {v if v == "refused" else v[0] for v in expected.values()} == {str(number)}, expected
+    columns = {k: [e.get(k) for e in events] for k in ("type", "at", "channel", "agreed_channel", "outcome")}
+    logs = {f"{kind}.parquet": pa.array([value] * len(events), kind_type)
+            for kind, kind_type, value in [("double", pa.float64(), float(number)), ("int", pa.int64(), number),
+                                           ("decimal", pa.decimal128(38, 2), decimal.Decimal(number))]}
+    for name, ids in logs.items():
+        pq.write_table(pa.table({"case_id": ids, **columns}), tmp_path / name)
+    sheet = openpyxl.Workbook()
+    sheet.active.append(["case_id", *columns])
+    for index in range(len(events)):
+        sheet.active.append([float(number), *(columns[c][index] for c in columns)])
+    sheet.save(tmp_path / "float.xlsx")
+    found = {name: _batch(tmp_path / name) for name in [*logs, "float.xlsx"]}
+    assert found == {name: expected["batch jsonl"] for name in found}
+    # and judged in parallel, row group by row group, each group's edge cases matched by their ids
+    pq.write_table(pa.table({"case_id": logs["double.parquet"], **columns}), tmp_path / "groups.parquet",
+                   row_group_size=1)
+    verdicts = tmp_path / "groups.verdicts.jsonl"
+    _run("batch", str(tmp_path / "groups.parquet"), "--policy", "harif", "--as-of", AS_OF, "--out", str(verdicts),
+         "--workers", "2")
+    rows = [json.loads(line) for line in verdicts.read_text(encoding="utf-8").splitlines()]
+    assert [_view(r) for r in rows] == [expected["batch jsonl"]]
+
+
+def test_an_xes_float_case_id_is_its_digits_as_a_jsonl_number_is(tmp_path: Path) -> None:
+    """`<float key="concept:name" value="42.0"/>` was the case '42.0'; JSONL's 42.0 is the case '42'."""
+    events = "".join(f'<event><string key="concept:name" value="{e["type"]}"/>'
+                     f'<date key="time:timestamp" value="{e["at"]}"/>'
+                     + "".join(f'<string key="{k}" value="{v}"/>' for k, v in e.items() if k not in ("type", "at"))
+                     + "</event>" for e in BASE)
+    (tmp_path / "log.xes").write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<log xes.version="1.0"><trace>'
+                                      f'<float key="concept:name" value="42.0"/>{events}</trace></log>\n',
+                                      encoding="utf-8")
+    assert _batch(tmp_path / "log.xes") == readings(tmp_path, 42.0, BASE)["batch jsonl"]
+
+
+def test_a_boolean_parquet_case_id_is_refused_as_a_jsonl_one_is(tmp_path: Path) -> None:
+    """A Parquet column of booleans was read as the cases 'true' and 'false', which JSONL, a case file and a
+    posted event refuse ('case_id is true or false, not an id')."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    row = {"type": "request_received", "at": "2025-03-02", "channel": "interview"}
+    pq.write_table(pa.table({"case_id": [True, False, None], **{k: [v] * 3 for k, v in row.items()}}),
+                   tmp_path / "log.parquet")
+    verdicts = tmp_path / "log.verdicts.jsonl"
+    code, _, err = _run("batch", str(tmp_path / "log.parquet"), "--policy", "harif", "--as-of", AS_OF,
+                        "--out", str(verdicts))
+    assert code == 2 and "Traceback" not in err
+    assert verdicts.read_text(encoding="utf-8") == ""  # no case 'true' nor 'false'
+    rejects = list(csv.reader(io.StringIO((tmp_path / "log.verdicts.jsonl.rejects.csv").read_text(encoding="utf-8"))))
+    assert [row[1:] for row in rejects[1:]] == [["1", "case_id is true or false, not an id"],
+                                                            ["2", "case_id is true or false, not an id"],
+                                                            ["3", "missing case_id"]]

@@ -57,9 +57,11 @@ def detect(path: Path, encoding: str | None = None) -> CsvDialect:
 def _encoding_of(sample: bytes, path: Path) -> str:
     """UTF-16 when a UTF-16 BOM says so (Excel's 'Unicode Text'), else UTF-8, refused when the file is not.
 
-    A file is refused as a whole when its header is not UTF-8, or when its sample has two or more lines that are
-    not and fewer that are (a Windows code page writes every Arabic letter so); one damaged row of a UTF-8 file
-    is only that row's rejection."""
+    A file is refused as a whole when its header is not UTF-8, when its sample has two or more lines that are
+    not and fewer that are (a Windows code page writes every Arabic letter so), or when no row of it reads and
+    no line shows UTF-8 text (a one-row export under a plain-ASCII header: nothing would be judged, and the hint
+    is what its user needs); one damaged row among rows that read, or under an Arabic UTF-8 header, is only that
+    row's rejection."""
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     head = sample[:4096]
@@ -70,7 +72,7 @@ def _encoding_of(sample: bytes, path: Path) -> str:
     lines = sample.split(b"\n")
     if len(sample) == SAMPLE_BYTES and len(lines) > 1:
         lines = lines[:-1]  # the sample's last line may be cut inside a character
-    bad, good, first_bad = 0, 0, None
+    bad, good, read, first_bad = 0, 0, 0, None
     for number, line in enumerate(lines, start=1):
         try:
             line.decode("utf-8")
@@ -79,7 +81,8 @@ def _encoding_of(sample: bytes, path: Path) -> str:
             first_bad = first_bad or (number, exc.start + 1)
             continue
         good += not line.isascii()
-    if first_bad and (first_bad[0] == 1 or (bad >= 2 and bad > good)):
+        read += number > 1 and bool(line.strip())  # a data row that reads (blank lines are no rows)
+    if first_bad and (first_bad[0] == 1 or (bad >= 2 and bad > good) or not (read or good)):
         raise PolicykitError.single("not-utf8", "the file is not UTF-8 text (Excel's plain 'CSV' is saved in the "
                                     "Windows code page)", Span(str(path), *first_bad), hint=NOT_UTF8_HINT)
     return "utf-8"

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .columns import CASE_ID
+from .id_texts import id_texts
 
 
 class NotGrouped(Exception):
@@ -29,11 +30,8 @@ def grouped_chunks(batches: Iterator[pa.RecordBatch], remember: bool = True) -> 
             table = pa.concat_tables([carry, table], promote_options="default")
         if CASE_ID not in table.column_names:
             raise NotGrouped()
-        ids_column = table.column(CASE_ID).combine_chunks()
-        if pa.types.is_dictionary(ids_column.type) or not pa.types.is_string(ids_column.type):
-            ids_column = ids_column.cast(pa.string())
         # cut on the ids as normalisation will see them (trimmed), so no case is split across chunks
-        encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(ids_column).fill_null(""))
+        encoded = pc.dictionary_encode(id_texts(table.column(CASE_ID)).fill_null(""))
         codes = encoded.indices.to_numpy()
         starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
         ids = encoded.dictionary.to_pylist() if remember else ()

@@ -13,6 +13,7 @@ from ..diagnostics import did_you_mean, shown
 from ..vocabulary import CHANNEL_ATTRIBUTES, EVENT_ATTRIBUTES, EVENTS
 from ..values import parse_fact
 from .columns import AT, CASE_ID, LINE, TYPE, LogColumns
+from .id_texts import id_texts
 from .timestamps import to_utc_micros
 from . import arrow_np
 
@@ -70,7 +71,12 @@ def normalise(batch: pa.RecordBatch, shape: LogShape) -> tuple[pa.RecordBatch, l
         for row in rows.tolist():
             reasons.setdefault(row, reason(row) if callable(reason) else reason)
 
-    case_id = pc.utf8_trim_whitespace(_string(batch, CASE_ID))
+    # a number as every reader writes one (123456789012.0 is the case 123456789012), trimmed
+    case_id = id_texts(batch.column(CASE_ID)) if CASE_ID in batch.schema.names else _string(batch, CASE_ID)
+    if CASE_ID in batch.schema.names and pa.types.is_boolean(batch.column(CASE_ID).type):
+        # true is no case id: a JSONL row, a case file and a posted event refuse it; so does a Parquet column
+        reject(np.nonzero(case_id.is_valid().to_numpy(zero_copy_only=False))[0], "case_id is true or false, not an id")
+        case_id = pa.nulls(n, pa.string())
     missing = pc.fill_null(pc.equal(case_id, ""), True).to_numpy(zero_copy_only=False)
     reject(np.nonzero(missing)[0], "missing case_id")
     kind, kind_in, kind_codes, kind_names = _types(batch)

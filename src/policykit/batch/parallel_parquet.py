@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .columns import CASE_ID
+from .id_texts import id_texts
 from .output import spool
 from .partition import hash_ids
 from .readers import parquet_batches
@@ -47,21 +48,7 @@ class RowGroupResult:
 
 def trimmed_ids(table: pa.Table) -> pa.Array:
     """Case ids as normalisation sees them (trimmed; missing as empty)."""
-    ids = table.column(CASE_ID).combine_chunks()
-    if pa.types.is_dictionary(ids.type) or not pa.types.is_string(ids.type):
-        try:
-            ids = ids.cast(pa.string())
-        except pa.ArrowInvalid:  # binary cells that are not all UTF-8 (batch's judging rejects their rows)
-            ids = pa.array([_utf8(value) for value in ids.to_pylist()], pa.string())
-    return pc.utf8_trim_whitespace(ids).fill_null("")
-
-
-def _utf8(value: bytes | None) -> str | None:
-    """A binary cell as text; None (missing) when it is not UTF-8."""
-    try:
-        return None if value is None else value.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    return id_texts(table.column(CASE_ID)).fill_null("")
 
 
 def judge_row_group(path: str, index: int, first_line: int, columns: list[str], job, shape,

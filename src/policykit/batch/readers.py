@@ -19,7 +19,7 @@ from ..values import number_text
 from .columns import CASE_ID, LINE, keys_of
 from .csv_dialect import CsvDialect, detect as detect_dialect
 from . import arrow_np
-from .csvlines import MAX_LINE_BYTES, TOO_LONG, LineCap, LineNumbers, breaks_in_values, text_breaks
+from .csvlines import MAX_LINE_BYTES, NOT_UTF8, TOO_LONG, LineCap, LineNumbers, breaks_in_values, text_breaks
 
 BATCH_ROWS = 262_144
 SNIFF_EMPTY = 4096  # bytes read to tell an empty CSV (nothing but a BOM and blank lines) from a headerless one
@@ -159,7 +159,7 @@ def _as_text(batch: pa.RecordBatch, reject: RejectSink) -> pa.RecordBatch:
     if not bad:  # the cast failed for another reason: report it rather than loop
         raise PolicykitError.single("invalid-log", "unreadable CSV rows", Span("<log>", int(lines[0]) if lines else 1))
     for row in sorted(bad):
-        reject(int(lines[row]), "row is not valid UTF-8")
+        reject(int(lines[row]), NOT_UTF8)
     good = batch.filter(pa.array([row not in bad for row in range(batch.num_rows)]))
     return _as_text(good, reject)
 
@@ -418,7 +418,10 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int,
                 continue
             try:
                 row = json.loads(raw)
-            except ValueError as exc:  # malformed JSON, not UTF-8, or an integer of more digits than Python reads
+            except UnicodeDecodeError:  # a row not UTF-8 is rejected as a CSV log's is, with the same reason
+                reject(number, NOT_UTF8)
+                continue
+            except ValueError as exc:  # malformed JSON, or an integer of more digits than Python reads
                 reject(number, f"not a JSON object: {str(exc).split(':')[0]}")
                 continue
             except RecursionError:  # nesting deeper than the interpreter's stack

@@ -8,7 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..timeparse import DECLARE_HINT, MAX_YEAR, MIN_YEAR, AmbiguousDate, TimeFormatError, parse_instant, zone
+from ..timeparse import (AM_LATIN, DECLARE_HINT, MAX_YEAR, MERIDIEM_AM, MERIDIEM_PM, MIN_YEAR, PM_LATIN, AmbiguousDate,
+                         TimeFormatError, meridiem_form, parse_instant, zone)
 from .zone_np import zone_columns
 from . import arrow_np
 
@@ -44,8 +45,7 @@ def to_utc_micros(column: pa.Array, timezone: str, date_format: str | None = Non
     declared = np.zeros(n, dtype=bool)
     if date_format and "%z" not in date_format.lower():
         before = valid.copy()
-        _fill(micros, valid, stripped, ~valid,
-              lambda a: _wall_to_utc(pc.strptime(a, format=date_format, unit="us", error_is_null=True), timezone))
+        _fill(micros, valid, stripped, ~valid, lambda a: _wall_to_utc(_declared(a, date_format), timezone))
         declared = valid & ~before
     # times within a day of the bounds (an offset is under a day) or beyond go to the row-by-row parser, which
     # judges them by the year of their own offset as in a case file: 2200-12-31T23:00-05:00 is in, 2201 in UTC;
@@ -70,6 +70,16 @@ def to_utc_micros(column: pa.Array, timezone: str, date_format: str | None = Non
             micros[row] = (instant - _EPOCH) // dt.timedelta(microseconds=1)
             valid[row] = True
     return micros, valid, problems
+
+
+def _declared(texts: pa.Array, date_format: str) -> pa.Array:
+    """Naive timestamps of `texts` read by the declared form (null where it does not fit), Arabic AM/PM markers
+    read as timeparse reads them row by row; a text with two markers is left to that parser to refuse."""
+    if "%p" in date_format:
+        texts = pc.replace_substring_regex(texts, pattern=MERIDIEM_AM, replacement=AM_LATIN)
+        texts = pc.replace_substring_regex(texts, pattern=MERIDIEM_PM, replacement=PM_LATIN)
+        date_format = meridiem_form(date_format)
+    return pc.strptime(texts, format=date_format, unit="us", error_is_null=True)
 
 
 def plain_micros(column: pa.Array, timezone: str) -> tuple[np.ndarray, np.ndarray]:

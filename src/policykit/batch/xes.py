@@ -11,6 +11,7 @@ import pyarrow as pa
 from ..diagnostics import PolicykitError, Span
 from .columns import AT, CASE_ID, LINE, TYPE, keys_of
 from .csvlines import MAX_LINE_BYTES
+from ..values import number_text
 
 ATTRIBUTE_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
 RENAMES = {"concept:name": TYPE, "time:timestamp": AT}
@@ -62,7 +63,7 @@ class _XesState:
                 return
             target = self.event if self.event is not None else self.trace_attrs
             if target is not None:
-                target[key] = value.lower() if local == "boolean" else value
+                target[key] = value.lower() if local == "boolean" else _float_text(value) if local == "float" else value
 
     def _skip(self, line: int, reason: str, trace: bool = False) -> None:
         """Skip the misplaced element starting at `line`: a trace's events are rejected one by one, an event
@@ -147,3 +148,13 @@ def _batch(rows: list[dict[str, str]], lines: list[int], columns: set[str] | Non
         pa.array([row.get(n) for row in rows], pa.string()) if columns is None or n in columns
         else pa.nulls(len(rows)) for n in names]
     return pa.RecordBatch.from_arrays(arrays, names=[LINE, *names])
+
+
+def _float_text(value: str) -> str:
+    """An XES float as every reader writes a number (values.number_text): `<float key="concept:name"
+    value="42.0"/>` is the case 42, as 42.0 is in JSONL, Parquet or Excel; text that is no number as written."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return number_text(number) if number.is_integer() else value

@@ -19,9 +19,11 @@ WORDS = {
     "relative_to": {"ar": "{b} مقارنةً بـ {a}", "en": "{b} relative to {a}"},
     "no_differences": {"ar": "لا فروق", "en": "no differences"},
     "stricter": {"ar": "أي مهلتي الرد أشد", "en": "Which response deadline is stricter"},
-    "added": {"ar": "مضاف", "en": "added"},
-    "removed": {"ar": "محذوف", "en": "removed"},
-    "changed": {"ar": "مُعدَّل", "en": "changed"},
+    # Arabic says what happened by its verbal noun, which agrees with no item: «الشكاوى (محذوف)» and «سياسة …
+    # (محذوف)» wanted محذوفة, an item's gender the diff does not know
+    "added": {"ar": "إضافة", "en": "added"},
+    "removed": {"ar": "حذف", "en": "removed"},
+    "changed": {"ar": "تعديل", "en": "changed"},
     "reading": {"ar": "{reading}", "en": "{reading} reading"},
     "section": {"ar": "القسم", "en": "Section"},
     "item": {"ar": "البند", "en": "Item"},

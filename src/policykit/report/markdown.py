@@ -29,7 +29,7 @@ def render(verdict, policy, lang: str) -> str:
     lines += ["", f"### {w('findings')}", ""]
     lines += table(
         [w("status"), w("rule"), w("due"), w("fulfilled_at"), w("late_by"), w("clause")],
-        [[f"{_mark(f.status)} {f.status_label}", f.label, f.due, f.fulfilled_at, f.late_by, f.clause_ref]
+        [[f"{_mark(f.status)} {f.status_label}", f.label, f.due, _fulfilled_cell(f, lang), f.late_by, f.clause_ref]
          for f in view.findings])
     for finding in view.findings:
         if finding.status in ("met", "not_applicable"):
@@ -37,6 +37,8 @@ def render(verdict, policy, lang: str) -> str:
         ident = "" if lang == "ar" else f" (`{finding.rule}`)"  # Arabic names the rule by its label only
         lines += ["", f"**{cell(finding.label)}** — {cell(finding.status_label)}{ident}", ""]
         lines.append(f"- {cell(w('explanation'))}: {cell(finding.explanation)}")
+        if finding.fulfilled_at:  # as the text report and the HTML page say it: for an order rule, what decided it
+            lines.append(f"- {cell(finding.fulfilled_word)}: {cell(finding.fulfilled_at)}")
         if finding.reading:
             lines.append(f"- {cell(w('reading'))}: {cell(finding.reading)}")
         if finding.would_decide:
@@ -53,9 +55,22 @@ def render(verdict, policy, lang: str) -> str:
     lines += ["", f"### {w('compensation')}", "", f"{_mark(view.compensation_status)} {cell(view.compensation_label)}"]
     if view.compensation_unknown:
         lines += ["", f"{cell(w('unknown_facts'))}: {cell(labels.join(view.compensation_unknown, lang))}"]
+    # what the answer rests on and what follows it (harif: eligible, then negotiation, ث-٤), as the JSON says
+    if view.compensation_explanation:
+        lines += ["", f"{cell(w('explanation'))}: {cell(view.compensation_explanation)}"]
+    for ref, text_ar in view.compensation_clauses:
+        lines += ["", f"> {cell(w('clause'))} {cell(ref)}: «{cell(text_ar)}»"]
     if view.notes:
         lines += ["", f"### {w('notes')}", ""] + [f"- {cell(note)}" for note in view.notes]
     return "\n".join(lines) + "\n"
+
+
+def _fulfilled_cell(finding, lang: str) -> str:
+    """The 'fulfilled' column's cell: an order or channel rule's date is the event that decided it, not a
+    fulfilment (a breached rule's event broke it), and says so."""
+    if not finding.fulfilled_at or finding.fulfilled_word == labels.word("fulfilled_at", lang):
+        return finding.fulfilled_at
+    return f"{finding.fulfilled_word}: {finding.fulfilled_at}"
 
 
 def _code(text: str) -> str:

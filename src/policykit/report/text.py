@@ -71,6 +71,10 @@ def _parts(view, lang: str) -> list[tuple]:
     if view.compensation_unknown:
         compensation.append((f" — {w('unknown_facts')}: {labels.join(view.compensation_unknown, lang)}", ""))
     parts.append(("line", compensation))
+    # what the answer rests on and what follows it (harif: eligible, then negotiation, ث-٤), as the JSON says
+    if view.compensation_explanation:
+        parts.append(("indented", f"{w('explanation')}: {view.compensation_explanation}"))
+    parts.extend(("indented", f"{w('clause')} {ref}: «{text_ar}»") for ref, text_ar in view.compensation_clauses)
     parts.extend(("line", [(f"{w('notes')}: {note}", "")]) for note in view.notes)
     return parts
 

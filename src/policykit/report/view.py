@@ -83,6 +83,9 @@ class VerdictView:
     compensation_unknown: list[str]
     compensation_explanation: str
     notes: list[str]
+    # the clauses the compensation answer rests on, as (ref, verbatim Arabic): for an eligible harif case the
+    # conditions and then the negotiation step (ث-٤) — what the JSON form's `clauses` carries
+    compensation_clauses: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def direction(self) -> str:
@@ -124,6 +127,7 @@ def build_view(verdict, policy, lang: str) -> VerdictView:
         compensation_unknown=[labels.fact(f, policy, lang) for f in compensation.unknown_facts],
         compensation_explanation=getattr(compensation.explanation, lang) if compensation.explanation else "",
         notes=[getattr(note.message, lang) for note in verdict.notes],
+        compensation_clauses=[(clause.ref, clause.text_ar) for clause in compensation.clauses],
     )
 
 
@@ -170,6 +174,8 @@ def cleaned(value, clean):
         return clean(value)
     if isinstance(value, list):
         return [cleaned(item, clean) for item in value]
+    if isinstance(value, tuple):
+        return tuple(cleaned(item, clean) for item in value)
     if dataclasses.is_dataclass(value):
         return dataclasses.replace(value, **{f.name: cleaned(getattr(value, f.name), clean)
                                              for f in dataclasses.fields(value) if f.init})
