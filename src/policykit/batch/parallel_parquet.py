@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .columns import CASE_ID
+from .columns import CASE_ID, column_name
 from .id_texts import id_texts
 from .output import spool
 from .partition import hash_ids
@@ -181,7 +181,7 @@ def run_row_groups(run, sink) -> None:
     meta = handle.metadata
     known = set(run.shape.columns.known)
     renames = dict(run.options.columns.renames) if run.options.columns else {}  # a mapped header is read too
-    names = {raw: renames.get(raw.strip(), raw.strip()) for raw in handle.schema_arrow.names}  # as column_names
+    names = {raw: renames.get(column_name(raw), column_name(raw)) for raw in handle.schema_arrow.names}
     columns = [raw for raw, name in names.items() if name in known]
     firsts = np.r_[0, np.cumsum([meta.row_group(i).num_rows for i in range(meta.num_row_groups)])] + 1
     run.unknown.update(dict.fromkeys(name for name in names.values() if name not in known))

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from ..diagnostics import PolicykitError, Span
 from ..values import number_text
-from .columns import CASE_ID, LINE, keys_of
+from .columns import CASE_ID, LINE, column_name, keys_of
 from .csv_dialect import CsvDialect, detect as detect_dialect
 from . import arrow_np
 from .csvlines import MAX_LINE_BYTES, NOT_UTF8, TOO_LONG, LineCap, LineNumbers, breaks_in_values, text_breaks
@@ -79,10 +79,10 @@ def column_names(path: str | os.PathLike, fmt: str | None = None, dialect: CsvDi
         return header(Path(path), sheet)
     if kind == "parquet":
         # read without the spaces around them, as a CSV or XLSX header is (pandas keeps an Excel header's 'case_id ')
-        return [name.strip() for name in parquet_file(path).schema_arrow.names]
+        return [column_name(name) for name in parquet_file(path).schema_arrow.names]
     if kind == "csv":
         # a header as Excel users type it: 'case_id ' or 'رقم الطلب' with a trailing (no-break) space is that name
-        return [name.strip() for name in _csv_header(Path(path), dialect or detect_dialect(Path(path)))]
+        return [column_name(name) for name in _csv_header(Path(path), dialect or detect_dialect(Path(path)))]
     return None
 
 
@@ -184,7 +184,7 @@ def check_cell_kinds(schema: pa.Schema, read: set[str], where: str) -> None:
     """`invalid-log` (at `where`) when a column of `schema` the batch reads holds lists, structs or maps."""
     for field in schema:
         kind = field.type.value_type if pa.types.is_dictionary(field.type) else field.type
-        if field.name.strip() in read and pa.types.is_nested(kind):
+        if column_name(field.name) in read and pa.types.is_nested(kind):
             what = "structs" if pa.types.is_struct(kind) else "maps" if pa.types.is_map(kind) else "lists"
             raise PolicykitError.single(
                 "invalid-log", f"column '{field.name}' holds {what}: a log's cells are text, numbers, booleans "
@@ -214,8 +214,8 @@ def parquet_batches(batches: Iterator[pa.RecordBatch], path: str | os.PathLike, 
             raise PolicykitError.single("invalid-log", f"unreadable Parquet data from row {line}: "
                                                        f"{_first_line(exc)}", Span(str(path))) from None
         numbered = _with_lines(_without_views(batch), line)
-        if any(name != name.strip() for name in numbered.schema.names):  # 'case_id ' is case_id (column_names)
-            numbered = pa.RecordBatch.from_arrays(numbered.columns, names=[n.strip() for n in numbered.schema.names])
+        if any(name != column_name(name) for name in numbered.schema.names):  # 'case_id ' is case_id (column_names)
+            numbered = pa.RecordBatch.from_arrays(numbered.columns, names=[column_name(n) for n in numbered.schema.names])
         line += batch.num_rows
         yield _binary_as_text(_without_long_values(numbered, reject), reject)
 
@@ -323,7 +323,7 @@ def _binary_as_text(batch: pa.RecordBatch, reject: RejectSink) -> pa.RecordBatch
 def _read_parquet(path: Path, reject: RejectSink, batch_rows: int,
                   columns: set[str] | None) -> Iterator[pa.RecordBatch]:
     handle = parquet_file(path)
-    names = [n for n in handle.schema_arrow.names if (columns is None or n.strip() in columns) and n.strip() != LINE]
+    names = [n for n in handle.schema_arrow.names if (columns is None or column_name(n) in columns) and column_name(n) != LINE]
     yield from parquet_batches(iter(handle.iter_batches(batch_size=batch_rows, columns=names)), path, 1, reject)
 
 
@@ -332,7 +332,7 @@ def _read_csv(path: Path, reject: RejectSink, batch_rows: int, dialect: CsvDiale
     import pyarrow.csv as pcsv
 
     header = _csv_header(path, dialect)  # Arrow names columns as the file writes them (types are set by them)
-    names = [name.strip() for name in header]
+    names = [column_name(name) for name in header]
     if not names:
         raise PolicykitError.single("invalid-log", "the CSV file has no header row", Span(str(path), 1, 1))
 
@@ -435,7 +435,7 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int,
                 continue
             case_id = row.get(CASE_ID)
             if case_id is None:  # perhaps under a key with spaces around it (read as case_id: _keys_trimmed)
-                case_id = next((v for k, v in row.items() if k.strip() == CASE_ID), None)
+                case_id = next((v for k, v in row.items() if column_name(k) == CASE_ID), None)
             if isinstance(case_id, (dict, list)):  # its JSON text would pass for an id
                 reject(number, "case_id is a list or an object, not an id")
                 continue
@@ -456,13 +456,13 @@ def _keys_trimmed(rows: list[dict], lines: list[int], columns: set[str] | None, 
     channel column). Two keys of a row that name one column the batch reads ('channel', 'channel ') are
     `duplicate-column`, as two such header fields of a CSV log are: which one holds the value cannot be told."""
     names = keys_of(rows)
-    if all(name == name.strip() for name in names):  # the usual log: looked at once per batch, not per row
+    if all(name == column_name(name) for name in names):  # the usual log: looked at once per batch, not per row
         return _rows_to_batch(rows, lines, columns, names)
     trimmed_rows = []
     for row, line in zip(rows, lines):
-        trimmed = {key.strip(): value for key, value in row.items()}
+        trimmed = {column_name(key): value for key, value in row.items()}
         if len(trimmed) < len(row):
-            twice = Counter(key.strip() for key in row)
+            twice = Counter(column_name(key) for key in row)
             read = sorted(k for k, n in twice.items() if n > 1 and (columns is None or k in columns))
             if read:
                 raise PolicykitError.single("duplicate-column", f"keys of one row name the column '{read[0]}' "

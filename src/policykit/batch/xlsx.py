@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from ..diagnostics import PolicykitError, Span, did_you_mean
 from ..values import number_text
-from .columns import LINE
+from .columns import LINE, column_name
 from .csvlines import MAX_LINE_BYTES
 
 RejectSink = Callable[[int, str], None]
@@ -266,7 +266,7 @@ def _header_and_rows(data, path: Path) -> tuple[int, list[str], Iterator[tuple[i
     rows = _rows_of(data, path)
     skipped = 0
     for row in rows:
-        names = [(cell_text(v) or "").strip() for v in row]  # 'case_id ' as typed is case_id
+        names = [column_name(cell_text(v) or "") for v in row]  # 'case_id ' as typed is case_id
         if any(names):
             break
         skipped += 1
