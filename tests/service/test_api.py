@@ -252,6 +252,61 @@ def test_a_body_that_is_not_json_is_invalid_json_located(api, method, path):
     assert (item["path"], item["line"], item["col"]) == (None, 2, 15)
 
 
+BOM = "\ufeff".encode("utf-8")
+
+
+@pytest.mark.parametrize("method,path,body", [
+    ("POST", "/v1/check", case()),
+    ("POST", "/v1/compare", {"policies": ["harif", "saddad"]}),
+    ("POST", "/v1/diff", {"a": "saddad", "b": "harif"}),
+    ("PUT", "/v1/sessions/s-bom", {"policy": "harif"}),
+    ("POST", "/v1/sessions/s-bom/events", {"events": [{"case_id": "B-1", "type": "request_received",
+                                                       "at": "2025-03-11T09:15:00+03:00"}]}),
+    ("POST", "/v1/sessions/s-bom/advance", {"now": "2025-03-12T00:00:00+03:00"})])
+def test_every_json_body_reads_a_bom_alike(api, method, path, body):
+    """A UTF-8 BOM is read as /v1/check reads it (policykit.source.decode) on every JSON body."""
+    api.put("/v1/sessions/s-bom", json={"policy": "harif"})
+    raw = json.dumps(body).encode("utf-8")
+    plain = api.request(method, path, content=raw, headers={"Content-Type": "application/json"})
+    marked = api.request(method, path, content=BOM + raw, headers={"Content-Type": "application/json"})
+    assert marked.status_code == plain.status_code and marked.status_code < 300, marked.text
+    if path.endswith("/events"):  # the same event again: its duplicate, as any repeat
+        assert marked.json()[0]["duplicate"] is True
+    elif path != "/v1/check":  # a check's answer has its own decision id
+        assert marked.json() == plain.json()
+
+
+@pytest.mark.parametrize("path", ["/v1/check", "/v1/sessions/s-dup/events", "/v1/sessions/s-dup2"])
+def test_a_key_given_twice_behind_a_bom_is_still_duplicate_key(api, path):
+    """The model bodies (sessions, events) behind a BOM were read by Starlette's own JSON reader, which took the
+    BOM, and the key given twice silently last-one-wins (`{"policy": "saddad", "policy": "harif"}` made a harif
+    session): every JSON body is now read by the one reader, BOM or not."""
+    api.put("/v1/sessions/s-dup", json={"policy": "harif"})
+    body = (b'{"case_id": "D-1", "policy": "saddad", "policy": "harif", "events": []}' if path == "/v1/check" else
+            b'{"events": [{"case_id": "D-1", "type": "request_received", "type": "request_completed", '
+            b'"at": "2025-03-01"}]}' if path.endswith("/events") else b'{"policy": "saddad", "policy": "harif"}')
+    method = "PUT" if path.endswith("s-dup2") else "POST"
+    for raw in (body, BOM + body):
+        answer = api.request(method, path, content=raw, headers={"Content-Type": "application/json"})
+        assert answer.status_code == 422, answer.text
+        assert error_codes(answer) == ["duplicate-key"]
+        assert answer.json()["errors"][0]["line"] == 1
+    assert api.get("/v1/sessions/s-dup2/actions").status_code == 404  # no session was made
+
+
+@pytest.mark.parametrize("path", ["/v1/check", "/v1/sessions/s-utf/events"])
+def test_bytes_that_are_not_utf8_are_invalid_utf8_on_every_body(api, path):
+    """The same reader says the same of bytes that are not UTF-8: `invalid-utf8` at their line and column (the
+    event bodies said `invalid-json`)."""
+    api.put("/v1/sessions/s-utf", json={"policy": "harif"})
+    answer = api.post(path, content=b'{"events": [\n {"case_id": "\xff"}]}',
+                      headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422
+    assert error_codes(answer) == ["invalid-utf8"]
+    item = answer.json()["errors"][0]
+    assert (item["line"], item["col"]) == (2, 15)
+
+
 def test_no_personal_value_in_errors(api):
     body = case(subject={"name": PERSONAL}, events=[{"type": "request_received", "at": "2025-01-01",
                                                      "channel": "0555 123 456"}])
