@@ -531,3 +531,45 @@ def test_an_unknown_job_page_is_404(server):
     import httpx
 
     assert httpx.get(f"{server.url}/page/batch/nope").status_code == 404
+
+
+# --- HEAD, and a session's own description ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/healthz", "/openapi.json", "/", "/v1/policies", "/v1/policies/harif",
+                                  "/v1/sessions/s-head", "/v1/sessions/s-head/actions",
+                                  "/v1/sessions/s-head/cases/H-1"])
+def test_head_answers_as_get_without_a_body(api, path):
+    """HEAD on every GET route was 405 (FastAPI routes GET alone): it answers as GET does, headers and status,
+    without the body."""
+    api.put("/v1/sessions/s-head", json={"policy": "harif"})
+    api.post("/v1/sessions/s-head/events", json={"events": [{"case_id": "H-1", "type": "request_completed",
+                                                             "at": "2025-03-13"}]})
+    got, head = api.get(path), api.head(path)
+    assert got.status_code == head.status_code == 200, head.text
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    if path != "/v1/sessions/s-head/cases/H-1":  # a case's verdict carries its own decision id
+        assert head.headers["content-length"] == got.headers["content-length"]
+
+
+def test_head_of_unknown_ids_and_post_routes_answers_as_get(api):
+    for path, status in (("/v1/sessions/no-such", 404), ("/v1/policies/nope", 404), ("/v1/check", 405)):
+        assert api.get(path).status_code == status
+        head = api.head(path)
+        assert head.status_code == status and head.content == b""
+
+
+def test_a_session_is_described_by_get(api):
+    """`GET /v1/sessions/{name}` was 405: it answers the session's description, as its PUT does (policy, clock,
+    cases held); an unknown or malformed name is 404."""
+    created = api.put("/v1/sessions/s-about", json={"policy": "saddad"}).json()
+    assert api.get("/v1/sessions/s-about").json() == created == {"name": "s-about", "policy": "saddad", "now": None,
+                                                                 "open_cases": 0}
+    api.post("/v1/sessions/s-about/events", json={"events": [
+        {"case_id": "A", "type": "request_received", "at": "2025-03-02T09:00:00+03:00"},
+        {"case_id": "B", "type": "request_received", "at": "2025-03-03T09:00:00+03:00"}]})
+    assert api.get("/v1/sessions/s-about").json() == {"name": "s-about", "policy": "saddad",
+                                                      "now": "2025-03-03T09:00:00+03:00", "open_cases": 2}
+    for name in ("no-such", "..", "a" * 65):
+        answer = api.get(f"/v1/sessions/{name}")
+        assert answer.status_code == 404 and error_codes(answer) in (["unknown-session"], ["not-found"])

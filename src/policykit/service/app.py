@@ -201,6 +201,12 @@ def routes(app: FastAPI, service: Service) -> None:
         held, created = await service.work(service.sessions.put, name, body.policy)
         return JSON(held.describe(), status_code=201 if created else 200)
 
+    @app.get("/v1/sessions/{name}", response_model=models.Session, responses=ERRORS, tags=["live"])
+    async def get_session(name: str):
+        """A live session's description, as its PUT answers it: policy, clock, cases held; 404 when unknown."""
+        held = await service.work(service.sessions.get, name)
+        return JSON(held.describe())
+
     @app.post("/v1/sessions/{name}/events", response_model=list[models.EventAnswer], responses=ERRORS,
               tags=["live"])
     async def post_events(name: str, body: models.EventsBody):

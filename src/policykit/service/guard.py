@@ -42,6 +42,8 @@ class Guard:
                 await self.refuse(scope, receive, send, 413, "body-too-large", self.too_large())
                 return
         overflow = Overflow(self.too_large())
+        if scope["method"] == "HEAD":  # answered as GET, without the body (FastAPI routes GET alone: HEAD was 405)
+            scope, send = {**scope, "method": "GET"}, headless(send)
         try:
             await self.app(scope, overflow.receive(receive, self.max_body_bytes), overflow.send(scope, send))
         except Exception:  # noqa: BLE001 - errors.install answered the 500 and logged the exception's type
@@ -120,6 +122,17 @@ class Overflow:
             await send(message)
 
         return wrapped
+
+
+def headless(send):
+    """`send` for a HEAD request: the answer's status and headers (its Content-Length too), no body."""
+
+    async def wrapped(message):
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return wrapped
 
 
 def bearer_ok(tokens: tuple[bytes, ...], header: bytes | None) -> bool:
