@@ -50,10 +50,10 @@ class LiveSession(SessionCore):
         self.judges_of: list[list[tuple[int, object]]] = []
         self.expects: list[str | None] = [None] * len(self.rule_ids)
         opening = set()
-        for compiled in self.versions:
+        self.dues_of = [Dues(compiled.calendar) for compiled in self.versions]  # per version, its dues remembered
+        for compiled, dues in zip(self.versions, self.dues_of):
             judges = []
-            for rule_id, judge, expects, judged_first in vector_judges(compiled, self.patterns,
-                                                                       Dues(compiled.calendar)):
+            for rule_id, judge, expects, judged_first in vector_judges(compiled, self.patterns, dues):
                 judges.append((column[rule_id], judge))
                 self.expects[column[rule_id]] = self.expects[column[rule_id]] or expects
                 if judged_first:
@@ -618,6 +618,15 @@ class LiveSession(SessionCore):
         if case_id not in self.book.index:
             raise KeyError(case_id)
         return evaluate(self.policy, self._case(case_id), self.now, self.reading, settings=self.settings)
+
+    def todo(self, until: dt.datetime | None = None, stop=None) -> list[dict]:
+        """Every held case's required actions at the clock, `{"case_id", ...}` plus each action as `verdict()` lists
+        it: overdue first, then by due (open-ended last), case id, rule id; with `until`, only those due at or before
+        it.  Judged over columns (live.todo), not a verdict per case; `stop()`, called as it goes, may raise to give
+        up."""
+        from .todo import to_do
+
+        return to_do(self, until, stop)
 
     def close(self, case_id: str) -> Verdict:
         """The case's final verdict; the case leaves memory (its events stay in the store)."""

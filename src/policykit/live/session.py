@@ -143,7 +143,8 @@ class SessionCore:
 
     def _share(self) -> None:
         """Make the reading and closing methods take in, first, what other processes acknowledged."""
-        for name, write in (("advance", False), ("verdict", False), ("judgement", False), ("close", True)):
+        for name, write in (("advance", False), ("verdict", False), ("judgement", False), ("todo", False),
+                            ("close", True)):
             setattr(self, name, self._synced(getattr(self, name), write))
 
     def _synced(self, method, write: bool):
