@@ -115,6 +115,20 @@ class Actions:
         return {**made, "label": dict(made["label"]), "clause": dict(made["clause"])}
 
 
+def actions_at(session, rows: np.ndarray, limits: np.ndarray, now: np.ndarray,
+               wanted: np.ndarray) -> dict[tuple[int, int], dict]:
+    """For each row at its moment (its first `limits` arrivals at its `now`) and each rule column `wanted` there
+    (rows × the session's rule columns): the action the case's verdict lists for that rule at that moment, as
+    `to_do` writes it, by (place in the rows, rule column); a rule that owes none then is absent.  What a Change's
+    new actions are."""
+    found = owed(session, rows, limits, now, wanted=wanted)
+    made, by = Actions(session), {}
+    for place, version, number, overdue, due, risk in zip(*(getattr(found, name).tolist() for name in (
+            "place", "version", "rule", "overdue", "due", "risk"))):
+        by[(place, session.judges_of[version][number][0])] = made.of(version, number, overdue, due, risk)
+    return by
+
+
 def to_do(session, until: dt.datetime | None = None, stop: Callable[[], None] | None = None) -> list[dict]:
     """Every held case's required actions at the session's clock, `{"case_id", ...the action}`: overdue first, then
     by due (open-ended last), case id, rule id; with `until`, only those due at or before it."""
