@@ -131,7 +131,7 @@ def create_app(settings: ServiceSettings | None = None) -> Any:
     page.routes(app, service)
     api_docs.routes(app)
     app.openapi = lambda: openapi.schema_of(app)
-    return Guard(app, settings.tokens, settings.max_body_bytes)
+    return Guard(app, settings.tokens, settings.max_body_bytes, settings.max_concurrent)
 
 
 def routes(app: FastAPI, service: Service) -> None:
