@@ -294,6 +294,17 @@ def test_a_key_given_twice_behind_a_bom_is_still_duplicate_key(api, path):
     assert api.get("/v1/sessions/s-dup2/actions").status_code == 404  # no session was made
 
 
+@pytest.mark.parametrize("path", ["/v1/check", "/v1/sessions/s-deep/events", "/v1/sessions/s-deep/advance"])
+def test_a_body_nested_too_deep_is_too_deep_on_every_body(api, path):
+    """Nested past Python's depth, a check body was `too-deep` at its line and column and an event or advance body a
+    bare invalid-json: the same reader says the same everywhere."""
+    api.put("/v1/sessions/s-deep", json={"policy": "harif"})
+    answer = api.post(path, content=b"[" * 100_000 + b"]" * 100_000, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422
+    assert error_codes(answer) == ["too-deep"]
+    assert (answer.json()["errors"][0]["line"], answer.json()["errors"][0]["col"]) == (1, 65)
+
+
 @pytest.mark.parametrize("path", ["/v1/check", "/v1/sessions/s-utf/events"])
 def test_bytes_that_are_not_utf8_are_invalid_utf8_on_every_body(api, path):
     """The same reader says the same of bytes that are not UTF-8: `invalid-utf8` at their line and column (the

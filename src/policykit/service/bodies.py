@@ -98,9 +98,18 @@ class StrictRequest(Request):
                 raise BodyRefused(PolicykitError.single("invalid-json", f"the body is not valid JSON: {exc.msg}",
                                                         Span(BODY, exc.lineno, exc.colno))) from None
             except (ValueError, RecursionError):  # NaN or Infinity, or nested past Python's depth
-                raise BodyRefused(PolicykitError.single("invalid-json", "the body is not plain JSON (NaN, "
-                                                        "Infinity, or nested too deep)")) from None
+                raise BodyRefused(not_plain_json(raw)) from None
         return self._json
+
+
+def not_plain_json(raw: bytes) -> PolicykitError:
+    """The error of a body json cannot read though it is not malformed (nested past Python's depth, NaN): the
+    located reading's own, as /v1/check says it (`too-deep` at its line and column), else invalid-json."""
+    try:
+        located_document(raw)
+    except PolicykitError as exc:
+        return exc
+    return PolicykitError.single("invalid-json", "the body is not plain JSON (NaN and Infinity are not JSON)")
 
 
 class StrictJSONRoute(APIRoute):
