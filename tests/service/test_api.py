@@ -570,6 +570,14 @@ def test_head_of_unknown_ids_and_post_routes_answers_as_get(api):
         assert head.status_code == status and head.content == b""
 
 
+def test_a_405_allows_head_where_it_allows_get(api):
+    """HEAD is answered wherever GET is: the 405 of another method says so (its Allow said GET alone)."""
+    refused = api.delete("/v1/policies")
+    assert refused.status_code == 405 and error_codes(refused) == ["method-not-allowed"]
+    assert refused.headers["allow"] == "GET, HEAD"
+    assert api.get("/v1/check").headers["allow"] == "POST"
+
+
 def test_a_session_is_described_by_get(api):
     """`GET /v1/sessions/{name}` was 405: it answers the session's description, as its PUT does (policy, clock,
     cases held); an unknown or malformed name is 404."""

@@ -123,7 +123,10 @@ def install(app: FastAPI) -> None:
         code = CODE_OF_STATUS.get(exc.status_code, "http-error")
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
         status = exc.status_code if 400 <= exc.status_code < 500 else 422
-        return answer(status, PolicykitError.single(code, message), getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if status == 405 and headers and "GET" in headers.get("Allow", "").split(", "):
+            headers = {**headers, "Allow": headers["Allow"] + ", HEAD"}  # the Guard answers HEAD as GET
+        return answer(status, PolicykitError.single(code, message), headers)
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSON:
