@@ -199,13 +199,13 @@ def routes(app: FastAPI, service: Service) -> None:
     async def put_session(name: str, body: models.SessionBody):
         """A live session judging one policy: created (201), or the existing one (200)."""
         held, created = await service.work(service.sessions.put, name, body.policy)
-        return JSON(held.describe(), status_code=201 if created else 200)
+        return JSON(await service.in_session(held, live_ops.describe), status_code=201 if created else 200)
 
     @app.get("/v1/sessions/{name}", response_model=models.Session, responses=ERRORS, tags=["live"])
     async def get_session(name: str):
         """A live session's description, as its PUT answers it: policy, clock, cases held; 404 when unknown."""
         held = await service.work(service.sessions.get, name)
-        return JSON(held.describe())
+        return JSON(await service.in_session(held, live_ops.describe))
 
     @app.post("/v1/sessions/{name}/events", response_model=list[models.EventAnswer], responses=ERRORS,
               tags=["live"])

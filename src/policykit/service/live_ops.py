@@ -12,6 +12,13 @@ from .decisions import DecisionLog
 from .errors import ServiceError
 from .sessions import Held
 
+def describe(held: Held) -> dict:
+    """The session's description (`{name, policy, now, open_cases}`), what other processes acknowledged taken in
+    first (a shared PostgreSQL store: its cases held count them too)."""
+    held.session.refresh()
+    return held.describe()
+
+
 def post_events(held: Held, events: list[dict]) -> list[dict]:
     """Post `events` in one acknowledgement; one answer per event, in order (nothing is taken if one is bad)."""
     session = held.session
