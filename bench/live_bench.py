@@ -14,14 +14,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-def run(open_cases: int, store: str | None) -> dict:
-    """Events/s posted to a LiveSession holding `open_cases` cases (memory or SQLite store)."""
+def posted_items(open_cases: int) -> list[tuple[str, dict]]:
+    """(case id, event) of bench/loggen's harif log for about `open_cases` cases, in time order (as they happen,
+    cases interleaved)."""
     import loggen
 
-    from policykit.live import LiveSession
-
-    table = loggen.generate(int(open_cases * 7.7), "harif", seed=4)
-    table = table.sort_by([("at", "ascending")])  # events arrive as they happen, cases interleaved
+    table = loggen.generate(int(open_cases * 7.7), "harif", seed=4).sort_by([("at", "ascending")])
     items = []
     for row in table.to_pylist():
         event = {"type": row["type"], "at": row["at"].isoformat()}
@@ -29,6 +27,14 @@ def run(open_cases: int, store: str | None) -> dict:
             if row[key]:
                 event[key] = row[key]
         items.append((row["case_id"], event))
+    return items
+
+
+def run(open_cases: int, store: str | None) -> dict:
+    """Events/s posted to a LiveSession holding `open_cases` cases (memory or SQLite store)."""
+    from policykit.live import LiveSession
+
+    items = posted_items(open_cases)
     # a replay of two years' history without advance(): the clock's lead tolerance (one day) is lifted
     session = LiveSession("harif", store=store, now="2024-01-01", future_tolerance=dt.timedelta(days=3650))
     started, cpu = time.perf_counter(), time.process_time()

@@ -22,6 +22,7 @@ MEANING = {
     "session-policy-mismatch": "الجلسة لسياسة أخرى",
     "source-too-long": "الوثيقة أطول من الحد المسموح",
     "timeout": "تجاوز الطلب الوقت المسموح",
+    "overloaded": "الخدمة مشغولة بأقصى عدد من الطلبات",
     "unauthorized": "رمز الدخول مفقود أو غير صحيح",
     "unknown-case": "حالة غير معروفة",
     "unknown-job": "مهمة غير معروفة",

@@ -9,9 +9,9 @@ import heapq
 from typing import Iterable, Mapping
 
 from policykit.case import Case, Event
-from policykit.engine import evaluate
+from policykit.engine import evaluate, required_actions
 from policykit.judge.compiled import CompiledPolicy, compile_policy
-from policykit.judge.scalar import ScalarQuery
+from policykit.judge.scalar import ScalarQuery, judge
 from policykit.judge.status import NAMES, NO_INSTANT, PENDING
 from policykit.judge.table import instant
 from policykit.live.changes import Change, ChangeList
@@ -314,11 +314,13 @@ class ReferenceSession(SessionCore):
                 continue
             change.findings.append({"rule": rule_id, "from": before[0] if before else None, "to": status,
                                     "due": due_text})
-            if status == "pending" and expects and (before is None or before[0] != "pending"):
-                change.new_actions.append({"event": expects, "rule": rule_id, "due": due_text})
-            elif passing and status == "breached" and before is not None and before[0] == "pending" and before[2]:
-                # the due passed with the event still owed: it stays on the to-do list, overdue (SPEC §9)
-                change.new_actions.append({"event": before[2], "rule": rule_id, "due": due_text, "overdue": True})
+            if ((status == "pending" and expects and (before is None or before[0] != "pending")) or
+                    # the due passed with the event still owed: it stays on the to-do list, overdue (SPEC §9)
+                    (passing and status == "breached" and before is not None and before[0] == "pending" and
+                     before[2])):
+                # the new action as the case's verdict lists it now (engine.required_actions on this rule alone)
+                listed = required_actions([judge(rule, ctx)], compiled, now, self.settings.at_risk)
+                change.new_actions.extend(action.model_dump() for action in listed)
         state.stale = False
 
     def _restore_event(self, state: CaseState, event_id: str | None, kind: str, at_us: int,

@@ -106,18 +106,81 @@ def test_post_reports_changes_and_advance_reports_passed_deadlines():
     assert first.findings[0] == {"rule": "respond_within_15_working_days", "from": None, "to": "pending",
                                  "due": "2025-03-23T23:59:59+03:00"}
     assert first.new_actions[0]["event"] == "decision_notified"
-    # SPEC §9: the order rules' earlier steps are owed from the case's first event on
-    assert {"event": "applicant_informed", "rule": "inform_before_decision", "due": None} in first.new_actions
+    # SPEC §9: the order rules' earlier steps are owed from the case's first event on, before the later step
+    informed = next(a for a in first.new_actions if a["rule"] == "inform_before_decision")
+    assert (informed["event"], informed["due"], informed["before"]) == ("applicant_informed", None,
+                                                                        "decision_notified")
     assert session.advance("2025-03-23T23:59:59+03:00") == []
     passed = session.advance("2025-03-24T00:00:00+03:00")
     assert [(c.case_id, c.findings[0]["to"]) for c in passed] == [("H1", "breached")]
-    # the decision is still owed, now overdue (SPEC §9), and the verdict lists it first
-    assert passed[0].new_actions == [{"event": "decision_notified", "rule": "respond_within_15_working_days",
-                                      "due": "2025-03-23T23:59:59+03:00", "overdue": True}]
+    # the decision is still owed, now overdue (SPEC §9), and the verdict lists it first, the same
     action = session.verdict("H1").required_actions[0]
     assert (action.event, action.overdue, action.due) == ("decision_notified", True, "2025-03-23T23:59:59+03:00")
+    assert passed[0].new_actions == [action.model_dump()]
     again = session.post("H1", {"type": "request_completed", "at": "2025-03-02T09:00"})
     assert again.duplicate and not again.findings
+
+
+@pytest.mark.parametrize("policy_id", ["harif", "saddad"])
+def test_new_actions_are_the_verdicts_required_actions_at_that_moment(policy_id):
+    """A Change's new actions carried event, rule and due only (no `before`, no label, clause, overdue or at_risk)
+    while the verdict's required actions carry them all: each is now the action the case's verdict lists for its
+    rule at that moment, field for field, from a post (one event, or many in one post_many) and from advance()."""
+    session, twin = LiveSession(policy_id, now="2025-03-01"), LiveSession(policy_id, now="2025-03-01")
+    trigger = "request_completed" if policy_id == "harif" else "referred_to_committee"
+
+    def said_as_listed(change):
+        listed = {a["rule"]: a for a in session.verdict(change.case_id).to_json_dict()["required_actions"]}
+        assert [listed[a["rule"]] for a in change.new_actions] == change.new_actions
+
+    late = [("R1", {"type": trigger, "at": "2025-02-23T10:00" if policy_id == "harif" else "2025-03-01T10:00"}),
+            # (R1: late in its window, at risk, when posted)
+            ("R2", {"type": "request_received", "at": "2025-03-13T12:00"}),
+            ("R2", {"type": trigger, "at": "2025-03-13T12:00"})]
+    for item in [("N1", {"type": "request_received", "at": "2025-03-02T09:00"}),
+                 ("N1", {"type": trigger, "at": "2025-03-02T10:00"}),
+                 ("N2", {"type": trigger, "at": "2025-03-02T11:00"}), "advance"] + late:
+        if item == "advance":
+            session.advance("2025-03-13T12:00")
+            twin.advance("2025-03-13T12:00")
+            continue
+        change = session.post(*item)
+        twin.post(*item)
+        assert change.new_actions
+        said_as_listed(change)
+        assert any(a["before"] for a in change.new_actions) or item[1]["type"] == trigger
+        if item[0] == "R1":
+            assert any(a["at_risk"] for a in change.new_actions)
+    # many events in one post: each as things stood after it, as posted one by one
+    session = twin
+    changes = session.post_many([(case_id.replace("R", "M"), event) for case_id, event in late])
+    one_by_one = [twin.post(case_id.replace("R", "Q"), event) for case_id, event in late]
+    assert [c.new_actions for c in changes] == [c.new_actions for c in one_by_one]
+    assert changes[1].new_actions and changes[2].new_actions
+    passed = session.advance("2025-05-01")
+    assert passed and all(change.new_actions for change in passed)
+    for change in passed:
+        listed = {a["rule"]: a for a in session.verdict(change.case_id).to_json_dict()["required_actions"]}
+        assert all(a["overdue"] for a in change.new_actions)
+        assert [listed[a["rule"]] for a in change.new_actions] == change.new_actions
+
+
+def test_new_actions_read_after_their_case_closed_are_those_of_when_it_was_posted():
+    """A post's new actions are found when first read; a case closed before that (a long one: its events past the
+    session's matrices leave memory with it) still has them as they were at its post."""
+    session = LiveSession("harif", now="2025-03-01")
+    history = [("L", {"type": "complaint_received", "at": f"2025-03-01T{10 + i // 60:02d}:{i % 60:02d}"})
+               for i in range(70)]
+    session.post_many(history)
+    posted = session.post_many([("L", {"type": "request_completed", "at": "2025-03-02T09:00"}),
+                                ("K", {"type": "request_completed", "at": "2025-03-02T09:00"})])
+    expected = [a for a in session.verdict("L").to_json_dict()["required_actions"]
+                if a["rule"] == "respond_within_15_working_days"]
+    session.close("L")
+    said = [a for a in posted[0].new_actions if a["rule"] == "respond_within_15_working_days"]
+    assert said == expected and expected
+    listed = {a["rule"]: a for a in session.verdict("K").to_json_dict()["required_actions"]}
+    assert posted[1].new_actions and [listed[a["rule"]] for a in posted[1].new_actions] == posted[1].new_actions
 
 
 def test_two_sessions_of_one_policy_do_not_collide_and_many_cases_fit():

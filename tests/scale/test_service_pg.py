@@ -103,7 +103,10 @@ def test_one_put_serves_every_process_and_the_clock_is_shared(postgres_url, tmp_
                       {"case_id": "H-7", "id": "c", "type": "request_completed", "at": "2025-03-04T10:00:00+03:00"}]
             posted = b.post(f"/v1/sessions/{session}/events", json={"events": events})
             assert posted.status_code == 200, posted.text
-            assert b.put(f"/v1/sessions/{session}", json={"policy": "harif"}).status_code == 200  # existing
+            existing = b.put(f"/v1/sessions/{session}", json={"policy": "harif"})
+            assert existing.status_code == 200 and existing.json()["open_cases"] == 1
+            # A describes the session with the case B took (its description counted only what A had taken in)
+            assert a.get(f"/v1/sessions/{session}").json()["open_cases"] == 1
             other = b.put(f"/v1/sessions/{session}", json={"policy": "saddad"})
             assert other.status_code == 422 and other.json()["errors"][0]["code"] == "session-policy-mismatch"
             # A moves the clock past the 15 working days: B judges at that clock too

@@ -252,6 +252,72 @@ def test_a_body_that_is_not_json_is_invalid_json_located(api, method, path):
     assert (item["path"], item["line"], item["col"]) == (None, 2, 15)
 
 
+BOM = "\ufeff".encode("utf-8")
+
+
+@pytest.mark.parametrize("method,path,body", [
+    ("POST", "/v1/check", case()),
+    ("POST", "/v1/compare", {"policies": ["harif", "saddad"]}),
+    ("POST", "/v1/diff", {"a": "saddad", "b": "harif"}),
+    ("PUT", "/v1/sessions/s-bom", {"policy": "harif"}),
+    ("POST", "/v1/sessions/s-bom/events", {"events": [{"case_id": "B-1", "type": "request_received",
+                                                       "at": "2025-03-11T09:15:00+03:00"}]}),
+    ("POST", "/v1/sessions/s-bom/advance", {"now": "2025-03-12T00:00:00+03:00"})])
+def test_every_json_body_reads_a_bom_alike(api, method, path, body):
+    """A UTF-8 BOM is read as /v1/check reads it (policykit.source.decode) on every JSON body."""
+    api.put("/v1/sessions/s-bom", json={"policy": "harif"})
+    raw = json.dumps(body).encode("utf-8")
+    plain = api.request(method, path, content=raw, headers={"Content-Type": "application/json"})
+    marked = api.request(method, path, content=BOM + raw, headers={"Content-Type": "application/json"})
+    assert marked.status_code == plain.status_code and marked.status_code < 300, marked.text
+    if path.endswith("/events"):  # the same event again: its duplicate, as any repeat
+        assert marked.json()[0]["duplicate"] is True
+    elif path != "/v1/check":  # a check's answer has its own decision id
+        assert marked.json() == plain.json()
+
+
+@pytest.mark.parametrize("path", ["/v1/check", "/v1/sessions/s-dup/events", "/v1/sessions/s-dup2"])
+def test_a_key_given_twice_behind_a_bom_is_still_duplicate_key(api, path):
+    """The model bodies (sessions, events) behind a BOM were read by Starlette's own JSON reader, which took the
+    BOM, and the key given twice silently last-one-wins (`{"policy": "saddad", "policy": "harif"}` made a harif
+    session): every JSON body is now read by the one reader, BOM or not."""
+    api.put("/v1/sessions/s-dup", json={"policy": "harif"})
+    body = (b'{"case_id": "D-1", "policy": "saddad", "policy": "harif", "events": []}' if path == "/v1/check" else
+            b'{"events": [{"case_id": "D-1", "type": "request_received", "type": "request_completed", '
+            b'"at": "2025-03-01"}]}' if path.endswith("/events") else b'{"policy": "saddad", "policy": "harif"}')
+    method = "PUT" if path.endswith("s-dup2") else "POST"
+    for raw in (body, BOM + body):
+        answer = api.request(method, path, content=raw, headers={"Content-Type": "application/json"})
+        assert answer.status_code == 422, answer.text
+        assert error_codes(answer) == ["duplicate-key"]
+        assert answer.json()["errors"][0]["line"] == 1
+    assert api.get("/v1/sessions/s-dup2/actions").status_code == 404  # no session was made
+
+
+@pytest.mark.parametrize("path", ["/v1/check", "/v1/sessions/s-deep/events", "/v1/sessions/s-deep/advance"])
+def test_a_body_nested_too_deep_is_too_deep_on_every_body(api, path):
+    """Nested past Python's depth, a check body was `too-deep` at its line and column and an event or advance body a
+    bare invalid-json: the same reader says the same everywhere."""
+    api.put("/v1/sessions/s-deep", json={"policy": "harif"})
+    answer = api.post(path, content=b"[" * 100_000 + b"]" * 100_000, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422
+    assert error_codes(answer) == ["too-deep"]
+    assert (answer.json()["errors"][0]["line"], answer.json()["errors"][0]["col"]) == (1, 65)
+
+
+@pytest.mark.parametrize("path", ["/v1/check", "/v1/sessions/s-utf/events"])
+def test_bytes_that_are_not_utf8_are_invalid_utf8_on_every_body(api, path):
+    """The same reader says the same of bytes that are not UTF-8: `invalid-utf8` at their line and column (the
+    event bodies said `invalid-json`)."""
+    api.put("/v1/sessions/s-utf", json={"policy": "harif"})
+    answer = api.post(path, content=b'{"events": [\n {"case_id": "\xff"}]}',
+                      headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422
+    assert error_codes(answer) == ["invalid-utf8"]
+    item = answer.json()["errors"][0]
+    assert (item["line"], item["col"]) == (2, 15)
+
+
 def test_no_personal_value_in_errors(api):
     body = case(subject={"name": PERSONAL}, events=[{"type": "request_received", "at": "2025-01-01",
                                                      "channel": "0555 123 456"}])
@@ -476,3 +542,53 @@ def test_an_unknown_job_page_is_404(server):
     import httpx
 
     assert httpx.get(f"{server.url}/page/batch/nope").status_code == 404
+
+
+# --- HEAD, and a session's own description ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/healthz", "/openapi.json", "/", "/v1/policies", "/v1/policies/harif",
+                                  "/v1/sessions/s-head", "/v1/sessions/s-head/actions",
+                                  "/v1/sessions/s-head/cases/H-1"])
+def test_head_answers_as_get_without_a_body(api, path):
+    """HEAD on every GET route was 405 (FastAPI routes GET alone): it answers as GET does, headers and status,
+    without the body."""
+    api.put("/v1/sessions/s-head", json={"policy": "harif"})
+    api.post("/v1/sessions/s-head/events", json={"events": [{"case_id": "H-1", "type": "request_completed",
+                                                             "at": "2025-03-13"}]})
+    got, head = api.get(path), api.head(path)
+    assert got.status_code == head.status_code == 200, head.text
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    if path != "/v1/sessions/s-head/cases/H-1":  # a case's verdict carries its own decision id
+        assert head.headers["content-length"] == got.headers["content-length"]
+
+
+def test_head_of_unknown_ids_and_post_routes_answers_as_get(api):
+    for path, status in (("/v1/sessions/no-such", 404), ("/v1/policies/nope", 404), ("/v1/check", 405)):
+        assert api.get(path).status_code == status
+        head = api.head(path)
+        assert head.status_code == status and head.content == b""
+
+
+def test_a_405_allows_head_where_it_allows_get(api):
+    """HEAD is answered wherever GET is: the 405 of another method says so (its Allow said GET alone)."""
+    refused = api.delete("/v1/policies")
+    assert refused.status_code == 405 and error_codes(refused) == ["method-not-allowed"]
+    assert refused.headers["allow"] == "GET, HEAD"
+    assert api.get("/v1/check").headers["allow"] == "POST"
+
+
+def test_a_session_is_described_by_get(api):
+    """`GET /v1/sessions/{name}` was 405: it answers the session's description, as its PUT does (policy, clock,
+    cases held); an unknown or malformed name is 404."""
+    created = api.put("/v1/sessions/s-about", json={"policy": "saddad"}).json()
+    assert api.get("/v1/sessions/s-about").json() == created == {"name": "s-about", "policy": "saddad", "now": None,
+                                                                 "open_cases": 0}
+    api.post("/v1/sessions/s-about/events", json={"events": [
+        {"case_id": "A", "type": "request_received", "at": "2025-03-02T09:00:00+03:00"},
+        {"case_id": "B", "type": "request_received", "at": "2025-03-03T09:00:00+03:00"}]})
+    assert api.get("/v1/sessions/s-about").json() == {"name": "s-about", "policy": "saddad",
+                                                      "now": "2025-03-03T09:00:00+03:00", "open_cases": 2}
+    for name in ("no-such", "..", "a" * 65):
+        answer = api.get(f"/v1/sessions/{name}")
+        assert answer.status_code == 404 and error_codes(answer) in (["unknown-session"], ["not-found"])

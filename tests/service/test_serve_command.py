@@ -263,3 +263,63 @@ def test_the_store_directory_lock_is_never_opened_through_a_link(tmp_path):
         SessionHub(str(tmp_path / "store"))
     assert refused.value.first.code == "store-unavailable"
     assert target.read_text(encoding="utf-8") == "not the service's\n"
+
+
+def _held_open(base: str, token: str):
+    """A raw connection holding a POST /v1/check in flight: its headers sent, its body not yet."""
+    import socket as sockets
+    from urllib.parse import urlsplit
+
+    where = urlsplit(base)
+    held = sockets.create_connection((where.hostname, where.port), timeout=10)
+    held.sendall(f"POST /v1/check HTTP/1.1\r\nHost: {where.netloc}\r\nAuthorization: Bearer {token}\r\n"
+                 "Content-Type: application/json\r\nContent-Length: 400\r\n\r\n{".encode("ascii"))
+    return held
+
+
+def test_overload_is_answered_503_in_the_errors_shape(tmp_path):
+    """Past the requests it takes at once, `policykit serve` answered uvicorn's own plain-text 503 ("Service
+    Unavailable", no Retry-After): the app now refuses them itself, `{"errors": [overloaded]}` with Retry-After, and
+    takes requests again once those in flight are answered; /healthz is still answered."""
+    import httpx
+
+    from .conftest import serve_process
+
+    token = "process-token-0123456789"
+    env = {**os.environ, "POLICYKIT_TOKENS": token}
+    process, base = serve_process(tmp_path, "--store", "store", "--no-decision-log", "--jobs-dir", "jobs",
+                                  "--max-concurrent", "2", env=env)
+    headers = {"Authorization": f"Bearer {token}"}
+    held = []
+    try:
+        held = [_held_open(base, token) for _ in range(2)]
+        deadline = time.monotonic() + 20
+        while True:  # the two are in flight once the service has read their headers
+            refused = httpx.get(f"{base}/v1/policies", headers=headers)
+            if refused.status_code == 503 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["retry-after"] == "5"
+        assert refused.headers["content-type"].startswith("application/json")
+        assert refused.json() == {"errors": [{"code": "overloaded", "message": "the service is answering 2 requests, "
+                                              "as many as it takes at once", "path": None, "line": None, "col": None}]}
+        assert httpx.get(f"{base}/healthz").status_code == 200
+        for connection in held:
+            connection.close()
+        deadline = time.monotonic() + 20
+        while httpx.get(f"{base}/v1/policies", headers=headers).status_code != 200:
+            assert time.monotonic() < deadline, "the service did not take requests again"
+            time.sleep(0.1)
+    finally:
+        for connection in held:
+            connection.close()
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_max_concurrent_below_one_is_refused(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "policykit", "serve", "--max-concurrent", "0"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == "--max-concurrent: invalid-value: --max-concurrent must be at least 1\n"

@@ -20,6 +20,8 @@ def register(subparsers, name: str) -> None:
                         help="largest request body (default: 10 MiB)")
     parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                         help="longest a request may take (default: 30 s)")
+    parser.add_argument("--max-concurrent", type=int, default=None, metavar="N",
+                        help="requests answered at once; one more is answered 503 overloaded (default: 1000)")
     parser.add_argument("--decision-log", default=None, metavar="FILE",
                         help="decision log, JSONL (default: ./policykit-decisions.jsonl)")
     parser.add_argument("--no-decision-log", action="store_true", help="keep no decision log")
@@ -50,6 +52,8 @@ def run(args, out, err) -> int:
         raise PolicykitError.single("invalid-value", "--max-body must be at least 1 byte", Span("--max-body"))
     if not settings.time_limit_s > 0:  # every request would be 503 (NaN fails this test too)
         raise PolicykitError.single("invalid-value", "--time-limit must be more than 0 seconds", Span("--time-limit"))
+    if settings.max_concurrent < 1:  # every request would be 503
+        raise PolicykitError.single("invalid-value", "--max-concurrent must be at least 1", Span("--max-concurrent"))
     from ..atomic import check_outputs
     from ..service import create_app
 
@@ -68,8 +72,11 @@ def run(args, out, err) -> int:
     err.flush()
     # no access log: request paths carry case ids and session names; the decision log is the record kept
     config = dict(host=args.host, port=args.port, log_level=args.log_level, server_header=False, access_log=False,
-                  proxy_headers=True, forwarded_allow_ips="127.0.0.1", limit_concurrency=1000,
-                  timeout_keep_alive=5)
+                  proxy_headers=True, forwarded_allow_ips="127.0.0.1",
+                  # the app refuses a request past --max-concurrent itself, in the errors' JSON shape with
+                  # Retry-After; uvicorn's own limit (a plain-text 503) stays only as a bound on connections, idle
+                  # keep-alive ones included, well above the app's
+                  limit_concurrency=4 * settings.max_concurrent + 64, timeout_keep_alive=5)
     uvicorn.Server(uvicorn.Config(app, **config)).run(sockets=listening)
     return 0
 
@@ -132,6 +139,8 @@ def settings_of(args, tokens: tuple[str, ...]):
         fields["max_body_bytes"] = args.max_body
     if args.time_limit is not None:
         fields["time_limit_s"] = args.time_limit
+    if args.max_concurrent is not None:
+        fields["max_concurrent"] = args.max_concurrent
     return ServiceSettings(**fields)
 
 

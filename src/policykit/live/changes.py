@@ -62,7 +62,8 @@ class Change:
 
     @property
     def new_actions(self) -> list[dict]:
-        """The actions that became required: {event, rule, due} (and overdue, from advance())."""
+        """The actions that became required, each as the case's verdict lists it at that moment (event, due,
+        overdue, at_risk, before, rule, label, clause)."""
         if self._posted is not None:
             self._read()
         return self._new_actions
@@ -123,7 +124,7 @@ class PostedChanges(Sequence):
     built when read (a session returns one per event, and most events change nothing)."""
 
     __slots__ = ("case_ids", "keys", "duplicates", "shapes", "_changed_at", "_changed", "_first", "_kinds",
-                 "_due_at", "_due_texts", "_said", "_built", "_taken")
+                 "_due_at", "_due_texts", "_said", "_actions", "_built", "_taken")
 
     def __init__(self, case_ids: list[str], keys: list, duplicates: list[int], shapes: list) -> None:
         self.case_ids, self.keys, self.duplicates, self.shapes = case_ids, keys, duplicates, shapes
@@ -132,16 +133,18 @@ class PostedChanges(Sequence):
         self._first = self._kinds = self._due_at = None
         self._due_texts: list[str | None] = []
         self._said: list[tuple] = []
+        self._actions = None  # the new actions by finding number (.get), found when first read
         self._built: list[tuple[list[dict], list[dict]]] | None = None
         self._taken: "np.ndarray | None" = None
 
     def set_findings(self, positions: "np.ndarray", first: "np.ndarray", kinds: "np.ndarray", due_at: "np.ndarray",
-                     due_texts: list, said: list[tuple]) -> None:
+                     due_texts: list, said: list[tuple], actions=None) -> None:
         """The findings of the events at `positions` (ascending): event i's are numbers first[i]:first[i+1] (the
         last's run to the end) of `kinds` (an index in `said`: rule id, from, to, event a new action owes or None)
-        and `due_at` (an index in `due_texts`).  Kept as arrays: the lists are made when a reader asks."""
+        and `due_at` (an index in `due_texts`); `actions.get(number)`: the new action a finding gives (as the case's
+        verdict lists it then; None: none).  Kept as arrays: the lists are made when a reader asks."""
         self._changed, self._first, self._kinds, self._due_at = positions, first, kinds, due_at
-        self._due_texts, self._said = due_texts, said
+        self._due_texts, self._said, self._actions = due_texts, said, actions
         self._changed_at = None
 
     @property
@@ -168,13 +171,16 @@ class PostedChanges(Sequence):
         kinds, bounds = self._kinds.tolist(), self._first.tolist() + [len(self._kinds)]
         texts = self._due_texts
         dues = [texts[at] for at in self._due_at.tolist()]
+        given = self._actions
         for begin, end in zip(bounds, bounds[1:]):
             findings, actions = [], []
-            for kind, due in zip(kinds[begin:end], dues[begin:end]):
+            for number, kind, due in zip(range(begin, end), kinds[begin:end], dues[begin:end]):
                 rule_id, before, status, owed = said[kind]
                 findings.append({"rule": rule_id, "from": before, "to": status, "due": due})
-                if owed is not None:
-                    actions.append({"event": owed, "rule": rule_id, "due": due})
+                if owed is not None and given is not None:
+                    action = given.get(number)
+                    if action is not None:
+                        actions.append(action)
             built.append((findings, actions))
         return built
 

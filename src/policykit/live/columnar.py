@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Mapping
 from itertools import compress, repeat
 from operator import is_, is_not, itemgetter
@@ -50,10 +51,10 @@ class LiveSession(SessionCore):
         self.judges_of: list[list[tuple[int, object]]] = []
         self.expects: list[str | None] = [None] * len(self.rule_ids)
         opening = set()
-        for compiled in self.versions:
+        self.dues_of = [Dues(compiled.calendar) for compiled in self.versions]  # per version, its dues remembered
+        for compiled, dues in zip(self.versions, self.dues_of):
             judges = []
-            for rule_id, judge, expects, judged_first in vector_judges(compiled, self.patterns,
-                                                                       Dues(compiled.calendar)):
+            for rule_id, judge, expects, judged_first in vector_judges(compiled, self.patterns, dues):
                 judges.append((column[rule_id], judge))
                 self.expects[column[rule_id]] = self.expects[column[rule_id]] or expects
                 if judged_first:
@@ -81,6 +82,7 @@ class LiveSession(SessionCore):
         self._dues: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (due µs, row, rule) awaiting advance()
         self._due_strings: dict[int, str] = {}
         self._findings_said: list[tuple] | None = None
+        self._unread: weakref.WeakSet = weakref.WeakSet()  # posts' new actions not read yet (_NewActions)
         self.now_us = micros(self.now)
         self._restore()
 
@@ -391,7 +393,7 @@ class LiveSession(SessionCore):
         if len(stale):
             book.stale[rows[stale]] = False
         status, due = self._judge(rows, arrivals + 1, now_after, None, affected)
-        self._report([self._changes(rows, by_row, affected, status, due)], changes)
+        self._report([self._changes(rows, by_row, affected, status, due)], changes, (rows, arrivals + 1, now_after))
         if len(now_after):
             self._set_clock(int(now_after[-1]))
 
@@ -426,8 +428,10 @@ class LiveSession(SessionCore):
         if waiting.any():
             self._dues.append((due[waiting], rows[waiting], np.full(int(waiting.sum()), rule)))
 
-    def _report(self, found: list[tuple[np.ndarray, ...]], changes: "PostedChanges") -> None:
-        """Findings (and new actions) of each taken event, in rule order, into the posted changes."""
+    def _report(self, found: list[tuple[np.ndarray, ...]], changes: "PostedChanges",
+                moments: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        """Findings (and new actions) of each taken event, in rule order, into the posted changes; `moments`: per
+        taken event, its row, the arrivals it judges (its own included) and the clock it found."""
         if not found:
             return
         positions, rules, befores, statuses, dues = (np.concatenate(column) for column in zip(*found))
@@ -435,13 +439,21 @@ class LiveSession(SessionCore):
             return
         order = np.argsort(positions * len(self.rule_ids) + rules, kind="stable")  # by event, then rule
         items = changes.taken()[positions[order]] if changes.duplicates else positions[order]
-        # one number per (rule, from, to), read in a table of what its finding says and the action it owes
+        # one number per (rule, from, to), read in a table of what its finding says and whether it owes an action
         kinds = (rules[order].astype(np.int64) * len(STATUS) + befores[order]) * len(STATUS) + statuses[order]
-        moments, where = np.unique(dues[order], return_inverse=True)  # each due written once
+        said = self._said()
+        new = np.flatnonzero(np.array([entry[3] is not None for entry in said], dtype=bool)[kinds])
+        actions = None
+        if len(new):  # each new action as the case's verdict lists it at that moment: found when first read
+            events, place = np.unique(positions[order][new], return_inverse=True)
+            rows, limits, now = (column[events] for column in moments)
+            actions = _NewActions(self, new, place.reshape(-1), rules[order][new], rows, limits, now)
+            self._unread.add(actions)
+        dues_at, where = np.unique(dues[order], return_inverse=True)  # each due written once
         texts, text_of = self._due_strings, self._due_string
-        due_texts = [None if due == NO_DUE else texts.get(due) or text_of(due) for due in moments.tolist()]
+        due_texts = [None if due == NO_DUE else texts.get(due) or text_of(due) for due in dues_at.tolist()]
         first = np.flatnonzero(np.concatenate([[True], items[1:] != items[:-1]]))  # each event's first finding
-        changes.set_findings(items[first], first, kinds, where, due_texts, self._said())
+        changes.set_findings(items[first], first, kinds, where, due_texts, said, actions)
 
     def _said(self) -> list[tuple]:
         """Per (rule, from, to) number: the rule id, the two status names and the event a new action owes (a
@@ -453,15 +465,20 @@ class LiveSession(SessionCore):
                                    for before in range(len(STATUS)) for status in range(len(STATUS))]
         return self._findings_said
 
-    def _finding(self, change: Change, rule: int, before: int, status: int, due: int, expected: str | None) -> None:
+    def _settle(self) -> None:
+        """Find the new actions of every post not read yet, before a case leaves memory (its events past the
+        matrices' width go with it)."""
+        for unread in list(self._unread):
+            unread.found()
+
+    def _finding(self, change: Change, rule: int, before: int, status: int, due: int, expected: str | None) -> bool:
+        """The finding into `change`; whether it gives a new action (pending now, or past its due with the event
+        still to come: overdue, SPEC §9)."""
         due_text = None if due == NO_DUE else self._due_string(due)
-        rule_id = self.rule_ids[rule]
-        change.findings.append({"rule": rule_id, "from": STATUS[before], "to": STATUS[status], "due": due_text})
-        if status == PENDING and expected and before != PENDING:
-            change.new_actions.append({"event": expected, "rule": rule_id, "due": due_text})
-        elif status == BREACHED and before == PENDING and expected and due != NO_DUE:
-            # only advance() reports here: the due passed with the event still owed, overdue (SPEC §9)
-            change.new_actions.append({"event": expected, "rule": rule_id, "due": due_text, "overdue": True})
+        change.findings.append({"rule": self.rule_ids[rule], "from": STATUS[before], "to": STATUS[status],
+                                "due": due_text})
+        return bool(expected) and ((status == PENDING and before != PENDING) or
+                                   (status == BREACHED and before == PENDING and due != NO_DUE))
 
     def _due_string(self, due: int) -> str:
         text = self._due_strings.get(due)
@@ -586,7 +603,7 @@ class LiveSession(SessionCore):
                                   np.full(len(held), limit, dtype=np.int64), sorted({rule for _, rule in pairs}))
         where = {case_id: position for position, case_id in enumerate(held)}
         out: dict[str, Change] = {}
-        expects = self.expects
+        expects, owing = self.expects, []
         for case_id, rule in pairs:
             position = where[case_id]
             row = int(held_rows[position])
@@ -599,7 +616,21 @@ class LiveSession(SessionCore):
             if (before_status == new_status and before_due == new_due) or (before_status == NONE and
                                                                             new_status == NOT_APPLICABLE):
                 continue
-            self._finding(change, rule, before_status, new_status, new_due, expects[rule])
+            if self._finding(change, rule, before_status, new_status, new_due, expects[rule]):
+                owing.append((change, row, rule))
+        if owing:  # each as the case's verdict lists it now (live.todo)
+            from .todo import actions_at
+
+            rows = np.array(list(dict.fromkeys(row for _, row, _ in owing)), dtype=np.int64)
+            place = {row: number for number, row in enumerate(rows.tolist())}
+            wanted = np.zeros((len(rows), len(self.rule_ids)), dtype=bool)
+            for _, row, rule in owing:
+                wanted[place[row], rule] = True
+            listed = actions_at(self, rows, book.counts[rows], np.full(len(rows), limit, dtype=np.int64), wanted)
+            for change, row, rule in owing:
+                action = listed.get((place[row], rule))
+                if action is not None:
+                    change.new_actions.append(action)
         return [change for change in out.values() if change.findings]
 
     def _judge_stale(self) -> None:
@@ -619,6 +650,15 @@ class LiveSession(SessionCore):
             raise KeyError(case_id)
         return evaluate(self.policy, self._case(case_id), self.now, self.reading, settings=self.settings)
 
+    def todo(self, until: dt.datetime | None = None, stop=None) -> list[dict]:
+        """Every held case's required actions at the clock, `{"case_id", ...}` plus each action as `verdict()` lists
+        it: overdue first, then by due (open-ended last), case id, rule id; with `until`, only those due at or before
+        it.  Judged over columns (live.todo), not a verdict per case; `stop()`, called as it goes, may raise to give
+        up."""
+        from .todo import to_do
+
+        return to_do(self, until, stop)
+
     def close(self, case_id: str) -> Verdict:
         """The case's final verdict; the case leaves memory (its events stay in the store)."""
         case_id = _trimmed(case_id)
@@ -626,6 +666,7 @@ class LiveSession(SessionCore):
         row = self.book.index[case_id]
         with self._transaction() as store:
             store.close_case(case_id, stored_rows(case_id, list(self.book.ids[row]), self._events(case_id)))
+        self._settle()
         self.book.drop(case_id)
         self._closed.add(case_id)
         return verdict
@@ -698,6 +739,8 @@ class LiveSession(SessionCore):
         """Others' acknowledgements: closed cases leave memory, reopened ones come back whole, events are added
         (their cases judged anew when next touched), facts recorded."""
         book = self.book
+        if caught.closed:
+            self._settle()
         for case_id in caught.closed:
             if case_id in book.index:
                 book.drop(case_id)
@@ -727,6 +770,38 @@ class LiveSession(SessionCore):
         for case_id, fact, value in self.store.load_facts():
             if case_id in book.index:
                 book.facts.setdefault(case_id, {})[fact] = value
+
+
+class _NewActions:
+    """The new actions of a post, found when first read (live.todo.actions_at: each as its case's verdict lists it
+    then): finding number `numbers[i]` owes one for rule column `rules[i]` on event `places[i]`, whose row, arrivals
+    and clock are `rows`, `limits`, `now` at that place.  Rows keep their events, and their first `limits` arrivals
+    do not change, until their case is closed: the session has them found before (LiveSession._settle)."""
+
+    __slots__ = ("session", "numbers", "places", "rules", "rows", "limits", "now", "_by_number", "__weakref__")
+
+    def __init__(self, session, numbers, places, rules, rows, limits, now) -> None:
+        self.session, self.numbers, self.places, self.rules = session, numbers, places, rules
+        self.rows, self.limits, self.now = rows, limits, now
+        self._by_number: dict[int, dict] | None = None
+
+    def found(self) -> dict[int, dict]:
+        """By finding number, its new action."""
+        if self._by_number is None:
+            from .todo import actions_at
+
+            wanted = np.zeros((len(self.rows), len(self.session.rule_ids)), dtype=bool)
+            wanted[self.places, self.rules] = True
+            listed = actions_at(self.session, self.rows, self.limits, self.now, wanted)
+            self._by_number = {number: listed[key] for number, key in
+                               zip(self.numbers.tolist(), zip(self.places.tolist(), self.rules.tolist()))
+                               if key in listed}
+            self.session._unread.discard(self)
+            self.session = None
+        return self._by_number
+
+    def get(self, number: int) -> dict | None:
+        return self.found().get(number)
 
 
 class _Taken:

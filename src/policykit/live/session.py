@@ -143,8 +143,12 @@ class SessionCore:
 
     def _share(self) -> None:
         """Make the reading and closing methods take in, first, what other processes acknowledged."""
-        for name, write in (("advance", False), ("verdict", False), ("judgement", False), ("close", True)):
+        for name, write in (("advance", False), ("verdict", False), ("judgement", False), ("todo", False),
+                            ("refresh", False), ("close", True)):
             setattr(self, name, self._synced(getattr(self, name), write))
+
+    def refresh(self) -> None:
+        """Take in what other processes acknowledged (a store shared through PostgreSQL); nothing otherwise."""
 
     def _synced(self, method, write: bool):
         """`method` run after catching up with the shared store; a write holds the store's write lock from the

@@ -299,10 +299,14 @@ def register_patterns(compiled: CompiledPolicy, patterns: "Patterns") -> None:
     for rule in compiled.rules:
         for matcher in rule.patterns.values():
             patterns.pattern(matcher.event, matcher.where)
-    empty = Context((), dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc), compiled.calendar, compiled.labels)
-    recorder = _Recorder(ScalarQuery(empty), patterns)
+    recorder = _Recorder(empty_query(compiled), patterns)
     for rule in compiled.rules:
         rule.kind.decide(rule, recorder)
+
+
+def empty_query(compiled: CompiledPolicy) -> ScalarQuery:
+    """The scalar query of a case with no event: a rule's table run on it tells what the rule can owe."""
+    return ScalarQuery(Context((), _EPOCH, compiled.calendar, compiled.labels))
 
 
 class _Recorder:
@@ -325,8 +329,7 @@ def vector_judges(compiled: CompiledPolicy, patterns: Patterns,
     rule: the last is true for a rule that is not `not_applicable` on a case none of whose events it matches (an
     order rule owes its earlier step from the first event on), found by running its table on no event."""
     register_patterns(compiled, patterns)
-    empty = ScalarQuery(Context((), dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc), compiled.calendar,
-                                compiled.labels))
+    empty = empty_query(compiled)
     out = []
     for rule in compiled.rules:
         branches = rule.kind.decide(rule, empty)

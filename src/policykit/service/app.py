@@ -131,7 +131,7 @@ def create_app(settings: ServiceSettings | None = None) -> Any:
     page.routes(app, service)
     api_docs.routes(app)
     app.openapi = lambda: openapi.schema_of(app)
-    return Guard(app, settings.tokens, settings.max_body_bytes)
+    return Guard(app, settings.tokens, settings.max_body_bytes, settings.max_concurrent)
 
 
 def routes(app: FastAPI, service: Service) -> None:
@@ -199,7 +199,13 @@ def routes(app: FastAPI, service: Service) -> None:
     async def put_session(name: str, body: models.SessionBody):
         """A live session judging one policy: created (201), or the existing one (200)."""
         held, created = await service.work(service.sessions.put, name, body.policy)
-        return JSON(held.describe(), status_code=201 if created else 200)
+        return JSON(await service.in_session(held, live_ops.describe), status_code=201 if created else 200)
+
+    @app.get("/v1/sessions/{name}", response_model=models.Session, responses=ERRORS, tags=["live"])
+    async def get_session(name: str):
+        """A live session's description, as its PUT answers it: policy, clock, cases held; 404 when unknown."""
+        held = await service.work(service.sessions.get, name)
+        return JSON(await service.in_session(held, live_ops.describe))
 
     @app.post("/v1/sessions/{name}/events", response_model=list[models.EventAnswer], responses=ERRORS,
               tags=["live"])

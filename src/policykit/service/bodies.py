@@ -9,7 +9,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from ..diagnostics import Diagnostic, PolicykitError
+from ..diagnostics import Diagnostic, PolicykitError, Span
 from ..source import Document, decode, parse
 
 BODY = "<body>"
@@ -31,9 +31,11 @@ def _no_constant(name: str):
 
 
 def strict_loads(raw: bytes) -> Any:
-    """UTF-8 JSON bytes to data; ValueError when they are not plain JSON (NaN and Infinity included), RepeatedKey
-    when an object holds a key twice, RecursionError when nested past Python's depth."""
-    return json.loads(raw.decode("utf-8"), object_pairs_hook=_unique, parse_constant=_no_constant)
+    """JSON bytes to data, the text read as every request body is (policykit.source.decode: UTF-8 with an optional
+    BOM; anything else is a located PolicykitError); ValueError when they are not plain JSON (NaN and Infinity
+    included; json.JSONDecodeError with its line and column), RepeatedKey when an object holds a key twice,
+    RecursionError when nested past Python's depth."""
+    return json.loads(decode(raw, BODY), object_pairs_hook=_unique, parse_constant=_no_constant)
 
 
 def fast_document(raw: bytes) -> Document | None:
@@ -41,7 +43,7 @@ def fast_document(raw: bytes) -> Document | None:
     `located_document` reads it, and says where)."""
     try:
         data = strict_loads(raw)
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError, PolicykitError):
         return None
     return Document(data, BODY, {})
 
@@ -79,7 +81,9 @@ class BodyRefused(HTTPException):
 
 
 class StrictRequest(Request):
-    """A request whose JSON body refuses a key given twice (a located duplicate-key) instead of keeping the last."""
+    """A request whose JSON body is read by strict_loads, as /v1/check reads its own: a key given twice is a located
+    duplicate-key (never the last one kept), a BOM is taken and bytes that are not UTF-8 are a located invalid-utf8
+    (Starlette's own reader, which this one fell back to, took a BOM and kept the last of a key given twice)."""
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
@@ -88,9 +92,24 @@ class StrictRequest(Request):
                 self._json = strict_loads(raw)
             except RepeatedKey:
                 raise BodyRefused(repeated_key_error(raw)) from None
-            except (ValueError, RecursionError):
-                return await super().json()  # json's own error: FastAPI locates it (invalid-json)
+            except PolicykitError as exc:
+                raise BodyRefused(exc) from None
+            except json.JSONDecodeError as exc:  # json's own reason and position (never the input itself)
+                raise BodyRefused(PolicykitError.single("invalid-json", f"the body is not valid JSON: {exc.msg}",
+                                                        Span(BODY, exc.lineno, exc.colno))) from None
+            except (ValueError, RecursionError):  # NaN or Infinity, or nested past Python's depth
+                raise BodyRefused(not_plain_json(raw)) from None
         return self._json
+
+
+def not_plain_json(raw: bytes) -> PolicykitError:
+    """The error of a body json cannot read though it is not malformed (nested past Python's depth, NaN): the
+    located reading's own, as /v1/check says it (`too-deep` at its line and column), else invalid-json."""
+    try:
+        located_document(raw)
+    except PolicykitError as exc:
+        return exc
+    return PolicykitError.single("invalid-json", "the body is not plain JSON (NaN and Infinity are not JSON)")
 
 
 class StrictJSONRoute(APIRoute):

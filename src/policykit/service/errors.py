@@ -16,7 +16,7 @@ log = logging.getLogger("policykit.service")
 
 # diagnostic codes answered with something other than 422
 STATUS_OF_CODE = {"unknown-session": 404, "unknown-case": 404, "unknown-job": 404, "not-found": 404,
-                  "unauthorized": 401, "body-too-large": 413, "file-too-large": 413, "timeout": 503,
+                  "unauthorized": 401, "body-too-large": 413, "file-too-large": 413, "timeout": 503, "overloaded": 503,
                   # the service's own disk (the batch jobs folder, a session's store) or database: its trouble, to
                   # be tried again, never the caller's input (a 422 tells a client not to send it again)
                   "output-unwritable": 503, "store-unavailable": 503, "store-write-failed": 503,
@@ -123,7 +123,10 @@ def install(app: FastAPI) -> None:
         code = CODE_OF_STATUS.get(exc.status_code, "http-error")
         message = exc.detail if isinstance(exc.detail, str) else "request refused"
         status = exc.status_code if 400 <= exc.status_code < 500 else 422
-        return answer(status, PolicykitError.single(code, message), getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if status == 405 and headers and "GET" in headers.get("Allow", "").split(", "):
+            headers = {**headers, "Allow": headers["Allow"] + ", HEAD"}  # the Guard answers HEAD as GET
+        return answer(status, PolicykitError.single(code, message), headers)
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSON:

@@ -10,13 +10,17 @@ from .settings import is_loopback
 
 
 class Guard:
-    """Refuses /v1/ requests without a configured token (401), bodies over the limit (413), and, when no token is
-    configured, requests that a page on another site could have a local browser send (403)."""
+    """Refuses /v1/ requests without a configured token (401), bodies over the limit (413), requests past the
+    number answered at once (503 overloaded, with Retry-After: uvicorn's own `limit_concurrency` answers a plain-text
+    503), and, when no token is configured, requests that a page on another site could have a local browser send
+    (403)."""
 
-    def __init__(self, app, tokens: tuple[str, ...], max_body_bytes: int) -> None:
+    def __init__(self, app, tokens: tuple[str, ...], max_body_bytes: int, max_concurrent: int = 1000) -> None:
         self.app = app
         self.tokens = tuple(token.encode("utf-8") for token in tokens)
         self.max_body_bytes = max_body_bytes
+        self.max_concurrent = max_concurrent
+        self.busy = 0  # requests being answered (one event loop: no lock needed)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -41,7 +45,21 @@ class Guard:
             if declared > self.max_body_bytes:
                 await self.refuse(scope, receive, send, 413, "body-too-large", self.too_large())
                 return
+        if self.busy >= self.max_concurrent and scope["path"] != "/healthz":  # liveness is still told
+            await self.refuse(scope, receive, send, 503, "overloaded", f"the service is answering "
+                              f"{self.max_concurrent} requests, as many as it takes at once")
+            return
+        self.busy += 1
+        try:
+            await self.answer(scope, receive, send)
+        finally:
+            self.busy -= 1
+
+    async def answer(self, scope, receive, send) -> None:
+        """The app's answer, the body counted against its limit; HEAD answered as GET without the body."""
         overflow = Overflow(self.too_large())
+        if scope["method"] == "HEAD":  # answered as GET, without the body (FastAPI routes GET alone: HEAD was 405)
+            scope, send = {**scope, "method": "GET"}, headless(send)
         try:
             await self.app(scope, overflow.receive(receive, self.max_body_bytes), overflow.send(scope, send))
         except Exception:  # noqa: BLE001 - errors.install answered the 500 and logged the exception's type
@@ -120,6 +138,17 @@ class Overflow:
             await send(message)
 
         return wrapped
+
+
+def headless(send):
+    """`send` for a HEAD request: the answer's status and headers (its Content-Length too), no body."""
+
+    async def wrapped(message):
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return wrapped
 
 
 def bearer_ok(tokens: tuple[bytes, ...], header: bytes | None) -> bool:

@@ -12,7 +12,11 @@ from .decisions import DecisionLog
 from .errors import ServiceError
 from .sessions import Held
 
-_OPEN_ENDED = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+def describe(held: Held) -> dict:
+    """The session's description (`{name, policy, now, open_cases}`), what other processes acknowledged taken in
+    first (a shared PostgreSQL store: its cases held count them too)."""
+    held.session.refresh()
+    return held.describe()
 
 
 def post_events(held: Held, events: list[dict]) -> list[dict]:
@@ -57,24 +61,19 @@ def case_verdict(held: Held, case_id: str, log: DecisionLog) -> Decision:
 
 
 def actions(held: Held, due_before: str | None) -> list[dict]:
-    """Required actions across open cases: overdue first, then by due (open-ended last), case, rule.
+    """Required actions across open cases: overdue first, then by due (open-ended last), case, rule — each as the
+    case's verdict lists it, judged over the session's columns (LiveSession.todo), not a verdict per case.
 
     `due_before` is inclusive; actions without a due are listed only when it is absent."""
     session = held.session
     limit = inclusive_limit(due_before, session.tz) if due_before else None
-    found = []
-    for count, case_id in enumerate(list(session.cases)):
-        if count % 64 == 0 and held.deadline is not None and time.monotonic() > held.deadline:
-            # answered 503 already: the session's lock is let go rather than held for the rest of the cases
+
+    def stop() -> None:
+        if held.deadline is not None and time.monotonic() > held.deadline:
+            # answered 503 already: the session's lock is let go rather than held for the rest of the work
             raise ServiceError.of(503, "timeout", "the request took longer than the time limit")
-        for action in session.verdict(case_id).to_json_dict()["required_actions"]:
-            due = dt.datetime.fromisoformat(action["due"]) if action.get("due") else None
-            if limit is not None and (due is None or due > limit):
-                continue
-            found.append(((not action.get("overdue", False), due or _OPEN_ENDED, case_id, action["rule"]),
-                          {"case_id": case_id, **action}))
-    found.sort(key=lambda item: item[0])
-    return [action for _, action in found]
+
+    return session.todo(limit, stop)
 
 
 def inclusive_limit(text: str, tz: dt.tzinfo) -> dt.datetime:

@@ -171,7 +171,8 @@ class EventAnswer(Strict):
     event_id: str | None
     duplicate: bool
     changes: list[FindingChange]
-    new_actions: list[dict[str, Any]]
+    new_actions: list[RequiredAction]
+    """The actions the event made required, each as the case's verdict lists it at that moment."""
 
 
 class AdvanceBody(Strict):

@@ -23,6 +23,7 @@ class ServiceSettings:
     store: str = DEFAULT_STORE
     max_body_bytes: int = 10 * MiB
     time_limit_s: float = 30.0
+    max_concurrent: int = 1000  # requests answered at once; one more is 503 overloaded (uvicorn's own is plain text)
     decision_log: str | None = DEFAULT_DECISION_LOG
     jobs_dir: str | None = None  # None: a temporary folder, removed (with its jobs) when the service stops
 
