@@ -323,3 +323,45 @@ def test_max_concurrent_below_one_is_refused(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr == "--max-concurrent: invalid-value: --max-concurrent must be at least 1\n"
+
+
+def test_a_session_being_restored_holds_up_no_other_session(tmp_path, monkeypatch):
+    """The hub restored a session from its store while holding the lock every request takes: a large store's
+    restore (seconds) held up the requests for every other session. It is now restored under a lock of its own;
+    another session is answered meanwhile, and two requests for the restoring one get the one session."""
+    import threading
+    import time
+
+    from policykit import live
+    from policykit.service.sessions import SessionHub
+
+    hub = SessionHub(str(tmp_path / "store"))
+    for name in ("slow", "quick"):
+        hub.put(name, "harif")
+    hub.close()
+    restoring, release = threading.Event(), threading.Event()
+    real = live.LiveSession
+
+    class SlowToRestore(real):  # the store of "slow" takes long to read
+        def __init__(self, *args, store=None, **kwargs):
+            if "session-slow" in str(store):
+                restoring.set()
+                release.wait(20)
+            super().__init__(*args, store=store, **kwargs)
+
+    monkeypatch.setattr(live, "LiveSession", SlowToRestore)
+    hub = SessionHub(str(tmp_path / "store"))
+    got = []
+    slow = [threading.Thread(target=lambda: got.append(hub.get("slow"))) for _ in range(2)]
+    for thread in slow:
+        thread.start()
+    assert restoring.wait(20)
+    started = time.monotonic()
+    assert hub.get("quick").policy_id == "harif"
+    waited = time.monotonic() - started
+    release.set()
+    for thread in slow:
+        thread.join(20)
+    assert waited < 5, f"the other session waited {waited:.1f} s for the restore"
+    assert len(got) == 2 and got[0] is got[1] and got[0].policy_id == "harif"
+    hub.close()

@@ -71,8 +71,10 @@ class SessionHub:
                                             f"{str(self.root)!r} ({type(exc).__name__})", Span("--store"),
                                             hint="--store names a directory (one SQLite file per session) or a "
                                                  "PostgreSQL URL") from None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the two dicts below, never held while a session is restored
         self._held: dict[str, Held] = {}
+        self._opening: dict[str, threading.Lock] = {}  # one per name: its opening or restoring, one at a time
+        self._closed = False
 
     def store_for(self, name: str):
         """What LiveSession(store=...) is given for session `name`: its SQLite file, or a PostgreSQL store in the
@@ -87,7 +89,7 @@ class SessionHub:
     def put(self, name: str, policy_id: object) -> tuple[Held, bool]:
         """The session `name`, created with `policy_id` when new; True when it was created."""
         check_name(name)
-        with self._lock:
+        with self._opening_of(name):
             held = self._open(name)
             if held is not None:
                 if policy_id != held.policy_id:
@@ -106,7 +108,7 @@ class SessionHub:
         """An existing session (restored from its store after a restart); 404 when there is none."""
         if not NAME.match(name):
             raise unknown_session()
-        with self._lock:
+        with self._opening_of(name):
             held = self._open(name)
         if held is None:
             raise unknown_session()
@@ -130,8 +132,15 @@ class SessionHub:
             if clock > held.session.now:
                 held.session.advance(clock)
 
+    def _opening_of(self, name: str) -> threading.Lock:
+        """The lock under which session `name` is opened: a session restored from a large store (seconds) holds
+        up the requests for it alone, not those for every other session."""
+        with self._lock:
+            return self._opening.setdefault(name, threading.Lock())
+
     def _open(self, name: str) -> Held | None:
-        held = self._held.get(name)
+        with self._lock:
+            held = self._held.get(name)
         if held is not None:
             return held
         found = self.registry.find(name)
@@ -143,12 +152,18 @@ class SessionHub:
         from ..live import LiveSession
 
         session = LiveSession(policy, store=self.store_for(name), now=clock, settings=self.settings)
-        held = self._held[name] = Held(name, policy_id, session)
-        return held
+        with self._lock:
+            if not self._closed:
+                held = self._held[name] = Held(name, policy_id, session)
+                return held
+        session.shutdown()  # the service closed while this session was being restored
+        raise PolicykitError.single("store-unavailable", "the service is shutting down", Span(name),
+                                    hint="nothing was acknowledged; send it again once the service is back")
 
     def close(self) -> None:
         """Release every store."""
         with self._lock:
+            self._closed = True
             for held in self._held.values():
                 with held.lock:
                     held.session.shutdown()
