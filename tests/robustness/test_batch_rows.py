@@ -198,3 +198,63 @@ def test_a_parquet_log_of_string_views_is_read_as_plain_text(pk, tmp_path, worke
                       (tmp_path / f"{kind}.rejects.csv").read_text(encoding="utf-8").replace(kind, "LOG"))
     assert outs["view"] == outs["plain"]
     assert "a value longer than" in outs["plain"][1]
+
+
+def test_a_jsonl_line_repeating_a_key_or_holding_nan_is_rejected(pk, tmp_path):
+    """`{"case_id": "A", "case_id": "B"}` was judged as case B (json keeps the last value: the first was lost
+    unseen), and `NaN`, which JSON has not, was read as a number; both lines are now rejected, as the service
+    refuses such bodies. Lines whose text merely looks unusual (spaces around the colon, `":` inside a value, a
+    nested object) are read as before."""
+    lines = [
+        '{"case_id": "A", "case_id": "B", "type": "request_received", "at": "2025-03-02"}',
+        '{"case_id": NaN, "type": "request_received", "at": "2025-03-02"}',
+        '{"case_id" : "C", "type" :"request_received", "at": "2025-03-02", "note": "x\\":y"}',
+        '{"case_id": "D", "type": "request_received", "at": "2025-03-02", "extra": {"a": 1, "b": {"c": 2}}}',
+        '{"case_id": "E", "type": "request_received", "at": "2025-03-02", "extra": {"a": 1, "a": 2}}',
+    ]
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-03-05", "--out", tmp_path / "o.jsonl",
+                     "--rejects", tmp_path / "rejects.csv", "--workers", "1")
+    assert run.code == 2, run.err
+    with open(tmp_path / "rejects.csv", encoding="utf-8", newline="") as handle:
+        got = [(int(row["line"]), row["reason"]) for row in csv.DictReader(handle)]
+    assert got == [(1, "a key is given twice in this line (which value is meant cannot be told)"),
+                   (2, "not a JSON object: NaN is not JSON"),
+                   (5, "a key is given twice in this line (which value is meant cannot be told)")]
+    judged = sorted(json.loads(line)["case_id"] for line in (tmp_path / "o.jsonl").read_text("utf-8").splitlines())
+    assert judged == ["C", "D"]
+
+
+def test_a_jsonl_line_is_read_as_the_strict_reader_reads_it():
+    """`strict_json.loads_line` (plain json.loads when no key can repeat) gives what `strict_json.loads` gives, the
+    value or the error, on generated objects with repeated keys, nesting, odd spacing and `":` in values."""
+    from hypothesis import given, settings, strategies as st
+
+    from policykit import strict_json
+
+    keys = st.sampled_from(["a", "b", "case_id", 'x":', " "])
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5),
+                        st.sampled_from(["", '":', 'q":"r', "ن"])).map(lambda v: json.dumps(v, ensure_ascii=False))
+    gaps = st.sampled_from([":", " : ", ": ", " :"])
+
+    def objects(children):
+        return st.lists(st.tuples(keys, gaps, children), max_size=4).map(
+            lambda pairs: "{" + ",".join(json.dumps(k) + gap + v for k, gap, v in pairs) + "}")
+
+    texts = st.recursive(scalars, lambda children: st.one_of(
+        st.lists(children, max_size=3).map(lambda items: "[" + ",".join(items) + "]"), objects(children)),
+        max_leaves=8)
+
+    @settings(max_examples=400, deadline=None)
+    @given(objects(texts))
+    def check(line):
+        outcomes = []
+        for read in (strict_json.loads, strict_json.loads_line):
+            try:
+                outcomes.append(("value", read(line.encode())))
+            except strict_json.RepeatedKey:
+                outcomes.append(("repeated", None))
+        assert outcomes[0] == outcomes[1]
+
+    check()

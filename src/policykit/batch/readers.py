@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..diagnostics import PolicykitError, Span
+from ..strict_json import RepeatedKey, loads_line
 from ..values import number_text
 from .columns import CASE_ID, LINE, column_name, keys_of
 from .csv_dialect import CsvDialect, detect as detect_dialect
@@ -417,9 +418,12 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int,
             if not raw.strip():
                 continue
             try:
-                row = json.loads(raw)
+                row = loads_line(raw)
             except UnicodeDecodeError:  # a row not UTF-8 is rejected as a CSV log's is, with the same reason
                 reject(number, NOT_UTF8)
+                continue
+            except RepeatedKey:  # json would keep the last value and lose the first, as the service refuses it
+                reject(number, "a key is given twice in this line (which value is meant cannot be told)")
                 continue
             except ValueError as exc:  # malformed JSON, or an integer of more digits than Python reads
                 reject(number, f"not a JSON object: {str(exc).split(':')[0]}")

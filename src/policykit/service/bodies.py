@@ -11,23 +11,9 @@ from starlette.requests import Request
 
 from ..diagnostics import Diagnostic, PolicykitError, Span
 from ..source import Document, decode, parse
+from ..strict_json import RepeatedKey, loads
 
 BODY = "<body>"
-
-
-class RepeatedKey(ValueError):
-    """A JSON object holding one key twice (JSON allows it; read last-one-wins, the first value would be lost)."""
-
-
-def _unique(pairs: list) -> dict:
-    found = dict(pairs)
-    if len(found) != len(pairs):
-        raise RepeatedKey("a key appears twice")
-    return found
-
-
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
 
 
 def strict_loads(raw: bytes) -> Any:
@@ -35,7 +21,7 @@ def strict_loads(raw: bytes) -> Any:
     BOM; anything else is a located PolicykitError); ValueError when they are not plain JSON (NaN and Infinity
     included; json.JSONDecodeError with its line and column), RepeatedKey when an object holds a key twice,
     RecursionError when nested past Python's depth."""
-    return json.loads(decode(raw, BODY), object_pairs_hook=_unique, parse_constant=_no_constant)
+    return loads(decode(raw, BODY))
 
 
 def fast_document(raw: bytes) -> Document | None:
