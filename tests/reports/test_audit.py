@@ -503,3 +503,21 @@ def test_the_count_axis_stands_on_the_reading_side(verdicts, lang):
         assert min(count_x) > max(columns) and max(rate_x) < min(columns)
     else:
         assert max(count_x) < min(columns) and min(rate_x) > max(columns)
+
+
+@pytest.mark.parametrize("lang,said", [("ar", "لا توجد حالات"), ("en", "No cases")])
+def test_an_empty_case_section_says_no_cases_in_words_that_agree(tmp_path, lang, said):
+    """The incomplete and the most overdue sections, when empty, said «لا يوجد» under a heading of «حالات» (a
+    feminine plural: «لا توجد»); they say «لا توجد حالات» / "No cases" now."""
+    log = tmp_path / "log.csv"
+    write_log(log, [])
+    page = tmp_path / "audit.html"
+    code, _, err = cli("batch", log, "--policy", "harif", "--as-of", AS_OF, "--out", tmp_path / "v.parquet",
+                       "--report", page, "--lang", lang)
+    assert code == 0, err
+    text = page.read_text("utf-8")
+    for section in ("incomplete", "overdue"):
+        body = text[text.index(f'<section id="{section}">'):]
+        body = body[:body.index("</section>")]
+        assert f"<p>{said}</p>" in body
+    assert "لا يوجد" not in text and (lang == "en" or "لا توجد بيانات" in text)  # the empty charts

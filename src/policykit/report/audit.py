@@ -161,13 +161,13 @@ def render_data(data: AuditData, lang: str = "ar", policy: Any = None, source: s
         policy_id=data.policy or "", source=source,
         as_of=data.as_of.astimezone(tz).strftime("%Y-%m-%d %H:%M") if data.as_of else "",
         readings=labels.join([labels.reading(r, lang) for r in sorted(data.readings)], lang),
-        status_chart=bar_chart(status_items, rtl, w["none"]),
-        rules_chart=bar_chart(rule_items, rtl, w["none"]),
-        lateness_charts=[(unit, lateness_chart(counts, rtl, w["none"]))
+        status_chart=bar_chart(status_items, rtl, w["no_data"]),
+        rules_chart=bar_chart(rule_items, rtl, w["no_data"]),
+        lateness_charts=[(unit, lateness_chart(counts, rtl, w["no_data"]))
                          for unit, counts in sorted(data.lateness.items())],
-        empty_columns=column_chart([], rtl, w["none"]),
+        empty_columns=column_chart([], rtl, w["no_data"]),
         unit_label=lambda unit: labels.UNIT.get(unit, {}).get(lang, unit),
-        monthly_chart=monthly_chart(data, rtl, w["none"]),
+        monthly_chart=monthly_chart(data, rtl, w["no_data"]),
         earlier_months=earlier_months(data, w["earlier_months"]),
         overdue=overdue_rows(data, tables, lang, tz),
     )

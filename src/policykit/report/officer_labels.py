@@ -34,6 +34,9 @@ EXPORT_WORDS = {
     "incomplete_note": {"ar": "حالات رُفض بعض صفوفها، فحكمها غير محسوم حتى تُصحَّح", "en":
                         "Cases with rejected rows: undetermined until the rows are corrected"},
     "none": {"ar": "لا يوجد", "en": "None"},
+    # under a heading of cases: «لا يوجد» would not agree with the feminine plural «حالات»
+    "no_cases": {"ar": "لا توجد حالات", "en": "No cases"},
+    "no_data": {"ar": "لا توجد بيانات", "en": "No data"},  # an empty chart
     "most_overdue": {"ar": "أكثر الحالات المفتوحة تأخراً", "en": "Most overdue open cases"},
     # counted in calendar days from the earliest passed due, whatever the rule's unit: said so, since the
     # workbook's lateness of the same case is in the rule's unit (٢٥ يوم عمل beside 34 here)
