@@ -30,17 +30,33 @@ def loads(text: str | bytes) -> Any:
     return json.loads(text, object_pairs_hook=unique_object, parse_constant=no_constant)
 
 
-def loads_line(line: bytes) -> Any:
-    """One JSONL line as `loads` reads it, at the cost of plain json.loads when no key can repeat.
+def loads_line(line: bytes) -> tuple[Any, list[str]]:
+    """One JSONL line as json reads it (a repeated key's last value kept), and the keys its top-level object
+    gives more than once, at the cost of plain json.loads when no key can repeat.
 
     Why that is sound: when no quote is followed by whitespace, every key's closing quote is followed by its
     colon, so each key anywhere in the line (nested ones too) makes one `":`, and a string value may make more;
     as many `":` as the object has keys then means no key was repeated and none is nested.  Any other line (a
-    nested object, spacing after a key, `":` inside a value, a repeated key) takes the strict pass."""
-    data = json.loads(line, parse_constant=no_constant)
+    nested object, spacing after a key, `":` inside a value, a repeated key) takes the counting pass."""
+    data = json.loads(line)
     if isinstance(data, dict) and (line.count(b'":') != len(data) or _quote_then_space(line)):
-        return loads(line)
-    return data
+        return data, _top_level_repeats(line)
+    return data, []
+
+
+def _top_level_repeats(line: bytes) -> list[str]:
+    """The keys the line's outermost object gives more than once (json calls the hook on it last)."""
+    found: list[list[str]] = []
+
+    def hook(pairs: list) -> dict:
+        seen: dict[str, int] = {}
+        for key, _ in pairs:
+            seen[key] = seen.get(key, 0) + 1
+        found.append([key for key, count in seen.items() if count > 1])
+        return dict(pairs)
+
+    json.loads(line, object_pairs_hook=hook)
+    return found[-1] if found else []
 
 
 def _quote_then_space(line: bytes) -> bool:

@@ -200,35 +200,40 @@ def test_a_parquet_log_of_string_views_is_read_as_plain_text(pk, tmp_path, worke
     assert "a value longer than" in outs["plain"][1]
 
 
-def test_a_jsonl_line_repeating_a_key_or_holding_nan_is_rejected(pk, tmp_path):
+def test_a_jsonl_line_repeating_a_key_it_reads_is_refused_and_a_nan_id_rejected(pk, tmp_path):
     """`{"case_id": "A", "case_id": "B"}` was judged as case B (json keeps the last value: the first was lost
-    unseen), and `NaN`, which JSON has not, was read as a number; both lines are now rejected, as the service
-    refuses such bodies. Lines whose text merely looks unusual (spaces around the colon, `":` inside a value, a
-    nested object) are read as before."""
-    lines = [
-        '{"case_id": "A", "case_id": "B", "type": "request_received", "at": "2025-03-02"}',
-        '{"case_id": NaN, "type": "request_received", "at": "2025-03-02"}',
-        '{"case_id" : "C", "type" :"request_received", "at": "2025-03-02", "note": "x\\":y"}',
-        '{"case_id": "D", "type": "request_received", "at": "2025-03-02", "extra": {"a": 1, "b": {"c": 2}}}',
-        '{"case_id": "E", "type": "request_received", "at": "2025-03-02", "extra": {"a": 1, "a": 2}}',
-    ]
+    unseen); a key the batch reads given twice in one row is now `duplicate-column`, as two keys naming one column
+    once trimmed already were. A key it ignores may repeat. A `NaN` case id, which JSON has not, was the case
+    'nan'; it is rejected. `NaN` elsewhere is a value the batch rejects with its case kept (an `at` that is no
+    date)."""
+    good = ['{"case_id" : "C", "type" :"request_received", "at": "2025-03-02", "note": "x\\":y"}',
+            '{"case_id": "D", "type": "request_received", "at": "2025-03-02", "extra": {"a": 1, "a": 2}}',
+            '{"case_id": "E", "type": "request_received", "at": "2025-03-02", "extra": 1, "extra": 2}',
+            '{"case_id": NaN, "type": "request_received", "at": "2025-03-02"}',
+            '{"case_id": "F", "type": "request_received", "at": NaN}']
     log = tmp_path / "log.jsonl"
-    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    log.write_text("\n".join(good) + "\n", encoding="utf-8")
     run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-03-05", "--out", tmp_path / "o.jsonl",
                      "--rejects", tmp_path / "rejects.csv", "--workers", "1")
     assert run.code == 2, run.err
     with open(tmp_path / "rejects.csv", encoding="utf-8", newline="") as handle:
         got = [(int(row["line"]), row["reason"]) for row in csv.DictReader(handle)]
-    assert got == [(1, "a key is given twice in this line (which value is meant cannot be told)"),
-                   (2, "not a JSON object: NaN is not JSON"),
-                   (5, "a key is given twice in this line (which value is meant cannot be told)")]
-    judged = sorted(json.loads(line)["case_id"] for line in (tmp_path / "o.jsonl").read_text("utf-8").splitlines())
-    assert judged == ["C", "D"]
+    assert [line for line, _ in got] == [4, 5] and got[0][1] == "case_id is NaN or Infinity, not an id"
+    verdicts = {v["case_id"]: v for v in map(json.loads, (tmp_path / "o.jsonl").read_text("utf-8").splitlines())}
+    assert sorted(verdicts) == ["C", "D", "E", "F"] and verdicts["F"]["incomplete"] == {"rejected_rows": 1}
+    for repeated in ('"case_id": "A", "case_id": "B"', '"case_id": "A", "channel": "phone", "channel": "email"'):
+        log.write_text(good[0] + "\n{" + repeated + ', "type": "request_received", "at": "2025-03-02"}\n',
+                       encoding="utf-8")
+        run = pk.run_cli("batch", log, "--policy", "harif", "--as-of", "2025-03-05", "--out",
+                         tmp_path / "o.jsonl", "--workers", "1")
+        assert run.code == 2 and len(run.err_lines) == 1, run.err
+        key = "case_id" if "B" in repeated else "channel"
+        assert run.err_lines[0] == f"{log}:2: duplicate-column: the row gives the key '{key}' twice; remove all but one"
 
 
-def test_a_jsonl_line_is_read_as_the_strict_reader_reads_it():
-    """`strict_json.loads_line` (plain json.loads when no key can repeat) gives what `strict_json.loads` gives, the
-    value or the error, on generated objects with repeated keys, nesting, odd spacing and `":` in values."""
+def test_a_jsonl_line_is_read_as_json_reads_it_and_its_repeated_keys_found():
+    """`strict_json.loads_line` (plain json.loads when no key can repeat) gives json's value and the keys the
+    outermost object repeats, on generated objects with repeated keys, nesting, odd spacing and `":` in values."""
     from hypothesis import given, settings, strategies as st
 
     from policykit import strict_json
@@ -249,12 +254,10 @@ def test_a_jsonl_line_is_read_as_the_strict_reader_reads_it():
     @settings(max_examples=400, deadline=None)
     @given(objects(texts))
     def check(line):
-        outcomes = []
-        for read in (strict_json.loads, strict_json.loads_line):
-            try:
-                outcomes.append(("value", read(line.encode())))
-            except strict_json.RepeatedKey:
-                outcomes.append(("repeated", None))
-        assert outcomes[0] == outcomes[1]
+        outer = json.loads(line, object_pairs_hook=lambda pairs: pairs)  # every object as its pairs
+        names = [key for key, _ in outer]
+        data, repeated = strict_json.loads_line(line.encode())
+        assert data == json.loads(line)
+        assert sorted(repeated) == sorted({key for key in names if names.count(key) > 1})
 
     check()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 import os
 import re
 from collections import Counter
@@ -15,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..diagnostics import PolicykitError, Span
-from ..strict_json import RepeatedKey, loads_line
+from ..strict_json import loads_line
 from ..values import number_text
 from .columns import CASE_ID, LINE, column_name, keys_of
 from .csv_dialect import CsvDialect, detect as detect_dialect
@@ -418,12 +419,9 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int,
             if not raw.strip():
                 continue
             try:
-                row = loads_line(raw)
+                row, repeated = loads_line(raw)
             except UnicodeDecodeError:  # a row not UTF-8 is rejected as a CSV log's is, with the same reason
                 reject(number, NOT_UTF8)
-                continue
-            except RepeatedKey:  # json would keep the last value and lose the first, as the service refuses it
-                reject(number, "a key is given twice in this line (which value is meant cannot be told)")
                 continue
             except ValueError as exc:  # malformed JSON, or an integer of more digits than Python reads
                 reject(number, f"not a JSON object: {str(exc).split(':')[0]}")
@@ -434,6 +432,10 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int,
             if not isinstance(row, dict):
                 reject(number, "not a JSON object")
                 continue
+            twice = sorted({column_name(k) for k in repeated} & columns) if columns is not None else repeated
+            if twice:  # json kept the last value and lost the first: which one is meant cannot be told
+                raise PolicykitError.single("duplicate-column", f"the row gives the key '{twice[0]}' twice",
+                                            Span(str(path), number), hint="remove all but one")
             if _depth_over(row, max_depth):  # a cell is written back as JSON text, which must not recurse
                 reject(number, f"a value is nested deeper than {max_depth} levels")
                 continue
@@ -445,6 +447,9 @@ def _read_jsonl(path: Path, reject: RejectSink, batch_rows: int,
                 continue
             if isinstance(case_id, bool):  # as a case file's and a posted event's: true is no case id
                 reject(number, "case_id is true or false, not an id")
+                continue
+            if isinstance(case_id, float) and not math.isfinite(case_id):  # json reads NaN, which JSON has not
+                reject(number, "case_id is NaN or Infinity, not an id")
                 continue
             rows.append(row)
             lines.append(number)
